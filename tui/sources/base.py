@@ -1,0 +1,245 @@
+"""The Source protocol and the frame schemas every source, the cache and the analytics share.
+
+One module owns the schemas so that a frame produced by the demo market, by Yahoo, by a FINRA file,
+by the user's own CSV files or read back from the on-disk cache is interchangeable.
+
+Conventions
+- Timestamps are timezone-aware UTC (``pl.Datetime("us", "UTC")``).
+- Daily bars carry ``ts`` = the session date at 00:00 UTC and ``interval == "1d"``. The daily series
+  may end with the current session's partial bar while the market is open.
+- Intraday bars carry the bar's start time and ``interval`` "1m" or "5m"; a request for intraday
+  bars returns the latest session only (pre and post included where the source has them).
+- Prices and volumes are floats: FINRA volumes are fractional since February 2026 and some sources
+  report null values, which stay null (never 0).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Literal, Protocol, runtime_checkable
+
+import polars as pl
+
+
+class Dataset(StrEnum):
+    """A kind of data the feed keeps the latest frame of."""
+
+    QUOTES = "quotes"
+    BARS = "bars"
+    SHORT_INTEREST = "short_interest"
+    SHORT_VOLUME = "short_volume"
+    SHARES = "shares"
+
+
+class Session(StrEnum):
+    """US equity market session, in New York time."""
+
+    PRE = "pre"
+    REGULAR = "regular"
+    POST = "post"
+    CLOSED = "closed"
+
+
+BarInterval = Literal["1m", "5m", "1d"]
+
+UTC_TS = pl.Datetime("us", "UTC")
+
+QUOTES_SCHEMA = pl.Schema(
+    {
+        "symbol": pl.String,
+        "ts": UTC_TS,
+        "last": pl.Float64,
+        "prev_close": pl.Float64,
+        "open": pl.Float64,
+        "high": pl.Float64,
+        "low": pl.Float64,
+        "volume": pl.Float64,
+        "session": pl.String,  # a Session value
+        "delayed_s": pl.Int32,  # how far behind real time the source is, in seconds
+        "source": pl.String,
+    }
+)
+
+BARS_SCHEMA = pl.Schema(
+    {
+        "symbol": pl.String,
+        "ts": UTC_TS,
+        "open": pl.Float64,
+        "high": pl.Float64,
+        "low": pl.Float64,
+        "close": pl.Float64,
+        "volume": pl.Float64,
+        "interval": pl.String,  # a BarInterval value
+    }
+)
+
+SHORT_INTEREST_SCHEMA = pl.Schema(
+    {
+        "symbol": pl.String,
+        "settlement_date": pl.Date,
+        "short_shares": pl.Float64,
+        "prior_short_shares": pl.Float64,
+        "avg_daily_volume": pl.Float64,
+        "days_to_cover": pl.Float64,  # null when there was no volume (FINRA's 999.99)
+        "source": pl.String,
+    }
+)
+
+SHORT_VOLUME_SCHEMA = pl.Schema(
+    {
+        "date": pl.Date,
+        "symbol": pl.String,
+        "short_volume": pl.Float64,
+        "short_exempt_volume": pl.Float64,
+        "total_volume": pl.Float64,
+    }
+)
+
+SHARES_SCHEMA = pl.Schema(
+    {
+        "symbol": pl.String,
+        "as_of": pl.Date,
+        "shares_outstanding": pl.Float64,
+        "float_shares": pl.Float64,  # nullable: not every source publishes the float
+        "source": pl.String,
+    }
+)
+
+SCHEMAS: Mapping[Dataset, pl.Schema] = {
+    Dataset.QUOTES: QUOTES_SCHEMA,
+    Dataset.BARS: BARS_SCHEMA,
+    Dataset.SHORT_INTEREST: SHORT_INTEREST_SCHEMA,
+    Dataset.SHORT_VOLUME: SHORT_VOLUME_SCHEMA,
+    Dataset.SHARES: SHARES_SCHEMA,
+}
+
+
+class SchemaMismatch(ValueError):
+    """A frame does not have the columns its dataset needs (a parser bug or a corrupt cache file)."""
+
+
+def empty_frame(dataset: Dataset) -> pl.DataFrame:
+    """An empty frame with the dataset's schema."""
+    return pl.DataFrame(schema=SCHEMAS[dataset])
+
+
+def conform(frame: pl.DataFrame, dataset: Dataset) -> pl.DataFrame:
+    """Select the dataset's columns in schema order and cast them to the schema's types.
+
+    Raises SchemaMismatch naming the missing columns. Extra columns are dropped. Casting is strict,
+    so a value that cannot become the schema's type is an error rather than a silent null.
+    """
+    schema = SCHEMAS[dataset]
+    missing = [name for name in schema if name not in frame.columns]
+    if missing:
+        raise SchemaMismatch(f"{dataset.value} frame lacks column(s): {', '.join(missing)}")
+    try:
+        return frame.select(pl.col(name).cast(dtype, strict=True) for name, dtype in schema.items())
+    except (pl.exceptions.InvalidOperationError, pl.exceptions.ComputeError) as error:
+        raise SchemaMismatch(f"{dataset.value} frame has a column of the wrong type: {error}") from error
+
+
+@dataclass(frozen=True, slots=True)
+class SymbolInfo:
+    """What we know about a ticker besides its prices."""
+
+    symbol: str
+    name: str
+    sector: str | None = None  # one of the 11 GICS sector names, None for indices and funds
+    kind: Literal["stock", "etf", "index"] = "stock"
+
+
+class FailureKind(StrEnum):
+    """Why a fetch failed, in the terms the status bar shows."""
+
+    TIMEOUT = "timeout"
+    OFFLINE = "offline"  # connection refused, DNS failure, reset
+    RATE_LIMITED = "rate_limited"  # HTTP 429, or a circuit still open after one
+    HTTP = "http"  # any other non-success status
+    PARSE = "parse"  # the reply arrived but was not in the expected format
+    NOT_AVAILABLE = "not_available"  # the source cannot provide this dataset (e.g. a missing key)
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    """A successful fetch.
+
+    ``frame`` conforms to the dataset's schema. ``as_of`` is the time the data describes (the
+    newest quote, the settlement date, the file's date), not the time it was fetched. ``problems``
+    names symbols that were asked for and could not be given, with a short reason a user can read
+    ("not found", "delisted", "no data"); such symbols must still be shown, marked, never dropped.
+    """
+
+    frame: pl.DataFrame
+    as_of: dt.datetime
+    problems: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Failed:
+    """A failed fetch: nothing already shown changes, the status bar shows the source's health."""
+
+    source: str
+    kind: FailureKind
+    message: str  # plain words, no secrets, e.g. "Yahoo answered 503 (service unavailable)"
+    retry_at: dt.datetime | None = None  # when the source may be asked again, if it said
+
+
+FetchOutcome = Fetched | Failed
+
+
+@runtime_checkable
+class Source(Protocol):
+    """Where market data comes from. Implementations never import textual and never raise for
+    network or format problems: they return ``Failed``.
+
+    ``symbols=None`` for the short datasets means "the whole market the source covers".
+    """
+
+    name: str  # "demo", "yahoo", "finra", "files", ... shown in the status bar
+    is_demo: bool
+
+    def now(self) -> dt.datetime:
+        """The source's market clock (UTC). Live sources: the wall clock; the demo: its own clock."""
+        ...
+
+    def describe(self, symbol: str) -> SymbolInfo | None:
+        """Name, sector and kind of a symbol, if the source knows it."""
+        ...
+
+    def known_symbols(self) -> Sequence[str]:
+        """Symbols this source can be asked for by name (used by the ticker prompt and palette)."""
+        ...
+
+    async def quotes(self, symbols: Sequence[str]) -> FetchOutcome:
+        """Latest quote per symbol (QUOTES_SCHEMA); prev_close comes from daily bars."""
+        ...
+
+    async def bars(
+        self, symbols: Sequence[str], interval: BarInterval, days: int
+    ) -> FetchOutcome:
+        """OHLCV bars (BARS_SCHEMA). Daily: the last ``days`` sessions. Intraday: the last ``days``
+        sessions' bars (1 = today's session only)."""
+        ...
+
+    async def short_interest(
+        self, symbols: Sequence[str] | None, settlements: int = 1
+    ) -> FetchOutcome:
+        """Short interest (SHORT_INTEREST_SCHEMA) for the newest ``settlements`` published
+        settlement dates."""
+        ...
+
+    async def short_volume(self, symbols: Sequence[str] | None, days: int) -> FetchOutcome:
+        """Daily short-sale volume (SHORT_VOLUME_SCHEMA) for the last ``days`` trading days posted."""
+        ...
+
+    async def shares(self, symbols: Sequence[str]) -> FetchOutcome:
+        """Shares outstanding and float (SHARES_SCHEMA)."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release network clients and files."""
+        ...
