@@ -168,6 +168,41 @@ class TickerView:
     peer_group: str | None  # "Mag 7", or its sector ETF when it is in no basket
 
 
+HealthState = Literal["ok", "retrying", "rate_limited", "offline", "unavailable"]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class DatasetFreshness:
+    """How old one dataset is, for the status bar."""
+
+    name: str  # "quotes", "bars", "short interest", ...
+    age_s: float | None  # seconds since it was last refreshed; None: never loaded
+    stale: bool  # older than twice its refresh cadence
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class SourceHealth:
+    """One source's state: ok, retrying in N s, rate-limited until hh:mm, offline."""
+
+    name: str  # "demo", "yahoo", "finra", "sec", "files"
+    state: HealthState
+    until: dt.datetime | None = None  # next attempt (retrying) or end of the rate limit
+    detail: str = ""  # the last error in plain words
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class StatusView:
+    """Everything the status bar shows."""
+
+    source_label: str  # "DEMO", "LIVE", "FILES", "REPLAY 2026-02-05"
+    is_demo: bool
+    session: str  # a market session: "pre", "regular", "post", "closed"
+    market_time: dt.datetime  # aware; shown in New York time
+    datasets: tuple[DatasetFreshness, ...]
+    health: tuple[SourceHealth, ...]
+    note: str | None = None  # e.g. "live sources unreachable: showing cached data"
+
+
 def to_jsonable(value: Any) -> Any:
     """A view model as JSON-ready Python values: dates as ISO strings, NaN as None."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):

@@ -118,7 +118,7 @@ SCHEMAS: Mapping[Dataset, pl.Schema] = {
 
 
 class SchemaMismatch(ValueError):
-    """A frame does not have the columns its dataset needs (a parser bug or a corrupt cache file)."""
+    """A frame lacks the columns its dataset needs (a parser bug, or a corrupt cache file)."""
 
 
 def empty_frame(dataset: Dataset) -> pl.DataFrame:
@@ -139,7 +139,8 @@ def conform(frame: pl.DataFrame, dataset: Dataset) -> pl.DataFrame:
     try:
         return frame.select(pl.col(name).cast(dtype, strict=True) for name, dtype in schema.items())
     except (pl.exceptions.InvalidOperationError, pl.exceptions.ComputeError) as error:
-        raise SchemaMismatch(f"{dataset.value} frame has a column of the wrong type: {error}") from error
+        message = f"{dataset.value} frame has a column of the wrong type: {error}"
+        raise SchemaMismatch(message) from error
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,7 +204,7 @@ class Source(Protocol):
     is_demo: bool
 
     def now(self) -> dt.datetime:
-        """The source's market clock (UTC). Live sources: the wall clock; the demo: its own clock."""
+        """The source's market clock (UTC): the wall clock, or the demo market's own clock."""
         ...
 
     def describe(self, symbol: str) -> SymbolInfo | None:
@@ -218,9 +219,7 @@ class Source(Protocol):
         """Latest quote per symbol (QUOTES_SCHEMA); prev_close comes from daily bars."""
         ...
 
-    async def bars(
-        self, symbols: Sequence[str], interval: BarInterval, days: int
-    ) -> FetchOutcome:
+    async def bars(self, symbols: Sequence[str], interval: BarInterval, days: int) -> FetchOutcome:
         """OHLCV bars (BARS_SCHEMA). Daily: the last ``days`` sessions. Intraday: the last ``days``
         sessions' bars (1 = today's session only)."""
         ...
@@ -233,7 +232,7 @@ class Source(Protocol):
         ...
 
     async def short_volume(self, symbols: Sequence[str] | None, days: int) -> FetchOutcome:
-        """Daily short-sale volume (SHORT_VOLUME_SCHEMA) for the last ``days`` trading days posted."""
+        """Daily short-sale volume (SHORT_VOLUME_SCHEMA), the last ``days`` trading days posted."""
         ...
 
     async def shares(self, symbols: Sequence[str]) -> FetchOutcome:
