@@ -45,66 +45,66 @@ class Session(StrEnum):
 
 BarInterval = Literal["1m", "5m", "1d"]
 
-UTC_TS = pl.Datetime("us", "UTC")
+UTC_TS: pl.DataType = pl.Datetime("us", "UTC")
 
 QUOTES_SCHEMA = pl.Schema(
     {
-        "symbol": pl.String,
+        "symbol": pl.String(),
         "ts": UTC_TS,
-        "last": pl.Float64,
-        "prev_close": pl.Float64,
-        "open": pl.Float64,
-        "high": pl.Float64,
-        "low": pl.Float64,
-        "volume": pl.Float64,
-        "session": pl.String,  # a Session value
-        "delayed_s": pl.Int32,  # how far behind real time the source is, in seconds
-        "source": pl.String,
+        "last": pl.Float64(),
+        "prev_close": pl.Float64(),
+        "open": pl.Float64(),
+        "high": pl.Float64(),
+        "low": pl.Float64(),
+        "volume": pl.Float64(),
+        "session": pl.String(),  # a Session value
+        "delayed_s": pl.Int32(),  # how far behind real time the source is, in seconds
+        "source": pl.String(),
     }
 )
 
 BARS_SCHEMA = pl.Schema(
     {
-        "symbol": pl.String,
+        "symbol": pl.String(),
         "ts": UTC_TS,
-        "open": pl.Float64,
-        "high": pl.Float64,
-        "low": pl.Float64,
-        "close": pl.Float64,
-        "volume": pl.Float64,
-        "interval": pl.String,  # a BarInterval value
+        "open": pl.Float64(),
+        "high": pl.Float64(),
+        "low": pl.Float64(),
+        "close": pl.Float64(),
+        "volume": pl.Float64(),
+        "interval": pl.String(),  # a BarInterval value
     }
 )
 
 SHORT_INTEREST_SCHEMA = pl.Schema(
     {
-        "symbol": pl.String,
-        "settlement_date": pl.Date,
-        "short_shares": pl.Float64,
-        "prior_short_shares": pl.Float64,
-        "avg_daily_volume": pl.Float64,
-        "days_to_cover": pl.Float64,  # null when there was no volume (FINRA's 999.99)
-        "source": pl.String,
+        "symbol": pl.String(),
+        "settlement_date": pl.Date(),
+        "short_shares": pl.Float64(),
+        "prior_short_shares": pl.Float64(),
+        "avg_daily_volume": pl.Float64(),
+        "days_to_cover": pl.Float64(),  # null when there was no volume (FINRA's 999.99)
+        "source": pl.String(),
     }
 )
 
 SHORT_VOLUME_SCHEMA = pl.Schema(
     {
-        "date": pl.Date,
-        "symbol": pl.String,
-        "short_volume": pl.Float64,
-        "short_exempt_volume": pl.Float64,
-        "total_volume": pl.Float64,
+        "date": pl.Date(),
+        "symbol": pl.String(),
+        "short_volume": pl.Float64(),
+        "short_exempt_volume": pl.Float64(),
+        "total_volume": pl.Float64(),
     }
 )
 
 SHARES_SCHEMA = pl.Schema(
     {
-        "symbol": pl.String,
-        "as_of": pl.Date,
-        "shares_outstanding": pl.Float64,
-        "float_shares": pl.Float64,  # nullable: not every source publishes the float
-        "source": pl.String,
+        "symbol": pl.String(),
+        "as_of": pl.Date(),
+        "shares_outstanding": pl.Float64(),
+        "float_shares": pl.Float64(),  # nullable: not every source publishes the float
+        "source": pl.String(),
     }
 )
 
