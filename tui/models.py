@@ -132,6 +132,9 @@ class CorrelationsView:
     as_of: dt.date | None  # last daily bar used
 
 
+PaneView = IndicesView | SectorsView | ShortsView | CorrelationsView
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class PricePoint:
     ts: dt.datetime
