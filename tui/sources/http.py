@@ -1,0 +1,289 @@
+"""The one HTTP client every live source shares: timeouts, bounded concurrency per host, retries
+with back-off, and a per-host circuit that opens on HTTP 429. No textual import.
+
+``HttpClient.get`` never raises for network or HTTP problems: it returns a ``Failed`` whose message
+a user can read. Only cancellation propagates.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import email.utils
+import logging
+import random
+import ssl
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Final
+
+import httpx
+
+from tui.config import HttpSettings
+from tui.sources.base import Failed, FailureKind
+
+logger = logging.getLogger("tapewatch.http")
+
+# Full-jitter exponential back-off between retries: a random wait in [0, min(cap, base * 2^n)).
+BACKOFF_BASE_S: Final = 0.5
+BACKOFF_CAP_S: Final = 8.0
+
+# HTTP 429 without a usable Retry-After waits this long; an absurd one is clamped to these bounds.
+RETRY_AFTER_DEFAULT_S: Final = 60.0
+RETRY_AFTER_MIN_S: Final = 1.0
+RETRY_AFTER_MAX_S: Final = 15 * 60.0
+
+# Query parameters whose values never reach the log.
+SECRET_PARAMS: Final = frozenset(
+    {
+        "access_token",
+        "api_key",
+        "apikey",
+        "auth",
+        "client_secret",
+        "crumb",
+        "key",
+        "password",
+        "secret",
+        "sig",
+        "signature",
+        "token",
+    }
+)
+
+
+def utc_now() -> dt.datetime:
+    """The wall clock as an aware UTC datetime."""
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class HttpReply:
+    """A complete reply: 2xx, or 404 when the caller accepts it. Header names are lower case."""
+
+    url: str
+    status: int
+    content: bytes
+    headers: Mapping[str, str]
+    elapsed_s: float  # time the successful attempt took
+
+
+@dataclass(frozen=True, slots=True)
+class _Retryable:
+    """An attempt that failed in a way another attempt may fix."""
+
+    failure: Failed
+
+
+def retry_after_seconds(value: str | None, now: dt.datetime) -> float:
+    """Seconds to wait after a 429, from a Retry-After header (delta-seconds or an HTTP-date).
+
+    Absent or unreadable values give the default; the result is clamped to a sane range so that a
+    server cannot stop us for days nor make us hammer it.
+    """
+    if value is None:
+        return RETRY_AFTER_DEFAULT_S
+    text = value.strip()
+    if text.isdigit():
+        seconds = float(text)
+    else:
+        try:
+            when = email.utils.parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return RETRY_AFTER_DEFAULT_S
+        if when.tzinfo is None:  # HTTP-dates are always GMT
+            when = when.replace(tzinfo=dt.UTC)
+        seconds = (when - now).total_seconds()
+    return min(max(seconds, RETRY_AFTER_MIN_S), RETRY_AFTER_MAX_S)
+
+
+def redact_url(url: httpx.URL) -> str:
+    """The URL as it may appear in a log: no user info, secret query values replaced."""
+    params = [
+        (name, "REDACTED" if name.lower() in SECRET_PARAMS else value)
+        for name, value in url.params.multi_items()
+    ]
+    return str(url.copy_with(userinfo=b"", params=params or None))
+
+
+def _reason(status: int) -> str:
+    return httpx.codes.get_reason_phrase(status).lower() or "unknown status"
+
+
+def _is_certificate_error(error: BaseException) -> bool:
+    cause: BaseException | None = error
+    while cause is not None:
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return True
+        cause = cause.__cause__ or cause.__context__
+    return False
+
+
+class HttpClient:
+    """One ``httpx.AsyncClient`` shared by every live source."""
+
+    def __init__(
+        self,
+        settings: HttpSettings,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        clock: Callable[[], dt.datetime] = utc_now,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._settings = settings
+        self._clock = clock
+        self._sleep = sleep
+        self._rng = rng if rng is not None else random.Random()
+        self._timeout = httpx.Timeout(
+            connect=settings.connect_timeout,
+            read=settings.read_timeout,
+            write=settings.read_timeout,
+            pool=settings.read_timeout,
+        )
+        self._client = httpx.AsyncClient(
+            timeout=self._timeout,
+            headers={"User-Agent": settings.user_agent},
+            transport=transport,
+            follow_redirects=True,
+            verify=True,
+        )
+        self._host_slots: dict[str, asyncio.Semaphore] = {}
+        self._circuits: dict[str, dt.datetime] = {}
+
+    def circuit_until(self, host: str) -> dt.datetime | None:
+        """When requests to ``host`` may be sent again after a 429, or None if they may now."""
+        until = self._circuits.get(host)
+        if until is not None and until <= self._clock():
+            del self._circuits[host]
+            return None
+        return until
+
+    async def aclose(self) -> None:
+        """Close the connections."""
+        await self._client.aclose()
+
+    async def get(
+        self,
+        url: str,
+        *,
+        source: str,
+        params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        accept_404: bool = False,
+    ) -> HttpReply | Failed:
+        """GET ``url``, retrying what a retry may fix; ``source`` names the data source in
+        failures ("yahoo"). A 404 is a reply when ``accept_404``, otherwise a failure."""
+        try:
+            full_url = httpx.URL(url, params=params)
+        except (httpx.InvalidURL, TypeError, ValueError) as error:
+            logger.warning("GET %r not sent: invalid URL (%s)", url, error)
+            return Failed(source, FailureKind.HTTP, f"{source}: invalid URL ({error})")
+        host = full_url.host
+        attempts = self._settings.retries + 1
+        failure: Failed | None = None
+        for attempt in range(1, attempts + 1):
+            until = self.circuit_until(host)
+            if until is not None:
+                logger.debug("GET %s not sent: %s rate-limited", redact_url(full_url), host)
+                return self._rate_limited(source, host, until)
+            async with self._slot(host):
+                # Checked after the wait for a slot: a 429 may have arrived meanwhile.
+                until = self.circuit_until(host)
+                if until is not None:
+                    logger.debug("GET %s not sent: %s rate-limited", redact_url(full_url), host)
+                    return self._rate_limited(source, host, until)
+                outcome = await self._attempt(full_url, source, headers, accept_404)
+            if not isinstance(outcome, _Retryable):
+                if isinstance(outcome, Failed):
+                    self._log_failure(full_url, outcome, attempt, attempts, final=True)
+                return outcome
+            failure = outcome.failure
+            final = attempt == attempts
+            self._log_failure(full_url, failure, attempt, attempts, final=final)
+            if not final:
+                await self._sleep(self._backoff(attempt))
+        assert failure is not None  # the loop runs at least once
+        return Failed(
+            source,
+            failure.kind,
+            f"{failure.message}; gave up after {attempts} attempts",
+            failure.retry_at,
+        )
+
+    def _slot(self, host: str) -> asyncio.Semaphore:
+        slot = self._host_slots.get(host)
+        if slot is None:
+            slot = asyncio.Semaphore(self._settings.per_host_concurrency)
+            self._host_slots[host] = slot
+        return slot
+
+    def _backoff(self, attempt: int) -> float:
+        return self._rng.uniform(0.0, min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2 ** (attempt - 1)))
+
+    def _rate_limited(self, source: str, host: str, until: dt.datetime) -> Failed:
+        message = f"{source} asked us to slow down; next request to {host} at {until:%H:%M:%S} UTC"
+        return Failed(source, FailureKind.RATE_LIMITED, message, retry_at=until)
+
+    async def _attempt(
+        self,
+        url: httpx.URL,
+        source: str,
+        headers: Mapping[str, str] | None,
+        accept_404: bool,
+    ) -> HttpReply | Failed | _Retryable:
+        host = url.host
+        started = time.perf_counter()
+        try:
+            response = await self._client.get(url, headers=headers)
+        except httpx.TimeoutException:
+            message = f"{source} ({host}) did not answer in time"
+            return _Retryable(Failed(source, FailureKind.TIMEOUT, message))
+        except httpx.ConnectError as error:
+            if _is_certificate_error(error):
+                message = f"the TLS certificate of {host} could not be verified"
+                return Failed(source, FailureKind.OFFLINE, message)
+            message = f"could not connect to {source} ({host})"
+            return _Retryable(Failed(source, FailureKind.OFFLINE, message))
+        except (httpx.NetworkError, httpx.RemoteProtocolError):
+            message = f"the connection to {source} ({host}) broke before the reply was complete"
+            return _Retryable(Failed(source, FailureKind.OFFLINE, message))
+        except httpx.HTTPError as error:
+            message = f"request to {source} ({host}) failed: {type(error).__name__}"
+            return Failed(source, FailureKind.HTTP, message)
+        except Exception as error:  # the contract: a Failed, never an exception (bar cancellation)
+            message = f"request to {source} ({host}) failed unexpectedly: {type(error).__name__}"
+            return Failed(source, FailureKind.HTTP, message)
+        elapsed_s = time.perf_counter() - started
+        status = response.status_code
+        if 200 <= status < 300 or (status == 404 and accept_404):
+            return HttpReply(
+                url=str(response.url),
+                status=status,
+                content=response.content,
+                headers={name.lower(): value for name, value in response.headers.items()},
+                elapsed_s=elapsed_s,
+            )
+        answered = f"{source} answered {status} ({_reason(status)})"
+        if status == 429:
+            delay = retry_after_seconds(response.headers.get("retry-after"), self._clock())
+            until = self._clock() + dt.timedelta(seconds=delay)
+            self._circuits[host] = max(until, self._circuits.get(host, until))
+            message = f"{answered}; next request to {host} at {until:%H:%M:%S} UTC"
+            return Failed(source, FailureKind.RATE_LIMITED, message, retry_at=until)
+        if status >= 500:
+            return _Retryable(Failed(source, FailureKind.HTTP, answered))
+        return Failed(source, FailureKind.HTTP, answered)
+
+    def _log_failure(
+        self, url: httpx.URL, failure: Failed, attempt: int, attempts: int, *, final: bool
+    ) -> None:
+        logger.log(
+            logging.WARNING if final else logging.INFO,
+            "GET %s failed (attempt %d of %d): %s",
+            redact_url(url),
+            attempt,
+            attempts,
+            failure.message,
+        )
