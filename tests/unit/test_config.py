@@ -1,0 +1,563 @@
+"""Settings loading: defaults, the example file, every kind of problem, precedence, symbols."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import string
+import tomllib
+import typing
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import tui.config
+from tui.config import (
+    BINDING_IDS,
+    DEFAULT_BASKETS,
+    Basket,
+    ConfigError,
+    ConfigProblem,
+    IndexSpec,
+    Settings,
+    config_path,
+    example_config_text,
+    load_settings,
+    locate_config,
+    normalize_symbol,
+    parse_settings,
+)
+
+
+def problems_of(text: str) -> list[str]:
+    """The problems reported for a config text, as their one-line descriptions."""
+    with pytest.raises(ConfigError) as caught:
+        parse_settings(text)
+    return [str(problem) for problem in caught.value.problems]
+
+
+def only_problem(text: str) -> str:
+    problems = problems_of(text)
+    assert len(problems) == 1, problems
+    return problems[0]
+
+
+# --- defaults and the example file ---------------------------------------------------------------
+
+
+def test_an_empty_file_means_the_defaults() -> None:
+    assert parse_settings("") == Settings()
+
+
+def test_a_missing_default_file_means_the_defaults(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    settings = load_settings(env={})
+    assert settings == Settings()
+    assert settings.path is None
+
+
+def test_the_default_location_follows_the_user_config_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    assert config_path() == tmp_path / "tapewatch" / "config.toml"
+    (tmp_path / "tapewatch").mkdir()
+    (tmp_path / "tapewatch" / "config.toml").write_text('theme = "nord"\n')
+    settings = load_settings(env={})
+    assert settings.theme == "nord"
+    assert settings.path == tmp_path / "tapewatch" / "config.toml"
+
+
+def test_the_example_file_holds_exactly_the_defaults() -> None:
+    settings = parse_settings(example_config_text())
+    assert dataclasses.replace(settings, path=None) == Settings()
+
+
+def _settings_dataclass(hint: Any) -> type | None:
+    """The settings dataclass a field holds, directly or as the items of a tuple."""
+    if typing.get_origin(hint) is tuple:
+        hint = typing.get_args(hint)[0]
+    return hint if dataclasses.is_dataclass(hint) and isinstance(hint, type) else None
+
+
+def _undocumented(cls: type, table: dict[str, Any], key: str) -> list[str]:
+    missing = []
+    hints = typing.get_type_hints(cls)
+    for settings_field in dataclasses.fields(cls):
+        if (cls, settings_field.name) == (Settings, "path"):
+            continue  # where the settings came from, never written in a file
+        field_key = f"{key}.{settings_field.name}" if key else settings_field.name
+        if settings_field.name not in table:
+            missing.append(field_key)
+            continue
+        nested = _settings_dataclass(hints[settings_field.name])
+        if nested is None:
+            continue
+        value = table[settings_field.name]
+        items = value if isinstance(value, list) else [value]
+        assert items, f"{field_key} needs at least one example entry"
+        for index, item in enumerate(items):
+            item_key = f"{field_key}[{index}]" if isinstance(value, list) else field_key
+            missing += _undocumented(nested, item, item_key)
+    return missing
+
+
+def test_the_example_file_sets_every_field_of_every_settings_dataclass() -> None:
+    assert _undocumented(Settings, tomllib.loads(example_config_text()), "") == []
+
+
+def test_the_field_walk_notices_an_undocumented_field() -> None:
+    table = tomllib.loads(example_config_text())
+    del table["refresh"]["shares"]
+    del table["baskets"][1]["benchmark"]
+    assert _undocumented(Settings, table, "") == ["baskets[1].benchmark", "refresh.shares"]
+
+
+def test_every_key_in_a_plain_table_of_the_example_has_a_comment_above_it() -> None:
+    lines = example_config_text().splitlines()
+    in_array_of_tables = False
+    uncommented = []
+    for number, line in enumerate(lines):
+        if line.startswith("[["):
+            in_array_of_tables = True  # documented once, above the first [[table]]
+        elif line.startswith("["):
+            in_array_of_tables = False
+        elif (
+            re.match(r"\w+ = ", line)
+            and not in_array_of_tables
+            and not lines[number - 1].startswith("#")
+        ):
+            uncommented.append(line)
+    assert uncommented == []
+
+
+def test_the_example_file_is_found_as_package_data(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    package = tmp_path / "site-packages" / "tui"
+    package.mkdir(parents=True)
+    (package / "config.example.toml").write_text("# packaged\n")
+    monkeypatch.setattr(tui.config, "__file__", str(package / "config.py"))
+    assert example_config_text() == "# packaged\n"
+
+
+def test_a_missing_example_file_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tui.config, "__file__", str(tmp_path / "tui" / "config.py"))
+    with pytest.raises(FileNotFoundError, match=r"config\.example\.toml"):
+        example_config_text()
+
+
+# --- reading values -----------------------------------------------------------------------------
+
+
+def test_keys_left_out_keep_their_defaults_and_values_are_normalized() -> None:
+    settings = parse_settings(
+        """
+        source = "demo"
+        benchmark = " ^ndx "
+        [refresh]
+        quotes = 5          # an integer is accepted for seconds
+        [shorted]
+        universe = "watchlist"
+        watchlist = ["gme", "amc"]
+        [[baskets]]
+        name = "  Banks  "
+        symbols = ["jpm", "bac", "brk.b"]
+        [sources.sec]
+        contact = "Jane Doe jane@example.com"
+        """
+    )
+    assert settings.source == "demo"
+    assert settings.benchmark == "^NDX"
+    assert settings.refresh.quotes == 5.0
+    assert isinstance(settings.refresh.quotes, float)
+    assert settings.refresh.intraday == 60.0
+    assert settings.shorted.watchlist == ("GME", "AMC")
+    assert settings.shorted.rows == 50
+    assert settings.baskets == (Basket("Banks", ("JPM", "BAC", "BRK.B"), None),)
+    assert settings.sources.sec.contact == "Jane Doe jane@example.com"
+    assert settings.indices == Settings().indices
+
+
+def test_an_array_of_tables_replaces_the_default_list() -> None:
+    settings = parse_settings('[[indices]]\nsymbol = "^vix"\nlabel = "Fear"\n')
+    assert settings.indices == (IndexSpec("^VIX", "Fear"),)
+    assert settings.baskets == DEFAULT_BASKETS
+
+
+def test_key_bindings_are_normalized_to_textual_key_names() -> None:
+    settings = parse_settings(
+        """
+        [keys]
+        help = "?, F1"
+        find = "/"
+        quit = "ctrl+q , Q"
+        next_pane = "Ctrl+Shift+Right"
+        back = "escape,-"
+        """
+    )
+    assert settings.keys == {
+        "help": "question_mark,f1",
+        "find": "slash",
+        "quit": "ctrl+q,Q",
+        "next_pane": "ctrl+shift+right",
+        "back": "escape,minus",
+    }
+
+
+def test_every_binding_id_is_accepted() -> None:
+    keys = {binding_id: f"f{number}" for number, binding_id in enumerate(BINDING_IDS, start=1)}
+    text = "[keys]\n" + "".join(f'{name} = "{key}"\n' for name, key in keys.items())
+    assert parse_settings(text).keys == keys
+
+
+# --- problems, one kind at a time ---------------------------------------------------------------
+
+PROBLEMS = [
+    # wrong types
+    ("theme = 3", "theme: expected a string, found 3"),
+    ("[correlation]\nwindow = 60.0", "correlation.window: expected a whole number, found 60.0"),
+    ("[correlation]\nwindow = true", "correlation.window: expected a whole number, found true"),
+    ('[refresh]\nquotes = "15"', 'refresh.quotes: expected a number, found "15"'),
+    ("[refresh]\nquotes = nan", "refresh.quotes: expected a finite number, found nan"),
+    ("refresh = 5", "refresh: expected a table, found 5"),
+    ('baskets = "Mag 7"', 'baskets: expected an array of tables, found "Mag 7"'),
+    ("[shorted]\nwatchlist = [1]", "shorted.watchlist[0]: expected a string, found 1"),
+    ("[keys]\nquit = 1", "keys.quit: expected a string, found 1"),
+    ("theme = 2026-02-11", "theme: expected a string, found the date/time 2026-02-11"),
+    ('[[indices]]\nsymbol = "^VIX"', "indices[0].label: missing key (expected a string)"),
+    # choices, with a suggestion when one is close
+    (
+        'source = "dmeo"',
+        'expected one of "live", "demo" or "files", found "dmeo" (did you mean "demo"?)',
+    ),
+    ('[sources.yahoo]\nintraday_interval = "1h"', 'expected one of "1m" or "5m", found "1h"'),
+    # unknown keys
+    ("[refresh]\nquote = 5", "refresh.quote: unknown key (did you mean `refresh.quotes`?)"),
+    ("[sources.yahoo]\nbase_ur = 'x'", "did you mean `sources.yahoo.base_url`?"),
+    ("path = '/tmp/x.toml'", "path: unknown key (valid keys here: source, theme,"),
+    (
+        "[[baskets]]\nname = 'a'\nsymbols = ['A', 'B']\nsymbol = 'C'",
+        "baskets[0].symbol: unknown key (did you mean `baskets[0].symbols`?)",
+    ),
+    # ranges
+    ("[refresh]\nquotes = 0.5", "refresh.quotes: expected at least 1 s, found 0.5"),
+    ("[refresh]\nshares = 0", "refresh.shares: expected at least 1 s, found 0"),
+    ("[correlation]\nwindow = 4", "correlation.window: expected 5 to 250 trading days, found 4"),
+    (
+        "[correlation]\nwindow = 251",
+        "correlation.window: expected 5 to 250 trading days, found 251",
+    ),
+    (
+        "[correlation]\nhistory = 19",
+        "correlation.history: expected 20 to 1000 trading days, found 19",
+    ),
+    ("[correlation]\nhistory = 1001", "correlation.history: expected 20 to 1000 trading days"),
+    ("[shorted]\nrows = 0", "shorted.rows: expected 1 to 500 rows, found 0"),
+    ("[shorted]\nrows = 501", "shorted.rows: expected 1 to 500 rows, found 501"),
+    ("[shorted]\nmin_price = -1", "shorted.min_price: expected at least 0, found -1"),
+    ("[shorted]\nmin_avg_volume = -5", "shorted.min_avg_volume: expected at least 0, found -5"),
+    (
+        "[demo]\nspeed = 0",
+        "demo.speed: expected more than 0 and at most 600 market minutes a second, found 0",
+    ),
+    ("[demo]\nspeed = 600.5", "demo.speed: expected more than 0 and at most 600"),
+    ("[http]\nconnect_timeout = 0", "http.connect_timeout: expected more than 0 s, found 0"),
+    ("[http]\nread_timeout = -1", "http.read_timeout: expected more than 0 s, found -1"),
+    (
+        "[http]\nper_host_concurrency = 0",
+        "http.per_host_concurrency: expected 1 to 64 requests, found 0",
+    ),
+    ("[http]\nper_host_concurrency = 65", "http.per_host_concurrency: expected 1 to 64"),
+    ("[http]\nretries = -1", "http.retries: expected 0 to 10 retries, found -1"),
+    ("[http]\nretries = 11", "http.retries: expected 0 to 10 retries, found 11"),
+    # strings that must say something
+    ('theme = "  "', 'theme: expected a non-empty string, found "  "'),
+    ('[http]\nuser_agent = ""', 'http.user_agent: expected a non-empty string, found ""'),
+    (
+        "[sources.finra]\nbase_url = 'cdn.finra.org'",
+        'sources.finra.base_url: expected an http:// or https:// URL, found "cdn.finra.org"',
+    ),
+    (
+        "[sources.sec]\ntickers_url = 'ftp://x'",
+        "sources.sec.tickers_url: expected an http:// or https:// URL",
+    ),
+    # symbols, names and baskets
+    (
+        'benchmark = "S&P"',
+        "benchmark: `S&P` is not a ticker symbol: use letters, digits and . - ^ = "
+        "(at most 15 characters)",
+    ),
+    ("[[indices]]\nsymbol = ''\nlabel = 'x'", "indices[0].symbol: a ticker symbol cannot be empty"),
+    (
+        "[[indices]]\nsymbol = 'A'\nlabel = ''",
+        'indices[0].label: expected a non-empty string, found ""',
+    ),
+    (
+        "[[sectors]]\nsymbol = 'XLK'\nname = 'Tech'\n[[sectors]]\nsymbol = 'xlk'\nname = 'Again'",
+        "sectors[1].symbol: the symbol `XLK` is already used by sectors[0]",
+    ),
+    (
+        "[[indices]]\nsymbol = 'A'\nlabel = 'a'\n[[indices]]\nsymbol = 'A'\nlabel = 'b'",
+        "indices[1].symbol: the symbol `A` is already used by indices[0]",
+    ),
+    (
+        "[[baskets]]\nname = 'x'\nsymbols = ['A', 'MS FT']",
+        "baskets[0].symbols[1]: `MS FT` is not a ticker symbol",
+    ),
+    (
+        "[[baskets]]\nname = 'x'\nsymbols = ['A', 'B', 'a']",
+        "baskets[0].symbols[2]: `A` is already listed at baskets[0].symbols[0]",
+    ),
+    (
+        "[[baskets]]\nname = 'x'\nsymbols = ['A']",
+        "baskets[0].symbols: expected at least 2 symbols, found 1 "
+        "(a basket's correlation needs pairs)",
+    ),
+    (
+        "[[baskets]]\nname = ' '\nsymbols = ['A', 'B']",
+        'baskets[0].name: expected a non-empty string, found " "',
+    ),
+    (
+        "[[baskets]]\nname = 'Chips'\nsymbols = ['A', 'B']\n"
+        "[[baskets]]\nname = 'chips '\nsymbols = ['C', 'D']",
+        "baskets[1].name: the name `chips` is already used by baskets[0]",
+    ),
+    (
+        "[[baskets]]\nname = 'x'\nsymbols = ['A', 'B']\nbenchmark = 'X/Y'",
+        "baskets[0].benchmark: `X/Y` is not a ticker symbol",
+    ),
+    ("[[baskets]]\nsymbols = ['A', 'B']", "baskets[0].name: missing key (expected a string)"),
+    (
+        "[shorted]\nwatchlist = ['GME', 'gme']",
+        "shorted.watchlist[1]: `GME` is already listed at shorted.watchlist[0]",
+    ),
+    # settings that need one another
+    (
+        "[shorted]\nuniverse = 'watchlist'",
+        'shorted.watchlist: expected at least one symbol when universe is "watchlist"',
+    ),
+    (
+        "source = 'files'",
+        'sources.files.bars: expected a folder or file of daily bars when source is "files"',
+    ),
+    # key bindings
+    ("[keys]\nfnd = 'f'", "keys.fnd: unknown binding (did you mean `keys.find`?)"),
+    ("[keys]\nxyzzy = 'f'", "keys.xyzzy: unknown binding (bindings: quit, help,"),
+    ("[keys]\nquit = ''", "keys.quit: a key name is empty; expected key names separated by commas"),
+    ("[keys]\nquit = 'q,,x'", "keys.quit: a key name is empty"),
+    (
+        "[keys]\nquit = 'ctl+q'",
+        "keys.quit: `ctl` in `ctl+q` is not a modifier (use ctrl, shift, alt, meta, super, hyper)",
+    ),
+    (
+        "[keys]\nquit = 'page up'",
+        "keys.quit: `page up` is not a key name; expected key names separated by commas, "
+        'such as "ctrl+q,f10", found "page up"',
+    ),
+    ("[keys]\nquit = 'ctrl+'", "keys.quit: `ctrl+` is not a key name"),
+    (
+        "[keys]\nquit = 'ctrl+b'",
+        "keys.quit: `ctrl+b` is tmux's prefix key: inside a terminal multiplexer it never "
+        "reaches tapewatch",
+    ),
+    ("[keys]\nquit = 'q,Ctrl+A'", "keys.quit: `ctrl+A` is GNU screen's command key"),
+    ("[keys]\nrefresh = 'r'\nsort = 'R,r'", "keys.sort: `r` is also bound to `refresh`"),
+    # the file itself
+    (
+        "[refresh\nquotes = 5",
+        "TOML syntax error: Expected ']' at the end of a table declaration (at line 1, column 9)",
+    ),
+    (
+        "theme = 'a'\ntheme = 'b'\n",
+        "TOML syntax error: Cannot overwrite a value (at line 2, column 12)",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), PROBLEMS)
+def test_each_kind_of_problem_is_reported_with_its_key_and_reason(text: str, expected: str) -> None:
+    assert expected in only_problem(text)
+
+
+def test_every_problem_in_a_file_is_reported_together() -> None:
+    problems = problems_of(
+        """
+        source = "dmeo"
+        [refresh]
+        quote = 5
+        daily = 0
+        [[baskets]]
+        name = "Software"
+        symbols = ["MSFT", "MS FT", "CRM", "MSFT"]
+        [[baskets]]
+        name = "Lonely"
+        symbols = ["IBM"]
+        [keys]
+        quit = "ctrl+b"
+        [http]
+        retries = "3"
+        """
+    )
+    keys = [problem.split(":")[0] for problem in problems]
+    assert keys == [
+        "source",
+        "baskets[0].symbols[1]",
+        "baskets[0].symbols[3]",
+        "baskets[1].symbols",
+        "refresh.quote",
+        "refresh.daily",
+        "http.retries",
+        "keys.quit",
+    ]
+
+
+def test_the_report_names_the_file_and_counts_the_problems(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text("theme = 1\n[[indices]]\nsymbol = 'A'\n")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path, env={})
+    assert caught.value.path == path
+    assert caught.value.report() == (
+        f"2 problems in {path} (array positions count from 0):\n"
+        "  theme: expected a string, found 1\n"
+        "  indices[0].label: missing key (expected a string)"
+    )
+    assert str(caught.value) == caught.value.report()
+
+
+def test_a_single_problem_reads_in_the_singular() -> None:
+    error = ConfigError(None, [ConfigProblem("", "TOML syntax error: x")])
+    assert error.report() == "1 problem in the settings:\n  TOML syntax error: x"
+
+
+def test_long_strings_are_shortened_in_reports() -> None:
+    problem = only_problem(f'[http]\nretries = "{"x" * 100}"')
+    assert problem == f'http.retries: expected a whole number, found "{"x" * 57}..."'
+
+
+# --- where the file comes from -------------------------------------------------------------------
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_an_explicit_path_wins_over_the_environment(tmp_path: Path) -> None:
+    explicit = write(tmp_path / "explicit.toml", 'theme = "explicit"\n')
+    from_env = write(tmp_path / "env.toml", 'theme = "env"\n')
+    settings = load_settings(explicit, env={"TAPEWATCH_CONFIG": str(from_env)})
+    assert settings.theme == "explicit"
+    assert settings.path == explicit
+
+
+def test_the_environment_wins_over_the_default_location(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    (tmp_path / "tapewatch").mkdir()
+    write(tmp_path / "tapewatch" / "config.toml", 'theme = "default"\n')
+    from_env = write(tmp_path / "env.toml", 'theme = "env"\n')
+    settings = load_settings(env={"TAPEWATCH_CONFIG": str(from_env)})
+    assert settings.theme == "env"
+    assert settings.path == from_env
+    assert locate_config(env={"TAPEWATCH_CONFIG": str(from_env)}).origin == "TAPEWATCH_CONFIG"
+    assert locate_config(env={"TAPEWATCH_CONFIG": "  "}).origin == "default"
+
+
+def test_a_missing_explicit_file_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(tmp_path / "nope.toml", env={})
+    assert [str(problem) for problem in caught.value.problems] == [
+        "file not found (named by --config)"
+    ]
+
+
+def test_a_missing_file_named_by_the_environment_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(env={"TAPEWATCH_CONFIG": str(tmp_path / "nope.toml")})
+    assert caught.value.path == tmp_path / "nope.toml"
+    assert str(caught.value.problems[0]) == "file not found (named by TAPEWATCH_CONFIG)"
+
+
+def test_an_unreadable_file_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot read the file"):
+        load_settings(tmp_path, env={})  # a folder, not a file
+
+
+def test_a_file_that_is_not_utf8_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.toml"
+    path.write_bytes('theme = "café"\n'.encode("latin-1"))
+    with pytest.raises(ConfigError, match=r"not UTF-8 text \(bad byte at offset 12\)"):
+        load_settings(path, env={})
+
+
+def test_a_byte_order_mark_is_tolerated(tmp_path: Path) -> None:
+    path = tmp_path / "bom.toml"
+    path.write_bytes('theme = "nord"\n'.encode("utf-8-sig"))
+    assert load_settings(path, env={}).theme == "nord"
+
+
+def test_a_home_relative_path_is_expanded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    write(tmp_path / "mine.toml", 'theme = "nord"\n')
+    assert load_settings(Path("~/mine.toml"), env={}).theme == "nord"
+    assert load_settings(env={"TAPEWATCH_CONFIG": "~/mine.toml"}).path == tmp_path / "mine.toml"
+
+
+# --- symbols -------------------------------------------------------------------------------------
+
+SYMBOL_CHARACTERS = string.ascii_letters + string.digits + ".-^="
+
+
+@pytest.mark.parametrize(
+    ("text", "symbol"),
+    [("msft", "MSFT"), (" brk.b ", "BRK.B"), ("^gspc", "^GSPC"), ("eurusd=x", "EURUSD=X")],
+)
+def test_symbols_are_stripped_and_upper_cased(text: str, symbol: str) -> None:
+    assert normalize_symbol(text) == symbol
+
+
+@pytest.mark.parametrize("text", ["MS FT", "BRK/B", "", "   ", "A" * 16, "ÄPPL", "$SPX", "A\tB"])
+def test_symbols_with_other_characters_are_refused(text: str) -> None:
+    with pytest.raises(ValueError, match="ticker symbol"):
+        normalize_symbol(text)
+
+
+def test_the_refusal_tells_the_user_what_a_symbol_may_hold() -> None:
+    with pytest.raises(ValueError) as caught:
+        normalize_symbol("MS FT")
+    assert str(caught.value) == (
+        "`MS FT` is not a ticker symbol: use letters, digits and . - ^ = (at most 15 characters)"
+    )
+
+
+@given(st.text(SYMBOL_CHARACTERS, min_size=1, max_size=15), st.sampled_from(["", " ", "\t "]))
+def test_any_accepted_symbol_round_trips(text: str, padding: str) -> None:
+    symbol = normalize_symbol(padding + text + padding)
+    assert symbol == text.upper()
+    assert normalize_symbol(symbol) == symbol
+
+
+@given(
+    st.text(SYMBOL_CHARACTERS, min_size=1, max_size=7),
+    st.sampled_from([" ", "/"]),
+    st.text(SYMBOL_CHARACTERS, min_size=1, max_size=7),
+)
+def test_a_space_or_slash_inside_a_symbol_is_refused(left: str, separator: str, right: str) -> None:
+    with pytest.raises(ValueError, match="is not a ticker symbol"):
+        normalize_symbol(left + separator + right)
+
+
+@given(st.text(SYMBOL_CHARACTERS, max_size=7), st.text(SYMBOL_CHARACTERS, max_size=7))
+def test_a_slash_anywhere_is_refused(left: str, right: str) -> None:
+    with pytest.raises(ValueError):
+        normalize_symbol(left + "/" + right)
