@@ -1,0 +1,261 @@
+"""The command line: arguments -> settings -> the monitor, or a headless subcommand.
+
+Every command that needs textual, polars or httpx imports it when it runs, so `tapewatch --help`,
+`--version` and the config commands answer at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from tui import __version__
+from tui.config import (
+    CONFIG_ENV_VAR,
+    ConfigError,
+    ConfigLocation,
+    Settings,
+    example_config_text,
+    load_settings,
+    locate_config,
+)
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2  # a bad argument or config file, as argparse exits on usage errors
+EXIT_INTERRUPTED = 130  # the shell's convention for a process ended by ctrl+c
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the `tapewatch` command line; returns the process exit status."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_request:  # --help, --version, or a usage error already printed
+        return exit_request.code if isinstance(exit_request.code, int) else EXIT_USAGE
+    handler: Handler = args.handler
+    try:
+        return handler(args)
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for `tapewatch` and its subcommands."""
+    # Options shared by every command, accepted before or after the command name. SUPPRESS
+    # keeps a subcommand's parser from overwriting a value given before the command.
+    config_option = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
+    config_option.add_argument(
+        "--config",
+        type=Path,
+        metavar="PATH",
+        help=f"read settings from PATH (default: ${CONFIG_ENV_VAR}, else the user config folder)",
+    )
+    demo_option = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
+    demo_option.add_argument(
+        "--demo", action="store_true", help="use the embedded demo market (no network)"
+    )
+    as_of_option = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
+    as_of_option.add_argument(
+        "--as-of",
+        type=parse_date,
+        metavar="YYYY-MM-DD",
+        help="show the market as it stood at the close of this date",
+    )
+
+    parser = argparse.ArgumentParser(
+        prog="tapewatch",
+        description=(
+            "A terminal market monitor: index moves, sector flows, the most shorted names and "
+            "basket correlations. With no command, runs the monitor."
+        ),
+        parents=[config_option, demo_option, as_of_option],
+    )
+    parser.add_argument("--version", action="version", version=f"tapewatch {__version__}")
+    parser.set_defaults(handler=_run_monitor)
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    config = commands.add_parser(
+        "config",
+        parents=[config_option],
+        help="show, create or check the config file",
+        description="Show, create or check the config file.",
+    )
+    config_actions = config.add_subparsers(title="actions", metavar="ACTION", required=True)
+    config_path = config_actions.add_parser(
+        "path",
+        parents=[config_option],
+        help="print the config file in use and whether it exists",
+        description="Print the config file in use and whether it exists.",
+    )
+    config_path.set_defaults(handler=_config_path)
+    config_init = config_actions.add_parser(
+        "init",
+        parents=[config_option],
+        help="write the commented example config (never overwrites a file)",
+        description="Write the commented example config, which lists every setting.",
+    )
+    config_init.add_argument(
+        "--path", type=Path, metavar="P", help="where to write it (default: the config in use)"
+    )
+    config_init.set_defaults(handler=_config_init)
+    config_check = config_actions.add_parser(
+        "check",
+        parents=[config_option],
+        help="validate a config file and list every problem",
+        description="Validate a config file and list every problem in it.",
+    )
+    config_check.add_argument(
+        "file", nargs="?", type=Path, metavar="PATH", help="the file (default: the config in use)"
+    )
+    config_check.set_defaults(handler=_config_check)
+
+    snapshot = commands.add_parser(
+        "snapshot",
+        parents=[config_option, demo_option, as_of_option],
+        help="print the panes' figures once, without the interface",
+        description="Fetch the data once and print the panes' figures, without the interface.",
+    )
+    snapshot.add_argument("--json", action="store_true", help="print JSON instead of text")
+    snapshot.set_defaults(handler=_snapshot)
+
+    doctor = commands.add_parser(
+        "doctor",
+        parents=[config_option, demo_option],
+        help="check the config, the data sources and the cache, and report",
+        description="Check the config, the data sources and the cache, and report what works.",
+    )
+    doctor.set_defaults(handler=_doctor)
+
+    cache = commands.add_parser(
+        "cache",
+        parents=[config_option],
+        help="print the data cache's folder, or clear it",
+        description="Print the on-disk data cache's folder, or delete the cached files.",
+    )
+    cache.add_argument("action", choices=["path", "clear"], help="path: print it; clear: empty it")
+    cache.set_defaults(handler=_cache)
+    return parser
+
+
+def parse_date(text: str) -> dt.date:
+    """An ``--as-of`` value: an ISO date such as 2026-02-11."""
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"`{text}` is not a date: use YYYY-MM-DD") from None
+
+
+def _error(message: str) -> None:
+    print(f"tapewatch: {message}", file=sys.stderr)
+
+
+def _settings(args: argparse.Namespace) -> Settings | None:
+    """The validated settings with the command line's overrides; None (reported) on errors."""
+    try:
+        settings = load_settings(getattr(args, "config", None))
+    except ConfigError as error:
+        _error(error.report())
+        return None
+    if getattr(args, "demo", False):
+        settings = replace(settings, source="demo")
+    return settings
+
+
+def _run_monitor(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    if settings is None:
+        return EXIT_USAGE
+    from tui.app import run_app
+
+    return run_app(settings, as_of=getattr(args, "as_of", None))
+
+
+def _snapshot(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    if settings is None:
+        return EXIT_USAGE
+    from tui.snapshot import run_snapshot
+
+    return run_snapshot(settings, as_json=args.json, as_of=getattr(args, "as_of", None))
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    if settings is None:
+        return EXIT_USAGE
+    from tui.doctor import run_doctor
+
+    return run_doctor(settings)
+
+
+def _cache(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    if settings is None:
+        return EXIT_USAGE
+    from tui.cache import cache_command
+
+    return cache_command(settings, args.action)
+
+
+def _origin_text(location: ConfigLocation) -> str:
+    if location.origin == "default":
+        return "the default location"
+    if location.origin == "--config":
+        return "named by --config"
+    return f"named by ${CONFIG_ENV_VAR}"
+
+
+def _config_path(args: argparse.Namespace) -> int:
+    location = locate_config(getattr(args, "config", None))
+    print(location.path)
+    origin = _origin_text(location)
+    if location.path.is_file():
+        print(f"  exists ({origin})")
+    elif location.required:
+        print(f"  does not exist ({origin}): tapewatch will not start until it does")
+    else:
+        print(
+            f"  does not exist ({origin}): the defaults apply; "
+            "`tapewatch config init` writes a commented copy"
+        )
+    return EXIT_OK
+
+
+def _config_init(args: argparse.Namespace) -> int:
+    target: Path = args.path or locate_config(getattr(args, "config", None)).path
+    target = target.expanduser()
+    if target.exists():
+        _error(f"{target} already exists; not overwritten (use --path to write elsewhere)")
+        return EXIT_FAILURE
+    try:
+        text = example_config_text()
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with target.open("x", encoding="utf-8") as file:  # "x": never overwrite, even in a race
+            file.write(text)
+    except OSError as error:
+        _error(f"cannot write {target}: {error.strerror or error}")
+        return EXIT_FAILURE
+    print(f"Wrote {target}")
+    return EXIT_OK
+
+
+def _config_check(args: argparse.Namespace) -> int:
+    path: Path | None = args.file or getattr(args, "config", None)
+    try:
+        settings = load_settings(path)
+    except ConfigError as error:
+        _error(error.report())
+        return EXIT_USAGE
+    if settings.path is None:
+        location = locate_config(path)
+        print(f"OK: {location.path} does not exist, so the defaults apply")
+    else:
+        print(f"OK: {settings.path}")
+    return EXIT_OK
