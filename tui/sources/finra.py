@@ -1,0 +1,608 @@
+"""FINRA: bi-monthly short interest and daily Reg SHO short-sale volume. No textual import.
+
+Two kinds of file, both pipe-delimited text on FINRA's CDN:
+
+- Short interest, ``{base}/equity/otcmarket/biweekly/shrt{YYYYMMDD}.csv`` (pipe-delimited despite
+  the name), one file per settlement date, ~22k rows. Exchange-listed names are included since
+  June 2021. ``daysToCoverQuantity`` is 999.99 when there was no volume; that becomes null.
+- Reg SHO daily short-sale volume, ``{base}/equity/regsho/daily/CNMSshvol{YYYYMMDD}.txt``, one file
+  per trading day, posted by 6 pm New York time, ending with a trailer line that is a bare record
+  count. Volumes carry fractional shares since 2026-02-23.
+
+Parsing is pure (``bytes -> polars frame``) and raises ``FinraFormatError`` with a message a user
+can read; the source turns that into ``Failed(kind=PARSE)``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import polars as pl
+
+from tui.cache import Cache
+from tui.config import FinraSettings
+from tui.market_hours import (
+    NEW_YORK,
+    REGULAR_CLOSE,
+    is_trading_day,
+    last_trading_days,
+    next_trading_day,
+    previous_trading_day,
+)
+from tui.sources.base import (
+    SHORT_VOLUME_SCHEMA,
+    Dataset,
+    Failed,
+    FailureKind,
+    Fetched,
+    FetchOutcome,
+    SymbolInfo,
+    conform,
+)
+from tui.sources.http import HttpClient
+
+SOURCE_NAME = "finra"
+
+# The file's sentinel for "no volume, so days to cover cannot be computed".
+NO_VOLUME_DAYS_TO_COVER = 999.99
+
+# Short interest is compiled and published on the 7th business day after the settlement date and
+# released after 4 pm New York time that day.
+PUBLICATION_LAG_TRADING_DAYS = 7
+SHORT_INTEREST_RELEASE_TIME = dt.time(16, 0)
+
+# FINRA posts each trading day's Reg SHO file by 6 pm New York time.
+SHORT_VOLUME_POSTED_BY = dt.time(18, 0)
+
+# The short-interest frame: SHORT_INTEREST_SCHEMA plus what the universe filter and `describe` need.
+SHORT_INTEREST_FILE_SCHEMA = pl.Schema(
+    {
+        "symbol": pl.String(),
+        "settlement_date": pl.Date(),
+        "short_shares": pl.Float64(),
+        "prior_short_shares": pl.Float64(),
+        "avg_daily_volume": pl.Float64(),
+        "days_to_cover": pl.Float64(),
+        "source": pl.String(),
+        "issue_name": pl.String(),  # as FINRA prints it: truncated to 30 characters in most files
+        "market_class": pl.String(),  # listing market: NYSE, NNM, SC, AMEX, ARCA, BZX, OTC, ...
+    }
+)
+
+_SHORT_INTEREST_COLUMNS = {
+    "symbolCode": "symbol",
+    "settlementDate": "settlement_date",
+    "currentShortPositionQuantity": "short_shares",
+    "previousShortPositionQuantity": "prior_short_shares",
+    "averageDailyVolumeQuantity": "avg_daily_volume",
+    "daysToCoverQuantity": "days_to_cover",
+    "issueName": "issue_name",
+    "marketClassCode": "market_class",
+}
+
+_SHORT_VOLUME_COLUMNS = {
+    "Date": "date",
+    "Symbol": "symbol",
+    "ShortVolume": "short_volume",
+    "ShortExemptVolume": "short_exempt_volume",
+    "TotalVolume": "total_volume",
+}
+
+
+class FinraFormatError(ValueError):
+    """A FINRA file is not in the expected format (truncated, an error page, a changed layout)."""
+
+
+# --- parsing ---------------------------------------------------------------------------------
+
+
+def _read_pipe_table(content: bytes, required: dict[str, str], what: str) -> pl.DataFrame:
+    """Read pipe-delimited text as all-string columns, checking the header first."""
+    if not content.strip():
+        raise FinraFormatError(f"the {what} file is empty")
+    if content.lstrip()[:1] == b"<":
+        raise FinraFormatError(f"got an HTML page instead of the {what} file")
+    header = content.split(b"\n", 1)[0].strip()
+    if b"|" not in header:
+        raise FinraFormatError(f"the {what} file is not pipe-delimited")
+    names = header.decode("utf-8", errors="replace").split("|")
+    missing = [name for name in required if name not in names]
+    if missing:
+        raise FinraFormatError(f"the {what} file lacks column(s): {', '.join(missing)}")
+    try:
+        table = pl.read_csv(
+            content,
+            separator="|",
+            infer_schema=False,  # every column as text; cast below, strictly
+            quote_char=None,  # issue names may contain a bare double quote
+            columns=list(required),
+            encoding="utf8-lossy",
+        )
+    except pl.exceptions.PolarsError as error:
+        raise FinraFormatError(f"the {what} file could not be read: {error}") from error
+    return table.rename(required)
+
+
+def _cast_numbers(table: pl.DataFrame, columns: list[str], what: str) -> pl.DataFrame:
+    """Text columns to floats; blanks stay null, anything else unreadable is an error."""
+    cast = table.with_columns(
+        pl.col(name).str.strip_chars().cast(pl.Float64(), strict=False) for name in columns
+    )
+    for name in columns:
+        unreadable = table[name].filter(cast[name].is_null() & table[name].is_not_null())
+        if unreadable.len():
+            raise FinraFormatError(
+                f"the {what} file has a non-numeric {name} value: {unreadable[0]!r}"
+            )
+    return cast
+
+
+def _parse_dates(text: pl.Series, shape: str, date_format: str, what: str) -> pl.Series:
+    """Dates of an exact shape: the parser alone would read a cut "2021-07-1" as July 1st."""
+    text = text.str.strip_chars()
+    if text.null_count() or not text.str.contains(f"^{shape}$").all():
+        raise FinraFormatError(f"the {what} file has a malformed date")
+    try:
+        return text.str.strptime(pl.Date(), date_format, strict=True)
+    except pl.exceptions.InvalidOperationError as error:
+        raise FinraFormatError(f"the {what} file has an impossible date") from error
+
+
+def parse_short_interest(content: bytes) -> pl.DataFrame:
+    """Parse a FINRA short-interest file into SHORT_INTEREST_FILE_SCHEMA.
+
+    That is SHORT_INTEREST_SCHEMA's columns (in its order) followed by ``issue_name`` and
+    ``market_class``. ``days_to_cover`` is null where FINRA printed 999.99 (no volume). Raises
+    FinraFormatError for an empty file, a header without rows, an HTML page, another delimiter,
+    missing columns, non-numeric quantities, or a last row cut short (a truncated download).
+    """
+    what = "short-interest"
+    table = _read_pipe_table(content, _SHORT_INTEREST_COLUMNS, what)
+    if table.height == 0:
+        raise FinraFormatError(f"the {what} file has a header but no rows")
+    # The settlement date is the last column, so a row cut short loses it first.
+    if table["settlement_date"].null_count() or table["symbol"].null_count():
+        raise FinraFormatError(f"the {what} file is truncated: a row lacks its symbol or date")
+    numbers = ["short_shares", "prior_short_shares", "avg_daily_volume", "days_to_cover"]
+    table = _cast_numbers(table, numbers, what)
+    return table.select(
+        pl.col("symbol").str.strip_chars(),
+        _parse_dates(table["settlement_date"], r"\d{4}-\d{2}-\d{2}", "%Y-%m-%d", what),
+        "short_shares",
+        "prior_short_shares",
+        "avg_daily_volume",
+        pl.when(pl.col("days_to_cover") == NO_VOLUME_DAYS_TO_COVER)
+        .then(None)
+        .otherwise(pl.col("days_to_cover"))
+        .alias("days_to_cover"),
+        pl.lit(SOURCE_NAME).alias("source"),
+        pl.col("issue_name").str.strip_chars(),
+        pl.col("market_class").str.strip_chars(),
+    )
+
+
+def parse_short_volume(content: bytes) -> pl.DataFrame:
+    """Parse a Reg SHO daily short-sale volume file into SHORT_VOLUME_SCHEMA.
+
+    The last line must be a bare record count equal to the number of rows read: a missing trailer
+    or a count that does not match means the file was cut short. CRLF and LF line ends are both
+    accepted; volumes may be fractional. Raises FinraFormatError on any mismatch.
+    """
+    what = "short-volume"
+    body = content.rstrip()
+    head, _, last_line = body.rpartition(b"\n")
+    trailer = last_line.strip()
+    if not head or not trailer.isdigit():
+        # Checked before the header so that an error page or an empty file says what it is.
+        _read_pipe_table(content, _SHORT_VOLUME_COLUMNS, what)
+        raise FinraFormatError(f"the {what} file is truncated: no record-count trailer")
+    table = _read_pipe_table(head + b"\n", _SHORT_VOLUME_COLUMNS, what)
+    expected_rows = int(trailer)
+    if table.height != expected_rows:
+        raise FinraFormatError(
+            f"the {what} file is truncated: its trailer counts {expected_rows} records, "
+            f"{table.height} were read"
+        )
+    if table["total_volume"].null_count() or table["symbol"].null_count():
+        raise FinraFormatError(f"the {what} file has a row without a symbol or volume")
+    table = _cast_numbers(table, ["short_volume", "short_exempt_volume", "total_volume"], what)
+    return table.select(
+        _parse_dates(table["date"], r"\d{8}", "%Y%m%d", what),
+        pl.col("symbol").str.strip_chars(),
+        "short_volume",
+        "short_exempt_volume",
+        "total_volume",
+    )
+
+
+# --- the settlement calendar -----------------------------------------------------------------
+
+
+def _on_or_before_trading_day(day: dt.date) -> dt.date:
+    while not is_trading_day(day):
+        day -= dt.timedelta(days=1)
+    return day
+
+
+def _month_settlements(year: int, month: int) -> tuple[dt.date, dt.date]:
+    """FINRA Rule 4560's two reporting settlement dates of a month.
+
+    Mid-month: the 15th, or the business day before it when the 15th is not one. End of month:
+    the month's last business day. Business days are NYSE trading days here; the bank holidays on
+    which the market trades but nothing settles (Columbus Day, Veterans Day) never fall on or
+    next to the 15th or a month's end, so the two calendars agree on these dates.
+    """
+    first_of_next = dt.date(year + month // 12, month % 12 + 1, 1)
+    mid_month = _on_or_before_trading_day(dt.date(year, month, 15))
+    month_end = _on_or_before_trading_day(first_of_next - dt.timedelta(days=1))
+    return mid_month, month_end
+
+
+def settlement_dates(start: dt.date, end: dt.date) -> list[dt.date]:
+    """FINRA's short-interest settlement dates from ``start`` to ``end`` (both included), oldest
+    first: the 15th and the month's last business day, each moved back to a business day."""
+    dates: list[dt.date] = []
+    year, month = start.year, start.month
+    while (year, month) <= (end.year, end.month):
+        dates.extend(day for day in _month_settlements(year, month) if start <= day <= end)
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return dates
+
+
+def publication_date(settlement: dt.date) -> dt.date:
+    """The day FINRA publishes a settlement's short interest: 7 business days after it."""
+    day = settlement
+    for _ in range(PUBLICATION_LAG_TRADING_DAYS):
+        day = next_trading_day(day)
+    return day
+
+
+def latest_published_settlement(moment: dt.datetime) -> dt.date:
+    """The newest settlement date whose short interest should be out at the aware ``moment``:
+    its publication date has come and it is past 4 pm New York time on that day."""
+    local = moment.astimezone(NEW_YORK)
+    # Publication trails settlement by 7 business days (under two weeks even with holidays) and
+    # settlements are at most 17 days apart, so the answer is among the last 45 days' settlements.
+    recent = settlement_dates(local.date() - dt.timedelta(days=45), local.date())
+    return next(
+        settlement
+        for settlement in reversed(recent)
+        if dt.datetime.combine(publication_date(settlement), SHORT_INTEREST_RELEASE_TIME, NEW_YORK)
+        <= local
+    )
+
+
+def posted_short_volume_dates(moment: dt.datetime, count: int) -> list[dt.date]:
+    """The ``count`` newest trading days whose Reg SHO file should be posted at the aware
+    ``moment``, newest first. Weekends and market holidays have no file; today's counts only from
+    6 pm New York time."""
+    local = moment.astimezone(NEW_YORK)
+    newest = local.date()
+    if not is_trading_day(newest) or local.time() < SHORT_VOLUME_POSTED_BY:
+        newest = previous_trading_day(newest)
+    return last_trading_days(newest, count)[::-1]
+
+
+# --- the exchange-listed common-stock universe ---------------------------------------------
+
+# Market classes of exchanges that list operating companies: NYSE, NYSE American (AMEX), the
+# Nasdaq Global/Global Select (NNM) and Capital (SC) markets. OTC is not exchange-listed; NYSE Arca
+# (ARCA) and Cboe BZX list almost nothing but exchange-traded products, so they are left out whole.
+EQUITY_MARKET_CLASSES = ("NYSE", "AMEX", "NNM", "SC")
+
+# Issue names of funds and exchange-traded products (whole words, any case). Plain strings in the
+# syntax both Python's `re` and polars (Rust regex) accept.
+_FUND_NAME = (
+    r"(?i)\b(ETFs?|ETNs?|Funds?|Index|iShares|ProShares|AdvisorShares|PowerShares|Direxion|SPDR|"
+    r"Municipal)\b"
+)
+# Issue names of warrants, rights, preferreds and listed debt; a coupon ("6.5%") marks debt too.
+_NON_COMMON_NAME = r"(?i)\b(Warrants?|Wts?|Rights?|Preferred|Pfd|Pref|Notes?|Debentures?)\b|\d%"
+_UNITS_NAME = r"(?i)\bUnits?\b"
+# Limited partnerships trade their common units as their equity: those units stay.
+_PARTNERSHIP_NAME = r"(?i)\bL\.?P\b|\bPartners\b|\bCommon Units?\b"
+
+# FINRA prints issue names cut to 30 characters, so "... Gold ETF" can arrive as "... Gold ET".
+_TRUNCATED_NAME_LENGTH = 30
+
+# Symbol suffixes of an issuer's derived securities, appended to the common stock's symbol:
+# units (U, UN), warrants (W, WS, WT), rights (R, RT), preferreds (PR, PRA, PRB, ...).
+_DERIVED_SUFFIXES = (
+    "U",
+    "UN",
+    "W",
+    "WS",
+    "WT",
+    "R",
+    "RT",
+    "PR",
+    *(f"PR{letter}" for letter in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"),
+)
+# Nasdaq's fifth-letter codes for the first to fourth preferred (P, O, N, M).
+_NASDAQ_PREFERRED_FIFTH_LETTERS = ("P", "O", "N", "M")
+
+
+def _first_word(name: str) -> str:
+    words = name.split(maxsplit=1)
+    return words[0].strip(",.").lower() if words else ""
+
+
+def _derived_symbols(symbols: list[str], names: list[str]) -> set[str]:
+    """Symbols that are another listed symbol plus a derived-security suffix, from the same issuer
+    (the issue names start with the same word): AACU and AACWS next to AAC, AAICPRB next to AAIC.
+
+    Requiring the issuer's name to match keeps ACU (Acme United) beside AC (Associated Capital).
+    Class shares (GOOGL beside GOOG) stay because their letters are not derived-issue suffixes.
+    """
+    first_words = {symbol: _first_word(name) for symbol, name in zip(symbols, names, strict=True)}
+    derived: set[str] = set()
+    for symbol, first_word in first_words.items():
+        suffixes = list(_DERIVED_SUFFIXES)
+        if len(symbol) == 5:
+            suffixes.extend(_NASDAQ_PREFERRED_FIFTH_LETTERS)
+        for suffix in suffixes:
+            root = symbol[: -len(suffix)]
+            if root and symbol.endswith(suffix) and first_words.get(root) == first_word:
+                derived.add(symbol)
+                break
+    return derived
+
+
+def market_universe(frame: pl.DataFrame) -> pl.DataFrame:
+    """The rows of a short-interest frame that are exchange-listed common stocks.
+
+    Rules, applied to ``market_class``, ``issue_name`` and ``symbol``:
+    - listed on NYSE, NYSE American, or a Nasdaq market (EQUITY_MARKET_CLASSES); OTC, NYSE Arca
+      and Cboe BZX rows are dropped;
+    - not a fund or exchange-traded product by name: ETF, ETN, Fund, Index, Municipal, or an ETP
+      sponsor's brand (iShares, ProShares, AdvisorShares, PowerShares, Direxion, SPDR), nor a
+      30-character (truncated) name ending in " ET";
+    - not a warrant, right, preferred or listed note by name (Warrant, Wt, Right, Preferred, Pfd,
+      Pref, Note, Debenture, or a percentage coupon), nor units unless a partnership's;
+    - not a derived security by symbol: another listed symbol of the same issuer plus a suffix for
+      units, warrants, rights or preferreds (see ``_derived_symbols``).
+    Common stocks, ADRs, REITs, SPAC shares and partnership units stay. Tiny floats and illiquid
+    names are the analytics' business (they have the share counts and prices).
+    """
+    name = pl.col("issue_name").fill_null("")
+    truncated_etp = (name.str.len_chars() == _TRUNCATED_NAME_LENGTH) & name.str.ends_with(" ET")
+    non_partnership_units = name.str.contains(_UNITS_NAME) & ~name.str.contains(_PARTNERSHIP_NAME)
+    derived = _derived_symbols(
+        frame["symbol"].to_list(), frame["issue_name"].fill_null("").to_list()
+    )
+    return frame.filter(
+        pl.col("market_class").is_in(EQUITY_MARKET_CLASSES)
+        & ~name.str.contains(_FUND_NAME)
+        & ~truncated_etp
+        & ~name.str.contains(_NON_COMMON_NAME)
+        & ~non_partnership_units
+        & ~pl.col("symbol").is_in(sorted(derived))
+    )
+
+
+def is_fund_name(issue_name: str) -> bool:
+    """True when an issue name reads as a fund or exchange-traded product."""
+    truncated_etp = len(issue_name) == _TRUNCATED_NAME_LENGTH and issue_name.endswith(" ET")
+    return truncated_etp or re.search(_FUND_NAME, issue_name) is not None
+
+
+# --- the source ------------------------------------------------------------------------------
+
+# How many expected files may be missing (HTTP 404: late, or never posted) before the look-back
+# gives up on finding more.
+MAX_MISSING_SETTLEMENTS = 2
+MAX_MISSING_DAYS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class _FileKind:
+    """One of FINRA's dated file series."""
+
+    prefix: str  # "shrt", the file name before the date
+    folder: str  # under the base URL
+    extension: str
+    parse: Callable[[bytes], pl.DataFrame]
+    schema: pl.Schema  # of the parsed frame, as cached
+    date_column: str  # the column that holds the file's date
+
+    def key(self, day: dt.date) -> str:
+        return f"finra/{self.prefix}{day:%Y%m%d}"
+
+    def file_name(self, day: dt.date) -> str:
+        return f"{self.prefix}{day:%Y%m%d}{self.extension}"
+
+
+SHORT_INTEREST_FILES = _FileKind(
+    "shrt",
+    "equity/otcmarket/biweekly",
+    ".csv",
+    parse_short_interest,
+    SHORT_INTEREST_FILE_SCHEMA,
+    "settlement_date",
+)
+SHORT_VOLUME_FILES = _FileKind(
+    "CNMSshvol", "equity/regsho/daily", ".txt", parse_short_volume, SHORT_VOLUME_SCHEMA, "date"
+)
+
+
+def _as_of(day: dt.date) -> dt.datetime:
+    """A date as the instant its data describes: that day's regular close in New York, in UTC,
+    so the date reads the same in every US time zone."""
+    return dt.datetime.combine(day, REGULAR_CLOSE, NEW_YORK).astimezone(dt.UTC)
+
+
+def _problems(frame: pl.DataFrame, symbols: Sequence[str], reason: str) -> dict[str, str]:
+    present = set(frame["symbol"].to_list())
+    return {symbol: reason for symbol in symbols if symbol not in present}
+
+
+class FinraSource:
+    """Short interest and Reg SHO short-sale volume from FINRA's files.
+
+    Published files never change, so each is fetched once and kept: parsed frames go to the cache
+    under ``finra/shrt{YYYYMMDD}`` and ``finra/CNMSshvol{YYYYMMDD}`` and stay in memory while in
+    use. A failed fetch writes nothing. Methods return Fetched or Failed and never raise for network
+    or format problems.
+    """
+
+    name = SOURCE_NAME
+
+    def __init__(
+        self,
+        client: HttpClient,
+        settings: FinraSettings,
+        *,
+        clock: Callable[[], dt.datetime],
+        cache: Cache | None,
+    ) -> None:
+        self._client = client
+        self._base_url = settings.base_url.rstrip("/")
+        self._clock = clock
+        self._cache = cache
+        self._in_use: dict[str, pl.DataFrame] = {}  # parsed files of the latest calls, by key
+        self._listing: pl.DataFrame | None = None  # the newest short-interest file
+        self._listing_date: dt.date | None = None
+        self._universe: list[str] = []
+
+    async def short_interest(
+        self, symbols: Sequence[str] | None, settlements: int = 1
+    ) -> FetchOutcome:
+        """Short interest (SHORT_INTEREST_SCHEMA) for the ``settlements`` newest published
+        settlement dates, for ``symbols`` or, with None, every name in FINRA's file.
+
+        Starts from the newest settlement whose file should be out and steps back one settlement
+        at a time past files that are not there yet (404), at most MAX_MISSING_SETTLEMENTS.
+        """
+        if settlements < 1:
+            raise ValueError("settlements must be at least 1")
+        newest = latest_published_settlement(self._clock())
+        lookback = settlements + MAX_MISSING_SETTLEMENTS
+        # Two settlements a month: this window holds more than `lookback` of them.
+        window_start = newest - dt.timedelta(days=16 * (lookback + 1))
+        candidates = settlement_dates(window_start, newest)[::-1][:lookback]
+        files = await self._newest_files(SHORT_INTEREST_FILES, candidates, settlements)
+        if isinstance(files, Failed):
+            return files
+        if not files:
+            message = (
+                f"FINRA has not posted short interest for the {len(candidates)} latest settlement "
+                f"dates (newest expected: {newest:%Y-%m-%d})"
+            )
+            return Failed(SOURCE_NAME, FailureKind.NOT_AVAILABLE, message)
+        newest_day, newest_file = files[0]
+        if newest_day != self._listing_date:
+            self._listing, self._listing_date = newest_file, newest_day
+            self._universe = sorted(market_universe(newest_file)["symbol"].to_list())
+        frame = conform(pl.concat(frame for _, frame in files), Dataset.SHORT_INTEREST)
+        problems: dict[str, str] = {}
+        if symbols is not None:
+            frame = frame.filter(pl.col("symbol").is_in(list(symbols)))
+            problems = _problems(newest_file, symbols, "not in FINRA's short-interest file")
+        return Fetched(frame=frame, as_of=_as_of(newest_day), problems=problems)
+
+    async def short_volume(self, symbols: Sequence[str] | None, days: int) -> FetchOutcome:
+        """Daily short-sale volume (SHORT_VOLUME_SCHEMA) for the ``days`` newest trading days whose
+        file is posted, for ``symbols`` or, with None, every name in the files.
+
+        Weekends and holidays are skipped by the calendar, today's file is asked for only after
+        6 pm New York time, and a file that is not there (404) is skipped; at most
+        MAX_MISSING_DAYS are skipped.
+        """
+        if days < 1:
+            raise ValueError("days must be at least 1")
+        candidates = posted_short_volume_dates(self._clock(), days + MAX_MISSING_DAYS)
+        files = await self._newest_files(SHORT_VOLUME_FILES, candidates, days)
+        if isinstance(files, Failed):
+            return files
+        if not files:
+            message = (
+                f"FINRA has not posted short-sale volume for the {len(candidates)} latest "
+                f"trading days (newest expected: {candidates[0]:%Y-%m-%d})"
+            )
+            return Failed(SOURCE_NAME, FailureKind.NOT_AVAILABLE, message)
+        frame = pl.concat(frame for _, frame in reversed(files))  # oldest day first
+        problems: dict[str, str] = {}
+        if symbols is not None:
+            frame = frame.filter(pl.col("symbol").is_in(list(symbols)))
+            problems = _problems(frame, symbols, "no short-sale volume reported")
+        return Fetched(frame=frame, as_of=_as_of(files[0][0]), problems=problems)
+
+    def describe(self, symbol: str) -> SymbolInfo | None:
+        """The issue name FINRA prints for ``symbol`` in the newest short-interest file fetched."""
+        if self._listing is None:
+            return None
+        rows = self._listing.filter(pl.col("symbol") == symbol)
+        if rows.height == 0:
+            return None
+        issue_name = rows["issue_name"][0] or symbol
+        return SymbolInfo(symbol, issue_name, kind="etf" if is_fund_name(issue_name) else "stock")
+
+    def market_symbols(self) -> list[str]:
+        """The exchange-listed common stocks (see ``market_universe``) of the newest
+        short-interest file fetched; empty until one has been."""
+        return list(self._universe)
+
+    async def _newest_files(
+        self, kind: _FileKind, candidates: Sequence[dt.date], wanted: int
+    ) -> list[tuple[dt.date, pl.DataFrame]] | Failed:
+        """Up to ``wanted`` files among ``candidates`` (newest first) that are posted, newest
+        first. Missing files are replaced by older candidates; batches are fetched concurrently.
+
+        On a failure the files already fetched are kept in memory (and were cached) so that the
+        next call does not fetch them again.
+        """
+        found: list[tuple[dt.date, pl.DataFrame]] = []
+        failure: Failed | None = None
+        position = 0
+        while failure is None and len(found) < wanted and position < len(candidates):
+            batch = candidates[position : position + wanted - len(found)]
+            position += len(batch)
+            outcomes = await asyncio.gather(*(self._file(kind, day) for day in batch))
+            for day, outcome in zip(batch, outcomes, strict=True):
+                if isinstance(outcome, Failed):
+                    failure = failure or outcome
+                elif outcome is not None:
+                    found.append((day, outcome))
+        if failure is not None:
+            self._in_use.update((kind.key(day), frame) for day, frame in found)
+            return failure
+        # Files of this series that the call did not need are let go.
+        self._in_use = {
+            key: frame
+            for key, frame in self._in_use.items()
+            if not key.startswith(f"finra/{kind.prefix}")
+        }
+        self._in_use.update((kind.key(day), frame) for day, frame in found)
+        return found
+
+    async def _file(self, kind: _FileKind, day: dt.date) -> pl.DataFrame | Failed | None:
+        """One parsed file: from memory, the cache, or FINRA; None when FINRA has no such file."""
+        key = kind.key(day)
+        frame = self._in_use.get(key)
+        if frame is None and self._cache is not None:
+            frame = self._cache.read_frame(key, kind.schema)
+        if frame is not None:
+            return frame
+        name = kind.file_name(day)
+        url = f"{self._base_url}/{kind.folder}/{name}"
+        reply = await self._client.get(url, source=SOURCE_NAME, accept_404=True)
+        if isinstance(reply, Failed):
+            return reply
+        if reply.status == 404:
+            return None
+        try:
+            frame = kind.parse(reply.content)
+        except FinraFormatError as error:
+            return Failed(SOURCE_NAME, FailureKind.PARSE, f"FINRA's {name}: {error}")
+        dates = frame[kind.date_column].unique().to_list()
+        if dates != [day]:
+            found = ", ".join(f"{date:%Y-%m-%d}" for date in dates) or "no rows"
+            message = f"FINRA's {name} does not hold {day:%Y-%m-%d} data (found: {found})"
+            return Failed(SOURCE_NAME, FailureKind.PARSE, message)
+        if self._cache is not None:
+            self._cache.write_frame(key, frame)
+        return frame
