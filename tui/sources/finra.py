@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import re
+import string
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -311,45 +312,54 @@ _TRUNCATED_NAME_LENGTH = 30
 
 # Symbol suffixes of an issuer's derived securities, appended to the common stock's symbol:
 # units (U, UN), warrants (W, WS, WT), rights (R, RT), preferreds (PR, PRA, PRB, ...).
-_DERIVED_SUFFIXES = (
-    "U",
-    "UN",
-    "W",
-    "WS",
-    "WT",
-    "R",
-    "RT",
-    "PR",
-    *(f"PR{letter}" for letter in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"),
+_DERIVED_SUFFIXES = frozenset(
+    {
+        "U",
+        "UN",
+        "W",
+        "WS",
+        "WT",
+        "R",
+        "RT",
+        "PR",
+        *(f"PR{letter}" for letter in string.ascii_uppercase),
+    }
 )
-# Nasdaq's fifth-letter codes for the first to fourth preferred (P, O, N, M).
-_NASDAQ_PREFERRED_FIFTH_LETTERS = ("P", "O", "N", "M")
+_LONGEST_DERIVED_SUFFIX = 3
+# Nasdaq's fifth-letter codes for the first to fourth preferred, on five-letter symbols only.
+_NASDAQ_PREFERRED_FIFTH_LETTERS = frozenset({"P", "O", "N", "M"})
 
 
-def _first_word(name: str) -> str:
-    words = name.split(maxsplit=1)
-    return words[0].strip(",.").lower() if words else ""
-
-
-def _derived_symbols(symbols: list[str], names: list[str]) -> set[str]:
-    """Symbols that are another listed symbol plus a derived-security suffix, from the same issuer
-    (the issue names start with the same word): AACU and AACWS next to AAC, AAICPRB next to AAIC.
+def _derived_symbols(frame: pl.DataFrame) -> pl.Series:
+    """Exchange-listed symbols that are another symbol of the file plus a derived-security
+    suffix, from the same issuer (the issue names start with the same word): AACU and AACWS
+    next to AAC, AAICPRB next to AAIC.
 
     Requiring the issuer's name to match keeps ACU (Acme United) beside AC (Associated Capital).
     Class shares (GOOGL beside GOOG) stay because their letters are not derived-issue suffixes.
     """
-    first_words = {symbol: _first_word(name) for symbol, name in zip(symbols, names, strict=True)}
-    derived: set[str] = set()
-    for symbol, first_word in first_words.items():
-        suffixes = list(_DERIVED_SUFFIXES)
-        if len(symbol) == 5:
-            suffixes.extend(_NASDAQ_PREFERRED_FIFTH_LETTERS)
-        for suffix in suffixes:
-            root = symbol[: -len(suffix)]
-            if root and symbol.endswith(suffix) and first_words.get(root) == first_word:
-                derived.add(symbol)
-                break
-    return derived
+    first_word = pl.col("issue_name").str.strip_chars().str.extract(r"^(\S+)").str.strip_chars(",.")
+    words = frame.select("symbol", "market_class", first_word.str.to_lowercase().alias("word"))
+    listed = words.filter(pl.col("market_class").is_in(EQUITY_MARKET_CLASSES))
+    length = pl.col("symbol").str.len_chars()
+    splits = pl.concat(
+        listed.select(
+            "symbol",
+            "word",
+            pl.col("symbol").str.slice(0, length - cut).alias("root"),
+            pl.col("symbol").str.slice(-cut).alias("suffix"),
+            (length == 5).alias("five_letters"),
+        )
+        for cut in range(1, _LONGEST_DERIVED_SUFFIX + 1)
+    )
+    suffix = pl.col("suffix")
+    with_suffix = splits.filter(
+        suffix.is_in(sorted(_DERIVED_SUFFIXES))
+        | (pl.col("five_letters") & suffix.is_in(sorted(_NASDAQ_PREFERRED_FIFTH_LETTERS)))
+    )
+    roots = words.select(pl.col("symbol").alias("root"), pl.col("word").alias("root_word"))
+    same_issuer = with_suffix.join(roots, on="root").filter(pl.col("word") == pl.col("root_word"))
+    return same_issuer["symbol"].unique()
 
 
 def market_universe(frame: pl.DataFrame) -> pl.DataFrame:
@@ -371,16 +381,14 @@ def market_universe(frame: pl.DataFrame) -> pl.DataFrame:
     name = pl.col("issue_name").fill_null("")
     truncated_etp = (name.str.len_chars() == _TRUNCATED_NAME_LENGTH) & name.str.ends_with(" ET")
     non_partnership_units = name.str.contains(_UNITS_NAME) & ~name.str.contains(_PARTNERSHIP_NAME)
-    derived = _derived_symbols(
-        frame["symbol"].to_list(), frame["issue_name"].fill_null("").to_list()
-    )
+    derived = _derived_symbols(frame)
     return frame.filter(
         pl.col("market_class").is_in(EQUITY_MARKET_CLASSES)
         & ~name.str.contains(_FUND_NAME)
         & ~truncated_etp
         & ~name.str.contains(_NON_COMMON_NAME)
         & ~non_partnership_units
-        & ~pl.col("symbol").is_in(sorted(derived))
+        & ~pl.col("symbol").is_in(derived.implode())
     )
 
 
