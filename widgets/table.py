@@ -1,0 +1,541 @@
+"""`LiveTable`: a line-API table for live data.
+
+Textual's DataTable repaints every visible cell on any change. The dashboard's tables update every
+few seconds with most rows unchanged, so this widget diffs each new set of rows against the rows it
+shows, re-renders only the rows that differ (one cached strip per row) and repaints only their
+lines; an update that changes nothing repaints nothing.
+
+Columns have a priority: when the table is too narrow, whole low-priority columns are hidden, so a
+number is never cut mid-way. Cells are plain strings, Rich `Text`, or `Cell`s that carry a tone
+(up / down / muted) which the stylesheet turns into theme colours.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import ClassVar, Literal
+
+from rich.cells import cell_len
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.geometry import Region, Size, Spacing
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+Align = Literal["left", "center", "right"]
+Tone = Literal["up", "down", "muted"]
+
+HEADER_HEIGHT = 1
+COLUMN_GAP = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """One column of a LiveTable.
+
+    ``width`` fixes the width; otherwise the column is as wide as its widest cell (or header),
+    capped at ``max_width``. Text longer than a fixed or capped width ends in "…", so give numeric
+    columns neither. ``priority`` 0 columns are always shown; when the table is too narrow, the
+    columns with the highest priority number are hidden first (the rightmost among equals).
+    """
+
+    key: str
+    header: str
+    width: int | None = None
+    max_width: int | None = None
+    align: Align = "right"
+    priority: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """A cell's text with a tone the theme colours (up = $success, down = $error, muted)."""
+
+    text: str
+    tone: Tone | None = None
+
+
+CellValue = str | Text | Cell
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One row, identified by ``key`` (a symbol, usually).
+
+    ``note`` ("not found", "no data") is shown muted in place of the cells from ``len(cells)`` on,
+    spanning the remaining visible columns.
+    """
+
+    key: str
+    cells: tuple[CellValue, ...]
+    note: str | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.cells, tuple):
+            object.__setattr__(self, "cells", tuple(self.cells))
+
+
+def tone_for(value: float | None) -> Tone | None:
+    """The tone of a signed figure: up when positive, down when negative, none otherwise."""
+    if value is None or value == 0 or value != value:  # value != value: NaN
+        return None
+    return "up" if value > 0 else "down"
+
+
+def _cell_width(cell: CellValue) -> int:
+    if isinstance(cell, Text):
+        return cell.cell_len
+    return cell_len(cell.text if isinstance(cell, Cell) else cell)
+
+
+def _fit(text: Text, width: int, align: Align) -> Text:
+    """``text`` cut to ``width`` with an ellipsis if it is longer, padded to ``width``."""
+    text.truncate(width, overflow="ellipsis")
+    text.align(align, width)
+    return text
+
+
+def _runs(indices: Sequence[int]) -> Iterator[tuple[int, int]]:
+    """(start, length) of each run of consecutive integers in sorted ``indices``."""
+    start = previous = -2
+    for index in indices:
+        if index != previous + 1:
+            if start >= 0:
+                yield start, previous - start + 1
+            start = index
+        previous = index
+    if start >= 0:
+        yield start, previous - start + 1
+
+
+class LiveTable(ScrollView, can_focus=True):
+    """A keyboard-driven table that repaints only the rows that changed.
+
+    Feed it with `set_rows`. The cursor stays on the same key when rows are re-ordered; it moves
+    with up/down or j/k, g/G or home/end, page up/down, or a mouse click. Cursor moves post
+    `RowHighlighted`; Enter (or a click on the cursor row) posts `RowActivated`.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "activate", "Open", show=False, id="table.activate"),
+        Binding("up,k", "cursor_up", "Up", show=False, id="table.cursor_up"),
+        Binding("down,j", "cursor_down", "Down", show=False, id="table.cursor_down"),
+        Binding("home,g", "cursor_top", "Top", show=False, id="table.cursor_top"),
+        Binding("end,G", "cursor_bottom", "Bottom", show=False, id="table.cursor_bottom"),
+        Binding("pageup", "cursor_page_up", "Page up", show=False, id="table.page_up"),
+        Binding("pagedown", "cursor_page_down", "Page down", show=False, id="table.page_down"),
+    ]
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "live-table--header",
+        "live-table--cursor",
+        "live-table--up",
+        "live-table--down",
+        "live-table--muted",
+    }
+
+    DEFAULT_CSS = """
+    LiveTable {
+        height: 1fr;
+        background: $surface;
+        color: $foreground;
+        scrollbar-size-vertical: 1;
+        scrollbar-size-horizontal: 1;
+        & > .live-table--header {
+            text-style: bold;
+            color: $text-muted;
+        }
+        & > .live-table--cursor {
+            background: $block-cursor-blurred-background;
+            text-style: $block-cursor-blurred-text-style;
+        }
+        &:focus > .live-table--cursor {
+            background: $block-cursor-background;
+            color: $block-cursor-foreground;
+            text-style: $block-cursor-text-style;
+        }
+        & > .live-table--up {
+            color: $text-success;
+        }
+        & > .live-table--down {
+            color: $text-error;
+        }
+        & > .live-table--muted {
+            color: $text-muted;
+        }
+    }
+    """
+
+    class RowHighlighted(Message):
+        """The cursor moved to the row with ``key``."""
+
+        def __init__(self, table: LiveTable, key: str) -> None:
+            super().__init__()
+            self.table = table
+            self.key = key
+
+        @property
+        def control(self) -> LiveTable:
+            return self.table
+
+    class RowActivated(Message):
+        """Enter was pressed (or the cursor row clicked) on the row with ``key``."""
+
+        def __init__(self, table: LiveTable, key: str) -> None:
+            super().__init__()
+            self.table = table
+            self.key = key
+
+        @property
+        def control(self) -> LiveTable:
+            return self.table
+
+    def __init__(
+        self,
+        columns: Sequence[Column],
+        *,
+        placeholder: str = "",
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._columns = tuple(columns)
+        self._placeholder = placeholder
+        self._rows: list[Row] = []
+        self._index_of: dict[str, int] = {}
+        self._cursor_index = 0
+        self._natural_widths: list[int] = [len(column.header) for column in self._columns]
+        self._visible: tuple[int, ...] = ()
+        self._widths: tuple[int, ...] = ()
+        self._layout_width = -1
+        # Rendered rows by key: (the Row object rendered, rendered as the cursor row, strip).
+        self._strips: dict[str, tuple[Row, bool, Strip]] = {}
+        self._header_strip: Strip | None = None
+
+    # Public API
+
+    @property
+    def columns(self) -> tuple[Column, ...]:
+        """All columns, shown or not."""
+        return self._columns
+
+    @property
+    def visible_columns(self) -> tuple[Column, ...]:
+        """The columns that fit the current width, in order."""
+        return tuple(self._columns[index] for index in self._visible)
+
+    @property
+    def rows(self) -> tuple[Row, ...]:
+        """The rows shown, in order."""
+        return tuple(self._rows)
+
+    @property
+    def cursor_row(self) -> int:
+        """Index of the cursor row (0 when the table is empty)."""
+        return self._cursor_index
+
+    @property
+    def cursor_key(self) -> str | None:
+        """Key of the cursor row, None when the table is empty."""
+        return self._rows[self._cursor_index].key if self._rows else None
+
+    @property
+    def placeholder(self) -> str:
+        """Text shown (muted) while the table has no rows, e.g. "loading…"."""
+        return self._placeholder
+
+    @placeholder.setter
+    def placeholder(self, text: str) -> None:
+        if text != self._placeholder:
+            self._placeholder = text
+            if not self._rows:
+                self.refresh_lines(HEADER_HEIGHT)
+
+    def set_rows(self, rows: Sequence[Row]) -> None:
+        """Show ``rows``, repainting only the lines whose row or cursor state changed."""
+        keys = [row.key for row in rows]
+        if len(set(keys)) != len(keys):
+            raise ValueError("LiveTable rows need unique keys")
+        previous_by_key = {row.key: row for row in self._rows}
+        # Keep the old object for an unchanged row: the strip cache then matches by identity.
+        new_rows = [
+            previous if (previous := previous_by_key.get(row.key)) == row else row for row in rows
+        ]
+        old_rows, old_cursor, old_key = self._rows, self._cursor_index, self.cursor_key
+        self._rows = new_rows
+        self._index_of = {row.key: index for index, row in enumerate(new_rows)}
+        if old_key is not None and old_key in self._index_of:
+            self._cursor_index = self._index_of[old_key]
+        else:
+            self._cursor_index = max(0, min(old_cursor, len(new_rows) - 1))
+        for key in previous_by_key.keys() - self._index_of.keys():
+            self._strips.pop(key, None)
+
+        self._measure()
+        if self._update_layout():
+            self.refresh()
+        else:
+            self._refresh_changed(old_rows, old_cursor)
+        self._update_virtual_size()
+        new_key = self.cursor_key
+        if new_key is not None and new_key != old_key:
+            self.post_message(self.RowHighlighted(self, new_key))
+        if self._cursor_index != old_cursor:
+            self._scroll_cursor_into_view()
+
+    def move_cursor(self, index: int) -> None:
+        """Put the cursor on row ``index`` (clamped), scroll it into view, post RowHighlighted."""
+        if not self._rows:
+            return
+        index = max(0, min(index, len(self._rows) - 1))
+        if index != self._cursor_index:
+            previous = self._cursor_index
+            self._cursor_index = index
+            self._refresh_rows([previous, index])
+            self.post_message(self.RowHighlighted(self, self._rows[index].key))
+        self._scroll_cursor_into_view()
+
+    # Actions
+
+    def action_cursor_up(self) -> None:
+        self.move_cursor(self._cursor_index - 1)
+
+    def action_cursor_down(self) -> None:
+        self.move_cursor(self._cursor_index + 1)
+
+    def action_cursor_top(self) -> None:
+        self.move_cursor(0)
+
+    def action_cursor_bottom(self) -> None:
+        self.move_cursor(len(self._rows) - 1)
+
+    def action_cursor_page_up(self) -> None:
+        self.move_cursor(self._cursor_index - self._page_rows())
+
+    def action_cursor_page_down(self) -> None:
+        self.move_cursor(self._cursor_index + self._page_rows())
+
+    def action_activate(self) -> None:
+        key = self.cursor_key
+        if key is not None:
+            self.post_message(self.RowActivated(self, key))
+
+    # Events
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None or offset.y < HEADER_HEIGHT:
+            return
+        index = offset.y - HEADER_HEIGHT + round(self.scroll_y)
+        if index >= len(self._rows):
+            return
+        event.stop()
+        if index == self._cursor_index:
+            self.action_activate()
+        else:
+            self.move_cursor(index)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._clear_strips()
+        self._update_layout()
+        self._update_virtual_size()
+        self.refresh()
+
+    def notify_style_update(self) -> None:
+        # Theme, focus and class changes can change every colour: drop the rendered strips.
+        super().notify_style_update()
+        self._clear_strips()
+
+    # Rendering
+
+    def render_line(self, y: int) -> Strip:
+        if self._available_width() != self._layout_width and self._update_layout():
+            # The width changed without a resize (a scrollbar came or went): repaint it all.
+            self._clear_strips()
+            self.refresh()
+        scroll_x, scroll_y = self.scroll_offset
+        width = max(self.size.width, self._layout_total())
+        if y < HEADER_HEIGHT:
+            strip = self._header()
+        else:
+            index = y - HEADER_HEIGHT + scroll_y
+            if index < len(self._rows):
+                strip = self._row_strip(index)
+            elif index == 0 and self._placeholder:
+                strip = self._placeholder_strip()
+            else:
+                return Strip.blank(self.size.width, self.rich_style)
+        return strip.extend_cell_length(width, self.rich_style).crop(
+            scroll_x, scroll_x + self.size.width
+        )
+
+    def _header(self) -> Strip:
+        if self._header_strip is None:
+            style = self.get_component_rich_style("live-table--header")
+            line = Text()
+            columns = zip(self._visible, self._widths, strict=True)
+            for position, (index, width) in enumerate(columns):
+                if position:
+                    line.append(" " * COLUMN_GAP)
+                column = self._columns[index]
+                line.append_text(_fit(Text(column.header), width, column.align))
+            self._header_strip = self._to_strip(line, style)
+        return self._header_strip
+
+    def _placeholder_strip(self) -> Strip:
+        style = self.get_component_rich_style("live-table--muted")
+        return self._to_strip(Text(self._placeholder, style=style), self.rich_style)
+
+    def _row_strip(self, index: int) -> Strip:
+        row = self._rows[index]
+        is_cursor = index == self._cursor_index
+        cached = self._strips.get(row.key)
+        if cached is not None and cached[0] is row and cached[1] == is_cursor:
+            return cached[2]
+        strip = self._render_row(row, is_cursor)
+        self._strips[row.key] = (row, is_cursor, strip)
+        return strip
+
+    def _render_row(self, row: Row, is_cursor: bool) -> Strip:
+        row_style = (
+            self.get_component_rich_style("live-table--cursor") if is_cursor else self.rich_style
+        )
+        line = Text()
+        positions = list(zip(self._visible, self._widths, strict=True))
+        for position, (index, width) in enumerate(positions):
+            if position:
+                line.append(" " * COLUMN_GAP)
+            if index >= len(row.cells) and row.note is not None:
+                span = sum(w for _, w in positions[position:]) + COLUMN_GAP * (
+                    len(positions) - position - 1
+                )
+                note = Text(row.note, style=self._tone_style("muted", is_cursor))
+                line.append_text(_fit(note, span, "left"))
+                break
+            cell = self._cell_text(row.cells[index] if index < len(row.cells) else "", is_cursor)
+            line.append_text(_fit(cell, width, self._columns[index].align))
+        return self._to_strip(line, row_style)
+
+    def _cell_text(self, cell: CellValue, is_cursor: bool) -> Text:
+        if isinstance(cell, Text):
+            return cell.copy()
+        if isinstance(cell, Cell):
+            if cell.tone is None:
+                return Text(cell.text)
+            return Text(cell.text, style=self._tone_style(cell.tone, is_cursor))
+        return Text(cell)
+
+    def _tone_style(self, tone: Tone, is_cursor: bool) -> Style:
+        # On the cursor row the cursor's colours win: signs and arrows still carry the direction.
+        if is_cursor:
+            return Style()
+        return self.get_component_rich_style(f"live-table--{tone}")
+
+    def _to_strip(self, line: Text, style: Style) -> Strip:
+        # Text.render leaves unstyled stretches unstyled: put the row's style underneath.
+        strip = Strip(list(line.render(self.app.console)), line.cell_len).apply_style(style)
+        return strip.extend_cell_length(max(self.size.width, self._layout_total()), style)
+
+    # Layout
+
+    def _available_width(self) -> int:
+        return self.scrollable_content_region.width
+
+    def _measure(self) -> None:
+        """Natural width of each column: fixed, or its widest cell (capped at max_width)."""
+        widths: list[int] = []
+        for index, column in enumerate(self._columns):
+            if column.width is not None:
+                widths.append(column.width)
+                continue
+            widest = cell_len(column.header)
+            for row in self._rows:
+                if index < len(row.cells):
+                    widest = max(widest, _cell_width(row.cells[index]))
+            if column.max_width is not None:
+                widest = min(widest, column.max_width)
+            widths.append(widest)
+        self._natural_widths = widths
+
+    def _update_layout(self) -> bool:
+        """Choose the columns that fit the available width; True if the layout changed."""
+        available = self._available_width()
+        self._layout_width = available
+        visible = list(range(len(self._columns)))
+
+        def total() -> int:
+            return sum(self._natural_widths[i] for i in visible) + COLUMN_GAP * (len(visible) - 1)
+
+        hide_order = sorted(visible, key=lambda i: (self._columns[i].priority, i), reverse=True)
+        for index in hide_order:
+            if total() <= available or self._columns[index].priority == 0:
+                break
+            visible.remove(index)
+        new_visible = tuple(visible)
+        new_widths = tuple(self._natural_widths[i] for i in visible)
+        if (new_visible, new_widths) == (self._visible, self._widths):
+            return False
+        self._visible, self._widths = new_visible, new_widths
+        self._clear_strips()
+        return True
+
+    def _layout_total(self) -> int:
+        return sum(self._widths) + COLUMN_GAP * max(0, len(self._widths) - 1)
+
+    def _update_virtual_size(self) -> None:
+        height = HEADER_HEIGHT + max(len(self._rows), 1 if self._placeholder else 0)
+        size = Size(self._layout_total(), height)
+        if size != self.virtual_size:
+            self.virtual_size = size
+
+    def _clear_strips(self) -> None:
+        self._strips.clear()
+        self._header_strip = None
+
+    # Repainting
+
+    def _viewport_rows(self) -> range:
+        """Indices of the rows currently on screen."""
+        top = round(self.scroll_y)
+        return range(top, top + max(0, self.scrollable_content_region.height - HEADER_HEIGHT))
+
+    def _page_rows(self) -> int:
+        return max(1, len(self._viewport_rows()) - 1)
+
+    def _refresh_rows(self, indices: Sequence[int]) -> None:
+        """Repaint the on-screen lines of the rows at ``indices``."""
+        viewport = self._viewport_rows()
+        on_screen = sorted({index for index in indices if index in viewport})
+        for start, count in _runs(on_screen):
+            self.refresh_lines(HEADER_HEIGHT + start, count)
+
+    def _refresh_changed(self, old_rows: Sequence[Row], old_cursor: int) -> None:
+        """Repaint the lines whose row, or whose cursor state, differs from before."""
+        shared = min(len(old_rows), len(self._rows))
+        changed = [
+            index
+            for index in range(shared)
+            if old_rows[index] is not self._rows[index]
+            or (index == old_cursor) != (index == self._cursor_index)
+        ]
+        changed.extend(range(shared, max(len(old_rows), len(self._rows))))
+        if not old_rows or not self._rows:
+            changed.append(0)  # the placeholder line appears or goes
+        self._refresh_rows(changed)
+
+    def _scroll_cursor_into_view(self) -> None:
+        if not self.is_mounted:
+            return
+        region = Region(0, HEADER_HEIGHT + self._cursor_index, 1, 1)
+        self.scroll_to_region(
+            region,
+            spacing=Spacing(top=HEADER_HEIGHT),
+            animate=False,
+            force=True,
+            x_axis=False,
+        )
