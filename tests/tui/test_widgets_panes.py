@@ -1,0 +1,469 @@
+"""The four dashboard panes, driven with view models in a small harness app."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+import pytest
+from textual.app import App, ComposeResult
+from textual.containers import Vertical
+
+from tui.models import (
+    BasketCorrelations,
+    CorrelationLine,
+    CorrelationsView,
+    IndexRow,
+    IndicesView,
+    SectorRow,
+    SectorsView,
+    ShortRow,
+    ShortsView,
+)
+from widgets.panes import (
+    STALE_MARK,
+    BasketSelected,
+    CorrelationsPane,
+    IndicesPane,
+    SectorsPane,
+    ShortsPane,
+    TablePane,
+    TickerSelected,
+)
+from widgets.table import LiveTable
+
+NOW = dt.datetime(2026, 2, 5, 15, 32, tzinfo=dt.UTC)
+SETTLED = dt.date(2026, 1, 30)
+SV_DAY = dt.date(2026, 2, 4)
+
+
+def index_row(
+    symbol: str, label: str, change_pct: float | None, ytd: float | None, **extra: object
+) -> IndexRow:
+    values: dict[str, object] = {
+        "symbol": symbol,
+        "label": label,
+        "kind": "index",
+        "last": 6012.35,
+        "change": -45.2,
+        "change_pct": change_pct,
+        "change_5d_pct": -2.1,
+        "ytd_pct": ytd,
+        "intraday": (1.0, 2.0, 3.0),
+        "as_of": NOW,
+    }
+    values.update(extra)
+    return IndexRow(**values)  # type: ignore[arg-type]
+
+
+INDICES = IndicesView(
+    rows=(
+        index_row("^GSPC", "S&P 500", -0.75, 1.5),
+        index_row("^NDX", "Nasdaq-100", -1.43, -0.8),
+        index_row("^VIX", "VIX", 16.06, 30.1),
+        index_row("^TNX", "10-year yield", -1.22, -3.0, kind="yield", last=4.2154),
+        index_row(
+            "basket:AI infra",
+            "AI infra",
+            -2.0,
+            -4.0,
+            kind="basket",
+            benchmark="XLI",
+            rel_5d_pct=-5.2,
+        ),
+        index_row("^RUT", "Russell 2000", None, None, last=None, problem="not found"),
+    ),
+    as_of=NOW,
+)
+
+
+def sector_row(symbol: str, sector: str, flow: float | None, change: float | None) -> SectorRow:
+    return SectorRow(
+        symbol, sector, change, 0.2, flow, None if flow is None else flow * 3, 1.4, NOW
+    )
+
+
+SECTORS = SectorsView(
+    rows=(
+        sector_row("XLE", "Energy", 1.2e9, 0.3),
+        sector_row("XLF", "Financials", 3e8, 1.1),
+        sector_row("XLI", "Industrials", -8e8, -0.8),
+        sector_row("XLK", "Information Technology", -2.4e9, -2.1),
+        SectorRow("XLRE", "Real Estate", None, None, None, None, None, None, problem="no data"),
+    ),
+    benchmark="^GSPC",
+    as_of=NOW,
+)
+
+
+def short_row(
+    symbol: str,
+    pct: float,
+    basis: Literal["float", "outstanding"],
+    change: float,
+    dtc: float,
+    z: float,
+) -> ShortRow:
+    return ShortRow(
+        symbol,
+        symbol,
+        pct,
+        basis,
+        67e6,
+        change,
+        dtc,
+        0.52,
+        z,
+        -1.9,
+        SETTLED,
+        SV_DAY,
+    )
+
+
+SHORTS = ShortsView(
+    rows=(
+        short_row("GME", 21.3, "float", -3.1, 6.2, -0.5),
+        short_row("ORCL", 2.3, "outstanding", 18.1, 2.5, 2.4),
+        short_row("MSFT", 0.9, "float", 12.5, 1.8, 2.1),
+    ),
+    settlement_date=SETTLED,
+    sv_date=SV_DAY,
+    as_of=NOW,
+)
+
+
+def correlation_line(label: str, year_ago: float, now: float) -> CorrelationLine:
+    series = tuple(year_ago + (now - year_ago) * i / 251 for i in range(252))
+    return CorrelationLine(label, series, now, year_ago)
+
+
+CORRELATIONS = CorrelationsView(
+    baskets=(
+        BasketCorrelations(
+            "Mag 7",
+            ("MSFT", "AAPL"),
+            correlation_line("Mag 7", 0.53, 0.22),
+            (correlation_line("MSFT", 0.54, 0.02), correlation_line("AAPL", 0.5, 0.3)),
+        ),
+        BasketCorrelations(
+            "Software",
+            ("CRM", "NOW"),
+            correlation_line("Software", 0.1, 0.45),
+            (correlation_line("CRM", 0.4, 0.4), correlation_line("NOW", 0.42, 0.5)),
+        ),
+    ),
+    window=60,
+    as_of=SV_DAY,
+)
+
+
+class PanesApp(App[None]):
+    """The four panes stacked, each shown its view on mount; records selections."""
+
+    def __init__(self, *, show: bool = True) -> None:
+        super().__init__()
+        self.show_views = show
+        self.selected: list[str] = []
+        self.baskets: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield IndicesPane()
+            yield SectorsPane()
+            yield ShortsPane()
+            yield CorrelationsPane()
+
+    def on_mount(self) -> None:
+        if self.show_views:
+            self.query_one(IndicesPane).show(INDICES)
+            self.query_one(SectorsPane).show(SECTORS)
+            self.query_one(ShortsPane).show(SHORTS)
+            self.query_one(CorrelationsPane).show(CORRELATIONS)
+
+    def on_ticker_selected(self, message: TickerSelected) -> None:
+        self.selected.append(message.symbol)
+
+    def on_basket_selected(self, message: BasketSelected) -> None:
+        self.baskets.append(message.name)
+
+
+def keys(pane: TablePane[Any]) -> list[str]:
+    return [row.key for row in pane.table.rows]
+
+
+def lines(pane: TablePane[Any]) -> list[str]:
+    table = pane.table
+    return [table.render_line(y).text.rstrip() for y in range(len(table.rows) + 1)]
+
+
+PANES: tuple[type[TablePane[Any]], ...] = (IndicesPane, SectorsPane, ShortsPane, CorrelationsPane)
+
+
+async def test_panes_say_loading_before_their_first_view() -> None:
+    app = PanesApp(show=False)
+    async with app.run_test(size=(120, 60)) as pilot:
+        await pilot.pause()
+        for pane_type in PANES:
+            pane = app.query_one(pane_type)
+            assert pane.table.render_line(1).text.strip() == "loading…"
+
+
+async def test_panes_are_titled_as_the_design_says() -> None:
+    app = PanesApp()
+    async with app.run_test(size=(120, 60)):
+        titles = [app.query_one(pane_type).border_title for pane_type in PANES]
+        assert titles == ["Indices", "Sector flows", "Most shorted", "Correlations"]
+
+
+async def test_a_view_shown_before_mounting_appears_once_mounted() -> None:
+    pane = IndicesPane()
+    pane.show(INDICES)
+
+    class Early(App[None]):
+        def compose(self) -> ComposeResult:
+            yield pane
+
+    async with Early().run_test(size=(120, 20)) as pilot:
+        await pilot.pause()
+        assert lines(pane)[1].startswith("S&P 500")
+
+
+async def test_indices_rows_follow_the_configured_order() -> None:
+    app = PanesApp()
+    async with app.run_test(size=(120, 60)) as pilot:
+        await pilot.pause()
+        pane = app.query_one(IndicesPane)
+        assert keys(pane) == [row.symbol for row in INDICES.rows]
+        text = lines(pane)
+        assert "6,012.35" in text[1]
+        assert "▼ −0.75%" in text[1]
+        assert "4.215" in text[4]  # yields get three decimals
+        assert "−5.2%" in text[5]  # the basket against its benchmark
+        assert text[6].split() == ["Russell", "2000", "not", "found"]
+
+
+@pytest.mark.parametrize(
+    ("pane_type", "orders"),
+    [
+        (
+            IndicesPane,
+            [
+                ("order", ["^GSPC", "^NDX", "^VIX", "^TNX", "basket:AI infra", "^RUT"]),
+                ("chg %", ["^VIX", "^GSPC", "^TNX", "^NDX", "basket:AI infra", "^RUT"]),
+                ("YTD", ["^VIX", "^GSPC", "^NDX", "^TNX", "basket:AI infra", "^RUT"]),
+            ],
+        ),
+        (
+            SectorsPane,
+            [
+                ("flow", ["XLE", "XLF", "XLI", "XLK", "XLRE"]),
+                ("chg %", ["XLF", "XLE", "XLI", "XLK", "XLRE"]),
+                ("5d flow", ["XLE", "XLF", "XLI", "XLK", "XLRE"]),
+                ("rel vol", ["XLE", "XLF", "XLI", "XLK", "XLRE"]),
+            ],
+        ),
+        (
+            ShortsPane,
+            [
+                ("SI %", ["GME", "ORCL", "MSFT"]),
+                ("SI chg", ["ORCL", "MSFT", "GME"]),
+                ("DTC", ["GME", "ORCL", "MSFT"]),
+                ("SV z", ["ORCL", "MSFT", "GME"]),
+                ("symbol", ["GME", "MSFT", "ORCL"]),
+            ],
+        ),
+    ],
+)
+async def test_s_cycles_the_sort_orders(
+    pane_type: type[TablePane[Any]], orders: list[tuple[str, list[str]]]
+) -> None:
+    app = PanesApp()
+    async with app.run_test(size=(120, 60)) as pilot:
+        pane = app.query_one(pane_type)
+        pane.table.focus()
+        for label, expected in [*orders, orders[0]]:
+            await pilot.pause()
+            assert pane.sort_label == label
+            assert str(pane.border_subtitle).endswith(f"sort: {label}")
+            assert keys(pane) == expected
+            await pilot.press("s")
+
+
+async def test_the_cursor_stays_on_its_row_when_the_sort_changes() -> None:
+    app = PanesApp()
+    async with app.run_test(size=(120, 60)) as pilot:
+        pane = app.query_one(ShortsPane)
+        pane.table.focus()
+        await pilot.press("j")
+        assert pane.table.cursor_key == "ORCL"
+        await pilot.press("s", "s", "s", "s")  # symbol order: GME, MSFT, ORCL
+        assert pane.table.cursor_key == "ORCL"
+        assert pane.table.cursor_row == 2
+
+
+async def test_freshness_and_staleness_show_in_the_subtitle() -> None:
+    app = PanesApp()
+    async with app.run_test(size=(120, 60)) as pilot:
+        pane = app.query_one(SectorsPane)
+        pane.set_freshness("10:32 ET", stale=False)
+        await pilot.pause()
+        assert not pane.has_class("stale")
+        assert pane.border_subtitle == "10:32 ET · sort: flow"
+        pane.set_freshness("3m", stale=True)
+        await pilot.pause()
+        assert pane.has_class("stale")
+        assert pane.border_subtitle == f"{STALE_MARK} · 3m · sort: flow"
+        pane.set_freshness("10:35 ET", stale=False)
+        assert not pane.has_class("stale")
+        assert STALE_MARK not in str(pane.border_subtitle)
+
+
+async def test_enter_on_a_ticker_posts_ticker_selected() -> None:
+    app = PanesApp()
+    async with app.run_test(size=(120, 60)) as pilot:
+        app.query_one(IndicesPane).table.focus()
+        await pilot.press("j", "enter")
+        app.query_one(SectorsPane).table.focus()
+        await pilot.press("enter")
+        app.query_one(ShortsPane).table.focus()
+        await pilot.press("G", "enter")
+        await pilot.pause()
+        assert app.selected == ["^NDX", "XLE", "MSFT"]
+        assert app.baskets == []
+
+
+async def test_enter_on_a_basket_posts_basket_selected() -> None:
+    app = PanesApp()
+    async with app.run_test(size=(120, 60)) as pilot:
+        app.query_one(IndicesPane).table.focus()
+        await pilot.press("j", "j", "j", "j", "enter")
+        await pilot.pause()
+        assert app.baskets == ["AI infra"]
+        assert app.selected == []
+
+
+async def test_rows_with_a_problem_show_it_instead_of_numbers() -> None:
+    app = PanesApp()
+    async with app.run_test(size=(120, 60)) as pilot:
+        await pilot.pause()
+        sector_lines = lines(app.query_one(SectorsPane))
+        assert sector_lines[-1].split() == ["XLRE", "Real", "Estate", "no", "data"]
+
+
+async def test_sector_flow_bars_point_left_for_outflows() -> None:
+    app = PanesApp()
+    async with app.run_test(size=(120, 60)) as pilot:
+        await pilot.pause()
+        text = lines(app.query_one(SectorsPane))
+        assert text[1].endswith("  │██")  # XLE, +$1.2B: half the largest flow, 2.5 of 5 blocks
+        assert "+$1.2B" in text[1]
+        assert text[4].endswith("█████│")  # XLK, −$2.4B: the largest outflow fills the left
+        assert "−$2.4B" in text[4]
+
+
+async def test_short_interest_of_shares_outstanding_is_marked_and_explained() -> None:
+    app = PanesApp()
+    async with app.run_test(size=(120, 60)) as pilot:
+        await pilot.pause()
+        pane = app.query_one(ShortsPane)
+        text = lines(pane)
+        assert "2.3%ᵒ" in text[2]
+        assert "21.3% " in text[1]
+        legend = str(pane.legend.render())
+        assert "SI as of Jan 30" in legend
+        assert "SV Feb 4" in legend
+        assert "ᵒ % of shares outstanding" in legend
+
+
+async def test_correlations_open_the_basket_under_the_cursor() -> None:
+    app = PanesApp()
+    async with app.run_test(size=(120, 60)) as pilot:
+        pane = app.query_one(CorrelationsPane)
+        pane.table.focus()
+        await pilot.pause()
+        assert keys(pane) == [
+            "basket:Mag 7",
+            "member:Mag 7:MSFT",
+            "member:Mag 7:AAPL",
+            "basket:Software",
+        ]
+        await pilot.press("G")  # onto the Software basket: it opens, Mag 7 closes
+        await pilot.pause()
+        assert keys(pane) == [
+            "basket:Mag 7",
+            "basket:Software",
+            "member:Software:CRM",
+            "member:Software:NOW",
+        ]
+        assert pane.table.cursor_key == "basket:Software"
+        await pilot.press("j", "enter")
+        await pilot.pause()
+        assert app.selected == ["CRM"]
+
+
+async def test_correlations_rows_show_now_a_year_ago_and_the_change() -> None:
+    app = PanesApp()
+    async with app.run_test(size=(120, 60)) as pilot:
+        await pilot.pause()
+        text = lines(app.query_one(CorrelationsPane))
+        assert text[2].split()[0] == "MSFT"
+        assert text[2].split()[-3:] == ["0.02", "0.54", "−0.52"]
+        sparkline = text[2].split()[1]
+        assert sparkline[0] > sparkline[-1]  # falling correlation: the blocks shrink
+
+
+async def test_correlations_sort_by_change_puts_the_biggest_fall_first() -> None:
+    app = PanesApp()
+    async with app.run_test(size=(120, 60)) as pilot:
+        pane = app.query_one(CorrelationsPane)
+        pane.table.focus()
+        await pilot.press("G", "s")
+        await pilot.pause()
+        assert pane.sort_label == "chg vs 1y"
+        assert keys(pane) == [
+            "basket:Mag 7",
+            "basket:Software",
+            "member:Software:CRM",
+            "member:Software:NOW",
+        ]
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.baskets == ["Software"]
+
+
+ESSENTIALS: dict[type[TablePane[Any]], set[str]] = {
+    IndicesPane: {"name", "last", "change_pct"},
+    SectorsPane: {"etf", "change_pct", "flow"},
+    ShortsPane: {"symbol", "short_pct", "days_to_cover"},
+    CorrelationsPane: {"name", "series", "now"},
+}
+
+
+async def test_at_40_columns_each_pane_keeps_its_essentials_whole() -> None:
+    app = PanesApp()
+    async with app.run_test(size=(40, 80)) as pilot:
+        await pilot.pause()
+        for pane_type, essentials in ESSENTIALS.items():
+            pane = app.query_one(pane_type)
+            shown = {column.key for column in pane.table.visible_columns}
+            assert essentials <= shown, pane_type.__name__
+            assert len(shown) < len(pane.table.columns), pane_type.__name__
+            for text in lines(pane):
+                assert len(text) <= pane.table.size.width
+        short_lines = lines(app.query_one(ShortsPane))
+        assert "2.3%ᵒ" in short_lines[2]
+        assert "2.5" in short_lines[2]
+
+
+async def test_tab_moves_between_the_panes_tables() -> None:
+    app = PanesApp()
+    async with app.run_test(size=(120, 60)) as pilot:
+        await pilot.pause()
+        tables = list(app.query(LiveTable))
+        app.set_focus(tables[0])
+        await pilot.press("tab")
+        assert app.focused is tables[1]
+        await pilot.press("tab", "tab")
+        assert app.focused is tables[3]
+        await pilot.press("shift+tab")
+        assert app.focused is tables[2]
