@@ -1,0 +1,176 @@
+"""The status bar: source, session and clock, dataset ages, source health; compact when narrow."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import pytest
+from textual.app import App, ComposeResult
+
+from tui.models import DatasetFreshness, SourceHealth, StatusView
+from widgets.status import StatusBar, freshness_text, health_text, worst_problem
+
+NOW = dt.datetime(2026, 2, 5, 15, 32, tzinfo=dt.UTC)  # 10:32 in New York
+
+VIEW = StatusView(
+    source_label="DEMO",
+    is_demo=True,
+    session="regular",
+    market_time=NOW,
+    datasets=(
+        DatasetFreshness("quotes", 12.4, stale=False),
+        DatasetFreshness("bars", 180, stale=False),
+        DatasetFreshness("short interest", 4 * 86400, stale=True),
+    ),
+    health=(
+        SourceHealth("yahoo", "retrying", until=NOW + dt.timedelta(seconds=12)),
+        SourceHealth("finra", "offline"),
+    ),
+    note="live sources unreachable: showing cached data",
+)
+
+HEALTHY = dataclasses.replace(
+    VIEW,
+    datasets=(DatasetFreshness("quotes", 3, stale=False),),
+    health=(SourceHealth("demo", "ok"),),
+    note=None,
+)
+
+
+class StatusApp(App[None]):
+    def compose(self) -> ComposeResult:
+        yield StatusBar()
+
+
+def rendered(bar: StatusBar) -> str:
+    return bar.render().plain
+
+
+@pytest.mark.parametrize(
+    ("health", "expected"),
+    [
+        (SourceHealth("yahoo", "ok"), "yahoo ok"),
+        (
+            SourceHealth("yahoo", "retrying", until=NOW + dt.timedelta(seconds=12)),
+            "yahoo retrying in 12s",
+        ),
+        (SourceHealth("yahoo", "retrying"), "yahoo retrying"),
+        (
+            SourceHealth("yahoo", "rate_limited", until=NOW + dt.timedelta(minutes=13)),
+            "yahoo rate-limited until 10:45",
+        ),
+        (SourceHealth("finra", "offline"), "finra offline"),
+        (SourceHealth("sec", "unavailable"), "sec unavailable"),
+    ],
+)
+def test_health_is_spelled_out(health: SourceHealth, expected: str) -> None:
+    assert health_text(health, NOW) == expected
+
+
+def test_freshness_marks_stale_datasets() -> None:
+    assert freshness_text(DatasetFreshness("quotes", 12, stale=False)) == "quotes 12s"
+    assert freshness_text(DatasetFreshness("short interest", 4 * 86400, True)) == (
+        "short interest 4d ⚠"
+    )
+    assert freshness_text(DatasetFreshness("bars", None, stale=True)) == "bars — ⚠"
+
+
+def test_worst_problem_ranks_offline_above_stale() -> None:
+    assert worst_problem(VIEW) == "offline"
+    stale_only = dataclasses.replace(VIEW, health=(SourceHealth("yahoo", "ok"),))
+    assert worst_problem(stale_only) == "stale"
+    assert worst_problem(HEALTHY) is None
+
+
+async def test_full_status_line_when_wide() -> None:
+    app = StatusApp()
+    async with app.run_test(size=(200, 5)) as pilot:
+        bar = app.query_one(StatusBar)
+        bar.show(VIEW)
+        await pilot.pause()
+        text = rendered(bar)
+        assert text.startswith(" DEMO  REGULAR 10:32 ET")
+        for part in (
+            "quotes 12s",
+            "bars 3m",
+            "short interest 4d ⚠",
+            "yahoo retrying in 12s",
+            "finra offline",
+            "live sources unreachable",
+        ):
+            assert part in text
+
+
+async def test_demo_label_is_in_reverse_video() -> None:
+    app = StatusApp()
+    async with app.run_test(size=(200, 5)) as pilot:
+        bar = app.query_one(StatusBar)
+        bar.show(VIEW)
+        await pilot.pause()
+        line = bar.render()
+        demo_styles = [
+            span.style for span in line.spans if line.plain[span.start : span.end] == " DEMO "
+        ]
+        assert demo_styles
+        assert all(getattr(style, "reverse", False) for style in demo_styles)
+
+
+async def test_a_live_source_label_is_not_reversed() -> None:
+    app = StatusApp()
+    async with app.run_test(size=(200, 5)) as pilot:
+        bar = app.query_one(StatusBar)
+        bar.show(dataclasses.replace(VIEW, source_label="LIVE", is_demo=False))
+        await pilot.pause()
+        line = bar.render()
+        assert line.plain.startswith(" LIVE ")
+        assert not any(getattr(span.style, "reverse", False) for span in line.spans)
+
+
+async def test_compact_status_at_40_columns() -> None:
+    app = StatusApp()
+    async with app.run_test(size=(40, 5)) as pilot:
+        bar = app.query_one(StatusBar)
+        bar.show(VIEW)
+        await pilot.pause()
+        text = rendered(bar)
+        assert text == " DEMO  REGULAR 10:32 ET  ⚠ offline"
+        assert len(text) <= 40
+        bar.show(HEALTHY)
+        await pilot.pause()
+        assert rendered(bar).endswith("✓ ok")
+
+
+async def test_the_form_follows_the_width() -> None:
+    app = StatusApp()
+    async with app.run_test(size=(40, 5)) as pilot:
+        bar = app.query_one(StatusBar)
+        bar.show(VIEW)
+        await pilot.pause()
+        assert "quotes" not in rendered(bar)
+        await pilot.resize_terminal(200, 5)
+        await pilot.pause()
+        assert "quotes 12s" in rendered(bar)
+
+
+async def test_an_unchanged_view_costs_no_repaint() -> None:
+    app = StatusApp()
+    async with app.run_test(size=(120, 5)) as pilot:
+        bar = app.query_one(StatusBar)
+        bar.show(VIEW)
+        await pilot.pause()
+        renders: list[int] = []
+        original = bar.render
+
+        def counting_render() -> object:
+            renders.append(1)
+            return original()
+
+        bar.render = counting_render  # type: ignore[method-assign, assignment]
+        bar.show(dataclasses.replace(VIEW))
+        await pilot.pause()
+        assert renders == []
+        bar.show(dataclasses.replace(VIEW, session="post"))
+        await pilot.pause()
+        assert renders
+        assert "POST 10:32 ET" in original().plain
