@@ -1,0 +1,225 @@
+"""The drill-down charts and key numbers render with data and say "no data" without."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from rich.align import Align
+from rich.text import Text
+from textual.app import App, ComposeResult
+from textual.color import Color
+from textual.containers import Vertical
+from textual.widget import Widget
+
+from tui.models import CorrelationLine, PricePoint, ShortRow, TickerView
+from widgets.charts import (
+    CorrelationChart,
+    KeyNumbers,
+    PriceChart,
+    ShortInterestChart,
+    ShortVolumeChart,
+    VolumeChart,
+)
+
+OPEN = dt.datetime(2026, 2, 5, 14, 30, tzinfo=dt.UTC)  # 09:30 in New York
+PRICES = tuple(
+    PricePoint(OPEN + dt.timedelta(minutes=5 * i), 400.0 + i * 0.5, 1e5 * (1 + i % 4))
+    for i in range(60)
+)
+SHORT = ShortRow(
+    "MSFT",
+    "Microsoft",
+    0.9,
+    "float",
+    67e6,
+    12.5,
+    1.8,
+    0.52,
+    2.1,
+    -1.9,
+    dt.date(2026, 1, 30),
+    dt.date(2026, 2, 4),
+)
+VIEW = TickerView(
+    symbol="MSFT",
+    name="Microsoft",
+    sector="Information Technology",
+    last=412.3,
+    change=-5.2,
+    change_pct=-1.25,
+    prev_close=417.5,
+    day_open=410.0,
+    day_high=418.0,
+    day_low=405.1,
+    volume=23.4e6,
+    as_of=OPEN,
+    chart_range="1D",
+    prices=PRICES,
+    short=SHORT,
+    short_history=tuple(
+        (dt.date(2025, 8, 15) + dt.timedelta(days=15 * i), 5e7 + i * 1e6) for i in range(12)
+    ),
+    sv_ratio_history=tuple(
+        (dt.date(2026, 1, 1) + dt.timedelta(days=i), 0.45 + 0.01 * (i % 7)) for i in range(30)
+    ),
+    correlation=CorrelationLine(
+        "MSFT", tuple(0.54 - 0.5 * i / 251 for i in range(252)), 0.04, 0.54
+    ),
+    peer_group="Mag 7",
+)
+
+
+class ChartsApp(App[None]):
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield KeyNumbers()
+            yield PriceChart()
+            yield VolumeChart()
+            yield ShortInterestChart()
+            yield ShortVolumeChart()
+            yield CorrelationChart()
+
+
+def show_all(app: ChartsApp, view: TickerView) -> None:
+    app.query_one(KeyNumbers).show(view)
+    app.query_one(PriceChart).show(view.prices, view.chart_range)
+    app.query_one(VolumeChart).show(view.prices, view.chart_range)
+    app.query_one(ShortInterestChart).show(view.short_history)
+    app.query_one(ShortVolumeChart).show(view.sv_ratio_history)
+    app.query_one(CorrelationChart).show(view.correlation, view.peer_group)
+
+
+def plot_text(chart: Widget) -> str:
+    """What a chart with data renders: the plot as text."""
+    rendered = chart.render()
+    assert isinstance(rendered, Text), type(chart).__name__
+    return rendered.plain
+
+
+CHARTS: tuple[type[Widget], ...] = (
+    PriceChart,
+    VolumeChart,
+    ShortInterestChart,
+    ShortVolumeChart,
+    CorrelationChart,
+)
+
+
+async def test_charts_render_their_data() -> None:
+    app = ChartsApp()
+    async with app.run_test(size=(100, 120)) as pilot:
+        show_all(app, VIEW)
+        await pilot.pause()
+        texts = {chart: plot_text(app.query_one(chart)) for chart in CHARTS}
+        for chart, text in texts.items():
+            assert "no data" not in text, chart.__name__
+        assert "Price · 1D" in texts[PriceChart]
+        assert "09:30" in texts[PriceChart]  # x labels in New York time
+        assert "400K" in texts[VolumeChart]  # compact y labels
+        assert "Aug 15" in texts[ShortInterestChart]
+        assert "Correlation to peers · Mag 7" in texts[CorrelationChart]
+        assert "1y ago" in texts[CorrelationChart]
+
+
+async def test_charts_without_data_say_so() -> None:
+    empty = dataclasses.replace(
+        VIEW,
+        prices=(),
+        short=None,
+        short_history=(),
+        sv_ratio_history=(),
+        correlation=None,
+    )
+    app = ChartsApp()
+    async with app.run_test(size=(100, 120)) as pilot:
+        show_all(app, empty)
+        await pilot.pause()
+        for chart in CHARTS:
+            rendered = app.query_one(chart).render()
+            assert isinstance(rendered, Align), chart.__name__
+            assert isinstance(rendered.renderable, Text)
+            assert rendered.renderable.plain.endswith(": no data")
+
+
+async def test_volume_without_any_volume_is_no_data_rather_than_zero_bars() -> None:
+    app = ChartsApp()
+    async with app.run_test(size=(100, 120)) as pilot:
+        chart = app.query_one(VolumeChart)
+        chart.show([dataclasses.replace(point, volume=None) for point in PRICES], "1D")
+        await pilot.pause()
+        assert isinstance(chart.render(), Align)
+
+
+async def test_each_chart_has_its_own_plot() -> None:
+    class TwoCharts(App[None]):
+        def compose(self) -> ComposeResult:
+            yield PriceChart(id="up")
+            yield PriceChart(id="down")
+
+    app = TwoCharts()
+    async with app.run_test(size=(80, 40)) as pilot:
+        up = app.query_one("#up", PriceChart)
+        down = app.query_one("#down", PriceChart)
+        up.show(PRICES, "1D")
+        falling = [dataclasses.replace(p, close=900.0 - i) for i, p in enumerate(PRICES)]
+        down.show(falling, "5D")
+        await pilot.pause()
+        up_text = up.render()
+        down_text = down.render()
+        assert isinstance(up_text, Text)
+        assert isinstance(down_text, Text)
+        assert "Price · 1D" in up_text.plain
+        assert "Price · 5D" in down_text.plain
+        assert "900" in down_text.plain
+        assert "900" not in up_text.plain
+
+
+async def test_rising_prices_are_drawn_in_the_themes_success_colour() -> None:
+    app = ChartsApp()
+    async with app.run_test(size=(100, 120)) as pilot:
+        chart = app.query_one(PriceChart)
+        chart.show(PRICES, "1D")
+        await pilot.pause()
+        text = chart.render()
+        assert isinstance(text, Text)
+        success = Color.parse(app.theme_variables["success"]).rgb
+        colours = {
+            span.style.color.get_truecolor()
+            for span in text.spans
+            if not isinstance(span.style, str) and span.style.color is not None
+        }
+        assert success in colours
+
+
+async def test_key_numbers_show_figures_with_as_of_dates() -> None:
+    app = ChartsApp()
+    async with app.run_test(size=(100, 120)) as pilot:
+        numbers = app.query_one(KeyNumbers)
+        numbers.show(VIEW)
+        await pilot.pause()
+        text = numbers.figures(VIEW).plain
+        for part in (
+            "412.30",
+            "−5.20",
+            "▼ −1.25%",
+            "405.10 – 418.00",
+            "23.4M",
+            "0.9% of float",
+            "+12.5% vs prior  as of Jan 30",
+            "Days to cover 1.8  as of Jan 30",
+            "52.0%  +2.1σ  as of Feb 4",
+        ):
+            assert part in text
+
+
+async def test_key_numbers_without_short_data_say_so() -> None:
+    app = ChartsApp()
+    async with app.run_test(size=(100, 120)) as pilot:
+        numbers = app.query_one(KeyNumbers)
+        no_short = dataclasses.replace(VIEW, short=None, volume=None)
+        numbers.show(no_short)
+        await pilot.pause()
+        text = numbers.figures(no_short).plain
+        assert "Short         no data" in text
+        assert "Volume        —" in text
