@@ -1,0 +1,231 @@
+"""``--as-of DATE``: any source replayed as the market stood at the close of that day.
+
+``AsOfSource`` wraps another source. Its clock stops at the as-of session's close; every dataset
+is fetched from the inner source with enough extra history to reach back to that day, then cut so
+that nothing after the close shows: daily bars end at the as-of session, quotes are that session's
+closing prices, intraday bars are that session's (while the inner source still has them), and
+short interest is limited to the settlements FINRA had published by then.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping, Sequence
+
+import polars as pl
+
+from tui.market_hours import (
+    NEW_YORK,
+    REGULAR_CLOSE,
+    is_trading_day,
+    last_session_date,
+    last_trading_days,
+    next_trading_day,
+    previous_trading_day,
+    session_times,
+    trading_days,
+)
+from tui.sources.base import (
+    UTC_TS,
+    BarInterval,
+    Dataset,
+    Failed,
+    Fetched,
+    FetchOutcome,
+    Session,
+    Source,
+    SymbolInfo,
+    conform,
+)
+from tui.sources.finra import publication_date
+
+# Sessions asked for beyond the computed gap, in case the inner source's calendar or its latest
+# (possibly partial) bar differs from ours by a day or two.
+SPARE_SESSIONS = 5
+
+
+def session_close(day: dt.date) -> dt.datetime:
+    """The close of a day's regular session in UTC (16:00 New York on a non-trading day)."""
+    times = session_times(day)
+    if times is not None:
+        return times.close
+    return dt.datetime.combine(day, REGULAR_CLOSE, tzinfo=NEW_YORK).astimezone(dt.UTC)
+
+
+def closing_quotes(daily_bars: pl.DataFrame, source: str) -> pl.DataFrame:
+    """Quotes (QUOTES_SCHEMA) as of each symbol's latest daily bar: last = its close, prev_close =
+    the close of the bar before (null with a single bar), open/high/low/volume of the latest bar,
+    session "closed" and ts = that session's close."""
+    latest = (
+        daily_bars.sort("symbol", "ts")
+        .group_by("symbol", maintain_order=True)
+        .tail(2)
+        .group_by("symbol", maintain_order=True)
+        .agg(
+            pl.col("ts").last(),
+            pl.col("close").last().alias("last"),
+            pl.when(pl.len() == 2).then(pl.col("close").first()).alias("prev_close"),
+            pl.col("open").last(),
+            pl.col("high").last(),
+            pl.col("low").last(),
+            pl.col("volume").last(),
+        )
+    )
+    closes = {day: session_close(day) for day in latest["ts"].dt.date().unique()}
+    quotes = latest.with_columns(
+        pl.col("ts").dt.date().replace_strict(closes, return_dtype=UTC_TS),
+        pl.lit(Session.CLOSED.value).alias("session"),
+        # End-of-day prices: ts says how old they are, there is no feed delay to speak of.
+        pl.lit(0).alias("delayed_s"),
+        pl.lit(source).alias("source"),
+    )
+    return conform(quotes, Dataset.QUOTES)
+
+
+def _latest_close(dates: pl.Series, default: dt.datetime) -> dt.datetime:
+    """The close of the newest date in ``dates``: the time a frame of daily data describes."""
+    newest = dates.max()
+    return session_close(newest) if isinstance(newest, dt.date) else default
+
+
+class AsOfSource:
+    """A Source replaying ``inner`` as it stood at the close of ``as_of`` (or of the last trading
+    day before it, when ``as_of`` is not one)."""
+
+    def __init__(self, inner: Source, as_of: dt.date) -> None:
+        self.inner = inner
+        self.as_of = as_of
+        self.name = inner.name
+        self.is_demo = inner.is_demo
+        self.label = f"REPLAY {as_of}"
+        self.session_date = as_of if is_trading_day(as_of) else previous_trading_day(as_of)
+        self._close = session_close(self.session_date)
+
+    def now(self) -> dt.datetime:
+        """The as-of session's close: the replayed market's clock never moves."""
+        return self._close
+
+    def describe(self, symbol: str) -> SymbolInfo | None:
+        """What the inner source knows about ``symbol``."""
+        return self.inner.describe(symbol)
+
+    def known_symbols(self) -> Sequence[str]:
+        """The inner source's symbols."""
+        return self.inner.known_symbols()
+
+    def _sessions_since(self) -> int:
+        """Trading sessions from the day after the as-of session to the inner source's latest."""
+        inner_latest = last_session_date(self.inner.now())
+        if inner_latest <= self.session_date:
+            return 0
+        return len(trading_days(next_trading_day(self.session_date), inner_latest))
+
+    def _problems(
+        self, inner: Mapping[str, str], symbols: Sequence[str] | None, present: pl.Series
+    ) -> dict[str, str]:
+        """The inner source's problems plus the asked-for symbols the cut left without data."""
+        problems = dict(inner)
+        if symbols is not None:
+            have = set(present.to_list())
+            for symbol in symbols:
+                if symbol not in have and symbol not in problems:
+                    problems[symbol] = f"no data on or before {self.session_date}"
+        return problems
+
+    async def quotes(self, symbols: Sequence[str]) -> FetchOutcome:
+        """The as-of session's closing quotes, prev_close from the session before."""
+        daily = await self._daily_bars(symbols, 2)
+        if isinstance(daily, Failed):
+            return daily
+        quotes = closing_quotes(daily.frame, self.name)
+        return Fetched(quotes, _latest_close(quotes["ts"].dt.date(), self._close), daily.problems)
+
+    async def bars(self, symbols: Sequence[str], interval: BarInterval, days: int) -> FetchOutcome:
+        """Daily bars ending at the as-of session, or intraday bars of the ``days`` sessions
+        ending there (bars that start before its close; empty once the inner source has dropped
+        them)."""
+        if interval == "1d":
+            return await self._daily_bars(symbols, days)
+        extra = self._sessions_since() + SPARE_SESSIONS
+        outcome = await self.inner.bars(symbols, interval, days + extra)
+        if isinstance(outcome, Failed):
+            return outcome
+        sessions = last_trading_days(self.session_date, max(days, 0))
+        frame = outcome.frame.filter(
+            pl.col("ts").dt.convert_time_zone(str(NEW_YORK)).dt.date().is_in(sessions),
+            pl.col("ts") < self._close,
+        )
+        newest = frame["ts"].max()
+        as_of = newest if isinstance(newest, dt.datetime) else self._close
+        return Fetched(frame, as_of, self._problems(outcome.problems, symbols, frame["symbol"]))
+
+    async def _daily_bars(self, symbols: Sequence[str], days: int) -> FetchOutcome:
+        extra = self._sessions_since() + SPARE_SESSIONS
+        outcome = await self.inner.bars(symbols, "1d", days + extra)
+        if isinstance(outcome, Failed):
+            return outcome
+        frame = (
+            outcome.frame.filter(pl.col("ts").dt.date() <= self.session_date)
+            .sort("symbol", "ts")
+            .group_by("symbol", maintain_order=True)
+            .tail(max(days, 0))
+        )
+        as_of = _latest_close(frame["ts"].dt.date(), self._close)
+        return Fetched(frame, as_of, self._problems(outcome.problems, symbols, frame["symbol"]))
+
+    async def short_interest(
+        self, symbols: Sequence[str] | None, settlements: int = 1
+    ) -> FetchOutcome:
+        """The newest ``settlements`` settlements FINRA had published before the as-of close.
+
+        FINRA publishes after 4 pm New York time, so a settlement published on the as-of day
+        itself is not out yet at its close.
+        """
+        inner_day = self.inner.now().astimezone(NEW_YORK).date()
+        # Two settlements a month; ask for every one published since the as-of day, plus spares.
+        since = math.ceil(max((inner_day - self.session_date).days, 0) / 14) + 2
+        outcome = await self.inner.short_interest(symbols, settlements + since)
+        if isinstance(outcome, Failed):
+            return outcome
+        frame = outcome.frame
+        published = [
+            day
+            for day in frame["settlement_date"].unique().to_list()
+            if publication_date(day) < self.session_date
+        ]
+        kept = sorted(published, reverse=True)[: max(settlements, 0)]
+        frame = frame.filter(pl.col("settlement_date").is_in(kept))
+        as_of = _latest_close(frame["settlement_date"], self._close)
+        return Fetched(frame, as_of, self._problems(outcome.problems, symbols, frame["symbol"]))
+
+    async def short_volume(self, symbols: Sequence[str] | None, days: int) -> FetchOutcome:
+        """Daily short-sale volume of the ``days`` trading days posted up to the as-of day."""
+        extra = self._sessions_since() + SPARE_SESSIONS
+        outcome = await self.inner.short_volume(symbols, days + extra)
+        if isinstance(outcome, Failed):
+            return outcome
+        frame = outcome.frame.filter(pl.col("date") <= self.session_date)
+        kept = sorted(frame["date"].unique().to_list(), reverse=True)[: max(days, 0)]
+        frame = frame.filter(pl.col("date").is_in(kept))
+        as_of = _latest_close(frame["date"], self._close)
+        return Fetched(frame, as_of, self._problems(outcome.problems, symbols, frame["symbol"]))
+
+    async def shares(self, symbols: Sequence[str]) -> FetchOutcome:
+        """Shares outstanding as of the as-of day where the inner source has figures that old;
+        for a symbol it has only newer figures for, the oldest it has (share counts change
+        slowly, and a figure is better than none)."""
+        outcome = await self.inner.shares(symbols)
+        if isinstance(outcome, Failed):
+            return outcome
+        frame = outcome.frame
+        in_time = pl.col("as_of") <= self.session_date
+        has_in_time = in_time.any().over("symbol")
+        oldest = pl.col("as_of") == pl.col("as_of").min().over("symbol")
+        frame = frame.filter(pl.when(has_in_time).then(in_time).otherwise(oldest))
+        as_of = _latest_close(frame["as_of"], self._close)
+        return Fetched(frame, as_of, dict(outcome.problems))
+
+    async def aclose(self) -> None:
+        """Close the inner source."""
+        await self.inner.aclose()
