@@ -1,0 +1,646 @@
+"""The user's own data: daily bars from CSV or parquet files, short interest from FINRA files.
+
+Daily bars come from a folder of files (or one file) in long format: ``date,symbol,close`` with
+optional ``open,high,low,volume``, column names in any case, dates as YYYY-MM-DD. A file without a
+``symbol`` column holds one symbol, named by the file (``aapl.csv`` -> AAPL). Missing open, high or
+low take the close; a missing volume stays null. A file that cannot be read is reported with its
+name, line and problem and the other files still load; a row that cannot be right (a price that is
+not a number or is negative, low above high, a close or open outside the day's range) is refused
+with its reason rather than kept. Quotes are the closes of the last two sessions. Short interest
+comes from files in FINRA's own layout (``shrt*.csv``). Files are re-read when they change.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import datetime as dt
+import io
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from tui.config import FilesSettings
+from tui.sources.base import (
+    BarInterval,
+    Dataset,
+    Failed,
+    FailureKind,
+    Fetched,
+    FetchOutcome,
+    SymbolInfo,
+    conform,
+    empty_frame,
+)
+from tui.sources.finra import parse_short_interest
+from tui.sources.replay import closing_quotes, session_close
+
+SOURCE_NAME = "files"
+BAR_FILE_SUFFIXES = (".csv", ".parquet")
+PRICE_COLUMNS = ("open", "high", "low", "close")
+NUMBER_COLUMNS = (*PRICE_COLUMNS, "volume")
+BAR_COLUMNS = ("symbol", "date", *NUMBER_COLUMNS)
+# File-level errors named in a Failed message before "and N more".
+MESSAGE_ERRORS = 3
+# Refused rows logged per load before "and N more".
+LOGGED_REFUSALS = 20
+# The column carrying each row's line (CSV) or row number (parquet) while a file is checked;
+# named so that no user's column can clash with it.
+LINE = "__line__"
+FAILED_CHECK = "__failed_check__"
+
+logger = logging.getLogger("tapewatch.files")
+
+# A file's identity for change detection: modification time and size.
+FileStamp = tuple[int, int]
+
+
+def _wall_clock() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class FileError:
+    """A file that could not be loaded at all."""
+
+    message: str  # names the file, the line when known, and the problem
+    symbol: str  # the symbol the file's name stands for
+    any_symbol: bool  # the file has (or, unread, may have) a symbol column: it may hold any symbol
+
+
+@dataclass(frozen=True, slots=True)
+class _BarsFile:
+    """One bars file, parsed: every data row (accepted rows first, in file order, then refused
+    ones) with the reason it is refused (null when it is fine) and where it came from, or the
+    error that kept the file from being read."""
+
+    rows: pl.DataFrame | None
+    error: FileError | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Library:
+    """Everything the bars files hold, combined."""
+
+    bars: pl.DataFrame  # BARS_SCHEMA, daily, sorted by symbol and date
+    refusals: dict[str, list[str]]  # symbol -> one message per refused row
+    errors: list[FileError]
+    symbols: list[str] = field(default_factory=list)
+
+
+def _error(
+    name: str, problem: str, symbol: str, line: int | None = None, *, any_symbol: bool = True
+) -> _BarsFile:
+    where = f"{name} line {line}" if line is not None else name
+    return _BarsFile(None, FileError(f"{where}: {problem}", symbol, any_symbol))
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def _csv_records(text: str) -> list[tuple[int, list[str]]]:
+    """Each CSV record with the line it starts on, blank lines included as empty records."""
+    reader = csv.reader(io.StringIO(text))
+    records = []
+    line = 1
+    for record in reader:
+        records.append((line, record))
+        line = reader.line_num + 1
+    return records
+
+
+def _data_lines(text: str) -> tuple[int, list[int]]:
+    """The header's line and the line of each data row, numbered the way a text editor does."""
+    records = _csv_records(text)
+    start = 0
+    while start < len(records) and not any(cell.strip() for cell in records[start][1]):
+        start += 1  # the CSV reader skips blank lines before the header
+    header_line = records[start][0] if start < len(records) else 1
+    return header_line, [line for line, _ in records[start + 1 :]]
+
+
+def _ragged_line(text: str) -> tuple[int, str] | None:
+    """The first row with more fields than the header, if any: its line and the problem."""
+    records = [(line, record) for line, record in _csv_records(text) if record]
+    if not records:
+        return None
+    width = len(records[0][1])
+    for line, record in records[1:]:
+        if len(record) > width:
+            return line, f"{len(record)} fields but the header names {width}"
+    return None
+
+
+def _read_csv(path: Path, symbol: str) -> tuple[pl.DataFrame, int] | _BarsFile:
+    """The CSV file as text columns plus a ``line`` column, and the header's line number."""
+    name = path.name
+    try:
+        content = path.read_bytes()
+    except OSError as error:
+        return _error(name, f"cannot be read ({error.strerror or error})", symbol)
+    if not content.strip():
+        return _error(name, "the file is empty", symbol)
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = content.count(b"\n", 0, error.start) + 1
+        return _error(name, "not UTF-8 text (is it a spreadsheet?)", symbol, line)
+    try:
+        table = pl.read_csv(content, infer_schema=False)
+    except pl.exceptions.PolarsError as error:
+        ragged = _ragged_line(text)
+        if ragged is not None:
+            return _error(name, ragged[1], symbol, ragged[0])
+        return _error(name, f"cannot be read as CSV: {_first_line(error)}", symbol)
+    if '"' in text:
+        # Quoted fields may span lines: count them the way the CSV reader does.
+        header_line, lines = _data_lines(text)
+        if len(lines) >= table.height:
+            numbers = pl.Series(LINE, lines[: table.height], dtype=pl.Int64())
+            return table.with_columns(numbers), header_line
+    # The CSV reader skips blank lines before the header.
+    header_line = text[: len(text) - len(text.lstrip())].count("\n") + 1
+    first = header_line + 1
+    numbers = pl.int_range(first, first + table.height, dtype=pl.Int64(), eager=True).alias(LINE)
+    return table.with_columns(numbers), header_line
+
+
+def _read_parquet(path: Path, symbol: str) -> pl.DataFrame | _BarsFile:
+    """The parquet file as text columns (dates as YYYY-MM-DD) plus a 1-based ``line`` (row)."""
+    name = path.name
+    try:
+        table = pl.read_parquet(path)
+    except (pl.exceptions.PolarsError, OSError, pl.exceptions.PanicException) as error:
+        return _error(name, f"not a readable parquet file ({_first_line(error)})", symbol)
+    texts = []
+    for column, dtype in table.schema.items():
+        if column.strip().lower() not in BAR_COLUMNS:
+            continue  # columns tapewatch does not read may hold anything
+        value = pl.col(column)
+        if isinstance(dtype, pl.Datetime):
+            value = value.dt.date()
+        if not (dtype.is_numeric() or dtype.is_temporal() or dtype == pl.String()):
+            return _error(
+                name, f"column {column!r} holds {dtype}, not text, numbers or dates", symbol
+            )
+        texts.append(value.cast(pl.String()).alias(column))
+    return table.select(*texts, pl.int_range(1, pl.len() + 1, dtype=pl.Int64()).alias(LINE))
+
+
+def _first_failed(conditions: Sequence[pl.Expr]) -> pl.Expr:
+    """The index of the first condition that holds (the first failed check), else null."""
+    failed: pl.Expr = pl.lit(None, dtype=pl.Int32())
+    for index in reversed(range(len(conditions))):
+        failed = pl.when(conditions[index]).then(pl.lit(index, pl.Int32())).otherwise(failed)
+    return failed
+
+
+def _message_of(failed: pl.Expr, messages: Sequence[pl.Expr]) -> pl.Expr:
+    """The message of the failed check numbered ``failed``."""
+    message: pl.Expr = pl.lit(None, dtype=pl.String())
+    for index in reversed(range(len(messages))):
+        message = pl.when(failed == index).then(messages[index]).otherwise(message)
+    return message
+
+
+def _validate(table: pl.DataFrame, file_label: str, symbol: str) -> pl.DataFrame:
+    """Typed rows (symbol, date, open, high, low, close, volume) with a ``reason`` for each row
+    that must be refused, from text columns with lower-case names."""
+    present = [column for column in BAR_COLUMNS if column in table.columns]
+    numbers = [column for column in NUMBER_COLUMNS if column in present]
+    # Each value is parsed once into its own column: eager polars does not share repeated
+    # sub-expressions, and the checks below refer to every value several times.
+    table = table.select(pl.col(LINE), *(pl.col(column).str.strip_chars() for column in present))
+    table = table.with_columns(
+        pl.col("date").str.strptime(pl.Date(), "%Y-%m-%d", strict=False).alias("_date"),
+        *(
+            pl.col(column).cast(pl.Float64(), strict=False).alias(f"_n_{column}")
+            for column in numbers
+        ),
+    )
+
+    def blank(column: str) -> pl.Expr:
+        return pl.col(column).is_null() | (pl.col(column) == "")
+
+    # Missing open/high/low (column or cell) take the close; a missing volume stays null.
+    table = table.with_columns(
+        (
+            pl.when(blank(column)).then(pl.col("_n_close")).otherwise(pl.col(f"_n_{column}"))
+            if column in numbers
+            else pl.col("_n_close")
+        ).alias(f"_p_{column}")
+        for column in ("open", "high", "low")
+    )
+    price = {column: pl.col(f"_p_{column}") for column in ("open", "high", "low")}
+    price["close"] = pl.col("_n_close")
+    checks: list[tuple[pl.Expr, pl.Expr]] = [
+        (blank("date"), pl.lit("date is empty")),
+        (pl.col("_date").is_null(), pl.format("date '{}' is not YYYY-MM-DD", "date")),
+        (blank("close"), pl.lit("close is empty")),
+    ]
+    if "symbol" in present:
+        checks.append((blank("symbol"), pl.lit("symbol is empty")))
+    for column in numbers:
+        value = pl.col(f"_n_{column}")
+        checks.append(
+            (
+                ~blank(column) & (value.is_null() | ~value.is_finite()),
+                pl.format(f"{column} '{{}}' is not a number", column),
+            )
+        )
+    # The close first: a missing open, high or low takes its value and would be blamed instead.
+    for column in ("close", "open", "high", "low"):
+        checks.append((price[column] < 0, pl.format(f"{column} {{}} is negative", price[column])))
+    if "volume" in numbers:
+        volume = pl.col("_n_volume")
+        checks.append((volume < 0, pl.format("volume {} is negative", volume)))
+    low, high = price["low"], price["high"]
+    checks.append((low > high, pl.format("low {} is above high {}", low, high)))
+    for column in ("close", "open"):
+        value = price[column]
+        checks.append(
+            (
+                (value < low) | (value > high),
+                pl.format(f"{column} {{}} is outside the day's range {{}}–{{}}", value, low, high),
+            )
+        )
+    failed = pl.col(FAILED_CHECK)
+    checked = table.with_columns(
+        _first_failed([condition for condition, _ in checks]).alias(FAILED_CHECK)
+    )
+    symbol_value = (
+        pl.col("symbol").str.to_uppercase() if "symbol" in present else pl.lit(symbol)
+    ).alias("symbol")
+    volume_value = pl.col("_n_volume") if "volume" in numbers else pl.lit(None, pl.Float64())
+
+    def rows(subset: pl.DataFrame, reason: pl.Expr) -> pl.DataFrame:
+        return subset.select(
+            symbol_value,
+            pl.col("_date").alias("date"),
+            *(price[column].alias(column) for column in PRICE_COLUMNS),
+            volume_value.alias("volume"),
+            reason.alias("reason"),
+            pl.lit(file_label).alias("where"),
+            pl.col(LINE).alias("line"),
+        )
+
+    # Messages are formatted for the refused rows only: formatting every row costs seconds on
+    # a million-row file.
+    accepted = rows(checked.filter(failed.is_null()), pl.lit(None, pl.String()))
+    messages = [message for _, message in checks]
+    refused = rows(checked.filter(failed.is_not_null()), _message_of(failed, messages))
+    return pl.concat([accepted, refused])
+
+
+def read_bars_file(path: Path) -> _BarsFile:
+    """Parse one bars file (CSV, or parquet by its suffix) into validated rows."""
+    name = path.name
+    symbol = path.stem.upper()
+    header_line: int | None = None
+    if path.suffix.lower() == ".parquet":
+        loaded = _read_parquet(path, symbol)
+        if isinstance(loaded, _BarsFile):
+            return loaded
+        table, unit = loaded, "row"
+    else:
+        read = _read_csv(path, symbol)
+        if isinstance(read, _BarsFile):
+            return read
+        (table, header_line), unit = read, "line"
+    lowered = [column.strip().lower() for column in table.columns]
+    for column in dict.fromkeys(lowered):
+        if lowered.count(column) > 1:
+            problem = f"two columns are named {column!r}"
+            return _error(name, problem, symbol, header_line, any_symbol="symbol" in lowered)
+    table = table.rename(dict(zip(table.columns, lowered, strict=True)))
+    for required in ("date", "close"):
+        if required not in table.columns:
+            found = ", ".join(column for column in lowered if column != LINE)
+            problem = f"no {required!r} column (the columns are: {found})"
+            return _error(name, problem, symbol, header_line, any_symbol="symbol" in lowered)
+    # Rows with no value at all are blank lines, not data.
+    table = table.filter(~pl.all_horizontal(pl.exclude(LINE).is_null()))
+    if table.is_empty():
+        return _error(name, "no rows after the header", symbol, any_symbol=False)
+    return _BarsFile(_validate(table, f"{name} {unit}", symbol))
+
+
+def _combine(files: Sequence[_BarsFile]) -> _Library:
+    """Join the files' rows; where a symbol and date repeat, the later row (by file name, then
+    by line) wins and the earlier ones are refused."""
+    errors = [file.error for file in files if file.rows is None and file.error is not None]
+    frames = [file.rows for file in files if file.rows is not None]
+    if not frames:
+        return _Library(empty_frame(Dataset.BARS), {}, errors)
+    # One chunk: pl.format on a filtered multi-chunk frame panics in polars 2.1.
+    rows = pl.concat(frames, how="vertical", rechunk=True)
+    accepted = rows.filter(pl.col("reason").is_null())
+    keys = ["symbol", "date"]
+    is_last = pl.struct(keys).is_last_distinct()
+    superseded = accepted.filter(~is_last).join(
+        accepted.filter(is_last).select(*keys, pl.format("{} {}", "where", "line").alias("winner")),
+        on=keys,
+    )
+    refused = pl.concat(
+        [
+            rows.filter(pl.col("reason").is_not_null()).select("symbol", "where", "line", "reason"),
+            superseded.select(
+                "symbol",
+                "where",
+                "line",
+                pl.format("repeats {} on {}; {} is used", "symbol", "date", "winner").alias(
+                    "reason"
+                ),
+            ),
+        ],
+        rechunk=True,
+    )
+    refusals: dict[str, list[str]] = {}
+    messages = refused.sort("where", "line").select(
+        "symbol", pl.format("{} {}: {}", "where", "line", "reason").alias("message")
+    )
+    for symbol, message in messages.iter_rows():
+        refusals.setdefault(symbol or "", []).append(message)
+    bars = accepted.filter(is_last).select(
+        "symbol",
+        pl.col("date").cast(pl.Datetime("us", "UTC")).alias("ts"),
+        *PRICE_COLUMNS,
+        "volume",
+        pl.lit("1d").alias("interval"),
+    )
+    bars = conform(bars.sort("symbol", "ts"), Dataset.BARS)
+    symbols = bars["symbol"].unique(maintain_order=True).to_list()
+    return _Library(bars, refusals, errors, symbols)
+
+
+def _log_library(library: _Library) -> None:
+    for error in library.errors:
+        logger.warning("bars file skipped: %s", error.message)
+    messages = [message for found in library.refusals.values() for message in found]
+    for message in messages[:LOGGED_REFUSALS]:
+        logger.warning("bar refused: %s", message)
+    if len(messages) > LOGGED_REFUSALS:
+        logger.warning("... and %d more bars refused", len(messages) - LOGGED_REFUSALS)
+
+
+def _stamp(path: Path) -> FileStamp | None:
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    return status.st_mtime_ns, status.st_size
+
+
+def _errors_text(errors: Sequence[FileError]) -> str:
+    text = "; ".join(error.message for error in errors[:MESSAGE_ERRORS])
+    if len(errors) > MESSAGE_ERRORS:
+        text += f" (and {len(errors) - MESSAGE_ERRORS} more)"
+    return text
+
+
+class FilesSource:
+    """A Source over the user's own files: daily bars, and short interest in FINRA's layout."""
+
+    name = SOURCE_NAME
+    is_demo = False
+
+    def __init__(
+        self, settings: FilesSettings, *, clock: Callable[[], dt.datetime] = _wall_clock
+    ) -> None:
+        self.settings = settings
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._bars_files: dict[Path, tuple[FileStamp, _BarsFile]] = {}
+        self._library: _Library | None = None
+        self._library_stamps: tuple[tuple[Path, FileStamp | None], ...] = ()
+        self._si_files: dict[Path, tuple[FileStamp, pl.DataFrame | str]] = {}
+
+    def now(self) -> dt.datetime:
+        """The clock this source was given (the wall clock by default)."""
+        return self._clock()
+
+    def describe(self, symbol: str) -> SymbolInfo | None:
+        """Files carry no names or sectors: a symbol found in them is described by itself (an
+        index when it starts with ^, as Yahoo writes them)."""
+        if symbol not in self.known_symbols():
+            return None
+        return SymbolInfo(symbol, symbol, kind="index" if symbol.startswith("^") else "stock")
+
+    def known_symbols(self) -> Sequence[str]:
+        """Symbols in the bars files as last loaded (loading them once if never done)."""
+        library = self._library
+        if library is None:
+            loaded = self._load_bars()
+            return [] if isinstance(loaded, Failed) else loaded.symbols
+        return library.symbols
+
+    # --- bars -----------------------------------------------------------------------------
+
+    def _bars_paths(self) -> list[Path] | Failed:
+        if not self.settings.bars:
+            return self._unavailable("no bars files configured (sources.files.bars)")
+        root = Path(self.settings.bars).expanduser()
+        try:
+            if root.is_file():
+                return [root]
+            if not root.is_dir():
+                return self._unavailable(f"{root} does not exist")
+            paths = sorted(
+                path
+                for path in root.iterdir()
+                if path.suffix.lower() in BAR_FILE_SUFFIXES
+                and not path.name.startswith(".")
+                and path.is_file()
+            )
+        except OSError as error:
+            return self._unavailable(f"cannot list {root}: {error.strerror or error}")
+        if not paths:
+            return self._unavailable(f"no .csv or .parquet files in {root}")
+        return paths
+
+    def _load_bars(self) -> _Library | Failed:
+        """The combined bars files, re-reading only files that changed since the last load."""
+        with self._lock:
+            paths = self._bars_paths()
+            if isinstance(paths, Failed):
+                return paths
+            stamps = tuple((path, _stamp(path)) for path in paths)
+            if self._library is not None and stamps == self._library_stamps:
+                return self._library
+            parsed = {}
+            for path, stamp in stamps:
+                cached = self._bars_files.get(path)
+                if cached is not None and stamp is not None and cached[0] == stamp:
+                    parsed[path] = cached
+                else:
+                    result = read_bars_file(path)
+                    parsed[path] = (stamp or (0, 0), result)
+            self._bars_files = parsed
+            library = _combine([result for _, result in parsed.values()])
+            _log_library(library)
+            self._library, self._library_stamps = library, stamps
+            return library
+
+    def _select(
+        self, library: _Library, symbols: Sequence[str], frame: pl.DataFrame
+    ) -> FetchOutcome:
+        """Fetched with problems for the asked-for symbols, or Failed(PARSE) when nothing asked
+        for could be given because files could not be read."""
+        wanted = set(symbols)
+        relevant = [e for e in library.errors if e.any_symbol or e.symbol in wanted]
+        if frame.is_empty() and relevant:
+            return Failed(SOURCE_NAME, FailureKind.PARSE, _errors_text(relevant))
+        present = set(frame["symbol"].to_list())
+        own_errors = {error.symbol: error.message for error in library.errors}
+        unread = [error for error in library.errors if error.any_symbol]
+        absent = "not in the bars files"
+        if unread:
+            absent = f"not in the bars files that could be read ({_errors_text(unread)})"
+        problems: dict[str, str] = {}
+        for symbol in symbols:
+            refused = library.refusals.get(symbol, [])
+            if symbol not in present:
+                reason = own_errors.get(symbol, absent)
+                if refused:
+                    reason = f"every row refused, e.g. {refused[0]}"
+                problems[symbol] = reason
+            elif refused:
+                problems[symbol] = f"{len(refused)} row(s) refused, e.g. {refused[0]}"
+        newest = frame["ts"].max() if "ts" in frame.columns else None
+        as_of = session_close(newest.date()) if isinstance(newest, dt.datetime) else self.now()
+        return Fetched(frame, as_of, problems)
+
+    async def bars(self, symbols: Sequence[str], interval: BarInterval, days: int) -> FetchOutcome:
+        """Daily bars: each symbol's last ``days`` rows. Intraday: none (an empty frame)."""
+        if interval != "1d":
+            return Fetched(empty_frame(Dataset.BARS), self.now())
+        library = await asyncio.to_thread(self._load_bars)
+        if isinstance(library, Failed):
+            return library
+        frame = (
+            library.bars.filter(pl.col("symbol").is_in(list(symbols)))
+            .group_by("symbol", maintain_order=True)
+            .tail(max(days, 0))
+        )
+        return self._select(library, symbols, frame)
+
+    async def quotes(self, symbols: Sequence[str]) -> FetchOutcome:
+        """Closing quotes from each symbol's last two sessions."""
+        library = await asyncio.to_thread(self._load_bars)
+        if isinstance(library, Failed):
+            return library
+        daily = library.bars.filter(pl.col("symbol").is_in(list(symbols)))
+        return self._select(library, symbols, closing_quotes(daily, SOURCE_NAME))
+
+    # --- short interest ------------------------------------------------------------------
+
+    def _short_interest_paths(self) -> list[Path] | Failed:
+        if not self.settings.short_interest:
+            return self._unavailable(
+                "no short-interest folder configured (sources.files.short_interest)"
+            )
+        root = Path(self.settings.short_interest).expanduser()
+        try:
+            if root.is_file():
+                return [root]
+            if not root.is_dir():
+                return self._unavailable(f"{root} does not exist")
+            paths = sorted(
+                path
+                for path in root.iterdir()
+                if path.name.lower().startswith("shrt")
+                and path.name.lower().endswith(".csv")
+                and path.is_file()
+            )
+        except OSError as error:
+            return self._unavailable(f"cannot list {root}: {error.strerror or error}")
+        if not paths:
+            return self._unavailable(f"no shrt*.csv files in {root}")
+        return paths
+
+    def _load_short_interest(self) -> tuple[list[pl.DataFrame], list[str]] | Failed:
+        """Each readable file's settlements and a message per unreadable file."""
+        with self._lock:
+            paths = self._short_interest_paths()
+            if isinstance(paths, Failed):
+                return paths
+            parsed: dict[Path, tuple[FileStamp, pl.DataFrame | str]] = {}
+            for path in paths:
+                stamp = _stamp(path)
+                cached = self._si_files.get(path)
+                if cached is not None and stamp is not None and cached[0] == stamp:
+                    parsed[path] = cached
+                    continue
+                result = _read_short_interest_file(path)
+                if isinstance(result, str):
+                    logger.warning("short-interest file skipped: %s", result)
+                parsed[path] = (stamp or (0, 0), result)
+            self._si_files = parsed
+        frames = [result for _, result in parsed.values() if isinstance(result, pl.DataFrame)]
+        errors = [result for _, result in parsed.values() if isinstance(result, str)]
+        return frames, errors
+
+    async def short_interest(
+        self, symbols: Sequence[str] | None, settlements: int = 1
+    ) -> FetchOutcome:
+        """The newest ``settlements`` settlement dates in the short-interest files."""
+        loaded = await asyncio.to_thread(self._load_short_interest)
+        if isinstance(loaded, Failed):
+            return loaded
+        frames, errors = loaded
+        if not frames:
+            message = "; ".join(errors[:MESSAGE_ERRORS])
+            return Failed(SOURCE_NAME, FailureKind.PARSE, message)
+        # A later file's figure for the same symbol and settlement replaces an earlier one.
+        frame = pl.concat(frames).unique(["symbol", "settlement_date"], keep="last")
+        newest = sorted(frame["settlement_date"].unique().to_list(), reverse=True)
+        frame = frame.filter(pl.col("settlement_date").is_in(newest[: max(settlements, 0)]))
+        if symbols is not None:
+            frame = frame.filter(pl.col("symbol").is_in(list(symbols)))
+        frame = frame.sort("settlement_date", "symbol")
+        problems = {}
+        if symbols is not None:
+            present = set(frame["symbol"].to_list())
+            problems = {
+                symbol: "not in the short-interest files"
+                for symbol in symbols
+                if symbol not in present
+            }
+        last = frame["settlement_date"].max()
+        as_of = session_close(last) if isinstance(last, dt.date) else self.now()
+        return Fetched(frame, as_of, problems)
+
+    # --- datasets files do not provide ---------------------------------------------------
+
+    async def short_volume(self, symbols: Sequence[str] | None, days: int) -> FetchOutcome:
+        """Not available from files."""
+        return self._unavailable("daily short-sale volume is not read from files")
+
+    async def shares(self, symbols: Sequence[str]) -> FetchOutcome:
+        """Not available from files."""
+        return self._unavailable("shares outstanding are not read from files")
+
+    async def aclose(self) -> None:
+        """Nothing to release: files are read whole and closed."""
+
+    def _unavailable(self, message: str) -> Failed:
+        return Failed(SOURCE_NAME, FailureKind.NOT_AVAILABLE, message)
+
+
+def _read_short_interest_file(path: Path) -> pl.DataFrame | str:
+    """One FINRA-layout file as SHORT_INTEREST_SCHEMA (source "files"), or what is wrong."""
+    try:
+        content = path.read_bytes()
+    except OSError as error:
+        return f"{path.name}: cannot be read ({error.strerror or error})"
+    try:
+        table = parse_short_interest(content)
+    except (ValueError, pl.exceptions.PolarsError) as error:
+        return f"{path.name}: {error}"
+    return conform(table.with_columns(pl.lit(SOURCE_NAME).alias("source")), Dataset.SHORT_INTEREST)
