@@ -148,6 +148,12 @@ async def test_csv_and_parquet_in_one_folder(tmp_path: Path) -> None:
     assert sorted(files.known_symbols()) == ["AAPL", "X"]
 
 
+async def test_columns_tapewatch_does_not_read_are_ignored(tmp_path: Path) -> None:
+    write(tmp_path, "x.csv", "Note,date,close,note,\nhi,2026-02-10,5,there,\n")
+    frame = fetched(await source(tmp_path).bars(["X"], "1d", 5)).frame
+    assert frame.rows() == [("X", day(2026, 2, 10), 5.0, 5.0, 5.0, 5.0, None, "1d")]
+
+
 async def test_daily_bars_are_each_symbols_last_days() -> None:
     frame = fetched(await source(FIXTURES / "per_symbol").bars(["AAPL", "SPY"], "1d", 2)).frame
     assert closes(frame, "AAPL") == [267.10, 268.30]
@@ -236,9 +242,14 @@ async def test_a_bad_file_is_named_with_its_line_and_good_files_still_load(
     [
         ("e.csv", b"", "e.csv: the file is empty"),
         ("h.csv", b"date,close\n", "h.csv: no rows after the header"),
-        ("n.csv", b"day,price\n2026-02-10,1\n", "n.csv line 1: no 'date' column"),
+        (
+            "n.csv",
+            b"Day,Price,note,Note\n2026-02-10,1,,\n",
+            "n.csv line 1: no 'date' column (the columns are: Day, Price, note, Note)",
+        ),
         ("c.csv", b"\n\nDate,Open\n2026-02-10,1\n", "c.csv line 3: no 'close' column"),
         ("d.csv", b"date,Close,CLOSE\n2026-02-10,1,2\n", "d.csv line 1: two columns are named"),
+        ("r.csv", b"date,close,close\n2026-02-10,1,2\n", "r.csv line 1: two columns are named"),
         ("u.csv", b"date,close\n2026-02-10,1\n\xff\xfe,2\n", "u.csv line 3: not UTF-8 text"),
         ("p.parquet", b"PAR1 not really", "p.parquet: not a readable parquet file"),
     ],

@@ -17,6 +17,7 @@ import csv
 import datetime as dt
 import io
 import logging
+import re
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -52,6 +53,7 @@ LOGGED_REFUSALS = 20
 # named so that no user's column can clash with it.
 LINE = "__line__"
 FAILED_CHECK = "__failed_check__"
+_DUPLICATE_SUFFIX = re.compile(r"_duplicated_\d+$")
 
 logger = logging.getLogger("tapewatch.files")
 
@@ -73,7 +75,7 @@ class FileError:
 
 
 @dataclass(frozen=True, slots=True)
-class _BarsFile:
+class BarsFile:
     """One bars file, parsed: every data row (accepted rows first, in file order, then refused
     ones) with the reason it is refused (null when it is fine) and where it came from, or the
     error that kept the file from being read."""
@@ -94,9 +96,9 @@ class _Library:
 
 def _error(
     name: str, problem: str, symbol: str, line: int | None = None, *, any_symbol: bool = True
-) -> _BarsFile:
+) -> BarsFile:
     where = f"{name} line {line}" if line is not None else name
-    return _BarsFile(None, FileError(f"{where}: {problem}", symbol, any_symbol))
+    return BarsFile(None, FileError(f"{where}: {problem}", symbol, any_symbol))
 
 
 def _first_line(error: BaseException) -> str:
@@ -109,9 +111,12 @@ def _csv_records(text: str) -> list[tuple[int, list[str]]]:
     reader = csv.reader(io.StringIO(text))
     records = []
     line = 1
-    for record in reader:
-        records.append((line, record))
-        line = reader.line_num + 1
+    try:
+        for record in reader:
+            records.append((line, record))
+            line = reader.line_num + 1
+    except csv.Error:
+        pass  # only used to number lines for messages: the records up to here still count
     return records
 
 
@@ -137,7 +142,7 @@ def _ragged_line(text: str) -> tuple[int, str] | None:
     return None
 
 
-def _read_csv(path: Path, symbol: str) -> tuple[pl.DataFrame, int] | _BarsFile:
+def _read_csv(path: Path, symbol: str) -> tuple[pl.DataFrame, int] | BarsFile:
     """The CSV file as text columns plus a ``line`` column, and the header's line number."""
     name = path.name
     try:
@@ -171,7 +176,7 @@ def _read_csv(path: Path, symbol: str) -> tuple[pl.DataFrame, int] | _BarsFile:
     return table.with_columns(numbers), header_line
 
 
-def _read_parquet(path: Path, symbol: str) -> pl.DataFrame | _BarsFile:
+def _read_parquet(path: Path, symbol: str) -> pl.DataFrame | BarsFile:
     """The parquet file as text columns (dates as YYYY-MM-DD) plus a 1-based ``line`` (row)."""
     name = path.name
     try:
@@ -298,40 +303,50 @@ def _validate(table: pl.DataFrame, file_label: str, symbol: str) -> pl.DataFrame
     return pl.concat([accepted, refused])
 
 
-def read_bars_file(path: Path) -> _BarsFile:
+def read_bars_file(path: Path) -> BarsFile:
     """Parse one bars file (CSV, or parquet by its suffix) into validated rows."""
     name = path.name
     symbol = path.stem.upper()
     header_line: int | None = None
     if path.suffix.lower() == ".parquet":
         loaded = _read_parquet(path, symbol)
-        if isinstance(loaded, _BarsFile):
+        if isinstance(loaded, BarsFile):
             return loaded
         table, unit = loaded, "row"
     else:
         read = _read_csv(path, symbol)
-        if isinstance(read, _BarsFile):
+        if isinstance(read, BarsFile):
             return read
         (table, header_line), unit = read, "line"
-    lowered = [column.strip().lower() for column in table.columns]
-    for column in dict.fromkeys(lowered):
-        if lowered.count(column) > 1:
+    # Polars renames a repeated column name "close" to "close_duplicated_0".
+    names = {
+        column: _DUPLICATE_SUFFIX.sub("", column.strip().lower())
+        for column in table.columns
+        if column != LINE
+    }
+    used = [column for column in names.values() if column in BAR_COLUMNS]
+    any_symbol = "symbol" in used
+    for column in dict.fromkeys(used):
+        if used.count(column) > 1:
             problem = f"two columns are named {column!r}"
-            return _error(name, problem, symbol, header_line, any_symbol="symbol" in lowered)
-    table = table.rename(dict(zip(table.columns, lowered, strict=True)))
+            return _error(name, problem, symbol, header_line, any_symbol=any_symbol)
     for required in ("date", "close"):
-        if required not in table.columns:
-            found = ", ".join(column for column in lowered if column != LINE)
+        if required not in used:
+            found = ", ".join(column.strip() for column in names)
             problem = f"no {required!r} column (the columns are: {found})"
-            return _error(name, problem, symbol, header_line, any_symbol="symbol" in lowered)
+            return _error(name, problem, symbol, header_line, any_symbol=any_symbol)
     # Rows with no value at all are blank lines, not data.
     table = table.filter(~pl.all_horizontal(pl.exclude(LINE).is_null()))
     if table.is_empty():
         return _error(name, "no rows after the header", symbol, any_symbol=False)
-    return _BarsFile(_validate(table, f"{name} {unit}", symbol))
+    table = table.select(
+        pl.col(LINE),
+        *(pl.col(column).alias(names[column]) for column in names if names[column] in BAR_COLUMNS),
+    )
+    return BarsFile(_validate(table, f"{name} {unit}", symbol))
 
 
-def _combine(files: Sequence[_BarsFile]) -> _Library:
+def _combine(files: Sequence[BarsFile]) -> _Library:
     """Join the files' rows; where a symbol and date repeat, the later row (by file name, then
     by line) wins and the earlier ones are refused."""
     errors = [file.error for file in files if file.rows is None and file.error is not None]
@@ -416,7 +431,7 @@ class FilesSource:
         self.settings = settings
         self._clock = clock
         self._lock = threading.Lock()
-        self._bars_files: dict[Path, tuple[FileStamp, _BarsFile]] = {}
+        self._bars_files: dict[Path, tuple[FileStamp, BarsFile]] = {}
         self._library: _Library | None = None
         self._library_stamps: tuple[tuple[Path, FileStamp | None], ...] = ()
         self._si_files: dict[Path, tuple[FileStamp, pl.DataFrame | str]] = {}
