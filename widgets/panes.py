@@ -33,6 +33,7 @@ from tui.models import (
     ShortsView,
 )
 from widgets import format as fmt
+from widgets.messages import BasketSelected, TickerSelected
 from widgets.table import Cell, Column, LiveTable, Row, tone_for
 
 STALE_MARK = "⚠ STALE"
@@ -48,22 +49,6 @@ FLOW_BAR_HALF_WIDTH = 5
 
 ViewT = TypeVar("ViewT")
 ItemT = TypeVar("ItemT")
-
-
-class TickerSelected(Message):
-    """The user asked to open ``symbol`` (Enter on its row)."""
-
-    def __init__(self, symbol: str) -> None:
-        super().__init__()
-        self.symbol = symbol
-
-
-class BasketSelected(Message):
-    """The user asked to open the basket called ``name`` (Enter on its row)."""
-
-    def __init__(self, name: str) -> None:
-        super().__init__()
-        self.name = name
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +83,7 @@ def _toned(text: str, value: float | None) -> Cell:
     return Cell(text, tone_for(value))
 
 
-class TablePane(Vertical, Generic[ViewT]):
+class DataPane(Vertical, Generic[ViewT]):
     """A bordered pane around one LiveTable, with freshness, staleness and sort in its subtitle.
 
     Subclasses give the pane, its columns and sort modes, how a view becomes rows, and which
@@ -110,7 +95,7 @@ class TablePane(Vertical, Generic[ViewT]):
     ]
 
     DEFAULT_CSS = """
-    TablePane {
+    DataPane {
         border: round $border-blurred;
         border-title-color: $foreground;
         border-title-style: bold;
@@ -124,6 +109,7 @@ class TablePane(Vertical, Generic[ViewT]):
             border-subtitle-style: bold;
         }
         & > .legend {
+            dock: bottom;
             height: auto;
             color: $text-muted;
         }
@@ -229,7 +215,7 @@ def index_row(row: IndexRow) -> Row:
     )
 
 
-class IndicesPane(TablePane[IndicesView]):
+class IndicesPane(DataPane[IndicesView]):
     """Indices, rates and configured baskets: last, change, 5-day and YTD moves, intraday."""
 
     PANE = Pane.INDICES
@@ -284,7 +270,7 @@ def sector_row(row: SectorRow, flow_scale: float) -> Row:
     )
 
 
-class SectorsPane(TablePane[SectorsView]):
+class SectorsPane(DataPane[SectorsView]):
     """The 11 sector ETFs: change, strength vs the S&P 500, estimated flows, relative volume."""
 
     PANE = Pane.SECTORS
@@ -365,7 +351,7 @@ def shorts_legend(view: ShortsView) -> str:
     return " · ".join(parts)
 
 
-class ShortsPane(TablePane[ShortsView]):
+class ShortsPane(DataPane[ShortsView]):
     """The most shorted names: short interest, its change, days to cover, short-sale volume."""
 
     PANE = Pane.SHORTS
@@ -450,7 +436,7 @@ def member_key(basket: str, symbol: str) -> str:
     return f"{MEMBER_PREFIX}{basket}:{symbol}"
 
 
-class CorrelationsPane(TablePane[CorrelationsView]):
+class CorrelationsPane(DataPane[CorrelationsView]):
     """Each basket's average pairwise correlation; under the basket the cursor is on, each
     member's correlation to its peers. Moving the cursor onto another basket opens that one."""
 
@@ -495,6 +481,17 @@ class CorrelationsPane(TablePane[CorrelationsView]):
             self._member_symbols[key] = member.label
             rows.append(correlation_row(key, f"  {member.label}", member))
         return rows
+
+    def focus_basket(self, name: str) -> None:
+        """Open the basket ``name``, put the cursor on it and focus the table (Enter on a basket
+        elsewhere lands here). An unknown name changes nothing."""
+        if self.view is None or name not in {basket.name for basket in self.view.baskets}:
+            return
+        self.open_basket = name
+        self._refresh_rows()
+        key = basket_key(name)
+        self.table.move_cursor(next(i for i, row in enumerate(self.table.rows) if row.key == key))
+        self.table.focus()
 
     @on(LiveTable.RowHighlighted)
     def _open_highlighted_basket(self, event: LiveTable.RowHighlighted) -> None:

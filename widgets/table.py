@@ -140,7 +140,8 @@ class LiveTable(ScrollView, can_focus=True):
 
     DEFAULT_CSS = """
     LiveTable {
-        height: 1fr;
+        height: auto;
+        max-height: 100%;
         background: $surface;
         color: $foreground;
         scrollbar-size-vertical: 1;

@@ -20,15 +20,14 @@ from tui.models import (
     ShortRow,
     ShortsView,
 )
+from widgets.messages import BasketSelected, TickerSelected
 from widgets.panes import (
     STALE_MARK,
-    BasketSelected,
     CorrelationsPane,
+    DataPane,
     IndicesPane,
     SectorsPane,
     ShortsPane,
-    TablePane,
-    TickerSelected,
 )
 from widgets.table import LiveTable
 
@@ -187,16 +186,16 @@ class PanesApp(App[None]):
         self.baskets.append(message.name)
 
 
-def keys(pane: TablePane[Any]) -> list[str]:
+def keys(pane: DataPane[Any]) -> list[str]:
     return [row.key for row in pane.table.rows]
 
 
-def lines(pane: TablePane[Any]) -> list[str]:
+def lines(pane: DataPane[Any]) -> list[str]:
     table = pane.table
     return [table.render_line(y).text.rstrip() for y in range(len(table.rows) + 1)]
 
 
-PANES: tuple[type[TablePane[Any]], ...] = (IndicesPane, SectorsPane, ShortsPane, CorrelationsPane)
+PANES: tuple[type[DataPane[Any]], ...] = (IndicesPane, SectorsPane, ShortsPane, CorrelationsPane)
 
 
 async def test_panes_say_loading_before_their_first_view() -> None:
@@ -275,7 +274,7 @@ async def test_indices_rows_follow_the_configured_order() -> None:
     ],
 )
 async def test_s_cycles_the_sort_orders(
-    pane_type: type[TablePane[Any]], orders: list[tuple[str, list[str]]]
+    pane_type: type[DataPane[Any]], orders: list[tuple[str, list[str]]]
 ) -> None:
     app = PanesApp()
     async with app.run_test(size=(120, 60)) as pilot:
@@ -431,7 +430,7 @@ async def test_correlations_sort_by_change_puts_the_biggest_fall_first() -> None
         assert app.baskets == ["Software"]
 
 
-ESSENTIALS: dict[type[TablePane[Any]], set[str]] = {
+ESSENTIALS: dict[type[DataPane[Any]], set[str]] = {
     IndicesPane: {"name", "last", "change_pct"},
     SectorsPane: {"etf", "change_pct", "flow"},
     ShortsPane: {"symbol", "short_pct", "days_to_cover"},
@@ -467,3 +466,19 @@ async def test_tab_moves_between_the_panes_tables() -> None:
         assert app.focused is tables[3]
         await pilot.press("shift+tab")
         assert app.focused is tables[2]
+
+
+async def test_focus_basket_opens_it_and_puts_the_cursor_on_it() -> None:
+    app = PanesApp()
+    async with app.run_test(size=(120, 60)) as pilot:
+        pane = app.query_one(CorrelationsPane)
+        app.query_one(IndicesPane).table.focus()
+        pane.focus_basket("Software")
+        await pilot.pause()
+        assert pane.table.cursor_key == "basket:Software"
+        assert "member:Software:CRM" in keys(pane)
+        assert "member:Mag 7:MSFT" not in keys(pane)
+        assert app.focused is pane.table
+        pane.focus_basket("No such basket")
+        await pilot.pause()
+        assert pane.table.cursor_key == "basket:Software"
