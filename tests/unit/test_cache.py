@@ -6,6 +6,7 @@ import datetime as dt
 import io
 import logging
 import os
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -124,6 +125,25 @@ def test_file_is_replaced_never_rewritten_in_place(cache: Cache) -> None:
         cache.write_bytes("k", b"new content")
         assert reader.read() == b"old content"
     assert cache.read_bytes("k") == b"new content"
+
+
+def test_concurrent_readers_only_ever_see_whole_files(cache: Cache) -> None:
+    payloads = (b"a" * 1_000_000, b"b" * 1_500_000)
+    cache.write_bytes("k", payloads[0])
+    seen: list[bytes | None] = []
+
+    def read_while_writing() -> None:
+        for _ in range(200):
+            seen.append(cache.read_bytes("k"))
+
+    reader = threading.Thread(target=read_while_writing)
+    reader.start()
+    for round_number in range(40):
+        cache.write_bytes("k", payloads[round_number % 2])
+    reader.join(timeout=30)
+    assert not reader.is_alive()
+    assert len(seen) == 200
+    assert all(data in payloads for data in seen)
 
 
 @pytest.mark.parametrize(
