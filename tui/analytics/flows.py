@@ -1,0 +1,73 @@
+"""Sector flow estimates: signed dollar volume from where each session closed within its range.
+
+An estimate, not fund-flow data: a session that closes at its high counts all its dollar volume as
+inflow, one that closes at its low as outflow.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection
+
+import polars as pl
+
+from tui.analytics.sessions import bar_date, sessions_before
+
+FLOW_SESSIONS = 5  # flow_5d sums today and the 4 sessions before it
+VOLUME_SESSIONS = 20  # relative volume compares with the mean of this many previous sessions
+
+
+def money_flow_multiplier(high: pl.Expr, low: pl.Expr, close: pl.Expr) -> pl.Expr:
+    """((C-L)-(H-C))/(H-L): +1 at the high, -1 at the low, 0 when H == L."""
+    return pl.when(high == low).then(0.0).otherwise(((close - low) - (high - close)) / (high - low))
+
+
+def money_flow(high: pl.Expr, low: pl.Expr, close: pl.Expr, volume: pl.Expr) -> pl.Expr:
+    """Signed dollar volume: money-flow multiplier x volume x typical price (H+L+C)/3."""
+    return money_flow_multiplier(high, low, close) * volume * (high + low + close) / 3.0
+
+
+def sector_flows(
+    quotes: pl.DataFrame, daily: pl.DataFrame, symbols: Collection[str], session: dt.date
+) -> pl.DataFrame:
+    """Per symbol with a quote: ``flow_today`` from the quote (high, low, last, volume);
+    ``flow_5d``, today's flow plus each of the 4 previous sessions' (null unless all 4 daily bars
+    give one); ``rel_volume``, today's volume / the mean volume of the previous 20 sessions."""
+    flow_window = sessions_before(session, FLOW_SESSIONS - 1)
+    volume_window = sessions_before(session, VOLUME_SESSIONS)
+    start = dt.datetime.combine(volume_window[0], dt.time(), tzinfo=dt.UTC)
+    end = dt.datetime.combine(session, dt.time(), tzinfo=dt.UTC)
+    bar_flow = money_flow(pl.col("high"), pl.col("low"), pl.col("close"), pl.col("volume"))
+    in_flow_window = pl.col("date") >= flow_window[0]
+    history = (
+        daily.lazy()
+        .filter(
+            pl.col("symbol").is_in(list(symbols)),
+            pl.col("ts") >= start,
+            pl.col("ts") < end,
+        )
+        .with_columns(bar_date(), flow=bar_flow)
+        .group_by("symbol")
+        .agg(
+            previous_flow=pl.col("flow").filter(in_flow_window).sum(),
+            previous_flow_days=pl.col("flow").filter(in_flow_window).count(),
+            mean_volume=pl.col("volume").mean(),
+        )
+    )
+    today_flow = money_flow(pl.col("high"), pl.col("low"), pl.col("last"), pl.col("volume"))
+    return (
+        quotes.lazy()
+        .filter(pl.col("symbol").is_in(list(symbols)))
+        .join(history, on="symbol", how="left")
+        .select(
+            "symbol",
+            flow_today=today_flow,
+            flow_5d=pl.when(pl.col("previous_flow_days") == FLOW_SESSIONS - 1).then(
+                today_flow + pl.col("previous_flow")
+            ),
+            rel_volume=pl.when(pl.col("mean_volume") > 0).then(
+                pl.col("volume") / pl.col("mean_volume")
+            ),
+        )
+        .collect()
+    )

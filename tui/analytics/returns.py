@@ -1,0 +1,211 @@
+"""Price changes: vs the previous close, over 5 sessions, year to date, and equal-weighted baskets.
+
+"Today's session" is `sessions.current_session(now)`; daily bars dated on or after it (today's
+partial bar) are never used as a previous close.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection, Mapping, Sequence
+
+import polars as pl
+
+from tui.analytics.sessions import (
+    bar_date,
+    new_york_date,
+    new_york_day_bounds,
+    sessions_before,
+)
+
+YIELD_SYMBOLS = frozenset({"^TNX", "^FVX", "^TYX", "^IRX"})
+
+BASKET_BASE_LEVEL = 100.0
+
+
+def pct_change(new: pl.Expr, base: pl.Expr) -> pl.Expr:
+    """Percent change from ``base`` to ``new``; null when either is missing or the base is zero."""
+    return pl.when(base != 0).then((new / base - 1.0) * 100.0)
+
+
+def latest_quotes(quotes: pl.DataFrame, symbols: Collection[str] | None = None) -> pl.DataFrame:
+    """One quote per symbol, the newest by ``ts``; only ``symbols`` when given."""
+    if symbols is not None:
+        quotes = quotes.filter(pl.col("symbol").is_in(list(symbols)))
+    return quotes.sort("ts", nulls_last=False).unique("symbol", keep="last", maintain_order=True)
+
+
+def previous_closes(
+    daily: pl.DataFrame, symbols: Collection[str] | None, session: dt.date
+) -> pl.DataFrame:
+    """Closes of the sessions before ``session`` as (symbol, date, close), sorted by symbol and
+    date; null closes dropped. Today's partial bar is not a previous close."""
+    cutoff = dt.datetime.combine(session, dt.time(), tzinfo=dt.UTC)
+    frame = daily.lazy()
+    if symbols is not None:
+        frame = frame.filter(pl.col("symbol").is_in(list(symbols)))
+    return (
+        frame.filter(pl.col("ts") < cutoff, pl.col("close").is_not_null())
+        .select("symbol", bar_date(), "close")
+        .sort("symbol", "date")
+        .collect()
+    )
+
+
+def five_day_base(session: dt.date) -> dt.date:
+    """The session 5-day changes are measured from: the 5th session before today's."""
+    return sessions_before(session, 5)[0]
+
+
+def previous_year_end(session: dt.date) -> dt.date:
+    """The last calendar day of the year before the session's: YTD changes start from the last
+    close on or before it."""
+    return dt.date(session.year - 1, 12, 31)
+
+
+def reference_closes(closes: pl.DataFrame, session: dt.date) -> pl.DataFrame:
+    """Per symbol, from `previous_closes` output: ``close_5d_ago``, the close at `five_day_base`
+    (or the latest before it), and ``close_prev_year``, the last close of the previous year."""
+    return closes.group_by("symbol").agg(
+        close_5d_ago=pl.col("close").filter(pl.col("date") <= five_day_base(session)).last(),
+        close_prev_year=pl.col("close").filter(pl.col("date") <= previous_year_end(session)).last(),
+    )
+
+
+def quote_changes(quotes: pl.DataFrame, references: pl.DataFrame) -> pl.DataFrame:
+    """The quotes with ``change`` (last - prev_close), ``change_pct`` (of prev_close),
+    ``change_5d_pct`` (last vs the close 5 sessions before today's) and ``ytd_pct`` (last vs the
+    previous year's last close) added."""
+    last = pl.col("last")
+    return quotes.join(references, on="symbol", how="left").with_columns(
+        change=last - pl.col("prev_close"),
+        change_pct=pct_change(last, pl.col("prev_close")),
+        change_5d_pct=pct_change(last, pl.col("close_5d_ago")),
+        ytd_pct=pct_change(last, pl.col("close_prev_year")),
+    )
+
+
+def latest_session_bars(intraday: pl.DataFrame, symbols: Collection[str]) -> pl.DataFrame:
+    """Intraday bars (symbol, ts, close) of the latest session in the intraday frame: the New York
+    day of its newest bar. Sorted by symbol and time; null closes dropped."""
+    newest = intraday.get_column("ts").max()
+    if not isinstance(newest, dt.datetime):
+        return pl.DataFrame(
+            schema={"symbol": pl.String(), "ts": intraday.schema["ts"], "close": pl.Float64()}
+        )
+    start, end = new_york_day_bounds(new_york_date(newest))
+    return (
+        intraday.lazy()
+        .filter(
+            pl.col("symbol").is_in(list(symbols)),
+            pl.col("ts") >= start,
+            pl.col("ts") < end,
+            pl.col("close").is_not_null(),
+        )
+        .select("symbol", "ts", "close")
+        .sort("symbol", "ts")
+        .collect()
+    )
+
+
+def basket_membership(baskets: Mapping[str, Sequence[str]]) -> pl.DataFrame:
+    """(basket, symbol) rows, each member once per basket, in the configured order."""
+    return pl.DataFrame(
+        [(name, symbol) for name, members in baskets.items() for symbol in dict.fromkeys(members)],
+        schema={"basket": pl.String(), "symbol": pl.String()},
+        orient="row",
+    )
+
+
+def basket_levels(closes: pl.DataFrame, membership: pl.DataFrame) -> pl.DataFrame:
+    """Daily (basket, date, level) of equal-weighted baskets rebalanced daily: 100 at the first
+    loaded session, then compounded each session by the mean of the members' simple returns
+    (members without a return that session are left out of the mean)."""
+    return (
+        closes.with_columns(ret=pl.col("close") / pl.col("close").shift(1).over("symbol") - 1.0)
+        .join(membership, on="symbol", how="inner")
+        .group_by("basket", "date")
+        .agg(pl.col("ret").mean())
+        .sort("basket", "date")
+        .select(
+            "basket",
+            "date",
+            level=BASKET_BASE_LEVEL
+            * (1.0 + pl.col("ret").fill_null(0.0)).cum_prod().over("basket"),
+        )
+    )
+
+
+def basket_quotes(
+    closes: pl.DataFrame, quotes: pl.DataFrame, membership: pl.DataFrame, session: dt.date
+) -> pl.DataFrame:
+    """Per basket, as `quote_changes` gives per symbol: ``last`` (yesterday's level x (1 + the mean
+    of the members' returns vs their previous closes)), ``change``, ``change_pct``,
+    ``change_5d_pct``, ``ytd_pct``; also ``previous_level`` (100 without history) and ``ts``, the
+    newest member quote. Members lacking a price are left out of the means."""
+    levels = (
+        basket_levels(closes, membership)
+        .group_by("basket")
+        .agg(
+            previous_level=pl.col("level").last(),
+            level_5d_ago=pl.col("level").filter(pl.col("date") <= five_day_base(session)).last(),
+            level_prev_year=pl.col("level")
+            .filter(pl.col("date") <= previous_year_end(session))
+            .last(),
+        )
+    )
+    member_return = pl.when(pl.col("prev_close") != 0).then(
+        pl.col("last") / pl.col("prev_close") - 1.0
+    )
+    today = (
+        quotes.join(membership, on="symbol", how="inner")
+        .group_by("basket")
+        .agg(today_return=member_return.mean(), ts=pl.col("ts").max())
+    )
+    last = pl.col("previous_level") * (1.0 + pl.col("today_return"))
+    return (
+        membership.select("basket")
+        .unique(maintain_order=True)
+        .join(levels, on="basket", how="left")
+        .join(today, on="basket", how="left")
+        .with_columns(pl.col("previous_level").fill_null(BASKET_BASE_LEVEL))
+        .select(
+            "basket",
+            "ts",
+            "previous_level",
+            last=last,
+            change=last - pl.col("previous_level"),
+            change_pct=pl.col("today_return") * 100.0,
+            change_5d_pct=pct_change(last, pl.col("level_5d_ago")),
+            ytd_pct=pct_change(last, pl.col("level_prev_year")),
+        )
+    )
+
+
+def basket_intraday_returns(
+    session_bars: pl.DataFrame, quotes: pl.DataFrame, membership: pl.DataFrame
+) -> pl.DataFrame:
+    """Equal-weighted basket returns through the session, (basket, ts, ret) with one row per bar
+    time: the mean of the members' returns vs their previous closes, each member at its latest
+    bar so far."""
+    member_returns = (
+        session_bars.join(
+            quotes.select("symbol", "prev_close").filter(pl.col("prev_close") != 0),
+            on="symbol",
+            how="inner",
+        )
+        .join(membership, on="symbol", how="inner")
+        .select("basket", "symbol", "ts", ret=pl.col("close") / pl.col("prev_close") - 1.0)
+        .sort("basket", "ts")
+    )
+    # Running mean of each member's latest return: add the change in a member's return at each of
+    # its bars, and count a member from its first bar on.
+    earlier = pl.col("ret").shift(1).over("basket", "symbol")
+    return (
+        member_returns.with_columns(
+            total=(pl.col("ret") - earlier.fill_null(0.0)).cum_sum().over("basket"),
+            members=earlier.is_null().cum_sum().over("basket"),
+        )
+        .group_by("basket", "ts", maintain_order=True)
+        .agg(ret=(pl.col("total") / pl.col("members")).last())
+    )
