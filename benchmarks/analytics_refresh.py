@@ -1,0 +1,236 @@
+"""Time a full analytics refresh (the four pane views) on synthetic markets of 500 and 5,000
+symbols.
+
+Budget (DESIGN.md): <= 50 ms for 500 symbols x 1 year, <= 500 ms for 5,000.
+
+    uv run python benchmarks/analytics_refresh.py [--runs 30] [--sizes 500 5000]
+
+Prints, per size, the median and p95 of each builder and of the full refresh, then the process's
+peak RSS. The frames are built with numpy: a year of daily bars (plus today's partial bar), one
+session of 5-minute bars, a quote, two short-interest settlements, 21 days of short volume and
+shares outstanding for every symbol.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import resource
+import statistics
+import time
+from collections.abc import Callable
+
+import numpy as np
+import polars as pl
+
+from tui.analytics.views import (
+    MarketData,
+    build_correlations,
+    build_indices,
+    build_sectors,
+    build_shorts,
+    build_ticker,
+    short_candidates,
+)
+from tui.config import Settings
+from tui.market_hours import last_trading_days, session_times
+from tui.sources.base import (
+    BARS_SCHEMA,
+    QUOTES_SCHEMA,
+    SHARES_SCHEMA,
+    SHORT_INTEREST_SCHEMA,
+    SHORT_VOLUME_SCHEMA,
+    SymbolInfo,
+)
+
+NOW = dt.datetime(2026, 2, 11, 18, 0, tzinfo=dt.UTC)  # 13:00 in New York, mid-session
+DAILY_SESSIONS = 252
+INTRADAY_BARS = 78  # 5-minute bars from 09:30 to 16:00; the session so far is shorter
+
+
+def _symbols(settings: Settings, count: int) -> list[str]:
+    named = [spec.symbol for spec in settings.indices]
+    named += [spec.symbol for spec in settings.sectors]
+    named += [symbol for basket in settings.baskets for symbol in basket.symbols]
+    named += [basket.benchmark for basket in settings.baskets if basket.benchmark]
+    named = list(dict.fromkeys([*named, settings.benchmark]))
+    return named + [f"S{index:05d}" for index in range(count - len(named))]
+
+
+def synthetic_market(count: int, settings: Settings, seed: int = 7) -> MarketData:
+    """Random-walk prices for ``count`` symbols, in the frame schemas the sources produce."""
+    rng = np.random.default_rng(seed)
+    symbols = _symbols(settings, count)
+    today = NOW.date()
+    days = last_trading_days(today, DAILY_SESSIONS + 1)  # the last one is today's partial bar
+    n_days = len(days)
+
+    returns = rng.normal(0.0003, 0.015, size=(count, n_days))
+    closes = 50.0 * np.exp(rng.normal(0, 0.5, size=(count, 1))) * np.exp(np.cumsum(returns, axis=1))
+    spread = np.abs(rng.normal(0, 0.01, size=(count, n_days))) * closes
+    highs = closes + spread * rng.uniform(0, 1, size=(count, n_days))
+    lows = closes - spread * rng.uniform(0, 1, size=(count, n_days))
+    opens = lows + (highs - lows) * rng.uniform(0, 1, size=(count, n_days))
+    volumes = rng.lognormal(13, 1, size=(count, n_days))
+    day_ts = [dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC) for day in days]
+    daily = pl.DataFrame(
+        {
+            "symbol": np.repeat(symbols, n_days),
+            "ts": day_ts * count,
+            "open": opens.ravel(),
+            "high": highs.ravel(),
+            "low": lows.ravel(),
+            "close": closes.ravel(),
+            "volume": volumes.ravel(),
+            "interval": "1d",
+        },
+        schema=BARS_SCHEMA,
+    )
+
+    times = session_times(today)
+    assert times is not None
+    bar_starts = [times.open + dt.timedelta(minutes=5 * index) for index in range(INTRADAY_BARS)]
+    bar_starts = [start for start in bar_starts if start <= NOW]
+    n_bars = len(bar_starts)
+    prev_close = closes[:, -2]
+    paths = prev_close[:, None] * np.exp(
+        np.cumsum(rng.normal(0, 0.002, size=(count, n_bars)), axis=1)
+    )
+    intraday = pl.DataFrame(
+        {
+            "symbol": np.repeat(symbols, n_bars),
+            "ts": bar_starts * count,
+            "open": paths.ravel(),
+            "high": paths.ravel() * 1.001,
+            "low": paths.ravel() * 0.999,
+            "close": paths.ravel(),
+            "volume": rng.lognormal(9, 1, size=count * n_bars),
+            "interval": "5m",
+        },
+        schema=BARS_SCHEMA,
+    )
+    last = paths[:, -1]
+    quotes = pl.DataFrame(
+        {
+            "symbol": symbols,
+            "ts": [NOW] * count,
+            "last": last,
+            "prev_close": prev_close,
+            "open": paths[:, 0],
+            "high": paths.max(axis=1),
+            "low": paths.min(axis=1),
+            "volume": volumes[:, -1],
+            "session": "regular",
+            "delayed_s": 0,
+            "source": "bench",
+        },
+        schema=QUOTES_SCHEMA,
+    )
+
+    settlements = [dt.date(2026, 1, 15), dt.date(2026, 1, 30)]
+    short_shares = rng.lognormal(15, 1.5, size=(count, 2))
+    avg_volume = rng.lognormal(13, 1.2, size=count)
+    short_interest = pl.DataFrame(
+        {
+            "symbol": symbols * 2,
+            "settlement_date": [day for day in settlements for _ in range(count)],
+            "short_shares": np.concatenate([short_shares[:, 0], short_shares[:, 1]]),
+            "prior_short_shares": np.concatenate([short_shares[:, 0] * 0.9, short_shares[:, 0]]),
+            "avg_daily_volume": np.concatenate([avg_volume, avg_volume]),
+            "days_to_cover": np.concatenate([short_shares[:, 0], short_shares[:, 1]])
+            / np.concatenate([avg_volume, avg_volume]),
+            "source": "bench",
+        },
+        schema=SHORT_INTEREST_SCHEMA,
+    )
+    sv_days = days[-22:-1]
+    total = rng.lognormal(13, 1, size=count * len(sv_days))
+    short_volume = pl.DataFrame(
+        {
+            "date": sv_days * count,
+            "symbol": np.repeat(symbols, len(sv_days)),
+            "short_volume": total * rng.uniform(0.3, 0.6, size=total.size),
+            "short_exempt_volume": total * 0.01,
+            "total_volume": total,
+        },
+        schema=SHORT_VOLUME_SCHEMA,
+    )
+    outstanding = rng.lognormal(19, 1, size=count)
+    shares = pl.DataFrame(
+        {
+            "symbol": symbols,
+            "as_of": [dt.date(2025, 12, 31)] * count,
+            "shares_outstanding": outstanding,
+            "float_shares": np.where(rng.uniform(size=count) < 0.8, outstanding * 0.9, np.nan),
+            "source": "bench",
+        },
+        schema=SHARES_SCHEMA,
+    ).with_columns(pl.col("float_shares").fill_nan(None))
+    info = {symbol: SymbolInfo(symbol, symbol, "Information Technology") for symbol in symbols}
+    return MarketData(
+        quotes=quotes,
+        daily=daily,
+        intraday=intraday,
+        short_interest=short_interest,
+        short_volume=short_volume,
+        shares=shares,
+        now=NOW,
+        info=info,
+    )
+
+
+def _time(function: Callable[[], object], runs: int) -> list[float]:
+    function()  # warm-up: first-call costs (polars plan caches, imports) are not per refresh
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        function()
+        samples.append((time.perf_counter() - start) * 1000.0)
+    return samples
+
+
+def _report(label: str, samples: list[float]) -> None:
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    print(f"  {label:<22} median {statistics.median(samples):7.1f} ms   p95 {p95:7.1f} ms")
+
+
+def _run(size: int, settings: Settings, runs: int) -> None:
+    data = synthetic_market(size, settings)
+    print(
+        f"N = {size}: daily {data.daily.height:,} rows, intraday {data.intraday.height:,}, "
+        f"short interest {data.short_interest.height:,}, short volume "
+        f"{data.short_volume.height:,}"
+    )
+    builders: dict[str, Callable[[], object]] = {
+        "indices": lambda: build_indices(data, settings),
+        "sectors": lambda: build_sectors(data, settings),
+        "shorts": lambda: build_shorts(data, settings),
+        "correlations": lambda: build_correlations(data, settings),
+    }
+    for label, builder in builders.items():
+        _report(label, _time(builder, runs))
+
+    def full_refresh() -> None:
+        for builder in builders.values():
+            builder()
+
+    _report("full refresh (4 views)", _time(full_refresh, runs))
+    _report("short_candidates(200)", _time(lambda: short_candidates(data, settings, 200), runs))
+    _report("ticker MSFT 1Y", _time(lambda: build_ticker(data, "MSFT", "1Y", settings), runs))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Time a full analytics refresh.")
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[500, 5000])
+    args = parser.parse_args()
+    settings = Settings()
+    for size in args.sizes:
+        _run(size, settings, args.runs)
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak RSS {peak_mib:.0f} MiB (whole process, largest market included)")
+
+
+if __name__ == "__main__":
+    main()
