@@ -489,8 +489,9 @@ class CorrelationsPane(DataPane[CorrelationsView]):
             return
         self.open_basket = name
         self._refresh_rows()
-        key = basket_key(name)
-        self.table.move_cursor(next(i for i, row in enumerate(self.table.rows) if row.key == key))
+        index = self.table.row_index(basket_key(name))
+        if index is not None:
+            self.table.move_cursor(index)
         self.table.focus()
 
     @on(LiveTable.RowHighlighted)

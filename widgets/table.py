@@ -210,7 +210,7 @@ class LiveTable(ScrollView, can_focus=True):
         self._rows: list[Row] = []
         self._index_of: dict[str, int] = {}
         self._cursor_index = 0
-        self._natural_widths: list[int] = [len(column.header) for column in self._columns]
+        self._natural_widths: list[int] = [cell_len(column.header) for column in self._columns]
         self._visible: tuple[int, ...] = ()
         self._widths: tuple[int, ...] = ()
         self._layout_width = -1
@@ -256,6 +256,10 @@ class LiveTable(ScrollView, can_focus=True):
             self._placeholder = text
             if not self._rows:
                 self.refresh_lines(HEADER_HEIGHT)
+
+    def row_index(self, key: str) -> int | None:
+        """Index of the row with ``key``, None if there is none."""
+        return self._index_of.get(key)
 
     def set_rows(self, rows: Sequence[Row]) -> None:
         """Show ``rows``, repainting only the lines whose row or cursor state changed."""
@@ -304,24 +308,31 @@ class LiveTable(ScrollView, can_focus=True):
     # Actions
 
     def action_cursor_up(self) -> None:
+        """Move the cursor one row up."""
         self.move_cursor(self._cursor_index - 1)
 
     def action_cursor_down(self) -> None:
+        """Move the cursor one row down."""
         self.move_cursor(self._cursor_index + 1)
 
     def action_cursor_top(self) -> None:
+        """Move the cursor to the first row."""
         self.move_cursor(0)
 
     def action_cursor_bottom(self) -> None:
+        """Move the cursor to the last row."""
         self.move_cursor(len(self._rows) - 1)
 
     def action_cursor_page_up(self) -> None:
+        """Move the cursor up by a screenful."""
         self.move_cursor(self._cursor_index - self._page_rows())
 
     def action_cursor_page_down(self) -> None:
+        """Move the cursor down by a screenful."""
         self.move_cursor(self._cursor_index + self._page_rows())
 
     def action_activate(self) -> None:
+        """Post RowActivated for the cursor row."""
         key = self.cursor_key
         if key is not None:
             self.post_message(self.RowActivated(self, key))
@@ -357,7 +368,6 @@ class LiveTable(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         if self._available_width() != self._layout_width and self._update_layout():
             # The width changed without a resize (a scrollbar came or went): repaint it all.
-            self._clear_strips()
             self.refresh()
         scroll_x, scroll_y = self.scroll_offset
         width = max(self.size.width, self._layout_total())

@@ -482,3 +482,13 @@ async def test_focus_basket_opens_it_and_puts_the_cursor_on_it() -> None:
         pane.focus_basket("No such basket")
         await pilot.pause()
         assert pane.table.cursor_key == "basket:Software"
+
+
+async def test_the_sort_key_can_be_remapped_by_its_binding_id() -> None:
+    app = PanesApp()
+    async with app.run_test(size=(120, 60)) as pilot:
+        pane = app.query_one(ShortsPane)
+        pane.table.focus()
+        app.set_keymap({"sort": "o"})
+        await pilot.press("o")
+        assert pane.sort_label == "SI chg"
