@@ -12,6 +12,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests import faultserver
 from tests.faultserver import FaultServer, Reply, server_error, truncated
@@ -148,6 +150,19 @@ def test_malformed_short_interest_is_refused_with_a_reason(content: bytes, messa
         parse_short_interest(content)
 
 
+@settings(max_examples=150, deadline=None)
+@given(cut=st.integers(min_value=0, max_value=len(SHRT_2021) - 1))
+def test_a_cut_short_interest_file_is_refused_or_keeps_only_whole_rows(cut: int) -> None:
+    full = parse_short_interest(SHRT_2021)
+    try:
+        partial = parse_short_interest(SHRT_2021[:cut])
+    except FinraFormatError:
+        return
+    # Only a cut at a row's end can pass (the file has no trailer), and then no row is damaged.
+    assert partial.height < full.height or cut == len(SHRT_2021) - 1
+    assert partial.equals(full.head(partial.height))
+
+
 # --- short-volume parser ------------------------------------------------------------------
 
 
@@ -170,6 +185,16 @@ def test_a_file_without_its_record_count_trailer_is_truncated() -> None:
 def test_a_trailer_that_disagrees_with_the_rows_read_is_refused() -> None:
     with pytest.raises(FinraFormatError, match="trailer counts 3 records, 2 were read"):
         parse_short_volume(CNMS_HEAD + b"3\n")
+
+
+FULL_SHORT_VOLUME = short_volume_file(dt.date(2026, 2, 18))
+
+
+@settings(max_examples=150, deadline=None)
+@given(cut=st.integers(min_value=0, max_value=len(FULL_SHORT_VOLUME.rstrip()) - 1))
+def test_any_cut_short_volume_file_is_refused(cut: int) -> None:
+    with pytest.raises(FinraFormatError):
+        parse_short_volume(FULL_SHORT_VOLUME[:cut])
 
 
 def test_a_header_and_a_zero_trailer_is_an_empty_day() -> None:
