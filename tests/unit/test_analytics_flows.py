@@ -186,6 +186,13 @@ def test_relative_strength_is_unknown_without_the_benchmark() -> None:
 
 def test_sector_problems_are_shown_on_rows_that_stay() -> None:
     data = sectors_market().replace(problems={"XLK": "not found"})
+    null_quote = quotes([{"symbol": "XLB", "last": None, "prev_close": 90.0}])
+    data = data.replace(quotes=pl.concat([data.quotes, null_quote]))
     rows = {row.symbol: row for row in build_sectors(data, Settings(sectors=SECTORS)).rows}
     assert rows["XLK"].problem == "not found"
+    assert (rows["XLB"].problem, rows["XLB"].change_pct, rows["XLB"].flow_today) == (
+        "no data",
+        None,
+        None,
+    )
     assert len(rows) == len(SECTORS)

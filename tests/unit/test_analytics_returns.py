@@ -406,14 +406,22 @@ def test_basket_row_is_an_equal_weighted_index_compared_with_its_benchmark() -> 
 def test_rows_without_data_are_kept_and_marked() -> None:
     data, _, _ = indices_market()
     settings_ = indices_settings(
-        indices=(IndexSpec("^GSPC", "S&P 500"), IndexSpec("^RUT", "Russell 2000")),
+        indices=(
+            IndexSpec("^GSPC", "S&P 500"),
+            IndexSpec("^RUT", "Russell 2000"),
+            IndexSpec("^DJI", "Dow"),
+        ),
         baskets=(Basket("Ghosts", ("X", "Y")), Basket("Pair", ("A", "B"), "^NOPE")),
     )
-    data = data.replace(problems={"^GSPC": "not found"})
-    spx, rut, ghosts, pair = build_indices(data, settings_).rows
+    null_quote = quotes([{"symbol": "^DJI", "last": None, "prev_close": 40_000.0}])
+    data = data.replace(
+        problems={"^GSPC": "not found"}, quotes=pl.concat([data.quotes, null_quote])
+    )
+    spx, rut, dji, ghosts, pair = build_indices(data, settings_).rows
     assert spx.problem == "not found"
     assert spx.last is not None  # a marked row keeps whatever data it has
     assert (rut.problem, rut.last, rut.change_pct, rut.intraday) == ("no data", None, None, ())
+    assert (dji.problem, dji.last, dji.change) == ("no data", None, None)
     assert (ghosts.problem, ghosts.last, ghosts.change, ghosts.change_5d_pct) == (
         "no data",
         None,

@@ -348,3 +348,61 @@ def test_empty_short_data_gives_an_empty_table() -> None:
     assert view.rows == ()
     assert (view.settlement_date, view.sv_date, view.as_of) == (None, None, None)
     assert short_candidates(empty_market_data(NOW), Settings(), 10) == []
+
+
+name_rows = st.lists(
+    st.tuples(
+        st.one_of(st.none(), st.floats(0.0, 1e6)),  # short shares
+        st.one_of(st.none(), st.floats(0.0, 1e6)),  # average daily volume
+        st.one_of(st.none(), st.floats(1.0, 1e7)),  # float
+        st.one_of(st.none(), st.floats(0.01, 500.0)),  # last price; None: no quote
+    ),
+    max_size=25,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(name_rows, st.integers(1, 10))
+def test_market_table_is_the_top_ranked_names_passing_the_filters(
+    names: list[tuple[float | None, float | None, float | None, float | None]], rows: int
+) -> None:
+    symbols = [f"S{index:02d}" for index in range(len(names))]
+    data = empty_market_data(NOW).replace(
+        short_interest=short_interest(
+            {"symbol": s, "short_shares": short, "avg_daily_volume": volume}
+            for s, (short, volume, _, _) in zip(symbols, names, strict=True)
+        ),
+        shares=shares(
+            {"symbol": s, "shares_outstanding": None, "float_shares": float_}
+            for s, (_, _, float_, _) in zip(symbols, names, strict=True)
+        ),
+        quotes=quotes(
+            {"symbol": s, "last": last}
+            for s, (*_, last) in zip(symbols, names, strict=True)
+            if last is not None
+        ),
+    )
+    shorted = ShortedSettings(rows=rows, min_price=5.0, min_avg_volume=1000.0)
+    view = build_shorts(data, Settings(shorted=shorted))
+
+    def pct(short: float | None, float_: float | None) -> float | None:
+        return None if short is None or not float_ else short / float_ * 100
+
+    eligible = {
+        s: pct(short, float_)
+        for s, (short, volume, float_, last) in zip(symbols, names, strict=True)
+        if volume is not None and volume >= 1000.0 and (last is None or last >= 5.0)
+    }
+    shown = [row.symbol for row in view.rows]
+    assert len(shown) == min(rows, len(eligible))
+    assert set(shown) <= set(eligible)
+    shown_pcts = [row.short_pct for row in view.rows]
+    assert shown_pcts == pytest.approx([eligible[s] for s in shown])
+    known = [p for p in shown_pcts if p is not None]
+    assert known == sorted(known, reverse=True)
+    assert shown_pcts == known + [None] * (len(shown_pcts) - len(known))
+    left_out = [p for s, p in eligible.items() if s not in shown]
+    if known and len(known) == len(shown):  # the table is full of known values
+        assert all(p is None or p <= known[-1] for p in left_out)
+    if any(p is None for p in shown_pcts):  # unknowns shown only when no known one is left out
+        assert all(p is None for p in left_out)

@@ -22,8 +22,10 @@ FLAT_RELATIVE_STD = 1e-9
 def daily_log_returns(
     daily: pl.DataFrame, symbols: Collection[str], through: dt.date
 ) -> pl.DataFrame:
-    """Daily log returns (symbol, date, log_return) of sessions up to and including ``through``:
-    ln(close / the symbol's previous close). Non-positive and null closes are dropped first."""
+    """Daily log returns ln(close / previous close) of the sessions up to ``through``.
+
+    Returns (symbol, date, log_return); non-positive and null closes are dropped first, so a
+    return after a missing day spans both days."""
     cutoff = dt.datetime.combine(through, dt.time(), tzinfo=dt.UTC)
     return (
         daily.lazy()
@@ -52,12 +54,12 @@ def _is_flat(column: str, window: int) -> pl.Expr:
 def pairwise_correlations(
     returns: pl.DataFrame, groups: Mapping[str, Sequence[str]], window: int
 ) -> pl.DataFrame:
-    """Rolling Pearson correlation over ``window`` aligned days for every pair of members of each
-    group: (group, symbol, peer, date, corr) with symbol < peer, one row per day both have a return
-    once the window is full. Values are clipped to [-1, 1]; a flat window gives null.
+    """Rolling Pearson correlation of daily log returns for every pair of a group, aligned by date.
 
-    ``group``, ``symbol`` and ``peer`` are enums (symbols in alphabetical order): grouping and
-    sorting on their integer codes is several times faster than on strings."""
+    Returns (group, symbol, peer, date, corr) with symbol < peer: one row per day both have a
+    return (inner join) once ``window`` such days are in, clipped to [-1, 1]; a flat window
+    (no variance) gives no row. ``group``, ``symbol`` and ``peer`` are enums (symbols in
+    alphabetical order): grouping and sorting their integer codes is several times faster."""
     symbols = sorted({symbol for members in groups.values() for symbol in members})
     group_names = pl.Enum(list(groups))
     symbol_names = pl.Enum(symbols)
@@ -100,8 +102,9 @@ def pairwise_correlations(
 
 
 def group_average(pairs: pl.DataFrame) -> pl.DataFrame:
-    """Per group, the daily mean of its pairwise rolling correlations available that day:
-    (group, corr) with corr a list, oldest first."""
+    """Basket average: the daily mean of its pairwise rolling correlations available that day.
+
+    Returns (group, corr) with corr a list, oldest first."""
     return (
         pairs.group_by("group", "date")
         .agg(pl.col("corr").mean())
@@ -112,8 +115,9 @@ def group_average(pairs: pl.DataFrame) -> pl.DataFrame:
 
 
 def member_to_peers(pairs: pl.DataFrame) -> pl.DataFrame:
-    """Per group and member, the daily mean of the member's rolling correlations with each other
-    member available that day: (group, symbol, corr) with corr a list, oldest first."""
+    """Correlation to its peers: the daily mean of a member's rolling correlations with the others.
+
+    Returns (group, symbol, corr) with corr a list, oldest first."""
     both_ends = pl.concat(
         [
             pairs.select("group", "symbol", "date", "corr"),
@@ -130,8 +134,7 @@ def member_to_peers(pairs: pl.DataFrame) -> pl.DataFrame:
 
 
 def correlation_line(label: str, values: Sequence[float], history: int) -> CorrelationLine:
-    """A line from a daily correlation series (oldest first): ``series`` is its last ``history``
-    values, ``now`` the last one, ``year_ago`` the value ``history`` days before the last."""
+    """A correlation line: its last ``history`` values, now, and the value ``history`` days ago."""
     past_index = len(values) - 1 - history
     return CorrelationLine(
         label=label,

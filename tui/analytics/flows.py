@@ -30,9 +30,11 @@ def money_flow(high: pl.Expr, low: pl.Expr, close: pl.Expr, volume: pl.Expr) -> 
 def sector_flows(
     quotes: pl.DataFrame, daily: pl.DataFrame, symbols: Collection[str], session: dt.date
 ) -> pl.DataFrame:
-    """Per symbol with a quote: ``flow_today`` from the quote (high, low, last, volume);
-    ``flow_5d``, today's flow plus each of the 4 previous sessions' (null unless all 4 daily bars
-    give one); ``rel_volume``, today's volume / the mean volume of the previous 20 sessions."""
+    """Flow today from the quote; flow 5d adds the 4 previous sessions; rel. volume vs 20 sessions.
+
+    Per symbol with a quote: ``flow_today`` (the quote's high, low, last and volume); ``flow_5d``,
+    null unless all 4 previous daily bars give a flow; ``rel_volume``, today's volume / the mean
+    volume of the daily bars of the previous 20 sessions."""
     flow_window = sessions_before(session, FLOW_SESSIONS - 1)
     volume_window = sessions_before(session, VOLUME_SESSIONS)
     start = dt.datetime.combine(volume_window[0], dt.time(), tzinfo=dt.UTC)

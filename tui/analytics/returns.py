@@ -38,8 +38,9 @@ def latest_quotes(quotes: pl.DataFrame, symbols: Collection[str] | None = None) 
 def previous_closes(
     daily: pl.DataFrame, symbols: Collection[str] | None, session: dt.date
 ) -> pl.DataFrame:
-    """Closes of the sessions before ``session`` as (symbol, date, close), sorted by symbol and
-    date; null closes dropped. Today's partial bar is not a previous close."""
+    """Previous closes: daily closes dated before today's session (never today's partial bar).
+
+    Returns (symbol, date, close) sorted by symbol and date, null closes dropped."""
     cutoff = dt.datetime.combine(session, dt.time(), tzinfo=dt.UTC)
     frame = daily.lazy()
     if symbols is not None:
@@ -58,14 +59,15 @@ def five_day_base(session: dt.date) -> dt.date:
 
 
 def previous_year_end(session: dt.date) -> dt.date:
-    """The last calendar day of the year before the session's: YTD changes start from the last
-    close on or before it."""
+    """YTD % is measured from the last close on or before this day: Dec 31 of the previous year."""
     return dt.date(session.year - 1, 12, 31)
 
 
 def reference_closes(closes: pl.DataFrame, session: dt.date) -> pl.DataFrame:
-    """Per symbol, from `previous_closes` output: ``close_5d_ago``, the close at `five_day_base`
-    (or the latest before it), and ``close_prev_year``, the last close of the previous year."""
+    """Per symbol: the close 5 sessions before today's and the previous year's last close.
+
+    From `previous_closes` output: ``close_5d_ago`` (at `five_day_base`, or the latest close before
+    it when that day is missing) and ``close_prev_year``."""
     return closes.group_by("symbol").agg(
         close_5d_ago=pl.col("close").filter(pl.col("date") <= five_day_base(session)).last(),
         close_prev_year=pl.col("close").filter(pl.col("date") <= previous_year_end(session)).last(),
@@ -73,9 +75,10 @@ def reference_closes(closes: pl.DataFrame, session: dt.date) -> pl.DataFrame:
 
 
 def quote_changes(quotes: pl.DataFrame, references: pl.DataFrame) -> pl.DataFrame:
-    """The quotes with ``change`` (last - prev_close), ``change_pct`` (of prev_close),
-    ``change_5d_pct`` (last vs the close 5 sessions before today's) and ``ytd_pct`` (last vs the
-    previous year's last close) added."""
+    """Change = last - prev_close; change % is of prev_close; 5-day % and YTD % are of last.
+
+    Adds ``change``, ``change_pct``, ``change_5d_pct`` (vs the close at `five_day_base`) and
+    ``ytd_pct`` (vs the close at `previous_year_end`) to the quotes, given `reference_closes`."""
     last = pl.col("last")
     return quotes.join(references, on="symbol", how="left").with_columns(
         change=last - pl.col("prev_close"),
@@ -86,8 +89,9 @@ def quote_changes(quotes: pl.DataFrame, references: pl.DataFrame) -> pl.DataFram
 
 
 def latest_session_bars(intraday: pl.DataFrame, symbols: Collection[str]) -> pl.DataFrame:
-    """Intraday bars (symbol, ts, close) of the latest session in the intraday frame: the New York
-    day of its newest bar. Sorted by symbol and time; null closes dropped."""
+    """Intraday series: the closes of the latest session (New York day) in the intraday frame.
+
+    Returns (symbol, ts, close) sorted by symbol and time, null closes dropped."""
     newest = intraday.get_column("ts").max()
     if not isinstance(newest, dt.datetime):
         return pl.DataFrame(
@@ -118,9 +122,10 @@ def basket_membership(baskets: Mapping[str, Sequence[str]]) -> pl.DataFrame:
 
 
 def basket_levels(closes: pl.DataFrame, membership: pl.DataFrame) -> pl.DataFrame:
-    """Daily (basket, date, level) of equal-weighted baskets rebalanced daily: 100 at the first
-    loaded session, then compounded each session by the mean of the members' simple returns
-    (members without a return that session are left out of the mean)."""
+    """Basket level: 100 at the start of the loaded history, compounded by the mean member return.
+
+    Returns (basket, date, level). Equal-weighted, rebalanced daily: each session's return is the
+    mean of the members' simple returns that session (members without one are left out)."""
     return (
         closes.with_columns(ret=pl.col("close") / pl.col("close").shift(1).over("symbol") - 1.0)
         .join(membership, on="symbol", how="inner")
@@ -139,8 +144,9 @@ def basket_levels(closes: pl.DataFrame, membership: pl.DataFrame) -> pl.DataFram
 def basket_quotes(
     closes: pl.DataFrame, quotes: pl.DataFrame, membership: pl.DataFrame, session: dt.date
 ) -> pl.DataFrame:
-    """Per basket, as `quote_changes` gives per symbol: ``last`` (yesterday's level x (1 + the mean
-    of the members' returns vs their previous closes)), ``change``, ``change_pct``,
+    """Basket today: yesterday's level x (1 + the mean member return vs previous close).
+
+    Per basket, the columns `quote_changes` gives per symbol: ``last``, ``change``, ``change_pct``,
     ``change_5d_pct``, ``ytd_pct``; also ``previous_level`` (100 without history) and ``ts``, the
     newest member quote. Members lacking a price are left out of the means."""
     levels = (
@@ -185,9 +191,9 @@ def basket_quotes(
 def basket_intraday_returns(
     session_bars: pl.DataFrame, quotes: pl.DataFrame, membership: pl.DataFrame
 ) -> pl.DataFrame:
-    """Equal-weighted basket returns through the session, (basket, ts, ret) with one row per bar
-    time: the mean of the members' returns vs their previous closes, each member at its latest
-    bar so far."""
+    """Basket intraday: the mean of member returns vs their previous closes, each at its latest bar.
+
+    Returns (basket, ts, ret), one row per bar time of the session."""
     member_returns = (
         session_bars.join(
             quotes.select("symbol", "prev_close").filter(pl.col("prev_close") != 0),

@@ -23,8 +23,7 @@ from tui.market_hours import (
 def current_session(now: dt.datetime) -> dt.date:
     """The session today's quotes belong to: today once the bell has rung, else the previous one.
 
-    Daily bars dated on or after it are not previous closes.
-    """
+    Daily bars dated on or after it are not previous closes."""
     return last_session_date(now)
 
 
@@ -48,7 +47,7 @@ def bar_date() -> pl.Expr:
 
 
 def new_york_day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    """The UTC instants at which a New York calendar day starts and the next one starts."""
+    """The UTC instants at which a New York calendar day and the next one start."""
     start = dt.datetime.combine(day, dt.time(), tzinfo=NEW_YORK)
     end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=NEW_YORK)
     return start.astimezone(dt.UTC), end.astimezone(dt.UTC)

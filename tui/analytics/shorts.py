@@ -15,9 +15,10 @@ CONSTANT_RELATIVE_STD = 1e-9
 
 
 def latest_shares(shares: pl.DataFrame) -> pl.DataFrame:
-    """Per symbol, the denominator of short % from its newest shares row: (symbol, share_base,
-    share_basis). The float when it is known and positive (basis "float"), else shares outstanding
-    (basis "outstanding"), else null."""
+    """Short % base: the float when known, else shares outstanding, else none.
+
+    Per symbol from its newest shares row: (symbol, share_base, share_basis), the basis being
+    "float" or "outstanding". A zero float counts as unknown."""
     newest = shares.sort("as_of", nulls_last=False).unique("symbol", keep="last")
     use_float = pl.col("float_shares") > 0
     use_outstanding = pl.col("shares_outstanding") > 0
@@ -49,10 +50,11 @@ def at_latest_settlement(short_interest: pl.DataFrame) -> pl.DataFrame:
 
 
 def short_metrics(settlement_rows: pl.DataFrame, shares: pl.DataFrame) -> pl.DataFrame:
-    """Short-interest rows with ``short_pct`` (short shares as % of the float, or of shares
-    outstanding when the float is unknown; ``short_pct_basis`` says which), ``short_change_pct``
-    (vs the prior settlement) and ``days_to_cover`` (as published; when null, short shares / average
-    daily volume if that volume is positive, so "no volume" stays null)."""
+    """Short % = short shares / float (else / shares outstanding); change vs prior settlement in %.
+
+    Adds ``short_pct``, ``short_pct_basis``, ``short_change_pct`` and fills ``days_to_cover``:
+    as published, else short shares / average daily volume where that volume is positive (so a
+    published null for "no volume" stays null)."""
     return settlement_rows.join(latest_shares(shares), on="symbol", how="left").with_columns(
         short_pct=pl.when(pl.col("share_base").is_not_null()).then(
             pl.col("short_shares") / pl.col("share_base") * 100.0
@@ -71,8 +73,7 @@ def short_metrics(settlement_rows: pl.DataFrame, shares: pl.DataFrame) -> pl.Dat
 
 
 def rank_by_short_pct(metrics: pl.DataFrame) -> pl.DataFrame:
-    """Highest short % first, unknown short % last; ties (and the unknowns) by days to cover,
-    highest first, then by symbol."""
+    """Highest short % first, unknown short % last; then by days to cover, then by symbol."""
     return metrics.sort(
         ["short_pct", "days_to_cover", "symbol"],
         descending=[True, True, False],
@@ -81,10 +82,11 @@ def rank_by_short_pct(metrics: pl.DataFrame) -> pl.DataFrame:
 
 
 def short_volume_stats(short_volume: pl.DataFrame, symbols: Collection[str]) -> pl.DataFrame:
-    """Per symbol: ``sv_date``, its latest day with volume; ``sv_ratio``, short volume / total
-    volume that day; ``sv_zscore``, that ratio's z-score against the ratios of the symbol's up to
-    20 previous days, using their sample standard deviation (ddof 1). The z-score is null with
-    fewer than 10 previous days or when their ratio never changes."""
+    """Short-volume ratio = short / total volume on the latest day; z-score vs the 20 days before.
+
+    Per symbol: ``sv_date`` (its latest day with volume), ``sv_ratio`` and ``sv_zscore``, the
+    ratio's z-score against the ratios of its up to 20 previous days using their sample standard
+    deviation (ddof 1). Null with fewer than 10 previous days or when those never change."""
     ratios = (
         short_volume.lazy()
         .filter(pl.col("symbol").is_in(list(symbols)), pl.col("total_volume") > 0)
@@ -113,8 +115,8 @@ def short_volume_stats(short_volume: pl.DataFrame, symbols: Collection[str]) -> 
 
 
 def sv_ratio_history(short_volume: pl.DataFrame, symbol: str) -> pl.DataFrame:
-    """(date, ratio) of one symbol's daily short volume / total volume, oldest first; days without
-    volume left out."""
+    """One symbol's daily short-volume ratio as (date, ratio), oldest first; days without volume
+    left out."""
     return (
         short_volume.filter(pl.col("symbol") == symbol, pl.col("total_volume") > 0)
         .select("date", ratio=pl.col("short_volume") / pl.col("total_volume"))

@@ -101,15 +101,9 @@ def empty_market_data(
         short_volume=empty_frame(Dataset.SHORT_VOLUME),
         shares=empty_frame(Dataset.SHARES),
         now=now,
-        info=dict(info or {}),
-        problems=dict(problems or {}),
+        info=info if info is not None else {},
+        problems=problems if problems is not None else {},
     )
-
-
-def _pct(new: float | None, base: float | None) -> float | None:
-    if new is None or base is None or base == 0:
-        return None
-    return (new / base - 1.0) * 100.0
 
 
 def _difference(left: float | None, right: float | None) -> float | None:
@@ -133,8 +127,9 @@ def _unique(symbols: Sequence[str]) -> tuple[str, ...]:
 
 
 def build_indices(data: MarketData, settings: Settings) -> IndicesView:
-    """The Indices pane: each configured index or rate, then each basket as an equal-weighted
-    index."""
+    """The Indices pane: each configured index or rate, then each basket as an equal-weight index.
+
+    Rows without data are kept and marked "no data" (or with the problem the source gave)."""
     session = current_session(data.now)
     symbols = {spec.symbol for spec in settings.indices}
     for basket in settings.baskets:
@@ -196,7 +191,7 @@ def _index_row(
         ytd_pct=quote.get("ytd_pct"),
         intraday=intraday,
         as_of=quote.get("ts"),
-        problem=problems.get(spec.symbol) or (None if quote else NO_DATA),
+        problem=problems.get(spec.symbol) or (None if quote.get("last") is not None else NO_DATA),
     )
 
 
@@ -253,7 +248,8 @@ def build_sectors(data: MarketData, settings: Settings) -> SectorsView:
                 flow_5d=flow.get("flow_5d"),
                 rel_volume=flow.get("rel_volume"),
                 as_of=quote.get("ts"),
-                problem=data.problems.get(spec.symbol) or (None if quote else NO_DATA),
+                problem=data.problems.get(spec.symbol)
+                or (None if quote.get("last") is not None else NO_DATA),
             )
         )
     # Unknown flows sort last; Python's sort is stable, so ties keep the configured order.
@@ -282,8 +278,7 @@ def _short_universe(data: MarketData, shorted: ShortedSettings) -> pl.DataFrame:
 
 
 def short_candidates(data: MarketData, settings: Settings, count: int) -> list[str]:
-    """The symbols worth quoting for the Most shorted table: the top ``count`` of its universe by
-    short % (before the price filter, which needs those quotes)."""
+    """Symbols to quote for Most shorted: the top ``count`` by short %, before the price filter."""
     universe = _short_universe(data, settings.shorted)
     return universe.get_column("symbol").head(count).to_list()
 
@@ -377,8 +372,9 @@ def _lowest_first(line: CorrelationLine) -> tuple[bool, float]:
 
 
 def build_correlations(data: MarketData, settings: Settings) -> CorrelationsView:
-    """The Correlations pane: per basket its average pairwise rolling correlation, and per member
-    its correlation to its peers, lowest (most broken away) first."""
+    """The Correlations pane: per basket its average rolling correlation, per member its to peers.
+
+    Members are sorted by their latest value, lowest (most broken away) first."""
     window, history = settings.correlation.window, settings.correlation.history
     groups = {basket.name: _unique(basket.symbols) for basket in settings.baskets}
     averages, members, last_date = _correlation_lines(data, groups, history, window)
@@ -442,8 +438,10 @@ def _ticker_correlation(
 def build_ticker(
     data: MarketData, symbol: str, chart_range: ChartRange, settings: Settings
 ) -> TickerView:
-    """Everything the drill-down shows for one symbol over ``chart_range``: 1D and 5D from intraday
-    bars of the symbol's last 1 or 5 sessions, 1M/6M/1Y from its last 21/126/252 daily closes."""
+    """The drill-down for one symbol: quote, chart prices, short figures and peer correlation.
+
+    1D and 5D are the intraday bars of the symbol's last 1 or 5 sessions, 1M/6M/1Y its last
+    21/126/252 daily bars (today's partial bar included)."""
     known = data.info.get(symbol)
     quotes = latest_quotes(data.quotes, [symbol]).with_columns(
         change=pl.col("last") - pl.col("prev_close"),
