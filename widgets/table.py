@@ -210,7 +210,8 @@ class LiveTable(ScrollView, can_focus=True):
         self._rows: list[Row] = []
         self._index_of: dict[str, int] = {}
         self._cursor_index = 0
-        self._natural_widths: list[int] = [cell_len(column.header) for column in self._columns]
+        self._natural_widths: list[int] = []
+        self._measure()
         self._visible: tuple[int, ...] = ()
         self._widths: tuple[int, ...] = ()
         self._layout_width = -1

@@ -390,3 +390,12 @@ async def test_the_cursor_row_looks_different_when_focused() -> None:
         await pilot.pause()
         blurred = _style_of(table.render_line(1), "S0")
         assert blurred != focused
+
+
+async def test_fixed_widths_hold_before_any_row_arrives() -> None:
+    columns = (Column("name", "Name", align="left"), Column("spark", "Today", width=8))
+    app = TableApp(columns=columns)
+    async with app.run_test(size=(60, 8)) as pilot:
+        table = app.query_one(LiveTable)
+        await pilot.pause()
+        assert line_text(table, 0).rstrip() == "Name    Today"
