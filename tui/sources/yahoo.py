@@ -1,0 +1,615 @@
+"""Quotes and bars from Yahoo Finance's v8 chart endpoint (no crumb needed). No textual import.
+
+One request per symbol, all at once (the shared HttpClient bounds concurrency per host, backs off
+and honours 429s). Quirks handled here:
+
+- Values may be null: a bar whose close is null is dropped, other nulls stay null.
+- A window with no bars has no ``timestamp`` key at all.
+- An unknown symbol answers HTTP 404 with ``chart.error`` ("No data found, symbol may be
+  delisted"); such symbols are reported in ``Fetched.problems``, never dropped silently.
+- ``meta.previousClose`` and ``meta.chartPreviousClose`` are not yesterday's close in general
+  (the latter is the close before the requested window), so the previous close comes from daily
+  bars, fetched once per symbol and session date.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import logging
+from bisect import bisect_left
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any, Final, Literal, get_args
+from urllib.parse import quote as quote_path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import polars as pl
+
+from tui import market_hours
+from tui.config import YahooSettings
+from tui.sources.base import (
+    QUOTES_SCHEMA,
+    BarInterval,
+    Dataset,
+    Failed,
+    FailureKind,
+    Fetched,
+    SymbolInfo,
+    conform,
+    empty_frame,
+)
+from tui.sources.http import HttpClient, HttpReply, utc_now
+
+logger = logging.getLogger("tapewatch.yahoo")
+
+SOURCE: Final = "yahoo"
+
+# A quotes() poll and an intraday bars() poll made this close together share one reply.
+SHARED_REPLY_TTL_S: Final = 5.0
+
+# How much daily history feeds the previous-close cache: enough to span a long holiday weekend.
+DAILY_CLOSES_RANGE: Final = "5d"
+
+# Yahoo's ranges for daily bars, by the number of sessions they hold at least.
+DAILY_RANGES: Final = ((252, "1y"), (504, "2y"), (1260, "5y"), (2520, "10y"))
+
+KINDS: Final[Mapping[str, Literal["stock", "etf", "index"]]] = {
+    "EQUITY": "stock",
+    "ETF": "etf",
+    "MUTUALFUND": "etf",
+    "INDEX": "index",
+}
+
+FAILURE_PROBLEMS: Final[Mapping[FailureKind, str]] = {
+    FailureKind.TIMEOUT: "timed out",
+    FailureKind.OFFLINE: "connection failed",
+    FailureKind.RATE_LIMITED: "rate limited",
+    FailureKind.HTTP: "HTTP error",
+    FailureKind.PARSE: "unreadable reply",
+    FailureKind.NOT_AVAILABLE: "not available",
+}
+
+
+BAR_VALUES: Final = ("open", "high", "low", "close", "volume")
+
+
+class ChartFormatError(ValueError):
+    """A chart reply that is not in the format we know (HTML page, truncated JSON, wrong types)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ChartMeta:
+    """The parts of ``chart.result[0].meta`` tapewatch uses."""
+
+    symbol: str
+    name: str | None  # longName, else shortName
+    instrument_type: str | None  # "EQUITY", "ETF", "INDEX", ...
+    timezone: dt.tzinfo  # the exchange's time zone
+    price: float | None  # regularMarketPrice
+    price_time: dt.datetime | None  # regularMarketTime, aware UTC
+    day_volume: float | None  # regularMarketVolume, the consolidated figure daily bars carry
+    delayed_s: int  # exchangeDataDelayedBy (minutes in Yahoo's data), in seconds
+    regular_period: tuple[dt.datetime, dt.datetime] | None  # currentTradingPeriod.regular
+
+
+@dataclass(frozen=True)
+class ChartData:
+    """A parsed chart: its meta and its bars, oldest first, one per start, none without a close.
+
+    The bars are kept as plain tuples: a quote needs only a few values, and building a polars
+    frame costs more than the rest of the parse, so ``bars`` builds it on first use.
+    """
+
+    meta: ChartMeta
+    interval: BarInterval
+    starts: tuple[int, ...]  # epoch seconds; daily bars: the session date at 00:00 UTC
+    opens: tuple[float | None, ...]
+    highs: tuple[float | None, ...]
+    lows: tuple[float | None, ...]
+    closes: tuple[float, ...]
+    volumes: tuple[float | None, ...]
+
+    @cached_property
+    def bars(self) -> pl.DataFrame:
+        """The bars as a BARS_SCHEMA frame."""
+        frame = pl.DataFrame(
+            {
+                "ts": self.starts,
+                "open": self.opens,
+                "high": self.highs,
+                "low": self.lows,
+                "close": self.closes,
+                "volume": self.volumes,
+            },
+            schema={"ts": pl.Int64(), **dict.fromkeys(BAR_VALUES, pl.Float64())},
+        )
+        return frame.select(
+            pl.lit(self.meta.symbol, pl.String()).alias("symbol"),
+            pl.from_epoch("ts", "s").dt.replace_time_zone("UTC").alias("ts"),
+            *BAR_VALUES,
+            pl.lit(self.interval, pl.String()).alias("interval"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ChartError:
+    """Yahoo's own error reply: ``{"chart": {"result": null, "error": {...}}}``."""
+
+    code: str
+    description: str
+
+    @property
+    def problem(self) -> str:
+        """The short reason shown beside the symbol."""
+        if self.code == "Not Found":
+            return "not found"
+        if "delisted" in self.description.lower():
+            return "delisted"
+        return f"rejected by Yahoo: {self.description or self.code}"
+
+
+def parse_chart(content: bytes) -> ChartData | ChartError:
+    """Parse one v8 chart reply. Raises ChartFormatError when it is not one."""
+    try:
+        document = json.loads(content)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ChartFormatError(f"not JSON ({error})") from error
+    chart = _field(document, "chart", dict)
+    chart_error = chart.get("error")
+    if chart_error is not None:
+        if not isinstance(chart_error, dict):
+            raise ChartFormatError("chart.error is not an object")
+        code, description = chart_error.get("code"), chart_error.get("description")
+        return ChartError(str(code or ""), str(description or ""))
+    results = _field(chart, "result", list)
+    if not results or not isinstance(results[0], dict):
+        raise ChartFormatError("chart.result is empty")
+    result = results[0]
+    meta_fields = _field(result, "meta", dict)
+    meta = _parse_meta(meta_fields)
+    granularity = meta_fields.get("dataGranularity")
+    if granularity not in get_args(BarInterval):
+        raise ChartFormatError(f"unexpected bar interval {granularity!r}")
+    interval: BarInterval = granularity
+    return _parse_bars(result, meta, interval)
+
+
+def _field(mapping: Any, key: str, kind: type) -> Any:
+    if not isinstance(mapping, dict):
+        raise ChartFormatError(f"expected an object holding {key!r}")
+    value = mapping.get(key)
+    if not isinstance(value, kind):
+        raise ChartFormatError(f"{key!r} is missing or not a {kind.__name__}")
+    return value
+
+
+def _number(value: Any, what: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ChartFormatError(f"{what} is not a number: {value!r}")
+    return float(value)
+
+
+def _numbers(values: list[Any], what: str) -> list[float | None]:
+    """A list of JSON numbers or nulls as floats or None (a hot loop: one pass, no calls)."""
+    numbers: list[float | None] = []
+    for value in values:
+        kind = type(value)
+        if kind is float or value is None:
+            numbers.append(value)
+        elif kind is int:
+            numbers.append(float(value))
+        else:
+            raise ChartFormatError(f"{what} holds a value that is not a number: {value!r}")
+    return numbers
+
+
+def _epoch(value: Any, what: str) -> dt.datetime | None:
+    seconds = _number(value, what)
+    return None if seconds is None else _utc(seconds)
+
+
+def _parse_meta(meta: dict[str, Any]) -> ChartMeta:
+    symbol = _field(meta, "symbol", str)
+    name = meta.get("longName") or meta.get("shortName")
+    instrument_type = meta.get("instrumentType")
+    delayed_minutes = _number(meta.get("exchangeDataDelayedBy"), "exchangeDataDelayedBy")
+    regular_period = None
+    current = meta.get("currentTradingPeriod")
+    if isinstance(current, dict) and isinstance(current.get("regular"), dict):
+        start = _epoch(current["regular"].get("start"), "regular period start")
+        end = _epoch(current["regular"].get("end"), "regular period end")
+        if start is not None and end is not None:
+            regular_period = (start, end)
+    return ChartMeta(
+        symbol=symbol,
+        name=name if isinstance(name, str) else None,
+        instrument_type=instrument_type if isinstance(instrument_type, str) else None,
+        timezone=_exchange_timezone(meta),
+        price=_number(meta.get("regularMarketPrice"), "regularMarketPrice"),
+        price_time=_epoch(meta.get("regularMarketTime"), "regularMarketTime"),
+        day_volume=_number(meta.get("regularMarketVolume"), "regularMarketVolume"),
+        delayed_s=round((delayed_minutes or 0.0) * 60),
+        regular_period=regular_period,
+    )
+
+
+def _exchange_timezone(meta: dict[str, Any]) -> dt.tzinfo:
+    name = meta.get("exchangeTimezoneName")
+    if isinstance(name, str):
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    offset = _number(meta.get("gmtoffset"), "gmtoffset")
+    if offset is None:
+        raise ChartFormatError("meta names no exchange time zone")
+    return dt.timezone(dt.timedelta(seconds=offset))
+
+
+def _parse_bars(result: dict[str, Any], meta: ChartMeta, interval: BarInterval) -> ChartData:
+    if "timestamp" not in result:  # Yahoo's way of saying "no bars in this window"
+        return ChartData(meta, interval, (), (), (), (), (), ())
+    stamps = _field(result, "timestamp", list)
+    quote = _field(_field(result, "indicators", dict), "quote", list)
+    if not quote or not isinstance(quote[0], dict):
+        raise ChartFormatError("indicators.quote is empty")
+    columns: dict[str, list[float | None]] = {}
+    for column in BAR_VALUES:
+        values = _numbers(_field(quote[0], column, list), column)
+        if len(values) != len(stamps):
+            raise ChartFormatError(f"{len(values)} {column} values for {len(stamps)} timestamps")
+        columns[column] = values
+    # Bar starts in epoch seconds; a daily bar gets its session's date in the exchange's zone,
+    # whatever instant Yahoo put on it (the open, or the latest trade of today's bar).
+    seconds: list[int] = []
+    for stamp in _numbers(stamps, "timestamp"):
+        if stamp is None:
+            raise ChartFormatError("a timestamp is null")
+        if interval == "1d":
+            day = dt.datetime.fromtimestamp(stamp, meta.timezone).date()
+            stamp = dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC).timestamp()
+        seconds.append(int(stamp))
+    # Null closes are bars without trades; a repeated bar (Yahoo sometimes sends the newest one
+    # twice) keeps its later copy.
+    closes = columns["close"]
+    latest = {second: i for i, second in enumerate(seconds) if closes[i] is not None}
+    kept = [latest[second] for second in sorted(latest)]
+
+    def pick(values: list[float | None]) -> tuple[float | None, ...]:
+        return tuple(values[i] for i in kept)
+
+    return ChartData(
+        meta,
+        interval,
+        starts=tuple(seconds[i] for i in kept),
+        opens=pick(columns["open"]),
+        highs=pick(columns["high"]),
+        lows=pick(columns["low"]),
+        closes=tuple(close for close in pick(closes) if close is not None),
+        volumes=pick(columns["volume"]),
+    )
+
+
+def daily_range(days: int) -> str:
+    """Yahoo's ``range`` that holds at least ``days`` daily sessions."""
+    for sessions, name in DAILY_RANGES:
+        if days <= sessions:
+            return name
+    return "max"
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteFields:
+    """A quote read from an intraday chart, before the previous close is known."""
+
+    ts: dt.datetime
+    last: float
+    open: float | None
+    high: float | None
+    low: float | None
+    volume: float | None
+    session_date: dt.date  # the exchange-local date of ``ts``
+
+
+def quote_from_chart(chart: ChartData, now: dt.datetime) -> QuoteFields | None:
+    """The latest price in an intraday chart, or None if it holds none.
+
+    Yahoo's regular-market price wins when it is at least as new as the newest bar; otherwise
+    (pre and post market) the newest bar's close, timed at the bar's end (or now, while the bar
+    is still open). Open, high and low come from the regular-session bars of the quote's date,
+    volume from meta when meta describes that date.
+    """
+    meta = chart.meta
+    newest_start = _utc(chart.starts[-1]) if chart.starts else None
+    if (
+        meta.price is not None
+        and meta.price_time is not None
+        and (newest_start is None or meta.price_time >= newest_start)
+    ):
+        ts, last = meta.price_time, meta.price
+    elif newest_start is not None:
+        ts, last = min(newest_start + _INTERVAL_LENGTH[chart.interval], now), chart.closes[-1]
+    else:
+        return None
+    session_date = ts.astimezone(meta.timezone).date()
+    start, end = _regular_window(meta, session_date)
+    first = bisect_left(chart.starts, start.timestamp())
+    stop = bisect_left(chart.starts, end.timestamp())
+    opens = [value for value in chart.opens[first:stop] if value is not None]
+    highs = [value for value in chart.highs[first:stop] if value is not None]
+    lows = [value for value in chart.lows[first:stop] if value is not None]
+    same_day = meta.price_time is not None and (
+        meta.price_time.astimezone(meta.timezone).date() == session_date
+    )
+    return QuoteFields(
+        ts=ts,
+        last=last,
+        open=opens[0] if opens else None,
+        high=max(highs) if highs else None,
+        low=min(lows) if lows else None,
+        volume=meta.day_volume if same_day else None,
+        session_date=session_date,
+    )
+
+
+def _utc(seconds: float) -> dt.datetime:
+    return dt.datetime.fromtimestamp(seconds, dt.UTC)
+
+
+_INTERVAL_LENGTH: Final[Mapping[str, dt.timedelta]] = {
+    "1m": dt.timedelta(minutes=1),
+    "5m": dt.timedelta(minutes=5),
+    "1d": dt.timedelta(days=1),
+}
+
+
+def _regular_window(meta: ChartMeta, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The instrument's regular session on ``day``: Yahoo's own period when it is that day's
+    (indices such as ^TNX keep other hours than the NYSE), else the NYSE calendar's."""
+    if meta.regular_period is not None:
+        start, end = meta.regular_period
+        if start.astimezone(meta.timezone).date() == day:
+            return start, end
+    times = market_hours.session_times(day)
+    if times is not None:
+        return times.open, times.close
+    midnight = dt.datetime.combine(day, dt.time(), tzinfo=meta.timezone)
+    return midnight, midnight + dt.timedelta(days=1)
+
+
+@dataclass(frozen=True, slots=True)
+class _DailyCloses:
+    """Recent daily closes of one symbol and when they were fetched."""
+
+    fetched_at: dt.datetime
+    closes: tuple[tuple[dt.date, float], ...]  # oldest first
+
+    def covers(self, session_date: dt.date, zone: dt.tzinfo) -> bool:
+        """Fetched on or after ``session_date`` began, so every earlier close was final."""
+        return self.fetched_at.astimezone(zone).date() >= session_date
+
+    def before(self, session_date: dt.date) -> float | None:
+        """The last close dated before ``session_date``."""
+        earlier = [close for day, close in self.closes if day < session_date]
+        return earlier[-1] if earlier else None
+
+
+@dataclass(frozen=True, slots=True)
+class _Miss:
+    """A symbol that could not be given, and the network or format failure behind it, if any."""
+
+    problem: str
+    failure: Failed | None = None
+
+
+ChartOutcome = ChartData | ChartError | Failed
+
+
+class YahooSource:
+    """Quotes and bars from Yahoo. Provides the quotes/bars half of the Source protocol."""
+
+    name = SOURCE
+    is_demo = False
+
+    def __init__(
+        self,
+        client: HttpClient,
+        settings: YahooSettings,
+        *,
+        clock: Callable[[], dt.datetime] = utc_now,
+    ) -> None:
+        self._client = client
+        self._settings = settings
+        self._clock = clock
+        self._chart_base = settings.base_url.rstrip("/") + "/v8/finance/chart/"
+        self._info: dict[str, SymbolInfo] = {}
+        self._daily_closes: dict[str, _DailyCloses] = {}
+        self._recent: dict[tuple[str, str, str], tuple[dt.datetime, ChartData | ChartError]] = {}
+        self._recent_locks: dict[tuple[str, str, str], asyncio.Lock] = {}
+
+    def now(self) -> dt.datetime:
+        """The wall clock (UTC)."""
+        return self._clock()
+
+    def describe(self, symbol: str) -> SymbolInfo | None:
+        """Name and kind of a symbol from the chart metadata seen so far."""
+        return self._info.get(symbol)
+
+    def known_symbols(self) -> Sequence[str]:
+        """The symbols Yahoo has answered for so far."""
+        return sorted(self._info)
+
+    async def quotes(self, symbols: Sequence[str]) -> Fetched | Failed:
+        """Latest quote per symbol; the previous close comes from daily bars."""
+        now = self._clock()
+        wanted = list(dict.fromkeys(symbols))
+        outcomes = await asyncio.gather(*(self._quote(symbol, now) for symbol in wanted))
+        rows = [row for row in outcomes if not isinstance(row, _Miss)]
+        misses = {s: o for s, o in zip(wanted, outcomes, strict=True) if isinstance(o, _Miss)}
+        frame = pl.DataFrame(rows, schema=QUOTES_SCHEMA, orient="row") if rows else None
+        return _assemble(frame, misses, Dataset.QUOTES, now)
+
+    async def bars(
+        self, symbols: Sequence[str], interval: BarInterval, days: int
+    ) -> Fetched | Failed:
+        """Daily bars of the last ``days`` sessions, or intraday bars of the last ``days``
+        sessions (1 = the latest session, pre and post market included)."""
+        now = self._clock()
+        wanted = list(dict.fromkeys(symbols))
+        outcomes = await asyncio.gather(*(self._bars(s, interval, days, now) for s in wanted))
+        frames = [frame for frame in outcomes if isinstance(frame, pl.DataFrame)]
+        misses = {s: o for s, o in zip(wanted, outcomes, strict=True) if isinstance(o, _Miss)}
+        frame = pl.concat(frames) if frames else None
+        return _assemble(frame, misses, Dataset.BARS, now)
+
+    async def _bars(
+        self, symbol: str, interval: BarInterval, days: int, now: dt.datetime
+    ) -> pl.DataFrame | _Miss:
+        if interval == "1d":
+            outcome = await self._chart(symbol, "1d", daily_range(days), pre_post=False)
+        else:
+            outcome = await self._intraday(symbol, interval, "1d" if days <= 1 else "5d")
+        if not isinstance(outcome, ChartData):
+            return _miss(outcome)
+        bars = outcome.bars
+        if interval == "1d":
+            self._remember_closes(symbol, outcome, now)
+            bars = bars.tail(days)
+        else:
+            bars = _last_sessions(outcome, days)
+        if bars.is_empty():
+            return _Miss("no data")
+        return bars.with_columns(symbol=pl.lit(symbol))
+
+    async def _quote(self, symbol: str, now: dt.datetime) -> tuple[Any, ...] | _Miss:
+        intraday_request = self._intraday(symbol, self._settings.intraday_interval, "1d")
+        closes = self._daily_closes.get(symbol)
+        if closes is None:  # the first poll asks for both at once
+            intraday, closes = await asyncio.gather(
+                intraday_request, self._fetch_daily_closes(symbol, now)
+            )
+        else:
+            intraday = await intraday_request
+        if not isinstance(intraday, ChartData):
+            return _miss(intraday)
+        fields = quote_from_chart(intraday, now)
+        if fields is None:
+            return _Miss("no data")
+        if closes is not None and not closes.covers(fields.session_date, intraday.meta.timezone):
+            # A new session date: the previous session's close is final now; fetch it once.
+            closes = await self._fetch_daily_closes(symbol, now)
+        prev_close = closes.before(fields.session_date) if closes else None
+        return (
+            symbol,
+            fields.ts,
+            fields.last,
+            prev_close,
+            fields.open,
+            fields.high,
+            fields.low,
+            fields.volume,
+            market_hours.session_at(now).value,
+            intraday.meta.delayed_s,
+            SOURCE,
+        )
+
+    async def _fetch_daily_closes(self, symbol: str, now: dt.datetime) -> _DailyCloses | None:
+        outcome = await self._chart(symbol, "1d", DAILY_CLOSES_RANGE, pre_post=False)
+        if not isinstance(outcome, ChartData):
+            return None
+        return self._remember_closes(symbol, outcome, now)
+
+    def _remember_closes(self, symbol: str, chart: ChartData, now: dt.datetime) -> _DailyCloses:
+        closes = _DailyCloses(
+            fetched_at=now,
+            closes=tuple(
+                (_utc(start).date(), close)
+                for start, close in zip(chart.starts[-10:], chart.closes[-10:], strict=True)
+            ),
+        )
+        self._daily_closes[symbol] = closes
+        return closes
+
+    async def _intraday(self, symbol: str, interval: str, range_: str) -> ChartOutcome:
+        """An intraday chart, shared with any other caller asking for it within the TTL."""
+        key = (symbol, interval, range_)
+        lock = self._recent_locks.setdefault(key, asyncio.Lock())
+        async with lock:
+            now = self._clock()
+            cached = self._recent.get(key)
+            if cached is not None and (now - cached[0]).total_seconds() <= SHARED_REPLY_TTL_S:
+                return cached[1]
+            outcome = await self._chart(symbol, interval, range_, pre_post=True)
+            if not isinstance(outcome, Failed):
+                self._recent[key] = (self._clock(), outcome)
+            return outcome
+
+    async def _chart(
+        self, symbol: str, interval: str, range_: str, *, pre_post: bool
+    ) -> ChartOutcome:
+        reply = await self._client.get(
+            self._chart_base + quote_path(symbol, safe=""),
+            source=SOURCE,
+            params={
+                "interval": interval,
+                "range": range_,
+                "includePrePost": "true" if pre_post else "false",
+            },
+            accept_404=True,  # unknown symbols: 404 with a chart.error body
+        )
+        if isinstance(reply, Failed):
+            return reply
+        return self._read(symbol, reply)
+
+    def _read(self, symbol: str, reply: HttpReply) -> ChartData | ChartError | Failed:
+        try:
+            parsed = parse_chart(reply.content)
+        except ChartFormatError as error:
+            if reply.status == 404:
+                return ChartError("Not Found", "HTTP 404")
+            logger.warning("yahoo chart for %s unreadable: %s", symbol, error)
+            message = f"Yahoo's reply for {symbol} was not a chart ({error})"
+            return Failed(SOURCE, FailureKind.PARSE, message)
+        if isinstance(parsed, ChartData):
+            meta = parsed.meta
+            kind = KINDS.get(meta.instrument_type or "", "stock")
+            self._info[symbol] = SymbolInfo(symbol, meta.name or symbol, kind=kind)
+        return parsed
+
+
+def _miss(outcome: ChartError | Failed) -> _Miss:
+    if isinstance(outcome, ChartError):
+        return _Miss(outcome.problem)
+    return _Miss(FAILURE_PROBLEMS[outcome.kind], outcome)
+
+
+def _last_sessions(chart: ChartData, sessions: int) -> pl.DataFrame:
+    """Intraday bars of the chart's last ``sessions`` exchange-local dates."""
+    zone = chart.meta.timezone
+    dates = [_utc(start).astimezone(zone).date() for start in chart.starts]
+    if sessions <= 0 or not dates:
+        return chart.bars.clear()
+    first_date = sorted(set(dates))[-sessions:][0]
+    return chart.bars.slice(bisect_left(dates, first_date))
+
+
+def _assemble(
+    frame: pl.DataFrame | None, misses: Mapping[str, _Miss], dataset: Dataset, now: dt.datetime
+) -> Fetched | Failed:
+    """One result for a batch: Failed when no symbol got an answer because of the network or a
+    broken format, otherwise the frame with every missing symbol named in ``problems``."""
+    failures = [miss.failure for miss in misses.values() if miss.failure is not None]
+    if frame is None and misses and len(failures) == len(misses):
+        limited = [f for f in failures if f.kind is FailureKind.RATE_LIMITED]
+        first = max(limited, key=lambda f: f.retry_at or now) if limited else failures[0]
+        message = f"{first.message} ({len(misses)} of {len(misses)} symbols failed)"
+        return Failed(SOURCE, first.kind, message, first.retry_at)
+    frame = conform(frame, dataset) if frame is not None else empty_frame(dataset)
+    newest = frame["ts"].max() if frame.height else None
+    as_of = newest if isinstance(newest, dt.datetime) else now
+    return Fetched(frame, as_of, {symbol: miss.problem for symbol, miss in misses.items()})
