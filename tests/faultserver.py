@@ -193,36 +193,11 @@ class FaultServer:
         self.connections_accepted += 1
         reset = False
         try:
-            while True:
-                try:
-                    request = await asyncio.wait_for(
-                        _read_request(reader), timeout=self.idle_timeout_s
-                    )
-                except (
-                    TimeoutError,
-                    ConnectionError,
-                    ValueError,
-                    asyncio.IncompleteReadError,
-                    asyncio.LimitOverrunError,
-                ):
-                    return
-                if request is None:
-                    return
-                self.requests.append(request)
-                self._in_flight += 1
-                self.max_in_flight = max(self.max_in_flight, self._in_flight)
-                try:
-                    reply = self._reply_to(request)
-                    keep_open = await self._send(writer, reply)
-                except ConnectionError:
-                    return
-                finally:
-                    self._in_flight -= 1
-                if not keep_open:
-                    reset = reply.reset
-                    return
-                if request.headers.get("connection", "").lower() == "close":
-                    return
+            reset = await self._converse(reader, writer)
+        except asyncio.CancelledError:
+            # Only stop() cancels a connection. Ending quietly spares asyncio (3.11) logging
+            # "Exception in callback" for a cancelled stream handler.
+            pass
         finally:
             self._connections.discard(task)
             if reset:
@@ -231,6 +206,36 @@ class FaultServer:
                 writer.close()
                 with contextlib.suppress(ConnectionError):
                     await writer.wait_closed()
+
+    async def _converse(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
+        """Answer requests on one connection until it ends; True when it must end in a reset."""
+        while True:
+            try:
+                request = await asyncio.wait_for(_read_request(reader), timeout=self.idle_timeout_s)
+            except (
+                TimeoutError,
+                ConnectionError,
+                ValueError,
+                asyncio.IncompleteReadError,
+                asyncio.LimitOverrunError,
+            ):
+                return False
+            if request is None:
+                return False
+            self.requests.append(request)
+            self._in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self._in_flight)
+            try:
+                reply = self._reply_to(request)
+                keep_open = await self._send(writer, reply)
+            except ConnectionError:
+                return False
+            finally:
+                self._in_flight -= 1
+            if not keep_open:
+                return reply.reset
+            if request.headers.get("connection", "").lower() == "close":
+                return False
 
     async def _send(self, writer: asyncio.StreamWriter, reply: Reply) -> bool:
         """Write the reply; False when the connection must now be closed (a cut reply)."""
