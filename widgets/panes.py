@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar, Generic, TypeVar
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -125,6 +126,7 @@ class DataPane(Vertical, Generic[ViewT]):
         self.view: ViewT | None = None
         self.sort_index = 0
         self._freshness = ""
+        self._subtitle = ""
         self.border_title = PANE_TITLES[self.PANE]
         self.table = LiveTable(self.COLUMNS, placeholder=LOADING)
         self._update_subtitle()
@@ -172,7 +174,11 @@ class DataPane(Vertical, Generic[ViewT]):
         if self._freshness:
             parts.append(self._freshness)
         parts.append(f"sort: {self.sort_label}")
-        self.border_subtitle = " · ".join(parts)
+        subtitle = " · ".join(parts)
+        # The screen re-sends freshness every second: an unchanged subtitle costs no repaint.
+        if subtitle != self._subtitle:
+            self._subtitle = subtitle
+            self.border_subtitle = Text(subtitle)  # Text: no markup parsing of "[...]"
 
     def _rows(self, view: ViewT) -> list[Row]:
         """The table rows for ``view`` in the current sort order (each subclass says how)."""

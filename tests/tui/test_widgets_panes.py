@@ -492,3 +492,26 @@ async def test_the_sort_key_can_be_remapped_by_its_binding_id() -> None:
         app.set_keymap({"sort": "o"})
         await pilot.press("o")
         assert pane.sort_label == "SI chg"
+
+
+async def test_resending_the_same_freshness_costs_no_repaint() -> None:
+    app = PanesApp()
+    async with app.run_test(size=(120, 60)) as pilot:
+        pane = app.query_one(IndicesPane)
+        pane.set_freshness("as of 10:32 ET", stale=False)
+        await pilot.pause()
+        refreshes: list[object] = []
+        original = pane.refresh
+
+        def counting_refresh(*args: Any, **kwargs: Any) -> object:
+            refreshes.append(args)
+            return original(*args, **kwargs)
+
+        pane.refresh = counting_refresh  # type: ignore[method-assign, assignment]
+        pane.set_freshness("as of 10:32 ET", stale=False)
+        assert refreshes == []
+        pane.set_freshness("[b]10:33[/b] ET", stale=False)
+        assert refreshes
+        # Taken as plain text, not console markup (Textual keeps the title as Content).
+        assert pane._border_subtitle is not None
+        assert pane._border_subtitle.plain == "[b]10:33[/b] ET · sort: order"
