@@ -199,6 +199,17 @@ async def test_persistent_server_error_fails_as_http(fault_server: FaultServer) 
     assert len(fault_server.requests) == 3
 
 
+async def test_without_retries_one_attempt_is_made(fault_server: FaultServer) -> None:
+    fault_server.serve("/down", server_error(503))
+    client = make_client(HttpSettings(retries=0))
+    try:
+        outcome = await client.get(f"{fault_server.url}/down", source="yahoo")
+    finally:
+        await client.aclose()
+    assert isinstance(outcome, Failed) and outcome.message.endswith("gave up after 1 attempt")
+    assert len(fault_server.requests) == 1
+
+
 async def test_429_opens_the_circuit_until_retry_after(fault_server: FaultServer) -> None:
     fault_server.script("/q", rate_limited("120"))
     fault_server.serve("/q", Reply(200, BODY))
@@ -390,11 +401,22 @@ async def test_unexpected_errors_become_failures() -> None:
     client = make_client(transport=httpx.MockTransport(explode))
     try:
         outcome = await client.get("https://example.test/x", source="test")
-        invalid = await client.get("not a url at all://", source="test")
     finally:
         await client.aclose()
     assert isinstance(outcome, Failed) and "RuntimeError" in outcome.message
-    assert isinstance(invalid, Failed) and invalid.kind is FailureKind.HTTP
+
+
+async def test_an_invalid_url_is_logged_without_its_query(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    client = make_client()
+    try:
+        outcome = await client.get("http://example.test:port/x?token=hush", source="test")
+    finally:
+        await client.aclose()
+    assert isinstance(outcome, Failed) and outcome.kind is FailureKind.HTTP
+    assert "invalid URL" in outcome.message
+    assert "invalid URL" in caplog.text and "hush" not in caplog.text
 
 
 async def test_cancellation_propagates(fault_server: FaultServer) -> None:

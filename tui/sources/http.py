@@ -178,22 +178,19 @@ class HttpClient:
         try:
             full_url = httpx.URL(url, params=params)
         except (httpx.InvalidURL, TypeError, ValueError) as error:
-            logger.warning("GET %r not sent: invalid URL (%s)", url, error)
+            # Unparsed, so its query cannot be redacted: log only what precedes it.
+            logger.warning("GET %r not sent: invalid URL (%s)", url.partition("?")[0], error)
             return Failed(source, FailureKind.HTTP, f"{source}: invalid URL ({error})")
         host = full_url.host
         attempts = self._settings.retries + 1
         failure: Failed | None = None
         for attempt in range(1, attempts + 1):
-            until = self.circuit_until(host)
-            if until is not None:
-                logger.debug("GET %s not sent: %s rate-limited", redact_url(full_url), host)
-                return self._rate_limited(source, host, until)
+            if blocked := self._blocked(full_url, source):
+                return blocked
             async with self._slot(host):
-                # Checked after the wait for a slot: a 429 may have arrived meanwhile.
-                until = self.circuit_until(host)
-                if until is not None:
-                    logger.debug("GET %s not sent: %s rate-limited", redact_url(full_url), host)
-                    return self._rate_limited(source, host, until)
+                # Checked again after the wait for a slot: a 429 may have arrived meanwhile.
+                if blocked := self._blocked(full_url, source):
+                    return blocked
                 outcome = await self._attempt(full_url, source, headers, accept_404)
             if not isinstance(outcome, _Retryable):
                 if isinstance(outcome, Failed):
@@ -205,12 +202,8 @@ class HttpClient:
             if not final:
                 await self._sleep(self._backoff(attempt))
         assert failure is not None  # the loop runs at least once
-        return Failed(
-            source,
-            failure.kind,
-            f"{failure.message}; gave up after {attempts} attempts",
-            failure.retry_at,
-        )
+        tries = "1 attempt" if attempts == 1 else f"{attempts} attempts"
+        return Failed(source, failure.kind, f"{failure.message}; gave up after {tries}")
 
     def _slot(self, host: str) -> asyncio.Semaphore:
         slot = self._host_slots.get(host)
@@ -222,8 +215,15 @@ class HttpClient:
     def _backoff(self, attempt: int) -> float:
         return self._rng.uniform(0.0, min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2 ** (attempt - 1)))
 
-    def _rate_limited(self, source: str, host: str, until: dt.datetime) -> Failed:
-        message = f"{source} asked us to slow down; next request to {host} at {until:%H:%M:%S} UTC"
+    def _blocked(self, url: httpx.URL, source: str) -> Failed | None:
+        """A RATE_LIMITED failure while the host's circuit is open, else None."""
+        until = self.circuit_until(url.host)
+        if until is None:
+            return None
+        logger.debug("GET %s not sent: %s is rate-limited", redact_url(url), url.host)
+        message = (
+            f"{source} asked us to slow down; next request to {url.host} at {until:%H:%M:%S} UTC"
+        )
         return Failed(source, FailureKind.RATE_LIMITED, message, retry_at=until)
 
     async def _attempt(
