@@ -200,7 +200,8 @@ class StatusView:
     source_label: str  # "DEMO", "LIVE", "FILES", "REPLAY 2026-02-05"
     is_demo: bool
     session: str  # a market session: "pre", "regular", "post", "closed"
-    market_time: dt.datetime  # aware; shown in New York time
+    market_time: dt.datetime  # aware; shown in New York time (the demo market has its own clock)
+    wall_time: dt.datetime  # aware; what SourceHealth.until and the dataset ages are measured on
     datasets: tuple[DatasetFreshness, ...]
     health: tuple[SourceHealth, ...]
     note: str | None = None  # e.g. "live sources unreachable: showing cached data"

@@ -131,7 +131,7 @@ class StatusBar(Widget):
             for index, health in enumerate(view.health):
                 if index:
                     line.append(" · ")
-                line.append(health_text(health, view.market_time), style=self._health_style(health))
+                line.append(health_text(health, view.wall_time), style=self._health_style(health))
         if view.note:
             line.append(SEPARATOR)
             line.append(view.note, style=self._style("status-bar--warning"))

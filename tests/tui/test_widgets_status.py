@@ -12,19 +12,22 @@ from tui.models import DatasetFreshness, SourceHealth, StatusView
 from widgets.status import StatusBar, freshness_text, health_text, worst_problem
 
 NOW = dt.datetime(2026, 2, 5, 15, 32, tzinfo=dt.UTC)  # 10:32 in New York
+WALL = NOW + dt.timedelta(hours=3)
 
 VIEW = StatusView(
     source_label="DEMO",
     is_demo=True,
     session="regular",
+    # The demo market runs its own clock; countdowns are measured on the wall clock.
     market_time=NOW,
+    wall_time=WALL,
     datasets=(
         DatasetFreshness("quotes", 12.4, stale=False),
         DatasetFreshness("bars", 180, stale=False),
         DatasetFreshness("short interest", 4 * 86400, stale=True),
     ),
     health=(
-        SourceHealth("yahoo", "retrying", until=NOW + dt.timedelta(seconds=12)),
+        SourceHealth("yahoo", "retrying", until=WALL + dt.timedelta(seconds=12)),
         SourceHealth("finra", "offline"),
     ),
     note="live sources unreachable: showing cached data",
@@ -52,7 +55,7 @@ def rendered(bar: StatusBar) -> str:
     [
         (SourceHealth("yahoo", "ok"), "yahoo ok"),
         (
-            SourceHealth("yahoo", "retrying", until=NOW + dt.timedelta(seconds=12)),
+            SourceHealth("yahoo", "retrying", until=WALL + dt.timedelta(seconds=12)),
             "yahoo retrying in 12s",
         ),
         (SourceHealth("yahoo", "retrying"), "yahoo retrying"),
@@ -65,7 +68,7 @@ def rendered(bar: StatusBar) -> str:
     ],
 )
 def test_health_is_spelled_out(health: SourceHealth, expected: str) -> None:
-    assert health_text(health, NOW) == expected
+    assert health_text(health, WALL) == expected
 
 
 def test_freshness_marks_stale_datasets() -> None:
