@@ -475,6 +475,22 @@ async def test_short_interest_steps_back_past_a_file_not_posted_yet(
     ]
 
 
+async def test_a_403_from_the_file_store_also_means_not_posted_yet(
+    fault_server: FaultServer, client: HttpClient
+) -> None:
+    # S3-style stores answer 403, not 404, for an object that does not exist yet.
+    fault_server.serve(SHORT_INTEREST_PATH.format(JAN_30), Reply(403, b"AccessDenied"))
+    fault_server.serve(
+        SHORT_INTEREST_PATH.format(JAN_15), Reply(200, redated_short_interest(JAN_15))
+    )
+    source = make_source(client, fault_server, AFTER_JAN_30_PUBLISHED, cache=None)
+
+    outcome = await source.short_interest(None)
+
+    assert isinstance(outcome, Fetched)
+    assert outcome.frame["settlement_date"].unique().to_list() == [JAN_15]
+
+
 async def test_short_interest_look_back_is_bounded(
     fault_server: FaultServer, client: HttpClient
 ) -> None:

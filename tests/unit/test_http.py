@@ -338,7 +338,7 @@ async def test_404_is_a_reply_only_when_accepted(fault_server: FaultServer) -> N
     fault_server.serve("/missing", Reply(404, b"not posted yet"))
     client = make_client()
     try:
-        accepted = await client.get(f"{fault_server.url}/missing", source="finra", accept_404=True)
+        accepted = await client.get(f"{fault_server.url}/missing", source="finra", accept=(404,))
         refused = await client.get(f"{fault_server.url}/missing", source="finra")
     finally:
         await client.aclose()

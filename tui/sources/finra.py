@@ -47,6 +47,8 @@ from tui.sources.base import (
 from tui.sources.http import HttpClient
 
 SOURCE_NAME = "finra"
+# FINRA's file store answers 404 or, like other S3-style stores, 403 for a file not posted yet.
+NOT_POSTED = (403, 404)
 
 # The file's sentinel for "no volume, so days to cover cannot be computed".
 NO_VOLUME_DAYS_TO_COVER = 999.99
@@ -597,10 +599,10 @@ class FinraSource:
             return frame
         name = kind.file_name(day)
         url = f"{self._base_url}/{kind.folder}/{name}"
-        reply = await self._client.get(url, source=SOURCE_NAME, accept_404=True)
+        reply = await self._client.get(url, source=SOURCE_NAME, accept=NOT_POSTED)
         if isinstance(reply, Failed):
             return reply
-        if reply.status == 404:
+        if reply.status in NOT_POSTED:
             return None
         try:
             frame = kind.parse(reply.content)

@@ -14,7 +14,7 @@ import logging
 import random
 import ssl
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Final
 
@@ -171,10 +171,12 @@ class HttpClient:
         source: str,
         params: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
-        accept_404: bool = False,
+        accept: Collection[int] = (),
     ) -> HttpReply | Failed:
         """GET ``url``, retrying what a retry may fix; ``source`` names the data source in
-        failures ("yahoo"). A 404 is a reply when ``accept_404``, otherwise a failure."""
+        failures ("yahoo"). A 2xx is a reply; so is any status in ``accept`` (a 404 that means
+        "no such symbol", or the 403 a file store answers for a file not posted yet); any other
+        status is a failure."""
         try:
             full_url = httpx.URL(url, params=params)
         except (httpx.InvalidURL, TypeError, ValueError) as error:
@@ -191,7 +193,7 @@ class HttpClient:
                 # Checked again after the wait for a slot: a 429 may have arrived meanwhile.
                 if blocked := self._blocked(full_url, source):
                     return blocked
-                outcome = await self._attempt(full_url, source, headers, accept_404)
+                outcome = await self._attempt(full_url, source, headers, accept)
             if not isinstance(outcome, _Retryable):
                 if isinstance(outcome, Failed):
                     self._log_failure(full_url, outcome, attempt, attempts, final=True)
@@ -231,7 +233,7 @@ class HttpClient:
         url: httpx.URL,
         source: str,
         headers: Mapping[str, str] | None,
-        accept_404: bool,
+        accept: Collection[int],
     ) -> HttpReply | Failed | _Retryable:
         host = url.host
         started = time.perf_counter()
@@ -257,7 +259,7 @@ class HttpClient:
             return Failed(source, FailureKind.HTTP, message)
         elapsed_s = time.perf_counter() - started
         status = response.status_code
-        if 200 <= status < 300 or (status == 404 and accept_404):
+        if 200 <= status < 300 or status in accept:
             return HttpReply(
                 url=str(response.url),
                 status=status,

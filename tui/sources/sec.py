@@ -329,7 +329,7 @@ class SecSource:
     ) -> pl.DataFrame | Failed | None:
         """GET and parse an SEC document; None when the SEC has no such document (404)."""
         reply = await self._client.get(
-            url, source=SOURCE_NAME, headers=self._headers, accept_404=True
+            url, source=SOURCE_NAME, headers=self._headers, accept=(404,)
         )
         if isinstance(reply, Failed):
             return reply

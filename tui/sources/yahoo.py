@@ -560,7 +560,7 @@ class YahooSource:
                 "range": range_,
                 "includePrePost": "true" if pre_post else "false",
             },
-            accept_404=True,  # unknown symbols: 404 with a chart.error body
+            accept=(404,),  # unknown symbols: 404 with a chart.error body
         )
         if isinstance(reply, Failed):
             return reply
