@@ -7,9 +7,6 @@ The screen hands each pane its view model with `show(view)` and the data's age w
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import ClassVar, Generic, TypeVar
 
 from rich.text import Text
@@ -25,63 +22,42 @@ from tui.models import (
     BasketCorrelations,
     CorrelationLine,
     CorrelationsView,
-    IndexRow,
     IndicesView,
     Pane,
-    SectorRow,
     SectorsView,
-    ShortRow,
     ShortsView,
 )
-from widgets import format as fmt
 from widgets.messages import BasketSelected, TickerSelected
-from widgets.table import Cell, Column, LiveTable, Row, tone_for
+from widgets.rows import (
+    BASKET_PREFIX,
+    CORRELATION_COLUMNS,
+    CORRELATION_SORTS,
+    INDEX_COLUMNS,
+    INDEX_SORTS,
+    SECTOR_COLUMNS,
+    SECTOR_SORTS,
+    SHORT_COLUMNS,
+    SHORT_SORTS,
+    Column,
+    Row,
+    SortMode,
+    basket_key,
+    correlation_row,
+    index_row,
+    member_key,
+    ordered,
+    sector_rows,
+    short_row,
+    shorts_legend,
+)
+from widgets.table import LiveTable
 
 STALE_MARK = "⚠ STALE"
 LOADING = "loading…"
 NO_DATA = "no data"
 
-BASKET_PREFIX = "basket:"
-MEMBER_PREFIX = "member:"
-
-SPARK_WIDTH = 12
-CORRELATION_SPARK_WIDTH = 14
-FLOW_BAR_HALF_WIDTH = 5
 
 ViewT = TypeVar("ViewT")
-ItemT = TypeVar("ItemT")
-
-
-@dataclass(frozen=True, slots=True)
-class SortMode(Generic[ItemT]):
-    """One way of ordering a pane's rows: its label and a key (None keeps the view's order)."""
-
-    label: str
-    key: Callable[[ItemT], tuple[bool, float | str]] | None
-
-
-def largest_first(value: float | None) -> tuple[bool, float]:
-    """Sort key: largest value first, missing values last."""
-    if value is None or math.isnan(value):
-        return (True, 0.0)
-    return (False, -value)
-
-
-def smallest_first(value: float | None) -> tuple[bool, float]:
-    """Sort key: smallest value first, missing values last."""
-    if value is None or math.isnan(value):
-        return (True, 0.0)
-    return (False, value)
-
-
-def _ordered(items: Sequence[ItemT], mode: SortMode[ItemT]) -> list[ItemT]:
-    if mode.key is None:
-        return list(items)
-    return sorted(items, key=mode.key)  # stable: ties keep the view's order
-
-
-def _toned(text: str, value: float | None) -> Cell:
-    return Cell(text, tone_for(value))
 
 
 class DataPane(Vertical, Generic[ViewT]):
@@ -192,53 +168,15 @@ class DataPane(Vertical, Generic[ViewT]):
 # Indices
 
 
-INDEX_SORTS: tuple[SortMode[IndexRow], ...] = (
-    SortMode("order", None),
-    SortMode("chg %", lambda row: largest_first(row.change_pct)),
-    SortMode("YTD", lambda row: largest_first(row.ytd_pct)),
-)
-
-
-def index_row(row: IndexRow) -> Row:
-    """The table row for one index, yield or basket."""
-    if row.problem is not None:
-        return Row(row.symbol, (row.label,), note=row.problem)
-    decimals = 3 if row.kind == "yield" else 2
-    return Row(
-        row.symbol,
-        (
-            row.label,
-            fmt.price(row.last, decimals),
-            _toned(fmt.signed(row.change, decimals), row.change),
-            _toned(fmt.percent_change(row.change_pct), row.change_pct),
-            _toned(fmt.signed_percent(row.change_5d_pct), row.change_5d_pct),
-            _toned(fmt.signed_percent(row.ytd_pct), row.ytd_pct),
-            Cell(fmt.sparkline(row.intraday, SPARK_WIDTH), tone_for(row.change)),
-            _toned(fmt.signed_percent(row.rel_5d_pct), row.rel_5d_pct)
-            if row.kind == "basket"
-            else "",
-        ),
-    )
-
-
 class IndicesPane(DataPane[IndicesView]):
     """Indices, rates and configured baskets: last, change, 5-day and YTD moves, intraday."""
 
     PANE = Pane.INDICES
     SORT_LABELS = tuple(mode.label for mode in INDEX_SORTS)
-    COLUMNS = (
-        Column("name", "Name", max_width=14, align="left"),
-        Column("last", "Last"),
-        Column("change", "Chg", priority=2),
-        Column("change_pct", "Chg %"),
-        Column("change_5d", "5d %", priority=3),
-        Column("ytd", "YTD %", priority=4),
-        Column("intraday", "Today", width=SPARK_WIDTH, align="left", priority=1),
-        Column("rel_5d", "vs bm 5d", priority=5),
-    )
+    COLUMNS = INDEX_COLUMNS
 
     def _rows(self, view: IndicesView) -> list[Row]:
-        return [index_row(row) for row in _ordered(view.rows, INDEX_SORTS[self.sort_index])]
+        return [index_row(row) for row in ordered(view.rows, INDEX_SORTS[self.sort_index])]
 
     def _activation(self, key: str) -> Message:
         if key.startswith(BASKET_PREFIX):
@@ -249,56 +187,15 @@ class IndicesPane(DataPane[IndicesView]):
 # Sector flows
 
 
-SECTOR_SORTS: tuple[SortMode[SectorRow], ...] = (
-    SortMode("flow", lambda row: largest_first(row.flow_today)),
-    SortMode("chg %", lambda row: largest_first(row.change_pct)),
-    SortMode("5d flow", lambda row: largest_first(row.flow_5d)),
-    SortMode("rel vol", lambda row: largest_first(row.rel_volume)),
-)
-
-
-def sector_row(row: SectorRow, flow_scale: float) -> Row:
-    """The table row for one sector ETF; the flow bar is scaled so ``flow_scale`` fills it."""
-    if row.problem is not None:
-        return Row(row.symbol, (row.symbol, row.sector), note=row.problem)
-    return Row(
-        row.symbol,
-        (
-            row.symbol,
-            row.sector,
-            _toned(fmt.percent_change(row.change_pct), row.change_pct),
-            _toned(fmt.signed(row.rel_strength), row.rel_strength),
-            _toned(fmt.money_flow(row.flow_today), row.flow_today),
-            _toned(fmt.money_flow(row.flow_5d), row.flow_5d),
-            fmt.ratio(row.rel_volume),
-            _toned(fmt.signed_bar(row.flow_today, flow_scale, FLOW_BAR_HALF_WIDTH), row.flow_today),
-        ),
-    )
-
-
 class SectorsPane(DataPane[SectorsView]):
     """The 11 sector ETFs: change, strength vs the S&P 500, estimated flows, relative volume."""
 
     PANE = Pane.SECTORS
     SORT_LABELS = tuple(mode.label for mode in SECTOR_SORTS)
-    COLUMNS = (
-        Column("etf", "ETF", align="left"),
-        Column("sector", "Sector", max_width=16, align="left", priority=3),
-        Column("change_pct", "Chg %"),
-        Column("rel_strength", "vs S&P", priority=4),
-        Column("flow", "Flow"),
-        Column("flow_5d", "Flow 5d", priority=2),
-        Column("rel_volume", "RelVol", priority=5),
-        Column("bar", "Flow today", width=2 * FLOW_BAR_HALF_WIDTH + 1, align="left", priority=1),
-    )
+    COLUMNS = SECTOR_COLUMNS
 
     def _rows(self, view: SectorsView) -> list[Row]:
-        flows = [row.flow_today for row in view.rows]
-        scale = max(
-            (abs(flow) for flow in flows if flow is not None and math.isfinite(flow)), default=0.0
-        )
-        ordered = _ordered(view.rows, SECTOR_SORTS[self.sort_index])
-        return [sector_row(row, scale) for row in ordered]
+        return sector_rows(ordered(view.rows, SECTOR_SORTS[self.sort_index]))
 
     def _activation(self, key: str) -> Message:
         return TickerSelected(key)
@@ -307,72 +204,12 @@ class SectorsPane(DataPane[SectorsView]):
 # Most shorted
 
 
-OUTSTANDING_MARK = "ᵒ"
-
-SHORT_SORTS: tuple[SortMode[ShortRow], ...] = (
-    SortMode("SI %", lambda row: largest_first(row.short_pct)),
-    SortMode("SI chg", lambda row: largest_first(row.short_change_pct)),
-    SortMode("DTC", lambda row: largest_first(row.days_to_cover)),
-    SortMode("SV z", lambda row: largest_first(row.sv_zscore)),
-    SortMode("symbol", lambda row: (False, row.symbol)),
-)
-
-
-def short_pct_text(row: ShortRow) -> str:
-    """Short interest in percent, marked ᵒ when it is of shares outstanding rather than float
-    (a space otherwise, so the digits stay aligned)."""
-    mark = OUTSTANDING_MARK if row.short_pct_basis == "outstanding" else " "
-    return f"{fmt.percent(row.short_pct)}{mark}"
-
-
-def short_row(row: ShortRow) -> Row:
-    """The table row for one name in the Most shorted table."""
-    if row.problem is not None:
-        return Row(row.symbol, (row.symbol,), note=row.problem)
-    sv_pct = None if row.sv_ratio is None else row.sv_ratio * 100
-    return Row(
-        row.symbol,
-        (
-            row.symbol,
-            short_pct_text(row),
-            fmt.share_count(row.short_shares),
-            _toned(fmt.signed_percent(row.short_change_pct), row.short_change_pct),
-            fmt.days_to_cover(row.days_to_cover),
-            fmt.percent(sv_pct, 0),
-            fmt.zscore(row.sv_zscore),
-            _toned(fmt.signed_percent(row.price_change_pct), row.price_change_pct),
-            fmt.short_date(row.settlement_date),
-        ),
-    )
-
-
-def shorts_legend(view: ShortsView) -> str:
-    """What the as-of dates and the ᵒ mark mean."""
-    parts = [
-        f"SI as of {fmt.short_date(view.settlement_date)}",
-        f"SV {fmt.short_date(view.sv_date)}",
-    ]
-    if any(row.short_pct_basis == "outstanding" for row in view.rows):
-        parts.append(f"{OUTSTANDING_MARK} % of shares outstanding, not float")
-    return " · ".join(parts)
-
-
 class ShortsPane(DataPane[ShortsView]):
     """The most shorted names: short interest, its change, days to cover, short-sale volume."""
 
     PANE = Pane.SHORTS
     SORT_LABELS = tuple(mode.label for mode in SHORT_SORTS)
-    COLUMNS = (
-        Column("symbol", "Symbol", align="left"),
-        Column("short_pct", "SI %"),
-        Column("short_shares", "Short", priority=3),
-        Column("short_change", "SI chg", priority=2),
-        Column("days_to_cover", "DTC"),
-        Column("sv_ratio", "SV %", priority=4),
-        Column("sv_zscore", "SV z", priority=1),
-        Column("price_change", "Px %", priority=5),
-        Column("settlement", "Settled", priority=6),
-    )
+    COLUMNS = SHORT_COLUMNS
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
@@ -392,7 +229,7 @@ class ShortsPane(DataPane[ShortsView]):
                 self.legend.update(legend)
 
     def _rows(self, view: ShortsView) -> list[Row]:
-        return [short_row(row) for row in _ordered(view.rows, SHORT_SORTS[self.sort_index])]
+        return [short_row(row) for row in ordered(view.rows, SHORT_SORTS[self.sort_index])]
 
     def _activation(self, key: str) -> Message:
         return TickerSelected(key)
@@ -401,60 +238,13 @@ class ShortsPane(DataPane[ShortsView]):
 # Correlations
 
 
-CORRELATION_SORTS: tuple[SortMode[CorrelationLine], ...] = (
-    SortMode("now", lambda line: smallest_first(line.now)),
-    SortMode("chg vs 1y", lambda line: smallest_first(_correlation_change(line))),
-)
-
-
-def _correlation_change(line: CorrelationLine) -> float | None:
-    if line.now is None or line.year_ago is None:
-        return None
-    return line.now - line.year_ago
-
-
-def correlation_row(key: str, label: str, line: CorrelationLine) -> Row:
-    """A table row for a basket's average correlation or one member's correlation to its peers.
-
-    Sparklines share one 0-to-1 scale so that baskets and members compare at a glance; values
-    below zero sit on the bottom block and the "now" column gives the exact figure.
-    """
-    change = _correlation_change(line)
-    return Row(
-        key,
-        (
-            label,
-            fmt.sparkline(line.series, CORRELATION_SPARK_WIDTH, lower=0.0, upper=1.0),
-            fmt.correlation(line.now),
-            fmt.correlation(line.year_ago),
-            _toned(fmt.signed(change), change),
-        ),
-    )
-
-
-def basket_key(name: str) -> str:
-    """Row key of a basket in the Correlations pane."""
-    return f"{BASKET_PREFIX}{name}"
-
-
-def member_key(basket: str, symbol: str) -> str:
-    """Row key of a basket member in the Correlations pane."""
-    return f"{MEMBER_PREFIX}{basket}:{symbol}"
-
-
 class CorrelationsPane(DataPane[CorrelationsView]):
     """Each basket's average pairwise correlation; under the basket the cursor is on, each
     member's correlation to its peers. Moving the cursor onto another basket opens that one."""
 
     PANE = Pane.CORRELATIONS
     SORT_LABELS = tuple(mode.label for mode in CORRELATION_SORTS)
-    COLUMNS = (
-        Column("name", "Basket", max_width=14, align="left"),
-        Column("series", "1y", width=CORRELATION_SPARK_WIDTH, align="left"),
-        Column("now", "Now"),
-        Column("year_ago", "1y ago", priority=1),
-        Column("change", "Chg", priority=2),
-    )
+    COLUMNS = CORRELATION_COLUMNS
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
@@ -482,7 +272,7 @@ class CorrelationsPane(DataPane[CorrelationsView]):
         self, basket: BasketCorrelations, mode: SortMode[CorrelationLine]
     ) -> list[Row]:
         rows = []
-        for member in _ordered(basket.members, mode):
+        for member in ordered(basket.members, mode):
             key = member_key(basket.name, member.label)
             self._member_symbols[key] = member.label
             rows.append(correlation_row(key, f"  {member.label}", member))

@@ -13,8 +13,7 @@ number is never cut mid-way. Cells are plain strings, Rich `Text`, or `Cell`s th
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from typing import ClassVar, Literal
+from typing import ClassVar
 
 from rich.cells import cell_len
 from rich.style import Style
@@ -26,64 +25,10 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-Align = Literal["left", "center", "right"]
-Tone = Literal["up", "down", "muted"]
+from widgets.rows import Align, Cell, CellValue, Column, Row, Tone
 
 HEADER_HEIGHT = 1
 COLUMN_GAP = 1
-
-
-@dataclass(frozen=True, slots=True)
-class Column:
-    """One column of a LiveTable.
-
-    ``width`` fixes the width; otherwise the column is as wide as its widest cell (or header),
-    capped at ``max_width``. Text longer than a fixed or capped width ends in "…", so give numeric
-    columns neither. ``priority`` 0 columns are always shown; when the table is too narrow, the
-    columns with the highest priority number are hidden first (the rightmost among equals).
-    """
-
-    key: str
-    header: str
-    width: int | None = None
-    max_width: int | None = None
-    align: Align = "right"
-    priority: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class Cell:
-    """A cell's text with a tone the theme colours (up = $success, down = $error, muted)."""
-
-    text: str
-    tone: Tone | None = None
-
-
-CellValue = str | Text | Cell
-
-
-@dataclass(frozen=True, slots=True)
-class Row:
-    """One row, identified by ``key`` (a symbol, usually).
-
-    ``note`` ("not found", "no data") is shown muted in place of the cells from ``len(cells)`` on,
-    spanning the remaining visible columns.
-    """
-
-    key: str
-    cells: tuple[CellValue, ...]
-    note: str | None = None
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.cells, tuple):
-            object.__setattr__(self, "cells", tuple(self.cells))
-
-
-def tone_for(value: float | None) -> Tone | None:
-    """The tone of a signed figure: up when positive, down when negative, none otherwise."""
-    if value is None or value == 0 or value != value:  # value != value: NaN
-        return None
-    return "up" if value > 0 else "down"
 
 
 def _cell_width(cell: CellValue) -> int:

@@ -10,7 +10,8 @@ from textual.app import App, ComposeResult
 from textual.color import Color
 from textual.strip import Strip
 
-from widgets.table import Cell, Column, LiveTable, Row, tone_for
+from widgets.rows import Cell, Column, Row, tone_for
+from widgets.table import LiveTable
 
 COLUMNS = (
     Column("symbol", "Symbol", align="left"),
