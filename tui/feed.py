@@ -1,0 +1,389 @@
+"""The feed: which data to fetch, when, and what to rebuild when it arrives. No textual import.
+
+The dashboard screen runs one async worker per job (`Feed.jobs`), each looping refresh -> rebuild
+the panes that depend on it -> sleep. `tapewatch snapshot` runs every job once and builds the same
+views, so the dashboard and the headless snapshot share one path.
+
+Frames are immutable polars frames replaced wholesale, so the views can be built in a thread from a
+`MarketData` snapshot while the event loop goes on polling.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import datetime as dt
+import logging
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from tui import market_hours
+from tui.analytics import views
+from tui.analytics.views import MarketData
+from tui.config import Settings
+from tui.models import (
+    ChartRange,
+    DatasetFreshness,
+    Pane,
+    PaneView,
+    SourceHealth,
+    StatusView,
+    TickerView,
+)
+from tui.sources.base import Failed, FailureKind, Fetched, Source, SymbolInfo
+
+log = logging.getLogger("tapewatch.feed")
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """One dataset poll: what it is called, how often it runs, which panes it feeds."""
+
+    name: str  # also the MarketData field it fills
+    label: str  # shown in the status bar
+    cadence_s: float
+    panes: frozenset[Pane]
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """The latest good result of a job."""
+
+    frame: pl.DataFrame
+    as_of: dt.datetime
+    fetched_at: dt.datetime  # wall clock
+    problems: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class JobResult:
+    """What one refresh did: `changed` is True when new data replaced the old."""
+
+    job: Job
+    changed: bool
+    failure: Failed | None = None
+    retry_in_s: float | None = None  # when the job should run again after a failure
+
+
+ALL_PANES = frozenset(Pane)
+
+
+def make_jobs(settings: Settings) -> tuple[Job, ...]:
+    cadence = settings.refresh
+    return (
+        Job(
+            "quotes", "quotes", cadence.quotes, frozenset({Pane.INDICES, Pane.SECTORS, Pane.SHORTS})
+        ),
+        Job("intraday", "intraday", cadence.intraday, frozenset({Pane.INDICES})),
+        Job(
+            "daily",
+            "daily",
+            cadence.daily,
+            frozenset({Pane.INDICES, Pane.SECTORS, Pane.CORRELATIONS}),
+        ),
+        Job("short_interest", "SI", cadence.short_interest, frozenset({Pane.SHORTS})),
+        Job("short_volume", "SV", cadence.short_volume, frozenset({Pane.SHORTS})),
+        Job("shares", "shares", cadence.shares, frozenset({Pane.SHORTS})),
+    )
+
+
+def merge_by_symbol(old: pl.DataFrame, new: pl.DataFrame) -> pl.DataFrame:
+    """Replace the old rows of every symbol present in `new`; keep the others.
+
+    A poll that could not fetch some symbols must not blank them: they keep their last data.
+    """
+    if old.is_empty():
+        return new
+    if new.is_empty():
+        return old
+    kept = old.filter(~pl.col("symbol").is_in(new.get_column("symbol").unique().implode()))
+    return pl.concat([kept, new], how="vertical")
+
+
+class Feed:
+    """Latest frames per job, the symbols each job needs, and the health of each source."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        source: Source,
+        *,
+        clock: Callable[[], dt.datetime] = utc_now,
+    ) -> None:
+        self.settings = settings
+        self.source = source
+        self.clock = clock
+        self.jobs = make_jobs(settings)
+        self._stored: dict[str, Stored] = {}
+        self._failures: dict[str, int] = {}
+        self._health: dict[str, SourceHealth] = {}
+
+    # -- what to fetch ---------------------------------------------------------------------
+
+    def job(self, name: str) -> Job:
+        return next(job for job in self.jobs if job.name == name)
+
+    def _core_symbols(self) -> list[str]:
+        """Indices, sector ETFs, the benchmark and every basket member and benchmark."""
+        settings = self.settings
+        symbols = [spec.symbol for spec in settings.indices]
+        symbols.append(settings.benchmark)
+        symbols += [sector.symbol for sector in settings.sectors]
+        for basket in settings.baskets:
+            symbols += basket.symbols
+            if basket.benchmark:
+                symbols.append(basket.benchmark)
+        return list(dict.fromkeys(symbols))
+
+    def _short_symbols(self) -> list[str] | None:
+        shorted = self.settings.shorted
+        if shorted.universe == "watchlist":
+            return list(shorted.watchlist)
+        return None
+
+    def symbols_for(self, job: Job) -> list[str]:
+        """The symbols a price job asks for this time."""
+        if job.name == "quotes":
+            candidates = views.short_candidates(
+                self.market_data(), self.settings, 2 * self.settings.shorted.rows
+            )
+            watch = self._short_symbols() or []
+            return list(dict.fromkeys([*self._core_symbols(), *watch, *candidates]))
+        if job.name == "intraday":
+            symbols = [spec.symbol for spec in self.settings.indices]
+            for basket in self.settings.baskets:
+                symbols += basket.symbols
+            return list(dict.fromkeys(symbols))
+        return self._core_symbols()
+
+    def daily_sessions(self) -> int:
+        """Daily bars needed: a year of correlation history plus its window, and some slack."""
+        correlation = self.settings.correlation
+        return correlation.history + correlation.window + 5
+
+    async def _fetch(self, job: Job) -> Fetched | Failed:
+        source = self.source
+        match job.name:
+            case "quotes":
+                return await source.quotes(self.symbols_for(job))
+            case "intraday":
+                interval = self.settings.sources.yahoo.intraday_interval
+                return await source.bars(self.symbols_for(job), interval, 1)
+            case "daily":
+                return await source.bars(self.symbols_for(job), "1d", self.daily_sessions())
+            case "short_interest":
+                return await source.short_interest(self._short_symbols(), 1)
+            case "short_volume":
+                return await source.short_volume(self._short_symbols(), 21)
+            case "shares":
+                symbols = self._short_symbols()
+                if symbols is None:
+                    stored = self._stored.get("short_interest")
+                    symbols = (
+                        stored.frame.get_column("symbol").unique().sort().to_list()
+                        if stored is not None
+                        else []
+                    )
+                return await source.shares(symbols)
+        raise ValueError(f"unknown job {job.name}")
+
+    # -- refreshing ------------------------------------------------------------------------
+
+    async def refresh(self, job: Job) -> JobResult:
+        """Fetch one job's data; on success store it, on failure keep what was there."""
+        try:
+            outcome = await self._fetch(job)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # a source bug must not take the dashboard down
+            log.exception("%s: unexpected error from %s", job.name, self.source.name)
+            outcome = Failed(self.source.name, FailureKind.PARSE, f"internal error: {error}")
+        if isinstance(outcome, Failed):
+            return self._record_failure(job, outcome)
+        self._failures[job.name] = 0
+        self._set_health(SourceHealth(self._source_name(job), "ok"))
+        previous = self._stored.get(job.name)
+        frame = outcome.frame
+        if previous is not None and job.name in ("quotes", "intraday", "daily"):
+            frame = merge_by_symbol(previous.frame, frame)
+        changed = previous is None or not previous.frame.equals(frame)
+        problems = dict(previous.problems) if previous is not None else {}
+        for symbol in frame.get_column("symbol").unique().to_list():
+            problems.pop(symbol, None)
+        problems.update(outcome.problems)
+        self._stored[job.name] = Stored(frame, outcome.as_of, self.clock(), problems)
+        return JobResult(job, changed)
+
+    def _source_name(self, job: Job) -> str:
+        name_for: Callable[[str], str] | None = getattr(self.source, "source_for", None)
+        return name_for(job.name) if name_for is not None else self.source.name
+
+    def _record_failure(self, job: Job, failure: Failed) -> JobResult:
+        count = self._failures.get(job.name, 0) + 1
+        self._failures[job.name] = count
+        now = self.clock()
+        if failure.retry_at is not None:
+            retry_in = max(1.0, (failure.retry_at - now).total_seconds())
+        else:
+            # Back off: 5 s, 10 s, 20 s ... never longer than the job's own cadence.
+            retry_in = min(job.cadence_s, 5.0 * 2 ** (count - 1))
+        retry_at = now + dt.timedelta(seconds=retry_in)
+        state: str
+        if failure.kind is FailureKind.RATE_LIMITED:
+            state = "rate_limited"
+        elif failure.kind is FailureKind.NOT_AVAILABLE:
+            state = "unavailable"
+        elif failure.kind in (FailureKind.OFFLINE, FailureKind.TIMEOUT) and count >= 2:
+            state = "offline"
+        else:
+            state = "retrying"
+        self._set_health(
+            SourceHealth(failure.source, state, retry_at, failure.message)  # type: ignore[arg-type]
+        )
+        log.warning("%s failed (%s): %s", job.name, failure.kind.value, failure.message)
+        return JobResult(job, False, failure, retry_in)
+
+    def _set_health(self, health: SourceHealth) -> None:
+        self._health[health.name] = health
+
+    async def refresh_all(self) -> list[JobResult]:
+        """Run every job once, in dependency order (shares and quotes need short interest)."""
+        order = ("short_interest", "short_volume", "shares", "daily", "intraday", "quotes")
+        return [await self.refresh(self.job(name)) for name in order]
+
+    # -- building views --------------------------------------------------------------------
+
+    def market_data(self) -> MarketData:
+        """A consistent snapshot of the latest frames, safe to hand to a thread."""
+        frames = {name: stored.frame for name, stored in self._stored.items()}
+        problems: dict[str, str] = {}
+        for stored in self._stored.values():
+            problems.update(stored.problems)
+        data = views.empty_market_data(self.source.now())
+        return data.replace(**frames, info=_InfoLookup(self.source), problems=problems)
+
+    def build(self, panes: Iterable[Pane], data: MarketData) -> dict[Pane, PaneView]:
+        """Compute the views of `panes` (CPU work: call it in a thread)."""
+        builders: dict[Pane, Callable[[MarketData, Settings], PaneView]] = {
+            Pane.INDICES: views.build_indices,
+            Pane.SECTORS: views.build_sectors,
+            Pane.SHORTS: views.build_shorts,
+            Pane.CORRELATIONS: views.build_correlations,
+        }
+        return {pane: builders[pane](data, self.settings) for pane in panes}
+
+    def has_data(self, job_name: str) -> bool:
+        return job_name in self._stored
+
+    # -- status ----------------------------------------------------------------------------
+
+    def status(self, note: str | None = None) -> StatusView:
+        now = self.clock()
+        freshness = []
+        for job in self.jobs:
+            stored = self._stored.get(job.name)
+            if stored is None:
+                freshness.append(DatasetFreshness(job.label, None, False))
+                continue
+            age = max(0.0, (now - stored.fetched_at).total_seconds())
+            freshness.append(DatasetFreshness(job.label, age, age > 2 * job.cadence_s))
+        market_now = self.source.now()
+        label = getattr(self.source, "label", None) or (
+            "DEMO" if self.source.is_demo else self.source.name.upper()
+        )
+        return StatusView(
+            source_label=str(label),
+            is_demo=self.source.is_demo,
+            session=market_hours.session_at(market_now).value,
+            market_time=market_now,
+            wall_time=now,
+            datasets=tuple(freshness),
+            health=tuple(self._health.values()),
+            note=note,
+        )
+
+    # -- drill-down ------------------------------------------------------------------------
+
+    async def fetch_ticker(self, symbol: str) -> MarketData | Failed:
+        """Everything the drill-down needs for one symbol, merged over the dashboard's frames."""
+        peers = self._peers(symbol)
+        source = self.source
+        interval = self.settings.sources.yahoo.intraday_interval
+        results = await asyncio.gather(
+            source.quotes([symbol]),
+            source.bars([symbol], interval, 5),
+            source.bars([symbol, *peers], "1d", self.daily_sessions()),
+            source.short_interest([symbol], 24),
+            source.short_volume([symbol], 60),
+            source.shares([symbol]),
+        )
+        quotes, intraday, daily, short_interest, short_volume, shares = results
+        if isinstance(quotes, Failed) and isinstance(daily, Failed):
+            return quotes
+        base = self.market_data()
+
+        def pick(result: Fetched | Failed, fallback: pl.DataFrame) -> pl.DataFrame:
+            if isinstance(result, Failed):
+                return fallback
+            return merge_by_symbol(fallback, result.frame)
+
+        problems = dict(base.problems)
+        for result in results:
+            if isinstance(result, Fetched):
+                problems.update(result.problems)
+        return dataclasses.replace(
+            base,
+            quotes=pick(quotes, base.quotes),
+            intraday=pick(intraday, base.intraday.filter(pl.col("symbol") == symbol)),
+            daily=pick(daily, base.daily),
+            short_interest=pick(short_interest, base.short_interest),
+            short_volume=pick(short_volume, base.short_volume),
+            shares=pick(shares, base.shares),
+            problems=problems,
+        )
+
+    def _peers(self, symbol: str) -> list[str]:
+        for basket in self.settings.baskets:
+            if symbol in basket.symbols:
+                return [member for member in basket.symbols if member != symbol]
+        info = self.source.describe(symbol)
+        if info is not None and info.sector is not None:
+            for sector in self.settings.sectors:
+                if sector.name == info.sector:
+                    return [sector.symbol]
+        return []
+
+    def build_ticker(self, data: MarketData, symbol: str, chart_range: ChartRange) -> TickerView:
+        """The drill-down view (CPU work: call it in a thread)."""
+        return views.build_ticker(data, symbol, chart_range, self.settings)
+
+    def known_symbols(self) -> Sequence[str]:
+        return self.source.known_symbols()
+
+    async def aclose(self) -> None:
+        await self.source.aclose()
+
+
+class _InfoLookup(Mapping[str, SymbolInfo]):
+    """`MarketData.info` backed by the source's `describe`, so any symbol it knows has a name."""
+
+    def __init__(self, source: Source) -> None:
+        self._source = source
+
+    def __getitem__(self, symbol: str) -> SymbolInfo:
+        info = self._source.describe(symbol)
+        if info is None:
+            raise KeyError(symbol)
+        return info
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._source.known_symbols())
+
+    def __len__(self) -> int:
+        return len(self._source.known_symbols())

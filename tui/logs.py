@@ -1,0 +1,35 @@
+"""Where tapewatch writes its log: the user log folder, never the terminal it draws on."""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+from pathlib import Path
+
+import platformdirs
+
+
+def log_path() -> Path:
+    return platformdirs.user_log_path("tapewatch", appauthor=False) / "tapewatch.log"
+
+
+def configure_file_logging(level: int = logging.INFO) -> Path | None:
+    """Send the `tapewatch` loggers to a rotating file; returns its path (None if not writable).
+
+    Failed requests, discarded cache files and source errors go there so a user can see why a
+    pane is stale. Secrets never reach a log line: sources log URLs and statuses, not headers.
+    """
+    path = log_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.handlers.RotatingFileHandler(
+            path, maxBytes=1_000_000, backupCount=3, encoding="utf-8"
+        )
+    except OSError:
+        return None
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logger = logging.getLogger("tapewatch")
+    logger.setLevel(level)
+    logger.addHandler(handler)
+    logger.propagate = False
+    return path

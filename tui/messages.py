@@ -1,0 +1,34 @@
+"""Messages that cross panes: a pane's new view, the status bar's new state.
+
+Each carries an immutable view model. A newer message for the same pane replaces an older one
+still waiting in the queue (`can_replace`), so a backlog collapses to the newest data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.message import Message
+
+from tui.models import Pane, PaneView, StatusView
+
+
+@dataclass
+class PaneUpdated(Message):
+    """A pane's view was rebuilt from newer data."""
+
+    pane: Pane
+    view: PaneView
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, PaneUpdated) and message.pane == self.pane
+
+
+@dataclass
+class StatusUpdated(Message):
+    """Source health or dataset freshness changed."""
+
+    status: StatusView
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, StatusUpdated)
