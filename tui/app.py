@@ -1,0 +1,101 @@
+"""The App: the stylesheet, the global keys, the command palette, and the dashboard screen.
+
+The data work lives on the screens: the dashboard runs the feed, the drill-down fetches its ticker.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import ClassVar
+
+from textual.app import App
+from textual.binding import Binding, BindingType
+
+from tui.commands import TapewatchCommands
+from tui.config import Settings
+from tui.screens.dashboard import DashboardScreen, SourceFactory
+from tui.screens.help import HelpScreen
+from tui.screens.prompt import TickerPrompt
+
+
+class TapewatchApp(App[int]):
+    """tapewatch: index moves, sector flows, the most shorted names, basket correlations."""
+
+    TITLE = "tapewatch"
+    CSS_PATH = "tapewatch.tcss"
+    COMMANDS = App.COMMANDS | {TapewatchCommands}
+    # Width classes drive the layout: a 2x2 grid, stacked panes, or one compact column.
+    # (No ClassVar: Textual annotates these as `ClassVar[...] | None`, which mypy reads as
+    # instance variables.)
+    HORIZONTAL_BREAKPOINTS = [  # noqa: RUF012
+        (0, "-tiny"),
+        (36, "-compact"),
+        (80, "-stacked"),
+        (160, "-wide"),
+    ]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (12, "-tall")]  # noqa: RUF012
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit", id="quit"),
+        Binding("question_mark", "help", "Help", id="help"),
+        Binding("slash", "find", "Find ticker", id="find"),
+    ]
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        as_of: dt.date | None = None,
+        source_factory: SourceFactory | None = None,
+        clock: Callable[[], dt.datetime] | None = None,
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        self.dashboard = DashboardScreen(
+            settings, as_of=as_of, source_factory=source_factory, clock=clock
+        )
+
+    def on_mount(self) -> None:
+        if self.settings.theme in self.available_themes:
+            self.theme = self.settings.theme
+        else:
+            self.notify(
+                f"Unknown theme {self.settings.theme!r}; using {self.theme}.", severity="warning"
+            )
+        if self.settings.keys:
+            self.set_keymap(dict(self.settings.keys))
+        self.push_screen(self.dashboard)
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.settings.keys))
+
+    def action_find(self) -> None:
+        if isinstance(self.screen, TickerPrompt):
+            return
+        self.push_screen(TickerPrompt(self.dashboard.symbol_checker()), self.open_ticker)
+
+    def open_ticker(self, symbol: str | None) -> None:
+        """Drill into a ticker (no-op for a cancelled prompt)."""
+        if not symbol:
+            return
+        feed = self.dashboard.feed
+        if feed is None:
+            self.notify("Still loading market data; try again in a moment.", severity="warning")
+            return
+        # Imported here: the drill-down loads plotext, which the first frame does not need.
+        from tui.screens.ticker import TickerScreen
+
+        if isinstance(self.screen, TickerScreen):
+            self.pop_screen()
+        self.push_screen(TickerScreen(feed, symbol, self.settings))
+
+
+def run_app(settings: Settings, *, as_of: dt.date | None = None) -> int:
+    """Run the monitor until the user quits; the process exit status."""
+    from tui.logs import configure_file_logging
+
+    configure_file_logging()
+    app = TapewatchApp(settings, as_of=as_of)
+    result = app.run()
+    return result if isinstance(result, int) else app.return_code or 0

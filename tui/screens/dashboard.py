@@ -1,0 +1,265 @@
+"""The dashboard: four live panes and a status bar, fed by one async worker per dataset.
+
+The screen owns the feed. Its workers loop fetch -> store -> sleep; a single rebuild worker turns
+changed data into views in a thread (so the event loop never waits on polars) and posts them as
+messages, which collapse to the newest when the UI is busy. Widgets only render what they are given.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+from collections.abc import Callable
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Container
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from tui import market_hours
+from tui.config import Settings
+from tui.messages import PaneUpdated, StatusUpdated
+from tui.models import CorrelationsView, Pane, PaneView, ShortsView, StatusView
+from widgets import format as fmt
+from widgets.messages import BasketSelected, TickerSelected
+from widgets.panes import CorrelationsPane, DataPane, IndicesPane, SectorsPane, ShortsPane
+from widgets.status import StatusBar
+
+if TYPE_CHECKING:
+    from tui.feed import Feed, Job
+    from tui.sources.base import Source
+
+SourceFactory = Callable[[Settings, dt.date | None], "Source"]
+
+# Which jobs each pane's figures come from, for its stale mark.
+PANE_JOBS: dict[Pane, tuple[str, ...]] = {
+    Pane.INDICES: ("quotes", "intraday", "daily"),
+    Pane.SECTORS: ("quotes", "daily"),
+    Pane.SHORTS: ("short_interest", "short_volume", "shares", "quotes"),
+    Pane.CORRELATIONS: ("daily",),
+}
+
+
+def default_source_factory(settings: Settings, as_of: dt.date | None) -> Source:
+    from tui.sources.factory import make_source
+
+    return make_source(settings, as_of=as_of)
+
+
+def _wall_clock() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class DashboardScreen(Screen[None]):
+    """Indices, Sector flows, Most shorted and Correlations, with a status bar."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("r", "refresh", "Refresh", id="refresh"),
+        Binding("tab", "app.focus_next", "Next pane", id="next_pane", show=False),
+        Binding("shift+tab", "app.focus_previous", "Previous pane", id="prev_pane", show=False),
+        Binding("d", "use_demo", "Demo market", id="use_demo", show=False),
+    ]
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        as_of: dt.date | None = None,
+        source_factory: SourceFactory | None = None,
+        clock: Callable[[], dt.datetime] | None = None,
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        self.as_of = as_of
+        self.source_factory = source_factory or default_source_factory
+        self.clock = clock or _wall_clock
+        self.feed: Feed | None = None
+        self._wake: dict[str, asyncio.Event] = {}
+        self._dirty: set[Pane] = set()
+        self._rebuild_wanted = asyncio.Event()
+        self._note: str | None = None
+        self._last_status: StatusView | None = None
+
+    def compose(self) -> ComposeResult:
+        with Container(id="panes"):
+            yield IndicesPane(id="indices")
+            yield SectorsPane(id="sectors")
+            yield ShortsPane(id="shorts")
+            yield CorrelationsPane(id="correlations")
+        yield Static("Terminal too small for tapewatch.\nMake it at least 36 x 12.", id="too-small")
+        yield StatusBar(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(StatusBar).show(self._placeholder_status())
+        self._start_feed()
+        # Cheap UI work only: ages and the clock in the status bar.
+        self.set_interval(1.0, self._publish_status)
+
+    # -- the feed --------------------------------------------------------------------------
+
+    def _placeholder_status(self) -> StatusView:
+        demo = self.settings.source == "demo"
+        now = self.clock()
+        return StatusView(
+            source_label="DEMO" if demo else self.settings.source.upper(),
+            is_demo=demo,
+            session=market_hours.session_at(now).value,
+            market_time=now,
+            wall_time=now,
+            datasets=(),
+            health=(),
+            note="loading market data…",
+        )
+
+    @work(group="feed", exclusive=True, exit_on_error=False)
+    async def _start_feed(self, settings: Settings | None = None) -> None:
+        """Build the source and feed off the event loop (polars is imported here), then poll."""
+        settings = settings or self.settings
+        feed = await asyncio.to_thread(self._make_feed, settings)
+        self.feed = feed
+        self._note = None
+        for job in feed.jobs:
+            self._wake[job.name] = asyncio.Event()
+            self.run_worker(self._poll(feed, job), group="poll", name=job.name, exit_on_error=False)
+        self.run_worker(self._rebuild_loop(feed), group="poll", name="rebuild", exit_on_error=False)
+
+    def _make_feed(self, settings: Settings) -> Feed:
+        from tui.feed import Feed
+
+        return Feed(settings, self.source_factory(settings, self.as_of), clock=self.clock)
+
+    async def _poll(self, feed: Feed, job: Job) -> None:
+        wake = self._wake[job.name]
+        while True:
+            wake.clear()
+            result = await feed.refresh(job)
+            if result.changed:
+                self._mark_dirty(job.panes)
+                if job.name in ("short_interest", "shares"):
+                    # New short data changes which names need prices: quote them now.
+                    self._wake["quotes"].set()
+            self._publish_status()
+            delay = result.retry_in_s if result.failure is not None else job.cadence_s
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(wake.wait(), timeout=delay)
+
+    def _mark_dirty(self, panes: frozenset[Pane]) -> None:
+        self._dirty |= panes
+        self._rebuild_wanted.set()
+
+    async def _rebuild_loop(self, feed: Feed) -> None:
+        """Rebuild dirty panes one batch at a time, so views never arrive out of order."""
+        while True:
+            await self._rebuild_wanted.wait()
+            self._rebuild_wanted.clear()
+            panes, self._dirty = self._dirty, set()
+            data = feed.market_data()
+            built = await asyncio.to_thread(feed.build, panes, data)
+            for pane, view in built.items():
+                self.post_message(PaneUpdated(pane, view))
+
+    def _publish_status(self) -> None:
+        if self.feed is None:
+            return
+        self.post_message(StatusUpdated(self.feed.status(self._note)))
+
+    # -- messages --------------------------------------------------------------------------
+
+    def _pane(self, pane: Pane) -> DataPane[PaneView]:
+        return self.query_one(f"#{pane.value}", DataPane)
+
+    @on(PaneUpdated)
+    def _show_pane(self, message: PaneUpdated) -> None:
+        self._pane(message.pane).show(message.view)
+        self._refresh_freshness()
+
+    @on(StatusUpdated)
+    def _show_status(self, message: StatusUpdated) -> None:
+        status = message.status
+        if status == self._last_status:
+            return
+        self._last_status = status
+        self.query_one(StatusBar).show(status)
+        self._refresh_freshness()
+
+    def _refresh_freshness(self) -> None:
+        """Each pane's subtitle: the as-of of what it shows, and a stale mark when it is old."""
+        status = self._last_status
+        if status is None or self.feed is None:
+            return
+        stale_jobs = {
+            job.name
+            for job, fresh in zip(self.feed.jobs, status.datasets, strict=True)
+            if fresh.stale
+        }
+        for pane, jobs in PANE_JOBS.items():
+            widget = self._pane(pane)
+            stale = any(job in stale_jobs for job in jobs)
+            widget.set_freshness(self._as_of_text(widget.view), stale)
+
+    @staticmethod
+    def _as_of_text(view: PaneView | None) -> str:
+        """What a pane's figures are as of: a time for prices, dates for lagged data."""
+        if view is None:
+            return "loading…"
+        if isinstance(view, ShortsView):
+            parts = []
+            if view.settlement_date is not None:
+                parts.append("SI " + fmt.short_date(view.settlement_date))
+            if view.sv_date is not None:
+                parts.append("SV " + fmt.short_date(view.sv_date))
+            return " · ".join(parts) or "no short data"
+        if isinstance(view, CorrelationsView):
+            if view.as_of is None:
+                return "no data"
+            return f"{view.window} d window, to {fmt.short_date(view.as_of)}"
+        return "no data" if view.as_of is None else "as of " + fmt.clock(view.as_of)
+
+    @on(TickerSelected)
+    def _drill_down(self, message: TickerSelected) -> None:
+        message.stop()
+        self.app.open_ticker(message.symbol)  # type: ignore[attr-defined]
+
+    @on(BasketSelected)
+    def _focus_basket(self, message: BasketSelected) -> None:
+        message.stop()
+        self.query_one(CorrelationsPane).focus_basket(message.name)
+
+    # -- actions ---------------------------------------------------------------------------
+
+    def action_refresh(self) -> None:
+        """Poll every dataset now."""
+        for wake in self._wake.values():
+            wake.set()
+        self.notify("Refreshing…", timeout=1.5)
+
+    def action_use_demo(self) -> None:
+        """Switch to the embedded demo market (offered when live sources are unreachable)."""
+        if self.feed is not None and self.feed.source.is_demo:
+            return
+        from dataclasses import replace
+
+        self.workers.cancel_group(self, "poll")
+        self.feed = None
+        self._wake.clear()
+        self.settings = replace(self.settings, source="demo")
+        self.as_of = None
+        self._start_feed(self.settings)
+
+    def symbol_checker(self) -> Callable[[str], str | None]:
+        """For the ticker prompt: None when a symbol can be opened, else why not."""
+
+        def check(symbol: str) -> str | None:
+            feed = self.feed
+            if feed is None:
+                return "market data is still loading"
+            if feed.source.is_demo and symbol not in feed.known_symbols():
+                return f"{symbol} is not in the demo market"
+            return None
+
+        return check

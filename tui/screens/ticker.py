@@ -1,0 +1,138 @@
+"""Drill-down into one ticker: price chart by range, volume, short interest, short volume ratio,
+correlation to its peers, and the key numbers.
+
+Its fetches are workers of this screen, so leaving the screen cancels them. The fetched data is kept
+while the screen is open: switching range only rebuilds the view, it never refetches.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from tui.config import Settings
+from tui.models import CHART_RANGES, ChartRange, TickerView
+from widgets.charts import (
+    CorrelationChart,
+    KeyNumbers,
+    PriceChart,
+    ShortInterestChart,
+    ShortVolumeChart,
+    VolumeChart,
+)
+
+if TYPE_CHECKING:
+    from tui.analytics.views import MarketData
+    from tui.feed import Feed
+
+
+class TickerScreen(Screen[None]):
+    """One ticker, in depth."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "app.pop_screen", "Back", id="back"),
+        Binding("left_square_bracket", "shift_range(-1)", "Shorter range", id="range_prev"),
+        Binding("right_square_bracket", "shift_range(1)", "Longer range", id="range_next"),
+        Binding("r", "reload", "Refresh", id="refresh"),
+        *(
+            Binding(str(index), f"set_range('{name}')", name, show=False)
+            for index, name in enumerate(CHART_RANGES, start=1)
+        ),
+    ]
+
+    def __init__(self, feed: Feed, symbol: str, settings: Settings) -> None:
+        super().__init__()
+        self.feed = feed
+        self.symbol = symbol
+        self.settings = settings
+        self.chart_range: ChartRange = "1D"
+        self._data: MarketData | None = None
+
+    def compose(self) -> ComposeResult:
+        label = f" {self.symbol}"
+        if self.feed.source.is_demo:
+            label += "  [reverse] DEMO [/]"
+        yield Static(label, id="ticker-title")
+        with VerticalScroll(id="ticker-body"):
+            yield KeyNumbers(id="key-numbers")
+            yield Static(self._range_bar(), id="range-bar")
+            yield PriceChart(id="price-chart")
+            yield VolumeChart(id="volume-chart")
+            with Horizontal(id="short-charts"):
+                yield ShortInterestChart(id="si-chart")
+                yield ShortVolumeChart(id="sv-chart")
+            yield CorrelationChart(id="corr-chart")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#ticker-title", Static).update(f" {self.symbol}  loading…")
+        self._load()
+
+    def _range_bar(self) -> str:
+        parts = []
+        for index, name in enumerate(CHART_RANGES, start=1):
+            text = f"{index} {name}"
+            parts.append(f"[reverse] {text} [/]" if name == self.chart_range else f" {text} ")
+        return " ".join(parts) + "   [dim]\\[ ] change range[/]"
+
+    @work(group="ticker-fetch", exclusive=True, exit_on_error=False)
+    async def _load(self) -> None:
+        from tui.sources.base import Failed
+
+        data = await self.feed.fetch_ticker(self.symbol)
+        if isinstance(data, Failed):
+            self.query_one("#ticker-title", Static).update(
+                f" {self.symbol}  could not load: {data.message}"
+            )
+            self.notify(f"{self.symbol}: {data.message}", severity="error")
+            return
+        self._data = data
+        await self._rebuild()
+
+    async def _rebuild(self) -> None:
+        data = self._data
+        if data is None:
+            return
+        view = await asyncio.to_thread(self.feed.build_ticker, data, self.symbol, self.chart_range)
+        self._show(view)
+
+    def _show(self, view: TickerView) -> None:
+        title = f" {view.symbol}  {view.name}"
+        if view.sector:
+            title += f"  ·  {view.sector}"
+        if self.feed.source.is_demo:
+            title += "  [reverse] DEMO [/]"
+        problem = self._data.problems.get(view.symbol) if self._data is not None else None
+        if problem:
+            title += f"  [b]{problem}[/b]"
+        self.query_one("#ticker-title", Static).update(title)
+        self.query_one("#range-bar", Static).update(self._range_bar())
+        self.query_one(KeyNumbers).show(view)
+        self.query_one(PriceChart).show(view.prices, view.chart_range)
+        self.query_one(VolumeChart).show(view.prices, view.chart_range)
+        self.query_one(ShortInterestChart).show(view.short_history)
+        self.query_one(ShortVolumeChart).show(view.sv_ratio_history)
+        self.query_one(CorrelationChart).show(view.correlation, view.peer_group)
+
+    @work(group="ticker-build", exclusive=True, exit_on_error=False)
+    async def action_set_range(self, name: str) -> None:
+        if name not in CHART_RANGES or name == self.chart_range:
+            return
+        self.chart_range = name
+        self.query_one("#range-bar", Static).update(self._range_bar())
+        await self._rebuild()
+
+    def action_shift_range(self, step: int) -> None:
+        index = CHART_RANGES.index(self.chart_range) + step
+        if 0 <= index < len(CHART_RANGES):
+            self.action_set_range(CHART_RANGES[index])
+
+    def action_reload(self) -> None:
+        self._load()
