@@ -1,0 +1,120 @@
+"""`tapewatch doctor`: check each source end to end — reach it, parse its reply, find a known
+symbol — and print source, check, status, latency and the error in plain words."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import TextIO
+
+from tui.config import Settings
+from tui.sources.base import Failed, FailureKind, FetchOutcome, Source
+
+PROBE_SYMBOL = "AAPL"  # listed everywhere, in every source's files
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    source: str
+    what: str
+    required: bool  # the dashboard cannot do without it
+    run: Callable[[], Awaitable[FetchOutcome]]
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    check: Check
+    status: str  # "ok", "FAIL", "skipped"
+    latency_s: float
+    detail: str
+
+
+def checks_for(source: Source) -> list[Check]:
+    """The checks that make sense for this source: every dataset the dashboard polls."""
+    routes: Callable[[str], str] = getattr(source, "source_for", lambda _job: source.name)
+    symbol = [PROBE_SYMBOL]
+    return [
+        Check(routes("quotes"), "quote", True, lambda: source.quotes(symbol)),
+        Check(routes("daily"), "daily bars", True, lambda: source.bars(symbol, "1d", 5)),
+        Check(
+            routes("short_interest"),
+            "short interest",
+            True,
+            lambda: source.short_interest(symbol, 1),
+        ),
+        Check(routes("short_volume"), "short volume", True, lambda: source.short_volume(symbol, 1)),
+        Check(routes("shares"), "shares outstanding", False, lambda: source.shares(symbol)),
+    ]
+
+
+async def run_checks(checks: Sequence[Check]) -> list[CheckResult]:
+    """Run the checks one after the other, so each latency is its own."""
+    results = []
+    for check in checks:
+        started = time.perf_counter()
+        outcome = await check.run()
+        latency = time.perf_counter() - started
+        results.append(_judge(check, outcome, latency))
+    return results
+
+
+def _judge(check: Check, outcome: FetchOutcome, latency: float) -> CheckResult:
+    if isinstance(outcome, Failed):
+        status = "skipped" if outcome.kind is FailureKind.NOT_AVAILABLE else "FAIL"
+        return CheckResult(check, status, latency, outcome.message)
+    problem = outcome.problems.get(PROBE_SYMBOL)
+    if outcome.frame.is_empty() or problem is not None:
+        reason = problem or "the reply held no rows"
+        return CheckResult(check, "FAIL", latency, f"{PROBE_SYMBOL}: {reason}")
+    return CheckResult(
+        check,
+        "ok",
+        latency,
+        f"{outcome.frame.height} rows, as of {outcome.as_of:%Y-%m-%d %H:%M} UTC",
+    )
+
+
+def format_results(results: Sequence[CheckResult]) -> list[str]:
+    header = ("source", "check", "status", "latency", "detail")
+    rows = [
+        (r.check.source, r.check.what, r.status, f"{r.latency_s * 1000:.0f} ms", r.detail)
+        for r in results
+    ]
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(4)]
+    return [
+        "  ".join(cell.ljust(width) for cell, width in zip(row[:4], widths, strict=True))
+        + "  "
+        + row[4]
+        for row in [header, *rows]
+    ]
+
+
+def run_doctor(
+    settings: Settings, *, source: Source | None = None, out: TextIO | None = None
+) -> int:
+    """Check every source; non-zero exit status when a required one fails."""
+    out = out or sys.stdout
+    if source is None:
+        from tui.sources.factory import make_source
+
+        source = make_source(settings)
+
+    async def main(source: Source) -> list[CheckResult]:
+        try:
+            return await run_checks(checks_for(source))
+        finally:
+            await source.aclose()
+
+    results = asyncio.run(main(source))
+    out.write("\n".join(format_results(results)) + "\n")
+    failed = [r for r in results if r.status == "FAIL" and r.check.required]
+    if failed:
+        out.write(
+            f"\n{len(failed)} required check(s) failed: the dashboard will show stale or "
+            "missing data for them.\n"
+        )
+        return 1
+    return 0

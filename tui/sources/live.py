@@ -1,0 +1,88 @@
+"""The live market: Yahoo for prices, FINRA for short interest and short volume, the SEC for
+shares outstanding, all through one shared HTTP client. No textual import."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+
+import httpx
+
+from tui.cache import Cache
+from tui.config import Settings
+from tui.sources import universe
+from tui.sources.base import BarInterval, FetchOutcome, SymbolInfo
+from tui.sources.finra import FinraSource
+from tui.sources.http import HttpClient, utc_now
+from tui.sources.sec import SecSource
+from tui.sources.yahoo import YahooSource
+
+# Which underlying source answers each feed job, for the status bar's health line.
+JOB_SOURCES = {
+    "quotes": "yahoo",
+    "intraday": "yahoo",
+    "daily": "yahoo",
+    "short_interest": "finra",
+    "short_volume": "finra",
+    "shares": "sec",
+}
+
+
+class LiveSource:
+    """One Source over the free public feeds."""
+
+    name = "live"
+    label = "LIVE"
+    is_demo = False
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        cache: Cache | None,
+        clock: Callable[[], dt.datetime] = utc_now,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self._clock = clock
+        self.client = HttpClient(settings.http, transport=transport, clock=clock)
+        sources = settings.sources
+        self.yahoo = YahooSource(self.client, sources.yahoo, clock=clock)
+        self.finra = FinraSource(self.client, sources.finra, clock=clock, cache=cache)
+        self.sec = SecSource(self.client, sources.sec, clock=clock, cache=cache)
+
+    def source_for(self, job: str) -> str:
+        return JOB_SOURCES.get(job, self.name)
+
+    def now(self) -> dt.datetime:
+        return self._clock()
+
+    def describe(self, symbol: str) -> SymbolInfo | None:
+        # The embedded universe knows sectors; Yahoo and FINRA know names of everything else.
+        return (
+            universe.SYMBOLS.get(symbol)
+            or self.yahoo.describe(symbol)
+            or self.finra.describe(symbol)
+        )
+
+    def known_symbols(self) -> Sequence[str]:
+        return sorted({*universe.SYMBOLS, *self.finra.market_symbols()})
+
+    async def quotes(self, symbols: Sequence[str]) -> FetchOutcome:
+        return await self.yahoo.quotes(symbols)
+
+    async def bars(self, symbols: Sequence[str], interval: BarInterval, days: int) -> FetchOutcome:
+        return await self.yahoo.bars(symbols, interval, days)
+
+    async def short_interest(
+        self, symbols: Sequence[str] | None, settlements: int = 1
+    ) -> FetchOutcome:
+        return await self.finra.short_interest(symbols, settlements)
+
+    async def short_volume(self, symbols: Sequence[str] | None, days: int) -> FetchOutcome:
+        return await self.finra.short_volume(symbols, days)
+
+    async def shares(self, symbols: Sequence[str]) -> FetchOutcome:
+        return await self.sec.shares(symbols)
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
