@@ -1,0 +1,149 @@
+"""End to end: the real `tapewatch --demo` in a tmux pane, driven with keys, read off the screen."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+TAPEWATCH = Path(sys.executable).with_name("tapewatch")
+
+
+def _tmux(*args: str) -> str:
+    done = subprocess.run(["tmux", *args], capture_output=True, text=True, timeout=10)
+    return done.stdout
+
+
+class Terminal:
+    """A detached tmux session running one command."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def screen(self) -> str:
+        return _tmux("capture-pane", "-p", "-t", self.name)
+
+    def keys(self, *keys: str) -> None:
+        _tmux("send-keys", "-t", self.name, *keys)
+
+    def type(self, text: str) -> None:
+        _tmux("send-keys", "-t", self.name, "-l", text)
+
+    def wait_for(self, predicate: Callable[[str], bool], what: str, timeout: float = 20.0) -> str:
+        deadline = time.monotonic() + timeout
+        screen = ""
+        while time.monotonic() < deadline:
+            screen = self.screen()
+            if predicate(screen):
+                return screen
+            time.sleep(0.2)
+        raise AssertionError(f"timed out waiting for {what}; screen was:\n{screen}")
+
+    def alive(self) -> bool:
+        return _tmux("list-panes", "-t", self.name, "-F", "#{pane_dead}").strip() == "0"
+
+
+@pytest.fixture
+def terminal(tmp_path: Path) -> Iterator[Callable[[int, int], Terminal]]:
+    if shutil.which("tmux") is None:
+        pytest.fail("tmux is not installed (.ci/run installs it)")
+    if not TAPEWATCH.exists():
+        pytest.fail(f"console script not found at {TAPEWATCH}")
+    sessions: list[str] = []
+    config = tmp_path / "config.toml"
+    config.write_text('source = "demo"\n')
+    env = {
+        "HOME": str(tmp_path),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+        "XDG_STATE_HOME": str(tmp_path / "state"),
+        "TAPEWATCH_CONFIG": str(config),
+        "TERM": "xterm-256color",
+        "PATH": os.environ.get("PATH", ""),
+        "LANG": "C.UTF-8",
+    }
+
+    def start(width: int, height: int) -> Terminal:
+        name = f"tapewatch-e2e-{uuid.uuid4().hex[:8]}"
+        command = " ".join(
+            [*(f"{key}='{value}'" for key, value in env.items()), str(TAPEWATCH), "--demo"]
+        )
+        _tmux(
+            "new-session",
+            "-d",
+            "-s",
+            name,
+            "-x",
+            str(width),
+            "-y",
+            str(height),
+            "env " + command,
+        )
+        _tmux("set-option", "-t", name, "remain-on-exit", "on")
+        sessions.append(name)
+        return Terminal(name)
+
+    yield start
+    for name in sessions:
+        _tmux("kill-session", "-t", name)
+
+
+def test_dashboard_drill_down_help_and_quit_at_120x40(
+    terminal: Callable[[int, int], Terminal],
+) -> None:
+    term = terminal(120, 40)
+    screen = term.wait_for(
+        lambda s: "Indices" in s and "S&P 500" in s and "DEMO" in s, "the dashboard with data"
+    )
+    assert "Sector flows" in screen
+    # Demo data on screen: a sector ETF and a percentage.
+    term.wait_for(lambda s: "XLK" in s and "%" in s, "sector rows")
+
+    term.keys("/")
+    term.wait_for(lambda s: "Open ticker" in s, "the ticker prompt")
+    term.type("MSFT")
+    term.keys("Enter")
+    term.wait_for(lambda s: "Microsoft" in s and "1D" in s, "the MSFT drill-down")
+    term.keys("3")
+    term.wait_for(lambda s: "3 1M" in s, "the 1M range")
+    term.keys("Escape")
+    term.wait_for(lambda s: "Sector flows" in s, "back on the dashboard")
+
+    term.keys("?")
+    term.wait_for(lambda s: "How each figure is computed" in s or "Keys" in s, "the help screen")
+    term.keys("Escape")
+    term.wait_for(lambda s: "Sector flows" in s, "help closed")
+
+    term.keys("/")
+    term.wait_for(lambda s: "Open ticker" in s, "the ticker prompt")
+    term.type("ZZZZ")
+    term.keys("Enter")
+    term.wait_for(lambda s: "not in the demo market" in s, "an unknown-symbol message")
+    term.keys("Escape")
+
+    term.keys("q")
+    term.wait_for(lambda s: not term.alive(), "tapewatch to quit", timeout=10)
+
+
+def test_compact_pane_at_40x30(terminal: Callable[[int, int], Terminal]) -> None:
+    term = terminal(40, 30)
+    screen = term.wait_for(lambda s: "Indices" in s and "DEMO" in s and "%" in s, "compact data")
+    lines = screen.splitlines()
+    assert all(len(line) <= 40 for line in lines)
+    # Tab moves to the next pane; Enter drills into the ticker under the cursor.
+    term.keys("Tab")
+    term.keys("Enter")
+    term.wait_for(lambda s: "1D" in s and "5D" in s, "a drill-down from the compact layout")
+    term.keys("Escape")
+    term.wait_for(lambda s: "Indices" in s, "back on the dashboard")
+    term.keys("q")
+    term.wait_for(lambda s: not term.alive(), "tapewatch to quit", timeout=10)
