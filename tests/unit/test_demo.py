@@ -360,9 +360,18 @@ async def test_quotes_move_while_the_session_runs_and_freeze_after_the_close() -
     closed = fetched(await market.quotes(EVERYTHING)).frame
     assert set(closed.get_column("session")) == {Session.POST.value}
     daily = fetched(await market.bars(EVERYTHING, "1d", 1)).frame
-    assert closed["last"].equals(daily["close"], check_names=False)
+    for quoted, bar in (("last", "close"), ("open", "open"), ("high", "high"), ("low", "low")):
+        assert closed[quoted].equals(daily[bar], check_names=False)
     assert closed["volume"].equals(daily["volume"], check_names=False)
-    assert fetched(await market.bars(["MSFT"], "1m", 1)).frame.height == 390
+    # the session's minutes add up to its daily bar
+    whole_day = per_session(fetched(await market.bars(EVERYTHING, "1m", 1)).frame)
+    assert set(whole_day.get_column("minutes")) == {390}
+    for column in ("open", "high", "low", "close"):
+        assert whole_day[column].equals(daily[column])
+    stocks = daily.filter(pl.col("volume").is_not_null())
+    assert whole_day.filter(pl.col("symbol").is_in(stocks["symbol"].implode()))["volume"].equals(
+        stocks["volume"]
+    )
 
     for hours, session in ((4, Session.CLOSED), (20, Session.CLOSED)):  # night, next day
         clock.advance(hours * 60)

@@ -163,8 +163,8 @@ _UTC_TS = pl.Datetime("us", "UTC")
 
 
 def _stream(seed: int, *key: object) -> random.Random:
-    """An independent generator for one purpose (e.g. ``"daily", "MSFT"``), the same in every
-    process: keyed with crc32, never with ``hash()``."""
+    """An independent generator for one purpose (e.g. ``"intraday", "2026-02-10"``), the same in
+    every process: keyed with crc32, never with ``hash()``."""
     text = "|".join(str(part) for part in key)
     return random.Random(seed * 0x1_0000_0000 + zlib.crc32(text.encode()))
 
@@ -307,6 +307,7 @@ def _cholesky(matrix: _Matrix) -> _Matrix | None:
 
 
 def _lower_inverse(lower: _Matrix) -> _Matrix:
+    """Inverse of a lower-triangular matrix (forward substitution)."""
     size = len(lower)
     inverse = [[0.0] * size for _ in range(size)]
     for col in range(size):
@@ -317,6 +318,7 @@ def _lower_inverse(lower: _Matrix) -> _Matrix:
 
 
 def _scatter(rows: Sequence[Sequence[float]]) -> _Matrix:
+    """Sum of the outer products of the rows (a covariance matrix, unnormalised)."""
     size = len(rows[0])
     return [[sum(row[i] * row[j] for row in rows) for j in range(size)] for i in range(size)]
 
@@ -625,7 +627,8 @@ class _Builder:
         return math.log(sum(c * g for c, g in zip(caps, growth, strict=True)) / sum(caps))
 
     def pin_story(self, flat: pl.Series) -> pl.Series:
-        """Pin the sell-offs, then give the Mag-7 correlation windows their targets."""
+        """The stock returns with the story pinned: the sell-offs move by set amounts between
+        checkpoints, then the Mag-7 correlation windows get their targets."""
         industrials = [s for s in self.stocks if universe.SYMBOLS[s].sector == IND]
         changed = list(dict.fromkeys([*_SELLOFF_FALLS, "AVGO", *AI_INFRASTRUCTURE, *MAG7]))
         position = {symbol: i for i, symbol in enumerate(self.stocks)}
@@ -697,14 +700,14 @@ class _Builder:
             )
         )
         per_stock = pl.Array(pl.Float64, n)
+        totals = {name: sum(w) for name, w in weights.items()}
+        shares = {name: [x / totals[name] for x in w] for name, w in weights.items()}
         composites = by_day.select(
-            (
-                (pl.col("gain") * pl.lit(pl.Series([[x / sum(w) for x in w]], dtype=per_stock)))
-                .arr.sum()
-                .log1p()
-                .alias(name)
-            )
-            for name, w in weights.items()
+            (pl.col("gain") * pl.lit(pl.Series([share], dtype=per_stock)))
+            .arr.sum()
+            .log1p()
+            .alias(name)
+            for name, share in shares.items()
         )
         result = {name: composites.get_column(name).to_list() for name in weights}
         rng = _stream(self.seed, "russell")
@@ -836,11 +839,12 @@ class _Builder:
         sigma, pressure = pl.col("sigma"), pl.col("pressure")
         # one random word per bar: move 12 bits, range 7, close location 7, volume 6
         word = pl.col("w")
-        # the intraday move (open -> close), the day's range around it, and where in the range the
-        # close sits: pushed towards the low by selling pressure, towards the high by buying
-        # In the late phase the sector ETFs carry the flow story outright: the sold sectors open
-        # higher and close near their lows, the others rise from the open and close in the upper
-        # half of their range (the money-flow multiplier is the close's place in the range).
+        # Each bar: the intraday move (open -> close), the day's range around it, and where in
+        # the range the close sits, pushed towards the low by selling pressure and towards the
+        # high by buying. In the late phase the sector ETFs carry the flow story outright: the
+        # sold sectors open higher and close near their lows, the others rise from the open and
+        # close in the upper half of their range (the money-flow multiplier is the close's place
+        # in the range).
         role = pl.when(phase == 2).then(_spread(params["role"], s)).otherwise(0)
         move = 0.7 * r + sigma * (0.25 * _centred(word, 20, 12) + 0.45 * pressure)
         move = (
@@ -872,11 +876,16 @@ class _Builder:
             pl.when(move < 0).then(1.0 + move / span).otherwise(1.0),
         )
         scale, close = pl.col("scale"), pl.col("close")
+        frame = frame.with_columns(location=location).with_columns(
+            raw_open=close * (-move).exp(),
+            raw_high=close * ((1.0 - pl.col("location")) * span).exp(),
+            raw_low=close * (-pl.col("location") * span).exp(),
+        )
 
-        def price(value: pl.Expr) -> pl.Expr:
-            return _to_grid(value, scale)
+        def price(name: str) -> pl.Expr:
+            return _to_grid(pl.col(name), scale)
 
-        bars = frame.with_columns(location=location).select(
+        bars = frame.select(
             "s",
             "t",
             symbol=_spread(self.series, s),
@@ -887,10 +896,10 @@ class _Builder:
                 .dt.replace_time_zone("UTC"),
                 t,
             ),
-            open=price(close * (-move).exp()),
-            high=price(close * ((1.0 - pl.col("location")) * span).exp()),
-            low=price(close * (-pl.col("location") * span).exp()),
-            close=price(close),
+            open=price("raw_open"),
+            high=price("raw_high"),
+            low=price("raw_low"),
+            close=price("close"),
             volume=(
                 _spread(pl.Series(params["adv"], dtype=pl.Float64), s)
                 * pl.col("volume_factor")
@@ -975,7 +984,7 @@ class _Builder:
         total = pl.col("volume") * (0.42 + 0.07 * _centred(word, 21, 11)).clip(0.2, 0.65)
         ratio = (0.47 + 0.045 * _centred(word, 10, 11) + regime * boosts).clip(0.15, 0.9)
 
-        def shares(value: pl.Expr) -> pl.Expr:
+        def as_published(value: pl.Expr) -> pl.Expr:
             """Whole shares until the files went fractional (then 6 decimals, as FINRA prints)."""
             return pl.when(fractional).then(value.round(6)).otherwise(value.round())
 
@@ -984,8 +993,8 @@ class _Builder:
             .select("s", "t", "date", "symbol", "volume")
             .with_columns(words)
             .lazy()
-            .with_columns(total_volume=shares(total))
-            .with_columns(short_volume=shares(pl.col("total_volume") * ratio))
+            .with_columns(total_volume=as_published(total))
+            .with_columns(short_volume=as_published(pl.col("total_volume") * ratio))
             .select(
                 "date",
                 "symbol",
@@ -1141,18 +1150,24 @@ def _intraday_day(seed: int, sessions: pl.DataFrame) -> pl.DataFrame:
     # On the price grid the path stays within the day's range and ends at its close: its log is
     # at most log(high), at least log(low) and ends at log(close), so rounding a hair of floating
     # error lands back on those grid prices.
-    frame = frame.with_columns(
-        bar_close=_to_grid((line + bridge * stretch).exp(), scale)
-    ).with_columns(
-        bar_open=pl.when(k == 0).then(pl.col("open")).otherwise(pl.col("bar_close").shift(1))
+    frame = (
+        frame.with_columns(path=(line + bridge * stretch).exp())
+        .with_columns(bar_close=_to_grid(pl.col("path"), scale))
+        .with_columns(
+            bar_open=pl.when(k == 0).then(pl.col("open")).otherwise(pl.col("bar_close").shift(1))
+        )
     )
     # wicks: a small random fraction of the day's volatility beyond the bar's body
     wick = pl.col("wick")
-    top = pl.max_horizontal("bar_open", "bar_close") * (1.0 + wick * _uniform(pl.col("w"), 12, 6))
-    bottom = pl.min_horizontal("bar_open", "bar_close") * (1.0 - wick * _uniform(pl.col("w"), 6, 6))
     frame = frame.with_columns(
-        bar_high=pl.min_horizontal("high", _to_grid(top, scale)),
-        bar_low=pl.max_horizontal("low", _to_grid(bottom, scale)),
+        top=pl.max_horizontal("bar_open", "bar_close")
+        * (1.0 + wick * _uniform(pl.col("w"), 12, 6)),
+        bottom=pl.min_horizontal("bar_open", "bar_close")
+        * (1.0 - wick * _uniform(pl.col("w"), 6, 6)),
+    )
+    frame = frame.with_columns(
+        bar_high=pl.min_horizontal("high", _to_grid(pl.col("top"), scale)),
+        bar_low=pl.max_horizontal("low", _to_grid(pl.col("bottom"), scale)),
         # whole shares adding up exactly to the day's volume (integer arithmetic throughout)
         cumulative=pl.col("volume").cast(pl.Int64)
         * pl.col("cumulative_weight")
@@ -1165,7 +1180,8 @@ def _intraday_day(seed: int, sessions: pl.DataFrame) -> pl.DataFrame:
         k=(k + 1).cast(pl.Int32),
         ts=pl.lit(open_ts, dtype=_UTC_TS) + pl.duration(minutes=k),
         open="bar_open",
-        # the path reaches the day's extremes; this makes sure rounding did not lose them
+        # the path touches the day's high and low, except when its bridge never rises above (or
+        # never falls below) the open-to-close line: then the nearest bar takes the extreme
         high=pl.when(bar_high == per_symbol(bar_high, "max")).then("high").otherwise(bar_high),
         low=pl.when(bar_low == per_symbol(bar_low, "min")).then("low").otherwise(bar_low),
         close="bar_close",
@@ -1260,6 +1276,7 @@ class DemoMarket:
         self._index = {symbol: position for position, symbol in enumerate(universe.SYMBOLS)}
         self._is_index = pl.Series([info.kind == "index" for info in universe.SYMBOLS.values()])
         self._so_far_cache: tuple[int, pl.DataFrame] | None = None
+        self._postings = [(_posted_at(day), day) for day in self._market.days]
 
     # -- clock -----------------------------------------------------------------------------------
 
@@ -1478,7 +1495,7 @@ class DemoMarket:
         wanted, problems = self._split(
             universe.stock_symbols() if symbols is None else symbols, stocks_only=True
         )
-        posted = [day for day in self._market.days if _posted_at(day) <= moment]
+        posted = [day for at, day in self._postings if at <= moment]
         dates = posted[len(posted) - days :] if days > 0 else []
         frame = self._market.short_volume.filter(
             pl.col("date").is_in(dates), pl.col("symbol").is_in(wanted)
