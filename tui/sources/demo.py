@@ -814,27 +814,48 @@ class _Builder:
         series_params = pl.DataFrame(
             {"calm": calm, "beta": params["beta"], "scale": params["scale"]}
         )
-        frame = table.lazy()
-        phase = _spread(self.phase, t)
+        # Per-symbol values meet per-day ones as arrays (a row per symbol, a value per day),
+        # flattened to the bars' rows: cheaper than gathering them row by row.
+        day_array = pl.Array(pl.Float64, count)
 
-        def by_phase(pairs: Sequence[tuple[float, float]], normal: float) -> pl.Expr:
-            return (
-                pl.when(phase == 1)
-                .then(_spread([p[0] for p in pairs], s))
-                .when(phase == 2)
-                .then(_spread([p[1] for p in pairs], s))
-                .otherwise(normal)
-            )
+        def per_day(values: Sequence[float]) -> pl.Expr:
+            return pl.lit(pl.Series([values], dtype=day_array))
 
+        early = per_day([1.0 if phase == 1 else 0.0 for phase in self.phase])
+        late = per_day([1.0 if phase == 2 else 0.0 for phase in self.phase])
+        regime = per_day([1.0 if phase else 0.0 for phase in self.phase])
+        zeros = per_day([0.0] * count)
+        col = pl.col
+        every_day = pl.DataFrame(
+            {
+                "anchor": params["anchor"],
+                "calm": calm,
+                "scale": params["scale"],
+                "adv": pl.Series(params["adv"], dtype=pl.Float64),
+                "pressure_early": [p[0] for p in params["pressure"]],
+                "pressure_late": [p[1] for p in params["pressure"]],
+                "volume_early": [v[0] for v in params["volume"]],
+                "volume_late": [v[1] for v in params["volume"]],
+                "role": [float(role) for role in params["role"]],
+            }
+        ).select(
+            (expr).reshape((-1,)).alias(name)
+            for name, expr in {
+                "anchor": col("anchor") + zeros,
+                "sigma": col("calm") * (1.0 + (_REGIME_RANGE - 1.0) * regime),
+                "pressure": col("pressure_early") * early + col("pressure_late") * late,
+                "volume_factor": 1.0
+                + (col("volume_early") - 1.0) * early
+                + (col("volume_late") - 1.0) * late,
+                "role": col("role") * late,
+                "scale": col("scale") + zeros,
+                "adv": col("adv") + zeros,
+            }.items()
+        )
+        frame = pl.concat([table, every_day], how="horizontal").lazy()
         cumulative = r.cum_sum()
         frame = frame.with_columns(
-            log_close=_spread(params["anchor"], s)
-            + cumulative
-            - cumulative.gather(s * count + self.end),
-            sigma=_spread(calm, s) * pl.when(phase > 0).then(_REGIME_RANGE).otherwise(1.0),
-            pressure=by_phase(params["pressure"], 0.0),
-            volume_factor=by_phase(params["volume"], 1.0),
-            scale=_spread(params["scale"], s),
+            log_close=pl.col("anchor") + cumulative - cumulative.gather(s * count + self.end)
         )
         sigma, pressure = pl.col("sigma"), pl.col("pressure")
         # one random word per bar: move 12 bits, range 7, close location 7, volume 6
@@ -845,7 +866,7 @@ class _Builder:
         # sold sectors open higher and close near their lows, the others rise from the open and
         # close in the upper half of their range (the money-flow multiplier is the close's place
         # in the range).
-        role = pl.when(phase == 2).then(_spread(params["role"], s)).otherwise(0)
+        role = pl.col("role")
         move = 0.7 * r + sigma * (0.25 * _centred(word, 20, 12) + 0.45 * pressure)
         move = (
             pl.when(role < 0)
@@ -854,7 +875,7 @@ class _Builder:
             .then(pl.max_horizontal(move, 0.1 * sigma))
             .otherwise(move)
         )
-        frame = frame.with_columns(move=move, role=role, close=pl.col("log_close").exp())
+        frame = frame.with_columns(move=move, close=pl.col("log_close").exp())
         move, ratio, place = pl.col("move"), pl.col("move") / sigma, _uniform(word, 6, 7)
         span = pl.max_horizontal(sigma * (0.9 + 0.72 * _uniform(word, 13, 7)), move.abs() * 1.15)
         wanted = (
@@ -901,7 +922,7 @@ class _Builder:
             low=price("raw_low"),
             close=price("close"),
             volume=(
-                _spread(pl.Series(params["adv"], dtype=pl.Float64), s)
+                pl.col("adv")
                 * pl.col("volume_factor")
                 * (0.8 + 0.4 * _uniform(word, 0, 6))
                 * (0.7 + 0.3 * r.abs() / sigma)
@@ -1091,21 +1112,41 @@ def _intraday_day(seed: int, sessions: pl.DataFrame) -> pl.DataFrame:
         .gather(sessions.get_column("s"))
         .reshape((-1,))
     )
-    per_session = sessions.select(
-        "symbol",
-        "open",
-        "high",
-        "low",
-        "volume",
-        "scale",
-        log_open=pl.col("open").log(),
-        log_close=pl.col("close").log(),
-        log_high=pl.col("high").log(),
-        log_low=pl.col("low").log(),
-        wick=_MINUTE_WIGGLE * 1.6 * pl.col("sigma"),
+    # Per-session values broadcast to every minute (an array per session, flattened), and
+    # per-minute values to every session: cheaper than gathering them row by row.
+    minute_array = pl.Array(pl.Float64, minutes)
+
+    def per_minute(values: Sequence[float]) -> pl.Expr:
+        return pl.lit(pl.Series([values], dtype=minute_array))
+
+    zeros = per_minute([0.0] * minutes)
+    beta = pl.col("beta")
+    every_minute = sessions.select(
+        *[
+            (pl.col(name).cast(pl.Float64) + zeros).reshape((-1,)).alias(name)
+            for name in ("open", "high", "low", "volume", "scale")
+        ],
+        *[
+            (expr + zeros).reshape((-1,)).alias(name)
+            for name, expr in {
+                "log_open": pl.col("open").log(),
+                "log_move": pl.col("close").log() - pl.col("open").log(),
+                "log_high": pl.col("high").log(),
+                "log_low": pl.col("low").log(),
+                "wick": _MINUTE_WIGGLE * 1.6 * pl.col("sigma"),
+                "market": beta * per_minute(market),
+                "own_scale": (1.0 - beta**2).sqrt(),
+            }.items()
+        ],
+        fraction=(beta * 0.0 + per_minute(elapsed)).reshape((-1,)),
+        profile=(beta * 0.0 + per_minute(profile)).reshape((-1,)).cast(pl.Int64),
     )
     row = pl.int_range(pl.len())
-    frame = pl.DataFrame({"w": words}).lazy().with_columns(s=row // minutes, k=row % minutes)
+    frame = (
+        pl.concat([pl.DataFrame({"w": words}), every_minute], how="horizontal")
+        .lazy()
+        .with_columns(s=row // minutes, k=row % minutes)
+    )
     s, k = pl.col("s"), pl.col("k")  # k counts minutes from 0
     first, last = s * minutes, s * minutes + minutes - 1
 
@@ -1119,10 +1160,8 @@ def _intraday_day(seed: int, sessions: pl.DataFrame) -> pl.DataFrame:
         return _series_stat(expr, stat, size, minutes, s)
 
     frame = frame.with_columns(
-        *[_spread(per_session.get_column(name), s).alias(name) for name in per_session.columns],
-        fraction=_spread(elapsed, k),
         # whole-number weights: the U-shaped profile times 64-127 (the noise)
-        weight=_spread(profile, k) * (64 + (pl.col("w") % 64).cast(pl.Int64)),
+        weight=pl.col("profile") * (64 + (pl.col("w") % 64).cast(pl.Int64)),
         step=(pl.col("w") // (1 << 18)).cast(pl.Int64),  # 14 bits: a uniform step
     )
     # The walk: the market's running shock (shared) plus the symbol's own, a running sum of
@@ -1132,12 +1171,11 @@ def _intraday_day(seed: int, sessions: pl.DataFrame) -> pl.DataFrame:
         - (k + 1).cast(pl.Float64) * (0.5 - 0.5 / (1 << 14))
     ) * math.sqrt(12.0)
     frame = frame.with_columns(
-        walk=_spread(sessions.get_column("beta"), s) * _spread(market, k)
-        + _spread((1.0 - sessions.get_column("beta") ** 2).sqrt(), s) * own,
+        walk=pl.col("market") + pl.col("own_scale") * own,
         cumulative_weight=within("weight"),
     )
     fraction = pl.col("fraction")
-    line = pl.col("log_open") + fraction * (pl.col("log_close") - pl.col("log_open"))
+    line = pl.col("log_open") + fraction * pl.col("log_move")
     frame = frame.with_columns(
         line=line, bridge=pl.col("walk") - fraction * pl.col("walk").gather(last)
     )
@@ -1175,7 +1213,7 @@ def _intraday_day(seed: int, sessions: pl.DataFrame) -> pl.DataFrame:
     )
     bar_high, bar_low = pl.col("bar_high"), pl.col("bar_low")
     return frame.select(
-        "symbol",
+        symbol=_spread(sessions.get_column("symbol"), s),
         date=pl.lit(day),
         k=(k + 1).cast(pl.Int32),
         ts=pl.lit(open_ts, dtype=_UTC_TS) + pl.duration(minutes=k),
