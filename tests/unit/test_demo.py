@@ -31,6 +31,7 @@ from tui.sources.base import (
 from tui.sources.demo import (
     AI_INFRASTRUCTURE,
     HISTORY_SESSIONS,
+    INTRADAY_SESSIONS,
     MAG7,
     SOFTWARE_SELLOFF,
     DemoMarket,
@@ -296,6 +297,11 @@ async def test_earlier_sessions_intraday_agrees_with_their_daily_bars(morning: D
     # drawing one symbol alone gives the same path as drawing it with others
     alone = fetched(await market_at(dt.time(9, 45))[0].bars(["AAPL"], "1m", 5)).frame
     assert alone.equals(minutes.filter(pl.col("symbol") == "AAPL"))
+
+
+async def test_intraday_history_is_capped(morning: DemoMarket) -> None:
+    minutes = fetched(await morning.bars(["KO"], "5m", 400)).frame
+    assert per_session(minutes).height == INTRADAY_SESSIONS
 
 
 async def test_early_close_sessions_have_210_minutes() -> None:

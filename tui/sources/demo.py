@@ -60,6 +60,7 @@ HISTORY_SESSIONS = 330  # daily bars before the session date
 REGIME_SESSIONS = 25  # the story unfolds over this many sessions before the session date
 LATE_SESSIONS = 10  # the sharpest phase: heaviest selling, VIX spike, AI basket sell-off
 CORRELATION_WINDOW = 60  # trading days, as the Correlations pane uses by default
+INTRADAY_SESSIONS = 10  # intraday bars reach this many sessions back, like a live feed's window
 YEAR_SESSIONS = 252
 PUBLICATION_BUSINESS_DAYS = 7  # FINRA publishes short interest on the 7th business day after
 POSTING_TIME = dt.time(18, 0)  # FINRA files (short interest, Reg SHO volume) are up by 6 pm ET
@@ -452,19 +453,16 @@ class _Market:
     short_volume: pl.DataFrame  # SHORT_VOLUME_SCHEMA, every session
     shares: pl.DataFrame  # SHARES_SCHEMA
 
-    def sessions(self, positions: Iterable[int], t: int) -> pl.DataFrame:
-        """Session ``t``'s daily bars of the symbols at these universe positions, with what the
+    def sessions(self, pairs: Iterable[tuple[int, int]]) -> pl.DataFrame:
+        """The daily bars of these (universe position, session index) pairs, with what the
         intraday generator needs (`intraday_bars`)."""
-        positions = list(positions)
+        pairs = list(pairs)
         count = len(self.days)
-        rows = self.daily[[position * count + t for position in positions]]
-        params = self.series_params[positions]
-        regime = _REGIME_RANGE if t >= self.regime_start else 1.0
+        rows = self.daily[[position * count + t for position, t in pairs]]
+        params = self.series_params[[position for position, _ in pairs]]
+        regime = pl.Series([_REGIME_RANGE if t >= self.regime_start else 1.0 for _, t in pairs])
         return pl.concat(
-            [
-                rows,
-                params.select(sigma=pl.col("calm") * regime, beta="beta", scale="scale"),
-            ],
+            [rows, params.select(sigma=pl.col("calm") * regime, beta="beta", scale="scale")],
             how="horizontal",
         )
 
@@ -1054,7 +1052,7 @@ class _Builder:
             short_volume=self.short_volume(daily),
             shares=self.shares(),
         )
-        today = market.sessions(range(len(self.series)), self.today)
+        today = market.sessions((position, self.today) for position in range(len(self.series)))
         return dataclasses.replace(market, today_bars=intraday_bars(self.seed, today))
 
 
@@ -1073,22 +1071,43 @@ def _session_minutes(day: dt.date) -> tuple[dt.datetime, int]:
 def intraday_bars(seed: int, sessions: pl.DataFrame) -> pl.DataFrame:
     """1-minute bars of the regular session for each row of ``sessions`` (a symbol's daily bar
     with its ``sigma``, intraday ``beta`` and price ``scale``; not empty), consistent with that bar:
-    opening at its open, ending at its close, touching its high and low, volumes adding up."""
-    return pl.concat(
-        [_intraday_day(seed, part) for part in sessions.partition_by("date", maintain_order=True)]
-    )
+    opening at its open, ending at its close, touching its high and low, volumes adding up.
+    Rows come out in the order of ``sessions``, ``minutes`` of them per session."""
+    lengths = {day: _session_minutes(day)[1] for day in sessions.get_column("date").unique()}
+    minutes = sessions.get_column("date").replace_strict(lengths, return_dtype=pl.Int64)
+    if minutes.n_unique() == 1:
+        return _intraday_sessions(seed, sessions)
+    # full and early-close sessions drawn apart, then put back in the order asked for
+    order = pl.int_range(pl.len()).alias("order")
+    parts = sessions.with_columns(order, length=minutes).partition_by("length", maintain_order=True)
+    drawn = [
+        _intraday_sessions(seed, part).with_columns(
+            order=_spread(part.get_column("order"), pl.int_range(pl.len()) // part["length"][0])
+        )
+        for part in parts
+    ]
+    return pl.concat(drawn).sort("order", "k").drop("order")
 
 
-def _intraday_day(seed: int, sessions: pl.DataFrame) -> pl.DataFrame:
-    """`intraday_bars` for sessions of one date: a bridge from open to close per symbol, built
-    from a market-wide minute shock and the symbol's own, stretched to touch the high and low."""
-    day: dt.date = sessions.get_column("date")[0]
-    open_ts, minutes = _session_minutes(day)
+def _market_walk(seed: int, day: dt.date, minutes: int) -> list[float]:
+    """The market-wide intraday shock of a day, as a running sum (shared by every symbol)."""
+    rng = _stream(seed, "minutes", day.isoformat())
+    return list(itertools.accumulate(rng.gauss(0.0, 1.0) for _ in range(minutes)))
+
+
+def _intraday_sessions(seed: int, sessions: pl.DataFrame) -> pl.DataFrame:
+    """`intraday_bars` for sessions of the same length: per symbol and day, a bridge from open
+    to close built from the day's market-wide minute shock and the symbol's own, stretched to
+    touch the day's high and low."""
+    days = list(dict.fromkeys(sessions.get_column("date").to_list()))
+    minutes = _session_minutes(days[0])[1]
     size = sessions.height
-    market_rng = _stream(seed, "minutes", day.isoformat())
-    # per minute: the market's shock, the share of the session elapsed, the volume profile
-    # (U-shaped: heavy at the open and into the close)
-    market = list(itertools.accumulate(market_rng.gauss(0.0, 1.0) for _ in range(minutes)))
+    day_of = sessions.get_column("date").replace_strict(
+        {day: i for i, day in enumerate(days)}, return_dtype=pl.Int64
+    )
+    opens = pl.Series([_session_minutes(day)[0] for day in days], dtype=_UTC_TS).gather(day_of)
+    # per minute: the share of the session elapsed and the volume profile (U-shaped: heavy at
+    # the open and into the close)
     elapsed = [(k + 1) / minutes for k in range(minutes)]
     profile = [
         round(
@@ -1102,26 +1121,32 @@ def _intraday_day(seed: int, sessions: pl.DataFrame) -> pl.DataFrame:
         )
         for q in ((k + 0.5) / minutes for k in range(minutes))
     ]
+    minute_array = pl.Array(pl.Float64, minutes)
+    market = pl.Series([_market_walk(seed, day, minutes) for day in days], dtype=minute_array)
     # One random word per symbol and minute (path step 14 bits, upper wick 6, lower wick 6,
     # volume 6), drawn for the whole universe in its fixed order and picked by each session's
     # universe index ``s``: a symbol's path is the same whether drawn alone or with the others.
     everyone = len(universe.SYMBOLS)
     words = (
-        _words([(_stream(seed, "intraday", day.isoformat()), everyone * minutes)])
-        .reshape((everyone, minutes))
-        .gather(sessions.get_column("s"))
+        pl.concat(
+            [
+                _words([(_stream(seed, "intraday", day.isoformat()), everyone * minutes)])
+                for day in days
+            ]
+        )
+        .reshape((len(days) * everyone, minutes))
+        .gather(day_of * everyone + sessions.get_column("s"))
         .reshape((-1,))
     )
+
     # Per-session values broadcast to every minute (an array per session, flattened), and
     # per-minute values to every session: cheaper than gathering them row by row.
-    minute_array = pl.Array(pl.Float64, minutes)
-
     def per_minute(values: Sequence[float]) -> pl.Expr:
         return pl.lit(pl.Series([values], dtype=minute_array))
 
     zeros = per_minute([0.0] * minutes)
     beta = pl.col("beta")
-    every_minute = sessions.select(
+    every_minute = sessions.with_columns(market=market.gather(day_of)).select(
         *[
             (pl.col(name).cast(pl.Float64) + zeros).reshape((-1,)).alias(name)
             for name in ("open", "high", "low", "volume", "scale")
@@ -1134,7 +1159,7 @@ def _intraday_day(seed: int, sessions: pl.DataFrame) -> pl.DataFrame:
                 "log_high": pl.col("high").log(),
                 "log_low": pl.col("low").log(),
                 "wick": _MINUTE_WIGGLE * 1.6 * pl.col("sigma"),
-                "market": beta * per_minute(market),
+                "market": beta * pl.col("market"),
                 "own_scale": (1.0 - beta**2).sqrt(),
             }.items()
         ],
@@ -1214,9 +1239,9 @@ def _intraday_day(seed: int, sessions: pl.DataFrame) -> pl.DataFrame:
     bar_high, bar_low = pl.col("bar_high"), pl.col("bar_low")
     return frame.select(
         symbol=_spread(sessions.get_column("symbol"), s),
-        date=pl.lit(day),
+        date=_spread(sessions.get_column("date"), s),
         k=(k + 1).cast(pl.Int32),
-        ts=pl.lit(open_ts, dtype=_UTC_TS) + pl.duration(minutes=k),
+        ts=_spread(opens, s) + pl.duration(minutes=k),
         open="bar_open",
         # the path touches the day's high and low, except when its bridge never rises above (or
         # never falls below) the open-to-close line: then the nearest bar takes the extreme
@@ -1310,7 +1335,7 @@ class DemoMarket:
         previous = market_hours.session_times(self._market.days[self._end])
         assert previous is not None  # a history day is a trading day
         self._previous_close = previous.close
-        self._past_intraday: dict[int, pl.DataFrame] = {}  # session index -> bars drawn so far
+        self._past_intraday: dict[tuple[str, int], pl.DataFrame] = {}  # (symbol, session): bars
         self._index = {symbol: position for position, symbol in enumerate(universe.SYMBOLS)}
         self._is_index = pl.Series([info.kind == "index" for info in universe.SYMBOLS.values()])
         self._so_far_cache: tuple[int, pl.DataFrame] | None = None
@@ -1451,7 +1476,8 @@ class DemoMarket:
 
     async def bars(self, symbols: Sequence[str], interval: BarInterval, days: int) -> FetchOutcome:
         """Daily bars of the last ``days`` sessions (the session date's partial bar included once
-        it has opened), or 1-/5-minute bars of the last ``days`` sessions up to now."""
+        it has opened), or 1-/5-minute bars of the last ``days`` sessions up to now (at most
+        ``INTRADAY_SESSIONS``)."""
         moment = self.now()
         wanted, problems = self._split(symbols)
         done = self._minutes_done(moment)
@@ -1489,26 +1515,33 @@ class DemoMarket:
 
     def _intraday(self, wanted: Sequence[str], done: int | None, days: int) -> pl.DataFrame:
         """1-minute bars of the last ``days`` sessions for each symbol, the session date's cut at
-        now; earlier sessions are drawn on first use and kept."""
+        now; earlier sessions are drawn on first use (all at once) and kept."""
         latest = self._end if done is None else self._end + 1
-        sessions = range(max(latest - days + 1, 0), latest + 1)
-        parts = [self._market.today_bars.clear()]
-        for t in sessions:
-            if t > self._end:
-                bars = self._market.today_bars.filter(pl.col("k") <= (done or 0))
-            else:
-                drawn = self._past_intraday.get(t, self._market.today_bars.clear())
-                have = set(drawn.get_column("symbol").unique())
-                missing = [self._index[symbol] for symbol in wanted if symbol not in have]
-                if missing:
-                    fresh = intraday_bars(self.seed, self._market.sessions(missing, t))
-                    drawn = self._past_intraday[t] = pl.concat([drawn, fresh])
-                bars = drawn
-            parts.append(bars.filter(pl.col("symbol").is_in(wanted)))
-        position = {symbol: order for order, symbol in enumerate(wanted)}
-        # one sort key (requested order, then time): much cheaper than sorting on two columns
-        order = pl.col("symbol").replace_strict(position, return_dtype=pl.Int64)
-        return pl.concat(parts).sort(order * 10**12 + pl.col("ts").dt.epoch("s"))
+        sessions = range(max(latest - min(days, INTRADAY_SESSIONS) + 1, 0), latest + 1)
+        missing = [
+            (symbol, t)
+            for symbol in wanted
+            for t in sessions
+            if t <= self._end and (symbol, t) not in self._past_intraday
+        ]
+        if missing:
+            drawn = intraday_bars(
+                self.seed, self._market.sessions((self._index[s], t) for s, t in missing)
+            )
+            offset = 0
+            for symbol, t in missing:
+                minutes = _session_minutes(self._market.days[t])[1]
+                self._past_intraday[(symbol, t)] = drawn.slice(offset, minutes)
+                offset += minutes
+        today = self._market.today_bars
+        parts = [
+            self._past_intraday[(symbol, t)]
+            if t <= self._end
+            else today.slice(self._index[symbol] * self._minutes, done or 0)
+            for symbol in wanted
+            for t in sessions
+        ]
+        return pl.concat([today.clear(), *parts])
 
     # -- short interest, short volume, shares ------------------------------------------------
 
