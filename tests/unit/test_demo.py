@@ -136,6 +136,20 @@ async def test_frames_conform_to_the_schemas(morning: DemoMarket) -> None:
         assert conform(frame, dataset).equals(frame), name
 
 
+async def test_empty_requests_give_empty_frames_with_the_schema(morning: DemoMarket) -> None:
+    outcomes = {
+        Dataset.QUOTES: await morning.quotes([]),
+        Dataset.BARS: await morning.bars([], "5m", 2),
+        Dataset.SHORT_INTEREST: await morning.short_interest([], 2),
+        Dataset.SHORT_VOLUME: await morning.short_volume(None, 0),
+        Dataset.SHARES: await morning.shares([]),
+    }
+    for dataset, outcome in outcomes.items():
+        frame = fetched(outcome).frame
+        assert frame.is_empty(), dataset
+        assert frame.schema == SCHEMAS[dataset], dataset
+
+
 async def test_unknown_symbols_are_named_not_dropped_silently(morning: DemoMarket) -> None:
     quotes = fetched(await morning.quotes(["MSFT", "ZZZZ", "MSFT"]))
     assert quotes.frame.get_column("symbol").to_list() == ["MSFT"]
