@@ -8,7 +8,8 @@ and daily short-sale volume posted in the evening.
 How the market is made
 - Daily log returns come from a factor model: market, the 11 sectors, style factors (mega-cap tech,
   software, AI infrastructure, retail favourites) and an idiosyncratic part. Sector ETFs and indices
-  are cap- or price-weighted baskets of the stocks, so they move with their members.
+  are cap- or price-weighted baskets of the stocks, so they move with their members (the Russell
+  2000, whose members the universe lacks, follows the market, small-cap and retail factors).
 - Over the last ``REGIME_SESSIONS`` sessions before the session date the regime changes (the story
   of DESIGN.md): a software sell-off with rising short interest, Microsoft decoupling from its
   Mag-7 peers, hedge-fund selling heaviest in IT, Industrials and Materials, a VIX spike and the AI
@@ -20,8 +21,10 @@ How the market is made
   same way on demand, so they agree with their daily bars.
 - Randomness comes from `random.Random` streams keyed by seed and name through `zlib.crc32` (never
   `hash()`, which varies between processes), read in bulk as raw bytes and shaped with polars.
-  Bulk frames are laid out series-major with a fixed number of rows per series, so per-series values
-  are spread with `gather` and per-series reductions use `reshape`: no joins, no window functions.
+  Bulk frames are laid out series-major with a fixed number of rows per series, so per-series and
+  per-day values meet as broadcast arrays (or a `gather`) and per-series reductions use `reshape`:
+  no joins, no window functions. Construction plus a first quotes and daily-bars fetch for every
+  symbol takes about 75 ms on a 2-core machine; fetches are slices of the precomputed frames.
 """
 
 from __future__ import annotations
