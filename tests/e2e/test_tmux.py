@@ -86,7 +86,8 @@ def terminal(tmp_path: Path) -> Iterator[Callable[[int, int], Terminal]]:
             str(width),
             "-y",
             str(height),
-            "env " + command,
+            # env -i: nothing inherited from the test runner (COLUMNS/LINES would fix the size).
+            "env -i " + command,
         )
         _tmux("set-option", "-t", name, "remain-on-exit", "on")
         sessions.append(name)
@@ -127,8 +128,10 @@ def test_dashboard_drill_down_help_and_quit_at_120x40(
     term.wait_for(lambda s: "Open ticker" in s, "the ticker prompt")
     term.type("ZZZZ")
     term.keys("Enter")
-    term.wait_for(lambda s: "not in the demo market" in s, "an unknown-symbol message")
+    term.wait_for(lambda s: "ZZZZ is not in the demo" in s, "an unknown-symbol message")
     term.keys("Escape")
+    # Wait: an Escape followed at once by a key reads as Alt+key in a terminal.
+    term.wait_for(lambda s: "Open ticker" not in s, "the prompt to close")
 
     term.keys("q")
     term.wait_for(lambda s: not term.alive(), "tapewatch to quit", timeout=10)
@@ -136,7 +139,9 @@ def test_dashboard_drill_down_help_and_quit_at_120x40(
 
 def test_compact_pane_at_40x30(terminal: Callable[[int, int], Terminal]) -> None:
     term = terminal(40, 30)
-    screen = term.wait_for(lambda s: "Indices" in s and "DEMO" in s and "%" in s, "compact data")
+    screen = term.wait_for(
+        lambda s: "DEMO" in s and "S&P 500" in s and "XLK" in s, "indices and sectors with data"
+    )
     lines = screen.splitlines()
     assert all(len(line) <= 40 for line in lines)
     # Tab moves to the next pane; Enter drills into the ticker under the cursor.
@@ -144,6 +149,6 @@ def test_compact_pane_at_40x30(terminal: Callable[[int, int], Terminal]) -> None
     term.keys("Enter")
     term.wait_for(lambda s: "1D" in s and "5D" in s, "a drill-down from the compact layout")
     term.keys("Escape")
-    term.wait_for(lambda s: "Indices" in s, "back on the dashboard")
+    term.wait_for(lambda s: "Indices" in s and "1D" not in s, "back on the dashboard")
     term.keys("q")
     term.wait_for(lambda s: not term.alive(), "tapewatch to quit", timeout=10)
