@@ -24,7 +24,7 @@ How the market is made
   Bulk frames are laid out series-major with a fixed number of rows per series, so per-series and
   per-day values meet as broadcast arrays (or a `gather`) and per-series reductions use `reshape`:
   no joins, no window functions. Construction plus a first quotes and daily-bars fetch for every
-  symbol takes about 75 ms on a 2-core machine; fetches are slices of the precomputed frames.
+  symbol takes about 80 ms on a 2-core machine; fetches are slices of the precomputed frames.
 """
 
 from __future__ import annotations
