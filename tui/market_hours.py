@@ -191,6 +191,15 @@ def session_times(day: dt.date) -> SessionTimes | None:
     )
 
 
+def session_close(day: dt.date) -> dt.datetime:
+    """The close of a day's regular session in UTC (16:00 New York on a non-trading day): the
+    instant a figure dated ``day`` describes, so the date reads the same in every time zone."""
+    times = session_times(day)
+    if times is not None:
+        return times.close
+    return _at(day, REGULAR_CLOSE)
+
+
 def session_at(moment: dt.datetime) -> Session:
     """The market session at an aware instant."""
     if moment.tzinfo is None:

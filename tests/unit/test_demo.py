@@ -35,9 +35,8 @@ from tui.sources.demo import (
     MAG7,
     SOFTWARE_SELLOFF,
     DemoMarket,
-    publication_date,
-    settlement_dates,
 )
+from tui.sources.finra_schedule import publication_date, settlement_dates
 from tui.sources.universe import SECTOR_ETFS, STOCK_PARAMS, SYMBOLS, stock_symbols
 
 NEW_YORK = market_hours.NEW_YORK
@@ -454,11 +453,11 @@ def test_publication_is_the_seventh_business_day_after_settlement() -> None:
 
 
 async def test_short_interest_appears_when_published() -> None:
-    market, clock = market_at(dt.time(17, 30), session_date=dt.date(2026, 2, 10))
+    market, clock = market_at(dt.time(15, 30), session_date=dt.date(2026, 2, 10))
     before = fetched(await market.short_interest(["MSFT"], 1))
     assert before.frame.get_column("settlement_date").to_list() == [dt.date(2026, 1, 15)]
-    assert before.as_of == dt.datetime(2026, 1, 15, tzinfo=dt.UTC)
-    clock.advance(31)  # 18:01 on the publication day
+    assert before.as_of == dt.datetime(2026, 1, 15, 21, tzinfo=dt.UTC)  # the 4 pm close
+    clock.advance(31)  # 16:01 on the publication day: FINRA releases after 4 pm
     after = fetched(await market.short_interest(["MSFT"], 2))
     assert after.frame.get_column("settlement_date").to_list() == [
         dt.date(2026, 1, 15),
@@ -488,7 +487,7 @@ async def test_short_volume_is_posted_in_the_evening() -> None:
     clock.advance(5)  # 18:00
     latest = fetched(await market.short_volume(["MSFT"], 2))
     assert latest.frame["date"].to_list() == [dt.date(2026, 2, 10), SESSION]
-    assert latest.as_of == dt.datetime(2026, 2, 11, tzinfo=dt.UTC)
+    assert latest.as_of == dt.datetime(2026, 2, 11, 21, tzinfo=dt.UTC)  # that day's close
 
 
 async def test_short_volume_turns_fractional_on_2026_02_23() -> None:

@@ -34,10 +34,12 @@ from tui.sources.finra import (
     SHORT_INTEREST_FILE_SCHEMA,
     FinraFormatError,
     FinraSource,
-    latest_published_settlement,
     market_universe,
     parse_short_interest,
     parse_short_volume,
+)
+from tui.sources.finra_schedule import (
+    latest_published_settlement,
     posted_short_volume_dates,
     publication_date,
     settlement_dates,

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import polars as pl
 import pytest
 
-from tui.market_hours import NEW_YORK, trading_days
+from tui.market_hours import NEW_YORK, session_close, trading_days
 from tui.sources.base import (
     BARS_SCHEMA,
     QUOTES_SCHEMA,
@@ -23,7 +23,7 @@ from tui.sources.base import (
     Source,
     SymbolInfo,
 )
-from tui.sources.replay import AsOfSource, closing_quotes, session_close
+from tui.sources.replay import AsOfSource, closing_quotes
 
 INNER_NOW = dt.datetime(2026, 2, 20, 18, 0, tzinfo=dt.UTC)  # Friday 13:00 New York, market open
 DAYS = trading_days(dt.date(2025, 12, 1), dt.date(2026, 2, 20))

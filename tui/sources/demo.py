@@ -57,6 +57,7 @@ from tui.sources.base import (
     Session,
     SymbolInfo,
 )
+from tui.sources.finra_schedule import published_at, settlement_dates, short_volume_posted_at
 from tui.sources.universe import CD, COM, CS, EN, FIN, HC, IND, IT, MAT, RE, UT
 
 HISTORY_SESSIONS = 330  # daily bars before the session date
@@ -65,8 +66,6 @@ LATE_SESSIONS = 10  # the sharpest phase: heaviest selling, VIX spike, AI basket
 CORRELATION_WINDOW = 60  # trading days, as the Correlations pane uses by default
 INTRADAY_SESSIONS = 10  # intraday bars reach this many sessions back, like a live feed's window
 YEAR_SESSIONS = 252
-PUBLICATION_BUSINESS_DAYS = 7  # FINRA publishes short interest on the 7th business day after
-POSTING_TIME = dt.time(18, 0)  # FINRA files (short interest, Reg SHO volume) are up by 6 pm ET
 FRACTIONAL_VOLUME_SINCE = dt.date(2026, 2, 23)  # Reg SHO files carry fractional shares from here
 
 MAG7 = ("AAPL", "MSFT", "GOOGL", "AMZN", "META", "NVDA", "TSLA")
@@ -232,60 +231,6 @@ def _series_stat(expr: pl.Expr, stat: str, series: int, size: int, index: pl.Exp
 
 # --------------------------------------------------------------------------------------------
 # Calendars
-
-
-def _is_settlement_day(day: dt.date) -> bool:
-    """Trades settle on trading days except the two bank holidays the stock market trades
-    through (Columbus Day, Veterans Day as the Federal Reserve observes it)."""
-    if not market_hours.is_trading_day(day):
-        return False
-    october = dt.date(day.year, 10, 1)
-    columbus = october + dt.timedelta(days=(7 - october.weekday()) % 7 + 7)  # 2nd Monday
-    veterans = dt.date(day.year, 11, 11)
-    if veterans.weekday() == 6:
-        veterans += _DAY
-    return day not in (columbus, veterans)
-
-
-def _settlement_day_on_or_before(day: dt.date) -> dt.date:
-    while not _is_settlement_day(day):
-        day -= _DAY
-    return day
-
-
-def settlement_dates(start: dt.date, end: dt.date) -> list[dt.date]:
-    """FINRA short-interest settlement dates from ``start`` to ``end`` (both included).
-
-    Rule 4560's schedule: the 15th of each month, or the business day before it when the 15th is
-    not a settlement date; and the last business day of the month on which transactions settle.
-    """
-    dates: list[dt.date] = []
-    year, month = start.year, start.month
-    while dt.date(year, month, 1) <= end:
-        next_month = dt.date(year + month // 12, month % 12 + 1, 1)
-        for day in (
-            _settlement_day_on_or_before(dt.date(year, month, 15)),
-            _settlement_day_on_or_before(next_month - _DAY),
-        ):
-            if start <= day <= end:
-                dates.append(day)
-        year, month = next_month.year, next_month.month
-    return dates
-
-
-def publication_date(settlement: dt.date) -> dt.date:
-    """The day FINRA publishes a settlement's short interest: the 7th business day after it."""
-    day, counted = settlement, 0
-    while counted < PUBLICATION_BUSINESS_DAYS:
-        day += _DAY
-        if _is_settlement_day(day):
-            counted += 1
-    return day
-
-
-def _posted_at(day: dt.date) -> dt.datetime:
-    """When a FINRA file dated ``day`` is up (6 pm New York), as aware UTC."""
-    return dt.datetime.combine(day, POSTING_TIME, tzinfo=NEW_YORK).astimezone(dt.UTC)
 
 
 # --------------------------------------------------------------------------------------------
@@ -493,9 +438,7 @@ class _Builder:
         self.stocks = universe.stock_symbols()
         self.settlements = settlement_dates(self.days[0], self.days[self.end])
         # the first settlement's period starts before the history: it only seeds "prior"
-        self.publications = tuple(
-            (_posted_at(publication_date(day)), day) for day in self.settlements[1:]
-        )
+        self.publications = tuple((published_at(day), day) for day in self.settlements[1:])
         index_of = {day: t for t, day in enumerate(self.days)}
         self.settlement_index = [index_of[day] for day in self.settlements]
         inside = [t for t in self.settlement_index if self.regime_start - 1 < t < self.end]
@@ -1292,9 +1235,9 @@ def _unique(symbols: Iterable[str]) -> list[str]:
 
 
 def _as_of(newest: object, fallback: dt.datetime) -> dt.datetime:
-    """A frame's as-of time: its newest date at 00:00 UTC, or ``fallback`` when it is empty."""
+    """A frame's as-of time: the close of its newest date, or ``fallback`` when it is empty."""
     if isinstance(newest, dt.date):
-        return _midnight(newest)
+        return market_hours.session_close(newest)
     return fallback
 
 
@@ -1342,7 +1285,7 @@ class DemoMarket:
         self._index = {symbol: position for position, symbol in enumerate(universe.SYMBOLS)}
         self._is_index = pl.Series([info.kind == "index" for info in universe.SYMBOLS.values()])
         self._so_far_cache: tuple[int, pl.DataFrame] | None = None
-        self._postings = [(_posted_at(day), day) for day in self._market.days]
+        self._postings = [(short_volume_posted_at(day), day) for day in self._market.days]
 
     # -- clock -----------------------------------------------------------------------------------
 

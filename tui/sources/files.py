@@ -26,6 +26,7 @@ from pathlib import Path
 import polars as pl
 
 from tui.config import FilesSettings
+from tui.market_hours import session_close
 from tui.sources.base import (
     BarInterval,
     Dataset,
@@ -38,7 +39,7 @@ from tui.sources.base import (
     empty_frame,
 )
 from tui.sources.finra import parse_short_interest
-from tui.sources.replay import closing_quotes, session_close
+from tui.sources.replay import closing_quotes
 
 SOURCE_NAME = "files"
 BAR_FILE_SUFFIXES = (".csv", ".parquet")

@@ -26,14 +26,7 @@ import polars as pl
 
 from tui.cache import Cache
 from tui.config import FinraSettings
-from tui.market_hours import (
-    NEW_YORK,
-    REGULAR_CLOSE,
-    is_trading_day,
-    last_trading_days,
-    next_trading_day,
-    previous_trading_day,
-)
+from tui.market_hours import session_close
 from tui.sources.base import (
     SHORT_VOLUME_SCHEMA,
     Dataset,
@@ -44,6 +37,11 @@ from tui.sources.base import (
     SymbolInfo,
     conform,
 )
+from tui.sources.finra_schedule import (
+    latest_published_settlement,
+    posted_short_volume_dates,
+    settlement_dates,
+)
 from tui.sources.http import HttpClient
 
 SOURCE_NAME = "finra"
@@ -52,14 +50,6 @@ NOT_POSTED = (403, 404)
 
 # The file's sentinel for "no volume, so days to cover cannot be computed".
 NO_VOLUME_DAYS_TO_COVER = 999.99
-
-# Short interest is compiled and published on the 7th business day after the settlement date and
-# released after 4 pm New York time that day.
-PUBLICATION_LAG_TRADING_DAYS = 7
-SHORT_INTEREST_RELEASE_TIME = dt.time(16, 0)
-
-# FINRA posts each trading day's Reg SHO file by 6 pm New York time.
-SHORT_VOLUME_POSTED_BY = dt.time(18, 0)
 
 # The short-interest frame: SHORT_INTEREST_SCHEMA plus what the universe filter and `describe` need.
 SHORT_INTEREST_FILE_SCHEMA = pl.Schema(
@@ -222,74 +212,6 @@ def parse_short_volume(content: bytes) -> pl.DataFrame:
     )
 
 
-# --- the settlement calendar -----------------------------------------------------------------
-
-
-def _on_or_before_trading_day(day: dt.date) -> dt.date:
-    while not is_trading_day(day):
-        day -= dt.timedelta(days=1)
-    return day
-
-
-def _month_settlements(year: int, month: int) -> tuple[dt.date, dt.date]:
-    """FINRA Rule 4560's two reporting settlement dates of a month.
-
-    Mid-month: the 15th, or the business day before it when the 15th is not one. End of month:
-    the month's last business day. Business days are NYSE trading days here; the bank holidays on
-    which the market trades but nothing settles (Columbus Day, Veterans Day) never fall on or
-    next to the 15th or a month's end, so the two calendars agree on these dates.
-    """
-    first_of_next = dt.date(year + month // 12, month % 12 + 1, 1)
-    mid_month = _on_or_before_trading_day(dt.date(year, month, 15))
-    month_end = _on_or_before_trading_day(first_of_next - dt.timedelta(days=1))
-    return mid_month, month_end
-
-
-def settlement_dates(start: dt.date, end: dt.date) -> list[dt.date]:
-    """FINRA's short-interest settlement dates from ``start`` to ``end`` (both included), oldest
-    first: the 15th and the month's last business day, each moved back to a business day."""
-    dates: list[dt.date] = []
-    year, month = start.year, start.month
-    while (year, month) <= (end.year, end.month):
-        dates.extend(day for day in _month_settlements(year, month) if start <= day <= end)
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return dates
-
-
-def publication_date(settlement: dt.date) -> dt.date:
-    """The day FINRA publishes a settlement's short interest: 7 business days after it."""
-    day = settlement
-    for _ in range(PUBLICATION_LAG_TRADING_DAYS):
-        day = next_trading_day(day)
-    return day
-
-
-def latest_published_settlement(moment: dt.datetime) -> dt.date:
-    """The newest settlement date whose short interest should be out at the aware ``moment``:
-    its publication date has come and it is past 4 pm New York time on that day."""
-    local = moment.astimezone(NEW_YORK)
-    # Publication trails settlement by 7 business days (under two weeks even with holidays) and
-    # settlements are at most 17 days apart, so the answer is among the last 45 days' settlements.
-    recent = settlement_dates(local.date() - dt.timedelta(days=45), local.date())
-    return next(
-        settlement
-        for settlement in reversed(recent)
-        if dt.datetime.combine(publication_date(settlement), SHORT_INTEREST_RELEASE_TIME, NEW_YORK)
-        <= local
-    )
-
-
-def posted_short_volume_dates(moment: dt.datetime, count: int) -> list[dt.date]:
-    """The ``count`` newest trading days whose Reg SHO file should be posted at the aware
-    ``moment``, newest first. Weekends and market holidays have no file; today's counts only from
-    6 pm New York time."""
-    local = moment.astimezone(NEW_YORK)
-    newest = local.date()
-    if not is_trading_day(newest) or local.time() < SHORT_VOLUME_POSTED_BY:
-        newest = previous_trading_day(newest)
-    return last_trading_days(newest, count)[::-1]
-
-
 # --- the exchange-listed common-stock universe ---------------------------------------------
 
 # Market classes of exchanges that list operating companies: NYSE, NYSE American (AMEX), the
@@ -439,12 +361,6 @@ SHORT_VOLUME_FILES = _FileKind(
 )
 
 
-def _as_of(day: dt.date) -> dt.datetime:
-    """A date as the instant its data describes: that day's regular close in New York, in UTC,
-    so the date reads the same in every US time zone."""
-    return dt.datetime.combine(day, REGULAR_CLOSE, NEW_YORK).astimezone(dt.UTC)
-
-
 def _problems(frame: pl.DataFrame, symbols: Sequence[str], reason: str) -> dict[str, str]:
     present = set(frame["symbol"].to_list())
     return {symbol: reason for symbol in symbols if symbol not in present}
@@ -512,7 +428,7 @@ class FinraSource:
         if symbols is not None:
             frame = frame.filter(pl.col("symbol").is_in(list(symbols)))
             problems = _problems(newest_file, symbols, "not in FINRA's short-interest file")
-        return Fetched(frame=frame, as_of=_as_of(newest_day), problems=problems)
+        return Fetched(frame=frame, as_of=session_close(newest_day), problems=problems)
 
     async def short_volume(self, symbols: Sequence[str] | None, days: int) -> FetchOutcome:
         """Daily short-sale volume (SHORT_VOLUME_SCHEMA) for the ``days`` newest trading days whose
@@ -539,7 +455,7 @@ class FinraSource:
         if symbols is not None:
             frame = frame.filter(pl.col("symbol").is_in(list(symbols)))
             problems = _problems(frame, symbols, "no short-sale volume reported")
-        return Fetched(frame=frame, as_of=_as_of(files[0][0]), problems=problems)
+        return Fetched(frame=frame, as_of=session_close(files[0][0]), problems=problems)
 
     def describe(self, symbol: str) -> SymbolInfo | None:
         """The issue name FINRA prints for ``symbol`` in the newest short-interest file fetched."""

@@ -17,13 +17,12 @@ import polars as pl
 
 from tui.market_hours import (
     NEW_YORK,
-    REGULAR_CLOSE,
     is_trading_day,
     last_session_date,
     last_trading_days,
     next_trading_day,
     previous_trading_day,
-    session_times,
+    session_close,
     trading_days,
 )
 from tui.sources.base import (
@@ -38,19 +37,11 @@ from tui.sources.base import (
     SymbolInfo,
     conform,
 )
-from tui.sources.finra import publication_date
+from tui.sources.finra_schedule import publication_date
 
 # Sessions asked for beyond the computed gap, in case the inner source's calendar or its latest
 # (possibly partial) bar differs from ours by a day or two.
 SPARE_SESSIONS = 5
-
-
-def session_close(day: dt.date) -> dt.datetime:
-    """The close of a day's regular session in UTC (16:00 New York on a non-trading day)."""
-    times = session_times(day)
-    if times is not None:
-        return times.close
-    return dt.datetime.combine(day, REGULAR_CLOSE, tzinfo=NEW_YORK).astimezone(dt.UTC)
 
 
 def closing_quotes(daily_bars: pl.DataFrame, source: str) -> pl.DataFrame:
