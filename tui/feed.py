@@ -11,8 +11,8 @@ Frames are immutable polars frames replaced wholesale, so the views can be built
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import datetime as dt
+import json
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -22,6 +22,7 @@ import polars as pl
 from tui import market_hours
 from tui.analytics import views
 from tui.analytics.views import MarketData
+from tui.cache import Cache
 from tui.config import Settings
 from tui.models import (
     ChartRange,
@@ -32,7 +33,18 @@ from tui.models import (
     StatusView,
     TickerView,
 )
-from tui.sources.base import Failed, FailureKind, Fetched, Source, SymbolInfo
+from tui.sources.base import (
+    BARS_SCHEMA,
+    QUOTES_SCHEMA,
+    SHARES_SCHEMA,
+    SHORT_INTEREST_SCHEMA,
+    SHORT_VOLUME_SCHEMA,
+    Failed,
+    FailureKind,
+    Fetched,
+    Source,
+    SymbolInfo,
+)
 
 log = logging.getLogger("tapewatch.feed")
 
@@ -72,6 +84,15 @@ class JobResult:
 
 
 ALL_PANES = frozenset(Pane)
+
+JOB_SCHEMAS: dict[str, pl.Schema] = {
+    "quotes": QUOTES_SCHEMA,
+    "intraday": BARS_SCHEMA,
+    "daily": BARS_SCHEMA,
+    "short_interest": SHORT_INTEREST_SCHEMA,
+    "short_volume": SHORT_VOLUME_SCHEMA,
+    "shares": SHARES_SCHEMA,
+}
 
 
 def make_jobs(settings: Settings) -> tuple[Job, ...]:
@@ -115,14 +136,18 @@ class Feed:
         source: Source,
         *,
         clock: Callable[[], dt.datetime] = utc_now,
+        cache: Cache | None = None,
     ) -> None:
         self.settings = settings
         self.source = source
         self.clock = clock
+        self.cache = cache  # the last good frame of every job, so a restart paints at once
         self.jobs = make_jobs(settings)
         self._stored: dict[str, Stored] = {}
         self._failures: dict[str, int] = {}
         self._health: dict[str, SourceHealth] = {}
+        self._from_cache: set[str] = set()  # jobs showing cached data not yet refreshed
+        self._fetched_since_start = False
 
     # -- what to fetch ---------------------------------------------------------------------
 
@@ -207,6 +232,8 @@ class Feed:
         if isinstance(outcome, Failed):
             return self._record_failure(job, outcome)
         self._failures[job.name] = 0
+        self._fetched_since_start = True
+        self._from_cache.discard(job.name)
         self._set_health(SourceHealth(self._source_name(job), "ok"))
         previous = self._stored.get(job.name)
         frame = outcome.frame
@@ -217,8 +244,59 @@ class Feed:
         for symbol in frame.get_column("symbol").unique().to_list():
             problems.pop(symbol, None)
         problems.update(outcome.problems)
-        self._stored[job.name] = Stored(frame, outcome.as_of, self.clock(), problems)
+        stored = Stored(frame, outcome.as_of, self.clock(), problems)
+        self._stored[job.name] = stored
+        if self.cache is not None:
+            # Only good data is written, so a failed poll never damages the cached copy.
+            await asyncio.to_thread(self._save, job.name, stored)
         return JobResult(job, changed)
+
+    # -- the on-disk copy ------------------------------------------------------------------
+
+    def _cache_key(self, job_name: str) -> str:
+        return f"snapshot/{self.source.name}/{job_name}"
+
+    def _save(self, job_name: str, stored: Stored) -> None:
+        assert self.cache is not None
+        key = self._cache_key(job_name)
+        meta = {
+            "as_of": stored.as_of.isoformat(),
+            "fetched_at": stored.fetched_at.isoformat(),
+            "problems": dict(stored.problems),
+        }
+        self.cache.write_frame(key, stored.frame)
+        self.cache.write_bytes(key, json.dumps(meta).encode())
+
+    def load_cached(self) -> list[Job]:
+        """Restore every job's last good frame from disk (blocking: call it in a thread).
+
+        Restored data keeps its original fetch time, so the status bar shows its true age and
+        marks it stale until a poll replaces it.
+        """
+        if self.cache is None:
+            return []
+        restored = []
+        for job in self.jobs:
+            key = self._cache_key(job.name)
+            frame = self.cache.read_frame(key, JOB_SCHEMAS[job.name])
+            raw = self.cache.read_bytes(key)
+            if frame is None or raw is None or job.name in self._stored:
+                continue
+            try:
+                meta = json.loads(raw)
+                stored = Stored(
+                    frame,
+                    dt.datetime.fromisoformat(meta["as_of"]),
+                    dt.datetime.fromisoformat(meta["fetched_at"]),
+                    {str(k): str(v) for k, v in meta["problems"].items()},
+                )
+            except (ValueError, KeyError, TypeError, AttributeError):
+                log.warning("discarding unreadable cache metadata for %s", key)
+                continue
+            self._stored[job.name] = stored
+            self._from_cache.add(job.name)
+            restored.append(job)
+        return restored
 
     def _source_name(self, job: Job) -> str:
         name_for: Callable[[str], str] | None = getattr(self.source, "source_for", None)
@@ -283,6 +361,14 @@ class Feed:
 
     # -- status ----------------------------------------------------------------------------
 
+    def unreachable_note(self) -> str | None:
+        """What to tell the user while nothing could be fetched since start."""
+        if self._fetched_since_start or not any(self._failures.values()):
+            return None
+        if self._from_cache:
+            return "sources unreachable: showing cached data · d: demo market"
+        return "sources unreachable: no data yet · d: demo market"
+
     def status(self, note: str | None = None) -> StatusView:
         now = self.clock()
         freshness = []
@@ -305,7 +391,7 @@ class Feed:
             wall_time=now,
             datasets=tuple(freshness),
             health=tuple(self._health.values()),
-            note=note,
+            note=note or self.unreachable_note(),
         )
 
     # -- drill-down ------------------------------------------------------------------------
@@ -337,8 +423,7 @@ class Feed:
         for result in results:
             if isinstance(result, Fetched):
                 problems.update(result.problems)
-        return dataclasses.replace(
-            base,
+        return base.replace(
             quotes=pick(quotes, base.quotes),
             intraday=pick(intraday, base.intraday.filter(pl.col("symbol") == symbol)),
             daily=pick(daily, base.daily),

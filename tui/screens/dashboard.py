@@ -123,15 +123,23 @@ class DashboardScreen(Screen[None]):
         feed = await asyncio.to_thread(self._make_feed, settings)
         self.feed = feed
         self._note = None
+        # The last good data on disk paints at once; the polls then replace it.
+        restored = await asyncio.to_thread(feed.load_cached)
+        if restored:
+            self._mark_dirty(frozenset().union(*(job.panes for job in restored)))
         for job in feed.jobs:
             self._wake[job.name] = asyncio.Event()
             self.run_worker(self._poll(feed, job), group="poll", name=job.name, exit_on_error=False)
         self.run_worker(self._rebuild_loop(feed), group="poll", name="rebuild", exit_on_error=False)
 
     def _make_feed(self, settings: Settings) -> Feed:
+        from tui.cache import Cache
         from tui.feed import Feed
 
-        return Feed(settings, self.source_factory(settings, self.as_of), clock=self.clock)
+        source = self.source_factory(settings, self.as_of)
+        # Live data is kept on disk for the next start; the demo and a replay need no copy.
+        keep = not source.is_demo and self.as_of is None
+        return Feed(settings, source, clock=self.clock, cache=Cache.default() if keep else None)
 
     async def _poll(self, feed: Feed, job: Job) -> None:
         wake = self._wake[job.name]
@@ -245,11 +253,17 @@ class DashboardScreen(Screen[None]):
         from dataclasses import replace
 
         self.workers.cancel_group(self, "poll")
-        self.feed = None
+        previous, self.feed = self.feed, None
         self._wake.clear()
         self.settings = replace(self.settings, source="demo")
         self.as_of = None
         self._start_feed(self.settings)
+        if previous is not None:
+            self.run_worker(previous.aclose(), group="close", exit_on_error=False)
+
+    async def on_unmount(self) -> None:
+        if self.feed is not None:
+            await self.feed.aclose()
 
     def symbol_checker(self) -> Callable[[str], str | None]:
         """For the ticker prompt: None when a symbol can be opened, else why not."""
