@@ -94,19 +94,30 @@ class _Chart(PlotextPlot):
             return None
 
     def _count_ticks(self, top: float) -> None:
-        """Y ticks from 0 to ``top`` labelled compactly ("25.0M", not "25000000.0")."""
-        ticks = [top * step / 4 for step in range(5)]
+        """Y ticks from 0 to ``top`` labelled compactly ("25.0M", not "25000000.0").
+
+        No more ticks than the plot has rows for, one blank row between two: when ticks crowd,
+        plotext drops some in an order that varies from run to run.
+        """
+        plot_rows = max(1, self.size.height - 3)  # less the title and the x axis
+        intervals = max(1, min(4, plot_rows // 2))
+        ticks = [top * step / intervals for step in range(intervals + 1)]
         self.plt.yticks(ticks, [fmt.share_count(tick) for tick in ticks])
 
     def _x_labels(self, labels: Sequence[str]) -> None:
-        positions = _tick_positions(len(labels))
+        # Room for each label plus a gap: plotext drops crowded labels in a varying order.
+        widest = max((len(label) for label in labels), default=1)
+        fits = max(2, (self.size.width - 8) // (widest + 3))
+        positions = _tick_positions(len(labels), min(MAX_X_LABELS, fits))
         self.plt.xticks(
             [float(index) for index in positions], [labels[index] for index in positions]
         )
 
 
 class PriceChart(_Chart):
-    """Closing prices over the selected range, green when up over the range, red when down."""
+    """Closing prices over the selected range, green when up, red when down: against the
+    previous close when one is given (a day chart, with that close drawn as a line), else
+    against the first price of the range."""
 
     TITLE = "Price"
 
@@ -116,19 +127,29 @@ class PriceChart(_Chart):
         super().__init__(name=name, id=id, classes=classes)
         self.prices: tuple[PricePoint, ...] = ()
         self.chart_range: ChartRange = "1D"
+        self.baseline: float | None = None
 
-    def show(self, prices: Sequence[PricePoint], chart_range: ChartRange) -> None:
-        """Plot ``prices`` (oldest first) for ``chart_range``."""
+    def show(
+        self,
+        prices: Sequence[PricePoint],
+        chart_range: ChartRange,
+        baseline: float | None = None,
+    ) -> None:
+        """Plot ``prices`` (oldest first) for ``chart_range``; ``baseline`` is the previous close
+        a day chart is read against."""
         self.prices = tuple(point for point in prices if math.isfinite(point.close))
         self.chart_range = chart_range
+        self.baseline = baseline if baseline is not None and math.isfinite(baseline) else None
         self.has_data = bool(self.prices)
         self.refresh()
 
     def draw(self) -> None:
         closes = [point.close for point in self.prices]
-        rising = closes[-1] >= closes[0]
-        colour = self._colour("success" if rising else "error")
+        reference = self.baseline if self.baseline is not None else closes[0]
+        colour = self._colour("success" if closes[-1] >= reference else "error")
         self.plt.title(f"{self.TITLE} · {self.chart_range}")
+        if self.baseline is not None:
+            self.plt.hline(self.baseline, self._colour("foreground-muted") or "gray")
         self.plt.plot(list(range(len(closes))), closes, color=colour, marker="braille")
         label = _time_label(self.chart_range)
         self._x_labels([label(point.ts) for point in self.prices])

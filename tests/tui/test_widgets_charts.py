@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
+import pytest
 from rich.align import Align
 from rich.text import Text
 from textual.app import App, ComposeResult
@@ -192,6 +193,25 @@ async def test_rising_prices_are_drawn_in_the_themes_success_colour() -> None:
         assert success in colours
 
 
+async def test_a_day_chart_is_read_against_the_previous_close() -> None:
+    """Prices that rise through the day but stay under yesterday's close are a down day."""
+    app = ChartsApp()
+    async with app.run_test(size=(100, 120)) as pilot:
+        chart = app.query_one(PriceChart)
+        chart.show(PRICES, "1D", baseline=max(p.close for p in PRICES) + 5)
+        await pilot.pause()
+        text = chart.render()
+        assert isinstance(text, Text)
+        error = Color.parse(app.theme_variables["error"]).rgb
+        success = Color.parse(app.theme_variables["success"]).rgb
+        colours = {
+            span.style.color.get_truecolor()
+            for span in text.spans
+            if not isinstance(span.style, str) and span.style.color is not None
+        }
+        assert error in colours and success not in colours
+
+
 async def test_key_numbers_show_figures_with_as_of_dates() -> None:
     app = ChartsApp()
     async with app.run_test(size=(100, 120)) as pilot:
@@ -223,3 +243,38 @@ async def test_key_numbers_without_short_data_say_so() -> None:
         text = numbers.figures(no_short).plain
         assert "Short         no data" in text
         assert "Volume        —" in text
+
+
+class SmallVolumeChart(App[None]):
+    CSS = "VolumeChart { height: 8; width: 40; }"
+
+    def compose(self) -> ComposeResult:
+        yield VolumeChart()
+
+
+async def test_ticks_never_crowd_a_small_chart(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Crowded ticks are dropped by plotext in an order that changes from run to run (it
+    depends on string hashing), so a small chart must ask for no more ticks than fit."""
+    app = SmallVolumeChart()
+    async with app.run_test(size=(60, 20)) as pilot:
+        chart = app.query_one(VolumeChart)
+        asked: dict[str, list[object]] = {}
+        real_x, real_y = chart.plt.xticks, chart.plt.yticks
+
+        def xticks(positions: list[float], labels: list[str]) -> None:
+            asked["x"] = labels
+            real_x(positions, labels)
+
+        def yticks(positions: list[float], labels: list[str]) -> None:
+            asked["y"] = labels
+            real_y(positions, labels)
+
+        monkeypatch.setattr(chart.plt, "xticks", xticks)
+        monkeypatch.setattr(chart.plt, "yticks", yticks)
+        chart.show(PRICES, "1D")
+        await pilot.pause()
+        chart.render()
+        plot_rows = chart.size.height - 3
+        assert 2 <= len(asked["y"]) <= plot_rows // 2 + 1
+        widest = max(len(str(label)) for label in asked["x"])
+        assert len(asked["x"]) * (widest + 3) <= chart.size.width

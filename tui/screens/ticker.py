@@ -115,7 +115,8 @@ class TickerScreen(Screen[None]):
         self.query_one("#ticker-title", Static).update(title)
         self.query_one("#range-bar", Static).update(self._range_bar())
         self.query_one(KeyNumbers).show(view)
-        self.query_one(PriceChart).show(view.prices, view.chart_range)
+        baseline = view.prev_close if view.chart_range == "1D" else None
+        self.query_one(PriceChart).show(view.prices, view.chart_range, baseline)
         self.query_one(VolumeChart).show(view.prices, view.chart_range)
         self.query_one(ShortInterestChart).show(view.short_history)
         self.query_one(ShortVolumeChart).show(view.sv_ratio_history)
