@@ -1,0 +1,251 @@
+"""`tapewatch snapshot`: the panes' rows as plain text, every figure with its as-of time as JSON,
+and the exit status; in-process through `run_snapshot` and through the command line."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+from collections.abc import Collection, Sequence
+from typing import Any
+
+import pytest
+
+from tui.cli import main
+from tui.config import Settings
+from tui.feed import Feed
+from tui.models import (
+    CorrelationsView,
+    IndicesView,
+    Pane,
+    PaneView,
+    SectorsView,
+    ShortsView,
+    to_jsonable,
+)
+from tui.snapshot import EXIT_INCOMPLETE, EXIT_NO_DATA, EXIT_OK, run_snapshot
+from tui.sources.base import BarInterval, Failed, FailureKind, FetchOutcome
+from tui.sources.demo import DemoMarket
+from widgets import format as fmt
+from widgets import rows as table_rows
+
+EVERY_DATASET = frozenset(
+    {"quotes", "intraday", "daily", "short_interest", "short_volume", "shares"}
+)
+PANE_KEYS = {"indices", "sectors", "shorts", "correlations"}
+
+
+class FrozenDemo(DemoMarket):
+    """The demo market at its opening time (9:45 in New York on 2026-02-11), with some datasets
+    failing on request; it remembers being closed."""
+
+    def __init__(self, failing: Collection[str] = ()) -> None:
+        super().__init__(monotonic=lambda: 0.0)
+        self.failing = frozenset(failing)
+        self.closed = False
+
+    def _failure(self, dataset: str) -> Failed | None:
+        if dataset in self.failing:
+            return Failed("demo", FailureKind.OFFLINE, f"{dataset} is down")
+        return None
+
+    async def quotes(self, symbols: Sequence[str]) -> FetchOutcome:
+        return self._failure("quotes") or await super().quotes(symbols)
+
+    async def bars(self, symbols: Sequence[str], interval: BarInterval, days: int) -> FetchOutcome:
+        dataset = "daily" if interval == "1d" else "intraday"
+        return self._failure(dataset) or await super().bars(symbols, interval, days)
+
+    async def short_interest(
+        self, symbols: Sequence[str] | None, settlements: int = 1
+    ) -> FetchOutcome:
+        failure = self._failure("short_interest")
+        return failure or await super().short_interest(symbols, settlements)
+
+    async def short_volume(self, symbols: Sequence[str] | None, days: int) -> FetchOutcome:
+        return self._failure("short_volume") or await super().short_volume(symbols, days)
+
+    async def shares(self, symbols: Sequence[str]) -> FetchOutcome:
+        return self._failure("shares") or await super().shares(symbols)
+
+    async def aclose(self) -> None:
+        self.closed = True
+
+
+def snapshot(*, as_json: bool, failing: Collection[str] = ()) -> tuple[int, str, str, FrozenDemo]:
+    """Run the snapshot over the frozen demo: (exit status, stdout, stderr, the source)."""
+    source = FrozenDemo(failing)
+    out, err = io.StringIO(), io.StringIO()
+    status = run_snapshot(Settings(), as_json=as_json, source=source, out=out, err=err)
+    return status, out.getvalue(), err.getvalue(), source
+
+
+@pytest.fixture(scope="module")
+def expected_views() -> dict[Pane, PaneView]:
+    """What the dashboard shows for the same frozen demo market."""
+
+    async def build() -> dict[Pane, PaneView]:
+        feed = Feed(Settings(), FrozenDemo())
+        await feed.refresh_all()
+        return feed.build(list(Pane), feed.market_data())
+
+    return asyncio.run(build())
+
+
+def contains_block(lines: Sequence[str], block: Sequence[str]) -> bool:
+    """True when ``block`` occurs in ``lines`` as consecutive lines."""
+    size = len(block)
+    return any(list(lines[start : start + size]) == list(block) for start in range(len(lines)))
+
+
+def no_constants(name: str) -> Any:
+    raise AssertionError(f"JSON holds {name}, which is not JSON")
+
+
+# --- plain text ----------------------------------------------------------------------------------
+
+
+def test_text_prints_the_rows_the_panes_show(expected_views: dict[Pane, PaneView]) -> None:
+    status, out, err, _ = snapshot(as_json=False)
+
+    assert (status, err) == (EXIT_OK, "")
+    lines = out.splitlines()
+    assert lines[0].startswith("tapewatch [DEMO] · regular · 09:45 ET 2026-02-11")
+    indices = expected_views[Pane.INDICES]
+    assert isinstance(indices, IndicesView)
+    index_rows = [table_rows.index_row(row) for row in indices.rows]
+    assert contains_block(lines, table_rows.plain_table(table_rows.INDEX_COLUMNS, index_rows))
+    sectors = expected_views[Pane.SECTORS]
+    assert isinstance(sectors, SectorsView)
+    sector_rows = table_rows.sector_rows(sectors.rows)
+    assert contains_block(lines, table_rows.plain_table(table_rows.SECTOR_COLUMNS, sector_rows))
+    shorts = expected_views[Pane.SHORTS]
+    assert isinstance(shorts, ShortsView)
+    short_rows = [table_rows.short_row(row) for row in shorts.rows]
+    assert contains_block(lines, table_rows.plain_table(table_rows.SHORT_COLUMNS, short_rows))
+
+
+def test_text_lists_each_basket_then_its_members(expected_views: dict[Pane, PaneView]) -> None:
+    _, out, _, _ = snapshot(as_json=False)
+    lines = out.splitlines()
+    correlations = expected_views[Pane.CORRELATIONS]
+    assert isinstance(correlations, CorrelationsView)
+
+    start = next(i for i, line in enumerate(lines) if line.startswith("Correlations — "))
+    body = lines[start + 2 :]  # after the title and the header line
+    expected = []
+    for basket in correlations.baskets:
+        expected.append((basket.name, basket.average.now))
+        expected += [(f"  {member.label}", member.now) for member in basket.members]
+    for line, (label, now) in zip(body, expected, strict=False):
+        assert line.startswith(label)
+        assert fmt.correlation(now) in line
+    assert len(body) >= len(expected)
+
+
+def test_text_titles_each_pane_with_its_as_of() -> None:
+    _, out, _, _ = snapshot(as_json=False)
+    titles = [line for line in out.splitlines() if " — " in line]
+
+    assert titles[0] == "Indices — as of 09:45 ET"
+    assert titles[1].startswith("Sector flows — as of 09:45 ET · flow is an estimate")
+    assert titles[2].startswith("Most shorted — SI as of ")
+    assert " · SV " in titles[2]
+    # correlations use completed sessions: at 9:45 the last one is the day before
+    assert titles[3] == "Correlations — 60 d window, to Feb 10"
+
+
+# --- JSON ----------------------------------------------------------------------------------------
+
+
+def test_json_holds_every_pane_as_the_dashboard_builds_it(
+    expected_views: dict[Pane, PaneView],
+) -> None:
+    status, out, err, _ = snapshot(as_json=True)
+
+    assert (status, err) == (EXIT_OK, "")
+    document = json.loads(out, parse_constant=no_constants)
+    for pane, view in expected_views.items():
+        assert document[pane.value] == to_jsonable(view)
+    assert document["source"] == "DEMO"
+    assert document["is_demo"] is True
+    assert document["session"] == "regular"
+    assert document["market_time"] == "2026-02-11T14:45:00+00:00"
+    assert document["health"] == [{"name": "demo", "state": "ok", "until": None, "detail": ""}]
+    assert document["problems"] == {}
+
+
+def test_json_gives_every_figure_its_as_of_time() -> None:
+    _, out, _, _ = snapshot(as_json=True)
+    document = json.loads(out)
+
+    assert document["indices"]["as_of"] is not None
+    assert all(row["as_of"] for row in document["indices"]["rows"])
+    assert all(row["as_of"] for row in document["sectors"]["rows"])
+    shorts = document["shorts"]
+    assert shorts["settlement_date"] and shorts["sv_date"]
+    assert all(row["settlement_date"] and row["sv_date"] for row in shorts["rows"])
+    assert document["correlations"]["as_of"] == "2026-02-10"  # the last completed session
+    datasets = {entry["name"]: entry for entry in document["datasets"]}
+    assert set(datasets) == {"quotes", "intraday", "daily", "SI", "SV", "shares"}
+    assert all(entry["age_s"] is not None and not entry["stale"] for entry in datasets.values())
+
+
+# --- exit status ---------------------------------------------------------------------------------
+
+
+def test_a_failed_dataset_is_reported_on_stderr_and_exits_1() -> None:
+    status, out, err, _ = snapshot(as_json=False, failing={"short_volume"})
+
+    assert status == EXIT_INCOMPLETE == 1
+    assert err == "tapewatch: SV: short_volume is down\n"
+    for title in ("Indices — ", "Sector flows — ", "Most shorted — ", "Correlations — "):
+        assert title in out  # what could be fetched is still printed
+
+
+def test_nothing_fetched_exits_3_and_names_every_dataset() -> None:
+    status, out, err, _ = snapshot(as_json=True, failing=EVERY_DATASET)
+
+    assert status == EXIT_NO_DATA == 3
+    assert err.splitlines() == [
+        "tapewatch: SI: short_interest is down",
+        "tapewatch: SV: short_volume is down",
+        "tapewatch: shares: shares is down",
+        "tapewatch: daily: daily is down",
+        "tapewatch: intraday: intraday is down",
+        "tapewatch: quotes: quotes is down",
+    ]
+    document = json.loads(out)
+    assert set(document) >= PANE_KEYS
+    assert {entry["state"] for entry in document["health"]} == {"retrying"}
+
+
+def test_the_source_is_closed_after_the_snapshot() -> None:
+    *_, source = snapshot(as_json=False)
+    assert source.closed
+
+
+# --- the command line ----------------------------------------------------------------------------
+
+
+def test_the_command_line_prints_the_demo_market_as_json(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["snapshot", "--demo", "--json"]) == EXIT_OK
+
+    captured = capsys.readouterr()
+    document = json.loads(captured.out, parse_constant=no_constants)
+    assert set(document) >= PANE_KEYS
+    assert document["source"] == "DEMO"
+    assert len(document["indices"]["rows"]) == len(Settings().indices) + len(Settings().baskets)
+    assert len(document["shorts"]["rows"]) == Settings().shorted.rows
+    assert captured.err == ""
+
+
+def test_the_command_line_replays_a_past_close(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["snapshot", "--demo", "--as-of", "2026-02-05", "--json"]) == EXIT_OK
+
+    document = json.loads(capsys.readouterr().out)
+    assert document["source"] == "REPLAY 2026-02-05"
+    assert document["market_time"] == "2026-02-05T21:00:00+00:00"  # 4 pm in New York
+    assert document["correlations"]["as_of"] == "2026-02-05"
