@@ -1,0 +1,239 @@
+"""`tapewatch doctor`: one check per dataset, a table of source, check, status, latency and detail,
+and the exit status (1 when a required check fails; "skipped" when a source cannot serve a
+dataset)."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import datetime as dt
+import io
+import re
+from collections.abc import Mapping, Sequence
+
+import httpx
+import polars as pl
+import pytest
+
+from tui.cli import main
+from tui.config import HttpSettings, Settings
+from tui.doctor import PROBE_SYMBOL, run_doctor
+from tui.sources.base import (
+    BARS_SCHEMA,
+    BarInterval,
+    Dataset,
+    Failed,
+    FailureKind,
+    Fetched,
+    FetchOutcome,
+    empty_frame,
+)
+from tui.sources.demo import DemoMarket
+from tui.sources.live import LiveSource
+
+CHECKS = ["quote", "daily bars", "short interest", "short volume", "shares outstanding"]
+COLUMNS = ["source", "check", "status", "latency", "detail"]
+
+
+class ProbedDemo(DemoMarket):
+    """The demo market at its opening time, with scripted replies for some datasets, optional
+    delays, and a log of what it was asked."""
+
+    def __init__(
+        self,
+        replies: Mapping[str, FetchOutcome | Exception] | None = None,
+        delays: Mapping[str, float] | None = None,
+    ) -> None:
+        super().__init__(monotonic=lambda: 0.0)
+        self.replies = dict(replies or {})
+        self.delays = dict(delays or {})
+        self.asked: list[tuple[str, list[str] | None]] = []
+        self.closed = False
+
+    async def _scripted(self, dataset: str, symbols: Sequence[str] | None) -> FetchOutcome | None:
+        self.asked.append((dataset, None if symbols is None else list(symbols)))
+        if dataset in self.delays:
+            await asyncio.sleep(self.delays[dataset])
+        reply = self.replies.get(dataset)
+        if isinstance(reply, Exception):
+            raise reply
+        return reply
+
+    async def quotes(self, symbols: Sequence[str]) -> FetchOutcome:
+        return await self._scripted("quotes", symbols) or await super().quotes(symbols)
+
+    async def bars(self, symbols: Sequence[str], interval: BarInterval, days: int) -> FetchOutcome:
+        scripted = await self._scripted("daily" if interval == "1d" else "intraday", symbols)
+        return scripted or await super().bars(symbols, interval, days)
+
+    async def short_interest(
+        self, symbols: Sequence[str] | None, settlements: int = 1
+    ) -> FetchOutcome:
+        scripted = await self._scripted("short_interest", symbols)
+        return scripted or await super().short_interest(symbols, settlements)
+
+    async def short_volume(self, symbols: Sequence[str] | None, days: int) -> FetchOutcome:
+        scripted = await self._scripted("short_volume", symbols)
+        return scripted or await super().short_volume(symbols, days)
+
+    async def shares(self, symbols: Sequence[str]) -> FetchOutcome:
+        return await self._scripted("shares", symbols) or await super().shares(symbols)
+
+    async def aclose(self) -> None:
+        self.closed = True
+
+
+def doctor(source: ProbedDemo | LiveSource, settings: Settings | None = None) -> tuple[int, str]:
+    out = io.StringIO()
+    status = run_doctor(settings or Settings(), source=source, out=out)
+    return status, out.getvalue()
+
+
+def table(output: str) -> list[dict[str, str]]:
+    """The table's rows as dicts, read by the header's column positions."""
+    lines = output.splitlines()
+    header = lines[0]
+    starts = [header.index(name) for name in COLUMNS]
+    rows = []
+    for line in lines[1:]:
+        if not line.strip():
+            break
+        cells = [
+            line[start:end].strip()
+            for start, end in zip(starts, [*starts[1:], len(line)], strict=True)
+        ]
+        rows.append(dict(zip(COLUMNS, cells, strict=True)))
+    return rows
+
+
+def failed(message: str, kind: FailureKind = FailureKind.HTTP) -> Failed:
+    return Failed("demo", kind, message)
+
+
+def test_every_check_passes_on_the_demo_market() -> None:
+    source = ProbedDemo()
+    status, output = doctor(source)
+
+    assert status == 0
+    assert re.split(r"\s{2,}", output.splitlines()[0]) == COLUMNS
+    rows = table(output)
+    assert [row["check"] for row in rows] == CHECKS
+    assert {row["source"] for row in rows} == {"demo"}
+    assert {row["status"] for row in rows} == {"ok"}
+    for row in rows:
+        assert re.fullmatch(r"\d+ ms", row["latency"])
+        assert re.fullmatch(r"\d+ rows?, as of \d{4}-\d\d-\d\d \d\d:\d\d UTC", row["detail"])
+    assert "failed" not in output
+    # every check asks about the one probe symbol
+    assert source.asked == [
+        ("quotes", [PROBE_SYMBOL]),
+        ("daily", [PROBE_SYMBOL]),
+        ("short_interest", [PROBE_SYMBOL]),
+        ("short_volume", [PROBE_SYMBOL]),
+        ("shares", [PROBE_SYMBOL]),
+    ]
+    assert source.closed
+
+
+def test_failed_required_checks_exit_1_and_say_how_many() -> None:
+    source = ProbedDemo(
+        {
+            "quotes": failed("Yahoo answered 503 (service unavailable)"),
+            "short_volume": failed("could not connect to finra", FailureKind.OFFLINE),
+        }
+    )
+    status, output = doctor(source)
+
+    assert status == 1
+    rows = {row["check"]: row for row in table(output)}
+    assert rows["quote"]["status"] == "FAIL"
+    assert rows["quote"]["detail"] == "Yahoo answered 503 (service unavailable)"
+    assert rows["short volume"]["status"] == "FAIL"
+    assert rows["daily bars"]["status"] == "ok"
+    assert output.rstrip().splitlines()[-1] == (
+        "2 required check(s) failed: the dashboard will show stale or missing data for them."
+    )
+
+
+def test_a_failed_optional_check_is_shown_but_does_not_fail_the_run() -> None:
+    status, output = doctor(ProbedDemo({"shares": failed("SEC answered 500")}))
+
+    assert status == 0
+    rows = {row["check"]: row for row in table(output)}
+    assert (rows["shares outstanding"]["status"], rows["shares outstanding"]["detail"]) == (
+        "FAIL",
+        "SEC answered 500",
+    )
+
+
+def test_a_dataset_the_source_cannot_serve_is_skipped() -> None:
+    reason = "set sources.sec.contact in your config file"
+    status, output = doctor(ProbedDemo({"shares": failed(reason, FailureKind.NOT_AVAILABLE)}))
+
+    assert status == 0
+    rows = {row["check"]: row for row in table(output)}
+    assert rows["shares outstanding"]["status"] == "skipped"
+    assert rows["shares outstanding"]["detail"] == reason
+
+
+def test_a_reply_without_the_probe_symbol_fails() -> None:
+    as_of = dt.datetime(2026, 2, 11, 14, 45, tzinfo=dt.UTC)
+    msft_bar = {"symbol": "MSFT", "ts": dt.datetime(2026, 2, 10, tzinfo=dt.UTC), "interval": "1d"}
+    msft_bar |= dict.fromkeys(["open", "high", "low", "close", "volume"], 1.0)
+    other_bars = Fetched(
+        pl.DataFrame([msft_bar], schema=BARS_SCHEMA), as_of, {PROBE_SYMBOL: "not found"}
+    )
+    empty_quotes = Fetched(empty_frame(Dataset.QUOTES), as_of)
+    status, output = doctor(ProbedDemo({"quotes": empty_quotes, "daily": other_bars}))
+
+    assert status == 1
+    rows = {row["check"]: row for row in table(output)}
+    assert (rows["quote"]["status"], rows["quote"]["detail"]) == (
+        "FAIL",
+        "AAPL: the reply held no rows",
+    )
+    assert (rows["daily bars"]["status"], rows["daily bars"]["detail"]) == (
+        "FAIL",
+        "AAPL: not found",
+    )
+
+
+def test_latency_is_each_check_s_own() -> None:
+    status, output = doctor(ProbedDemo(delays={"short_interest": 0.08}))
+
+    assert status == 0
+    latency = {row["check"]: int(row["latency"].removesuffix(" ms")) for row in table(output)}
+    assert latency["short interest"] >= 80
+    assert latency["quote"] < 80  # the checks run one after another, each timed alone
+
+
+def test_live_sources_offline_and_sec_without_contact() -> None:
+    """No network (every connection refused) and no SEC contact: prices and FINRA files fail,
+    the SEC check is skipped and says which setting to fill in."""
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    settings = dataclasses.replace(Settings(), http=HttpSettings(retries=0))
+    source = LiveSource(settings, cache=None, transport=httpx.MockTransport(refuse))
+    status, output = doctor(source, settings)
+
+    assert status == 1
+    rows = table(output)
+    assert [(row["source"], row["check"], row["status"]) for row in rows] == [
+        ("yahoo", "quote", "FAIL"),
+        ("yahoo", "daily bars", "FAIL"),
+        ("finra", "short interest", "FAIL"),
+        ("finra", "short volume", "FAIL"),
+        ("sec", "shares outstanding", "skipped"),
+    ]
+    assert all("could not connect" in row["detail"] for row in rows[:4])
+    assert "sources.sec.contact" in rows[4]["detail"]
+    assert "4 required check(s) failed" in output
+
+
+def test_the_command_line_checks_the_demo_market(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["doctor", "--demo"]) == 0
+
+    rows = table(capsys.readouterr().out)
+    assert [(row["check"], row["status"]) for row in rows] == [(name, "ok") for name in CHECKS]
