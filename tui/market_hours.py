@@ -10,12 +10,21 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from enum import StrEnum
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from tui.sources.base import Session
-
 NEW_YORK = ZoneInfo("America/New_York")
+
+
+class Session(StrEnum):
+    """US equity market session, in New York time."""
+
+    PRE = "pre"
+    REGULAR = "regular"
+    POST = "post"
+    CLOSED = "closed"
+
 
 PRE_OPEN = dt.time(4, 0)
 REGULAR_OPEN = dt.time(9, 30)

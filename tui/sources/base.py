@@ -23,6 +23,10 @@ from typing import Literal, Protocol, runtime_checkable
 
 import polars as pl
 
+from tui.market_hours import Session
+
+__all__ = ["Session"]  # defined with the calendar, which must not import polars
+
 
 class Dataset(StrEnum):
     """A kind of data the feed keeps the latest frame of."""
@@ -32,15 +36,6 @@ class Dataset(StrEnum):
     SHORT_INTEREST = "short_interest"
     SHORT_VOLUME = "short_volume"
     SHARES = "shares"
-
-
-class Session(StrEnum):
-    """US equity market session, in New York time."""
-
-    PRE = "pre"
-    REGULAR = "regular"
-    POST = "post"
-    CLOSED = "closed"
 
 
 BarInterval = Literal["1m", "5m", "1d"]
