@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from tui import __version__
+from tui import __version__, market_hours
 from tui.config import (
     CONFIG_ENV_VAR,
     ConfigError,
@@ -168,9 +168,40 @@ def _settings(args: argparse.Namespace) -> Settings | None:
     return settings
 
 
+def latest_closed_session(settings: Settings, now: dt.datetime) -> dt.date:
+    """The newest session whose close has passed: in the demo market's own calendar, or the
+    real one."""
+    if settings.source == "demo":
+        from tui.sources.demo import SESSION_DATE
+
+        return market_hours.previous_trading_day(SESSION_DATE)
+    latest = market_hours.last_session_date(now)
+    if market_hours.session_close(latest) > now:
+        latest = market_hours.previous_trading_day(latest)
+    return latest
+
+
+def _as_of_problem(args: argparse.Namespace, settings: Settings) -> str | None:
+    """Why ``--as-of`` cannot be replayed, if it cannot: a replay needs a closed session."""
+    as_of: dt.date | None = getattr(args, "as_of", None)
+    if as_of is None:
+        return None
+    latest = latest_closed_session(settings, dt.datetime.now(dt.UTC))
+    if as_of > latest:
+        market = "the demo market" if settings.source == "demo" else "the market"
+        return (
+            f"--as-of {as_of}: that session has not closed yet in {market}; "
+            f"the latest closed session is {latest}"
+        )
+    return None
+
+
 def _run_monitor(args: argparse.Namespace) -> int:
     settings = _settings(args)
     if settings is None:
+        return EXIT_USAGE
+    if problem := _as_of_problem(args, settings):
+        _error(problem)
         return EXIT_USAGE
     from tui.app import run_app
 
@@ -180,6 +211,9 @@ def _run_monitor(args: argparse.Namespace) -> int:
 def _snapshot(args: argparse.Namespace) -> int:
     settings = _settings(args)
     if settings is None:
+        return EXIT_USAGE
+    if problem := _as_of_problem(args, settings):
+        _error(problem)
         return EXIT_USAGE
     from tui.snapshot import run_snapshot
 

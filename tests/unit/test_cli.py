@@ -262,6 +262,22 @@ def test_a_bad_config_stops_the_monitor_with_every_problem(
     assert "Traceback" not in err
 
 
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--demo", "--as-of", "2026-02-11"], "the latest closed session is 2026-02-10"),
+        (["--as-of", "2999-01-04"], "that session has not closed yet in the market"),
+        (["snapshot", "--demo", "--as-of", "2026-03-02"], "has not closed yet in the demo market"),
+    ],
+)
+def test_a_replay_needs_a_closed_session(
+    argv: list[str], message: str, fake_commands: Calls, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(argv) == 2
+    assert message in capsys.readouterr().err
+    assert fake_commands == []
+
+
 @pytest.mark.parametrize("text", ["2026-13-01", "yesterday", "11/02/2026"])
 def test_a_bad_date_is_a_usage_error(
     text: str, fake_commands: Calls, capsys: pytest.CaptureFixture[str]

@@ -60,6 +60,7 @@ from tui.sources.base import (
 from tui.sources.finra_schedule import published_at, settlement_dates, short_volume_posted_at
 from tui.sources.universe import CD, COM, CS, EN, FIN, HC, IND, IT, MAT, RE, UT
 
+SESSION_DATE = dt.date(2026, 2, 11)  # the demo's "today", in the story's sell-off
 HISTORY_SESSIONS = 330  # daily bars before the session date
 REGIME_SESSIONS = 25  # the story unfolds over this many sessions before the session date
 LATE_SESSIONS = 10  # the sharpest phase: heaviest selling, VIX spike, AI basket sell-off
@@ -1257,7 +1258,7 @@ class DemoMarket:
         seed: int = 20260211,
         speed: float = 1.0,
         *,
-        session_date: dt.date = dt.date(2026, 2, 11),
+        session_date: dt.date = SESSION_DATE,
         start_time: dt.time = dt.time(9, 45),
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
