@@ -55,7 +55,11 @@ async def run_checks(checks: Sequence[Check]) -> list[CheckResult]:
     results = []
     for check in checks:
         started = time.perf_counter()
-        outcome = await check.run()
+        try:
+            outcome = await check.run()
+        except Exception as error:  # a source bug fails its own check; the report goes on
+            message = f"internal error: {type(error).__name__}: {error}"
+            outcome = Failed(check.source, FailureKind.PARSE, message)
         latency = time.perf_counter() - started
         results.append(_judge(check, outcome, latency))
     return results
@@ -69,12 +73,9 @@ def _judge(check: Check, outcome: FetchOutcome, latency: float) -> CheckResult:
     if outcome.frame.is_empty() or problem is not None:
         reason = problem or "the reply held no rows"
         return CheckResult(check, "FAIL", latency, f"{PROBE_SYMBOL}: {reason}")
-    return CheckResult(
-        check,
-        "ok",
-        latency,
-        f"{outcome.frame.height} rows, as of {outcome.as_of:%Y-%m-%d %H:%M} UTC",
-    )
+    count = outcome.frame.height
+    rows = "1 row" if count == 1 else f"{count} rows"
+    return CheckResult(check, "ok", latency, f"{rows}, as of {outcome.as_of:%Y-%m-%d %H:%M} UTC")
 
 
 def format_results(results: Sequence[CheckResult]) -> list[str]:

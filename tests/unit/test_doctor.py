@@ -237,3 +237,22 @@ def test_the_command_line_checks_the_demo_market(capsys: pytest.CaptureFixture[s
 
     rows = table(capsys.readouterr().out)
     assert [(row["check"], row["status"]) for row in rows] == [(name, "ok") for name in CHECKS]
+
+
+def test_a_check_that_raises_fails_alone_and_the_report_goes_on() -> None:
+    """A source bug is a failed check with its error in the detail, not a traceback that hides
+    every other result."""
+    status, output = doctor(ProbedDemo({"short_interest": RuntimeError("boom")}))
+
+    assert status == 1
+    rows = {row["check"]: row for row in table(output)}
+    assert list(rows) == CHECKS
+    assert rows["short interest"]["status"] == "FAIL"
+    assert rows["short interest"]["detail"] == "internal error: RuntimeError: boom"
+    assert rows["short volume"]["status"] == "ok"
+
+
+def test_a_single_row_is_counted_in_the_singular() -> None:
+    _, output = doctor(ProbedDemo())
+    quote = table(output)[0]
+    assert quote["detail"].startswith("1 row, as of ")
