@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import itertools
 import logging
 import random
 import socket
@@ -332,6 +333,22 @@ async def test_concurrency_per_host_is_bounded() -> None:
             await client.aclose()
         assert all(isinstance(reply, HttpReply) for reply in replies)
         assert server.max_in_flight == 4
+
+
+async def test_a_paced_host_gets_no_more_than_its_rate(fault_server: FaultServer) -> None:
+    """The SEC asks for at most 10 requests a second: concurrent requests are spaced out."""
+    fault_server.serve("/p", Reply(200, BODY))
+    client = make_client()
+    try:
+        replies = await asyncio.gather(
+            *(client.get(f"{fault_server.url}/p", source="sec", per_second=20) for _ in range(6))
+        )
+    finally:
+        await client.aclose()
+    assert all(isinstance(reply, HttpReply) for reply in replies)
+    times = sorted(request.time for request in fault_server.requests)
+    gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
+    assert len(times) == 6 and min(gaps) >= 0.045  # 1/20 s, less timer slack
 
 
 async def test_404_is_a_reply_only_when_accepted(fault_server: FaultServer) -> None:

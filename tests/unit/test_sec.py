@@ -7,6 +7,7 @@ their share counts are illustrative.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import os
 import time
@@ -239,6 +240,20 @@ async def test_shares_merge_the_frames_and_fill_gaps_from_company_facts(
     }
     # Dense after two quarters: the third is never asked for.
     assert fault_server.requests_to(FRAME_PATH.format("CY2025Q3I")) == []
+
+
+@pytest.mark.usefixtures("small_market")
+async def test_requests_to_the_sec_stay_under_its_ten_a_second(
+    fault_server: FaultServer, client: HttpClient
+) -> None:
+    serve_sec(fault_server)
+    source = make_source(client, fault_server, cache=None)
+
+    await source.shares(["AAPL", "NVDA", "GOOGL", "brk.b", "ZZZZ", "AVGO"])
+
+    times = sorted(request.time for request in fault_server.requests)
+    assert len(times) >= 4
+    assert all(later - earlier >= 0.1 for earlier, later in itertools.pairwise(times))
 
 
 @pytest.mark.usefixtures("small_market")

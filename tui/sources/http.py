@@ -150,6 +150,8 @@ class HttpClient:
             verify=True,
         )
         self._host_slots: dict[str, asyncio.Semaphore] = {}
+        self._pace_locks: dict[str, asyncio.Lock] = {}
+        self._next_start: dict[str, float] = {}  # monotonic time a paced host may be asked again
         self._circuits: dict[str, dt.datetime] = {}
 
     def circuit_until(self, host: str) -> dt.datetime | None:
@@ -172,11 +174,13 @@ class HttpClient:
         params: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
         accept: Collection[int] = (),
+        per_second: float | None = None,
     ) -> HttpReply | Failed:
         """GET ``url``, retrying what a retry may fix; ``source`` names the data source in
         failures ("yahoo"). A 2xx is a reply; so is any status in ``accept`` (a 404 that means
         "no such symbol", or the 403 a file store answers for a file not posted yet); any other
-        status is a failure."""
+        status is a failure. ``per_second`` caps the rate of requests to the URL's host (the SEC
+        asks for at most 10 a second), on top of the per-host concurrency bound."""
         try:
             full_url = httpx.URL(url, params=params)
         except (httpx.InvalidURL, TypeError, ValueError) as error:
@@ -193,6 +197,8 @@ class HttpClient:
                 # Checked again after the wait for a slot: a 429 may have arrived meanwhile.
                 if blocked := self._blocked(full_url, source):
                     return blocked
+                if per_second is not None:
+                    await self._pace(host, per_second)
                 outcome = await self._attempt(full_url, source, headers, accept)
             if not isinstance(outcome, _Retryable):
                 if isinstance(outcome, Failed):
@@ -206,6 +212,16 @@ class HttpClient:
         assert failure is not None  # the loop runs at least once
         tries = "1 attempt" if attempts == 1 else f"{attempts} attempts"
         return Failed(source, failure.kind, f"{failure.message}; gave up after {tries}")
+
+    async def _pace(self, host: str, per_second: float) -> None:
+        """Wait until ``host`` may be sent another request at ``per_second`` requests a second."""
+        lock = self._pace_locks.setdefault(host, asyncio.Lock())
+        async with lock:  # one waiter at a time, so each takes the next free instant
+            now = time.monotonic()
+            start = max(now, self._next_start.get(host, now))
+            self._next_start[host] = start + 1.0 / per_second
+            if start > now:
+                await asyncio.sleep(start - now)
 
     def _slot(self, host: str) -> asyncio.Semaphore:
         slot = self._host_slots.get(host)

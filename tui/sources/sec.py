@@ -38,6 +38,8 @@ from tui.sources.base import Dataset, Failed, FailureKind, Fetched, FetchOutcome
 from tui.sources.http import HttpClient
 
 SOURCE_NAME = "sec"
+# The SEC's fair-access policy: at most 10 requests a second per client; stay under it.
+REQUESTS_PER_SECOND = 8.0
 
 # Where the contact comes from, as the user writes it in the config file.
 CONTACT_KEY = "sources.sec.contact"
@@ -329,7 +331,11 @@ class SecSource:
     ) -> pl.DataFrame | Failed | None:
         """GET and parse an SEC document; None when the SEC has no such document (404)."""
         reply = await self._client.get(
-            url, source=SOURCE_NAME, headers=self._headers, accept=(404,)
+            url,
+            source=SOURCE_NAME,
+            headers=self._headers,
+            accept=(404,),
+            per_second=REQUESTS_PER_SECOND,
         )
         if isinstance(reply, Failed):
             return reply
