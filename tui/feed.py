@@ -85,6 +85,13 @@ class JobResult:
 
 ALL_PANES = frozenset(Pane)
 
+# Jobs whose frames hold prices: merged per symbol, and the only ones whose per-symbol problems
+# ("not found", "delisted") mark rows — a symbol the SEC does not know still has prices.
+PRICE_JOBS = frozenset({"quotes", "intraday", "daily"})
+
+# When several jobs of one source disagree, the status bar shows the worst.
+HEALTH_SEVERITY = ("rate_limited", "offline", "retrying", "unavailable", "ok")
+
 JOB_SCHEMAS: dict[str, pl.Schema] = {
     "quotes": QUOTES_SCHEMA,
     "intraday": BARS_SCHEMA,
@@ -145,7 +152,7 @@ class Feed:
         self.jobs = make_jobs(settings)
         self._stored: dict[str, Stored] = {}
         self._failures: dict[str, int] = {}
-        self._health: dict[str, SourceHealth] = {}
+        self._job_health: dict[str, SourceHealth] = {}
         self._from_cache: set[str] = set()  # jobs showing cached data not yet refreshed
         self._fetched_since_start = False
 
@@ -228,22 +235,25 @@ class Feed:
             raise
         except Exception as error:  # a source bug must not take the dashboard down
             log.exception("%s: unexpected error from %s", job.name, self.source.name)
-            outcome = Failed(self.source.name, FailureKind.PARSE, f"internal error: {error}")
+            message = f"internal error: {error}"
+            outcome = Failed(self._source_name(job), FailureKind.PARSE, message)
         if isinstance(outcome, Failed):
             return self._record_failure(job, outcome)
         self._failures[job.name] = 0
         self._fetched_since_start = True
         self._from_cache.discard(job.name)
-        self._set_health(SourceHealth(self._source_name(job), "ok"))
+        self._job_health[job.name] = SourceHealth(self._source_name(job), "ok")
         previous = self._stored.get(job.name)
         frame = outcome.frame
-        if previous is not None and job.name in ("quotes", "intraday", "daily"):
+        if previous is not None and job.name in PRICE_JOBS:
             frame = merge_by_symbol(previous.frame, frame)
         changed = previous is None or not previous.frame.equals(frame)
+        # A problem only stands for a symbol with nothing to show: one that missed this poll
+        # but kept its last rows shows those (its pane turns stale), not the problem.
         problems = dict(previous.problems) if previous is not None else {}
-        for symbol in frame.get_column("symbol").unique().to_list():
-            problems.pop(symbol, None)
         problems.update(outcome.problems)
+        shown = set(frame.get_column("symbol").unique().to_list())
+        problems = {symbol: why for symbol, why in problems.items() if symbol not in shown}
         stored = Stored(frame, outcome.as_of, self.clock(), problems)
         self._stored[job.name] = stored
         if self.cache is not None:
@@ -284,12 +294,12 @@ class Feed:
                 continue
             try:
                 meta = json.loads(raw)
-                stored = Stored(
-                    frame,
-                    dt.datetime.fromisoformat(meta["as_of"]),
-                    dt.datetime.fromisoformat(meta["fetched_at"]),
-                    {str(k): str(v) for k, v in meta["problems"].items()},
-                )
+                as_of = dt.datetime.fromisoformat(meta["as_of"])
+                fetched_at = dt.datetime.fromisoformat(meta["fetched_at"])
+                if as_of.tzinfo is None or fetched_at.tzinfo is None:
+                    raise ValueError("times without a time zone")
+                problems = {str(k): str(v) for k, v in meta["problems"].items()}
+                stored = Stored(frame, as_of, fetched_at, problems)
             except (ValueError, KeyError, TypeError, AttributeError):
                 log.warning("discarding unreadable cache metadata for %s", key)
                 continue
@@ -321,14 +331,24 @@ class Feed:
             state = "offline"
         else:
             state = "retrying"
-        self._set_health(
-            SourceHealth(failure.source, state, retry_at, failure.message)  # type: ignore[arg-type]
+        self._job_health[job.name] = SourceHealth(
+            failure.source,
+            state,  # type: ignore[arg-type]
+            retry_at,
+            failure.message,
         )
         log.warning("%s failed (%s): %s", job.name, failure.kind.value, failure.message)
         return JobResult(job, False, failure, retry_in)
 
-    def _set_health(self, health: SourceHealth) -> None:
-        self._health[health.name] = health
+    def health(self) -> tuple[SourceHealth, ...]:
+        """Each source's health: the worst state among the jobs it serves."""
+        worst: dict[str, SourceHealth] = {}
+        for health in self._job_health.values():
+            current = worst.get(health.name)
+            rank = HEALTH_SEVERITY.index(health.state)
+            if current is None or rank < HEALTH_SEVERITY.index(current.state):
+                worst[health.name] = health
+        return tuple(worst.values())
 
     async def refresh_all(self) -> list[JobResult]:
         """Run every job once, in dependency order (shares and quotes need short interest)."""
@@ -341,8 +361,9 @@ class Feed:
         """A consistent snapshot of the latest frames, safe to hand to a thread."""
         frames = {name: stored.frame for name, stored in self._stored.items()}
         problems: dict[str, str] = {}
-        for stored in self._stored.values():
-            problems.update(stored.problems)
+        for name, stored in self._stored.items():
+            if name in PRICE_JOBS:
+                problems.update(stored.problems)
         data = views.empty_market_data(self.source.now())
         return data.replace(**frames, info=_InfoLookup(self.source), problems=problems)
 
@@ -380,9 +401,12 @@ class Feed:
             age = max(0.0, (now - stored.fetched_at).total_seconds())
             freshness.append(DatasetFreshness(job.label, age, age > 2 * job.cadence_s))
         market_now = self.source.now()
-        label = getattr(self.source, "label", None) or (
-            "DEMO" if self.source.is_demo else self.source.name.upper()
+        label = str(
+            getattr(self.source, "label", None)
+            or ("DEMO" if self.source.is_demo else self.source.name.upper())
         )
+        if self.source.is_demo and "DEMO" not in label:
+            label = f"DEMO {label}"  # a replay of the demo market says both
         return StatusView(
             source_label=str(label),
             is_demo=self.source.is_demo,
@@ -390,7 +414,7 @@ class Feed:
             market_time=market_now,
             wall_time=now,
             datasets=tuple(freshness),
-            health=tuple(self._health.values()),
+            health=self.health(),
             note=note or self.unreachable_note(),
         )
 
@@ -401,14 +425,20 @@ class Feed:
         peers = self._peers(symbol)
         source = self.source
         interval = self.settings.sources.yahoo.intraday_interval
-        results = await asyncio.gather(
-            source.quotes([symbol]),
-            source.bars([symbol], interval, 5),
-            source.bars([symbol, *peers], "1d", self.daily_sessions()),
-            source.short_interest([symbol], 24),
-            source.short_volume([symbol], 60),
-            source.shares([symbol]),
-        )
+        try:
+            results = await asyncio.gather(
+                source.quotes([symbol]),
+                source.bars([symbol], interval, 5),
+                source.bars([symbol, *peers], "1d", self.daily_sessions()),
+                source.short_interest([symbol], 24),
+                source.short_volume([symbol], 60),
+                source.shares([symbol]),
+            )
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # a source bug: say so on the screen, do not hang it
+            log.exception("drill-down of %s: unexpected error from %s", symbol, source.name)
+            return Failed(source.name, FailureKind.PARSE, f"internal error: {error}")
         quotes, intraday, daily, short_interest, short_volume, shares = results
         if isinstance(quotes, Failed) and isinstance(daily, Failed):
             return quotes
@@ -420,7 +450,7 @@ class Feed:
             return merge_by_symbol(fallback, result.frame)
 
         problems = dict(base.problems)
-        for result in results:
+        for result in (quotes, intraday, daily):  # as in market_data: price problems only
             if isinstance(result, Fetched):
                 problems.update(result.problems)
         return base.replace(

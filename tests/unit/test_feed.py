@@ -53,6 +53,7 @@ from tui.sources.base import (
     SymbolInfo,
 )
 from tui.sources.demo import DemoMarket
+from tui.sources.replay import AsOfSource
 
 # 10:00 in New York on the demo's session date: the regular session is open.
 MARKET_NOW = dt.datetime(2026, 2, 11, 15, 0, tzinfo=dt.UTC)
@@ -500,10 +501,6 @@ async def test_problems_last_until_the_symbol_has_data() -> None:
     assert feed.market_data().problems == {"QQQ": "delisted"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="feed bug: a symbol's problem hides the last rows merge_by_symbol kept for it",
-)
 async def test_a_symbol_that_misses_one_poll_keeps_showing_its_last_price() -> None:
     """Yahoo names a symbol whose request timed out in `problems`; its kept quote must still show
     (the pane shows only the note for a row with a problem)."""
@@ -522,11 +519,6 @@ async def test_a_symbol_that_misses_one_poll_keeps_showing_its_last_price() -> N
     assert rows["^GSPC"].problem is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="feed bug: market_data() merges every job's problems into one map, so a problem "
-    "with one dataset (shares) hides the symbol's rows in panes built from others (quotes)",
-)
 async def test_a_shares_problem_does_not_hide_a_sector_etf_s_prices() -> None:
     """When the short-interest file lists an ETF, the shares job asks the SEC about it, which
     answers that no filer has that ticker; the Sector flows row of XLK must still show."""
@@ -632,11 +624,6 @@ async def test_health_is_kept_per_underlying_source() -> None:
     assert health == {"yahoo": "ok", "finra": "retrying"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="feed bug: a raising source is reported under source.name, not source_for(job), so "
-    "the next success never clears it",
-)
 async def test_a_raising_routed_source_recovers_its_health() -> None:
     source = RoutedSource("live")
     source.script("quotes", RuntimeError("boom"))
@@ -646,6 +633,29 @@ async def test_a_raising_routed_source_recovers_its_health() -> None:
     await refresh(feed, "quotes")
 
     assert {entry.name: entry.state for entry in feed.status().health} == {"yahoo": "ok"}
+
+
+async def test_a_source_shows_the_worst_state_of_the_jobs_it_serves() -> None:
+    """Quotes succeeding on Yahoo must not hide that Yahoo's daily bars keep failing."""
+    source = RoutedSource("live")
+    source.script("daily", failed(FailureKind.TIMEOUT, source="yahoo"))
+    feed = feed_over(source)
+
+    await refresh(feed, "daily")
+    await refresh(feed, "quotes")
+
+    assert {entry.name: entry.state for entry in feed.status().health} == {"yahoo": "retrying"}
+
+
+async def test_a_raising_source_fails_the_drill_down_instead_of_hanging_it() -> None:
+    source = ScriptedSource()
+    source.script("quotes", RuntimeError("boom"))
+    feed = feed_over(source)
+
+    outcome = await feed.fetch_ticker("MSFT")
+
+    assert isinstance(outcome, Failed)
+    assert "boom" in outcome.message
 
 
 # --- status --------------------------------------------------------------------------------------
@@ -705,6 +715,8 @@ def test_status_shows_the_market_clock_session_and_label() -> None:
     demo_status = feed_over(demo).status()
     assert (demo_status.source_label, demo_status.is_demo) == ("DEMO", True)
     assert demo_status.session == "regular"  # 9:45 in New York, the demo's opening time
+    replay = feed_over(AsOfSource(demo, dt.date(2026, 2, 5))).status()
+    assert (replay.source_label, replay.is_demo) == ("DEMO REPLAY 2026-02-05", True)
 
 
 async def test_the_unreachable_note_shows_only_while_nothing_could_be_fetched() -> None:
@@ -880,11 +892,6 @@ async def test_corrupt_metadata_is_ignored(tmp_path: Path, metadata: bytes) -> N
     feed.status()  # and the status line still works
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="feed bug: load_cached accepts timestamps without a timezone; status() then raises "
-    "TypeError subtracting them from the aware wall clock",
-)
 async def test_metadata_without_a_timezone_is_ignored(tmp_path: Path) -> None:
     await _write_quotes_and_daily(tmp_path)
     naive = {"as_of": "2026-02-11T15:00:00", "fetched_at": "2026-02-11T15:00:00", "problems": {}}
