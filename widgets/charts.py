@@ -191,10 +191,8 @@ class VolumeChart(_Chart):
         self._x_labels([label(point.ts) for point in self.prices])
 
 
-class ShortInterestChart(_Chart):
-    """Short shares at each bi-monthly settlement date."""
-
-    TITLE = "Short interest (shares)"
+class _DatedChart(_Chart):
+    """A chart of one figure per date (settlement dates, trading days)."""
 
     def __init__(
         self, *, name: str | None = None, id: str | None = None, classes: str | None = None
@@ -203,10 +201,16 @@ class ShortInterestChart(_Chart):
         self.history: tuple[tuple[dt.date, float], ...] = ()
 
     def show(self, history: Sequence[tuple[dt.date, float]]) -> None:
-        """Plot (settlement date, short shares) pairs, oldest first."""
-        self.history = tuple((day, shares) for day, shares in history if math.isfinite(shares))
+        """Plot (date, value) pairs, oldest first; values that are not numbers are left out."""
+        self.history = tuple((day, value) for day, value in history if math.isfinite(value))
         self.has_data = bool(self.history)
         self.refresh()
+
+
+class ShortInterestChart(_DatedChart):
+    """Short shares at each bi-monthly settlement date."""
+
+    TITLE = "Short interest (shares)"
 
     def draw(self) -> None:
         shares = [value for _, value in self.history]
@@ -215,22 +219,10 @@ class ShortInterestChart(_Chart):
         self._x_labels([fmt.short_date(day) for day, _ in self.history])
 
 
-class ShortVolumeChart(_Chart):
-    """The daily short-sale volume ratio, in percent of total volume."""
+class ShortVolumeChart(_DatedChart):
+    """The daily short-sale volume ratio (short volume / total volume), shown in percent."""
 
     TITLE = "Short volume ratio (%)"
-
-    def __init__(
-        self, *, name: str | None = None, id: str | None = None, classes: str | None = None
-    ) -> None:
-        super().__init__(name=name, id=id, classes=classes)
-        self.history: tuple[tuple[dt.date, float], ...] = ()
-
-    def show(self, history: Sequence[tuple[dt.date, float]]) -> None:
-        """Plot (date, short volume / total volume) pairs, oldest first."""
-        self.history = tuple((day, ratio) for day, ratio in history if math.isfinite(ratio))
-        self.has_data = bool(self.history)
-        self.refresh()
 
     def draw(self) -> None:
         percents = [ratio * 100 for _, ratio in self.history]

@@ -459,9 +459,21 @@ class FilesSource:
     # --- bars -----------------------------------------------------------------------------
 
     def _bars_paths(self) -> list[Path] | Failed:
-        if not self.settings.bars:
-            return self._unavailable("no bars files configured (sources.files.bars)")
-        root = Path(self.settings.bars).expanduser()
+        return self._files(
+            self.settings.bars,
+            "no bars files configured (sources.files.bars)",
+            lambda path: path.suffix.lower() in BAR_FILE_SUFFIXES,
+            ".csv or .parquet files",
+        )
+
+    def _files(
+        self, setting: str, unset: str, wanted: Callable[[Path], bool], what: str
+    ) -> list[Path] | Failed:
+        """The file a setting names, or the wanted files in the folder it names (hidden files
+        left out), sorted; NOT_AVAILABLE with the reason when there are none."""
+        if not setting:
+            return self._unavailable(unset)
+        root = Path(setting).expanduser()
         try:
             if root.is_file():
                 return [root]
@@ -470,14 +482,12 @@ class FilesSource:
             paths = sorted(
                 path
                 for path in root.iterdir()
-                if path.suffix.lower() in BAR_FILE_SUFFIXES
-                and not path.name.startswith(".")
-                and path.is_file()
+                if wanted(path) and not path.name.startswith(".") and path.is_file()
             )
         except OSError as error:
             return self._unavailable(f"cannot list {root}: {error.strerror or error}")
         if not paths:
-            return self._unavailable(f"no .csv or .parquet files in {root}")
+            return self._unavailable(f"no {what} in {root}")
         return paths
 
     def _load_bars(self) -> _Library | Failed:
@@ -557,28 +567,14 @@ class FilesSource:
     # --- short interest ------------------------------------------------------------------
 
     def _short_interest_paths(self) -> list[Path] | Failed:
-        if not self.settings.short_interest:
-            return self._unavailable(
-                "no short-interest folder configured (sources.files.short_interest)"
-            )
-        root = Path(self.settings.short_interest).expanduser()
-        try:
-            if root.is_file():
-                return [root]
-            if not root.is_dir():
-                return self._unavailable(f"{root} does not exist")
-            paths = sorted(
-                path
-                for path in root.iterdir()
-                if path.name.lower().startswith("shrt")
-                and path.name.lower().endswith(".csv")
-                and path.is_file()
-            )
-        except OSError as error:
-            return self._unavailable(f"cannot list {root}: {error.strerror or error}")
-        if not paths:
-            return self._unavailable(f"no shrt*.csv files in {root}")
-        return paths
+        return self._files(
+            self.settings.short_interest,
+            "no short-interest folder configured (sources.files.short_interest)",
+            lambda path: (
+                path.name.lower().startswith("shrt") and path.name.lower().endswith(".csv")
+            ),
+            "shrt*.csv files",
+        )
 
     def _load_short_interest(self) -> tuple[list[pl.DataFrame], list[str]] | Failed:
         """Each readable file's settlements and a message per unreadable file."""
