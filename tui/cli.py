@@ -128,8 +128,9 @@ def build_parser() -> argparse.ArgumentParser:
     doctor = commands.add_parser(
         "doctor",
         parents=[config_option, demo_option],
-        help="check the config, the data sources and the cache, and report",
-        description="Check the config, the data sources and the cache, and report what works.",
+        help="check each data source end to end and report what works",
+        description="Check each data source end to end (reach it, parse its reply, find a "
+        "known symbol) and report source, status, latency and the error in plain words.",
     )
     doctor.set_defaults(handler=_doctor)
 
