@@ -154,7 +154,7 @@ class Feed:
         self._failures: dict[str, int] = {}
         self._job_health: dict[str, SourceHealth] = {}
         self._from_cache: set[str] = set()  # jobs showing cached data not yet refreshed
-        self._fetched_since_start = False
+        self._priced_since_start = False  # a price job has reached its source since start
 
     # -- what to fetch ---------------------------------------------------------------------
 
@@ -240,7 +240,7 @@ class Feed:
         if isinstance(outcome, Failed):
             return self._record_failure(job, outcome)
         self._failures[job.name] = 0
-        self._fetched_since_start = True
+        self._priced_since_start |= job.name in PRICE_JOBS
         self._from_cache.discard(job.name)
         self._job_health[job.name] = SourceHealth(self._source_name(job), "ok")
         previous = self._stored.get(job.name)
@@ -383,8 +383,12 @@ class Feed:
     # -- status ----------------------------------------------------------------------------
 
     def unreachable_note(self) -> str | None:
-        """What to tell the user while nothing could be fetched since start."""
-        if self._fetched_since_start or not any(self._failures.values()):
+        """What to tell the user while no price could be fetched since start.
+
+        Prices decide it: the short-interest and share-count sources answer from their own
+        on-disk copies of immutable files, so they succeed offline."""
+        price_failures = any(self._failures.get(name) for name in PRICE_JOBS)
+        if self._priced_since_start or not price_failures:
             return None
         if self._from_cache:
             return "sources unreachable: showing cached data · d: demo market"

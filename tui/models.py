@@ -115,6 +115,7 @@ class CorrelationLine:
     series: tuple[float, ...]  # one value per trading day over the last year, oldest first
     now: float | None
     year_ago: float | None
+    problem: str | None = None  # a member the source could not give: "not found", "no data"
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

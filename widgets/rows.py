@@ -244,6 +244,8 @@ def correlation_row(key: str, label: str, line: CorrelationLine) -> Row:
     Sparklines share one 0-to-1 scale so that baskets and members compare at a glance; values
     below zero sit on the bottom block and the "now" column gives the exact figure.
     """
+    if line.problem is not None:
+        return Row(key, (label,), note=line.problem)
     change = _correlation_change(line)
     return Row(
         key,

@@ -306,3 +306,19 @@ async def test_no_color_still_shows_direction_with_signs_and_arrows(
         assert app.no_color
         lines = table_text(panes(app)[Pane.INDICES].table)
         assert any("▼ −" in line for line in lines) and any("▲ +" in line for line in lines)
+
+
+async def test_a_source_that_cannot_start_says_so_and_d_offers_the_demo() -> None:
+    def broken(settings: Settings, as_of: dt.date | None) -> Source:
+        if settings.source != "demo":
+            raise OSError("no route to the data folder")
+        return frozen_demo(settings, as_of)
+
+    app = TapewatchApp(demo_settings(source="files"), source_factory=broken)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause(0.5)
+        status = app.dashboard.query_one(StatusBar).render().plain
+        assert "could not start the files source: no route to the data folder" in status
+        await pilot.press("d")
+        await wait_for_data(pilot, app)
+        assert app.dashboard.query_one(StatusBar).render().plain.startswith(" DEMO ")

@@ -193,12 +193,10 @@ async def refresh(pilot: Pilot[int], app: TapewatchApp) -> None:
     await quiet(pilot, app)
 
 
-async def load_completely(pilot: Pilot[int], app: TapewatchApp, clock: ManualClock) -> None:
-    """The first load and one more round, which brings the shares outstanding the first round
-    could not ask for (see the xfail test below) and quotes for the names they rank."""
+async def load_completely(pilot: Pilot[int], app: TapewatchApp) -> None:
+    """The first load, until the share counts that short interest wakes (and the quotes of the
+    names they rank) are in too."""
     await load(pilot, app)
-    clock.advance(POLL_GAP_S)
-    await refresh(pilot, app)
 
     def short_pct_everywhere() -> bool:
         shorts = panes(app)[Pane.SHORTS].view
@@ -256,11 +254,6 @@ async def test_the_dashboard_fills_with_what_the_market_served(market: LoopbackM
         assert all(f"{name} ok" in line for name in ("yahoo", "finra", "sec"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the shares job runs before short interest is in and is not run again for a day "
-    "(tui/screens/dashboard.py _poll wakes only quotes after short_interest changes)",
-)
 async def test_most_shorted_gives_short_interest_as_a_share_of_shares_outstanding(
     market: LoopbackMarket,
 ) -> None:
@@ -289,7 +282,7 @@ async def test_when_yahoo_fails_the_panes_keep_their_data_and_turn_stale(
     clock = ManualClock(market.truth.moment)
     app = live_app(market, clock)
     async with app.run_test(size=SIZE) as pilot:
-        await load_completely(pilot, app, clock)
+        await load_completely(pilot, app)
         last_good_poll = clock()
         shown = shown_rows(app)
 
@@ -358,7 +351,7 @@ async def test_faults_never_damage_the_cache(market: LoopbackMarket) -> None:
     settings = market.settings(BASE_SETTINGS)
     app = live_app(market, clock, settings)
     async with app.run_test(size=SIZE) as pilot:
-        await load_completely(pilot, app, clock)
+        await load_completely(pilot, app)
         feed = app.dashboard.feed
         assert feed is not None
         good = feed.market_data()
@@ -435,11 +428,6 @@ async def test_offline_at_start_paints_the_cache_and_offers_the_demo(
             assert widget.table.rows and STALE_MARK not in subtitle(app, pane), pane
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="FINRA and the SEC answer from their own on-disk copies without the network, and "
-    "tui/feed.py counts that as a fetch, so the note never shows (Feed._fetched_since_start)",
-)
 async def test_offline_at_start_the_status_bar_says_the_sources_are_unreachable(
     market: LoopbackMarket, fault_server: FaultServer
 ) -> None:
@@ -479,11 +467,6 @@ async def test_an_index_yahoo_does_not_know_is_shown_as_not_found(market: Loopba
         assert market.server.requests_to("/v8/finance/chart/^NOPE")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a basket member's row in Correlations has no place for a problem "
-    "(tui/models.py CorrelationLine, widgets/rows.py correlation_row): it shows dashes",
-)
 async def test_a_basket_member_yahoo_does_not_know_is_shown_as_not_found(
     market: LoopbackMarket,
 ) -> None:

@@ -234,6 +234,18 @@ def test_ticker_correlation_is_to_its_basket_peers() -> None:
     assert view.correlation is not None and len(view.correlation.series) == 50
 
 
+def test_a_basket_member_without_data_says_why_in_correlations() -> None:
+    data = market().replace(problems={"ZZZ": "not found"})
+    settings = Settings(
+        baskets=(Basket("Trio", ("AAA", "BBB", "ZZZ", "YYY")),), correlation=SETTINGS.correlation
+    )
+    (basket,) = build_correlations(data, settings).baskets
+    lines = {line.label: line for line in basket.members}
+    assert lines["ZZZ"].problem == "not found"
+    assert lines["YYY"].problem == "no data"  # no problem named by the source: still said
+    assert lines["AAA"].problem is None and lines["AAA"].series
+
+
 def test_ticker_outside_baskets_correlates_to_its_sector_etf() -> None:
     data = market()
     view = build_ticker(data, "CCC", "1M", SETTINGS)

@@ -359,12 +359,22 @@ def _correlation_lines(
         name: correlation_line(name, average_series.get(name, []), history) for name in groups
     }
     members = {
-        (name, symbol): correlation_line(symbol, member_series.get((name, symbol), []), history)
+        (name, symbol): _member_line(data, symbol, member_series.get((name, symbol), []), history)
         for name, group in groups.items()
         for symbol in group
     }
     last_date = returns.get_column("date").max()
     return averages, members, last_date if isinstance(last_date, dt.date) else None
+
+
+def _member_line(
+    data: MarketData, symbol: str, series: Sequence[float], history: int
+) -> CorrelationLine:
+    """A member's line to its peers; a member with no line at all says why (its problem)."""
+    line = correlation_line(symbol, series, history)
+    if line.series:
+        return line
+    return dataclasses.replace(line, problem=data.problems.get(symbol, "no data"))
 
 
 def _lowest_first(line: CorrelationLine) -> tuple[bool, float]:

@@ -10,7 +10,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import logging
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
@@ -33,6 +35,8 @@ if TYPE_CHECKING:
     from tui.feed import Feed, Job
     from tui.sources.base import Source
 
+log = logging.getLogger("tapewatch.dashboard")
+
 SourceFactory = Callable[[Settings, dt.date | None], "Source"]
 
 # Which jobs each pane's figures come from, for its stale mark.
@@ -41,6 +45,13 @@ PANE_JOBS: dict[Pane, tuple[str, ...]] = {
     Pane.SECTORS: ("quotes", "daily"),
     Pane.SHORTS: ("short_interest", "short_volume", "shares", "quotes"),
     Pane.CORRELATIONS: ("daily",),
+}
+
+
+# Jobs to run again at once when a job brings new data they depend on.
+FOLLOWERS: dict[str, tuple[str, ...]] = {
+    "short_interest": ("shares", "quotes"),
+    "shares": ("quotes",),
 }
 
 
@@ -120,7 +131,14 @@ class DashboardScreen(Screen[None]):
     async def _start_feed(self, settings: Settings | None = None) -> None:
         """Build the source and feed off the event loop (polars is imported here), then poll."""
         settings = settings or self.settings
-        feed = await asyncio.to_thread(self._make_feed, settings)
+        try:
+            feed = await asyncio.to_thread(self._make_feed, settings)
+        except Exception as error:  # a broken source must say so, not leave "loading…" forever
+            log.exception("could not start the %s source", settings.source)
+            self._note = f"could not start the {settings.source} source: {error} · d: demo market"
+            self.query_one(StatusBar).show(replace(self._placeholder_status(), note=self._note))
+            self.notify(self._note, severity="error", timeout=10)
+            return
         self.feed = feed
         self._note = None
         # The last good data on disk paints at once; the polls then replace it.
@@ -148,9 +166,10 @@ class DashboardScreen(Screen[None]):
             result = await feed.refresh(job)
             if result.changed:
                 self._mark_dirty(job.panes)
-                if job.name in ("short_interest", "shares"):
-                    # New short data changes which names need prices: quote them now.
-                    self._wake["quotes"].set()
+                # New short interest names new stocks: fetch their share counts and prices now,
+                # not at the next (daily) share-count poll.
+                for follower in FOLLOWERS.get(job.name, ()):
+                    self._wake[follower].set()
             self._publish_status()
             delay = result.retry_in_s if result.failure is not None else job.cadence_s
             with contextlib.suppress(TimeoutError):
@@ -250,8 +269,6 @@ class DashboardScreen(Screen[None]):
         """Switch to the embedded demo market (offered when live sources are unreachable)."""
         if self.feed is not None and self.feed.source.is_demo:
             return
-        from dataclasses import replace
-
         self.workers.cancel_group(self, "poll")
         previous, self.feed = self.feed, None
         self._wake.clear()
