@@ -246,6 +246,6 @@ def test_the_command_line_replays_a_past_close(capsys: pytest.CaptureFixture[str
     assert main(["snapshot", "--demo", "--as-of", "2026-02-05", "--json"]) == EXIT_OK
 
     document = json.loads(capsys.readouterr().out)
-    assert document["source"] == "REPLAY 2026-02-05"
+    assert document["source"] == "DEMO REPLAY 2026-02-05"
     assert document["market_time"] == "2026-02-05T21:00:00+00:00"  # 4 pm in New York
     assert document["correlations"]["as_of"] == "2026-02-05"
