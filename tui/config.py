@@ -104,6 +104,7 @@ class ShortedSettings:
     rows: int = 50  # how many names the table shows
     min_price: float = 5.0  # ignore names below this price (market universe)
     min_avg_volume: float = 100_000.0  # ignore names trading fewer shares a day than this
+    min_float: float = 5_000_000.0  # ignore names with a smaller float (or shares outstanding)
 
 
 @dataclass(frozen=True, slots=True)
@@ -756,6 +757,7 @@ _FIELD_CHECKS: dict[tuple[type, str], FieldCheck] = {
     (ShortedSettings, "rows"): _between(1, 500, " rows", "the table shows at most 500 names"),
     (ShortedSettings, "min_price"): _NOT_NEGATIVE,
     (ShortedSettings, "min_avg_volume"): _NOT_NEGATIVE,
+    (ShortedSettings, "min_float"): _NOT_NEGATIVE,
     **{(RefreshSettings, f.name): _CADENCE for f in fields(RefreshSettings)},
     (CorrelationSettings, "window"): _between(
         5, 250, " trading days", "fewer than 5 returns say nothing; 250 is about a year"

@@ -281,8 +281,12 @@ def shorts_market() -> Any:
     )
 
 
+# The hand-made market counts shares in hundreds: no minimum float, except where tested.
+ANY_FLOAT = Settings(shorted=ShortedSettings(min_float=0.0))
+
+
 def test_market_universe_is_the_latest_settlement_filtered_and_ranked() -> None:
-    view = build_shorts(shorts_market(), Settings())
+    view = build_shorts(shorts_market(), ANY_FLOAT)
     # THIN trades too little, PENNY is below the minimum price; MID has no price: kept.
     assert [row.symbol for row in view.rows] == ["HIGH", "MID", "LOW", "NOSHARE"]
     high = view.rows[0]
@@ -304,14 +308,25 @@ def test_market_universe_is_the_latest_settlement_filtered_and_ranked() -> None:
 
 
 def test_rows_setting_limits_the_table() -> None:
-    settings_ = Settings(shorted=ShortedSettings(rows=2))
+    settings_ = Settings(shorted=ShortedSettings(rows=2, min_float=0.0))
     assert [row.symbol for row in build_shorts(shorts_market(), settings_).rows] == ["HIGH", "MID"]
 
 
 def test_filters_follow_the_settings() -> None:
-    settings_ = Settings(shorted=ShortedSettings(min_price=0.5, min_avg_volume=5.0))
+    settings_ = Settings(shorted=ShortedSettings(min_price=0.5, min_avg_volume=5.0, min_float=0))
     symbols = [row.symbol for row in build_shorts(shorts_market(), settings_).rows]
     assert symbols == ["THIN", "PENNY", "HIGH", "MID", "LOW", "NOSHARE"]
+
+
+def test_tiny_floats_are_left_out_but_names_without_a_share_count_stay() -> None:
+    data = shorts_market()
+    data = data.replace(
+        shares=data.shares.with_columns(
+            float_shares=pl.when(pl.col("symbol") == "HIGH").then(50.0).otherwise(500.0)
+        )
+    )
+    settings_ = Settings(shorted=ShortedSettings(min_float=100.0))
+    assert [row.symbol for row in build_shorts(data, settings_).rows] == ["MID", "LOW", "NOSHARE"]
 
 
 def test_watchlist_universe_shows_every_listed_name_without_price_filters() -> None:
@@ -338,7 +353,7 @@ def test_watchlist_names_without_any_short_data_are_marked() -> None:
 
 def test_short_candidates_are_the_top_names_before_the_price_filter() -> None:
     data = shorts_market()
-    assert short_candidates(data, Settings(), 3) == ["PENNY", "HIGH", "MID"]
+    assert short_candidates(data, ANY_FLOAT, 3) == ["PENNY", "HIGH", "MID"]
     shorted = ShortedSettings(universe="watchlist", watchlist=("LOW", "HIGH"))
     assert short_candidates(data, Settings(shorted=shorted), 5) == ["HIGH", "LOW"]
 
@@ -382,7 +397,7 @@ def test_market_table_is_the_top_ranked_names_passing_the_filters(
             if last is not None
         ),
     )
-    shorted = ShortedSettings(rows=rows, min_price=5.0, min_avg_volume=1000.0)
+    shorted = ShortedSettings(rows=rows, min_price=5.0, min_avg_volume=1000.0, min_float=0.0)
     view = build_shorts(data, Settings(shorted=shorted))
 
     def pct(short: float | None, float_: float | None) -> float | None:

@@ -469,7 +469,10 @@ async def test_short_interest_steps_back_past_a_file_not_posted_yet(
 
     assert isinstance(outcome, Fetched)
     assert outcome.frame["settlement_date"].unique().to_list() == [JAN_15]
-    assert outcome.frame.height == 41
+    # The market: the 13 exchange-listed common stocks among the file's 41 rows.
+    symbols = outcome.frame["symbol"].to_list()
+    assert len(symbols) == 13 and "A" in symbols and "AA" in symbols
+    assert not {"AAALF", "AAAU", "AAA"} & set(symbols)  # OTC, a gold ETF, a CLO ETF
     assert outcome.as_of.date() == JAN_15
     assert [request.path for request in fault_server.requests] == [
         SHORT_INTEREST_PATH.format(JAN_30),

@@ -274,7 +274,10 @@ def _short_universe(data: MarketData, shorted: ShortedSettings) -> pl.DataFrame:
     settled = at_latest_settlement(data.short_interest).filter(
         pl.col("avg_daily_volume") >= shorted.min_avg_volume
     )
-    return rank_by_short_pct(short_metrics(settled, data.shares))
+    metrics = short_metrics(settled, data.shares).filter(
+        pl.col("share_base").is_null() | (pl.col("share_base") >= shorted.min_float)
+    )
+    return rank_by_short_pct(metrics)
 
 
 def short_candidates(data: MarketData, settings: Settings, count: int) -> list[str]:

@@ -398,7 +398,8 @@ class FinraSource:
         self, symbols: Sequence[str] | None, settlements: int = 1
     ) -> FetchOutcome:
         """Short interest (SHORT_INTEREST_SCHEMA) for the ``settlements`` newest published
-        settlement dates, for ``symbols`` or, with None, every name in FINRA's file.
+        settlement dates, for ``symbols`` or, with None, the market: every exchange-listed
+        common stock in the newest file (``market_universe``; funds and OTC names left out).
 
         Starts from the newest settlement whose file should be out and steps back one settlement
         at a time past files that are not there yet (404), at most MAX_MISSING_SETTLEMENTS.
@@ -425,7 +426,9 @@ class FinraSource:
             self._universe = sorted(market_universe(newest_file)["symbol"].to_list())
         frame = conform(pl.concat(frame for _, frame in files), Dataset.SHORT_INTEREST)
         problems: dict[str, str] = {}
-        if symbols is not None:
+        if symbols is None:
+            frame = frame.filter(pl.col("symbol").is_in(self._universe))
+        else:
             frame = frame.filter(pl.col("symbol").is_in(list(symbols)))
             problems = _problems(newest_file, symbols, "not in FINRA's short-interest file")
         return Fetched(frame=frame, as_of=session_close(newest_day), problems=problems)
