@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 
 import pytest
+from textual.command import CommandList
 from textual.pilot import Pilot
 from textual.widgets import Markdown, Static
 
@@ -322,3 +323,21 @@ async def test_a_source_that_cannot_start_says_so_and_d_offers_the_demo() -> Non
         await pilot.press("d")
         await wait_for_data(pilot, app)
         assert app.dashboard.query_one(StatusBar).render().plain.startswith(" DEMO ")
+
+
+async def test_the_command_palette_finds_tickers_by_name_and_opens_them() -> None:
+    app = demo_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_data(pilot, app)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        for character in "microsoft":
+            await pilot.press(character)
+        commands = app.screen.query_one(CommandList)
+        for _ in range(100):  # the palette searches in a worker
+            await pilot.pause(0.05)
+            if commands.option_count and "MSFT" in str(commands.get_option_at_index(0).prompt):
+                break
+        assert "Microsoft" in str(commands.get_option_at_index(0).prompt)
+        await pilot.press("enter")
+        await wait_for_ticker(pilot, app, "MSFT")
