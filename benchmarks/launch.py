@@ -154,7 +154,8 @@ class PtyProcess:
         self.screen = ScreenText()
         self.first_output: float | None = None
         self.seen: dict[str, float] = {}  # marker name: seconds since start
-        self.cpu_seen: dict[str, float] = {}  # marker name: CPU seconds the program had used
+        # Marker name: CPU seconds the program had used then, all threads and the main thread.
+        self.cpu_seen: dict[str, tuple[float, float]] = {}
         self.t0 = time.monotonic()
         self.process = subprocess.Popen(
             list(argv),
@@ -196,7 +197,10 @@ class PtyProcess:
             if marker.name not in self.seen and marker.pattern.search(recent):
                 self.seen[marker.name] = now
                 with contextlib.suppress(OSError):
-                    self.cpu_seen[marker.name] = cpu_seconds(self.pid)
+                    self.cpu_seen[marker.name] = (
+                        cpu_seconds(self.pid),
+                        _stat_ticks(Path(f"/proc/{self.pid}/task/{self.pid}/stat")) / CLOCK_TICKS,
+                    )
         return True
 
     def wait_for(self, markers: Sequence[Marker], timeout: float) -> float | None:
@@ -208,10 +212,11 @@ class PtyProcess:
                 return None
         return max(self.seen[marker.name] for marker in markers)
 
-    def cpu_when(self, markers: Sequence[Marker]) -> float:
-        """CPU seconds (all threads) the program had used when the last of ``markers`` appeared."""
+    def cpu_when(self, markers: Sequence[Marker]) -> tuple[float, float]:
+        """CPU seconds the program had used when the last of ``markers`` appeared: all threads,
+        and the main thread alone."""
         last = max(markers, key=lambda marker: self.seen[marker.name])
-        return self.cpu_seen.get(last.name, float("nan"))
+        return self.cpu_seen.get(last.name, (float("nan"), float("nan")))
 
     def drain(self, seconds: float) -> None:
         """Keep reading for ``seconds`` so the program never blocks on a full pty."""

@@ -76,7 +76,7 @@ def _startup(output: str, data: dict[str, object] | None) -> list[Figure]:
         ),
         Figure(
             "startup",
-            "CPU used to first full frame / bare",
+            "main-thread CPU to first full frame / bare",
             float(data["first_frame_cpu_ratio"]),  # type: ignore[arg-type]
             None,
             "x",
