@@ -21,7 +21,7 @@ from rich.style import Style
 from rich.text import Text
 from textual.app import RenderResult
 from textual.color import Color, ColorParseError
-from textual.widgets import Static
+from textual.widget import Widget
 from textual_plotext import PlotextPlot
 
 from tui.models import ChartRange, CorrelationLine, PricePoint, TickerView
@@ -269,7 +269,10 @@ class CorrelationChart(_Chart):
         self.plt.xticks([0, last], ["1y ago", "now"] if last > 0 else ["now"])
 
 
-class KeyNumbers(Static):
+NARROW_KEY_NUMBERS = 60  # columns below which the key numbers use short labels
+
+
+class KeyNumbers(Widget):
     """The drill-down's figures: last and change, day range, volume, and the short metrics, each
     lagged figure with its as-of date."""
 
@@ -297,71 +300,109 @@ class KeyNumbers(Static):
     def __init__(
         self, *, name: str | None = None, id: str | None = None, classes: str | None = None
     ) -> None:
-        super().__init__(NO_DATA, name=name, id=id, classes=classes)
+        super().__init__(name=name, id=id, classes=classes)
         self.view: TickerView | None = None
 
     def show(self, view: TickerView) -> None:
         """Show the figures of ``view``."""
         self.view = view
-        self.update(self.figures(view))
+        self.refresh(layout=True)
 
-    def figures(self, view: TickerView) -> Text:
-        """The figures as text, one labelled line each."""
+    def render(self) -> RenderResult:
+        if self.view is None:
+            return Text(NO_DATA)
+        return self.figures(self.view, self.size.width or None)
+
+    def figures(self, view: TickerView, width: int | None = None) -> Text:
+        """The figures as text, one labelled line each. Within ``width`` a line wraps between
+        figures, never inside one; below 60 columns the labels are shortened."""
+        narrow = width is not None and width < NARROW_KEY_NUMBERS
         muted = self._style("key-numbers--muted")
-        day_range = Text(f"{fmt.price(view.day_low)} – {fmt.price(view.day_high)}")
-        day_range.append(
-            f"  open {fmt.price(view.day_open)}  prev {fmt.price(view.prev_close)}", style=muted
-        )
-        lines = [
-            self._labelled("Last", self._last(view)),
-            self._labelled("Day range", day_range),
-            self._labelled("Volume", Text(fmt.share_count(view.volume))),
+        rows: list[tuple[str, str, list[Text]]] = [
+            ("Last", "Last", self._last(view)),
+            (
+                "Day range",
+                "Range",
+                [
+                    Text(f"{fmt.price(view.day_low)} – {fmt.price(view.day_high)}"),
+                    Text(f"open {fmt.price(view.day_open)}", style=muted),
+                    Text(f"prev {fmt.price(view.prev_close)}", style=muted),
+                ],
+            ),
+            ("Volume", "Volume", [Text(fmt.share_count(view.volume))]),
         ]
         short = view.short
         if short is None:
-            lines.append(self._labelled("Short", Text(NO_DATA, style=muted)))
-            return Text("\n").join(lines)
-        settled = self._as_of(short.settlement_date)
-        basis = {"float": " of float", "outstanding": " of shares outstanding"}
-        interest = Text(
-            f"{fmt.percent(short.short_pct)}{basis.get(short.short_pct_basis or '', '')}"
+            rows.append(("Short", "Short", [Text(NO_DATA, style=muted)]))
+        else:
+            settled = self._as_of(short.settlement_date)
+            basis = {"float": " of float", "outstanding": " of shares outstanding"}
+            change = Text(
+                fmt.signed_percent(short.short_change_pct),
+                style=self._tone(short.short_change_pct) or "",
+            )
+            change.append(" vs prior")
+            sv_pct = None if short.sv_ratio is None else short.sv_ratio * 100
+            rows += [
+                (
+                    "Short int.",
+                    "Short",
+                    [
+                        Text(
+                            f"{fmt.percent(short.short_pct)}"
+                            f"{basis.get(short.short_pct_basis or '', '')}"
+                        ),
+                        Text(f"{fmt.share_count(short.short_shares)} sh"),
+                        change,
+                        settled,
+                    ],
+                ),
+                ("Days to cover", "DTC", [Text(fmt.days_to_cover(short.days_to_cover)), settled]),
+                (
+                    "Short vol.",
+                    "SV",
+                    [
+                        Text(fmt.percent(sv_pct)),
+                        Text(fmt.zscore(short.sv_zscore)),
+                        self._as_of(short.sv_date),
+                    ],
+                ),
+            ]
+        label_width = 8 if narrow else 14
+        return Text("\n").join(
+            self._labelled(short_label if narrow else label, pieces, label_width, width)
+            for label, short_label, pieces in rows
         )
-        interest.append(f"  {fmt.share_count(short.short_shares)} sh  ")
-        interest.append(
-            fmt.signed_percent(short.short_change_pct), style=self._tone(short.short_change_pct)
-        )
-        interest.append(" vs prior")
-        interest.append_text(settled)
-        cover = Text(fmt.days_to_cover(short.days_to_cover))
-        cover.append_text(settled)
-        sv_pct = None if short.sv_ratio is None else short.sv_ratio * 100
-        short_volume = Text(f"{fmt.percent(sv_pct)}  {fmt.zscore(short.sv_zscore)}")
-        short_volume.append_text(self._as_of(short.sv_date))
-        lines += [
-            self._labelled("Short int.", interest),
-            self._labelled("Days to cover", cover),
-            self._labelled("Short vol.", short_volume),
-        ]
-        return Text("\n").join(lines)
 
-    def _last(self, view: TickerView) -> Text:
-        text = Text(fmt.price(view.last))
-        text.append("  ")
-        text.append(fmt.signed(view.change), style=self._tone(view.change))
-        text.append("  ")
-        text.append(fmt.percent_change(view.change_pct), style=self._tone(view.change_pct))
+    def _last(self, view: TickerView) -> list[Text]:
+        pieces = [
+            Text(fmt.price(view.last)),
+            Text(fmt.signed(view.change), style=self._tone(view.change) or ""),
+            Text(fmt.percent_change(view.change_pct), style=self._tone(view.change_pct) or ""),
+        ]
         if view.as_of is not None:
-            stamp = f"  {fmt.short_date(view.as_of)} {fmt.clock(view.as_of)}"
-            text.append(stamp, style=self._style("key-numbers--muted"))
-        return text
+            stamp = f"{fmt.short_date(view.as_of)} {fmt.clock(view.as_of)}"
+            pieces.append(Text(stamp, style=self._style("key-numbers--muted")))
+        return pieces
 
     def _as_of(self, day: dt.date | None) -> Text:
-        return Text(f"  as of {fmt.short_date(day)}", style=self._style("key-numbers--muted"))
+        return Text(f"as of {fmt.short_date(day)}", style=self._style("key-numbers--muted"))
 
     @staticmethod
-    def _labelled(label: str, value: Text) -> Text:
-        line = Text(f"{label:<14}", style="bold")
-        line.append_text(value)
+    def _labelled(label: str, pieces: Sequence[Text], label_width: int, width: int | None) -> Text:
+        """``label`` then the pieces two spaces apart, going on under the first piece when the
+        next would pass ``width``."""
+        line = Text(f"{label:<{label_width}}", style="bold")
+        column = label_width
+        for index, piece in enumerate(pieces):
+            if index and width is not None and column + 2 + piece.cell_len > width:
+                line.append("\n" + " " * label_width)
+                column = label_width
+            elif index:
+                line.append("  ")
+                column += 2
+            line.append_text(piece)
+            column += piece.cell_len
         return line
 
     def _tone(self, value: float | None) -> Style | None:

@@ -233,6 +233,22 @@ async def test_key_numbers_show_figures_with_as_of_dates() -> None:
             assert part in text
 
 
+async def test_key_numbers_in_40_columns_wrap_between_figures_never_inside_one() -> None:
+    app = ChartsApp()
+    async with app.run_test(size=(40, 60)) as pilot:
+        numbers = app.query_one(KeyNumbers)
+        numbers.show(VIEW)
+        await pilot.pause()
+        lines = numbers.figures(VIEW, numbers.size.width).plain.splitlines()
+        assert all(len(line) <= numbers.size.width for line in lines)
+        assert lines[0].startswith("Last    412.30  −5.20  ▼ −1.25%")  # short labels
+        whole = "\n".join(lines)
+        for figure in ("▼ −1.25%", "405.10 – 418.00", "open 410.00", "+12.5% vs prior"):
+            assert figure in whole  # never split across lines
+        rendered = [strip.text for strip in numbers.render_lines(numbers.region.reset_offset)]
+        assert rendered[0].rstrip() == lines[0]
+
+
 async def test_key_numbers_without_short_data_say_so() -> None:
     app = ChartsApp()
     async with app.run_test(size=(100, 120)) as pilot:

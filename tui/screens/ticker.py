@@ -56,10 +56,7 @@ class TickerScreen(Screen[None]):
         self._data: MarketData | None = None
 
     def compose(self) -> ComposeResult:
-        label = f" {self.symbol}"
-        if self.feed.source.is_demo:
-            label += "  [reverse] DEMO [/]"
-        yield Static(label, id="ticker-title")
+        yield Static(id="ticker-title")
         with VerticalScroll(id="ticker-body"):
             yield KeyNumbers(id="key-numbers")
             yield Static(self._range_bar(), id="range-bar")
@@ -72,7 +69,8 @@ class TickerScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#ticker-title", Static).update(f" {self.symbol}  loading…")
+        demo = "[reverse] DEMO [/] " if self.feed.source.is_demo else ""
+        self.query_one("#ticker-title", Static).update(f"{demo} {self.symbol}  loading…")
         self._load()
 
     def _range_bar(self) -> str:
@@ -104,11 +102,11 @@ class TickerScreen(Screen[None]):
         self._show(view)
 
     def _show(self, view: TickerView) -> None:
-        title = f" {view.symbol}  {view.name}"
+        # DEMO first: in a narrow pane the end of the title is cut.
+        title = "[reverse] DEMO [/] " if self.feed.source.is_demo else ""
+        title += f" {view.symbol}  {view.name}"
         if view.sector:
             title += f"  ·  {view.sector}"
-        if self.feed.source.is_demo:
-            title += "  [reverse] DEMO [/]"
         problem = self._data.problems.get(view.symbol) if self._data is not None else None
         if problem:
             title += f"  [b]{problem}[/b]"
