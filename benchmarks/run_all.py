@@ -6,7 +6,7 @@ Each script runs in its own process, one after another (they would disturb each 
 if run together), and its own output is printed as it finishes. startup.py, idle_cpu.py and
 memory.py hand their figures over as JSON; the figures of analytics_refresh.py, parse_finra.py
 and quotes_refresh.py are read from their printed lines. ``--quick`` runs each with fewer
-repetitions (a smoke run, about 3 minutes instead of about 12): its figures are less stable.
+repetitions (a smoke run, about 2 minutes instead of about 9): its figures are less stable.
 The load average is printed before and after, since anything else running on the machine
 inflates these figures.
 """
