@@ -103,9 +103,14 @@ class StatusBar(Widget):
         self.view: StatusView | None = None
 
     def show(self, view: StatusView) -> None:
-        """Show ``view``; an unchanged view costs no repaint."""
-        if view != self.view:
-            self.view = view
+        """Show ``view``. The view changes every second (its clocks do), but what the line says
+        mostly does not: the bar repaints only when its text or styles change."""
+        if view == self.view:
+            return
+        before = self.render()
+        self.view = view
+        after = self.render()
+        if after.plain != before.plain or after.spans != before.spans:
             self.refresh()
 
     def render(self) -> Text:

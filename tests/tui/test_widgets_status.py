@@ -177,3 +177,31 @@ async def test_an_unchanged_view_costs_no_repaint() -> None:
         await pilot.pause()
         assert renders
         assert "POST 10:32 ET" in original().plain
+
+
+async def test_a_view_whose_clocks_moved_but_whose_text_did_not_is_not_repainted() -> None:
+    app = StatusApp()
+    async with app.run_test(size=(40, 5)) as pilot:  # compact: no ages on the line
+        bar = app.query_one(StatusBar)
+        bar.show(HEALTHY)
+        await pilot.pause()
+        refreshes: list[int] = []
+        original = bar.refresh
+
+        def counting_refresh(*args: object, **kwargs: object) -> object:
+            refreshes.append(1)
+            return original(*args, **kwargs)  # type: ignore[arg-type]
+
+        bar.refresh = counting_refresh  # type: ignore[method-assign, assignment]
+        a_second_later = dataclasses.replace(
+            HEALTHY,
+            market_time=HEALTHY.market_time + dt.timedelta(seconds=1),
+            wall_time=HEALTHY.wall_time + dt.timedelta(seconds=1),
+        )
+        bar.show(a_second_later)
+        assert refreshes == []
+        a_minute_later = dataclasses.replace(
+            HEALTHY, market_time=HEALTHY.market_time + dt.timedelta(minutes=1)
+        )
+        bar.show(a_minute_later)
+        assert refreshes

@@ -1,12 +1,13 @@
 """The first frame must not wait for heavy imports: the App, the dashboard and the panes load
-without polars, httpx or plotext (the feed imports them in a worker thread afterwards)."""
+without polars, httpx or plotext (the feed imports them in a worker thread afterwards), nor the
+Markdown parser of the help screen (imported when help is first opened)."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 
-HEAVY = ("polars", "httpx", "plotext", "textual_plotext", "numpy")
+HEAVY = ("polars", "httpx", "plotext", "textual_plotext", "numpy", "markdown_it")
 
 
 def test_the_app_and_the_dashboard_import_nothing_heavy() -> None:

@@ -68,6 +68,10 @@ def _wall_clock() -> dt.datetime:
 class DashboardScreen(Screen[None]):
     """Indices, Sector flows, Most shorted and Correlations, with a status bar."""
 
+    # Focus the first table after the first frame, not before it: each focus change rebuilds
+    # the footer, and the first frame should not wait for that.
+    AUTO_FOCUS = None
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "refresh", "Refresh", id="refresh"),
         Binding("tab", "app.focus_next", "Next pane", id="next_pane", show=False),
@@ -107,11 +111,16 @@ class DashboardScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one(StatusBar).show(self._placeholder_status())
+        self.call_after_refresh(self._focus_first_table)
         self._start_feed()
         # Cheap UI work only: ages and the clock in the status bar.
         self.set_interval(1.0, self._publish_status)
 
     # -- the feed --------------------------------------------------------------------------
+
+    def _focus_first_table(self) -> None:
+        if self.focused is None:
+            self._pane(Pane.INDICES).table.focus()
 
     def _placeholder_status(self) -> StatusView:
         demo = self.settings.source == "demo"
@@ -180,15 +189,16 @@ class DashboardScreen(Screen[None]):
         self._rebuild_wanted.set()
 
     async def _rebuild_loop(self, feed: Feed) -> None:
-        """Rebuild dirty panes one batch at a time, so views never arrive out of order."""
+        """Rebuild dirty panes one batch at a time, so views never arrive out of order; each
+        pane is posted as soon as it is built (Indices first), not when the batch is done."""
         while True:
             await self._rebuild_wanted.wait()
             self._rebuild_wanted.clear()
             panes, self._dirty = self._dirty, set()
             data = feed.market_data()
-            built = await asyncio.to_thread(feed.build, panes, data)
-            for pane, view in built.items():
-                self.post_message(PaneUpdated(pane, view))
+            for pane in (pane for pane in Pane if pane in panes):
+                built = await asyncio.to_thread(feed.build, [pane], data)
+                self.post_message(PaneUpdated(pane, built[pane]))
 
     def _publish_status(self) -> None:
         if self.feed is None:
