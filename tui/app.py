@@ -17,6 +17,19 @@ from tui.config import Settings
 from tui.screens.dashboard import DashboardScreen, SourceFactory
 
 
+def breakpoint_classes(width: int, height: int) -> list[str]:
+    """The classes HORIZONTAL_BREAKPOINTS and VERTICAL_BREAKPOINTS give a screen of this size."""
+    chosen = []
+    for size, breakpoints in (
+        (width, TapewatchApp.HORIZONTAL_BREAKPOINTS),
+        (height, TapewatchApp.VERTICAL_BREAKPOINTS),
+    ):
+        fitting = [name for threshold, name in breakpoints if size >= threshold]
+        if fitting:
+            chosen.append(fitting[-1])
+    return chosen
+
+
 class TapewatchApp(App[int]):
     """tapewatch: index moves, sector flows, the most shorted names, basket correlations."""
 
@@ -62,6 +75,9 @@ class TapewatchApp(App[int]):
             )
         if self.settings.keys:
             self.set_keymap(dict(self.settings.keys))
+        # The layout classes Textual would add on the first resize, added before the first
+        # styling: otherwise every widget is styled twice before the first frame.
+        self.dashboard.add_class(*breakpoint_classes(self.size.width, self.size.height))
         self.push_screen(self.dashboard)
 
     # Screens other than the dashboard are imported when first opened: the first frame does not

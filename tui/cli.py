@@ -13,7 +13,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from tui import __version__, market_hours
+import tui
+from tui import market_hours
 from tui.config import (
     CONFIG_ENV_VAR,
     ConfigError,
@@ -44,6 +45,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handler(args)
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
+
+
+class VersionAction(argparse.Action):
+    """`--version`, with the version looked up only when asked for."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: object) -> None:
+        super().__init__(
+            option_strings, dest, nargs=0, default=argparse.SUPPRESS, help="show the version"
+        )
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object, **kwargs: object) -> None:
+        print(f"tapewatch {tui.__version__}")
+        parser.exit()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -77,7 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
         ),
         parents=[config_option, demo_option, as_of_option],
     )
-    parser.add_argument("--version", action="version", version=f"tapewatch {__version__}")
+    parser.add_argument("--version", action=VersionAction)
     parser.set_defaults(handler=_run_monitor)
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 

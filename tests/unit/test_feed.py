@@ -326,7 +326,8 @@ async def test_quotes_add_the_top_short_candidates_of_the_market() -> None:
     source.script(
         "shares", fetched(shares_frame(dict.fromkeys(["AAA", "BBB", "CCC", "DDD"], 100.0)))
     )
-    feed = feed_over(source, replace(SMALL, shorted=ShortedSettings(rows=1)))
+    # Floats of 100 shares: no minimum float here (tested with the analytics).
+    feed = feed_over(source, replace(SMALL, shorted=ShortedSettings(rows=1, min_float=0.0)))
     assert feed.symbols_for(feed.job("quotes")) == SMALL_CORE
 
     await refresh(feed, "short_interest")

@@ -7,12 +7,20 @@ from __future__ import annotations
 import subprocess
 import sys
 
-HEAVY = ("polars", "httpx", "plotext", "textual_plotext", "numpy", "markdown_it")
+HEAVY = (
+    "polars",
+    "httpx",
+    "plotext",
+    "textual_plotext",
+    "numpy",
+    "markdown_it",
+    "importlib.metadata",  # the version is looked up only for --version
+)
 
 
 def test_the_app_and_the_dashboard_import_nothing_heavy() -> None:
     code = (
-        "import sys, tui.app, tui.screens.dashboard, widgets.panes, widgets.status\n"
+        "import sys, tui.cli, tui.app, tui.screens.dashboard, widgets.panes, widgets.status\n"
         f"print(','.join(m for m in {HEAVY!r} if m in sys.modules))"
     )
     done = subprocess.run(

@@ -112,7 +112,9 @@ class DashboardScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one(StatusBar).show(self._placeholder_status())
         self.call_after_refresh(self._focus_first_table)
-        self._start_feed()
+        # After the first frame too: the feed's thread imports polars, and would share the
+        # interpreter with the first render.
+        self.call_after_refresh(self._start_feed)
         # Cheap UI work only: ages and the clock in the status bar.
         self.set_interval(1.0, self._publish_status)
 
