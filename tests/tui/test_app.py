@@ -11,7 +11,7 @@ from textual.pilot import Pilot
 from textual.widgets import Markdown, Static
 
 from tests.tui.harness import demo_app, demo_settings, frozen_demo, panes, wait_for_data
-from tui.app import TapewatchApp
+from tui.app import TapewatchApp, breakpoint_classes
 from tui.config import Settings
 from tui.models import Pane
 from tui.screens.dashboard import DashboardScreen
@@ -341,3 +341,22 @@ async def test_the_command_palette_finds_tickers_by_name_and_opens_them() -> Non
         assert "Microsoft" in str(commands.get_option_at_index(0).prompt)
         await pilot.press("enter")
         await wait_for_ticker(pilot, app, "MSFT")
+
+
+@pytest.mark.parametrize(
+    ("size", "classes"),
+    [
+        ((200, 60), ["-wide", "-tall"]),
+        ((120, 40), ["-stacked", "-tall"]),
+        ((40, 30), ["-compact", "-tall"]),
+        ((30, 10), ["-tiny", "-short"]),
+    ],
+)
+async def test_layout_classes_are_on_the_dashboard_from_its_first_styling(
+    size: tuple[int, int], classes: list[str]
+) -> None:
+    assert breakpoint_classes(*size) == classes
+    app = demo_app()
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        assert app.dashboard.has_class(*classes)
