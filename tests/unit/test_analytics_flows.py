@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+import functools
+from collections.abc import Iterable
 from typing import Any
 
 import polars as pl
@@ -11,11 +12,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.unit import frames
 from tui.analytics.flows import money_flow, money_flow_multiplier, sector_flows
 from tui.analytics.views import build_sectors, empty_market_data
 from tui.config import SectorSpec, Settings
 from tui.market_hours import last_trading_days
-from tui.sources.base import BARS_SCHEMA, QUOTES_SCHEMA
+from tui.sources.base import BARS_SCHEMA
 
 NOW = dt.datetime(2026, 2, 11, 18, 0, tzinfo=dt.UTC)  # Wednesday, mid-session in New York
 TODAY = dt.date(2026, 2, 11)
@@ -47,18 +49,7 @@ def daily(records: Iterable[tuple[str, dt.date, float, float, float, float]]) ->
     )
 
 
-def quotes(records: Iterable[Mapping[str, Any]]) -> pl.DataFrame:
-    defaults = {
-        "ts": NOW,
-        "open": None,
-        "high": None,
-        "low": None,
-        "volume": None,
-        "session": "regular",
-        "delayed_s": 0,
-        "source": "test",
-    }
-    return pl.DataFrame([{**defaults, **record} for record in records], schema=QUOTES_SCHEMA)
+quotes = functools.partial(frames.quotes, ts=NOW)
 
 
 def history(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -12,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.unit import frames
 from tui.analytics.returns import (
     basket_intraday_returns,
     basket_levels,
@@ -27,7 +29,7 @@ from tui.analytics.returns import (
 from tui.analytics.views import build_indices, empty_market_data
 from tui.config import Basket, IndexSpec, Settings
 from tui.market_hours import last_trading_days
-from tui.sources.base import BARS_SCHEMA, QUOTES_SCHEMA
+from tui.sources.base import BARS_SCHEMA
 
 # Wednesday 11 February 2026, 13:00 in New York: the regular session is open.
 NOW = dt.datetime(2026, 2, 11, 18, 0, tzinfo=dt.UTC)
@@ -51,18 +53,7 @@ def daily_closes(closes: Mapping[str, Mapping[dt.date, float | None]]) -> pl.Dat
     )
 
 
-def quotes(records: Iterable[Mapping[str, Any]]) -> pl.DataFrame:
-    defaults = {
-        "ts": NOW,
-        "open": None,
-        "high": None,
-        "low": None,
-        "volume": None,
-        "session": "regular",
-        "delayed_s": 0,
-        "source": "test",
-    }
-    return pl.DataFrame([{**defaults, **record} for record in records], schema=QUOTES_SCHEMA)
+quotes = functools.partial(frames.quotes, ts=NOW)
 
 
 def sessions(count: int, through: dt.date) -> list[dt.date]:

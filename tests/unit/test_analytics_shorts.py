@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import statistics
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -13,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.unit import frames
 from tui.analytics.shorts import (
     latest_settlements,
     latest_shares,
@@ -24,7 +26,6 @@ from tui.analytics.views import build_shorts, empty_market_data, short_candidate
 from tui.config import Settings, ShortedSettings
 from tui.market_hours import last_trading_days
 from tui.sources.base import (
-    QUOTES_SCHEMA,
     SHARES_SCHEMA,
     SHORT_INTEREST_SCHEMA,
     SHORT_VOLUME_SCHEMA,
@@ -60,19 +61,7 @@ def shares(rows: Iterable[Mapping[str, Any]]) -> pl.DataFrame:
     return frame(SHARES_SCHEMA, defaults, rows)
 
 
-def quotes(rows: Iterable[Mapping[str, Any]]) -> pl.DataFrame:
-    defaults = {
-        "ts": NOW,
-        "prev_close": None,
-        "open": None,
-        "high": None,
-        "low": None,
-        "volume": None,
-        "session": "regular",
-        "delayed_s": 0,
-        "source": "test",
-    }
-    return frame(QUOTES_SCHEMA, defaults, rows)
+quotes = functools.partial(frames.quotes, ts=NOW)
 
 
 def short_volume(
