@@ -230,8 +230,10 @@ def _snapshot(args: argparse.Namespace) -> int:
     if problem := _as_of_problem(args, settings):
         _error(problem)
         return EXIT_USAGE
+    from tui.logs import configure_file_logging
     from tui.snapshot import run_snapshot
 
+    configure_file_logging()  # failed requests are logged, as in the monitor
     return run_snapshot(settings, as_json=args.json, as_of=getattr(args, "as_of", None))
 
 
@@ -240,7 +242,9 @@ def _doctor(args: argparse.Namespace) -> int:
     if settings is None:
         return EXIT_USAGE
     from tui.doctor import run_doctor
+    from tui.logs import configure_file_logging
 
+    configure_file_logging()
     return run_doctor(settings)
 
 

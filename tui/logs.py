@@ -30,6 +30,10 @@ def configure_file_logging(level: int = logging.INFO) -> Path | None:
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logger = logging.getLogger("tapewatch")
     logger.setLevel(level)
+    for old in [h for h in logger.handlers if isinstance(h, logging.handlers.RotatingFileHandler)]:
+        logger.removeHandler(old)  # configured twice: one file, one line per record
+        old.close()
     logger.addHandler(handler)
-    logger.propagate = False
+    # Records still propagate: the root logger has no handler, so nothing reaches the terminal
+    # the app draws on (Python's last-resort stderr handler only acts when no handler exists).
     return path
