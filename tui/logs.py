@@ -26,6 +26,9 @@ def configure_file_logging(level: int = logging.INFO) -> Path | None:
             path, maxBytes=1_000_000, backupCount=3, encoding="utf-8"
         )
     except OSError:
+        # No log file: records are dropped rather than printed over the interface by Python's
+        # last-resort handler.
+        logging.getLogger("tapewatch").addHandler(logging.NullHandler())
         return None
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logger = logging.getLogger("tapewatch")

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -38,3 +41,22 @@ def test_records_of_every_tapewatch_logger_go_to_one_file_in_the_user_log_folder
     assert len(lines) == 2
     assert "WARNING tapewatch.http: GET https://example.test/a failed: 503" in lines[0]
     assert "INFO tapewatch.cache: discarded snapshot/live/quotes" in lines[1]
+
+
+def test_without_a_writable_log_folder_nothing_is_printed_over_the_interface(
+    tmp_path: Path,
+) -> None:
+    blocker = tmp_path / "state"
+    blocker.write_text("a file where the log folder would go")
+    code = (
+        "import logging\n"
+        "from tui.logs import configure_file_logging\n"
+        "assert configure_file_logging() is None\n"
+        "logging.getLogger('tapewatch.http').error('GET https://example.test failed')\n"
+    )
+    env = {**os.environ, "XDG_STATE_HOME": str(blocker), "HOME": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == "" and done.stdout == ""
