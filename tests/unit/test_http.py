@@ -393,6 +393,40 @@ async def test_connection_refused_is_offline() -> None:
     assert len(sleep.delays) == SETTINGS.retries
 
 
+async def test_a_host_that_refuses_every_connection_is_left_alone_for_a_while() -> None:
+    """Offline, a poll of many symbols must fail in seconds, not wait out every request's
+    retries: after one failed connection per slot, the host's other requests fail at once."""
+    attempts = 0
+
+    def refusing(request: httpx.Request) -> httpx.Response:
+        nonlocal attempts
+        attempts += 1
+        raise httpx.ConnectError("connection refused", request=request)
+
+    clock = FakeClock()
+    settings = HttpSettings(per_host_concurrency=2, retries=3)
+    client = make_client(settings, clock=clock, transport=httpx.MockTransport(refusing))
+    try:
+        outcomes = await asyncio.gather(
+            *(client.get(f"https://down.test/{n}", source="yahoo") for n in range(20))
+        )
+        assert all(isinstance(o, Failed) and o.kind is FailureKind.OFFLINE for o in outcomes)
+        assert attempts == 2  # one per slot, not 20 requests x 4 attempts
+        paused = [o for o in outcomes if isinstance(o, Failed) and "unreachable" in o.message]
+        assert len(paused) == 20
+        assert all(o.retry_at == T0 + dt.timedelta(seconds=15) for o in paused)
+
+        await client.get("https://elsewhere.test/x", source="sec")
+        assert attempts > 2  # other hosts are still asked
+
+        clock.advance(15)
+        attempts = 0
+        await client.get("https://down.test/again", source="yahoo")
+        assert attempts >= 1  # after the pause the host is tried again
+    finally:
+        await client.aclose()
+
+
 async def test_a_bad_certificate_is_not_retried() -> None:
     attempts = 0
 

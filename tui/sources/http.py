@@ -53,6 +53,10 @@ SECRET_PARAMS: Final = frozenset(
 )
 
 
+# How long a host that refuses or drops every connection is left alone before it is tried again.
+UNREACHABLE_PAUSE_S = 15.0
+
+
 def utc_now() -> dt.datetime:
     """The wall clock as an aware UTC datetime."""
     return dt.datetime.now(dt.UTC)
@@ -150,6 +154,8 @@ class HttpClient:
             verify=True,
         )
         self._host_slots: dict[str, asyncio.Semaphore] = {}
+        self._connect_failures: dict[str, int] = {}  # in a row, per host
+        self._unreachable_until: dict[str, dt.datetime] = {}
         self._pace_locks: dict[str, asyncio.Lock] = {}
         self._next_start: dict[str, float] = {}  # monotonic time a paced host may be asked again
         self._circuits: dict[str, dt.datetime] = {}
@@ -213,6 +219,18 @@ class HttpClient:
         tries = "1 attempt" if attempts == 1 else f"{attempts} attempts"
         return Failed(source, failure.kind, f"{failure.message}; gave up after {tries}")
 
+    def _connection_failed(self, host: str) -> None:
+        """Count a failed connection; after one per concurrency slot in a row with no answer in
+        between, the host is unreachable (offline, DNS gone): stop asking it for a while, so a
+        poll of many symbols fails in seconds instead of waiting out every connect timeout."""
+        failures = self._connect_failures.get(host, 0) + 1
+        self._connect_failures[host] = failures
+        if failures >= self._settings.per_host_concurrency:
+            until = self._clock() + dt.timedelta(seconds=UNREACHABLE_PAUSE_S)
+            self._unreachable_until[host] = until
+            self._connect_failures[host] = 0
+            logger.warning("%s unreachable: no request to it before %s", host, f"{until:%H:%M:%S}")
+
     async def _pace(self, host: str, per_second: float) -> None:
         """Wait until ``host`` may be sent another request at ``per_second`` requests a second."""
         lock = self._pace_locks.setdefault(host, asyncio.Lock())
@@ -234,7 +252,14 @@ class HttpClient:
         return self._rng.uniform(0.0, min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2 ** (attempt - 1)))
 
     def _blocked(self, url: httpx.URL, source: str) -> Failed | None:
-        """A RATE_LIMITED failure while the host's circuit is open, else None."""
+        """A failure at once while the host's circuit is open (rate-limited, or unreachable),
+        else None."""
+        unreachable = self._unreachable_until.get(url.host)
+        if unreachable is not None and unreachable > self._clock():
+            message = (
+                f"{source} ({url.host}) is unreachable; next try at {unreachable:%H:%M:%S} UTC"
+            )
+            return Failed(source, FailureKind.OFFLINE, message, retry_at=unreachable)
         until = self.circuit_until(url.host)
         if until is None:
             return None
@@ -255,6 +280,10 @@ class HttpClient:
         started = time.perf_counter()
         try:
             response = await self._client.get(url, headers=headers)
+        except httpx.ConnectTimeout:
+            self._connection_failed(host)
+            message = f"could not connect to {source} ({host}) in time"
+            return _Retryable(Failed(source, FailureKind.OFFLINE, message))
         except httpx.TimeoutException:
             message = f"{source} ({host}) did not answer in time"
             return _Retryable(Failed(source, FailureKind.TIMEOUT, message))
@@ -262,6 +291,7 @@ class HttpClient:
             if _is_certificate_error(error):
                 message = f"the TLS certificate of {host} could not be verified"
                 return Failed(source, FailureKind.OFFLINE, message)
+            self._connection_failed(host)
             message = f"could not connect to {source} ({host})"
             return _Retryable(Failed(source, FailureKind.OFFLINE, message))
         except (httpx.NetworkError, httpx.RemoteProtocolError):
@@ -274,6 +304,7 @@ class HttpClient:
             message = f"request to {source} ({host}) failed unexpectedly: {type(error).__name__}"
             return Failed(source, FailureKind.HTTP, message)
         elapsed_s = time.perf_counter() - started
+        self._connect_failures[host] = 0  # the host answered: it is reachable
         status = response.status_code
         if 200 <= status < 300 or status in accept:
             return HttpReply(
