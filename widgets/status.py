@@ -116,15 +116,17 @@ class StatusBar(Widget):
     def render(self) -> Text:
         if self.view is None:
             return Text()
-        full = self.full_text(self.view)
-        if full.cell_len <= self.size.width:
-            return full
+        # The widest form that fits: everything; without the dataset ages; the compact form.
+        for form in (self.full_text(self.view), self.full_text(self.view, ages=False)):
+            if form.cell_len <= self.size.width:
+                return form
         return self.compact_text(self.view)
 
-    def full_text(self, view: StatusView) -> Text:
-        """Everything: label, session and time, each dataset's age, each source's health."""
+    def full_text(self, view: StatusView, *, ages: bool = True) -> Text:
+        """Label, session and time, each dataset's age (unless not ``ages``), each source's
+        health, the note."""
         line = self._head(view)
-        if view.datasets:
+        if view.datasets and ages:
             line.append(SEPARATOR)
             for index, dataset in enumerate(view.datasets):
                 if index:
@@ -143,7 +145,8 @@ class StatusBar(Widget):
         return line
 
     def compact_text(self, view: StatusView) -> Text:
-        """For narrow terminals: label, session, time and a single health indicator."""
+        """For narrow terminals: label, session, time and a single health indicator, then the
+        note when it fits whole (it says what to do: "d: demo market")."""
         line = self._head(view)
         problem = worst_problem(view)
         line.append("  ")
@@ -152,6 +155,8 @@ class StatusBar(Widget):
         else:
             style = "status-bar--error" if problem == "offline" else "status-bar--warning"
             line.append(f"{WARNING_MARK} {problem}", style=self._style(style))
+        if view.note and line.cell_len + 2 + len(view.note) <= self.size.width:
+            line.append(f"  {view.note}", style=self._style("status-bar--warning"))
         return line
 
     def _head(self, view: StatusView) -> Text:

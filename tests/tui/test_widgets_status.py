@@ -141,7 +141,30 @@ async def test_compact_status_at_40_columns() -> None:
         assert len(text) <= 40
         bar.show(HEALTHY)
         await pilot.pause()
-        assert rendered(bar).endswith("✓ ok")
+        # Short enough without the ages: the source's own health, not just a mark.
+        assert rendered(bar) == " DEMO  REGULAR 10:32 ET │ demo ok"
+
+
+async def test_the_note_survives_when_the_full_line_does_not_fit() -> None:
+    """Offline with every source failing, the line is too long for 120 columns: the ages go
+    first, then the per-source detail; what to do (the note) stays."""
+    failing = dataclasses.replace(
+        VIEW,
+        health=(
+            SourceHealth("yahoo", "retrying", until=WALL + dt.timedelta(seconds=12)),
+            SourceHealth("finra", "offline"),
+            SourceHealth("sec", "unavailable"),
+        ),
+        note="sources unreachable: no data yet · d: demo market",
+    )
+    app = StatusApp()
+    async with app.run_test(size=(120, 5)) as pilot:
+        bar = app.query_one(StatusBar)
+        bar.show(failing)
+        await pilot.pause()
+        text = rendered(bar)
+        assert "d: demo market" in text and len(text) <= 120
+        assert "quotes 12s" not in text
 
 
 async def test_the_form_follows_the_width() -> None:
