@@ -116,29 +116,21 @@ class LiveTable(ScrollView, can_focus=True):
     }
     """
 
-    class RowHighlighted(Message):
+    class _RowMessage(Message):
+        def __init__(self, table: LiveTable, key: str) -> None:
+            super().__init__()
+            self.table = table
+            self.key = key
+
+        @property
+        def control(self) -> LiveTable:
+            return self.table
+
+    class RowHighlighted(_RowMessage):
         """The cursor moved to the row with ``key``."""
 
-        def __init__(self, table: LiveTable, key: str) -> None:
-            super().__init__()
-            self.table = table
-            self.key = key
-
-        @property
-        def control(self) -> LiveTable:
-            return self.table
-
-    class RowActivated(Message):
+    class RowActivated(_RowMessage):
         """Enter was pressed (or the cursor row clicked) on the row with ``key``."""
-
-        def __init__(self, table: LiveTable, key: str) -> None:
-            super().__init__()
-            self.table = table
-            self.key = key
-
-        @property
-        def control(self) -> LiveTable:
-            return self.table
 
     def __init__(
         self,
