@@ -83,8 +83,6 @@ class JobResult:
     retry_in_s: float | None = None  # when the job should run again after a failure
 
 
-ALL_PANES = frozenset(Pane)
-
 # Jobs whose frames hold prices: merged per symbol, and the only ones whose per-symbol problems
 # ("not found", "delisted") mark rows — a symbol the SEC does not know still has prices.
 PRICE_JOBS = frozenset({"quotes", "intraday", "daily"})
@@ -412,7 +410,7 @@ class Feed:
         if self.source.is_demo and "DEMO" not in label:
             label = f"DEMO {label}"  # a replay of the demo market says both
         return StatusView(
-            source_label=str(label),
+            source_label=label,
             is_demo=self.source.is_demo,
             session=market_hours.session_at(market_now).value,
             market_time=market_now,

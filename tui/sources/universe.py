@@ -55,7 +55,6 @@ class FundParams:
 
     symbol: str
     level: float  # reference level: the demo's last close before its session date
-    daily_vol: float  # typical daily volatility of log changes, as a fraction
     avg_volume: float | None  # typical daily volume in shares; None for indices (no shares)
 
 
@@ -263,29 +262,29 @@ _STOCK_ROWS: tuple[_StockRow, ...] = (
     ("OPEN", "Opendoor Technologies Inc.", RE, 6.2, 735, 700, 90, 2.50, 6.0, 21.0, ""),
 )
 
-# symbol, name, sector, reference level, daily vol %, avg volume (M shares/day).
-_ETF_ROWS: tuple[tuple[str, str, str, float, float, float], ...] = (
-    ("XLK", "Technology Select Sector SPDR Fund", IT, 270, 1.3, 7),
-    ("XLF", "Financial Select Sector SPDR Fund", FIN, 53, 1.0, 42),
-    ("XLV", "Health Care Select Sector SPDR Fund", HC, 150, 0.8, 10),
-    ("XLY", "Consumer Discretionary Select Sector SPDR Fund", CD, 232, 1.3, 4),
-    ("XLP", "Consumer Staples Select Sector SPDR Fund", CS, 80, 0.7, 13),
-    ("XLE", "Energy Select Sector SPDR Fund", EN, 90, 1.3, 16),
-    ("XLI", "Industrial Select Sector SPDR Fund", IND, 155, 1.0, 10),
-    ("XLB", "Materials Select Sector SPDR Fund", MAT, 92, 1.1, 8),
-    ("XLU", "Utilities Select Sector SPDR Fund", UT, 86, 0.9, 14),
-    ("XLRE", "Real Estate Select Sector SPDR Fund", RE, 42, 1.0, 7),
-    ("XLC", "Communication Services Select Sector SPDR Fund", COM, 115, 1.1, 6),
+# symbol, name, sector, reference level, avg volume (M shares/day).
+_ETF_ROWS: tuple[tuple[str, str, str, float, float], ...] = (
+    ("XLK", "Technology Select Sector SPDR Fund", IT, 270, 7),
+    ("XLF", "Financial Select Sector SPDR Fund", FIN, 53, 42),
+    ("XLV", "Health Care Select Sector SPDR Fund", HC, 150, 10),
+    ("XLY", "Consumer Discretionary Select Sector SPDR Fund", CD, 232, 4),
+    ("XLP", "Consumer Staples Select Sector SPDR Fund", CS, 80, 13),
+    ("XLE", "Energy Select Sector SPDR Fund", EN, 90, 16),
+    ("XLI", "Industrial Select Sector SPDR Fund", IND, 155, 10),
+    ("XLB", "Materials Select Sector SPDR Fund", MAT, 92, 8),
+    ("XLU", "Utilities Select Sector SPDR Fund", UT, 86, 14),
+    ("XLRE", "Real Estate Select Sector SPDR Fund", RE, 42, 7),
+    ("XLC", "Communication Services Select Sector SPDR Fund", COM, 115, 6),
 )
 
-# symbol, name, reference level, daily vol %.
-_INDEX_ROWS: tuple[tuple[str, str, float, float], ...] = (
-    ("^GSPC", "S&P 500", 6880, 0.85),
-    ("^NDX", "Nasdaq-100", 24950, 1.1),
-    ("^DJI", "Dow Jones Industrial Average", 49300, 0.85),
-    ("^RUT", "Russell 2000", 2640, 1.3),
-    ("^VIX", "CBOE Volatility Index", 16.5, 6.0),
-    ("^TNX", "CBOE 10-Year Treasury Note Yield", 4.20, 1.2),
+# symbol, name, reference level.
+_INDEX_ROWS: tuple[tuple[str, str, float], ...] = (
+    ("^GSPC", "S&P 500", 6880),
+    ("^NDX", "Nasdaq-100", 24950),
+    ("^DJI", "Dow Jones Industrial Average", 49300),
+    ("^RUT", "Russell 2000", 2640),
+    ("^VIX", "CBOE Volatility Index", 16.5),
+    ("^TNX", "CBOE 10-Year Treasury Note Yield", 4.20),
 )
 
 _MILLION = 1_000_000.0
@@ -310,11 +309,11 @@ STOCK_PARAMS: Mapping[str, StockParams] = MappingProxyType(
 )
 
 ETF_PARAMS: Mapping[str, FundParams] = MappingProxyType(
-    {row[0]: FundParams(row[0], row[3], row[4] / 100.0, row[5] * _MILLION) for row in _ETF_ROWS}
+    {row[0]: FundParams(row[0], row[3], row[4] * _MILLION) for row in _ETF_ROWS}
 )
 
 INDEX_PARAMS: Mapping[str, FundParams] = MappingProxyType(
-    {row[0]: FundParams(row[0], row[2], row[3] / 100.0, None) for row in _INDEX_ROWS}
+    {row[0]: FundParams(row[0], row[2], None) for row in _INDEX_ROWS}
 )
 
 #: Sector name -> the SPDR ETF that stands for it.
