@@ -12,8 +12,10 @@ import datetime as dt
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TextIO
 
+from tui.analytics.views import MarketData
 from tui.config import Settings
 from tui.feed import Feed, JobResult
 from tui.models import (
@@ -36,12 +38,23 @@ EXIT_INCOMPLETE = 1  # something was printed, but at least one dataset could not
 EXIT_NO_DATA = 3  # nothing could be fetched at all
 
 
-async def collect(feed: Feed) -> tuple[list[JobResult], dict[Pane, PaneView], StatusView]:
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """What one headless round fetched and built."""
+
+    results: list[JobResult]
+    data: MarketData
+    views: dict[Pane, PaneView]
+    status: StatusView
+
+
+async def collect(feed: Feed) -> Snapshot:
     """Run every job once and build every pane: what the dashboard would show right now."""
     try:
         results = await feed.refresh_all()
-        views = await asyncio.to_thread(feed.build, list(Pane), feed.market_data())
-        return results, views, feed.status()
+        data = feed.market_data()
+        views = await asyncio.to_thread(feed.build, list(Pane), data)
+        return Snapshot(results, data, views, feed.status())
     finally:
         await feed.aclose()
 
@@ -63,24 +76,23 @@ def run_snapshot(
 
         source = make_source(settings, as_of=as_of)
     feed = Feed(settings, source)
-    results, views, status = asyncio.run(collect(feed))
-    failures = [result for result in results if result.failure is not None]
-    for result in failures:
-        assert result.failure is not None
-        print(f"tapewatch: {result.job.label}: {result.failure.message}", file=err)
+    snapshot = asyncio.run(collect(feed))
+    failures = [(r.job, r.failure) for r in snapshot.results if r.failure is not None]
+    for job, failure in failures:
+        print(f"tapewatch: {job.label}: {failure.message}", file=err)
     if as_json:
-        json.dump(snapshot_json(views, status, feed), out, indent=2)
+        json.dump(snapshot_json(snapshot), out, indent=2)
         out.write("\n")
     else:
-        out.write("\n".join(snapshot_text(views, status)) + "\n")
-    if len(failures) == len(results):
+        out.write("\n".join(snapshot_text(snapshot.views, snapshot.status)) + "\n")
+    if len(failures) == len(snapshot.results):
         return EXIT_NO_DATA
     return EXIT_INCOMPLETE if failures else EXIT_OK
 
 
-def snapshot_json(views: dict[Pane, PaneView], status: StatusView, feed: Feed) -> dict[str, object]:
+def snapshot_json(snapshot: Snapshot) -> dict[str, object]:
     """Every figure with its as-of time, as JSON-ready values."""
-    data = feed.market_data()
+    status = snapshot.status
     return {
         "source": status.source_label,
         "is_demo": status.is_demo,
@@ -89,8 +101,8 @@ def snapshot_json(views: dict[Pane, PaneView], status: StatusView, feed: Feed) -
         "session": status.session,
         "datasets": to_jsonable(status.datasets),
         "health": to_jsonable(status.health),
-        "problems": dict(sorted(data.problems.items())),
-        **{pane.value: to_jsonable(view) for pane, view in views.items()},
+        "problems": dict(sorted(snapshot.data.problems.items())),
+        **{pane.value: to_jsonable(view) for pane, view in snapshot.views.items()},
     }
 
 
