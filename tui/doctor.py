@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from tui.config import Settings
-from tui.sources.base import Failed, FailureKind, FetchOutcome, Source
+from tui.sources.base import Failed, FailureKind, FetchOutcome, Source, answering_source
 
 PROBE_SYMBOL = "AAPL"  # listed everywhere, in every source's files
 
@@ -34,7 +34,10 @@ class CheckResult:
 
 def checks_for(source: Source) -> list[Check]:
     """The checks that make sense for this source: every dataset the dashboard polls."""
-    routes: Callable[[str], str] = getattr(source, "source_for", lambda _job: source.name)
+
+    def routes(job: str) -> str:
+        return answering_source(source, job)
+
     symbol = [PROBE_SYMBOL]
     return [
         Check(routes("quotes"), "quote", True, lambda: source.quotes(symbol)),

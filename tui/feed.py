@@ -44,6 +44,7 @@ from tui.sources.base import (
     Fetched,
     Source,
     SymbolInfo,
+    answering_source,
 )
 
 log = logging.getLogger("tapewatch.feed")
@@ -307,8 +308,7 @@ class Feed:
         return restored
 
     def _source_name(self, job: Job) -> str:
-        name_for: Callable[[str], str] | None = getattr(self.source, "source_for", None)
-        return name_for(job.name) if name_for is not None else self.source.name
+        return answering_source(self.source, job.name)
 
     def _record_failure(self, job: Job, failure: Failed) -> JobResult:
         count = self._failures.get(job.name, 0) + 1

@@ -16,7 +16,7 @@ Conventions
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Literal, Protocol, runtime_checkable
@@ -237,3 +237,10 @@ class Source(Protocol):
     async def aclose(self) -> None:
         """Release network clients and files."""
         ...
+
+
+def answering_source(source: Source, job: str) -> str:
+    """The name of the source that answers a feed job: a composite source (the live one) says
+    which of its parts does ("yahoo" for quotes), any other source answers everything itself."""
+    route: Callable[[str], str] | None = getattr(source, "source_for", None)
+    return route(job) if route is not None else source.name
