@@ -23,6 +23,7 @@ from tui import market_hours
 from tui.analytics import views
 from tui.analytics.views import MarketData
 from tui.cache import Cache
+from tui.clock import utc_now
 from tui.config import Settings
 from tui.models import (
     ChartRange,
@@ -48,10 +49,6 @@ from tui.sources.base import (
 )
 
 log = logging.getLogger("tapewatch.feed")
-
-
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 @dataclass(frozen=True, slots=True)

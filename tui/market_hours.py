@@ -12,9 +12,10 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
-NEW_YORK = ZoneInfo("America/New_York")
+from tui.clock import NEW_YORK
+
+__all__ = ["NEW_YORK"]  # the calendar's zone; defined with the wall clock
 
 
 class Session(StrEnum):

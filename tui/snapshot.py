@@ -2,7 +2,7 @@
 JSON — for scripts, cron and tmux status lines.
 
 It runs the same feed and the same view builders as the dashboard, and prints the same rows the
-panes show (widgets.rows), so a script and the screen never disagree.
+panes show (tui.presenters.rows), so a script and the screen never disagree.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from tui.analytics.views import MarketData
+from tui.clock import NEW_YORK
 from tui.config import Settings
 from tui.feed import Feed, JobResult
 from tui.models import (
@@ -29,9 +30,9 @@ from tui.models import (
     StatusView,
     to_jsonable,
 )
+from tui.presenters import format as fmt
+from tui.presenters import rows as table_rows
 from tui.sources.base import Source
-from widgets import format as fmt
-from widgets import rows as table_rows
 
 EXIT_OK = 0
 EXIT_INCOMPLETE = 1  # something was printed, but at least one dataset could not be fetched
@@ -115,7 +116,7 @@ def snapshot_text(views: dict[Pane, PaneView], status: StatusView) -> list[str]:
     label = f"[{status.source_label}]" if status.is_demo else status.source_label
     lines = [
         f"tapewatch {label} · {status.session} · {fmt.clock(status.market_time)}"
-        f" {status.market_time.astimezone(fmt.NEW_YORK):%Y-%m-%d}",
+        f" {status.market_time.astimezone(NEW_YORK):%Y-%m-%d}",
         "",
     ]
     indices = views.get(Pane.INDICES)

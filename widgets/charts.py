@@ -24,8 +24,9 @@ from textual.color import Color, ColorParseError
 from textual.widget import Widget
 from textual_plotext import PlotextPlot
 
+from tui.clock import NEW_YORK
 from tui.models import ChartRange, CorrelationLine, PricePoint, TickerView
-from widgets import format as fmt
+from tui.presenters import format as fmt
 
 NO_DATA = "no data"
 MAX_X_LABELS = 5
@@ -45,9 +46,9 @@ def _tick_positions(count: int, most: int = MAX_X_LABELS) -> list[int]:
 def _time_label(chart_range: ChartRange) -> Callable[[dt.datetime], str]:
     """How the x axis labels a point for a chart range."""
     if chart_range == "1D":
-        return lambda moment: f"{moment.astimezone(fmt.NEW_YORK):%H:%M}"
+        return lambda moment: f"{moment.astimezone(NEW_YORK):%H:%M}"
     if chart_range == "1Y":
-        return lambda moment: f"{moment.astimezone(fmt.NEW_YORK):%b '%y}"
+        return lambda moment: f"{moment.astimezone(NEW_YORK):%b '%y}"
     return fmt.short_date
 
 

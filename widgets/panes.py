@@ -27,8 +27,7 @@ from tui.models import (
     SectorsView,
     ShortsView,
 )
-from widgets.messages import BasketSelected, TickerSelected
-from widgets.rows import (
+from tui.presenters.rows import (
     BASKET_PREFIX,
     CORRELATION_COLUMNS,
     CORRELATION_SORTS,
@@ -50,6 +49,7 @@ from widgets.rows import (
     short_row,
     shorts_legend,
 )
+from widgets.messages import BasketSelected, TickerSelected
 from widgets.table import LiveTable
 
 STALE_MARK = "⚠ STALE"

@@ -15,8 +15,9 @@ from rich.style import Style
 from rich.text import Text
 from textual.widget import Widget
 
+from tui.clock import NEW_YORK
 from tui.models import DatasetFreshness, SourceHealth, StatusView
-from widgets import format as fmt
+from tui.presenters import format as fmt
 
 WARNING_MARK = "⚠"
 OK_MARK = "✓"
@@ -27,7 +28,7 @@ _SEVERITY = ("offline", "rate-limited", "retrying", "stale", "unavailable")
 
 
 def _hours_minutes(moment: dt.datetime) -> str:
-    return f"{moment.astimezone(fmt.NEW_YORK):%H:%M}"
+    return f"{moment.astimezone(NEW_YORK):%H:%M}"
 
 
 def health_text(health: SourceHealth, now: dt.datetime) -> str:

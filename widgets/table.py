@@ -25,7 +25,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from widgets.rows import Align, Cell, CellValue, Column, Row, Tone
+from tui.presenters.rows import Align, Cell, CellValue, Column, Row, Tone
 
 HEADER_HEIGHT = 1
 COLUMN_GAP = 1

@@ -34,11 +34,11 @@ from tui.config import Basket, IndexSpec, Settings, ShortedSettings
 from tui.feed import Feed
 from tui.market_hours import NEW_YORK
 from tui.models import IndicesView, Pane, SectorsView, ShortRow, ShortsView
+from tui.presenters.rows import Row, member_key
 from tui.sources.base import BarInterval, FetchOutcome, Source
 from tui.sources.finra import SHORT_INTEREST_FILE_SCHEMA
 from tui.sources.live import LiveSource
 from widgets.panes import STALE_MARK
-from widgets.rows import Row, member_key
 from widgets.status import StatusBar
 
 pytestmark = pytest.mark.timeout(30)

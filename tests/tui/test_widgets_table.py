@@ -10,7 +10,7 @@ from textual.app import App, ComposeResult
 from textual.color import Color
 from textual.strip import Strip
 
-from widgets.rows import Cell, Column, Row, tone_for
+from tui.presenters.rows import Cell, Column, Row, tone_for
 from widgets.table import LiveTable
 
 COLUMNS = (

@@ -1,11 +1,11 @@
-"""widgets.rows: the cells every table shows, and their plain-text form for `snapshot`."""
+"""tui.presenters.rows: the cells every table shows, and their plain-text form for `snapshot`."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from tui.models import CorrelationLine, SectorRow
-from widgets.rows import (
+from tui.presenters.rows import (
     Cell,
     Column,
     Row,

@@ -23,11 +23,11 @@ from tui.models import (
     ShortsView,
     to_jsonable,
 )
+from tui.presenters import format as fmt
+from tui.presenters import rows as table_rows
 from tui.snapshot import EXIT_INCOMPLETE, EXIT_NO_DATA, EXIT_OK, run_snapshot
 from tui.sources.base import BarInterval, Failed, FailureKind, FetchOutcome
 from tui.sources.demo import DemoMarket
-from widgets import format as fmt
-from widgets import rows as table_rows
 
 EVERY_DATASET = frozenset(
     {"quotes", "intraday", "daily", "short_interest", "short_volume", "shares"}

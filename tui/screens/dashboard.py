@@ -23,10 +23,11 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from tui import market_hours
+from tui.clock import utc_now
 from tui.config import Settings
 from tui.messages import PaneUpdated, StatusUpdated
 from tui.models import CorrelationsView, Pane, PaneView, ShortsView, StatusView
-from widgets import format as fmt
+from tui.presenters import format as fmt
 from widgets.messages import BasketSelected, TickerSelected
 from widgets.panes import CorrelationsPane, DataPane, IndicesPane, SectorsPane, ShortsPane
 from widgets.status import StatusBar
@@ -61,10 +62,6 @@ def default_source_factory(settings: Settings, as_of: dt.date | None) -> Source:
     return make_source(settings, as_of=as_of)
 
 
-def _wall_clock() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
 class DashboardScreen(Screen[None]):
     """Indices, Sector flows, Most shorted and Correlations, with a status bar."""
 
@@ -91,7 +88,7 @@ class DashboardScreen(Screen[None]):
         self.settings = settings
         self.as_of = as_of
         self.source_factory = source_factory or default_source_factory
-        self.clock = clock or _wall_clock
+        self.clock = clock or utc_now
         self.feed: Feed | None = None
         self._wake: dict[str, asyncio.Event] = {}
         self._dirty: set[Pane] = set()

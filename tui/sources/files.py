@@ -25,6 +25,7 @@ from pathlib import Path
 
 import polars as pl
 
+from tui.clock import utc_now
 from tui.config import FilesSettings
 from tui.market_hours import session_close
 from tui.sources.base import (
@@ -60,10 +61,6 @@ logger = logging.getLogger("tapewatch.files")
 
 # A file's identity for change detection: modification time and size.
 FileStamp = tuple[int, int]
-
-
-def _wall_clock() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -427,7 +424,7 @@ class FilesSource:
     is_demo = False
 
     def __init__(
-        self, settings: FilesSettings, *, clock: Callable[[], dt.datetime] = _wall_clock
+        self, settings: FilesSettings, *, clock: Callable[[], dt.datetime] = utc_now
     ) -> None:
         self.settings = settings
         self._clock = clock

@@ -20,6 +20,7 @@ from typing import Final
 
 import httpx
 
+from tui.clock import utc_now
 from tui.config import HttpSettings
 from tui.sources.base import Failed, FailureKind
 
@@ -55,11 +56,6 @@ SECRET_PARAMS: Final = frozenset(
 
 # How long a host that refuses or drops every connection is left alone before it is tried again.
 UNREACHABLE_PAUSE_S = 15.0
-
-
-def utc_now() -> dt.datetime:
-    """The wall clock as an aware UTC datetime."""
-    return dt.datetime.now(dt.UTC)
 
 
 @dataclass(frozen=True, slots=True)

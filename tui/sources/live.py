@@ -9,11 +9,12 @@ from collections.abc import Callable, Sequence
 import httpx
 
 from tui.cache import Cache
+from tui.clock import utc_now
 from tui.config import Settings
 from tui.sources import universe
 from tui.sources.base import BarInterval, FetchOutcome, SymbolInfo
 from tui.sources.finra import FinraSource
-from tui.sources.http import HttpClient, utc_now
+from tui.sources.http import HttpClient
 from tui.sources.sec import SecSource
 from tui.sources.yahoo import YahooSource
 

@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import polars as pl
 
 from tui import market_hours
+from tui.clock import utc_now
 from tui.config import YahooSettings
 from tui.sources.base import (
     QUOTES_SCHEMA,
@@ -41,7 +42,7 @@ from tui.sources.base import (
     conform,
     empty_frame,
 )
-from tui.sources.http import HttpClient, HttpReply, utc_now
+from tui.sources.http import HttpClient, HttpReply
 
 logger = logging.getLogger("tapewatch.yahoo")
 

@@ -13,7 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Sequence
-from zoneinfo import ZoneInfo
+
+from tui.clock import NEW_YORK
 
 MISSING = "—"
 MINUS = "−"
@@ -21,7 +22,6 @@ SPARK_BLOCKS = "▁▂▃▄▅▆▇█"
 BAR_BLOCK = "█"
 BAR_CENTRE = "│"
 
-NEW_YORK = ZoneInfo("America/New_York")
 
 _UNITS: tuple[tuple[float, str], ...] = ((1.0, ""), (1e3, "K"), (1e6, "M"), (1e9, "B"), (1e12, "T"))
 

@@ -20,7 +20,7 @@ from tui.models import (
     ShortRow,
     ShortsView,
 )
-from widgets import format as fmt
+from tui.presenters import format as fmt
 
 Align = Literal["left", "center", "right"]
 Tone = Literal["up", "down", "muted"]

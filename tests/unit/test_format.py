@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from widgets import format as fmt
+from tui.presenters import format as fmt
 
 MISSING_INPUTS = [None, math.nan, math.inf]
 
