@@ -14,7 +14,7 @@ from pathlib import Path
 
 import polars as pl
 
-from tui.analytics.views import MarketData
+from tui.analytics.market import MarketData
 from tui.sources.base import BarInterval, Fetched, FetchOutcome, SymbolInfo
 
 FRAMES = ("quotes", "daily", "intraday", "short_interest", "short_volume", "shares")

@@ -21,7 +21,8 @@ import polars as pl
 
 from tui import market_hours
 from tui.analytics import views
-from tui.analytics.views import MarketData
+from tui.analytics.builders import BUILDERS
+from tui.analytics.market import MarketData, empty_market_data
 from tui.cache import Cache
 from tui.clock import utc_now
 from tui.config import Settings
@@ -359,18 +360,12 @@ class Feed:
         for name, stored in self._stored.items():
             if name in PRICE_JOBS:
                 problems.update(stored.problems)
-        data = views.empty_market_data(self.source.now())
+        data = empty_market_data(self.source.now())
         return data.replace(**frames, info=_InfoLookup(self.source), problems=problems)
 
     def build(self, panes: Iterable[Pane], data: MarketData) -> dict[Pane, PaneView]:
         """Compute the views of `panes` (CPU work: call it in a thread)."""
-        builders: dict[Pane, Callable[[MarketData, Settings], PaneView]] = {
-            Pane.INDICES: views.build_indices,
-            Pane.SECTORS: views.build_sectors,
-            Pane.SHORTS: views.build_shorts,
-            Pane.CORRELATIONS: views.build_correlations,
-        }
-        return {pane: builders[pane](data, self.settings) for pane in panes}
+        return {pane: BUILDERS[pane](data, self.settings) for pane in panes}
 
     def has_data(self, job_name: str) -> bool:
         return job_name in self._stored

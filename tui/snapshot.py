@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TextIO
 
-from tui.analytics.views import MarketData
+from tui.analytics.market import MarketData
 from tui.clock import NEW_YORK
 from tui.config import Settings
 from tui.feed import Feed, JobResult

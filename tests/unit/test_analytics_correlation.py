@@ -19,7 +19,8 @@ from tui.analytics.correlation import (
     member_to_peers,
     pairwise_correlations,
 )
-from tui.analytics.views import build_correlations, empty_market_data
+from tui.analytics.market import empty_market_data
+from tui.analytics.views import build_correlations
 from tui.config import Basket, CorrelationSettings, Settings
 from tui.market_hours import last_trading_days
 from tui.sources.base import BARS_SCHEMA

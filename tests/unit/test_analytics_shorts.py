@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.unit import frames
+from tui.analytics.market import empty_market_data
 from tui.analytics.shorts import (
     latest_settlements,
     latest_shares,
@@ -22,7 +23,7 @@ from tui.analytics.shorts import (
     short_metrics,
     short_volume_stats,
 )
-from tui.analytics.views import build_shorts, empty_market_data, short_candidates
+from tui.analytics.views import build_shorts, short_candidates
 from tui.config import Settings, ShortedSettings
 from tui.market_hours import last_trading_days
 from tui.sources.base import (

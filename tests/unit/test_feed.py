@@ -19,7 +19,8 @@ from typing import Any
 import polars as pl
 import pytest
 
-from tui.analytics.views import MarketData, build_indices
+from tui.analytics.market import MarketData
+from tui.analytics.views import build_indices
 from tui.cache import Cache
 from tui.config import (
     Basket,

@@ -29,7 +29,7 @@ from widgets.charts import (
 )
 
 if TYPE_CHECKING:
-    from tui.analytics.views import MarketData
+    from tui.analytics.market import MarketData
     from tui.feed import Feed
 
 
