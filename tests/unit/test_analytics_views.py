@@ -11,14 +11,13 @@ import numpy as np
 import polars as pl
 import pytest
 
+from tui.analytics.market import MarketData, empty_market_data
 from tui.analytics.views import (
-    MarketData,
     build_correlations,
     build_indices,
     build_sectors,
     build_shorts,
     build_ticker,
-    empty_market_data,
 )
 from tui.config import Basket, CorrelationSettings, SectorSpec, Settings
 from tui.market_hours import last_trading_days, session_times
