@@ -225,6 +225,17 @@ def test_key_bindings_are_normalized_to_textual_key_names() -> None:
     }
 
 
+def test_the_example_file_names_exactly_the_binding_ids() -> None:
+    comments = " ".join(
+        line.removeprefix("#").strip()
+        for line in example_config_text().splitlines()
+        if line.startswith("#")
+    )
+    listed = re.search(r"Bindings: ([\w, ]+)\.", comments)
+    assert listed is not None
+    assert listed.group(1).split(", ") == list(BINDING_IDS)
+
+
 def test_every_binding_id_is_accepted() -> None:
     keys = {binding_id: f"f{number}" for number, binding_id in enumerate(BINDING_IDS, start=1)}
     text = "[keys]\n" + "".join(f'{name} = "{key}"\n' for name, key in keys.items())
