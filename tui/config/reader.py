@@ -1,223 +1,32 @@
-"""Settings: TOML -> frozen, validated dataclasses. No textual import.
-
-The dataclasses below are the single description of every setting: their defaults are what
-tapewatch uses with no config file, and `config.example.toml` documents each of them.
-"""
+"""The generic TOML -> dataclass reader, the checks beyond the type (ranges, symbols, names,
+keys), and the problems they report."""
 
 from __future__ import annotations
 
 import difflib
 import math
-import os
 import re
-import tomllib
 import types
-import unicodedata
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import MISSING, dataclass, field, fields, is_dataclass, replace
+from collections.abc import Callable, Sequence
+from dataclasses import MISSING, dataclass, fields, is_dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
-import platformdirs
-
-SourceName = Literal["live", "demo", "files"]
-
-
-@dataclass(frozen=True, slots=True)
-class IndexSpec:
-    """An index, rate or volatility gauge shown in the Indices pane."""
-
-    symbol: str
-    label: str
-
-
-@dataclass(frozen=True, slots=True)
-class Basket:
-    """A user-defined group of tickers shown as an equal-weighted index and in Correlations."""
-
-    name: str
-    symbols: tuple[str, ...]
-    benchmark: str | None = None  # compared with in the Indices pane (e.g. "XLI")
-
-
-@dataclass(frozen=True, slots=True)
-class SectorSpec:
-    """A GICS sector and the SPDR ETF that stands for it."""
-
-    symbol: str
-    name: str
-
-
-DEFAULT_INDICES: tuple[IndexSpec, ...] = (
-    IndexSpec("^GSPC", "S&P 500"),
-    IndexSpec("^NDX", "Nasdaq-100"),
-    IndexSpec("^DJI", "Dow"),
-    IndexSpec("^RUT", "Russell 2000"),
-    IndexSpec("^VIX", "VIX"),
-    IndexSpec("^TNX", "10-year yield"),
-)
-
-DEFAULT_SECTORS: tuple[SectorSpec, ...] = (
-    SectorSpec("XLK", "Information Technology"),
-    SectorSpec("XLF", "Financials"),
-    SectorSpec("XLV", "Health Care"),
-    SectorSpec("XLY", "Consumer Discretionary"),
-    SectorSpec("XLP", "Consumer Staples"),
-    SectorSpec("XLE", "Energy"),
-    SectorSpec("XLI", "Industrials"),
-    SectorSpec("XLB", "Materials"),
-    SectorSpec("XLU", "Utilities"),
-    SectorSpec("XLRE", "Real Estate"),
-    SectorSpec("XLC", "Communication Services"),
-)
-
-DEFAULT_BASKETS: tuple[Basket, ...] = (
-    Basket("Mag 7", ("AAPL", "MSFT", "GOOGL", "AMZN", "META", "NVDA", "TSLA"), "^NDX"),
-    Basket("Large-cap software", ("MSFT", "ORCL", "CRM", "INTU", "ADBE", "NOW"), "XLK"),
-    Basket(
-        "AI infrastructure",
-        ("NVDA", "AVGO", "AMD", "TSM", "MU", "ANET", "VRT", "SMCI", "DELL", "CEG"),
-        "XLI",
-    ),
-)
-
-
-@dataclass(frozen=True, slots=True)
-class RefreshSettings:
-    """Seconds between polls of each dataset. A dataset older than twice its cadence is stale."""
-
-    quotes: float = 15.0
-    intraday: float = 60.0
-    daily: float = 3600.0
-    short_interest: float = 6 * 3600.0
-    short_volume: float = 3600.0
-    shares: float = 24 * 3600.0
-
-
-@dataclass(frozen=True, slots=True)
-class ShortedSettings:
-    """Which names the Most shorted table ranks."""
-
-    universe: Literal["market", "watchlist"] = "market"
-    watchlist: tuple[str, ...] = ()  # used when universe = "watchlist"
-    rows: int = 50  # how many names the table shows
-    min_price: float = 5.0  # ignore names below this price (market universe)
-    min_avg_volume: float = 100_000.0  # ignore names trading fewer shares a day than this
-    min_float: float = 5_000_000.0  # ignore names with a smaller float (or shares outstanding)
-
-
-@dataclass(frozen=True, slots=True)
-class CorrelationSettings:
-    """Rolling correlation of daily log returns, in trading days."""
-
-    window: int = 60  # trading days in the rolling correlation window
-    history: int = 252  # trading days of correlation history shown (one year)
-
-
-@dataclass(frozen=True, slots=True)
-class DemoSettings:
-    """The embedded synthetic market."""
-
-    seed: int = 20260211
-    speed: float = 1.0  # market minutes per real second
-
-
-@dataclass(frozen=True, slots=True)
-class HttpSettings:
-    """The one shared HTTP client used by the live sources (timeouts in seconds)."""
-
-    connect_timeout: float = 5.0
-    read_timeout: float = 15.0
-    per_host_concurrency: int = 8
-    retries: int = 3
-    user_agent: str = (
-        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
-        "Chrome/131.0 Safari/537.36"
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class YahooSettings:
-    """Quotes and bars from Yahoo's chart endpoint."""
-
-    base_url: str = "https://query1.finance.yahoo.com"
-    intraday_interval: Literal["1m", "5m"] = "5m"
-
-
-@dataclass(frozen=True, slots=True)
-class FinraSettings:
-    """FINRA's short-interest and daily short-sale volume files."""
-
-    base_url: str = "https://cdn.finra.org"
-
-
-@dataclass(frozen=True, slots=True)
-class SecSettings:
-    """SEC EDGAR company facts, for shares outstanding."""
-
-    base_url: str = "https://data.sec.gov"
-    tickers_url: str = "https://www.sec.gov/files/company_tickers.json"
-    contact: str = ""  # the SEC asks for a User-Agent naming you: "Jane Doe jane@example.com"
-
-
-@dataclass(frozen=True, slots=True)
-class FilesSettings:
-    """The user's own files, read when ``source = "files"``."""
-
-    bars: str = ""  # folder (or one file) of daily bars in CSV or parquet
-    short_interest: str = ""  # folder of short-interest files in FINRA's layout
-
-
-@dataclass(frozen=True, slots=True)
-class SourcesSettings:
-    """Where each live source lives and how to reach it."""
-
-    yahoo: YahooSettings = field(default_factory=YahooSettings)
-    finra: FinraSettings = field(default_factory=FinraSettings)
-    sec: SecSettings = field(default_factory=SecSettings)
-    files: FilesSettings = field(default_factory=FilesSettings)
-
-
-@dataclass(frozen=True, slots=True)
-class Settings:
-    """Everything tapewatch can be told. Frozen: passed into the App and the feed, never edited."""
-
-    source: SourceName = "live"
-    theme: str = "textual-dark"
-    indices: tuple[IndexSpec, ...] = DEFAULT_INDICES
-    benchmark: str = "^GSPC"  # what sector relative strength is measured against
-    sectors: tuple[SectorSpec, ...] = DEFAULT_SECTORS
-    baskets: tuple[Basket, ...] = DEFAULT_BASKETS
-    shorted: ShortedSettings = field(default_factory=ShortedSettings)
-    refresh: RefreshSettings = field(default_factory=RefreshSettings)
-    correlation: CorrelationSettings = field(default_factory=CorrelationSettings)
-    demo: DemoSettings = field(default_factory=DemoSettings)
-    http: HttpSettings = field(default_factory=HttpSettings)
-    sources: SourcesSettings = field(default_factory=SourcesSettings)
-    keys: dict[str, str] = field(default_factory=dict)  # binding id -> keys, e.g. quit = "ctrl+q"
-    path: Path | None = None  # the file these settings came from, if any
-
-
-# ---------------------------------------------------------------------------------------------
-# Loading and validation
-# ---------------------------------------------------------------------------------------------
-
-CONFIG_ENV_VAR = "TAPEWATCH_CONFIG"
-
-# Binding ids the user may rebind under [keys]; the App's bindings carry the same ids.
-BINDING_IDS: tuple[str, ...] = (
-    "quit",
-    "help",
-    "find",
-    "refresh",
-    "sort",
-    "next_pane",
-    "prev_pane",
-    "back",
-    "range_prev",
-    "range_next",
-    "use_demo",
+from tui.config.keys import BINDING_IDS, RESERVED_KEYS, normalize_key
+from tui.config.settings import (
+    Basket,
+    CorrelationSettings,
+    DemoSettings,
+    FinraSettings,
+    HttpSettings,
+    IndexSpec,
+    RefreshSettings,
+    SecSettings,
+    SectorSpec,
+    Settings,
+    ShortedSettings,
+    YahooSettings,
 )
 
 _SYMBOL_PATTERN = re.compile(r"[A-Za-z0-9.\-^=]{1,15}")
@@ -268,91 +77,6 @@ class ConfigError(Exception):
         if any("[" in problem.key for problem in self.problems):
             heading += " (array positions count from 0)"
         return "\n".join([heading + ":", *(f"  {problem}" for problem in self.problems)])
-
-
-@dataclass(frozen=True, slots=True)
-class ConfigLocation:
-    """The config file tapewatch reads, and what chose it."""
-
-    path: Path
-    origin: Literal["--config", "TAPEWATCH_CONFIG", "default"]
-
-    @property
-    def required(self) -> bool:
-        """A file the user named must exist; the default one may be absent (defaults apply)."""
-        return self.origin != "default"
-
-
-def config_path() -> Path:
-    """The default config file: ``config.toml`` in the user's config folder."""
-    return platformdirs.user_config_path("tapewatch", appauthor=False) / "config.toml"
-
-
-def locate_config(
-    path: Path | None = None, *, env: Mapping[str, str] = os.environ
-) -> ConfigLocation:
-    """The config file in use: ``path`` (from ``--config``), else ``$TAPEWATCH_CONFIG``, else
-    :func:`config_path`."""
-    if path is not None:
-        return ConfigLocation(path.expanduser(), "--config")
-    if named := env.get(CONFIG_ENV_VAR, "").strip():
-        return ConfigLocation(Path(named).expanduser(), "TAPEWATCH_CONFIG")
-    return ConfigLocation(config_path(), "default")
-
-
-def load_settings(path: Path | None = None, *, env: Mapping[str, str] = os.environ) -> Settings:
-    """Read and validate the config file chosen by :func:`locate_config`.
-
-    A missing default file means the defaults; a missing file named by ``--config`` or
-    ``TAPEWATCH_CONFIG`` is an error. Raises :class:`ConfigError` listing every problem.
-    """
-    location = locate_config(path, env=env)
-    try:
-        raw = location.path.read_bytes()
-    except FileNotFoundError:
-        if not location.required:
-            return Settings()
-        problem = ConfigProblem("", f"file not found (named by {location.origin})")
-        raise ConfigError(location.path, [problem]) from None
-    except OSError as error:
-        problem = ConfigProblem("", f"cannot read the file: {error.strerror or error}")
-        raise ConfigError(location.path, [problem]) from None
-    try:
-        text = raw.decode("utf-8-sig")  # tolerate the byte-order mark some editors write
-    except UnicodeDecodeError as error:
-        problem = ConfigProblem("", f"not UTF-8 text (bad byte at offset {error.start})")
-        raise ConfigError(location.path, [problem]) from None
-    return parse_settings(text, location.path)
-
-
-def parse_settings(text: str, path: Path | None = None) -> Settings:
-    """Settings from TOML text; ``path`` is recorded in them and named in errors.
-
-    Keys left out keep their defaults; an array of tables (``[[baskets]]``) replaces the default
-    list. Raises :class:`ConfigError` listing every problem.
-    """
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(path, [ConfigProblem("", f"TOML syntax error: {error}")]) from None
-    reader = _Reader()
-    settings = reader.read_dataclass(Settings, data, "")
-    if reader.problems or not isinstance(settings, Settings):
-        raise ConfigError(path, reader.problems)
-    return replace(settings, path=path)
-
-
-def example_config_text() -> str:
-    """The commented example config (``config.example.toml``), which documents every setting.
-
-    An installed wheel carries it as package data next to this module; a source checkout has it
-    at the repository's top level.
-    """
-    package = Path(__file__).resolve().parent
-    for candidate in (package / "config.example.toml", package.parent / "config.example.toml"):
-        if candidate.is_file():
-            return candidate.read_text(encoding="utf-8")
-    raise FileNotFoundError("config.example.toml is missing from this installation of tapewatch")
 
 
 # --- the generic TOML -> dataclass reader ------------------------------------------------------
@@ -434,7 +158,7 @@ def _did_you_mean(word: str, options: Sequence[str]) -> str | None:
     return close[0] if close else None
 
 
-class _Reader:
+class Reader:
     """Walks TOML data against the settings dataclasses, collecting every problem."""
 
     def __init__(self) -> None:
@@ -534,12 +258,12 @@ class _Reader:
 
 # --- checks beyond the type: ranges, symbols, names, keys ----------------------------------------
 
-FieldCheck = Callable[[Any, str, _Reader], Any]
-ObjectCheck = Callable[[Any, str, _Reader], None]
+FieldCheck = Callable[[Any, str, Reader], Any]
+ObjectCheck = Callable[[Any, str, Reader], None]
 
 
 def _at_least(minimum: float, unit: str, why: str) -> FieldCheck:
-    def check(value: float, key: str, reader: _Reader) -> float:
+    def check(value: float, key: str, reader: Reader) -> float:
         if value < minimum:
             reader.report(key, f"expected at least {minimum:g}{unit}, found {value:g} ({why})")
         return value
@@ -548,7 +272,7 @@ def _at_least(minimum: float, unit: str, why: str) -> FieldCheck:
 
 
 def _between(low: int, high: int, unit: str, why: str) -> FieldCheck:
-    def check(value: int, key: str, reader: _Reader) -> int:
+    def check(value: int, key: str, reader: Reader) -> int:
         if not low <= value <= high:
             reader.report(key, f"expected {low} to {high}{unit}, found {value} ({why})")
         return value
@@ -557,7 +281,7 @@ def _between(low: int, high: int, unit: str, why: str) -> FieldCheck:
 
 
 def _positive(maximum: float | None, unit: str, why: str) -> FieldCheck:
-    def check(value: float, key: str, reader: _Reader) -> float:
+    def check(value: float, key: str, reader: Reader) -> float:
         if value <= 0 or (maximum is not None and value > maximum):
             at_most = f" and at most {maximum:g}" if maximum is not None else ""
             reader.report(key, f"expected more than 0{at_most}{unit}, found {value:g} ({why})")
@@ -566,19 +290,19 @@ def _positive(maximum: float | None, unit: str, why: str) -> FieldCheck:
     return check
 
 
-def _non_empty(value: str, key: str, reader: _Reader) -> str:
+def _non_empty(value: str, key: str, reader: Reader) -> str:
     if not value.strip():
         reader.wrong(key, "a non-empty string", value)
     return value.strip()
 
 
-def _url(value: str, key: str, reader: _Reader) -> str:
+def _url(value: str, key: str, reader: Reader) -> str:
     if not value.startswith(("http://", "https://")):
         reader.wrong(key, "an http:// or https:// URL", value)
     return value
 
 
-def _symbol(value: str, key: str, reader: _Reader) -> str | _Invalid:
+def _symbol(value: str, key: str, reader: Reader) -> str | _Invalid:
     try:
         return normalize_symbol(value)
     except ValueError as error:
@@ -588,7 +312,7 @@ def _symbol(value: str, key: str, reader: _Reader) -> str | _Invalid:
 
 def _symbols(minimum: int = 0, why: str = "") -> FieldCheck:
     def check(
-        values: tuple[str | _Invalid, ...], key: str, reader: _Reader
+        values: tuple[str | _Invalid, ...], key: str, reader: Reader
     ) -> tuple[str | _Invalid, ...]:
         symbols = tuple(
             _INVALID if isinstance(text, _Invalid) else _symbol(text, f"{key}[{index}]", reader)
@@ -614,7 +338,7 @@ def _symbols(minimum: int = 0, why: str = "") -> FieldCheck:
 def _unique(attribute: str, describe: str) -> FieldCheck:
     """Each item of an array of tables must differ in ``attribute`` (rows are keyed by it)."""
 
-    def check(items: tuple[Any, ...], key: str, reader: _Reader) -> tuple[Any, ...]:
+    def check(items: tuple[Any, ...], key: str, reader: Reader) -> tuple[Any, ...]:
         first_seen: dict[str, int] = {}
         for index, item in enumerate(items):
             if item is _INVALID:
@@ -632,57 +356,7 @@ def _unique(attribute: str, describe: str) -> FieldCheck:
     return check
 
 
-_MODIFIERS = ("ctrl", "shift", "alt", "meta", "super", "hyper")
-# Terminal multiplexers take these before the application ever sees them.
-_RESERVED_KEYS = {
-    "ctrl+b": "tmux's prefix key",
-    "ctrl+a": "GNU screen's command key (and a common tmux prefix)",
-}
-# Textual names a punctuation key after its Unicode name, with these shortenings.
-_CHARACTER_KEY_NAMES = {
-    "solidus": "slash",
-    "reverse_solidus": "backslash",
-    "commercial_at": "at",
-    "hyphen_minus": "minus",
-    "plus_sign": "plus",
-    "low_line": "underscore",
-}
-
-
-def _character_key(character: str) -> str:
-    """Textual's name for the key that types ``character`` (``?`` -> ``question_mark``)."""
-    if character.isalnum():
-        return character
-    try:
-        name = unicodedata.name(character).lower().replace("-", "_").replace(" ", "_")
-    except ValueError:
-        raise ValueError(f"{character!r} is not a key") from None
-    return _CHARACTER_KEY_NAMES.get(name, name)
-
-
-def _normalize_key(text: str) -> str:
-    """One key in Textual's notation (``ctrl+shift+f1``, ``question_mark``, ``G``)."""
-    key = text.strip()
-    if not key:
-        raise ValueError("a key name is empty")
-    if len(key) == 1:
-        return _character_key(key)
-    *modifiers, base = (part.strip() for part in key.split("+"))
-    for modifier in modifiers:
-        if modifier.lower() not in _MODIFIERS:
-            raise ValueError(
-                f"`{modifier}` in `{key}` is not a modifier (use {', '.join(_MODIFIERS)})"
-            )
-    if len(base) == 1:
-        base = _character_key(base)
-    elif not re.fullmatch(r"\w+", base):
-        raise ValueError(f"`{key}` is not a key name")
-    else:
-        base = base.lower()  # named keys (escape, f1, pageup) are lower-case in Textual
-    return "+".join([*(modifier.lower() for modifier in modifiers), base])
-
-
-def _key_bindings(keymap: dict[str, str | _Invalid], key: str, reader: _Reader) -> dict[str, str]:
+def _key_bindings(keymap: dict[str, str | _Invalid], key: str, reader: Reader) -> dict[str, str]:
     normalized: dict[str, str] = {}
     bound_to: dict[str, str] = {}
     for binding_id, keys_text in keymap.items():
@@ -697,7 +371,7 @@ def _key_bindings(keymap: dict[str, str | _Invalid], key: str, reader: _Reader) 
         if isinstance(keys_text, _Invalid):
             continue
         try:
-            keys = [_normalize_key(part) for part in keys_text.split(",")]
+            keys = [normalize_key(part) for part in keys_text.split(",")]
         except ValueError as error:
             reader.report(
                 binding_key,
@@ -706,7 +380,7 @@ def _key_bindings(keymap: dict[str, str | _Invalid], key: str, reader: _Reader) 
             )
             continue
         for bound_key in keys:
-            if reason := _RESERVED_KEYS.get(bound_key.lower()):
+            if reason := RESERVED_KEYS.get(bound_key.lower()):
                 reader.report(
                     binding_key,
                     f"`{bound_key}` is {reason}: inside a terminal multiplexer it never reaches "
@@ -719,7 +393,7 @@ def _key_bindings(keymap: dict[str, str | _Invalid], key: str, reader: _Reader) 
     return normalized
 
 
-def _watchlist_needed(shorted: ShortedSettings, key: str, reader: _Reader) -> None:
+def _watchlist_needed(shorted: ShortedSettings, key: str, reader: Reader) -> None:
     if shorted.universe == "watchlist" and not shorted.watchlist:
         reader.report(
             _join(key, "watchlist"),
@@ -727,7 +401,7 @@ def _watchlist_needed(shorted: ShortedSettings, key: str, reader: _Reader) -> No
         )
 
 
-def _files_needed(settings: Settings, key: str, reader: _Reader) -> None:
+def _files_needed(settings: Settings, key: str, reader: Reader) -> None:
     if settings.source == "files" and not settings.sources.files.bars.strip():
         reader.report(
             "sources.files.bars",
