@@ -95,24 +95,25 @@ def finra(client: HttpClient, server: FaultServer) -> FinraSource:
 
 
 @pytest.mark.parametrize("hostile", HOSTILE, ids=HOSTILE_IDS)
-async def test_finra_refuses_a_short_interest_file_over_32_mb(
-    fault_server: FaultServer, client: HttpClient, hostile: Reply
+@pytest.mark.parametrize(
+    ("dataset", "message"),
+    [
+        ("short_interest", "finra sent more than 32 MB for one short-interest file; ignored"),
+        ("short_volume", "finra sent more than 8 MB for one short-volume file; ignored"),
+    ],
+)
+async def test_finra_refuses_a_file_over_its_limit(
+    fault_server: FaultServer, client: HttpClient, hostile: Reply, dataset: str, message: str
 ) -> None:
     fault_server.fallback = hostile
-    outcome = await finra(client, fault_server).short_interest(None, 1)
+    source = finra(client, fault_server)
+    if dataset == "short_interest":
+        outcome = await source.short_interest(None, 1)
+    else:
+        outcome = await source.short_volume(None, 1)
     assert isinstance(outcome, Failed) and outcome.kind is FailureKind.HTTP
-    assert outcome.message == "finra sent more than 32 MB for one short-interest file; ignored"
-    assert len(fault_server.requests) == 1
-
-
-@pytest.mark.parametrize("hostile", HOSTILE, ids=HOSTILE_IDS)
-async def test_finra_refuses_a_short_volume_file_over_8_mb(
-    fault_server: FaultServer, client: HttpClient, hostile: Reply
-) -> None:
-    fault_server.fallback = hostile
-    outcome = await finra(client, fault_server).short_volume(None, 1)
-    assert isinstance(outcome, Failed)
-    assert outcome.message == "finra sent more than 8 MB for one short-volume file; ignored"
+    assert outcome.message == message
+    assert len(fault_server.requests) == 1  # not retried
 
 
 SHORT_INTEREST_HEADER = (

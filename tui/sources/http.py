@@ -342,7 +342,15 @@ class HttpClient:
                     return blocked
                 if per_second is not None:
                     await self._pace(host, per_second)
-                outcome = await self._attempt_in_time(full_url, source, headers, accept, limit)
+                # The deadline frees the slot. A server that dripped or stalled for all of it is
+                # not asked again in this call: the next poll will.
+                deadline_s = self._settings.request_deadline
+                try:
+                    async with asyncio.timeout(deadline_s):
+                        outcome = await self._attempt(full_url, source, headers, accept, limit)
+                except TimeoutError:
+                    message = f"{source} ({host}) sent no complete reply within {deadline_s:g} s"
+                    outcome = Failed(source, FailureKind.TIMEOUT, message)
             if not isinstance(outcome, _Retryable):
                 if isinstance(outcome, Failed):
                     self._log_failure(full_url, outcome, attempt, attempts, final=True)
@@ -405,25 +413,6 @@ class HttpClient:
             f"{source} asked us to slow down; next request to {url.host} at {until:%H:%M:%S} UTC"
         )
         return Failed(source, FailureKind.RATE_LIMITED, message, retry_at=until)
-
-    async def _attempt_in_time(
-        self,
-        url: httpx.URL,
-        source: str,
-        headers: Mapping[str, str] | None,
-        accept: Collection[int],
-        limit: ReplyLimit,
-    ) -> HttpReply | Failed | _Retryable:
-        """One attempt, abandoned at the request deadline (which frees its slot). A server that
-        dripped or stalled for the whole deadline is not asked again in this call: the next poll
-        will."""
-        deadline_s = self._settings.request_deadline
-        try:
-            async with asyncio.timeout(deadline_s):
-                return await self._attempt(url, source, headers, accept, limit)
-        except TimeoutError:
-            message = f"{source} ({url.host}) sent no complete reply within {deadline_s:g} s"
-            return Failed(source, FailureKind.TIMEOUT, message)
 
     async def _attempt(
         self,
