@@ -43,6 +43,7 @@ from tui.sources.http import (
     BACKOFF_CAP_S,
     DEFAULT_REPLY_LIMIT,
     MAX_REDIRECTS,
+    MB,
     RETRY_AFTER_DEFAULT_S,
     RETRY_AFTER_MAX_S,
     RETRY_AFTER_MIN_S,
@@ -59,6 +60,7 @@ fault_server = faultserver.fault_server
 BODY = b'{"ok": true, "padding": "' + b"x" * 400 + b'"}'
 T0 = dt.datetime(2026, 2, 10, 15, 0, tzinfo=dt.UTC)
 SETTINGS = HttpSettings(connect_timeout=1.0, read_timeout=0.2, per_host_concurrency=8, retries=2)
+CONTACT = {"User-Agent": "tapewatch Jane Doe jane@example.com"}  # the SEC's, never sent elsewhere
 
 
 class FakeClock:
@@ -85,7 +87,7 @@ class RecordingSleep:
 
 
 class FakeMonotonic:
-    """A monotonic clock that moves only when told to, or when a paired RecordingSleep sleeps."""
+    """A monotonic clock that moves only when told to, or when an AdvancingSleep sleeps."""
 
     def __init__(self) -> None:
         self.now = 0.0
@@ -575,7 +577,6 @@ def test_redact_url_drops_user_info_and_secret_values() -> None:
 
 # --- hostile servers: replies are bounded in size, time and where they lead --------------------
 
-CONTACT = {"User-Agent": "tapewatch Jane Doe jane@example.com"}
 SMALL = ReplyLimit("one test reply", 64_000)
 QUICK = HttpSettings(connect_timeout=1.0, read_timeout=10.0, request_deadline=0.5, retries=2)
 
@@ -621,9 +622,6 @@ async def test_a_gzip_bomb_is_never_inflated_past_the_limit(fault_server: FaultS
         await client.aclose()
     assert isinstance(outcome, Failed) and "more than 1 MB for a bomb" in outcome.message
     assert peak < 16 * MB
-
-
-MB = 1_000_000
 
 
 async def test_the_default_limit_holds_without_one_named(fault_server: FaultServer) -> None:
