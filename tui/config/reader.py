@@ -444,6 +444,9 @@ _FIELD_CHECKS: dict[tuple[type, str], FieldCheck] = {
     ),
     (HttpSettings, "connect_timeout"): _TIMEOUT,
     (HttpSettings, "read_timeout"): _TIMEOUT,
+    (HttpSettings, "request_deadline"): _positive(
+        600, " s", "a reply that takes longer holds a connection for nothing"
+    ),
     (HttpSettings, "per_host_concurrency"): _between(
         1, 64, " requests", "more than 64 at once to one host invites rate limiting"
     ),

@@ -118,6 +118,7 @@ class HttpSettings:
 
     connect_timeout: float = 5.0
     read_timeout: float = 15.0
+    request_deadline: float = 30.0  # connect, headers and the whole body of one attempt
     per_host_concurrency: int = 8
     retries: int = 3
     user_agent: str = (

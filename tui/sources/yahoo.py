@@ -42,7 +42,7 @@ from tui.sources.base import (
     conform,
     empty_frame,
 )
-from tui.sources.http import HttpClient, HttpReply
+from tui.sources.http import MB, HttpClient, HttpReply, ReplyLimit
 
 logger = logging.getLogger("tapewatch.yahoo")
 
@@ -53,6 +53,10 @@ SHARED_REPLY_TTL_S: Final = 5.0
 
 # How much daily history feeds the previous-close cache: enough to span a long holiday weekend.
 DAILY_CLOSES_RANGE: Final = "5d"
+
+# The largest chart asked for (ten years of daily bars, or five days of 1-minute bars with pre and
+# post market) is well under 1 MB: a bigger reply is not a chart.
+CHART_REPLY_LIMIT: Final = ReplyLimit("one chart", 8 * MB)
 
 # Yahoo's ranges for daily bars, by the number of sessions they hold at least.
 DAILY_RANGES: Final = ((252, "1y"), (504, "2y"), (1260, "5y"), (2520, "10y"))
@@ -562,6 +566,7 @@ class YahooSource:
                 "includePrePost": "true" if pre_post else "false",
             },
             accept=(404,),  # unknown symbols: 404 with a chart.error body
+            limit=CHART_REPLY_LIMIT,
         )
         if isinstance(reply, Failed):
             return reply
