@@ -14,17 +14,11 @@ import pytest
 from tui.cli import main
 from tui.config import Settings
 from tui.feed import Feed
-from tui.models import (
-    CorrelationsView,
-    IndicesView,
-    Pane,
-    PaneView,
-    SectorsView,
-    ShortsView,
-    to_jsonable,
-)
+from tui.models import Pane, to_jsonable
 from tui.presenters import format as fmt
-from tui.presenters import rows as table_rows
+from tui.presenters.correlations import CorrelationsView
+from tui.presenters.registry import PRESENTERS, PaneView
+from tui.presenters.table import plain_table
 from tui.snapshot import EXIT_INCOMPLETE, EXIT_NO_DATA, EXIT_OK, run_snapshot
 from tui.sources.base import BarInterval, Failed, FailureKind, FetchOutcome
 from tui.sources.demo import DemoMarket
@@ -111,18 +105,11 @@ def test_text_prints_the_rows_the_panes_show(expected_views: dict[Pane, PaneView
     assert (status, err) == (EXIT_OK, "")
     lines = out.splitlines()
     assert lines[0].startswith("tapewatch [DEMO] · regular · 09:45 ET 2026-02-11")
-    indices = expected_views[Pane.INDICES]
-    assert isinstance(indices, IndicesView)
-    index_rows = [table_rows.index_row(row) for row in indices.rows]
-    assert contains_block(lines, table_rows.plain_table(table_rows.INDEX_COLUMNS, index_rows))
-    sectors = expected_views[Pane.SECTORS]
-    assert isinstance(sectors, SectorsView)
-    sector_rows = table_rows.sector_rows(sectors.rows)
-    assert contains_block(lines, table_rows.plain_table(table_rows.SECTOR_COLUMNS, sector_rows))
-    shorts = expected_views[Pane.SHORTS]
-    assert isinstance(shorts, ShortsView)
-    short_rows = [table_rows.short_row(row) for row in shorts.rows]
-    assert contains_block(lines, table_rows.plain_table(table_rows.SHORT_COLUMNS, short_rows))
+    for pane in (Pane.INDICES, Pane.SECTORS, Pane.SHORTS):
+        presenter = PRESENTERS[pane]
+        # The pane's default sort is the view's own order: the table reads as the pane does.
+        pane_rows = presenter.rows(expected_views[pane], presenter.sorts[0])
+        assert contains_block(lines, plain_table(presenter.columns, pane_rows)), pane
 
 
 def test_text_lists_each_basket_then_its_members(expected_views: dict[Pane, PaneView]) -> None:
