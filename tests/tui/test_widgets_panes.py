@@ -206,15 +206,21 @@ async def test_panes_are_titled_as_the_design_says() -> None:
         assert titles == ["Indices", "Sector flows", "Most shorted", "Correlations"]
 
 
+class OnePane(App[None]):
+    """Just ``pane``."""
+
+    def __init__(self, pane: DataPane[Any]) -> None:
+        super().__init__()
+        self.pane = pane
+
+    def compose(self) -> ComposeResult:
+        yield self.pane
+
+
 async def test_a_view_shown_before_mounting_appears_once_mounted() -> None:
     pane = IndicesPane()
     pane.show(INDICES)
-
-    class Early(App[None]):
-        def compose(self) -> ComposeResult:
-            yield pane
-
-    async with Early().run_test(size=(120, 20)) as pilot:
+    async with OnePane(pane).run_test(size=(120, 20)) as pilot:
         await pilot.pause()
         assert lines(pane)[1].startswith("S&P 500")
 
@@ -524,12 +530,7 @@ async def test_resending_the_same_view_and_staleness_costs_no_repaint() -> None:
 async def test_the_subtitle_is_plain_text_not_markup() -> None:
     pane = MarkupPane()
     pane.show(INDICES)
-
-    class Early(App[None]):
-        def compose(self) -> ComposeResult:
-            yield pane
-
-    async with Early().run_test(size=(120, 20)) as pilot:
+    async with OnePane(pane).run_test(size=(120, 20)) as pilot:
         await pilot.pause()
         # Taken as plain text, not console markup (Textual keeps the title as Content).
         assert pane._border_subtitle is not None

@@ -5,7 +5,6 @@ muted text."""
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 
 from rich.color import Color as RichColor
 from rich.text import Text
@@ -14,21 +13,15 @@ from textual.color import Color
 from textual.containers import Vertical
 
 from tests.tui.test_widgets_charts import VIEW as TICKER
-from tui.models import SourceHealth, StatusView
+from tests.tui.test_widgets_status import HEALTHY
+from tui.models import SourceHealth
 from tui.presenters.table import Cell, Column, Row
 from widgets.charts import KeyNumbers
 from widgets.status import StatusBar
 from widgets.table import LiveTable
 
-NOW = dt.datetime(2026, 2, 5, 15, 32, tzinfo=dt.UTC)
-STATUS = StatusView(
-    source_label="LIVE",
-    is_demo=False,
-    session="regular",
-    market_time=NOW,
-    wall_time=NOW,
-    datasets=(),
-    health=(SourceHealth("yahoo", "ok"), SourceHealth("finra", "offline")),
+STATUS = dataclasses.replace(
+    HEALTHY, health=(SourceHealth("yahoo", "ok"), SourceHealth("finra", "offline"))
 )
 
 

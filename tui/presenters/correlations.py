@@ -14,6 +14,7 @@ from tui.models import NO_DATA
 from tui.presenters import format as fmt
 from tui.presenters.table import (
     Column,
+    PanePresenter,
     Row,
     SortMode,
     basket_key,
@@ -121,7 +122,7 @@ def member_symbols(view: CorrelationsView) -> dict[str, str]:
     }
 
 
-class CorrelationsPresenter:
+class CorrelationsPresenter(PanePresenter[CorrelationsView]):
     """What the Correlations pane and `snapshot` show of a `CorrelationsView`."""
 
     title = "Correlations"
@@ -157,13 +158,6 @@ class CorrelationsPresenter:
         if view.as_of is None:
             return NO_DATA
         return f"{view.window} d window, to {fmt.short_date(view.as_of)}"
-
-    def legend(self, view: CorrelationsView) -> str | None:
-        """No legend: the help screen says how the correlations are computed."""
-        return None
-
-    def headline(self, view: CorrelationsView) -> str:
-        return self.as_of_text(view)
 
 
 PRESENTER = CorrelationsPresenter()

@@ -14,6 +14,7 @@ from tui.presenters import format as fmt
 from tui.presenters.table import (
     Cell,
     Column,
+    PanePresenter,
     Row,
     SortMode,
     as_of_time,
@@ -91,7 +92,7 @@ def index_row(row: IndexRow) -> Row:
     )
 
 
-class IndicesPresenter:
+class IndicesPresenter(PanePresenter[IndicesView]):
     """What the Indices pane and `snapshot` show of an `IndicesView`."""
 
     title = "Indices"
@@ -105,13 +106,6 @@ class IndicesPresenter:
     def as_of_text(self, view: IndicesView) -> str:
         """The time of the newest price."""
         return as_of_time(view.as_of)
-
-    def legend(self, view: IndicesView) -> str | None:
-        """No legend: the help screen explains the columns."""
-        return None
-
-    def headline(self, view: IndicesView) -> str:
-        return self.as_of_text(view)
 
 
 PRESENTER = IndicesPresenter()

@@ -12,7 +12,16 @@ import math
 from collections.abc import Sequence
 
 from tui.presenters import format as fmt
-from tui.presenters.table import Column, Row, SortMode, as_of_time, largest_first, ordered, toned
+from tui.presenters.table import (
+    Column,
+    PanePresenter,
+    Row,
+    SortMode,
+    as_of_time,
+    largest_first,
+    ordered,
+    toned,
+)
 
 FLOW_BAR_HALF_WIDTH = 5
 FLOW_CAVEAT = "flow is an estimate (signed dollar volume)"
@@ -87,7 +96,7 @@ def sector_rows(rows: Sequence[SectorRow]) -> list[Row]:
     return [sector_row(row, scale) for row in rows]
 
 
-class SectorsPresenter:
+class SectorsPresenter(PanePresenter[SectorsView]):
     """What the Sector flows pane and `snapshot` show of a `SectorsView`."""
 
     title = "Sector flows"
@@ -101,10 +110,6 @@ class SectorsPresenter:
     def as_of_text(self, view: SectorsView) -> str:
         """The time of the newest price."""
         return as_of_time(view.as_of)
-
-    def legend(self, view: SectorsView) -> str | None:
-        """No legend: the help screen says how the flow is estimated."""
-        return None
 
     def headline(self, view: SectorsView) -> str:
         # Plain text has no help screen: say there that the flow is an estimate.

@@ -12,7 +12,7 @@ import datetime as dt
 from typing import Literal
 
 from tui.presenters import format as fmt
-from tui.presenters.table import Column, Row, SortMode, largest_first, ordered, toned
+from tui.presenters.table import Column, PanePresenter, Row, SortMode, largest_first, ordered, toned
 
 OUTSTANDING_MARK = "ᵒ"
 NO_SHORT_DATA = "no short data"
@@ -98,7 +98,7 @@ def sv_percent(row: ShortRow) -> float | None:
     return None if row.sv_ratio is None else row.sv_ratio * 100
 
 
-class ShortsPresenter:
+class ShortsPresenter(PanePresenter[ShortsView]):
     """What the Most shorted pane and `snapshot` show of a `ShortsView`."""
 
     title = "Most shorted"
@@ -129,6 +129,7 @@ class ShortsPresenter:
         return " · ".join(parts)
 
     def headline(self, view: ShortsView) -> str:
+        # Plain text has no legend line: the legend heads the table instead.
         return self.legend(view)
 
 

@@ -21,6 +21,7 @@ Align = Literal["left", "center", "right"]
 Tone = Literal["up", "down", "muted"]
 
 ItemT = TypeVar("ItemT")
+ViewT = TypeVar("ViewT")
 
 BASKET_PREFIX = "basket:"
 
@@ -161,3 +162,21 @@ def basket_key(name: str) -> str:
 def basket_of(key: str) -> str | None:
     """The basket a row key names, None for any other row."""
     return key.removeprefix(BASKET_PREFIX) if key.startswith(BASKET_PREFIX) else None
+
+
+class PanePresenter(Generic[ViewT]):
+    """What the panes' presenters share: no legend line unless a pane has one, and `snapshot`
+    heads a pane's table with its as-of text unless the pane says more. Each pane's presenter
+    gives the rest of `tui.presenters.registry.Presenter`."""
+
+    def as_of_text(self, view: ViewT) -> str:
+        """What the figures are as of (each pane says)."""
+        raise NotImplementedError
+
+    def legend(self, view: ViewT) -> str | None:
+        """No legend line: the help screen explains the pane."""
+        return None
+
+    def headline(self, view: ViewT) -> str:
+        """What `snapshot` prints after the pane's title: its as-of text."""
+        return self.as_of_text(view)
