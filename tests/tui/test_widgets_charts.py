@@ -317,3 +317,17 @@ async def test_ticks_never_crowd_a_small_chart(monkeypatch: pytest.MonkeyPatch) 
         assert 2 <= len(asked["y"]) <= plot_rows // 2 + 1
         widest = max(len(str(label)) for label in asked["x"])
         assert len(asked["x"]) * (widest + 3) <= chart.size.width
+
+
+async def test_a_view_given_before_mounting_is_drawn_once_mounted() -> None:
+    chart = PriceChart()
+    chart.view = VIEW
+
+    class Early(App[None]):
+        def compose(self) -> ComposeResult:
+            yield chart
+
+    async with Early().run_test(size=(80, 20)) as pilot:
+        await pilot.pause()
+        rendered = chart.render()
+        assert isinstance(rendered, Text) and "Price · 1D" in rendered.plain

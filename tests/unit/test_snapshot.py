@@ -27,6 +27,7 @@ EVERY_DATASET = frozenset(
     {"quotes", "intraday", "daily", "short_interest", "short_volume", "shares"}
 )
 PANE_KEYS = {"indices", "sectors", "shorts", "correlations"}
+TITLES = ("Indices — ", "Sector flows — ", "Most shorted — ", "Correlations — ")
 
 
 class FrozenDemo(DemoMarket):
@@ -186,7 +187,7 @@ def test_a_failed_dataset_is_reported_on_stderr_and_exits_1() -> None:
 
     assert status == EXIT_INCOMPLETE == 1
     assert err == "tapewatch: SV: short_volume is down\n"
-    for title in ("Indices — ", "Sector flows — ", "Most shorted — ", "Correlations — "):
+    for title in TITLES:
         assert title in out  # what could be fetched is still printed
 
 
@@ -205,6 +206,18 @@ def test_nothing_fetched_exits_3_and_names_every_dataset() -> None:
     document = json.loads(out)
     assert set(document) >= PANE_KEYS
     assert {entry["state"] for entry in document["health"]} == {"retrying"}
+
+
+def test_with_nothing_fetched_the_titles_say_no_data_as_the_panes_do() -> None:
+    _, out, _, _ = snapshot(as_json=False, failing=EVERY_DATASET)
+    titles = [line for line in out.splitlines() if line.startswith(TITLES)]
+
+    assert titles == [
+        "Indices — no data",
+        "Sector flows — no data · flow is an estimate (signed dollar volume)",
+        "Most shorted — SI as of — · SV —",
+        "Correlations — no data",
+    ]
 
 
 def test_the_source_is_closed_after_the_snapshot() -> None:
