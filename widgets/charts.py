@@ -194,11 +194,15 @@ DatedValues = Sequence[tuple[dt.date, float]]
 
 
 class _DatedChart(TickerChart):
-    """A chart of one figure per date (settlement dates, trading days); values that are not
-    numbers are left out."""
+    """A chart of one figure per date (settlement dates, trading days), labelled by date; values
+    that are not numbers are left out."""
 
     def history(self, view: TickerView) -> DatedValues:
         """The (date, value) pairs of ``view`` this chart plots, oldest first."""
+        raise NotImplementedError
+
+    def plot_values(self, values: Sequence[float]) -> None:
+        """Plot the values, one per x position (each chart says how)."""
         raise NotImplementedError
 
     def _finite(self, view: TickerView) -> list[tuple[dt.date, float]]:
@@ -206,6 +210,11 @@ class _DatedChart(TickerChart):
 
     def has_data_in(self, view: TickerView) -> bool:
         return bool(self._finite(view))
+
+    def draw(self, view: TickerView) -> None:
+        history = self._finite(view)
+        self.plot_values([value for _, value in history])
+        self._x_labels([fmt.short_date(day) for day, _ in history])
 
 
 class ShortInterestChart(_DatedChart):
@@ -216,12 +225,9 @@ class ShortInterestChart(_DatedChart):
     def history(self, view: TickerView) -> DatedValues:
         return view.short_history
 
-    def draw(self, view: TickerView) -> None:
-        history = self._finite(view)
-        shares = [value for _, value in history]
-        self.plt.bar(list(range(len(shares))), shares, color=self._colour("warning"), width=0.6)
-        self._count_ticks(max(shares))
-        self._x_labels([fmt.short_date(day) for day, _ in history])
+    def plot_values(self, values: Sequence[float]) -> None:
+        self.plt.bar(list(range(len(values))), values, color=self._colour("warning"), width=0.6)
+        self._count_ticks(max(values))
 
 
 class ShortVolumeChart(_DatedChart):
@@ -232,13 +238,11 @@ class ShortVolumeChart(_DatedChart):
     def history(self, view: TickerView) -> DatedValues:
         return view.sv_ratio_history
 
-    def draw(self, view: TickerView) -> None:
-        history = self._finite(view)
-        percents = [ratio * 100 for _, ratio in history]
+    def plot_values(self, values: Sequence[float]) -> None:
+        percents = [ratio * 100 for ratio in values]
         self.plt.plot(
             list(range(len(percents))), percents, color=self._colour("primary"), marker="braille"
         )
-        self._x_labels([fmt.short_date(day) for day, _ in history])
 
 
 class CorrelationChart(TickerChart):
