@@ -51,7 +51,9 @@ class TapewatchApp(App[int]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="quit"),
         Binding("question_mark", "help", "Help", id="help"),
-        Binding("slash", "find", "Find ticker", id="find"),
+        # A priority binding: the App runs it as soon as it reads the key, before it hands the
+        # next keys on, so the keys typed right after `/` go to the prompt (see action_find).
+        Binding("slash", "find", "Find ticker", id="find", priority=True),
     ]
 
     def __init__(
@@ -82,6 +84,14 @@ class TapewatchApp(App[int]):
         self.dashboard.add_class(*breakpoint_classes(self.size.width, self.size.height))
         self.push_screen(self.dashboard)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "find":
+            from textual.widgets import Input
+
+            # In a text field (the prompt itself, the command palette) `/` is a character.
+            return not isinstance(self.focused, Input)
+        return True
+
     # Screens other than the dashboard are imported when first opened: the first frame does not
     # wait for them (help's Markdown alone costs ~50 ms of imports).
 
@@ -91,12 +101,17 @@ class TapewatchApp(App[int]):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.settings.keys))
 
-    def action_find(self) -> None:
+    async def action_find(self) -> None:
         from tui.screens.prompt import TickerPrompt
 
         if isinstance(self.screen, TickerPrompt):
             return
-        self.push_screen(TickerPrompt(self.dashboard.symbol_checker()), self.open_ticker)
+        prompt = TickerPrompt(self.dashboard.symbol_checker())
+        # Awaited, with the input focused before this returns: the App handles its keys one at
+        # a time, so the keys typed right after `/` wait until the prompt can take them instead
+        # of reaching the screen below (or an unfocused prompt) while it mounts.
+        await self.push_screen(prompt, self.open_ticker)
+        prompt.focus_input()
 
     @on(TickerSelected)
     def _drill_down(self, message: TickerSelected) -> None:

@@ -31,6 +31,11 @@ class TickerPrompt(ModalScreen[str | None]):
 
     def on_mount(self) -> None:
         self.query_one("#prompt-box").border_title = "Open ticker"
+        self.focus_input()
+
+    def focus_input(self) -> None:
+        """Focus the input now, not after the next refresh (as `Widget.focus` would)."""
+        self.set_focus(self.query_one("#prompt-input", Input))
 
     @on(Input.Submitted)
     def _submit(self, event: Input.Submitted) -> None:
