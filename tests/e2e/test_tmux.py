@@ -54,7 +54,9 @@ class Terminal:
     def type_then_keys(self, text: str, *keys: str) -> None:
         """``text`` and then ``keys`` in one tmux command: they reach the terminal in one write,
         as fast as a quick typist (or a paste) sends them."""
-        self.tmux("send-keys", "-t", self.name, "-l", text, ";", "send-keys", "-t", self.name, *keys)
+        self.tmux(
+            "send-keys", "-t", self.name, "-l", text, ";", "send-keys", "-t", self.name, *keys
+        )
 
     def wait_for(self, predicate: Callable[[str], bool], what: str, timeout: float = 20.0) -> str:
         deadline = time.monotonic() + timeout

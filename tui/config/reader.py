@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import difflib
 import math
-import re
 import types
 from collections.abc import Callable, Sequence
 from dataclasses import MISSING, dataclass, fields, is_dataclass
@@ -28,25 +27,7 @@ from tui.config.settings import (
     ShortedSettings,
     YahooSettings,
 )
-
-_SYMBOL_PATTERN = re.compile(r"[A-Za-z0-9.\-^=]{1,15}")
-
-
-def normalize_symbol(text: str) -> str:
-    """A ticker symbol as tapewatch stores it: stripped and upper-case.
-
-    Letters, digits and ``. - ^ =`` only (``BRK.B``, ``^GSPC``, ``EURUSD=X``), 1 to 15 characters;
-    anything else raises ``ValueError`` with a message meant for the user.
-    """
-    symbol = text.strip()
-    if not symbol:
-        raise ValueError("a ticker symbol cannot be empty")
-    if not _SYMBOL_PATTERN.fullmatch(symbol):
-        raise ValueError(
-            f"`{symbol}` is not a ticker symbol: use letters, digits and . - ^ = "
-            "(at most 15 characters)"
-        )
-    return symbol.upper()
+from tui.symbols import parse_symbol
 
 
 @dataclass(frozen=True, slots=True)
@@ -304,7 +285,7 @@ def _url(value: str, key: str, reader: Reader) -> str:
 
 def _symbol(value: str, key: str, reader: Reader) -> str | _Invalid:
     try:
-        return normalize_symbol(value)
+        return parse_symbol(value)
     except ValueError as error:
         reader.report(key, str(error))
         return _INVALID

@@ -1,0 +1,164 @@
+"""Ticker symbols: one spelling for every source and every input, and finding a symbol by what a
+user types (its symbol, part of it, or its company's name). No textual import.
+
+The canonical spelling is upper case with a share class after a dash: ``BRK-B``. It is how Yahoo,
+the SEC's ticker list and the demo market write class shares; FINRA writes ``BRK.B`` and some
+feeds ``BRK/B``. Each source converts at its boundary (``canonical`` for one symbol,
+``canonical_symbols`` for a polars column), and every symbol a user types or configures goes
+through ``parse_symbol``, so BRK.B, brk-b and BRK/B are one ticker, shown the same everywhere.
+
+A separator followed by exactly one letter is a share class; longer suffixes are left as they are
+(``RY.TO``, ``BTC-USD``). A one-letter exchange suffix (Yahoo's ``VOD.L``) therefore reads as a
+share class: tapewatch watches US listings.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal, Protocol
+
+if TYPE_CHECKING:
+    import polars as pl
+
+MAX_SYMBOL_LENGTH = 15
+# One pattern for Python's `re` and for polars (Rust regex): a root, a class separator, a letter.
+SHARE_CLASS_PATTERN = r"^([A-Z0-9]+)[./]([A-Z])$"
+_SHARE_CLASS = re.compile(SHARE_CLASS_PATTERN)
+_SYMBOL = re.compile(rf"[A-Z0-9.\-^=]{{1,{MAX_SYMBOL_LENGTH}}}")
+
+
+def canonical(symbol: str) -> str:
+    """``symbol`` in the canonical spelling: stripped, upper case, a share class after a dash
+    (``brk.b`` -> ``BRK-B``). Nothing is checked: for symbols that come from a source."""
+    return _SHARE_CLASS.sub(r"\1-\2", symbol.strip().upper())
+
+
+def canonical_symbols(column: pl.Expr) -> pl.Expr:
+    """A polars column of symbols in the canonical spelling (what ``canonical`` does to one)."""
+    return column.str.strip_chars().str.to_uppercase().str.replace(SHARE_CLASS_PATTERN, "$1-$2")
+
+
+def parse_symbol(text: str) -> str:
+    """A symbol a user typed or configured, in the canonical spelling.
+
+    Letters, digits and ``. - ^ =`` (``^GSPC``, ``EURUSD=X``), and ``/`` only before a share
+    class (``BRK/B``), 1 to 15 characters; anything else raises ``ValueError`` with a message
+    meant for the user.
+    """
+    text = text.strip()
+    if not text:
+        raise ValueError("a ticker symbol cannot be empty")
+    symbol = canonical(text)
+    if not _SYMBOL.fullmatch(symbol):
+        raise ValueError(
+            f"`{text}` is not a ticker symbol: use letters, digits and . - ^ = "
+            f"(at most {MAX_SYMBOL_LENGTH} characters)"
+        )
+    return symbol
+
+
+# --- finding a symbol ------------------------------------------------------------------------
+
+
+class Described(Protocol):
+    """What a source says about a symbol (`tui.sources.base.SymbolInfo` is one)."""
+
+    @property
+    def name(self) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class SymbolEntry:
+    """A symbol a user can open, and its company's (or fund's, or index's) name."""
+
+    symbol: str
+    name: str
+
+
+def directory(
+    symbols: Iterable[str], describe: Callable[[str], Described | None]
+) -> list[SymbolEntry]:
+    """Every symbol with its name (empty when the source has none), sorted by symbol."""
+    entries = []
+    for symbol in sorted(set(symbols)):
+        info = describe(symbol)
+        name = info.name if info is not None and info.name != symbol else ""
+        entries.append(SymbolEntry(symbol, name))
+    return entries
+
+
+# How a query matched, best first.
+MatchKind = Literal["symbol", "prefix", "name", "close"]
+_RANKS: dict[MatchKind, int] = {"symbol": 0, "prefix": 1, "name": 2, "close": 3}
+
+
+@dataclass(frozen=True, slots=True)
+class SymbolMatch:
+    """One suggestion for a query: the entry and how it matched."""
+
+    entry: SymbolEntry
+    kind: MatchKind
+
+
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def _match_kind(query_symbol: str, query_name: str, entry: SymbolEntry) -> MatchKind | None:
+    if entry.symbol == query_symbol:
+        return "symbol"
+    if query_symbol and entry.symbol.startswith(query_symbol):
+        return "prefix"
+    name = entry.name.casefold()
+    if query_name and (
+        any(word.startswith(query_name) for word in _WORD.findall(name))
+        or (len(query_name) >= 3 and query_name in name)
+    ):
+        return "name"
+    return None
+
+
+def find_symbols(query: str, entries: Sequence[SymbolEntry], limit: int = 6) -> list[SymbolMatch]:
+    """The entries closest to ``query``, best first, at most ``limit``.
+
+    Best is the symbol itself (in any spelling: ``brk.b`` finds BRK-B), then symbols that start
+    with it, then names with a word that starts with it (``micro`` finds Microsoft) or, from three
+    letters, that contain it; failing those, symbols and name words spelled closely
+    (``microsfot``). Ties go to the shorter symbol.
+    """
+    text = query.strip()
+    if not text or limit < 1:
+        return []
+    query_symbol = canonical(text)
+    query_name = " ".join(_WORD.findall(text.casefold()))
+    found: list[tuple[int, int, str, SymbolMatch]] = []
+    for entry in entries:
+        kind = _match_kind(query_symbol, query_name, entry)
+        if kind is not None:
+            found.append((_RANKS[kind], len(entry.symbol), entry.symbol, SymbolMatch(entry, kind)))
+    if not found:
+        found = _close_matches(query_symbol, query_name, entries)
+    found.sort(key=lambda item: item[:3])
+    return [match for *_, match in found[:limit]]
+
+
+def _close_matches(
+    query_symbol: str, query_name: str, entries: Sequence[SymbolEntry]
+) -> list[tuple[int, int, str, SymbolMatch]]:
+    """Entries whose symbol or a name word is spelled like the query, the closest first."""
+    scored = []
+    for entry in entries:
+        candidates = [(query_symbol, entry.symbol)]
+        candidates += [(query_name, word) for word in _WORD.findall(entry.name.casefold())]
+        ratio = max(
+            difflib.SequenceMatcher(None, typed, known).ratio() for typed, known in candidates
+        )
+        if ratio >= 0.75:
+            score = round((1 - ratio) * 100)
+            scored.append((_RANKS["close"] * 100 + score, len(entry.symbol), entry.symbol, entry))
+    return [
+        (rank, length, symbol, SymbolMatch(entry, "close"))
+        for rank, length, symbol, entry in scored
+    ]
