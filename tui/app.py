@@ -16,6 +16,7 @@ from textual.binding import Binding, BindingType
 from tui.commands import TapewatchCommands
 from tui.config import Settings
 from tui.screens.dashboard import DashboardScreen, SourceFactory
+from tui.symbols import SymbolEntry, directory
 from widgets.messages import TickerSelected
 
 
@@ -106,12 +107,20 @@ class TapewatchApp(App[int]):
 
         if isinstance(self.screen, TickerPrompt):
             return
-        prompt = TickerPrompt(self.dashboard.symbol_checker())
+        prompt = TickerPrompt(self.dashboard.symbol_checker(), self.symbol_directory)
         # Awaited, with the input focused before this returns: the App handles its keys one at
         # a time, so the keys typed right after `/` wait until the prompt can take them instead
         # of reaching the screen below (or an unfocused prompt) while it mounts.
         await self.push_screen(prompt, self.open_ticker)
         prompt.focus_input()
+
+    def symbol_directory(self) -> list[SymbolEntry]:
+        """Every symbol the source knows, with its name, for the prompt and the palette (slow
+        for a whole market: call it in a thread)."""
+        feed = self.dashboard.feed
+        if feed is None:
+            return []
+        return directory(feed.known_symbols(), feed.source.describe)
 
     @on(TickerSelected)
     def _drill_down(self, message: TickerSelected) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -26,16 +27,6 @@ class TapewatchCommands(Provider):
     def tapewatch(self) -> TapewatchApp:
         return self.app  # type: ignore[return-value]
 
-    def _tickers(self) -> list[tuple[str, str]]:
-        feed = self.tapewatch.dashboard.feed
-        if feed is None:
-            return []
-        tickers = []
-        for symbol in feed.known_symbols():
-            info = feed.source.describe(symbol)
-            tickers.append((symbol, info.name if info is not None else ""))
-        return tickers
-
     async def _run(self, action: str) -> None:
         if action == "sort":
             focused = self.screen.focused
@@ -56,8 +47,9 @@ class TapewatchCommands(Provider):
                 yield Hit(
                     score, matcher.highlight(name), partial(self._run, action), help=help_text
                 )
-        for symbol, company in self._tickers():
-            text = f"{symbol}  {company}".strip()
+        for entry in await asyncio.to_thread(self.tapewatch.symbol_directory):
+            symbol = entry.symbol
+            text = f"{symbol}  {entry.name}".strip()
             score = matcher.match(text)
             if score > 0:
                 yield Hit(

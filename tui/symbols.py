@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, Protocol
 
@@ -104,61 +104,101 @@ class SymbolMatch:
 
 
 _WORD = re.compile(r"[a-z0-9]+")
+CLOSE_ENOUGH = 0.75  # how alike (difflib's ratio) a misspelling and a symbol or name word are
 
 
-def _match_kind(query_symbol: str, query_name: str, entry: SymbolEntry) -> MatchKind | None:
-    if entry.symbol == query_symbol:
-        return "symbol"
-    if query_symbol and entry.symbol.startswith(query_symbol):
-        return "prefix"
-    name = entry.name.casefold()
-    if query_name and (
-        any(word.startswith(query_name) for word in _WORD.findall(name))
-        or (len(query_name) >= 3 and query_name in name)
-    ):
-        return "name"
+@dataclass(frozen=True, slots=True)
+class _Indexed:
+    entry: SymbolEntry
+    name: str  # case-folded
+    words: tuple[str, ...]
+
+
+class SymbolDirectory:
+    """The symbols a user can open, ready to be searched as they type (names are case-folded
+    and split into words once, so a market of thousands of names answers a keystroke quickly)."""
+
+    def __init__(self, entries: Iterable[SymbolEntry]) -> None:
+        self._indexed = [
+            _Indexed(entry, name, tuple(_WORD.findall(name)))
+            for entry in entries
+            for name in (entry.name.casefold(),)
+        ]
+
+    def __len__(self) -> int:
+        return len(self._indexed)
+
+    def find(self, query: str, limit: int = 6) -> list[SymbolMatch]:
+        """The entries closest to ``query``, best first, at most ``limit``.
+
+        Best is the symbol itself (in any spelling: ``brk.b`` finds BRK-B), then symbols that
+        start with it, then names that start with it, names with a word that starts with it
+        (``micro`` finds Microsoft and Advanced Micro Devices) and, from three letters, names
+        that contain it; failing those, symbols and name words spelled closely (``microsfot``).
+        Ties go to the shorter symbol.
+        """
+        text = query.strip()
+        if not text or limit < 1:
+            return []
+        query_symbol = canonical(text)
+        query_name = " ".join(_WORD.findall(text.casefold()))
+        found: list[tuple[int, int, str, SymbolMatch]] = []
+        for item in self._indexed:
+            matched = _match(query_symbol, query_name, item)
+            if matched is not None:
+                kind, within = matched
+                rank = _RANKS[kind] * 100 + within
+                symbol = item.entry.symbol
+                found.append((rank, len(symbol), symbol, SymbolMatch(item.entry, kind)))
+        if not found:
+            found = self._close_matches(query_symbol, query_name)
+        found.sort(key=lambda item: item[:3])
+        return [match for *_, match in found[:limit]]
+
+    def _close_matches(
+        self, query_symbol: str, query_name: str
+    ) -> list[tuple[int, int, str, SymbolMatch]]:
+        """Entries whose symbol or a name word is spelled like the query, the closest first."""
+        symbol_matcher = difflib.SequenceMatcher(b=query_symbol)
+        name_matcher = difflib.SequenceMatcher(b=query_name)
+        found = []
+        for item in self._indexed:
+            candidates = [(symbol_matcher, query_symbol, item.entry.symbol)]
+            candidates += [(name_matcher, query_name, word) for word in item.words]
+            best = max(_likeness(*candidate) for candidate in candidates)
+            if best >= CLOSE_ENOUGH:
+                rank = _RANKS["close"] * 100 + round((1 - best) * 100)
+                symbol = item.entry.symbol
+                found.append((rank, len(symbol), symbol, SymbolMatch(item.entry, "close")))
+        return found
+
+
+def _likeness(matcher: difflib.SequenceMatcher[str], query: str, text: str) -> float:
+    """difflib's ratio of ``text`` to ``query`` (the matcher's second sequence), skipping the
+    full comparison when the cheap upper bounds already fall short (most words of a market's
+    names)."""
+    shorter, longer = sorted((len(text), len(query)))
+    if 2 * shorter < CLOSE_ENOUGH * (shorter + longer):  # real_quick_ratio, without the call
+        return 0.0
+    matcher.set_seq1(text)
+    if matcher.real_quick_ratio() < CLOSE_ENOUGH or matcher.quick_ratio() < CLOSE_ENOUGH:
+        return 0.0
+    return matcher.ratio()
+
+
+def _match(query_symbol: str, query_name: str, item: _Indexed) -> tuple[MatchKind, int] | None:
+    """How ``item`` matches, and how well within that kind (0 best)."""
+    symbol = item.entry.symbol
+    if symbol == query_symbol:
+        return "symbol", 0
+    if query_symbol and symbol.startswith(query_symbol):
+        return "prefix", 0
+    if not query_name:
+        return None
+    if item.name.startswith(query_name):
+        return "name", 0
+    if any(word.startswith(query_name) for word in item.words):
+        return "name", 1
+    if len(query_name) >= 3 and query_name in item.name:
+        return "name", 2
     return None
-
-
-def find_symbols(query: str, entries: Sequence[SymbolEntry], limit: int = 6) -> list[SymbolMatch]:
-    """The entries closest to ``query``, best first, at most ``limit``.
-
-    Best is the symbol itself (in any spelling: ``brk.b`` finds BRK-B), then symbols that start
-    with it, then names with a word that starts with it (``micro`` finds Microsoft) or, from three
-    letters, that contain it; failing those, symbols and name words spelled closely
-    (``microsfot``). Ties go to the shorter symbol.
-    """
-    text = query.strip()
-    if not text or limit < 1:
-        return []
-    query_symbol = canonical(text)
-    query_name = " ".join(_WORD.findall(text.casefold()))
-    found: list[tuple[int, int, str, SymbolMatch]] = []
-    for entry in entries:
-        kind = _match_kind(query_symbol, query_name, entry)
-        if kind is not None:
-            found.append((_RANKS[kind], len(entry.symbol), entry.symbol, SymbolMatch(entry, kind)))
-    if not found:
-        found = _close_matches(query_symbol, query_name, entries)
-    found.sort(key=lambda item: item[:3])
-    return [match for *_, match in found[:limit]]
-
-
-def _close_matches(
-    query_symbol: str, query_name: str, entries: Sequence[SymbolEntry]
-) -> list[tuple[int, int, str, SymbolMatch]]:
-    """Entries whose symbol or a name word is spelled like the query, the closest first."""
-    scored = []
-    for entry in entries:
-        candidates = [(query_symbol, entry.symbol)]
-        candidates += [(query_name, word) for word in _WORD.findall(entry.name.casefold())]
-        ratio = max(
-            difflib.SequenceMatcher(None, typed, known).ratio() for typed, known in candidates
-        )
-        if ratio >= 0.75:
-            score = round((1 - ratio) * 100)
-            scored.append((_RANKS["close"] * 100 + score, len(entry.symbol), entry.symbol, entry))
-    return [
-        (rank, length, symbol, SymbolMatch(entry, "close"))
-        for rank, length, symbol, entry in scored
-    ]

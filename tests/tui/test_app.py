@@ -247,7 +247,7 @@ async def test_slash_opens_a_ticker_by_symbol() -> None:
     ("typed", "message"),
     [
         ("ZZZZ", "ZZZZ is not in the demo market"),
-        ("MS FT", "is not a ticker symbol"),
+        ("Q Q Q Q", "is not a ticker symbol"),  # nothing close either
     ],
 )
 async def test_slash_refuses_what_it_cannot_open_with_a_clear_message(

@@ -10,11 +10,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tui.symbols import (
+    SymbolDirectory,
     SymbolEntry,
     canonical,
     canonical_symbols,
     directory,
-    find_symbols,
     parse_symbol,
 )
 
@@ -88,33 +88,37 @@ def test_a_slash_is_refused_unless_a_share_class_follows(left: str, right: str) 
 
 # --- finding a symbol ------------------------------------------------------------------------
 
-ENTRIES = [
-    SymbolEntry("MSFT", "Microsoft Corporation"),
-    SymbolEntry("MS", "Morgan Stanley"),
-    SymbolEntry("MSCI", "MSCI Inc."),
-    SymbolEntry("ORCL", "Oracle Corporation"),
-    SymbolEntry("CL", "Colgate-Palmolive Company"),
-    SymbolEntry("BRK-B", "Berkshire Hathaway Inc. (Class B)"),
-    SymbolEntry("MU", "Micron Technology, Inc."),
-    SymbolEntry("^GSPC", "S&P 500"),
-]
+ENTRIES = SymbolDirectory(
+    [
+        SymbolEntry("MSFT", "Microsoft Corporation"),
+        SymbolEntry("MS", "Morgan Stanley"),
+        SymbolEntry("MSCI", "MSCI Inc."),
+        SymbolEntry("ORCL", "Oracle Corporation"),
+        SymbolEntry("CL", "Colgate-Palmolive Company"),
+        SymbolEntry("BRK-B", "Berkshire Hathaway Inc. (Class B)"),
+        SymbolEntry("MU", "Micron Technology, Inc."),
+        SymbolEntry("AMD", "Advanced Micro Devices, Inc."),
+        SymbolEntry("^GSPC", "S&P 500"),
+    ]
+)
 
 
 def symbols(query: str, limit: int = 6) -> list[str]:
-    return [match.entry.symbol for match in find_symbols(query, ENTRIES, limit)]
+    return [match.entry.symbol for match in ENTRIES.find(query, limit)]
 
 
 def test_the_symbol_itself_comes_first_in_any_spelling() -> None:
     assert symbols("brk.b")[0] == "BRK-B"
     assert symbols("BRK/B")[0] == "BRK-B"
-    assert find_symbols("ms", ENTRIES)[0].kind == "symbol"
+    assert ENTRIES.find("ms")[0].kind == "symbol"
     assert symbols("ms") == ["MS", "MSCI", "MSFT"]  # then the symbols it starts
 
 
 def test_company_names_find_their_symbol() -> None:
     assert symbols("microsoft") == ["MSFT"]
-    assert find_symbols("microsoft", ENTRIES)[0].kind == "name"
-    assert symbols("Micro") == ["MU", "MSFT"]  # a word that starts so; ties to the shorter
+    assert ENTRIES.find("microsoft")[0].kind == "name"
+    # Names that start so, then names with a word that does; ties to the shorter symbol.
+    assert symbols("Micro") == ["MU", "MSFT", "AMD"]
     assert symbols("oracle corp") == ["ORCL"]
     assert symbols("berkshire")[0] == "BRK-B"
     assert symbols("palmolive") == ["CL"]  # a word inside a hyphenated name
@@ -122,7 +126,7 @@ def test_company_names_find_their_symbol() -> None:
 
 def test_a_misspelling_offers_the_closest_names_and_symbols() -> None:
     assert symbols("microsfot") == ["MSFT"]
-    assert find_symbols("microsfot", ENTRIES)[0].kind == "close"
+    assert ENTRIES.find("microsfot")[0].kind == "close"
     assert "ORCL" in symbols("ORLC")
 
 
