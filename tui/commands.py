@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from widgets.pane import DataPane
+
 if TYPE_CHECKING:
     from tui.app import TapewatchApp
 
@@ -15,7 +17,8 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("Refresh now", "Poll every dataset now", "screen.refresh"),
     ("Help", "Every key, and how each figure is computed", "app.help"),
     ("Find ticker", "Open a ticker by symbol", "app.find"),
-    ("Sort focused table", "Cycle the sort of the focused table", "sort"),
+    ("Sort focused table", "Sort the focused table by its next column", "cycle_sort"),
+    ("Reverse sort", "Sort the focused table the other way", "reverse_sort"),
     ("Use the demo market", "Switch to the embedded demo market", "screen.use_demo"),
 )
 
@@ -28,10 +31,13 @@ class TapewatchCommands(Provider):
         return self.app  # type: ignore[return-value]
 
     async def _run(self, action: str) -> None:
-        if action == "sort":
+        if action in ("cycle_sort", "reverse_sort"):
+            # The focused table's pane sorts it.
             focused = self.screen.focused
-            if focused is not None:
-                await focused.run_action("cycle_sort")
+            for node in focused.ancestors_with_self if focused is not None else ():
+                if isinstance(node, DataPane):
+                    await node.run_action(action)
+                    return
             return
         await self.tapewatch.dashboard.run_action(action.removeprefix("screen."))
 

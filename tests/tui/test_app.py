@@ -274,7 +274,7 @@ async def test_question_mark_shows_every_key_and_how_figures_are_computed() -> N
         markdown = app.screen.query_one("#help-text", Markdown)
         text = " ".join(markdown.source.split())
         assert "money-flow multiplier" in text and "z-score" in text
-        assert "| `o` | tables | cycle the sort" in text  # the user's own key, not `s`
+        assert "- `o` — sort the focused table" in text  # the user's own key, not `s`
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, DashboardScreen)

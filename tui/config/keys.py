@@ -14,6 +14,7 @@ BINDING_IDS: tuple[str, ...] = (
     "find",
     "refresh",
     "sort",
+    "reverse_sort",
     "next_pane",
     "prev_pane",
     "back",

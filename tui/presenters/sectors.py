@@ -18,7 +18,6 @@ from tui.presenters.table import (
     Row,
     SortMode,
     as_of_time,
-    largest_first,
     ordered,
     toned,
 )
@@ -50,21 +49,48 @@ class SectorsView:
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("etf", "ETF", align="left"),
-    Column("sector", "Sector", max_width=16, align="left", priority=3),
-    Column("change_pct", "Chg %"),
-    Column("rel_strength", "vs S&P", priority=4),
-    Column("flow", "Flow"),
-    Column("flow_5d", "Flow 5d", priority=2),
-    Column("rel_volume", "RelVol", priority=5),
-    Column("bar", "Flow today", width=2 * FLOW_BAR_HALF_WIDTH + 1, align="left", priority=1),
+    Column("etf", "ETF", "the sector's SPDR ETF", align="left"),
+    Column("sector", "Sector", "the GICS sector", max_width=16, align="left", priority=3),
+    Column("change_pct", "Chg %", "the change since the previous close, in %, with ▲ or ▼"),
+    Column(
+        "rel_strength",
+        "vs S&P",
+        "relative strength: the sector's Chg % minus the S&P 500's, in percentage points",
+        short="RS",
+        priority=4,
+    ),
+    Column("flow", "Flow", "today's estimated flow in dollars (+ in, − out)"),
+    Column(
+        "flow_5d",
+        "Flow 5d",
+        "the estimated flow summed over the last five sessions, today included",
+        short="5d",
+        priority=2,
+    ),
+    Column(
+        "rel_volume",
+        "RelVol",
+        "relative volume: today's volume so far over the mean volume of the previous 20 "
+        "sessions (1.0× is a normal day)",
+        short="RVol",
+        priority=5,
+    ),
+    Column(
+        "bar",
+        "Flow today",
+        "today's flow as a bar: outflows grow left of the line, inflows right; the largest "
+        "flow in the table fills its half",
+        width=2 * FLOW_BAR_HALF_WIDTH + 1,
+        align="left",
+        priority=1,
+    ),
 )
 
 SORTS: tuple[SortMode[SectorRow], ...] = (
-    SortMode("flow", lambda row: largest_first(row.flow_today)),
-    SortMode("chg %", lambda row: largest_first(row.change_pct)),
-    SortMode("5d flow", lambda row: largest_first(row.flow_5d)),
-    SortMode("rel vol", lambda row: largest_first(row.rel_volume)),
+    SortMode("flow", lambda row: row.flow_today, "flow"),
+    SortMode("chg %", lambda row: row.change_pct, "change_pct"),
+    SortMode("5d flow", lambda row: row.flow_5d, "flow_5d"),
+    SortMode("rel vol", lambda row: row.rel_volume, "rel_volume"),
 )
 
 
