@@ -17,6 +17,7 @@ from tui.commands import TapewatchCommands
 from tui.config import Settings
 from tui.screens.dashboard import DashboardScreen, SourceFactory
 from tui.symbols import SymbolEntry, directory
+from tui.themes import THEMES, tone_variables
 from widgets.messages import TickerSelected
 
 
@@ -66,10 +67,20 @@ class TapewatchApp(App[int]):
         clock: Callable[[], dt.datetime] | None = None,
     ) -> None:
         super().__init__()
+        for theme in THEMES:
+            self.register_theme(theme)
         self.settings = settings
         self.dashboard = DashboardScreen(
             settings, as_of=as_of, source_factory=source_factory, clock=clock
         )
+
+    def get_css_variables(self) -> dict[str, str]:
+        # Strong gain and loss colours under every theme (see tui/themes.py); a theme's own
+        # variables still win.
+        theme = self.current_theme
+        variables = {**super().get_css_variables(), **tone_variables(theme), **theme.variables}
+        self.theme_variables = variables
+        return variables
 
     def on_mount(self) -> None:
         if self.settings.theme in self.available_themes:

@@ -7,6 +7,7 @@ after it: running the tests never touches the user's own tmux sessions.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -44,6 +45,10 @@ class Terminal:
 
     def screen(self) -> str:
         return self.tmux("capture-pane", "-p", "-t", self.name)
+
+    def screen_with_colours(self) -> str:
+        """The screen with its SGR escape codes, as tmux keeps them."""
+        return self.tmux("capture-pane", "-e", "-p", "-t", self.name)
 
     def keys(self, *keys: str) -> None:
         self.tmux("send-keys", "-t", self.name, *keys)
@@ -83,7 +88,7 @@ def tmux() -> Iterator[Tmux]:
 
 
 @pytest.fixture
-def terminal(tmp_path: Path, tmux: Tmux) -> Iterator[Callable[[int, int], Terminal]]:
+def terminal(tmp_path: Path, tmux: Tmux) -> Iterator[Callable[..., Terminal]]:
     if not TAPEWATCH.exists():
         pytest.fail(f"console script not found at {TAPEWATCH}")
     config = tmp_path / "config.toml"
@@ -99,10 +104,11 @@ def terminal(tmp_path: Path, tmux: Tmux) -> Iterator[Callable[[int, int], Termin
         "LANG": "C.UTF-8",
     }
 
-    def start(width: int, height: int) -> Terminal:
+    def start(width: int, height: int, term: str = "xterm-256color") -> Terminal:
         name = f"tapewatch-e2e-{uuid.uuid4().hex[:8]}"
+        variables = {**env, "TERM": term}
         command = " ".join(
-            [*(f"{key}='{value}'" for key, value in env.items()), str(TAPEWATCH), "--demo"]
+            [*(f"{key}='{value}'" for key, value in variables.items()), str(TAPEWATCH), "--demo"]
         )
         tmux(
             "new-session",
@@ -202,3 +208,17 @@ def test_tmux_server_is_private(tmux: Tmux) -> None:
         ["tmux", "list-sessions", "-F", "#{session_name}"], capture_output=True, text=True
     )
     assert "probe" not in default.stdout
+
+
+def test_gains_and_losses_in_ansi_green_and_red_on_a_16_colour_terminal(
+    terminal: Callable[..., Terminal],
+) -> None:
+    """TERM=xterm has 16 colours: a gain and a loss used to be the same grey (ESC[37m)."""
+    term = terminal(120, 40, term="xterm")
+    term.wait_for(lambda s: "XLK" in s and "▲" in s and "▼" in s, "the dashboard with data")
+    screen = term.screen_with_colours()
+    gain = re.search(r"\x1b\[([0-9;]*)m▲ \+", screen)
+    loss = re.search(r"\x1b\[([0-9;]*)m▼ −", screen)
+    assert gain is not None and loss is not None, screen
+    assert "92" in gain.group(1).split(";")
+    assert "91" in loss.group(1).split(";")

@@ -301,7 +301,8 @@ PROBLEMS = [
     ("[http]\nretries = -1", "http.retries: expected 0 to 10 retries, found -1"),
     ("[http]\nretries = 11", "http.retries: expected 0 to 10 retries, found 11"),
     # strings that must say something
-    ('theme = "  "', 'theme: expected a non-empty string, found "  "'),
+    ('theme = "nrod"', 'theme: unknown theme "nrod" (did you mean `nord`?)'),
+    ('theme = "  "', 'theme: unknown theme "  " (themes: textual-dark, textual-light, nord'),
     ('[http]\nuser_agent = ""', 'http.user_agent: expected a non-empty string, found ""'),
     (
         "[sources.finra]\nbase_url = 'cdn.finra.org'",
@@ -395,7 +396,14 @@ PROBLEMS = [
         "reaches tapewatch",
     ),
     ("[keys]\nquit = 'q,Ctrl+A'", "keys.quit: `ctrl+A` is GNU screen's command key"),
-    ("[keys]\nrefresh = 'r'\nsort = 'R,r'", "keys.sort: `r` is also bound to `refresh`"),
+    ("[keys]\nrefresh = 'r,f5'\nsort = 'R,r'", "keys.sort: `r` is also bound to `refresh`"),
+    (
+        "[keys]\nhelp = 'q'",
+        "keys.help: `q` is the only key of `quit`: `help` would take it and leave `quit` "
+        "without a key (choose another key, or give `quit` one under [keys])",
+    ),
+    ("[keys]\nsort = 'enter'", "keys.sort: `enter` is the only key of `table.activate`"),
+    ("[keys]\nfind = 'S'", "keys.find: `S` is the only key of `reverse_sort`"),
     # the file itself
     (
         "[refresh\nquotes = 5",
@@ -411,6 +419,12 @@ PROBLEMS = [
 @pytest.mark.parametrize(("text", "expected"), PROBLEMS)
 def test_each_kind_of_problem_is_reported_with_its_key_and_reason(text: str, expected: str) -> None:
     assert expected in only_problem(text)
+
+
+def test_a_key_may_move_to_another_binding_when_its_own_binding_gets_another() -> None:
+    settings = parse_settings('[keys]\nhelp = "q"\nquit = "ctrl+q"\nsort = "j"\n')
+    assert settings.keys == {"help": "q", "quit": "ctrl+q", "sort": "j"}  # j: k still moves
+    assert parse_settings('theme = "tapewatch-colorblind"\n').theme == "tapewatch-colorblind"
 
 
 def test_every_problem_in_a_file_is_reported_together() -> None:
@@ -478,10 +492,10 @@ def write(path: Path, text: str) -> Path:
 
 
 def test_an_explicit_path_wins_over_the_environment(tmp_path: Path) -> None:
-    explicit = write(tmp_path / "explicit.toml", 'theme = "explicit"\n')
-    from_env = write(tmp_path / "env.toml", 'theme = "env"\n')
+    explicit = write(tmp_path / "explicit.toml", 'theme = "nord"\n')
+    from_env = write(tmp_path / "env.toml", 'theme = "dracula"\n')
     settings = load_settings(explicit, env={"TAPEWATCH_CONFIG": str(from_env)})
-    assert settings.theme == "explicit"
+    assert settings.theme == "nord"
     assert settings.path == explicit
 
 
@@ -490,10 +504,10 @@ def test_the_environment_wins_over_the_default_location(
 ) -> None:
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
     (tmp_path / "tapewatch").mkdir()
-    write(tmp_path / "tapewatch" / "config.toml", 'theme = "default"\n')
-    from_env = write(tmp_path / "env.toml", 'theme = "env"\n')
+    write(tmp_path / "tapewatch" / "config.toml", 'theme = "monokai"\n')
+    from_env = write(tmp_path / "env.toml", 'theme = "dracula"\n')
     settings = load_settings(env={"TAPEWATCH_CONFIG": str(from_env)})
-    assert settings.theme == "env"
+    assert settings.theme == "dracula"
     assert settings.path == from_env
     assert locate_config(env={"TAPEWATCH_CONFIG": str(from_env)}).origin == "TAPEWATCH_CONFIG"
     assert locate_config(env={"TAPEWATCH_CONFIG": "  "}).origin == "default"
