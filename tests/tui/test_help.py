@@ -128,3 +128,14 @@ async def test_the_dashboard_cuts_no_header_key_or_status(size: tuple[int, int])
         assert "…" not in text[-1] and "…" not in text[-2]  # the footer (or status) lines
         if size[0] >= 120:
             assert not [line for line in text if "…" in line]  # names in full too
+
+
+async def test_the_drill_downs_title_and_range_keys_wrap_at_40_columns() -> None:
+    app = demo_app()
+    async with app.run_test(size=(40, 30)) as pilot:
+        await wait_for_data(pilot, app)
+        app.open_ticker("MSFT")
+        await wait_for_drill_down(pilot, app, "MSFT")
+        text = " ".join(" ".join(screen_text(app)).split())
+        assert "Microsoft Corporation · Information Technology" in text
+        assert "[ ] change range" in text
