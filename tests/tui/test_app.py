@@ -372,6 +372,24 @@ async def test_the_command_palette_finds_tickers_by_name_and_opens_them() -> Non
 
 
 @pytest.mark.parametrize(
+    ("typed", "sort"), [("sort focused", "SI chg ▼"), ("reverse sort", "SI % ▲")]
+)
+async def test_the_command_palette_sorts_the_focused_table(typed: str, sort: str) -> None:
+    app = demo_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_data(pilot, app)
+        shorts = panes(app)[Pane.SHORTS]
+        shorts.table.focus()
+        await pilot.press("ctrl+p")
+        await pilot.press(*("space" if character == " " else character for character in typed))
+        commands = app.screen.query_one(CommandList)
+        await wait_until(pilot, lambda: commands.option_count > 0, "the palette's commands")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: shorts.sort.text == sort, f"the {sort} sort")
+        assert app.focused is shorts.table
+
+
+@pytest.mark.parametrize(
     ("size", "classes"),
     [
         ((200, 60), ["-wide", "-tall"]),
