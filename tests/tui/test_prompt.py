@@ -51,25 +51,26 @@ def suggested(prompt: TickerPrompt) -> list[str]:
     return [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
 
 
-@pytest.mark.parametrize("typed", ["brk.b", "BRK/B", "brk-b"])
-async def test_any_spelling_of_a_class_share_opens_it(typed: str) -> None:
+@pytest.mark.parametrize(
+    ("typed", "suggestions", "symbol"),
+    [
+        # Any spelling of a class share, and a company's name.
+        ("brk.b", ["BRK-B  Berkshire Hathaway Inc. (Class B)"], "BRK-B"),
+        ("BRK/B", ["BRK-B  Berkshire Hathaway Inc. (Class B)"], "BRK-B"),
+        ("brk-b", ["BRK-B  Berkshire Hathaway Inc. (Class B)"], "BRK-B"),
+        ("microsoft", ["MSFT   Microsoft Corporation"], "MSFT"),
+    ],
+)
+async def test_a_spelling_or_a_name_finds_the_symbol(
+    typed: str, suggestions: list[str], symbol: str
+) -> None:
     app = demo_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for_data(pilot, app)
         prompt = await _open_prompt(pilot, app, typed)
-        assert suggested(prompt)[0].startswith("BRK-B")
+        assert suggested(prompt)[: len(suggestions)] == suggestions
         await pilot.press("enter")
-        await wait_for_drill_down(pilot, app, "BRK-B")
-
-
-async def test_a_company_name_finds_its_symbol() -> None:
-    app = demo_app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for_data(pilot, app)
-        prompt = await _open_prompt(pilot, app, "microsoft")
-        assert suggested(prompt) == ["MSFT   Microsoft Corporation"]
-        await pilot.press("enter")
-        await wait_for_drill_down(pilot, app, "MSFT")
+        await wait_for_drill_down(pilot, app, symbol)
 
 
 async def test_a_name_typed_fast_with_enter_waits_for_the_names() -> None:
