@@ -68,6 +68,10 @@ def _answers_with_info(port: int) -> bool:
         return False
 
 
+class PortTaken(Exception):
+    """Another process took the port between choosing it and the server binding it."""
+
+
 class NatsServer:
     """One nats-server process with JetStream, restartable on the same port and store."""
 
@@ -90,6 +94,7 @@ class NatsServer:
             self.config_path.write_text(f"max_payload: {max_payload}\n")
         self.port = free_port()
         self._process: subprocess.Popen[bytes] | None = None
+        self._started_once = False
 
     @property
     def url(self) -> str:
@@ -103,9 +108,23 @@ class NatsServer:
         return command
 
     def start(self) -> None:
-        """Start the server (again) and wait until it accepts clients."""
+        """Start the server (again) and wait until it accepts clients.
+
+        The first start moves to another free port if its port was taken in the meantime (by
+        another test process); a restart keeps the port, as a restarted server would."""
+        for _ in range(3 if not self._started_once else 1):
+            try:
+                self._start_once()
+                self._started_once = True
+                return
+            except PortTaken:
+                self.port = free_port()
+        raise RuntimeError("nats-server found no free port in three tries")
+
+    def _start_once(self) -> None:
         if self._process is not None and self._process.poll() is None:
             raise RuntimeError("nats-server is already running")
+        log_start = self.log_path.stat().st_size if self.log_path.exists() else 0
         with self.log_path.open("ab") as log:
             self._process = subprocess.Popen(
                 self._command(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
@@ -118,7 +137,11 @@ class NatsServer:
                 return
             time.sleep(0.05)
         self.stop()
-        log_text = self.log_path.read_text(errors="replace")[-3000:]
+        with self.log_path.open("rb") as log:
+            log.seek(log_start)
+            log_text = log.read().decode(errors="replace")[-3000:]
+        if "address already in use" in log_text and not self._started_once:
+            raise PortTaken(self.port)
         raise RuntimeError(f"nats-server did not come up on {self.url}; its log:\n{log_text}")
 
     def kill(self) -> None:
