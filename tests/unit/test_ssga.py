@@ -37,10 +37,10 @@ from tui.sources.ssga import (
     RECHECK_S,
     SsgaFormatError,
     SsgaSource,
-    expected_nav_date,
     parse_holdings,
     parse_nav_history,
 )
+from tui.sources.ssga_schedule import expected_nav_date
 
 pytestmark = pytest.mark.timeout(20)
 fault_server = faultserver.fault_server

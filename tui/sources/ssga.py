@@ -34,7 +34,7 @@ import polars as pl
 
 from tui.cache import Cache
 from tui.config import SsgaSettings
-from tui.market_hours import NEW_YORK, is_trading_day, previous_trading_day, session_close
+from tui.market_hours import NEW_YORK, session_close
 from tui.sources.base import (
     FUND_HOLDINGS_SCHEMA,
     FUND_NAV_SCHEMA,
@@ -47,14 +47,12 @@ from tui.sources.base import (
     empty_frame,
 )
 from tui.sources.http import HttpClient
+from tui.sources.ssga_schedule import expected_nav_date
 
 SOURCE_NAME = "ssga"
 # ssga.com answers 404 for a fund it has no file for (a file store may answer 403).
 NOT_PUBLISHED = (403, 404)
 
-# A session's NAV is taken to be in the history file by this time in New York: before it, the
-# previous session's is the newest one to expect.
-NAV_POSTED_BY = dt.time(20, 0)
 # While today's history file lacks the NAV it should have, it is asked for again at most this
 # often (seconds).
 RECHECK_S = 30 * 60.0
@@ -269,17 +267,6 @@ def parse_holdings(content: bytes, fund: str) -> pl.DataFrame:
 
 
 # --- the source ------------------------------------------------------------------------------
-
-
-def expected_nav_date(moment: dt.datetime) -> dt.date:
-    """The newest date whose NAV the history file should hold at the aware ``moment``: today's
-    session from NAV_POSTED_BY New York time, else the previous session (weekends and holidays
-    have no NAV)."""
-    local = moment.astimezone(NEW_YORK)
-    day = local.date()
-    if not is_trading_day(day) or local.time() < NAV_POSTED_BY:
-        day = previous_trading_day(day)
-    return day
 
 
 @dataclass(frozen=True, slots=True)
