@@ -419,7 +419,7 @@ class SsgaSource:
                 return held.frame
             return reply
         if reply.status in NOT_PUBLISHED:
-            return None
+            return held.frame if held is not None else None
         store = functools.partial(self._parse_and_store, kind, fund, today, key)
         try:
             frame = await asyncio.to_thread(store, reply.content)
