@@ -392,6 +392,16 @@ async def test_a_web_page_is_a_parse_failure_and_is_not_cached(
     assert Cache(tmp_path).read_frame("ssga/holdings-xlk/20260213", FUND_HOLDINGS_SCHEMA) is None
 
 
+async def test_an_oversized_reply_is_refused_in_plain_words(
+    fault_server: FaultServer, client: HttpClient
+) -> None:
+    fault_server.serve(HOLDINGS_PATH.format("xlk"), Reply(200, b"PK\x03\x04" + b"0" * (5 << 20)))
+    source = make_source(client, fault_server, Clock(new_york(2026, 2, 13, 9)), cache=None)
+    failed = await source.fund_holdings(["XLK"])
+    assert isinstance(failed, Failed)
+    assert "more than 4 MB for one holdings workbook" in failed.message
+
+
 async def test_when_the_evening_refresh_fails_the_days_copy_is_kept(
     fault_server: FaultServer, client: HttpClient
 ) -> None:

@@ -46,7 +46,7 @@ from tui.sources.base import (
     conform,
     empty_frame,
 )
-from tui.sources.http import HttpClient
+from tui.sources.http import MB, HttpClient, ReplyLimit
 from tui.sources.ssga_schedule import expected_nav_date
 
 SOURCE_NAME = "ssga"
@@ -280,6 +280,7 @@ class _FileKind:
     date_column: str  # the column the file's newest date is read from
     missing: str  # what the user reads when SSGA has no such file
     daily_rows: bool  # a history: cut to the day it is kept for, fetched until complete
+    limit: ReplyLimit  # the largest reply accepted for one file
 
     def key(self, fund: str, day: dt.date) -> str:
         return f"ssga/{self.folder}-{fund.lower()}/{day:%Y%m%d}"
@@ -293,6 +294,8 @@ NAV_FILES = _FileKind(
     "date",
     "no NAV history at SSGA",
     daily_rows=True,
+    # a sector fund's 28 years of history are ~200 KB
+    limit=ReplyLimit("one NAV history workbook", 8 * MB),
 )
 HOLDINGS_FILES = _FileKind(
     "holdings",
@@ -302,6 +305,8 @@ HOLDINGS_FILES = _FileKind(
     "as_of",
     "no holdings file at SSGA",
     daily_rows=False,
+    # SPY's ~500 lines are ~40 KB
+    limit=ReplyLimit("one holdings workbook", 4 * MB),
 )
 
 
@@ -411,7 +416,7 @@ class SsgaSource:
             return held.frame
         name = kind.file_name(fund)
         reply = await self._client.get(
-            f"{self._base_url}/{name}", source=SOURCE_NAME, accept=NOT_PUBLISHED
+            f"{self._base_url}/{name}", source=SOURCE_NAME, accept=NOT_PUBLISHED, limit=kind.limit
         )
         if isinstance(reply, Failed):
             if held is not None:  # today's copy, short of the evening's NAV: better than nothing
