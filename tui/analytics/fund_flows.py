@@ -202,8 +202,8 @@ def sector_short_pressure(
     return (
         _funds(holdings)
         .lazy()
-        .join(by_volume, on="fund", how="left")
-        .join(by_interest, on="fund", how="left")
+        .join(by_volume, on="fund", how="left", maintain_order="left")
+        .join(by_interest, on="fund", how="left", maintain_order="left")
         .collect()
     )
 
@@ -253,4 +253,9 @@ def sector_breadth(
         above_50d_share=pl.col("above").mean(),
         members_50d=pl.col("above").count().cast(pl.UInt32),
     )
-    return _funds(holdings).lazy().join(by_fund, on="fund", how="left").collect()
+    return (
+        _funds(holdings)
+        .lazy()
+        .join(by_fund, on="fund", how="left", maintain_order="left")
+        .collect()
+    )

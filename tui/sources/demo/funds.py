@@ -55,7 +55,7 @@ class DemoFunds:
         value = pl.col("weight") * pl.col("assets")
         wanted = pl.DataFrame({"fund": funds}, schema={"fund": pl.String})
         return (
-            wanted.join(self.members, on="fund", maintain_order="left")
+            wanted.join(self.members, on="fund", maintain_order="left_right")
             .join(assets, on="fund", how="left", maintain_order="left")
             .select(
                 "fund",
