@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import datetime as dt
 import json
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -35,6 +37,10 @@ from websockets.http11 import Request, Response
 from tui.sources.streaming.pricing import PricingData
 
 Dialect = Literal["yahoo", "alpaca", "finnhub"]
+
+# The server's own handshake log would print the test keys: the key-leak tests read the log.
+_server_logger = logging.getLogger("tests.streamserver")
+_server_logger.setLevel(logging.WARNING)
 
 
 class ManualClock:
@@ -137,7 +143,12 @@ class StreamServer:
 
     async def __aenter__(self) -> StreamServer:
         self._server = await serve(
-            self._handle, "127.0.0.1", 0, process_request=self._check_request, compression=None
+            self._handle,
+            "127.0.0.1",
+            0,
+            process_request=self._check_request,
+            compression=None,
+            logger=_server_logger,
         )
         return self
 
@@ -160,10 +171,8 @@ class StreamServer:
     async def push(self, frame: str | bytes) -> None:
         """Send a frame to every open connection."""
         for connection in list(self._open.values()):
-            try:
+            with contextlib.suppress(ConnectionClosed):
                 await connection.send(frame)
-            except ConnectionClosed:
-                pass
 
     async def disconnect(self) -> None:
         """Drop every open connection (a server going away mid-session)."""
@@ -174,13 +183,17 @@ class StreamServer:
     def open_connections(self) -> int:
         return len(self._open)
 
+    async def wait_for_messages(self, count: int) -> None:
+        """Wait until clients have sent ``count`` messages in all."""
+        await self.wait_until(lambda: len(self.received) >= count)
+
     def messages(self, connection: int | None = None) -> list[Any]:
         """The JSON messages received (on one connection, if given)."""
         return [r.message for r in self.received if connection in (None, r.connection)]
 
-    async def wait_until(self, condition: Callable[[], bool], timeout: float = 5.0) -> None:
+    async def wait_until(self, condition: Callable[[], bool], within_s: float = 5.0) -> None:
         """Wait for ``condition`` to hold after something happened on the server."""
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(within_s):
             while not condition():
                 self._changed.clear()
                 await self._changed.wait()
@@ -227,7 +240,9 @@ class StreamServer:
             if (message.get("key"), message.get("secret")) == self.valid_key:
                 await connection.send(json.dumps([{"T": "success", "msg": "authenticated"}]))
             else:
-                await connection.send(json.dumps([{"T": "error", "code": 402, "msg": "auth failed"}]))
+                await connection.send(
+                    json.dumps([{"T": "error", "code": 402, "msg": "auth failed"}])
+                )
         elif message.get("action") in ("subscribe", "unsubscribe"):
             await connection.send(json.dumps([{"T": "subscription", "trades": message["trades"]}]))
 
@@ -240,9 +255,9 @@ class StreamServer:
 
 
 async def eventually(
-    condition: Callable[[], bool], *, timeout: float = 5.0, step: Callable[[], Awaitable[None]]
+    condition: Callable[[], bool], *, within_s: float = 5.0, step: Callable[[], Awaitable[None]]
 ) -> None:
     """Wait, with a deadline, until ``condition`` holds, running ``step`` between checks."""
-    async with asyncio.timeout(timeout):
+    async with asyncio.timeout(within_s):
         while not condition():
             await step()

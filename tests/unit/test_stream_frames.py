@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 import json
 import subprocess
@@ -88,10 +89,8 @@ def test_every_truncation_of_a_real_frame_is_a_frame_error_or_a_whole_tick() -> 
     frame = btc_frame()
     payload = base64.b64decode(json.loads(frame)["message"])
     for cut in range(len(frame)):
-        try:
+        with contextlib.suppress(FrameError):
             parse_yahoo_frame(frame[:cut])
-        except FrameError:
-            pass
     for cut in range(len(payload)):
         torn = envelope(base64.b64encode(payload[:cut]).decode())
         try:
@@ -154,7 +153,7 @@ def alpaca_lines() -> list[str]:
 
 
 def test_alpaca_trades_are_iex_only_ticks() -> None:
-    connected, authenticated, subscription, trades, _ = alpaca_lines()
+    connected, _authenticated, subscription, trades, _ = alpaca_lines()
     assert parse_alpaca_frame(connected) == parse_alpaca_frame(subscription) == []
     aapl, msft = parse_alpaca_frame(trades)
     assert (aapl.symbol, aapl.price, aapl.size) == ("AAPL", 274.61, 100.0)
