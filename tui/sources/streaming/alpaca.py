@@ -29,7 +29,12 @@ from typing import Any, Final
 from websockets.asyncio.client import ClientConnection
 
 from tui.market_hours import session_at
-from tui.sources.streaming.client import AuthRejected, FrameError, json_number
+from tui.sources.streaming.client import (
+    AuthRejected,
+    FrameError,
+    json_number,
+    subscription_changes,
+)
 from tui.sources.streaming.keys import KeyUnavailable, Secret, read_private_file
 from tui.sources.streaming.ticks import Tick
 
@@ -171,8 +176,7 @@ class AlpacaStream:
         self, wanted: frozenset[str], sent: frozenset[str], *, resend: bool
     ) -> list[str]:
         messages = []
-        removed = sorted(sent - wanted)
-        added = sorted(wanted if resend else wanted - sent)
+        added, removed = subscription_changes(wanted, sent, resend=resend)
         if removed:
             messages.append(json.dumps({"action": "unsubscribe", "trades": removed}))
         if added:

@@ -61,6 +61,14 @@ def json_number(value: object) -> float | None:
     return float(value)
 
 
+def subscription_changes(
+    wanted: frozenset[str], sent: frozenset[str], *, resend: bool
+) -> tuple[list[str], list[str]]:
+    """The symbols to subscribe (all of ``wanted`` when ``resend``) and to unsubscribe, sorted."""
+    added = sorted(wanted if resend else wanted - sent)
+    return added, sorted(sent - wanted)
+
+
 class AuthRejected(Exception):
     """The provider refused the connection's credentials or its subscription.
 

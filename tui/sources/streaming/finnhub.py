@@ -22,7 +22,12 @@ from urllib.parse import quote
 from websockets.asyncio.client import ClientConnection
 
 from tui.market_hours import session_at
-from tui.sources.streaming.client import AuthRejected, FrameError, json_number
+from tui.sources.streaming.client import (
+    AuthRejected,
+    FrameError,
+    json_number,
+    subscription_changes,
+)
 from tui.sources.streaming.keys import Secret, read_secret
 from tui.sources.streaming.ticks import Tick
 
@@ -115,8 +120,7 @@ class FinnhubStream:
     def subscription_messages(
         self, wanted: frozenset[str], sent: frozenset[str], *, resend: bool
     ) -> list[str]:
-        removed = sorted(sent - wanted)
-        added = sorted(wanted if resend else wanted - sent)
+        added, removed = subscription_changes(wanted, sent, resend=resend)
         return [json.dumps({"type": "unsubscribe", "symbol": s}) for s in removed] + [
             json.dumps({"type": "subscribe", "symbol": s}) for s in added
         ]
