@@ -358,3 +358,14 @@ async def test_finnhub_refused_token_fails_in_plain_words(caplog: pytest.LogCapt
         assert recorder.client.state.detail == "Finnhub refused the key (HTTP 401)"
         assert server.refused == 1
     assert "bad-token-987" not in caplog.text
+
+
+async def test_garbage_during_the_handshake_reconnects_instead_of_crashing() -> None:
+    async with StreamServer("yahoo") as server:  # says nothing, so the test speaks for it
+        recorder = alpaca(server)
+        async with running(recorder, {"AAPL"}):
+            await server.wait_until(lambda: server.open_connections == 1)
+            await server.push("garbage{")
+            await until_reconnecting(recorder, 1)
+            assert recorder.client.state.detail.startswith("Alpaca: not JSON")
+            assert recorder.client.state.phase is StreamPhase.RECONNECTING

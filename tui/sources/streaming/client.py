@@ -167,7 +167,14 @@ class _Ended(Exception):
     """The server closed the connection, or the client is stopping."""
 
 
-_ERRORS: Final = (OSError, asyncio.TimeoutError, websockets.exceptions.WebSocketException)
+# What ends one connection and calls for another: the network, the protocol, a handshake reply
+# that is not in the provider's format.
+_ERRORS: Final = (
+    OSError,
+    asyncio.TimeoutError,
+    websockets.exceptions.WebSocketException,
+    FrameError,
+)
 
 
 class StreamClient:
@@ -361,10 +368,11 @@ class StreamClient:
             try:
                 ticks = self._provider.parse(frame)
             except FrameError as error:
-                self._skipped += 1
-                log = logger.warning if self._skipped == 1 else logger.debug
-                source, skipped = self._provider.source, self._skipped
-                log("%s skipped a frame (%d so far): %s", source, skipped, error)
+                self._skip(str(error))
+                continue
+            except (ValueError, TypeError, KeyError, AttributeError) as error:
+                # A parser bug on an odd frame costs that frame, not the stream; it is logged.
+                self._skip(f"unexpected {type(error).__name__}: {error}")
                 continue
             wanted = self._wanted
             for tick in ticks:
@@ -410,6 +418,11 @@ class StreamClient:
             self._on_tick(tick)
         for queue in self._queues:
             _put_dropping_oldest(queue, tick)
+
+    def _skip(self, why: str) -> None:
+        self._skipped += 1
+        log = logger.warning if self._skipped == 1 else logger.debug
+        log("%s skipped a frame (%d so far): %s", self._provider.source, self._skipped, why)
 
     def _prune_tick_times(self) -> None:
         horizon = self._clock.monotonic() - TICK_RATE_WINDOW_S
