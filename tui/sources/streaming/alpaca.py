@@ -32,6 +32,7 @@ from tui.market_hours import session_at
 from tui.sources.streaming.client import (
     AuthRejected,
     FrameError,
+    json_frame,
     json_number,
     subscription_changes,
 )
@@ -81,10 +82,7 @@ class AlpacaCredentials:
 
 
 def _messages(frame: str | bytes) -> list[dict[str, Any]]:
-    try:
-        messages = json.loads(frame)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise FrameError(f"not JSON ({error})") from None
+    messages = json_frame(frame)
     if isinstance(messages, dict):
         messages = [messages]
     if not isinstance(messages, list) or not all(isinstance(m, dict) for m in messages):

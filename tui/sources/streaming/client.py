@@ -24,13 +24,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import json
 import logging
 import random
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Final, Literal, Protocol
+from typing import Any, Final, Literal, Protocol
 
 import websockets
 from websockets.asyncio.client import ClientConnection, connect
@@ -52,6 +53,14 @@ MAX_FRAME_BYTES: Final = 1 << 20
 
 class FrameError(ValueError):
     """A frame that is not in the provider's format (garbage, truncated, wrong types)."""
+
+
+def json_frame(frame: str | bytes) -> Any:
+    """The JSON value of a frame; FrameError when it is not JSON."""
+    try:
+        return json.loads(frame)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise FrameError(f"not JSON ({error})") from None
 
 
 def json_number(value: object) -> float | None:

@@ -25,6 +25,7 @@ from tui.market_hours import session_at
 from tui.sources.streaming.client import (
     AuthRejected,
     FrameError,
+    json_frame,
     json_number,
     subscription_changes,
 )
@@ -74,10 +75,7 @@ def _trade(item: Any) -> Tick:
 def parse_finnhub_frame(frame: str | bytes) -> list[Tick]:
     """The trades in one frame; pings give none; an error naming the key raises AuthRejected,
     any other error is logged."""
-    try:
-        message = json.loads(frame)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise FrameError(f"not JSON ({error})") from None
+    message = json_frame(frame)
     if not isinstance(message, dict):
         raise FrameError("not a JSON object")
     kind = message.get("type")

@@ -24,7 +24,7 @@ from typing import Any, Final
 from websockets.asyncio.client import ClientConnection
 
 from tui.market_hours import Session
-from tui.sources.streaming.client import FrameError
+from tui.sources.streaming.client import FrameError, json_frame
 from tui.sources.streaming.pricing import DecodeError, decode_pricing, float32_value
 from tui.sources.streaming.ticks import Tick
 
@@ -70,10 +70,7 @@ def tick_from_pricing(message: Any) -> Tick | None:
 
 def parse_yahoo_frame(frame: str | bytes) -> list[Tick]:
     """The tick in one streamer frame ([] for a heartbeat or another message type)."""
-    try:
-        envelope = json.loads(frame)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise FrameError(f"not JSON ({error})") from None
+    envelope = json_frame(frame)
     if not isinstance(envelope, dict):
         raise FrameError("not a JSON object")
     if envelope.get("type", "pricing") != "pricing":
