@@ -226,6 +226,19 @@ async def test_silence_while_the_market_is_closed_is_not_a_fault() -> None:
             assert server.connections == 1
 
 
+async def test_no_symbols_wanted_means_no_silence_fault() -> None:
+    async with StreamServer("yahoo") as server:
+        recorder = yahoo_recorder(server)
+        async with running(recorder, set()):
+            await server.wait_until(lambda: server.open_connections == 1)
+            for _ in range(3):
+                await idle(recorder, 2)
+                recorder.clock.advance(60)
+            await idle(recorder, 2)
+            assert StreamPhase.SILENT not in recorder.phases
+            assert server.connections == 1 and server.received == []
+
+
 async def test_back_off_grows_while_connections_fail() -> None:
     async with StreamServer("yahoo") as server:
         url = server.url

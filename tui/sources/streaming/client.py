@@ -391,7 +391,9 @@ class StreamClient:
     async def _watch_silence(self) -> None:
         while True:
             quiet_for = self._clock.monotonic() - self._last_frame
-            if quiet_for >= self._silence_s and self._market_open(self._clock.now()):
+            # Silence is a fault only when prices are due: symbols wanted, the market open.
+            due = bool(self._wanted) and self._market_open(self._clock.now())
+            if quiet_for >= self._silence_s and due:
                 raise _Silence
             wait = self._silence_s - quiet_for if quiet_for < self._silence_s else self._silence_s
             await self._clock.sleep(wait)
