@@ -295,6 +295,8 @@ PROBLEMS = [
     ("[demo]\nspeed = 600.5", "demo.speed: expected more than 0 and at most 600"),
     ("[http]\nconnect_timeout = 0", "http.connect_timeout: expected more than 0 s, found 0"),
     ("[http]\nread_timeout = -1", "http.read_timeout: expected more than 0 s, found -1"),
+    ("[http]\nrequest_deadline = 0", "http.request_deadline: expected more than 0 and at most 600"),
+    ("[http]\nrequest_deadline = 601", "http.request_deadline: expected more than 0 and at most"),
     (
         "[http]\nper_host_concurrency = 0",
         "http.per_host_concurrency: expected 1 to 64 requests, found 0",
@@ -312,6 +314,10 @@ PROBLEMS = [
     (
         "[sources.sec]\ntickers_url = 'ftp://x'",
         "sources.sec.tickers_url: expected an http:// or https:// URL",
+    ),
+    (
+        "[sources.ssga]\nbase_url = 'www.ssga.com/library-content'",
+        "sources.ssga.base_url: expected an http:// or https:// URL",
     ),
     # symbols, names and baskets
     (

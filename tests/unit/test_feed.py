@@ -19,8 +19,8 @@ from typing import Any
 import polars as pl
 import pytest
 
+from tui.analytics.indices import build_indices
 from tui.analytics.market import MarketData
-from tui.analytics.views import build_indices
 from tui.cache import Cache
 from tui.config import (
     Basket,
@@ -33,13 +33,11 @@ from tui.config import (
     YahooSettings,
 )
 from tui.feed import JOB_SCHEMAS, Feed, JobResult, make_jobs, merge_by_symbol
-from tui.models import (
-    CorrelationsView,
-    IndicesView,
-    Pane,
-    SectorsView,
-    ShortsView,
-)
+from tui.models import Pane
+from tui.presenters.correlations import CorrelationsView
+from tui.presenters.indices import IndicesView
+from tui.presenters.sectors import SectorsView
+from tui.presenters.shorts import ShortsView
 from tui.sources.base import (
     BARS_SCHEMA,
     QUOTES_SCHEMA,

@@ -26,6 +26,7 @@ from tui.config.settings import (
     SectorSpec,
     Settings,
     ShortedSettings,
+    SsgaSettings,
     YahooSettings,
 )
 
@@ -444,6 +445,9 @@ _FIELD_CHECKS: dict[tuple[type, str], FieldCheck] = {
     ),
     (HttpSettings, "connect_timeout"): _TIMEOUT,
     (HttpSettings, "read_timeout"): _TIMEOUT,
+    (HttpSettings, "request_deadline"): _positive(
+        600, " s", "a reply that takes longer holds a connection for nothing"
+    ),
     (HttpSettings, "per_host_concurrency"): _between(
         1, 64, " requests", "more than 64 at once to one host invites rate limiting"
     ),
@@ -453,6 +457,7 @@ _FIELD_CHECKS: dict[tuple[type, str], FieldCheck] = {
     (FinraSettings, "base_url"): _url,
     (SecSettings, "base_url"): _url,
     (SecSettings, "tickers_url"): _url,
+    (SsgaSettings, "base_url"): _url,
 }
 
 _OBJECT_CHECKS: dict[type, ObjectCheck] = {

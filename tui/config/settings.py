@@ -118,6 +118,7 @@ class HttpSettings:
 
     connect_timeout: float = 5.0
     read_timeout: float = 15.0
+    request_deadline: float = 30.0  # connect, headers and the whole body of one attempt
     per_host_concurrency: int = 8
     retries: int = 3
     user_agent: str = (
@@ -151,6 +152,15 @@ class SecSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class SsgaSettings:
+    """State Street's SPDR fund files: NAV history and daily holdings workbooks."""
+
+    # The fund-data library folder that holds navhist-us-en-{ticker}.xlsx and
+    # holdings-daily-us-en-{ticker}.xlsx.
+    base_url: str = "https://www.ssga.com/library-content/products/fund-data/etfs/us"
+
+
+@dataclass(frozen=True, slots=True)
 class FilesSettings:
     """The user's own files, read when ``source = "files"``."""
 
@@ -165,6 +175,7 @@ class SourcesSettings:
     yahoo: YahooSettings = field(default_factory=YahooSettings)
     finra: FinraSettings = field(default_factory=FinraSettings)
     sec: SecSettings = field(default_factory=SecSettings)
+    ssga: SsgaSettings = field(default_factory=SsgaSettings)
     files: FilesSettings = field(default_factory=FilesSettings)
 
 

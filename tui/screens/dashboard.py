@@ -26,10 +26,14 @@ from tui import market_hours
 from tui.clock import utc_now
 from tui.config import Settings
 from tui.messages import PaneUpdated, StatusUpdated
-from tui.models import CorrelationsView, Pane, PaneView, ShortsView, StatusView
-from tui.presenters import format as fmt
-from widgets.messages import BasketSelected, TickerSelected
-from widgets.panes import CorrelationsPane, DataPane, IndicesPane, SectorsPane, ShortsPane
+from tui.models import Pane, StatusView
+from tui.presenters.registry import PaneView
+from widgets.correlations import CorrelationsPane
+from widgets.indices import IndicesPane
+from widgets.messages import BasketSelected
+from widgets.pane import DataPane
+from widgets.sectors import SectorsPane
+from widgets.shorts import ShortsPane
 from widgets.status import StatusBar
 
 if TYPE_CHECKING:
@@ -224,7 +228,7 @@ class DashboardScreen(Screen[None]):
         self._refresh_freshness()
 
     def _refresh_freshness(self) -> None:
-        """Each pane's subtitle: the as-of of what it shows, and a stale mark when it is old."""
+        """Each pane's stale mark, when its data is old (the pane shows its own as-of)."""
         status = self._last_status
         if status is None or self.feed is None:
             return
@@ -235,31 +239,7 @@ class DashboardScreen(Screen[None]):
         }
         for pane, jobs in PANE_JOBS.items():
             widget = self._pane(pane)
-            stale = any(job in stale_jobs for job in jobs)
-            widget.set_freshness(self._as_of_text(widget.view), stale)
-
-    @staticmethod
-    def _as_of_text(view: PaneView | None) -> str:
-        """What a pane's figures are as of: a time for prices, dates for lagged data."""
-        if view is None:
-            return "loading…"
-        if isinstance(view, ShortsView):
-            parts = []
-            if view.settlement_date is not None:
-                parts.append("SI " + fmt.short_date(view.settlement_date))
-            if view.sv_date is not None:
-                parts.append("SV " + fmt.short_date(view.sv_date))
-            return " · ".join(parts) or "no short data"
-        if isinstance(view, CorrelationsView):
-            if view.as_of is None:
-                return "no data"
-            return f"{view.window} d window, to {fmt.short_date(view.as_of)}"
-        return "no data" if view.as_of is None else "as of " + fmt.clock(view.as_of)
-
-    @on(TickerSelected)
-    def _drill_down(self, message: TickerSelected) -> None:
-        message.stop()
-        self.app.open_ticker(message.symbol)  # type: ignore[attr-defined]
+            widget.set_stale(any(job in stale_jobs for job in jobs))
 
     @on(BasketSelected)
     def _focus_basket(self, message: BasketSelected) -> None:

@@ -1,4 +1,5 @@
-"""Rolling correlations of daily log returns: pairwise, a group's average, a member to its peers.
+"""The Correlations pane: rolling correlations of daily log returns (pairwise, a group's average,
+a member to its peers) and the view builder that lines them up per basket.
 
 Returns come from completed sessions only. Pairs are aligned by date with an inner join, so a day
 one member lacks is skipped for the pairs involving it and nothing is filled in.
@@ -6,13 +7,18 @@ one member lacks is skipped for the pairs involving it and nothing is filled in.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Collection, Mapping, Sequence
 
 import polars as pl
 
-from tui.analytics.sessions import bar_date
-from tui.models import CorrelationLine
+from tui.analytics.frame_rows import unique
+from tui.analytics.market import MarketData
+from tui.analytics.sessions import bar_date, last_completed_session
+from tui.config import Settings
+from tui.models import NO_DATA
+from tui.presenters.correlations import BasketCorrelations, CorrelationLine, CorrelationsView
 
 # A window whose returns have a standard deviation this small relative to their mean magnitude
 # is flat (a constant price, or float noise around it): its correlation is undefined, not 0.
@@ -142,3 +148,69 @@ def correlation_line(label: str, values: Sequence[float], history: int) -> Corre
         now=values[-1] if values else None,
         year_ago=values[past_index] if past_index >= 0 else None,
     )
+
+
+# ---------------------------------------------------------------------------------- the pane
+
+GroupLines = tuple[
+    dict[str, CorrelationLine], dict[tuple[str, str], CorrelationLine], dt.date | None
+]
+
+
+def correlation_lines(
+    data: MarketData, groups: Mapping[str, Sequence[str]], history: int, window: int
+) -> GroupLines:
+    """Per group its average line, per (group, member) its line to its peers, and the last
+    session used."""
+    symbols = {symbol for members in groups.values() for symbol in members}
+    returns = daily_log_returns(data.daily, symbols, last_completed_session(data.now))
+    pairs = pairwise_correlations(returns, groups, window)
+    average_series: dict[str, list[float]] = dict(group_average(pairs).iter_rows())
+    member_series: dict[tuple[str, str], list[float]] = {
+        (name, symbol): values for name, symbol, values in member_to_peers(pairs).iter_rows()
+    }
+    averages = {
+        name: correlation_line(name, average_series.get(name, []), history) for name in groups
+    }
+    members = {
+        (name, symbol): _member_line(data, symbol, member_series.get((name, symbol), []), history)
+        for name, group in groups.items()
+        for symbol in group
+    }
+    last_date = returns.get_column("date").max()
+    return averages, members, last_date if isinstance(last_date, dt.date) else None
+
+
+def _member_line(
+    data: MarketData, symbol: str, series: Sequence[float], history: int
+) -> CorrelationLine:
+    """A member's line to its peers; a member with no line at all says why (its problem)."""
+    line = correlation_line(symbol, series, history)
+    if line.series:
+        return line
+    return dataclasses.replace(line, problem=data.problems.get(symbol, NO_DATA))
+
+
+def _lowest_first(line: CorrelationLine) -> tuple[bool, float]:
+    return (line.now is None, line.now if line.now is not None else 0.0)
+
+
+def build_correlations(data: MarketData, settings: Settings) -> CorrelationsView:
+    """The Correlations pane: per basket its average rolling correlation, per member its to peers.
+
+    Members are sorted by their latest value, lowest (most broken away) first."""
+    window, history = settings.correlation.window, settings.correlation.history
+    groups = {basket.name: unique(basket.symbols) for basket in settings.baskets}
+    averages, members, last_date = correlation_lines(data, groups, history, window)
+    baskets = []
+    for name, symbols in groups.items():
+        lines = [members[name, symbol] for symbol in symbols]
+        baskets.append(
+            BasketCorrelations(
+                name=name,
+                symbols=symbols,
+                average=averages[name],
+                members=tuple(sorted(lines, key=_lowest_first)),
+            )
+        )
+    return CorrelationsView(baskets=tuple(baskets), window=window, as_of=last_date)

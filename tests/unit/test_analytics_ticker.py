@@ -1,8 +1,8 @@
-"""MarketData and the drill-down's TickerView."""
+"""The drill-down's TickerView (and, on the same market, a basket member without data in the
+Correlations view)."""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -11,23 +11,16 @@ import numpy as np
 import polars as pl
 import pytest
 
+from tui.analytics.correlations import build_correlations
 from tui.analytics.market import MarketData, empty_market_data
-from tui.analytics.views import (
-    build_correlations,
-    build_indices,
-    build_sectors,
-    build_shorts,
-    build_ticker,
-)
+from tui.analytics.ticker import build_ticker
 from tui.config import Basket, CorrelationSettings, SectorSpec, Settings
 from tui.market_hours import last_trading_days, session_times
 from tui.sources.base import (
     BARS_SCHEMA,
     QUOTES_SCHEMA,
-    SCHEMAS,
     SHORT_INTEREST_SCHEMA,
     SHORT_VOLUME_SCHEMA,
-    Dataset,
     SymbolInfo,
 )
 
@@ -128,43 +121,6 @@ def market() -> MarketData:
         short_interest=short_interest,
         short_volume=short_volume,
     )
-
-
-# ---------------------------------------------------------------------------------- MarketData
-
-
-def test_empty_market_data_has_every_schema_and_nothing_in_it() -> None:
-    data = empty_market_data(NOW)
-    assert data.quotes.schema == SCHEMAS[Dataset.QUOTES]
-    assert data.daily.schema == data.intraday.schema == SCHEMAS[Dataset.BARS]
-    assert data.short_interest.schema == SCHEMAS[Dataset.SHORT_INTEREST]
-    assert data.short_volume.schema == SCHEMAS[Dataset.SHORT_VOLUME]
-    assert data.shares.schema == SCHEMAS[Dataset.SHARES]
-    assert all(
-        frame.is_empty()
-        for frame in (data.quotes, data.daily, data.intraday, data.short_interest, data.shares)
-    )
-    assert (data.now, dict(data.info), dict(data.problems)) == (NOW, {}, {})
-
-
-def test_replace_returns_a_new_market_and_leaves_the_old_one() -> None:
-    data = empty_market_data(NOW)
-    later = NOW + dt.timedelta(minutes=1)
-    updated = data.replace(now=later, problems={"X": "not found"})
-    assert (updated.now, dict(updated.problems)) == (later, {"X": "not found"})
-    assert (data.now, dict(data.problems)) == (NOW, {})
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        data.now = later  # type: ignore[misc]
-
-
-def test_every_builder_accepts_an_empty_market() -> None:
-    data = empty_market_data(NOW)
-    assert build_indices(data, Settings()).as_of is None
-    assert build_sectors(data, Settings()).as_of is None
-    assert build_shorts(data, Settings()).rows == ()
-    assert build_correlations(data, Settings()).as_of is None
-    ticker = build_ticker(data, "AAPL", "1D", Settings())
-    assert (ticker.name, ticker.last, ticker.prices, ticker.short) == ("", None, (), None)
 
 
 # --------------------------------------------------------------------------------- TickerView

@@ -13,9 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.unit import frames
-from tui.analytics.flows import money_flow, money_flow_multiplier, sector_flows
 from tui.analytics.market import empty_market_data
-from tui.analytics.views import build_sectors
+from tui.analytics.sectors import build_sectors, money_flow, money_flow_multiplier, sector_flows
 from tui.config import SectorSpec, Settings
 from tui.market_hours import last_trading_days
 from tui.sources.base import BARS_SCHEMA

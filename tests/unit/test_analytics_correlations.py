@@ -12,7 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tui.analytics.correlation import (
+from tui.analytics.correlations import (
+    build_correlations,
     correlation_line,
     daily_log_returns,
     group_average,
@@ -20,7 +21,6 @@ from tui.analytics.correlation import (
     pairwise_correlations,
 )
 from tui.analytics.market import empty_market_data
-from tui.analytics.views import build_correlations
 from tui.config import Basket, CorrelationSettings, Settings
 from tui.market_hours import last_trading_days
 from tui.sources.base import BARS_SCHEMA
