@@ -7,30 +7,22 @@ import datetime as dt
 from collections.abc import AsyncIterator, Callable
 from typing import TypeVar
 
+import nats
 import numpy as np
 import polars as pl
 
+from tui.desk.bucket import key_subject
+from tui.desk.frames import H_CHUNKS, Encoded
 from tui.desk.link import Backoff
+from tui.desk.options import DEFAULT_BUCKET
+from tui.feed import JOB_SCHEMAS
 from tui.models import SourceHealth
-from tui.sources.base import (
-    BARS_SCHEMA,
-    QUOTES_SCHEMA,
-    SHARES_SCHEMA,
-    SHORT_INTEREST_SCHEMA,
-    SHORT_VOLUME_SCHEMA,
-)
+from tui.sources.base import BARS_SCHEMA, QUOTES_SCHEMA
 
 T = TypeVar("T")
 
-# What the integrator derives from the job table (tui.jobs): job -> the schema of its frame.
-SCHEMAS: dict[str, pl.Schema] = {
-    "quotes": QUOTES_SCHEMA,
-    "intraday": BARS_SCHEMA,
-    "daily": BARS_SCHEMA,
-    "short_interest": SHORT_INTEREST_SCHEMA,
-    "short_volume": SHORT_VOLUME_SCHEMA,
-    "shares": SHARES_SCHEMA,
-}
+# Job -> the schema of its frame: what a monitor checks each frame against.
+SCHEMAS: dict[str, pl.Schema] = dict(JOB_SCHEMAS)
 FAST = Backoff(first_s=0.05, max_s=0.5)  # reconnect quickly: the tests wait on conditions
 AS_OF = dt.datetime(2026, 2, 5, 20, 0, tzinfo=dt.UTC)
 OK = SourceHealth(name="demo", state="ok")
@@ -89,3 +81,18 @@ async def wait_until(predicate: Callable[[], bool], what: str, timeout_s: float 
 async def next_within(iterator: AsyncIterator[T], timeout_s: float = WAIT_S) -> T:
     """The iterator's next item, or a failure after ``timeout_s``."""
     return await asyncio.wait_for(anext(iterator), timeout_s)
+
+
+async def publish_raw(url: str, job: str, encoded: Encoded, **headers: str) -> None:
+    """Put a frame head into the bucket as a feed of another kind might: ``headers`` override
+    the encoded ones (``Tapewatch_Format="99"`` sets Tapewatch-Format)."""
+    extra = {name.replace("_", "-"): value for name, value in headers.items()}
+    client = await nats.connect(url)
+    try:
+        await client.jetstream().publish(
+            key_subject(DEFAULT_BUCKET, f"frame.{job}"),
+            encoded.body,
+            headers={**encoded.headers, H_CHUNKS: "0", **extra},
+        )
+    finally:
+        await client.close()

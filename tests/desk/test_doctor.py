@@ -5,14 +5,19 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-import nats
-
 from tests import natsserver
-from tests.desk.helpers import AS_OF, FAST, OK, SCHEMAS, bars_frame, quotes_frame
-from tui.desk.bucket import key_subject
+from tests.desk.helpers import (
+    AS_OF,
+    FAST,
+    OK,
+    SCHEMAS,
+    bars_frame,
+    publish_raw,
+    quotes_frame,
+)
 from tui.desk.doctor import NatsCheck, age_text, check_nats
 from tui.desk.frames import FrameMeta, encode_frame
-from tui.desk.options import DEFAULT_BUCKET, NatsOptions
+from tui.desk.options import NatsOptions
 from tui.desk.publisher import FramePublisher
 
 nats_server = natsserver.nats_server
@@ -92,16 +97,7 @@ async def test_a_frame_that_does_not_match_its_schema_fails_its_row(
     async with FramePublisher(options, backoff=FAST) as publisher:
         assert await publisher.wait_connected(10)
     meta = FrameMeta("quotes", AS_OF, AS_OF, AS_OF, "demo", OK, rows=3)
-    encoded = encode_frame(meta, bars_frame(3))
-    client = await nats.connect(nats_server.url)
-    try:
-        await client.jetstream().publish(
-            key_subject(DEFAULT_BUCKET, "frame.quotes"),
-            encoded.body,
-            headers={**encoded.headers, "Tapewatch-Chunks": "0"},
-        )
-    finally:
-        await client.close()
+    await publish_raw(nats_server.url, "quotes", encode_frame(meta, bars_frame(3)))
     rows = await check_nats(options, schemas=SCHEMAS, clock=lambda: AS_OF)
     quotes = _row(rows, "frame.quotes")
     assert quotes.status == "FAIL"

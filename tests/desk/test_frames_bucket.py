@@ -19,6 +19,7 @@ from tests.desk.helpers import (
     SCHEMAS,
     bars_frame,
     next_within,
+    publish_raw,
     quotes_frame,
     wait_until,
 )
@@ -154,13 +155,7 @@ async def test_a_frame_of_another_format_version_is_rejected_in_plain_words(
         assert await publisher.wait_connected(10)  # creates the bucket
     meta = FrameMeta("quotes", AS_OF, AS_OF, AS_OF, "demo", OK, rows=1)
     encoded = encode_frame(meta, quotes_frame("AAPL"))
-    headers = {**encoded.headers, "Tapewatch-Format": "99", "Tapewatch-Chunks": "0"}
-    client = await nats.connect(nats_server.url)
-    try:
-        subject = key_subject(DEFAULT_BUCKET, "frame.quotes")
-        await client.jetstream().publish(subject, encoded.body, headers=headers)
-    finally:
-        await client.close()
+    await publish_raw(nats_server.url, "quotes", encoded, Tapewatch_Format="99")
     async with FrameWatcher(
         options, schemas=SCHEMAS, backoff=FAST, on_rejected=rejected.append
     ) as watcher:

@@ -19,7 +19,7 @@ import hashlib
 import io
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal, Protocol
 from urllib.parse import quote, unquote
 
@@ -288,17 +288,7 @@ def decode_body(
         raise FrameRejected(job, f"the frame's columns do not match the {job} schema: {difference}")
     if frame.height != meta.rows:
         raise FrameRejected(job, f"{frame.height} rows, the header says {meta.rows}")
-    full_meta = FrameMeta(
-        job=meta.job,
-        as_of=meta.as_of,
-        fetched_at=meta.fetched_at,
-        published_at=meta.published_at,
-        source=meta.source,
-        health=meta.health,
-        problems=problems,
-        rows=meta.rows,
-    )
-    return FrameUpdate(full_meta, frame, revision, digest)
+    return FrameUpdate(replace(meta, problems=problems), frame, revision, digest)
 
 
 def _read_problems(data: bytes, job: str) -> dict[str, str]:
