@@ -9,8 +9,10 @@ from typing import Any
 
 import nats
 import polars as pl
+import pytest
 from polars.testing import assert_frame_equal
 
+import tui.desk.publisher
 from tests import natsserver
 from tests.desk.helpers import (
     AS_OF,
@@ -257,6 +259,32 @@ async def test_a_watcher_reconnects_to_a_server_that_was_not_there_at_start(
                 await _publish(publisher, "quotes", quotes_frame("MSFT"))
                 update = await next_within(aiter(watcher), 30)
                 assert update.frame.get_column("symbol").to_list() == ["MSFT"]
+
+
+async def test_frames_published_while_connecting_are_all_sent_once_connected(
+    nats_server: natsserver.NatsServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    options = NatsOptions(nats_server.url)
+    publisher = FramePublisher(options, backoff=FAST)
+    early = await _publish(publisher, "quotes", quotes_frame("AAPL"))  # before start: kept
+    assert not early.sent
+    during: list[PublishReceipt] = []
+    real_put_frame = tui.desk.publisher.put_frame
+
+    async def put_frame_and_publish_another(*args: Any, **kwargs: Any) -> Any:
+        if not during:  # while the early frame is being sent on connecting
+            shares = pl.DataFrame(schema=SCHEMAS["shares"])
+            during.append(await _publish(publisher, "shares", shares))
+        return await real_put_frame(*args, **kwargs)
+
+    monkeypatch.setattr(tui.desk.publisher, "put_frame", put_frame_and_publish_another)
+    async with publisher:
+        assert await publisher.wait_connected(10)
+        assert not during[0].sent
+        async with FrameWatcher(options, schemas=SCHEMAS, backoff=FAST) as watcher:
+            updates = aiter(watcher)
+            jobs = {(await next_within(updates)).job for _ in "ab"}
+    assert jobs == {"quotes", "shares"}
 
 
 async def test_unchanged_frames_are_not_read_again(nats_server: natsserver.NatsServer) -> None:

@@ -38,6 +38,9 @@ from tui.models import SourceHealth
 
 log = logging.getLogger(__name__)
 
+SUPERSEDED = "superseded by a newer frame"
+RESEND_ROUNDS = 3
+
 
 @dataclass(frozen=True, slots=True)
 class PublishReceipt:
@@ -147,7 +150,7 @@ class FramePublisher(LinkUser):
             # Published now: a frame re-sent after a reconnection keeps its as-of and fetch time.
             meta = replace(latest.meta, published_at=self._clock())
             if latest is not self._latest.get(job):  # a newer frame came while we waited
-                return PublishReceipt(job, sent=False, detail="superseded by a newer frame")
+                return PublishReceipt(job, sent=False, detail=SUPERSEDED)
             try:
                 encoded = await asyncio.to_thread(
                     encode_frame, meta, latest.frame, compression=self._compression
@@ -179,6 +182,14 @@ class FramePublisher(LinkUser):
         again (a server that lost its store, or frames published while it was away)."""
         await ensure_bucket(client.jetstream(), self.bucket)
         for latest in list(self._latest.values()):
-            receipt = await self._send(client, latest)
-            if not receipt.sent and receipt.detail != "superseded by a newer frame":
-                raise ConnectionError(f"re-sending {latest.meta.job}: {receipt.detail}")
+            latest.sent = False
+        # Frames published while this runs are not sent by publish() (the link is not up yet):
+        # go round again for them, a bounded number of times.
+        for _ in range(RESEND_ROUNDS):
+            unsent = [latest for latest in self._latest.values() if not latest.sent]
+            if not unsent:
+                return
+            for latest in unsent:
+                receipt = await self._send(client, latest)
+                if not receipt.sent and receipt.detail != SUPERSEDED:
+                    raise ConnectionError(f"re-sending {latest.meta.job}: {receipt.detail}")
