@@ -33,7 +33,6 @@ FORMAT_VERSION = 1
 IpcCompression = Literal["uncompressed", "lz4", "zstd"]
 COMPRESSION: IpcCompression = "zstd"
 
-HEADER_PREFIX = "Tapewatch-"
 H_FORMAT = "Tapewatch-Format"
 H_JOB = "Tapewatch-Job"
 H_AS_OF = "Tapewatch-As-Of"
