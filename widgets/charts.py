@@ -29,14 +29,48 @@ from textual_plotext import PlotextPlot
 from tui.clock import NEW_YORK
 from tui.models import NO_DATA
 from tui.presenters import format as fmt
+from tui.presenters.chart_axis import Axis, count_label, nice_axis
 from tui.presenters.shorts import sv_percent
 from tui.presenters.table import tone_for
 from tui.presenters.ticker import ChartRange, PricePoint, TickerView
 from widgets.tones import tone_classes, tone_css, tone_style
 
 MAX_X_LABELS = 5
+PLOT_FURNITURE_ROWS = 4  # the title, the frame's top and bottom lines, the x labels
+BRAILLE_DOTS = 4  # a braille character is four dots high
+CORRELATION_MARGIN = 0.05  # room above and below a correlation line, within -1..1
 
 RGB = tuple[int, int, int]
+
+
+def braille_value(axis: Axis, value: float) -> float:
+    """Where to give plotext ``value`` so that its braille dot lands on the row the axis labels
+    it on.
+
+    plotext draws a braille line on ``BRAILLE_DOTS`` dots per row spread over the whole range
+    (``BRAILLE_DOTS * rows - 1`` steps), so a value drawn as it is lands up to three quarters of
+    a row above the row its label and a reference line sit on. This moves it to the middle dots
+    of its nearest row: a value halfway between two rows goes to the upper one, as plotext rounds
+    the labels and lines.
+    """
+    rows_up = (value - axis.low) / axis.row_step
+    dot = BRAILLE_DOTS * rows_up + (BRAILLE_DOTS - 1) / 2
+    return axis.low + dot * (axis.high - axis.low) / (BRAILLE_DOTS * axis.rows - 1)
+
+
+def price_label(value: float, decimals: int) -> str:
+    """A price tick: at least cents, more when the step needs them ("412.50", "4.215")."""
+    return fmt.price(value, max(2, decimals))
+
+
+def correlation_label(value: float, decimals: int) -> str:
+    """A correlation tick, two decimals at least ("0.00", "0.25")."""
+    return fmt.number(value, max(2, decimals))
+
+
+def plain_label(value: float, decimals: int) -> str:
+    """A tick with the decimals its step needs ("50", "47.5", "0.25")."""
+    return fmt.number(value, decimals)
 
 
 def _tick_positions(count: int, most: int = MAX_X_LABELS) -> list[int]:
@@ -105,16 +139,34 @@ class TickerChart(PlotextPlot):
         except ColorParseError:
             return None
 
-    def _count_ticks(self, top: float) -> None:
-        """Y ticks from 0 to ``top`` labelled compactly ("25.0M", not "25000000.0").
+    @property
+    def plot_rows(self) -> int:
+        """The rows the plot draws values on: the widget less its title, the frame's top and
+        bottom lines and the x labels."""
+        return max(2, self.size.height - PLOT_FURNITURE_ROWS)
 
-        No more ticks than the plot has rows for, one blank row between two: when ticks crowd,
-        plotext drops some in an order that varies from run to run.
-        """
-        plot_rows = max(1, self.size.height - 3)  # less the title and the x axis
-        intervals = max(1, min(4, plot_rows // 2))
-        ticks = [top * step / intervals for step in range(intervals + 1)]
-        self.plt.yticks(ticks, [fmt.share_count(tick) for tick in ticks])
+    def _y_axis(self, axis: Axis) -> None:
+        """Use ``axis``: its limits, and its labels on the rows their values are drawn on."""
+        self.plt.ylim(axis.low, axis.high)
+        self.plt.yticks(list(axis.ticks), list(axis.labels))
+
+    def _line(self, values: Sequence[tuple[int, float]], axis: Axis, colour: RGB | None) -> None:
+        """A braille line through (x, value) points, each value on the row the axis gives it."""
+        self.plt.plot(
+            [x for x, _ in values],
+            [braille_value(axis, value) for _, value in values],
+            color=colour,
+            marker="braille",
+        )
+
+    def _count_bars(
+        self, bars: Sequence[tuple[int, float]], colour: RGB | None, width: float
+    ) -> None:
+        """Bars from zero at (x, count), on an axis of round counts ("2.5M", "750K")."""
+        counts = [count for _, count in bars]
+        axis = nice_axis(0.0, max(counts), self.plot_rows, count_label, start_at_zero=True)
+        self._y_axis(axis)
+        self.plt.bar([x for x, _ in bars], counts, color=colour, width=width)
 
     def _x_labels(self, labels: Sequence[str]) -> None:
         # Room for each label plus a gap: plotext drops crowded labels in a varying order.
@@ -154,9 +206,14 @@ class PriceChart(TickerChart):
         reference = baseline if baseline is not None else closes[0]
         colour = self._colour("success" if closes[-1] >= reference else "error")
         self.plt.title(f"{self.TITLE} · {view.chart_range}")
+        references = [] if baseline is None else [baseline]
+        axis = nice_axis(
+            min(closes), max(closes), self.plot_rows, price_label, references=references
+        )
+        self._y_axis(axis)
         if baseline is not None:
             self.plt.hline(baseline, self._colour("foreground-muted") or "gray")
-        self.plt.plot(list(range(len(closes))), closes, color=colour, marker="braille")
+        self._line(list(enumerate(closes)), axis, colour)
         label = _time_label(view.chart_range)
         self._x_labels([label(point.ts) for point in prices])
 
@@ -180,12 +237,7 @@ class VolumeChart(TickerChart):
         return bool(_volumes(view))
 
     def draw(self, view: TickerView) -> None:
-        bars = _volumes(view)
-        volumes = [volume for _, volume in bars]
-        self.plt.bar(
-            [index for index, _ in bars], volumes, color=self._colour("primary"), width=0.8
-        )
-        self._count_ticks(max(volumes))
+        self._count_bars(_volumes(view), self._colour("primary"), width=0.8)
         label = _time_label(view.chart_range)
         self._x_labels([label(point.ts) for point in view.prices])
 
@@ -226,8 +278,7 @@ class ShortInterestChart(_DatedChart):
         return view.short_history
 
     def plot_values(self, values: Sequence[float]) -> None:
-        self.plt.bar(list(range(len(values))), values, color=self._colour("warning"), width=0.6)
-        self._count_ticks(max(values))
+        self._count_bars(list(enumerate(values)), self._colour("warning"), width=0.6)
 
 
 class ShortVolumeChart(_DatedChart):
@@ -240,9 +291,9 @@ class ShortVolumeChart(_DatedChart):
 
     def plot_values(self, values: Sequence[float]) -> None:
         percents = [ratio * 100 for ratio in values]
-        self.plt.plot(
-            list(range(len(percents))), percents, color=self._colour("primary"), marker="braille"
-        )
+        axis = nice_axis(min(percents), max(percents), self.plot_rows, plain_label)
+        self._y_axis(axis)
+        self._line(list(enumerate(percents)), axis, self._colour("primary"))
 
 
 class CorrelationChart(TickerChart):
@@ -260,14 +311,19 @@ class CorrelationChart(TickerChart):
         points = [(index, value) for index, value in enumerate(series) if math.isfinite(value)]
         peers = view.peer_group
         self.plt.title(self.TITLE if peers is None else f"{self.TITLE} · {peers}")
-        self.plt.plot(
-            [index for index, _ in points],
-            [value for _, value in points],
-            color=self._colour("primary"),
-            marker="braille",
+        values = [value for _, value in points]
+        axis = nice_axis(
+            max(-1.0, min(values) - CORRELATION_MARGIN),
+            min(1.0, max(values) + CORRELATION_MARGIN),
+            self.plot_rows,
+            correlation_label,
+            floor=-1.0,
+            ceiling=1.0,
         )
-        self.plt.horizontal_line(0.0, color=self._colour("foreground"))
-        self.plt.ylim(-1.0, 1.0)
+        self._y_axis(axis)
+        if axis.low <= 0.0 <= axis.high:
+            self.plt.horizontal_line(0.0, color=self._colour("foreground"))
+        self._line(points, axis, self._colour("primary"))
         last = len(series) - 1
         self.plt.xticks([0, last], ["1y ago", "now"] if last > 0 else ["now"])
 
