@@ -175,13 +175,17 @@ def test_relative_strength_is_unknown_without_the_benchmark() -> None:
     assert all(row.change_pct is not None for row in view.rows if row.symbol != "XLB")
 
 
-def test_sector_problems_are_shown_on_rows_that_stay() -> None:
-    data = sectors_market().replace(problems={"XLK": "not found"})
-    null_quote = quotes([{"symbol": "XLB", "last": None, "prev_close": 90.0}])
-    data = data.replace(quotes=pl.concat([data.quotes, null_quote]))
+def test_a_sector_problem_replaces_only_a_row_with_nothing_to_show() -> None:
+    problems = {"XLK": "no data on or before 2026-01-20", "XLB": "not found"}
+    data = sectors_market().replace(problems=problems)
+    null_quote = quotes([{"symbol": "XLU", "last": None, "prev_close": 90.0}])
+    data = data.replace(
+        quotes=pl.concat([data.quotes.filter(pl.col("symbol") != "XLU"), null_quote])
+    )
     rows = {row.symbol: row for row in build_sectors(data, Settings(sectors=SECTORS)).rows}
-    assert rows["XLK"].problem == "not found"
-    assert (rows["XLB"].problem, rows["XLB"].change_pct, rows["XLB"].flow_today) == (
+    assert rows["XLK"].problem is None and rows["XLK"].change_pct is not None  # it has a price
+    assert (rows["XLB"].problem, rows["XLB"].change_pct) == ("not found", None)
+    assert (rows["XLU"].problem, rows["XLU"].change_pct, rows["XLU"].flow_today) == (
         "no data",
         None,
         None,

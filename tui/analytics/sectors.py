@@ -125,8 +125,10 @@ def build_sectors(data: MarketData, settings: Settings) -> SectorsView:
                 flow_5d=flow.flow_5d,
                 rel_volume=flow.rel_volume,
                 as_of=quote.ts,
-                problem=data.problems.get(spec.symbol)
-                or (None if quote.last is not None else NO_DATA),
+                # The source's problem stands for the row only when it has no price to show.
+                problem=None
+                if quote.last is not None
+                else data.problems.get(spec.symbol) or NO_DATA,
             )
         )
     # Unknown flows sort last; Python's sort is stable, so ties keep the configured order.

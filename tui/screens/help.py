@@ -52,10 +52,14 @@ FIGURES = """\
 ## How each figure is computed
 
 **Indices.** *chg* and *chg %*: last price against the previous session's close, taken from the
-daily bars (yields in points). *5 d %*: against the close five sessions before today. *YTD %*:
-against the last close of the previous year. The sparkline is today's intraday path. Baskets are
-equal-weighted and rebalanced daily (the basket's return is the mean of its members' returns),
-starting at 100; *vs bmk* is the basket's 5-day % minus its benchmark's.
+daily bars. *5 d %*: against the close five sessions before today. *YTD %*: against the last close
+of the previous year. Yields (10-year and other Treasury yields) move in basis points, 1 bp = 0.01
+percentage point: *chg* in yield points, then the change, 5-day and YTD moves in bp. The sparkline
+is today's intraday path; without intraday bars (an old replay, your own files) the cell says
+"no intraday" and the other figures stand. Baskets are equal-weighted and rebalanced daily (the
+basket's return is the mean of its members' returns), at 100 on the last close of the previous
+year, so a basket's level is also its year-to-date index and the same in every view; *vs bmk* is
+the basket's 5-day % minus its benchmark's.
 
 **Sector flows.** The 11 GICS sectors through their SPDR ETFs. *RS*: the sector's change % minus
 the S&P 500's. *Flow* is an **estimate**, not fund-flow data: signed dollar volume, the money-flow
