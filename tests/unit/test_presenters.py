@@ -180,6 +180,50 @@ def test_a_row_without_intraday_bars_shows_its_figures_and_says_why_today_is_emp
     assert INDICES.legend(IndicesView((index_figures(),), NOW)) is None
 
 
+def test_an_estimated_relative_volume_is_marked_and_explained() -> None:
+    now = dt.datetime(2026, 2, 11, 15, tzinfo=dt.UTC)
+    measured = SectorRow(
+        "XLK",
+        "IT",
+        1.0,
+        0.5,
+        1e8,
+        None,
+        2.04,
+        now,
+        rel_volume_basis="intraday",
+        rel_volume_sessions=10,
+    )
+    estimated = SectorRow(
+        "XLU", "Utilities", 1.0, 0.5, 1e8, None, 1.6, now, rel_volume_basis="profile"
+    )
+    cells = [cell_text(row.cells[6]) for row in sector_rows([measured, estimated])]
+    assert cells == ["2.0×", "≈1.6×"]
+    view = SectorsView((measured, estimated), "^GSPC", NOW)
+    assert (
+        SECTORS.legend(view)
+        == "≈ RelVol from a typical intraday volume profile (no earlier intraday bars)"
+    )
+    assert SECTORS.legend(view) in SECTORS.headline(view)
+    assert SECTORS.legend(SectorsView((measured,), "^GSPC", NOW)) is None
+
+
+def test_flow_bars_early_in_the_day_are_scaled_by_the_usual_flow_by_then() -> None:
+    """At 9:45 a flow a tenth of what the busiest sector usually has by 9:45 is a short bar,
+    not a full one because it is the largest so far."""
+    now = dt.datetime(2026, 2, 11, 14, 45, tzinfo=dt.UTC)
+    rows = sector_rows(
+        [
+            SectorRow("XLK", "IT", 0.1, 0.0, 4e7, None, 1.0, now, usual_flow=2e8),
+            SectorRow("XLU", "Utilities", 0.1, 0.0, -1e7, None, 1.0, now, usual_flow=5e7),
+            SectorRow("XLE", "Energy", 0.1, 0.0, 4e8, None, 1.0, now, usual_flow=None),
+        ]
+    )
+    bars = [cell_text(row.cells[-1]) for row in rows]
+    assert [bar.count("█") for bar in bars] == [1, 0, 5]  # a fifth, a twentieth; 4e8 caps
+    assert bars[0] == "     │█    "
+
+
 def test_a_basket_row_key_names_its_basket() -> None:
     assert basket_key("AI infra") == "basket:AI infra"
     assert basket_of("basket:AI infra") == "AI infra"
