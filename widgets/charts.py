@@ -32,7 +32,7 @@ from tui.presenters import format as fmt
 from tui.presenters.chart_axis import Axis, count_label, nice_axis
 from tui.presenters.shorts import sv_percent
 from tui.presenters.table import tone_for
-from tui.presenters.ticker import ChartRange, PricePoint, TickerView
+from tui.presenters.ticker import ChartRange, MemberQuote, PricePoint, TickerView
 from widgets.tones import tone_classes, tone_css, tone_style
 
 MAX_X_LABELS = 5
@@ -331,6 +331,11 @@ class CorrelationChart(TickerChart):
 NARROW_KEY_NUMBERS = 60  # columns below which the key numbers use short labels
 
 
+def price_decimals(view: TickerView) -> int:
+    """Yields in thousandths of a point (4.215), prices in cents."""
+    return 3 if view.kind == "yield" else 2
+
+
 class KeyNumbers(Widget):
     """The drill-down's figures: last and change, day range, volume, and the short metrics, each
     lagged figure with its as-of date."""
@@ -356,66 +361,94 @@ class KeyNumbers(Widget):
         figures, never inside one; below 60 columns the labels are shortened."""
         narrow = width is not None and width < NARROW_KEY_NUMBERS
         muted = self._muted()
+        decimals = price_decimals(view)
         rows: list[tuple[str, str, list[Text]]] = [
             ("Last", "Last", self._last(view)),
             (
                 "Day range",
                 "Range",
                 [
-                    Text(f"{fmt.price(view.day_low)} – {fmt.price(view.day_high)}"),
-                    Text(f"open {fmt.price(view.day_open)}", style=muted),
-                    Text(f"prev {fmt.price(view.prev_close)}", style=muted),
+                    Text(
+                        f"{fmt.price(view.day_low, decimals)} – "
+                        f"{fmt.price(view.day_high, decimals)}"
+                    ),
+                    Text(f"open {fmt.price(view.day_open, decimals)}", style=muted),
+                    Text(f"prev {fmt.price(view.prev_close, decimals)}", style=muted),
                 ],
             ),
-            ("Volume", "Volume", [Text(fmt.share_count(view.volume))]),
+            (
+                "52-wk range",
+                "52 wk",
+                [
+                    Text(
+                        f"{fmt.price(view.low_52w, decimals)} – "
+                        f"{fmt.price(view.high_52w, decimals)}"
+                    )
+                ],
+            ),
         ]
-        short = view.short
-        if short is None:
-            rows.append(("Short", "Short", [Text(NO_DATA, style=muted)]))
-        else:
-            settled = self._as_of(short.settlement_date)
-            basis = {"float": " of float", "outstanding": " of shares outstanding"}
-            change = Text(
-                fmt.signed_percent(short.short_change_pct),
-                style=self._tone(short.short_change_pct) or "",
-            )
-            change.append(" vs prior")
-            rows += [
-                (
-                    "Short int.",
-                    "Short",
-                    [
-                        Text(
-                            f"{fmt.percent(short.short_pct)}"
-                            f"{basis.get(short.short_pct_basis or '', '')}"
-                        ),
-                        Text(f"{fmt.share_count(short.short_shares)} sh"),
-                        change,
-                        settled,
-                    ],
-                ),
-                ("Days to cover", "DTC", [Text(fmt.days_to_cover(short.days_to_cover)), settled]),
-                (
-                    "Short vol.",
-                    "SV",
-                    [
-                        Text(fmt.percent(sv_percent(short))),
-                        Text(fmt.zscore(short.sv_zscore)),
-                        self._as_of(short.sv_date),
-                    ],
-                ),
-            ]
+        if view.shows("volume"):
+            rows.append(("Volume", "Volume", [Text(fmt.share_count(view.volume))]))
+        if view.shows("short_interest") or view.shows("short_volume"):
+            rows += self._short_rows(view)  # not for an index, or a fund without short figures
         label_width = 8 if narrow else 14
         return Text("\n").join(
             self._labelled(short_label if narrow else label, pieces, label_width, width)
             for label, short_label, pieces in rows
         )
 
+    def _short_rows(self, view: TickerView) -> list[tuple[str, str, list[Text]]]:
+        """Short interest, days to cover and short volume, each with its as-of date."""
+        short = view.short
+        if short is None:
+            return [("Short", "Short", [Text(NO_DATA, style=self._muted())])]
+        settled = self._as_of(short.settlement_date)
+        basis = {"float": " of float", "outstanding": " of shares outstanding"}
+        change = Text(
+            fmt.signed_percent(short.short_change_pct),
+            style=self._tone(short.short_change_pct) or "",
+        )
+        change.append(" vs prior")
+        return [
+            (
+                "Short int.",
+                "Short",
+                [
+                    Text(
+                        f"{fmt.percent(short.short_pct)}"
+                        f"{basis.get(short.short_pct_basis or '', '')}"
+                    ),
+                    Text(f"{fmt.share_count(short.short_shares)} sh"),
+                    change,
+                    settled,
+                ],
+            ),
+            ("Days to cover", "DTC", [Text(fmt.days_to_cover(short.days_to_cover)), settled]),
+            (
+                "Short vol.",
+                "SV",
+                [
+                    Text(fmt.percent(sv_percent(short))),
+                    Text(fmt.zscore(short.sv_zscore)),
+                    self._as_of(short.sv_date),
+                ],
+            ),
+        ]
+
     def _last(self, view: TickerView) -> list[Text]:
+        decimals = price_decimals(view)
+        if view.kind == "yield":  # a yield moves in basis points
+            move = Text(
+                fmt.basis_points_change(view.change_bp), style=self._tone(view.change_bp) or ""
+            )
+        else:
+            move = Text(
+                fmt.percent_change(view.change_pct), style=self._tone(view.change_pct) or ""
+            )
         pieces = [
-            Text(fmt.price(view.last)),
-            Text(fmt.signed(view.change), style=self._tone(view.change) or ""),
-            Text(fmt.percent_change(view.change_pct), style=self._tone(view.change_pct) or ""),
+            Text(fmt.price(view.last, decimals)),
+            Text(fmt.signed(view.change, decimals), style=self._tone(view.change) or ""),
+            move,
         ]
         if view.as_of is not None:
             stamp = f"{fmt.short_date(view.as_of)} {fmt.clock(view.as_of)}"
@@ -447,3 +480,56 @@ class KeyNumbers(Widget):
 
     def _muted(self) -> Style:
         return self.get_component_rich_style("key-numbers--muted", partial=True)
+
+
+MEMBER_GAP = 3  # spaces between two columns of members
+
+
+class MembersList(Widget):
+    """A sector ETF's stocks with their last price and change, best first, in as many columns
+    as fit."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = tone_classes("members")
+
+    DEFAULT_CSS = """
+    MembersList {
+        height: auto;
+    }
+    """ + tone_css("MembersList", "members")
+
+    view: reactive[TickerView | None] = reactive(None, layout=True)
+
+    def render(self) -> RenderResult:
+        if self.view is None:
+            return Text(NO_DATA)
+        return self.listing(self.view, self.size.width or None)
+
+    def listing(self, view: TickerView, width: int | None = None) -> Text:
+        """A title line, then the members column by column within ``width``."""
+        members = view.members
+        title = Text(f"Members · {view.members_of or ''} · {len(members)} stocks", style="bold")
+        entries = [self._entry(member) for member in members]
+        widest = max((entry.cell_len for entry in entries), default=0)
+        columns = max(1, ((width or widest) + MEMBER_GAP) // (widest + MEMBER_GAP))
+        height = -(-len(entries) // columns)  # ceiling division
+        lines = []
+        for row in range(height):
+            line = Text()
+            for column in range(columns):
+                index = column * height + row  # down each column: ranks read as a list
+                if index >= len(entries):
+                    break
+                if column:
+                    line.append(" " * MEMBER_GAP)
+                entry = entries[index]
+                line.append_text(entry)
+                line.append(" " * (widest - entry.cell_len))
+            line.rstrip()
+            lines.append(line)
+        return Text("\n").join([title, *lines])
+
+    def _entry(self, member: MemberQuote) -> Text:
+        tone = tone_style(self, "members", tone_for(member.change_pct), partial=True)
+        entry = Text(f"{member.symbol:<5} {fmt.price(member.last):>9} ")
+        entry.append(f"{fmt.percent_change(member.change_pct):>9}", style=tone or "")
+        return entry
