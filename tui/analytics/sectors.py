@@ -39,34 +39,17 @@ VOLUME_SESSIONS = 20  # relative volume compares with the mean of this many prev
 # closing auction in the last quarter). An approximation, used only for sessions without intraday
 # bars of earlier sessions to compare with; a session of another length (an early close) is
 # stretched onto it.
+# fmt: off
 VOLUME_PROFILE: tuple[float, ...] = (
-    0.070,
-    0.055,
-    0.050,
-    0.045,
-    0.040,
-    0.037,
-    0.035,
-    0.033,
-    0.031,
-    0.029,
-    0.028,
-    0.027,
-    0.026,
-    0.026,
-    0.026,
-    0.027,
-    0.028,
-    0.029,
-    0.030,
-    0.031,
-    0.033,
-    0.035,
-    0.038,
-    0.042,
-    0.050,
-    0.099,
+    0.071, 0.055, 0.050, 0.045,  # 9:30-10:30
+    0.040, 0.037, 0.035, 0.033,  # 10:30-11:30
+    0.031, 0.029, 0.023, 0.022,  # 11:30-12:30
+    0.021, 0.021, 0.021, 0.022,  # 12:30-13:30
+    0.023, 0.024, 0.030, 0.031,  # 13:30-14:30
+    0.033, 0.035, 0.038, 0.042,  # 14:30-15:30
+    0.055, 0.133,  # 15:30-16:00, the closing auction in the last quarter
 )
+# fmt: on
 
 BAR_MINUTES = {"1m": 1.0, "2m": 2.0, "5m": 5.0, "15m": 15.0, "30m": 30.0, "60m": 60.0, "1h": 60.0}
 
