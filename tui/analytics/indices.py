@@ -120,16 +120,21 @@ def build_indices(data: MarketData, settings: Settings) -> IndicesView:
 
 
 def _figures_and_notes(
-    symbol: str, has_figures: bool, has_intraday: bool, problems: Mapping[str, str]
+    symbol: str,
+    has_figures: bool,
+    has_intraday: bool,
+    problems: Mapping[str, str],
+    members: Sequence[str] = (),
 ) -> tuple[str | None, str | None]:
     """(problem, intraday note) of a row: the problem replaces the row only when it has nothing
     to show; a row with figures but no intraday series says why instead (the source's problem
-    for the symbol, which then concerns the bars it lacks)."""
+    for the symbol, or for a basket its members', which then concerns the bars they lack)."""
     if not has_figures:
         return problems.get(symbol) or NO_DATA, None
     if has_intraday:
         return None, None
-    return None, problems.get(symbol) or NO_INTRADAY
+    reasons = [problems[name] for name in (symbol, *members) if name in problems]
+    return None, reasons[0] if reasons else NO_INTRADAY
 
 
 def _basis_points(points: float | None) -> float | None:
@@ -190,7 +195,7 @@ def _basket_row(
     symbol = basket_key(basket.name)
     has_figures = quote.change_pct is not None or quote.last is not None
     problem, intraday_note = _figures_and_notes(
-        symbol, has_figures, bool(intraday_returns), problems
+        symbol, has_figures, bool(intraday_returns), problems, basket.symbols
     )
     # The sparkline draws a shape: without a level (no history back to the base) any scale does.
     level = quote.previous_level if quote.previous_level is not None else BASKET_BASE_LEVEL
