@@ -334,6 +334,16 @@ async def test_a_view_given_before_mounting_is_drawn_once_mounted() -> None:
         assert isinstance(rendered, Text) and "Price · 1D" in rendered.plain
 
 
+async def key_numbers_text(view: TickerView) -> str:
+    """The key numbers of ``view`` as the mounted widget writes them."""
+    app = ChartsApp()
+    async with app.run_test(size=(100, 120)) as pilot:
+        numbers = app.query_one(KeyNumbers)
+        numbers.view = view
+        await pilot.pause()
+        return numbers.figures(view).plain
+
+
 async def test_key_numbers_of_an_index_leave_out_what_does_not_apply() -> None:
     index = dataclasses.replace(
         VIEW,
@@ -344,15 +354,10 @@ async def test_key_numbers_of_an_index_leave_out_what_does_not_apply() -> None:
         low_52w=5000.0,
         high_52w=7000.0,
     )
-    app = ChartsApp()
-    async with app.run_test(size=(100, 120)) as pilot:
-        numbers = app.query_one(KeyNumbers)
-        numbers.view = index
-        await pilot.pause()
-        text = numbers.figures(index).plain
-        assert "52-wk range   5,000.00 – 7,000.00" in text
-        for absent in ("Volume", "Short", "Days to cover"):
-            assert absent not in text
+    text = await key_numbers_text(index)
+    assert "52-wk range   5,000.00 – 7,000.00" in text
+    for absent in ("Volume", "Short", "Days to cover"):
+        assert absent not in text
 
 
 async def test_key_numbers_of_a_yield_move_in_basis_points() -> None:
@@ -366,14 +371,9 @@ async def test_key_numbers_of_a_yield_move_in_basis_points() -> None:
         change_bp=-1.1,
         prev_close=4.2,
     )
-    app = ChartsApp()
-    async with app.run_test(size=(100, 120)) as pilot:
-        numbers = app.query_one(KeyNumbers)
-        numbers.view = tnx
-        await pilot.pause()
-        text = numbers.figures(tnx).plain
-        assert "Last          4.189  −0.011  ▼ −1.1 bp" in text
-        assert "prev 4.200" in text and "%" not in text.splitlines()[0]
+    text = await key_numbers_text(tnx)
+    assert "Last          4.189  −0.011  ▼ −1.1 bp" in text
+    assert "prev 4.200" in text and "%" not in text.splitlines()[0]
 
 
 MEMBERS = tuple(

@@ -103,16 +103,16 @@ def test_a_replay_past_the_intraday_window_shows_every_figure_but_today(
             assert row.intraday_note is not None and "intraday" in row.intraday_note
 
 
-def test_snapshot_text_and_json_of_an_old_replay_carry_the_figures() -> None:
+def old_replay_snapshot(*, as_json: bool) -> str:
+    """What `tapewatch snapshot --demo --as-of 2026-01-20` prints."""
     out = io.StringIO()
-    run_snapshot(
-        Settings(),
-        as_json=False,
-        source=AsOfSource(running_demo(), JAN_20),
-        out=out,
-        err=io.StringIO(),
-    )
-    text = out.getvalue()
+    source = AsOfSource(running_demo(), JAN_20)
+    run_snapshot(Settings(), as_json=as_json, source=source, out=out, err=io.StringIO())
+    return out.getvalue()
+
+
+def test_snapshot_text_and_json_of_an_old_replay_carry_the_figures() -> None:
+    text = old_replay_snapshot(as_json=False)
     indices_text = text[text.index("Indices — ") : text.index("Sector flows — ")]
     assert "no data on or before" not in indices_text
     # One reason, for the indices and the baskets alike.
@@ -120,15 +120,7 @@ def test_snapshot_text_and_json_of_an_old_replay_carry_the_figures() -> None:
     spx = next(line for line in indices_text.splitlines() if line.startswith("S&P 500"))
     assert "no intraday" in spx and "%" in spx
 
-    out = io.StringIO()
-    run_snapshot(
-        Settings(),
-        as_json=True,
-        source=AsOfSource(running_demo(), JAN_20),
-        out=out,
-        err=io.StringIO(),
-    )
-    rows = json.loads(out.getvalue())["indices"]["rows"]
+    rows = json.loads(old_replay_snapshot(as_json=True))["indices"]["rows"]
     spx_row = next(row for row in rows if row["symbol"] == "^GSPC")
     assert spx_row["problem"] is None
     assert spx_row["last"] is not None and spx_row["ytd_pct"] is not None

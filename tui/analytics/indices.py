@@ -150,26 +150,7 @@ def _index_row(
     problem, intraday_note = _figures_and_notes(
         spec.symbol, quote.last is not None, bool(intraday), problems
     )
-    if spec.symbol in YIELD_SYMBOLS:
-        # A yield moves in basis points: a percent of a percentage says little.
-        return IndexRow(
-            symbol=spec.symbol,
-            label=spec.label,
-            kind="yield",
-            last=quote.last,
-            change=quote.change,
-            change_pct=None,
-            change_5d_pct=None,
-            ytd_pct=None,
-            change_bp=_basis_points(quote.change),
-            change_5d_bp=_basis_points(quote.change_5d),
-            ytd_bp=_basis_points(quote.change_ytd),
-            intraday=intraday,
-            intraday_note=intraday_note,
-            as_of=quote.ts,
-            problem=problem,
-        )
-    return IndexRow(
+    row = IndexRow(
         symbol=spec.symbol,
         label=spec.label,
         kind="index",
@@ -182,6 +163,19 @@ def _index_row(
         intraday_note=intraday_note,
         as_of=quote.ts,
         problem=problem,
+    )
+    if spec.symbol not in YIELD_SYMBOLS:
+        return row
+    # A yield moves in basis points: a percent of a percentage says little.
+    return dataclasses.replace(
+        row,
+        kind="yield",
+        change_pct=None,
+        change_5d_pct=None,
+        ytd_pct=None,
+        change_bp=_basis_points(quote.change),
+        change_5d_bp=_basis_points(quote.change_5d),
+        ytd_bp=_basis_points(quote.change_ytd),
     )
 
 
