@@ -337,8 +337,8 @@ def price_decimals(view: TickerView) -> int:
 
 
 class KeyNumbers(Widget):
-    """The drill-down's figures: last and change, day range, volume, and the short metrics, each
-    lagged figure with its as-of date."""
+    """The drill-down's figures: last and change, day and 52-week ranges, and where they apply
+    volume and the short metrics, each lagged figure with its as-of date."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = tone_classes("key-numbers")
 

@@ -158,14 +158,17 @@ def volume_by_time_of_day(
     and ``volume_by_close`` (the mean whole regular session).
 
     A bar that straddles that time counts in proportion to its part before it."""
-    days = [day for day in sessions_before(session, VOLUME_SESSIONS) if session_times(day)]
-    bounds = [session_times(day) for day in days]
+    bounds = [
+        times
+        for day in sessions_before(session, VOLUME_SESSIONS)
+        if (times := session_times(day)) is not None
+    ]
     ts_type = intraday.schema["ts"]
     sessions = pl.DataFrame(
         {
-            "day": days,
-            "bell": [times.open for times in bounds if times is not None],
-            "last_bell": [times.close for times in bounds if times is not None],
+            "day": [times.date for times in bounds],
+            "bell": [times.open for times in bounds],
+            "last_bell": [times.close for times in bounds],
         },
         schema={"day": pl.Date(), "bell": ts_type, "last_bell": ts_type},
     )

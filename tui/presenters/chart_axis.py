@@ -5,8 +5,9 @@ value on the row nearest to it: row ``i`` stands for ``low + i * row_step``, wit
 ``row_step = (high - low) / (rows - 1)``. A label tells the truth only when its value falls on its
 row exactly, so `nice_axis` chooses the row step first: the ticks are the multiples of a round step
 (1, 2, 2.5 or 5 × 10^k) that spans a whole number of rows, and the bottom row is a multiple of the
-row step, so every tick lies on a row. Among the axes that hold the data it takes the finest one
-(the data fills the chart), with a blank row between two labels when the chart has room for it.
+row step, so every tick lies on a row. Among the axes that hold the data it takes the one the data
+fills best with a number of labels that suits the height, a blank row between two labels when the
+chart has room for it.
 
 A reference value (a previous close) is labelled with its own value on the row it is drawn on;
 round labels too close to it make way. Zero, when in range, is always a tick: a multiple of any
@@ -100,6 +101,8 @@ def _candidates(
     ceiling: float | None,
     start_at_zero: bool,
 ) -> list[_Candidate]:
+    """Every axis on ``rows`` rows that holds low..high with 2 to `MAX_TICKS` round ticks at
+    least ``gap`` rows apart, each scored by the rows it leaves empty and its tick count."""
     span = max(high - low, EPSILON * max(1.0, abs(high)))
     target = max(2, min(MAX_TICKS, rows // 3 + 1))
     found = []
@@ -174,8 +177,8 @@ def nice_axis(
     start_at_zero: bool = False,
     references: Sequence[float] = (),
 ) -> Axis:
-    """The finest axis on ``rows`` rows that holds the data and the ``references``, with round
-    ticks exactly on rows.
+    """The axis on ``rows`` rows that holds the data and the ``references`` and fills the chart
+    best, with round ticks exactly on rows.
 
     ``floor`` and ``ceiling`` bound the axis where they can (a correlation stays within -1..1);
     ``start_at_zero`` puts 0 on the bottom row (bars grow from it). Each reference is labelled
