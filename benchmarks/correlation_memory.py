@@ -34,7 +34,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from launch import BENCHMARKS, PYTHON, median, memory_mib
+from launch import BENCHMARKS, PYTHON, median, memory_mib, p95
 
 NOW = dt.datetime(2026, 2, 11, 18, 0, tzinfo=dt.UTC)  # 13:00 in New York, mid-session
 SESSIONS = 253  # a year of completed sessions and today's partial bar
@@ -115,6 +115,7 @@ def run_case(bars: Path, members: int, runs: int) -> None:
                 "peak_mib": memory_mib(pid)["VmHWM"],
                 "cold_ms": timings[0],
                 "median_ms": median(timings[1:]),
+                "p95_ms": p95(timings[1:]),
                 "lines": lines,
                 "numpy_imported": "numpy" in sys.modules,
             }
