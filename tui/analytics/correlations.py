@@ -265,13 +265,14 @@ def correlation_matrix(
     matrix = np.full((len(symbols), len(symbols)), np.nan)
     as_of = None
     recent = basket.returns[max(0, sessions - window) : sessions]
+    position = {symbol: index for index, symbol in enumerate(symbols)}
     for _, scores, taking_part in _standardised_windows(recent, window):
         as_of = basket.dates[sessions - 1]
         pairs = np.clip(np.einsum("wm,wn->mn", scores[0], scores[0]) / (window - 1), -1.0, 1.0)
         np.fill_diagonal(pairs, 1.0)
         pairs[~taking_part[0], :] = np.nan
         pairs[:, ~taking_part[0]] = np.nan
-        positions = [symbols.index(symbol) for symbol in basket.symbols]
+        positions = [position[symbol] for symbol in basket.symbols]
         matrix[np.ix_(positions, positions)] = pairs
     values = pl.DataFrame(
         {"symbol": symbols} | {symbol: matrix[:, index] for index, symbol in enumerate(symbols)},
