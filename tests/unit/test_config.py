@@ -325,6 +325,10 @@ PROBLEMS = [
         "[sources.sec]\ntickers_url = 'ftp://x'",
         "sources.sec.tickers_url: expected an http:// or https:// URL",
     ),
+    (
+        "[sources.ssga]\nbase_url = 'www.ssga.com/library-content'",
+        "sources.ssga.base_url: expected an http:// or https:// URL",
+    ),
     # symbols, names and baskets
     (
         'benchmark = "S&P"',

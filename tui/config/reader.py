@@ -26,6 +26,7 @@ from tui.config.settings import (
     SectorSpec,
     Settings,
     ShortedSettings,
+    SsgaSettings,
     YahooSettings,
 )
 
@@ -468,6 +469,7 @@ _FIELD_CHECKS: dict[tuple[type, str], FieldCheck] = {
     (FinraSettings, "base_url"): _url,
     (SecSettings, "base_url"): _url,
     (SecSettings, "tickers_url"): _url,
+    (SsgaSettings, "base_url"): _url,
 }
 
 _OBJECT_CHECKS: dict[type, ObjectCheck] = {
