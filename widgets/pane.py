@@ -80,6 +80,8 @@ class DataPane(Vertical, Generic[ViewT]):
         self.table = LiveTable(self.presenter.columns, placeholder=LOADING)
         self.table.mark_sorted(self._sort.column, self._sort.descending)
         self.legend = Static("", classes="legend") if self.HAS_LEGEND else None
+        if self.legend is not None:
+            self.legend.display = False  # until there is something to say
         self._update_subtitle()
 
     def compose(self) -> ComposeResult:
@@ -142,6 +144,7 @@ class DataPane(Vertical, Generic[ViewT]):
             if legend != self._legend_text:  # an unchanged legend costs no repaint
                 self._legend_text = legend
                 self.legend.update(legend)
+                self.legend.display = bool(legend)  # no blank line when there is nothing to say
 
     def _update_subtitle(self) -> None:
         parts = [STALE_MARK] if self.has_class("stale") else []

@@ -201,13 +201,11 @@ def test_keys_typed_right_after_slash_reach_the_prompt(
 
 
 def test_tmux_server_is_private(tmux: Tmux) -> None:
-    """The tests' sessions live on their own server, not on the user's default one."""
+    """The tests' sessions live on their own server (its own socket), not the user's default."""
     tmux("new-session", "-d", "-s", "probe", "sleep 30")
     assert "probe" in tmux("list-sessions", "-F", "#{session_name}")
-    default = subprocess.run(
-        ["tmux", "list-sessions", "-F", "#{session_name}"], capture_output=True, text=True
-    )
-    assert "probe" not in default.stdout
+    socket = tmux("display-message", "-p", "-t", "probe", "#{socket_path}").strip()
+    assert socket.endswith("/" + tmux.socket)
 
 
 def test_gains_and_losses_in_ansi_green_and_red_on_a_16_colour_terminal(

@@ -39,6 +39,7 @@ from tui.config.settings import (
     ShortedSettings,
     SourceName,
     SourcesSettings,
+    SsgaSettings,
     YahooSettings,
 )
 
@@ -65,6 +66,7 @@ __all__ = [
     "ShortedSettings",
     "SourceName",
     "SourcesSettings",
+    "SsgaSettings",
     "YahooSettings",
     "config_path",
     "example_config_text",

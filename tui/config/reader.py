@@ -25,6 +25,7 @@ from tui.config.settings import (
     SectorSpec,
     Settings,
     ShortedSettings,
+    SsgaSettings,
     YahooSettings,
 )
 from tui.config.themes import THEME_NAMES
@@ -303,7 +304,12 @@ def _symbol(value: str, key: str, reader: Reader) -> str | _Invalid:
         return _INVALID
 
 
-def _symbols(minimum: int = 0, why: str = "") -> FieldCheck:
+# The Correlations pane was measured to refresh a basket of this many members in under 200 ms and
+# 300 MB (benchmarks/correlation_memory.py); its memory and time grow with the members.
+MAX_BASKET_SYMBOLS = 1000
+
+
+def _symbols(minimum: int = 0, why: str = "", maximum: int | None = None) -> FieldCheck:
     def check(
         values: tuple[str | _Invalid, ...], key: str, reader: Reader
     ) -> tuple[str | _Invalid, ...]:
@@ -323,6 +329,13 @@ def _symbols(minimum: int = 0, why: str = "") -> FieldCheck:
             first_seen.setdefault(symbol, index)
         if len(values) < minimum:
             reader.report(key, f"expected at least {minimum} symbols, found {len(values)} ({why})")
+        if maximum is not None and len(values) > maximum:
+            reader.report(
+                key,
+                f"expected at most {maximum} symbols, found {len(values)} (the Correlations pane "
+                f"is built to refresh a basket of up to {maximum} members in under 200 ms and "
+                "300 MB; split a larger one into several baskets)",
+            )
         return symbols
 
     return check
@@ -441,7 +454,7 @@ _FIELD_CHECKS: dict[tuple[type, str], FieldCheck] = {
     (SectorSpec, "symbol"): _symbol,
     (SectorSpec, "name"): _non_empty,
     (Basket, "name"): _non_empty,
-    (Basket, "symbols"): _symbols(2, "a basket's correlation needs pairs"),
+    (Basket, "symbols"): _symbols(2, "a basket's correlation needs pairs", MAX_BASKET_SYMBOLS),
     (Basket, "benchmark"): _symbol,
     (ShortedSettings, "watchlist"): _symbols(),
     (ShortedSettings, "rows"): _between(1, 500, " rows", "the table shows at most 500 names"),
@@ -472,6 +485,7 @@ _FIELD_CHECKS: dict[tuple[type, str], FieldCheck] = {
     (FinraSettings, "base_url"): _url,
     (SecSettings, "base_url"): _url,
     (SecSettings, "tickers_url"): _url,
+    (SsgaSettings, "base_url"): _url,
 }
 
 _OBJECT_CHECKS: dict[type, ObjectCheck] = {

@@ -152,6 +152,15 @@ class SecSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class SsgaSettings:
+    """State Street's SPDR fund files: NAV history and daily holdings workbooks."""
+
+    # The fund-data library folder that holds navhist-us-en-{ticker}.xlsx and
+    # holdings-daily-us-en-{ticker}.xlsx.
+    base_url: str = "https://www.ssga.com/library-content/products/fund-data/etfs/us"
+
+
+@dataclass(frozen=True, slots=True)
 class FilesSettings:
     """The user's own files, read when ``source = "files"``."""
 
@@ -166,6 +175,7 @@ class SourcesSettings:
     yahoo: YahooSettings = field(default_factory=YahooSettings)
     finra: FinraSettings = field(default_factory=FinraSettings)
     sec: SecSettings = field(default_factory=SecSettings)
+    ssga: SsgaSettings = field(default_factory=SsgaSettings)
     files: FilesSettings = field(default_factory=FilesSettings)
 
 

@@ -63,8 +63,11 @@ def keys_markdown(keymap: Mapping[str, str]) -> str:
 PANE_NOTES: Mapping[Pane, str] = {
     Pane.INDICES: (
         "Changes are measured against the previous session's close, taken from the daily bars. "
+        "Yields (the 10-year and other Treasury yields) move in basis points, 1 bp = 0.01 "
+        "percentage point: *Chg* in yield points, then *Chg %*, *5d %* and *YTD %* in bp. "
         "Baskets are equal-weighted and rebalanced daily (the basket's return is the mean of "
-        "its members' returns), starting at 100."
+        "its members' returns), at 100 on the last close of the previous year, so a basket's "
+        "level is also its year-to-date index and the same in every view."
     ),
     Pane.SECTORS: (
         "The 11 GICS sectors through their SPDR ETFs, ranked by today's flow. The flow is an "

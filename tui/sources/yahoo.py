@@ -85,6 +85,18 @@ class ChartFormatError(ValueError):
     """A chart reply that is not in the format we know (HTML page, truncated JSON, wrong types)."""
 
 
+TradingSession = Literal["pre", "regular", "post"]
+
+
+@dataclass(frozen=True, slots=True)
+class TradingPeriod:
+    """One session window from ``meta.tradingPeriods``."""
+
+    session: TradingSession
+    start: dt.datetime  # aware UTC
+    end: dt.datetime
+
+
 @dataclass(frozen=True, slots=True)
 class ChartMeta:
     """The parts of ``chart.result[0].meta`` tapewatch uses."""
@@ -98,6 +110,10 @@ class ChartMeta:
     day_volume: float | None  # regularMarketVolume, the consolidated figure daily bars carry
     delayed_s: int  # exchangeDataDelayedBy (minutes in Yahoo's data), in seconds
     regular_period: tuple[dt.datetime, dt.datetime] | None  # currentTradingPeriod.regular
+    # meta.tradingPeriods, oldest first: with includePrePost and an intraday interval Yahoo sends
+    # {"pre": [[period]], "regular": [[period]], "post": [[period]]} (one inner list a day),
+    # otherwise a plain [[period]] of regular sessions; any other shape gives ().
+    trading_periods: tuple[TradingPeriod, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -240,7 +256,29 @@ def _parse_meta(meta: dict[str, Any]) -> ChartMeta:
         day_volume=_number(meta.get("regularMarketVolume"), "regularMarketVolume"),
         delayed_s=round((delayed_minutes or 0.0) * 60),
         regular_period=regular_period,
+        trading_periods=_trading_periods(meta.get("tradingPeriods")),
     )
+
+
+def _trading_periods(periods: Any) -> tuple[TradingPeriod, ...]:
+    """Both shapes of ``tradingPeriods``; an unknown shape or a malformed period is skipped,
+    since the bars do not depend on it."""
+    groups: list[tuple[TradingSession, Any]]
+    if isinstance(periods, dict):
+        groups = [(session, periods.get(session)) for session in get_args(TradingSession)]
+    elif isinstance(periods, list):
+        groups = [("regular", periods)]
+    else:
+        return ()
+    found: list[TradingPeriod] = []
+    for session, days in groups:
+        for day in days if isinstance(days, list) else ():
+            for period in day if isinstance(day, list) else ():
+                start = period.get("start") if isinstance(period, dict) else None
+                end = period.get("end") if isinstance(period, dict) else None
+                if type(start) is int and type(end) is int and start < end:
+                    found.append(TradingPeriod(session, _utc(start), _utc(end)))
+    return tuple(sorted(found, key=lambda period: period.start))
 
 
 def _exchange_timezone(meta: dict[str, Any]) -> dt.tzinfo:

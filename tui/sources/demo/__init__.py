@@ -31,6 +31,8 @@ The package, in the order the market is made
 - `build`: those returns printed as daily bars, short interest, short volume and shares, built
   once per seed and session date (`Builder`).
 - `intraday`: 1-minute paths that agree with their daily bars; 5-minute bars from them.
+- `funds`: the sector SPDRs as funds (NAV history, shares outstanding, holdings), drawn on the
+  first fund fetch.
 - `market`: `DemoMarket`, the `Source` that answers fetches from the built market.
 """
 

@@ -14,6 +14,8 @@ from tui.market_hours import NEW_YORK
 from tui.sources import universe
 from tui.sources.base import (
     BARS_SCHEMA,
+    FUND_HOLDINGS_SCHEMA,
+    FUND_NAV_SCHEMA,
     QUOTES_SCHEMA,
     BarInterval,
     Fetched,
@@ -22,10 +24,12 @@ from tui.sources.base import (
     SymbolInfo,
 )
 from tui.sources.demo.build import Builder
+from tui.sources.demo.funds import DemoFunds, build_funds
 from tui.sources.demo.intraday import UTC_TS, five_minute, intraday_bars, session_minutes
 from tui.sources.demo.rng import per_series
 from tui.sources.demo.story import SESSION_DATE
 from tui.sources.finra_schedule import short_volume_posted_at
+from tui.sources.ssga_schedule import expected_nav_date
 
 INTRADAY_SESSIONS = 10  # intraday bars reach this many sessions back, like a live feed's window
 
@@ -91,6 +95,7 @@ class DemoMarket:
         self._is_index = pl.Series([info.kind == "index" for info in universe.SYMBOLS.values()])
         self._so_far_cache: tuple[int, pl.DataFrame] | None = None
         self._postings = [(short_volume_posted_at(day), day) for day in self._market.days]
+        self._funds: DemoFunds | None = None  # drawn on the first fund fetch
 
     # -- clock -----------------------------------------------------------------------------------
 
@@ -331,6 +336,51 @@ class DemoMarket:
             self._market.shares, on="symbol", how="left", maintain_order="left"
         )
         return Fetched(frame, _as_of(frame.get_column("as_of").max(), self.now()), problems)
+
+    # -- fund files (optional Source methods, as SSGA's source answers them) -------------------
+
+    def _fund_data(self, funds: Sequence[str]) -> tuple[DemoFunds, list[str], dict[str, str]]:
+        if self._funds is None:
+            self._funds = build_funds(self.seed, self._market)
+        wanted: list[str] = []
+        problems: dict[str, str] = {}
+        for fund in _unique(symbol.strip().upper() for symbol in funds):
+            if fund in universe.ETF_PARAMS:
+                wanted.append(fund)
+            else:
+                problems[fund] = "not a sector fund of the demo"
+        return self._funds, wanted, problems
+
+    async def fund_nav_history(self, funds: Sequence[str], days: int) -> FetchOutcome:
+        """The sector SPDRs' NAV history (FUND_NAV_SCHEMA): the ``days`` newest published rows
+        per fund, oldest first. A session's NAV is published at 8 pm New York, as SSGA's."""
+        moment = self.now()
+        data, wanted, problems = self._fund_data(funds)
+        if days < 1:
+            return Fetched(pl.DataFrame(schema=FUND_NAV_SCHEMA), moment, problems)
+        newest = expected_nav_date(moment)
+        frame = (
+            data.nav.filter(pl.col("fund").is_in(wanted), pl.col("date") <= newest)
+            .group_by("fund", maintain_order=True)
+            .tail(days)
+        )
+        return Fetched(frame, _as_of(frame.get_column("date").max(), moment), problems)
+
+    async def fund_holdings(self, funds: Sequence[str]) -> FetchOutcome:
+        """The sector SPDRs' holdings (FUND_HOLDINGS_SCHEMA) as of the previous trading day, as
+        SSGA's daily file is dated."""
+        moment = self.now()
+        data, wanted, problems = self._fund_data(funds)
+        today = moment.astimezone(NEW_YORK).date()
+        as_of = (
+            market_hours.previous_trading_day(today)
+            if today <= self.session_date
+            else self.session_date
+        )
+        frame = (
+            data.holdings(wanted, as_of) if wanted else pl.DataFrame(schema=FUND_HOLDINGS_SCHEMA)
+        )
+        return Fetched(frame, market_hours.session_close(as_of), problems)
 
     async def aclose(self) -> None:
         """Nothing to release: the demo holds no clients or files."""

@@ -83,6 +83,28 @@ _STYLE_VOL: Mapping[str, tuple[float, float]] = {
 _SOFTWARE_REGIME_DRIFT = -0.0035
 _AI_LATE_DRIFT = -0.0060
 
+# The sector SPDRs as funds (see `funds`): net assets in USD at the last history close, and the
+# daily creations (+) and redemptions (-) as a fraction of net assets, (mean, standard deviation):
+# before the regime, then in its early and late phases. Money leaves the sold sectors' funds
+# (IT, Industrials, Materials) and trickles into the others.
+FUND_NET_ASSETS: Mapping[str, float] = {
+    "XLK": 91.0e9,
+    "XLF": 54.0e9,
+    "XLV": 38.0e9,
+    "XLY": 23.0e9,
+    "XLP": 16.5e9,
+    "XLE": 27.0e9,
+    "XLI": 23.5e9,
+    "XLB": 5.6e9,
+    "XLU": 19.0e9,
+    "XLRE": 7.6e9,
+    "XLC": 25.0e9,
+}
+FUND_FLOW_NORMAL = (0.0002, 0.002)
+FUND_FLOW_SOLD = ((-0.0015, 0.002), (-0.0045, 0.002))
+FUND_FLOW_BOUGHT = ((0.0006, 0.002), (0.0012, 0.002))
+CREATION_UNIT = 50_000  # SPDR shares are created and redeemed in blocks of this many
+
 _VIX_MEAN = 15.8
 _TNX_LEVEL = 4.20
 
