@@ -2,10 +2,11 @@
 user types (its symbol, part of it, or its company's name). No textual import.
 
 The canonical spelling is upper case with a share class after a dash: ``BRK-B``. It is how Yahoo,
-the SEC's ticker list and the demo market write class shares; FINRA writes ``BRK.B`` and some
-feeds ``BRK/B``. Each source converts at its boundary (``canonical`` for one symbol,
-``canonical_symbols`` for a polars column), and every symbol a user types or configures goes
-through ``parse_symbol``, so BRK.B, brk-b and BRK/B are one ticker, shown the same everywhere.
+the SEC's ticker list and the demo market write class shares; FINRA, SSGA's holdings and the
+Alpaca and Finnhub streams write ``BRK.B`` and some feeds ``BRK/B``. Each source converts at its
+boundary (``canonical`` for one symbol, ``canonical_symbols`` for a polars column, ``dotted`` for
+what a stream is asked for), and every symbol a user types or configures goes through
+``parse_symbol``, so BRK.B, brk-b and BRK/B are one ticker, shown the same everywhere.
 
 A separator followed by exactly one letter is a share class; longer suffixes are left as they are
 (``RY.TO``, ``BTC-USD``). A one-letter exchange suffix (Yahoo's ``VOD.L``) therefore reads as a
@@ -27,6 +28,7 @@ MAX_SYMBOL_LENGTH = 15
 # One pattern for Python's `re` and for polars (Rust regex): a root, a class separator, a letter.
 SHARE_CLASS_PATTERN = r"^([A-Z0-9]+)[./]([A-Z])$"
 _SHARE_CLASS = re.compile(SHARE_CLASS_PATTERN)
+_DASHED_CLASS = re.compile(r"^([A-Z0-9]+)-([A-Z])$")
 _SYMBOL = re.compile(rf"[A-Z0-9.\-^=]{{1,{MAX_SYMBOL_LENGTH}}}")
 
 
@@ -39,6 +41,12 @@ def canonical(symbol: str) -> str:
 def canonical_symbols(column: pl.Expr) -> pl.Expr:
     """A polars column of symbols in the canonical spelling (what ``canonical`` does to one)."""
     return column.str.strip_chars().str.to_uppercase().str.replace(SHARE_CLASS_PATTERN, "$1-$2")
+
+
+def dotted(symbol: str) -> str:
+    """A canonical symbol as exchanges, FINRA and the Alpaca and Finnhub streams write a share
+    class: after a dot (``BRK-B`` -> ``BRK.B``)."""
+    return _DASHED_CLASS.sub(r"\1.\2", symbol)
 
 
 def parse_symbol(text: str) -> str:

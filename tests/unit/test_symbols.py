@@ -15,6 +15,7 @@ from tui.symbols import (
     canonical,
     canonical_symbols,
     directory,
+    dotted,
     parse_symbol,
 )
 
@@ -43,6 +44,15 @@ def test_every_spelling_of_a_class_share_is_one_symbol(spelling: str) -> None:
 )
 def test_symbols_are_stripped_and_upper_cased(text: str, symbol: str) -> None:
     assert parse_symbol(text) == symbol
+
+
+def test_a_stream_that_writes_class_shares_with_a_dot_is_asked_for_them_so() -> None:
+    assert [dotted(symbol) for symbol in ("BRK-B", "MSFT", "BTC-USD", "^GSPC")] == [
+        "BRK.B",
+        "MSFT",
+        "BTC-USD",
+        "^GSPC",
+    ]
 
 
 def test_a_polars_column_gets_the_same_spelling_as_one_symbol() -> None:
