@@ -1,8 +1,8 @@
 """`tapewatch snapshot`: the dashboard's four panes computed once, headless, as plain tables or
 JSON — for scripts, cron and tmux status lines.
 
-It runs the same feed and the same view builders as the dashboard, and prints the same rows the
-panes show (tui.presenters.rows), so a script and the screen never disagree.
+It runs one round of the dashboard's scheduler and the same view builders, and prints the same
+rows the panes show (tui.presenters.rows), so a script and the screen never disagree.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import TextIO
 from tui.analytics.market import MarketData
 from tui.clock import NEW_YORK
 from tui.config import Settings
-from tui.feed import Feed, JobResult
+from tui.jobs import spec
 from tui.models import (
     PANE_TITLES,
     CorrelationsView,
@@ -32,6 +32,8 @@ from tui.models import (
 )
 from tui.presenters import format as fmt
 from tui.presenters import rows as table_rows
+from tui.reports import JobResult
+from tui.scheduler import Scheduler
 from tui.sources.base import Source
 
 EXIT_OK = 0
@@ -49,15 +51,15 @@ class Snapshot:
     status: StatusView
 
 
-async def collect(feed: Feed) -> Snapshot:
+async def collect(scheduler: Scheduler) -> Snapshot:
     """Run every job once and build every pane: what the dashboard would show right now."""
     try:
-        results = await feed.refresh_all()
-        data = feed.market_data()
-        views = await asyncio.to_thread(feed.build, list(Pane), data)
-        return Snapshot(results, data, views, feed.status())
+        results = await scheduler.refresh_all()
+        data = scheduler.feed.market_data()
+        views = await scheduler.build(list(Pane), data)
+        return Snapshot(results, data, views, scheduler.status())
     finally:
-        await feed.aclose()
+        await scheduler.aclose()
 
 
 def run_snapshot(
@@ -76,11 +78,10 @@ def run_snapshot(
         from tui.sources.factory import make_source
 
         source = make_source(settings, as_of=as_of)
-    feed = Feed(settings, source)
-    snapshot = asyncio.run(collect(feed))
+    snapshot = asyncio.run(collect(Scheduler(settings, source)))
     failures = [(r.job, r.failure) for r in snapshot.results if r.failure is not None]
     for job, failure in failures:
-        print(f"tapewatch: {job.label}: {failure.message}", file=err)
+        print(f"tapewatch: {spec(job).label}: {failure.message}", file=err)
     if as_json:
         json.dump(snapshot_json(snapshot), out, indent=2)
         out.write("\n")

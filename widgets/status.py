@@ -16,15 +16,13 @@ from rich.text import Text
 from textual.widget import Widget
 
 from tui.clock import NEW_YORK
+from tui.health import Condition, worst
 from tui.models import DatasetFreshness, SourceHealth, StatusView
 from tui.presenters import format as fmt
 
 WARNING_MARK = "⚠"
 OK_MARK = "✓"
 SEPARATOR = " │ "
-
-# The compact form names the worst problem; earlier is worse.
-_SEVERITY = ("offline", "rate-limited", "retrying", "stale", "unavailable")
 
 
 def _hours_minutes(moment: dt.datetime) -> str:
@@ -52,11 +50,13 @@ def freshness_text(dataset: DatasetFreshness) -> str:
 
 
 def worst_problem(view: StatusView) -> str | None:
-    """The most serious problem in ``view`` as one word ("offline", "stale", ...), or None."""
-    problems = {health.state.replace("_", "-") for health in view.health}
+    """The most serious problem in ``view`` as one word ("offline", "stale", ...), or None;
+    ranked by the one severity order the feed ranks source health by (tui.health)."""
+    problems: list[Condition] = [health.state for health in view.health if health.state != "ok"]
     if any(dataset.stale for dataset in view.datasets):
-        problems.add("stale")
-    return next((problem for problem in _SEVERITY if problem in problems), None)
+        problems.append("stale")
+    problem = worst(problems)
+    return None if problem is None else problem.replace("_", "-")
 
 
 class StatusBar(Widget):

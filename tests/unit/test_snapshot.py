@@ -13,7 +13,6 @@ import pytest
 
 from tui.cli import main
 from tui.config import Settings
-from tui.feed import Feed
 from tui.models import (
     CorrelationsView,
     IndicesView,
@@ -25,6 +24,7 @@ from tui.models import (
 )
 from tui.presenters import format as fmt
 from tui.presenters import rows as table_rows
+from tui.scheduler import Scheduler
 from tui.snapshot import EXIT_INCOMPLETE, EXIT_NO_DATA, EXIT_OK, run_snapshot
 from tui.sources.base import BarInterval, Failed, FailureKind, FetchOutcome
 from tui.sources.demo import DemoMarket
@@ -85,9 +85,9 @@ def expected_views() -> dict[Pane, PaneView]:
     """What the dashboard shows for the same frozen demo market."""
 
     async def build() -> dict[Pane, PaneView]:
-        feed = Feed(Settings(), FrozenDemo())
-        await feed.refresh_all()
-        return feed.build(list(Pane), feed.market_data())
+        scheduler = Scheduler(Settings(), FrozenDemo())
+        await scheduler.refresh_all()
+        return await scheduler.build(list(Pane), scheduler.feed.market_data())
 
     return asyncio.run(build())
 
@@ -207,9 +207,11 @@ def test_nothing_fetched_exits_3_and_names_every_dataset() -> None:
     status, out, err, _ = snapshot(as_json=True, failing=EVERY_DATASET)
 
     assert status == EXIT_NO_DATA == 3
+    # In the order of a round: each job after those whose data names its symbols, slow data
+    # first, prices last.
     assert err.splitlines() == [
-        "tapewatch: SI: short_interest is down",
         "tapewatch: SV: short_volume is down",
+        "tapewatch: SI: short_interest is down",
         "tapewatch: shares: shares is down",
         "tapewatch: daily: daily is down",
         "tapewatch: intraday: intraday is down",

@@ -14,11 +14,11 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from tui.config import Settings
 from tui.models import CHART_RANGES, ChartRange, TickerView
+from tui.screens.watched import WatchedScreen
 from widgets.charts import (
     CorrelationChart,
     KeyNumbers,
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from tui.feed import Feed
 
 
-class TickerScreen(Screen[None]):
+class TickerScreen(WatchedScreen[None]):
     """One ticker, in depth."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

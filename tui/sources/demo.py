@@ -55,6 +55,7 @@ from tui.sources.base import (
     Fetched,
     FetchOutcome,
     Session,
+    SourceRole,
     SymbolInfo,
 )
 from tui.sources.finra_schedule import published_at, settlement_dates, short_volume_posted_at
@@ -1251,6 +1252,7 @@ class DemoMarket:
     """
 
     name = "demo"
+    label = "DEMO"
     is_demo = True
 
     def __init__(
@@ -1314,6 +1316,10 @@ class DemoMarket:
         return self._times.open + dt.timedelta(minutes=done)
 
     # -- reference data --------------------------------------------------------------------------
+
+    def source_for(self, role: SourceRole) -> str:
+        """The demo market plays every role itself."""
+        return self.name
 
     def describe(self, symbol: str) -> SymbolInfo | None:
         """Name, sector and kind of a symbol of the demo universe."""

@@ -34,6 +34,7 @@ from tui.sources.base import (
     FetchOutcome,
     Session,
     Source,
+    SourceRole,
     SymbolInfo,
     conform,
 )
@@ -89,13 +90,18 @@ class AsOfSource:
         self.as_of = as_of
         self.name = inner.name
         self.is_demo = inner.is_demo
-        self.label = f"REPLAY {as_of}"
+        # A replay of the demo market says both.
+        self.label = f"{'DEMO ' if inner.is_demo else ''}REPLAY {as_of}"
         self.session_date = as_of if is_trading_day(as_of) else previous_trading_day(as_of)
         self._close = session_close(self.session_date)
 
     def now(self) -> dt.datetime:
         """The as-of session's close: the replayed market's clock never moves."""
         return self._close
+
+    def source_for(self, role: SourceRole) -> str:
+        """The inner source's part that plays ``role``."""
+        return self.inner.source_for(role)
 
     def describe(self, symbol: str) -> SymbolInfo | None:
         """What the inner source knows about ``symbol``."""
