@@ -3,10 +3,11 @@
     uv run python benchmarks/run_all.py [--quick] [--only startup memory ...]
 
 Each script runs in its own process, one after another (they would disturb each other's timings
-if run together), and its own output is printed as it finishes. startup.py, idle_cpu.py and
-memory.py hand their figures over as JSON; the figures of analytics_refresh.py, parse_finra.py
-and quotes_refresh.py are read from their printed lines. ``--quick`` runs each with fewer
-repetitions (a smoke run, about 2 minutes instead of about 9): its figures are less stable.
+if run together), and its own output is printed as it finishes. startup.py, idle_cpu.py,
+memory.py and stall.py hand their figures over as JSON; the figures of analytics_refresh.py,
+parse_finra.py and quotes_refresh.py are read from their printed lines. ``--quick`` runs each
+with fewer repetitions (a smoke run, about 3 minutes instead of about 10): its figures are less
+stable.
 The load average is printed before and after, since anything else running on the machine
 inflates these figures.
 """
@@ -204,6 +205,30 @@ def _quotes(output: str, data: dict[str, object] | None) -> list[Figure]:
     return rows
 
 
+def _stall(output: str, data: dict[str, object] | None) -> list[Figure]:
+    assert data is not None
+    stalls: dict[str, float] = data["max_stall_ms"]  # type: ignore[assignment]
+    keys: dict[str, float] = data["key_to_repaint_ms"]  # type: ignore[assignment]
+    return [
+        Figure(
+            "stall",
+            "longest event-loop stall, first full poll (p95: worst run)",
+            stalls["median"],
+            stalls["worst"],
+            "ms",
+            16.0,
+            "<= 16 ms",
+        ),
+        Figure(
+            "stall",
+            "key to repaint during the first full poll (p95 budget)",
+            keys["median"],
+            keys["p95"],
+            "ms",
+        ),
+    ]
+
+
 @dataclass(frozen=True, slots=True)
 class Script:
     name: str
@@ -226,6 +251,7 @@ SCRIPTS = (
     Script("analytics_refresh", (), ("--runs", "5"), _analytics),
     Script("parse_finra", (), ("--repeat", "5"), _finra),
     Script("quotes_refresh", (), ("--runs", "2"), _quotes),
+    Script("stall", (), ("--runs", "2"), _stall, writes_json=True),
 )
 
 
