@@ -386,8 +386,9 @@ class FinraSource:
         self._clock = clock
         self._cache = cache
         self._in_use: dict[str, pl.DataFrame] = {}  # parsed files of the latest calls, by key
-        self._listing: pl.DataFrame | None = None  # the newest short-interest file
+        # The newest short-interest file fetched: its date, and the issue name of each symbol.
         self._listing_date: dt.date | None = None
+        self._issue_names: dict[str, str] = {}
         self._universe: list[str] = []
 
     async def short_interest(
@@ -418,8 +419,8 @@ class FinraSource:
             return Failed(SOURCE_NAME, FailureKind.NOT_AVAILABLE, message)
         newest_day, newest_file = files[0]
         if newest_day != self._listing_date:
-            universe = await in_thread(_universe_symbols, newest_file)
-            self._listing, self._listing_date, self._universe = newest_file, newest_day, universe
+            universe, names = await in_thread(_listing, newest_file)
+            self._listing_date, self._universe, self._issue_names = newest_day, universe, names
         return await in_thread(_select_short_interest, files, symbols, self._universe)
 
     async def short_volume(self, symbols: Sequence[str] | None, days: int) -> FetchOutcome:
@@ -446,12 +447,10 @@ class FinraSource:
 
     def describe(self, symbol: str) -> SymbolInfo | None:
         """The issue name FINRA prints for ``symbol`` in the newest short-interest file fetched."""
-        if self._listing is None:
+        issue_name = self._issue_names.get(symbol)
+        if issue_name is None:
             return None
-        rows = self._listing.filter(pl.col("symbol") == symbol)
-        if rows.height == 0:
-            return None
-        issue_name = rows["issue_name"][0] or symbol
+        issue_name = issue_name or symbol
         return SymbolInfo(symbol, issue_name, kind="etf" if is_fund_name(issue_name) else "stock")
 
     def market_symbols(self) -> list[str]:
@@ -527,9 +526,14 @@ class FinraSource:
         return frame
 
 
-def _universe_symbols(listing: pl.DataFrame) -> list[str]:
-    """The exchange-listed common stocks of a short-interest file, sorted."""
-    return sorted(market_universe(listing)["symbol"].to_list())
+def _listing(newest: pl.DataFrame) -> tuple[list[str], dict[str, str]]:
+    """The exchange-listed common stocks of a short-interest file, sorted, and every symbol's
+    issue name (the first, where a symbol repeats; empty where the file has none)."""
+    universe = sorted(market_universe(newest)["symbol"].to_list())
+    names: dict[str, str] = {}
+    for symbol, issue_name in newest.select("symbol", "issue_name").iter_rows():
+        names.setdefault(symbol, issue_name or "")
+    return universe, names
 
 
 def _select_short_interest(
