@@ -83,6 +83,20 @@ async def running(scheduler: Scheduler) -> AsyncIterator[None]:
             await task
 
 
+@contextlib.asynccontextmanager
+async def started(
+    settings: Settings = SMALL, **options: object
+) -> AsyncIterator[tuple[Scheduler, ScriptedSource, VirtualTime]]:
+    """A scheduler running over a `ScriptedSource` on `VirtualTime`, once every job has polled
+    and waits (``options``: the scheduler's)."""
+    time = VirtualTime(WallClock())
+    source = ScriptedSource()
+    scheduler = scheduler_over(source, settings, clock=time.clock, wait=time, **options)
+    async with running(scheduler):
+        await until(time.idle, "every job polled and waiting")
+        yield scheduler, source, time
+
+
 def settled(scheduler: Scheduler, time: VirtualTime) -> Callable[[], bool]:
     """Every polling loop waiting, and no pane being built."""
     return lambda: time.idle() and not scheduler.rebuilding
@@ -458,12 +472,7 @@ async def test_aclose_closes_the_source() -> None:
 
 
 async def test_each_job_polls_again_after_its_own_cadence() -> None:
-    clock = WallClock()
-    time = VirtualTime(clock)
-    source = ScriptedSource()
-    scheduler = scheduler_over(source, clock=clock, wait=time)  # quotes 15 s, intraday 60 s
-    async with running(scheduler):
-        await until(time.idle, "every job polled and waiting")
+    async with started() as (_, source, time):  # quotes every 15 s, intraday every 60 s
         assert all(count >= 1 for count in polls(source).values())
         before = polls(source)
 
@@ -486,11 +495,7 @@ async def test_each_job_polls_again_after_its_own_cadence() -> None:
 
 
 async def test_new_short_interest_wakes_the_share_counts_and_the_quotes_at_once() -> None:
-    time = VirtualTime(WallClock())
-    source = ScriptedSource()
-    scheduler = scheduler_over(source, clock=time.clock, wait=time)
-    async with running(scheduler):
-        await until(time.idle, "every job polled and waiting")
+    async with started() as (scheduler, source, time):
         before = polls(source)
 
         source.script(JobName.SHORT_INTEREST, fetched(short_interest_frame({"NEW": (1.0, 1e6)})))
@@ -522,11 +527,7 @@ async def test_new_short_interest_wakes_the_share_counts_and_the_quotes_at_once(
 
 async def test_wake_polls_every_job_now() -> None:
     """The dashboard's `r`."""
-    time = VirtualTime(WallClock())
-    source = ScriptedSource()
-    scheduler = scheduler_over(source, clock=time.clock, wait=time)
-    async with running(scheduler):
-        await until(time.idle, "every job polled and waiting")
+    async with started() as (scheduler, source, time):
         before = polls(source)
 
         scheduler.wake()
@@ -537,11 +538,7 @@ async def test_wake_polls_every_job_now() -> None:
 
 
 async def test_a_failing_job_backs_off_then_returns_to_its_cadence() -> None:
-    time = VirtualTime(WallClock())
-    source = ScriptedSource()
-    scheduler = scheduler_over(source, clock=time.clock, wait=time)
-    async with running(scheduler):
-        await until(time.idle, "every job polled and waiting")
+    async with started() as (scheduler, source, time):
         source.script(JobName.QUOTES, failed(), failed(), fetched(quotes_frame({"AAPL": 1.0})))
         count = source.polls(JobName.QUOTES)
 
@@ -562,12 +559,8 @@ async def test_a_failing_job_backs_off_then_returns_to_its_cadence() -> None:
 
 
 async def test_a_job_waits_until_the_source_s_retry_time() -> None:
-    time = VirtualTime(WallClock())
-    source = ScriptedSource()
     slow_bars = replace(SMALL, refresh=RefreshSettings(intraday=600))  # every other job: >= 1 h
-    scheduler = scheduler_over(source, slow_bars, clock=time.clock, wait=time)
-    async with running(scheduler):
-        await until(time.idle, "every job polled and waiting")
+    async with started(slow_bars) as (scheduler, source, time):
         retry_at = time.clock.now + dt.timedelta(seconds=120)
         source.script(JobName.QUOTES, failed(FailureKind.RATE_LIMITED, retry_at=retry_at))
         count = source.polls(JobName.QUOTES)
@@ -586,11 +579,8 @@ async def test_a_job_waits_until_the_source_s_retry_time() -> None:
 
 
 async def test_new_data_rebuilds_the_panes_it_feeds_in_pane_order() -> None:
-    time = VirtualTime(WallClock())
-    source = ScriptedSource()
     reports: list[Report] = []
-    scheduler = scheduler_over(source, clock=time.clock, wait=time, report=reports.append)
-    async with running(scheduler):
+    async with started(report=reports.append) as (scheduler, source, time):
         await until(lambda: set(built(reports)) == set(Pane), "every pane built")
         await until(settled(scheduler, time), "every job waiting, every pane built")
         reports.clear()
@@ -608,19 +598,11 @@ async def test_a_failing_builder_is_reported_and_the_other_panes_keep_updating(
     def broken(data: MarketData, settings: Settings) -> PaneView:
         raise RuntimeError("no shorts today")
 
-    time = VirtualTime(WallClock())
-    source = ScriptedSource()
     reports: list[Report] = []
-    scheduler = scheduler_over(
-        source,
-        clock=time.clock,
-        wait=time,
-        report=reports.append,
-        builders={**BUILDERS, Pane.SHORTS: broken},
-    )
+    builders = {**BUILDERS, Pane.SHORTS: broken}
     failure = PaneFailed(Pane.SHORTS, "RuntimeError: no shorts today")
     with caplog.at_level(logging.ERROR, logger="tapewatch.scheduler"):
-        async with running(scheduler):
+        async with started(report=reports.append, builders=builders) as (scheduler, source, time):
             others = {Pane.INDICES, Pane.SECTORS, Pane.CORRELATIONS}
             await until(lambda: set(built(reports)) == others, "the other panes built")
             await until(lambda: failure in reports, "the failure reported")
