@@ -7,6 +7,7 @@ it, and a headless feed daemon can run the same scheduler with no screen at all.
   — or until woken: by `wake` (the dashboard's `r`), or by a job whose new data it follows.
 - One rebuild loop: the panes fed by new data are marked dirty, and built one batch at a time in
   a thread (tui.analytics.builders.BUILDERS), each reported as soon as it is built, in Pane order.
+  The first batch of polled data waits for the first round to settle (at most FIRST_ROUND_S).
   A builder that raises is logged and reported (`PaneFailed`); the other panes go on updating.
 - What happens is reported through one callback, as small immutable reports (tui.reports:
   `PaneBuilt`, `PaneFailed`, `StatusChanged`, `JobFinished`); the dashboard turns them into
@@ -53,6 +54,9 @@ log = logging.getLogger("tapewatch.scheduler")
 # Waits ``seconds`` or until ``wake`` is set, whichever comes first.
 Waiter = Callable[[asyncio.Event, float], Awaitable[None]]
 
+# At most this long after start, the panes show what has come, whether or not every source has.
+FIRST_ROUND_S = 1.5
+
 UNREACHABLE_CACHED = "sources unreachable: showing cached data · d: demo market"
 UNREACHABLE_EMPTY = "sources unreachable: no data yet · d: demo market"
 
@@ -93,6 +97,10 @@ class Scheduler:
         self._dirty: set[Pane] = set()
         self._rebuild_wanted = asyncio.Event()
         self._building = False
+        # The first round: jobs not yet polled, loops inside a poll, and whether all is quiet.
+        self._unpolled = set(JobName)
+        self._polling = 0
+        self._first_round_settled = asyncio.Event()
 
     @property
     def source(self) -> Source:
@@ -130,9 +138,23 @@ class Scheduler:
         wake = self._wake[job]
         while True:
             wake.clear()
-            result = await self.refresh(job)
+            self._polling += 1
+            try:
+                result = await self.refresh(job)
+            finally:
+                self._polling -= 1
+            self._unpolled.discard(job)
+            self._note_quiet()
             delay = result.retry_in_s if result.retry_in_s is not None else self.cadence_s(job)
             await self._wait(wake, delay)
+
+    def _note_quiet(self) -> None:
+        """The first round has settled once every job has been polled and no poll runs or is
+        about to (the follow-ups that new data wakes included)."""
+        if self._unpolled or self._polling:
+            return
+        if not any(wake.is_set() for wake in self._wake.values()):
+            self._first_round_settled.set()
 
     # -- one poll ----------------------------------------------------------------------------
 
@@ -189,19 +211,34 @@ class Scheduler:
         self._rebuild_wanted.set()
 
     @property
+    def first_round_done(self) -> bool:
+        """Every job has been polled since `run` began, and the follow-ups are done."""
+        return self._first_round_settled.is_set()
+
+    @property
     def rebuilding(self) -> bool:
         """Panes are waiting to be built, or being built."""
         return self._building or self._rebuild_wanted.is_set()
 
     async def _rebuild_loop(self) -> None:
+        # The disk copy, restored before the polls began, is shown at once. What the first
+        # round brings is built once that round has settled (or after FIRST_ROUND_S, however
+        # slow a source is): the first picture is whole, and a table is not re-ranked row by row
+        # as each dataset lands.
+        if self._rebuild_wanted.is_set():
+            await self._rebuild_batch()
+        await self._wait(self._first_round_settled, FIRST_ROUND_S)
         while True:
             await self._rebuild_wanted.wait()
-            self._rebuild_wanted.clear()
-            self._building = True
-            try:
-                await self._rebuild()
-            finally:
-                self._building = False
+            await self._rebuild_batch()
+
+    async def _rebuild_batch(self) -> None:
+        self._rebuild_wanted.clear()
+        self._building = True
+        try:
+            await self._rebuild()
+        finally:
+            self._building = False
 
     async def _rebuild(self) -> None:
         """Build the dirty panes from one snapshot, one after the other in Pane order (Indices

@@ -49,8 +49,8 @@ from tui.models import (
     ShortsView,
 )
 from tui.reports import JobFinished, PaneBuilt, PaneFailed, Report, StatusChanged
-from tui.scheduler import UNREACHABLE_CACHED, UNREACHABLE_EMPTY, Scheduler
-from tui.sources.base import FailureKind, Fetched, Source
+from tui.scheduler import FIRST_ROUND_S, UNREACHABLE_CACHED, UNREACHABLE_EMPTY, Scheduler
+from tui.sources.base import SHORT_VOLUME_SCHEMA, FailureKind, Fetched, Source
 from tui.sources.demo import DemoMarket
 from tui.sources.replay import AsOfSource
 from tui.store import Stored
@@ -93,7 +93,9 @@ async def started(
     source = ScriptedSource()
     scheduler = scheduler_over(source, settings, clock=time.clock, wait=time, **options)
     async with running(scheduler):
-        await until(time.idle, "every job polled and waiting")
+        await until(
+            lambda: scheduler.first_round_done and time.idle(), "every job polled and waiting"
+        )
         yield scheduler, source, time
 
 
@@ -645,3 +647,50 @@ async def test_the_disk_copy_is_shown_before_any_poll_answers(tmp_path: Path) ->
         )
         assert isinstance(indices, IndicesView)
         assert indices.rows[0].symbol == "^GSPC"
+
+
+async def test_the_first_picture_waits_for_the_first_round_to_settle() -> None:
+    """Every dataset of the first round, the follow-ups included, is in the first build of a
+    pane: a table is not re-ranked row by row as each dataset lands."""
+    seen: list[tuple[int, int]] = []
+
+    def shorts(data: MarketData, settings: Settings) -> PaneView:
+        seen.append((data.short_interest.height, data.shares.height))
+        return BUILDERS[Pane.SHORTS](data, settings)
+
+    time = VirtualTime(WallClock())
+    source = ScriptedSource()
+    source.script(JobName.SHORT_INTEREST, fetched(short_interest_frame({"AAA": (1.0, 1e6)})))
+    # Asked at start, before short interest is in, then again when it wakes the shares job.
+    source.script(JobName.SHARES, fetched(shares_frame({})), fetched(shares_frame({"AAA": 9.0})))
+    scheduler = scheduler_over(
+        source, clock=time.clock, wait=time, builders={**BUILDERS, Pane.SHORTS: shorts}
+    )
+    async with running(scheduler):
+        await until(lambda: bool(seen), "the first Most shorted view")
+    assert seen[0] == (1, 1)
+
+
+async def test_a_slow_source_holds_the_first_picture_back_only_a_moment() -> None:
+    class SlowShortVolume(ScriptedSource):
+        def __init__(self) -> None:
+            super().__init__()
+            self.answer = asyncio.Event()
+
+        async def short_volume(self, symbols: object, days: int) -> Fetched:  # type: ignore[override]
+            await self.answer.wait()
+            return fetched(pl.DataFrame(schema=SHORT_VOLUME_SCHEMA))
+
+    time = VirtualTime(WallClock())
+    source = SlowShortVolume()
+    reports: list[Report] = []
+    scheduler = scheduler_over(source, clock=time.clock, wait=time, report=reports.append)
+    async with running(scheduler):
+        # Five jobs polled and waiting, and the first build waiting for the sixth.
+        await until(lambda: len(time.waiting) == len(JobName), "every other job polled")
+        assert not built(reports)
+
+        time.advance(FIRST_ROUND_S)
+
+        await until(lambda: set(built(reports)) == set(Pane), "every pane built")
+        source.answer.set()
