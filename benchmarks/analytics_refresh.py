@@ -23,15 +23,12 @@ from collections.abc import Callable
 import numpy as np
 import polars as pl
 
-from tui.analytics.views import (
-    MarketData,
-    build_correlations,
-    build_indices,
-    build_sectors,
-    build_shorts,
-    build_ticker,
-    short_candidates,
-)
+from tui.analytics.correlations import build_correlations
+from tui.analytics.indices import build_indices
+from tui.analytics.market import MarketData
+from tui.analytics.sectors import build_sectors
+from tui.analytics.shorts import build_shorts, short_candidates
+from tui.analytics.ticker import build_ticker
 from tui.config import Settings
 from tui.market_hours import last_trading_days, session_times
 from tui.sources.base import (

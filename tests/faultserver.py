@@ -11,21 +11,28 @@ Use it as an async context manager, or through the ``fault_server`` fixture: bin
 module with ``fault_server = faultserver.fault_server`` (after ``from tests import faultserver``;
 a plain ``from ... import fault_server`` makes ruff flag every test parameter as F811).
 
+Hostile modes, for the client's bounds: ``endless`` (a chunked body that never ends),
+``huge_content_length`` (announces 500 MiB), ``gzip_bomb`` (about 1 MB on the wire, 1 GiB inflated;
+built at run time), ``drip`` (one byte per interval), ``silent`` (reads the request, never answers)
+and ``redirect`` (to any location, another host included).
+
 Every wait is bounded: connections idle longer than ``idle_timeout_s`` are closed and ``stop``
-cancels whatever is still being answered.
+cancels whatever is still being answered, an endless or silent reply included.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import http
 import json
 import socket
 import struct
 import time
+import zlib
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
@@ -54,6 +61,11 @@ class Reply:
     ``chunk_size`` sends the body in chunks with ``chunk_delay_s`` between them; ``cut_after``
     sends only that many body bytes (Content-Length still announces the whole body) and then
     closes the connection, or resets it (TCP RST) when ``reset`` is set.
+
+    ``chunked`` frames the body with Transfer-Encoding: chunked instead of a Content-Length;
+    ``content_length`` announces that length instead of the body's; ``endless`` sends the body
+    over and over, until the announced length if there is one, else until the client goes away
+    or the server stops; ``silent`` never answers at all.
     """
 
     status: int = 200
@@ -64,6 +76,10 @@ class Reply:
     chunk_delay_s: float = 0.0
     cut_after: int | None = None
     reset: bool = False
+    chunked: bool = False
+    content_length: int | None = None
+    endless: bool = False
+    silent: bool = False
 
 
 Behaviour = Reply | Callable[[RecordedRequest], Reply]
@@ -112,6 +128,59 @@ def truncated(body: bytes) -> Reply:
     return Reply(200, body, cut_after=len(body) // 2)
 
 
+FILLER = b"x" * 65_536
+MIB = 1 << 20
+
+
+def endless(block: bytes = FILLER) -> Reply:
+    """A 200 with a chunked body that never ends."""
+    return Reply(200, block, chunked=True, endless=True)
+
+
+def huge_content_length(length: int = 500 * MIB, block: bytes = FILLER) -> Reply:
+    """A 200 that announces ``length`` bytes (500 MiB) and sends them, as fast as it is read."""
+    return Reply(200, block, content_length=length, endless=True)
+
+
+def drip(body: bytes, interval_s: float = 1.0) -> Reply:
+    """A 200 whose body arrives one byte per ``interval_s``."""
+    return Reply(200, body, chunk_size=1, chunk_delay_s=interval_s)
+
+
+def silent() -> Reply:
+    """Accept the connection, read the request, and never answer."""
+    return Reply(silent=True)
+
+
+def redirect(location: str, status: int = 302) -> Reply:
+    """A redirect to ``location`` (a path, or a URL on any host)."""
+    return Reply(status, b"", {"Location": location})
+
+
+def gzip_bomb(inflated: int = 1 << 30) -> Reply:
+    """A 200 whose gzip body (about 1 MB on the wire for the default) inflates to ``inflated``
+    zero bytes, a multiple of 1 MiB."""
+    return Reply(200, gzip_zeros(inflated), {"Content-Encoding": "gzip"})
+
+
+@functools.cache
+def gzip_zeros(inflated: int) -> bytes:
+    """A valid gzip stream of ``inflated`` zero bytes (a multiple of 1 MiB), built fast: after a
+    full flush the compressor starts afresh, so every 1 MiB block compresses to the same bytes,
+    which are repeated instead of compressing 1 GiB."""
+    blocks, rest = divmod(inflated, MIB)
+    if rest or not blocks:
+        raise ValueError("a gzip bomb inflates to a whole number of MiB")
+    zeros = bytes(MIB)
+    deflate = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+    block = deflate.compress(zeros) + deflate.flush(zlib.Z_FULL_FLUSH)
+    end = deflate.flush()
+    crc = functools.reduce(lambda crc, _: zlib.crc32(zeros, crc), range(blocks), 0)
+    header = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff"  # gzip, deflate, no name, no time
+    trailer = struct.pack("<II", crc, inflated & 0xFFFFFFFF)
+    return header + block * blocks + end + trailer
+
+
 class FaultServer:
     """An HTTP/1.1 server on 127.0.0.1 with scripted, per-path misbehaviour."""
 
@@ -122,6 +191,7 @@ class FaultServer:
         self.requests: list[RecordedRequest] = []
         self.max_in_flight = 0
         self.connections_accepted = 0
+        self.body_bytes_sent = 0  # over every reply: how much a client let through
         self._in_flight = 0
         self._scripts: dict[str, deque[Behaviour]] = {}
         self._defaults: dict[str, Behaviour] = {}
@@ -239,24 +309,49 @@ class FaultServer:
 
     async def _send(self, writer: asyncio.StreamWriter, reply: Reply) -> bool:
         """Write the reply; False when the connection must now be closed (a cut reply)."""
+        if reply.silent:
+            await asyncio.Event().wait()  # until stop() cancels the connection
         await asyncio.sleep(self.latency_s + reply.delay_s)
         head = [f"HTTP/1.1 {reply.status} {http.HTTPStatus(reply.status).phrase}"]
         headers = {"Content-Type": "text/plain", **reply.headers}
-        headers["Content-Length"] = str(len(reply.body))
+        if reply.chunked:
+            headers["Transfer-Encoding"] = "chunked"
+        else:
+            length = len(reply.body) if reply.content_length is None else reply.content_length
+            headers["Content-Length"] = str(length)
         head.extend(f"{name}: {value}" for name, value in headers.items())
         writer.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1"))
-        body = reply.body if reply.cut_after is None else reply.body[: reply.cut_after]
-        if reply.chunk_size > 0:
-            for start in range(0, len(body), reply.chunk_size):
-                writer.write(body[start : start + reply.chunk_size])
-                await writer.drain()
-                await asyncio.sleep(reply.chunk_delay_s)
-        else:
-            writer.write(body)
+        for piece in _pieces(reply):
+            writer.write(b"%x\r\n%b\r\n" % (len(piece), piece) if reply.chunked else piece)
+            self.body_bytes_sent += len(piece)
+            await writer.drain()
+            if reply.chunk_size > 0 or reply.endless:
+                await asyncio.sleep(reply.chunk_delay_s)  # also lets an endless reply be cancelled
+        if reply.chunked and reply.cut_after is None:
+            writer.write(b"0\r\n\r\n")
             await writer.drain()
         if reply.cut_after is not None and reply.reset:
             await asyncio.sleep(0.05)  # let the partial body arrive before the reset
         return reply.cut_after is None
+
+
+def _pieces(reply: Reply) -> Iterator[bytes]:
+    """The body as it goes out: whole, in chunks, cut, or repeated without end."""
+    if reply.endless:
+        left = reply.content_length  # None: no end at all
+        while reply.body and (left is None or left > 0):
+            piece = reply.body if left is None else reply.body[:left]
+            if left is not None:
+                left -= len(piece)
+            yield piece
+        return
+    body = reply.body if reply.cut_after is None else reply.body[: reply.cut_after]
+    if reply.chunk_size <= 0:
+        if body:
+            yield body
+        return
+    for start in range(0, len(body), reply.chunk_size):
+        yield body[start : start + reply.chunk_size]
 
 
 async def _read_request(reader: asyncio.StreamReader) -> RecordedRequest | None:
@@ -295,6 +390,21 @@ def _reset(writer: asyncio.StreamWriter) -> None:
         with contextlib.suppress(OSError):
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     writer.transport.abort()
+
+
+async def wait_until(condition: Callable[[], bool], what: str, seconds: float = 5.0) -> None:
+    """Pause until ``condition`` holds (checked every 10 ms); fail naming ``what`` after
+    ``seconds``."""
+    for _ in range(int(seconds / 0.01)):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"still waiting after {seconds:g} s for {what}")
+
+
+def open_connections(server: FaultServer) -> int:
+    """Connections the server is still serving (an answer being written, or idle keep-alive)."""
+    return len(server._connections)
 
 
 @pytest_asyncio.fixture

@@ -10,12 +10,14 @@ import datetime as dt
 from collections.abc import Callable
 from typing import ClassVar
 
+from textual import on
 from textual.app import App
 from textual.binding import Binding, BindingType
 
 from tui.commands import TapewatchCommands
 from tui.config import Settings
 from tui.screens.dashboard import DashboardScreen, SourceFactory
+from widgets.messages import TickerSelected
 
 
 def breakpoint_classes(width: int, height: int) -> list[str]:
@@ -96,6 +98,11 @@ class TapewatchApp(App[int]):
         if isinstance(self.screen, TickerPrompt):
             return
         self.push_screen(TickerPrompt(self.dashboard.symbol_checker()), self.open_ticker)
+
+    @on(TickerSelected)
+    def _drill_down(self, message: TickerSelected) -> None:
+        """Enter on a ticker's row, in any pane: open its drill-down."""
+        self.open_ticker(message.symbol)
 
     def open_ticker(self, symbol: str | None) -> None:
         """Drill into a ticker (no-op for a cancelled prompt)."""

@@ -15,11 +15,12 @@ from collections.abc import Iterator, Mapping, Sequence
 
 import polars as pl
 
-from tui.analytics import views
 from tui.analytics.market import MarketData
+from tui.analytics.shorts import short_candidates
+from tui.analytics.ticker import build_ticker
 from tui.config import Settings
 from tui.jobs import JobName, spec
-from tui.models import ChartRange, TickerView
+from tui.presenters.ticker import ChartRange, TickerView
 from tui.sources.base import (
     BarInterval,
     Failed,
@@ -109,9 +110,7 @@ class Feed:
         match job:
             case JobName.QUOTES:
                 data = data if data is not None else self.market_data()
-                candidates = views.short_candidates(
-                    data, self.settings, 2 * self.settings.shorted.rows
-                )
+                candidates = short_candidates(data, self.settings, 2 * self.settings.shorted.rows)
                 watch = self._short_symbols() or []
                 return list(dict.fromkeys([*self._core_symbols(), *watch, *candidates]))
             case JobName.INTRADAY:
@@ -213,7 +212,7 @@ class Feed:
 
     def build_ticker(self, data: MarketData, symbol: str, chart_range: ChartRange) -> TickerView:
         """The drill-down view (CPU work: call it in a thread)."""
-        return views.build_ticker(data, symbol, chart_range, self.settings)
+        return build_ticker(data, symbol, chart_range, self.settings)
 
     def known_symbols(self) -> Sequence[str]:
         return self.source.known_symbols()

@@ -21,6 +21,8 @@ class Dataset(StrEnum):
     SHORT_INTEREST = "short_interest"
     SHORT_VOLUME = "short_volume"
     SHARES = "shares"
+    FUND_NAV = "fund_nav"
+    FUND_HOLDINGS = "fund_holdings"
 
 
 class SourceRole(StrEnum):

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
-from tui.models import Pane, PaneView, StatusView
+from tui.models import Pane, StatusView
+from tui.presenters.registry import PaneView
 
 
 @dataclass

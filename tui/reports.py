@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from tui.jobs import JobName
-from tui.models import Pane, PaneView, StatusView
+from tui.models import Pane, StatusView
+from tui.presenters.registry import PaneView
 
 if TYPE_CHECKING:
     from tui.sources.base import Failed

@@ -35,7 +35,8 @@ from tui.config import Settings
 from tui.feed import Feed
 from tui.health import Health
 from tui.jobs import JOBS, PRICE_JOBS, REFRESH_ORDER, JobName, panes_of, spec
-from tui.models import DatasetFreshness, Pane, PaneView, StatusView
+from tui.models import DatasetFreshness, Pane, StatusView
+from tui.presenters.registry import PaneView
 from tui.reports import (
     JobFinished,
     JobResult,

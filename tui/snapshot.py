@@ -1,8 +1,9 @@
 """`tapewatch snapshot`: the dashboard's four panes computed once, headless, as plain tables or
 JSON — for scripts, cron and tmux status lines.
 
-It runs one round of the dashboard's scheduler and the same view builders, and prints the same
-rows the panes show (tui.presenters.rows), so a script and the screen never disagree.
+It runs one round of the dashboard's scheduler and the same view builders, and prints what the
+panes' presenters make of them (tui.presenters.registry), so a script and the screen never
+disagree.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ import asyncio
 import datetime as dt
 import json
 import sys
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TextIO
 
@@ -19,19 +19,10 @@ from tui.analytics.market import MarketData
 from tui.clock import NEW_YORK
 from tui.config import Settings
 from tui.jobs import spec
-from tui.models import (
-    PANE_TITLES,
-    CorrelationsView,
-    IndicesView,
-    Pane,
-    PaneView,
-    SectorsView,
-    ShortsView,
-    StatusView,
-    to_jsonable,
-)
+from tui.models import Pane, StatusView, to_jsonable
 from tui.presenters import format as fmt
-from tui.presenters import rows as table_rows
+from tui.presenters.registry import PRESENTERS, PaneView
+from tui.presenters.table import plain_table
 from tui.reports import JobResult
 from tui.scheduler import Scheduler
 from tui.sources.base import Source
@@ -104,63 +95,27 @@ def snapshot_json(snapshot: Snapshot) -> dict[str, object]:
         "datasets": to_jsonable(status.datasets),
         "health": to_jsonable(status.health),
         "problems": dict(sorted(snapshot.data.problems.items())),
-        **{pane.value: to_jsonable(view) for pane, view in snapshot.views.items()},
+        **{
+            pane.value: to_jsonable(snapshot.views[pane])
+            for pane in PRESENTERS
+            if pane in snapshot.views
+        },
     }
 
 
-def _section(title: str, subtitle: str, lines: Sequence[str]) -> list[str]:
-    return [f"{title} — {subtitle}", *lines, ""]
-
-
 def snapshot_text(views: dict[Pane, PaneView], status: StatusView) -> list[str]:
-    """The four panes as aligned plain-text tables, each titled with its as-of."""
+    """The panes as aligned plain-text tables, each titled with its as-of."""
     label = f"[{status.source_label}]" if status.is_demo else status.source_label
     lines = [
         f"tapewatch {label} · {status.session} · {fmt.clock(status.market_time)}"
         f" {status.market_time.astimezone(NEW_YORK):%Y-%m-%d}",
         "",
     ]
-    indices = views.get(Pane.INDICES)
-    if isinstance(indices, IndicesView):
-        rows = [table_rows.index_row(row) for row in indices.rows]
-        lines += _section(
-            PANE_TITLES[Pane.INDICES],
-            f"as of {fmt.clock(indices.as_of)}",
-            table_rows.plain_table(table_rows.INDEX_COLUMNS, rows),
-        )
-    sectors = views.get(Pane.SECTORS)
-    if isinstance(sectors, SectorsView):
-        lines += _section(
-            PANE_TITLES[Pane.SECTORS],
-            f"as of {fmt.clock(sectors.as_of)} · flow is an estimate (signed dollar volume)",
-            table_rows.plain_table(table_rows.SECTOR_COLUMNS, table_rows.sector_rows(sectors.rows)),
-        )
-    shorts = views.get(Pane.SHORTS)
-    if isinstance(shorts, ShortsView):
-        rows = [table_rows.short_row(row) for row in shorts.rows]
-        lines += _section(
-            PANE_TITLES[Pane.SHORTS],
-            table_rows.shorts_legend(shorts),
-            table_rows.plain_table(table_rows.SHORT_COLUMNS, rows),
-        )
-    correlations = views.get(Pane.CORRELATIONS)
-    if isinstance(correlations, CorrelationsView):
-        rows = []
-        for basket in correlations.baskets:
-            rows.append(
-                table_rows.correlation_row(
-                    table_rows.basket_key(basket.name), basket.name, basket.average
-                )
-            )
-            rows += [
-                table_rows.correlation_row(
-                    table_rows.member_key(basket.name, member.label), f"  {member.label}", member
-                )
-                for member in basket.members
-            ]
-        lines += _section(
-            PANE_TITLES[Pane.CORRELATIONS],
-            f"{correlations.window} d window, to {fmt.short_date(correlations.as_of)}",
-            table_rows.plain_table(table_rows.CORRELATION_COLUMNS, rows),
-        )
+    for pane, presenter in PRESENTERS.items():
+        view = views.get(pane)
+        if view is None:
+            continue
+        lines.append(f"{presenter.title} — {presenter.headline(view)}")
+        lines += plain_table(presenter.columns, presenter.rows(view))
+        lines.append("")
     return lines

@@ -1,7 +1,8 @@
 """Drill-down displays: price, volume, short interest, short-volume ratio and correlation charts
 (each a `textual_plotext.PlotextPlot` with its own `plt`), and the `KeyNumbers` panel.
 
-A chart keeps the data it was last shown and draws it when it renders, on the main thread, with
+Each is given the drill-down's whole `TickerView` through its `view` reactive (the screen sets
+it; a new view repaints) and draws its own part of it when it renders, on the main thread, with
 the current theme's colours, so resizes and theme changes redraw correctly. A chart with nothing
 to draw says "no data" instead of showing an empty axis.
 
@@ -21,14 +22,18 @@ from rich.style import Style
 from rich.text import Text
 from textual.app import RenderResult
 from textual.color import Color, ColorParseError
+from textual.reactive import reactive
 from textual.widget import Widget
 from textual_plotext import PlotextPlot
 
 from tui.clock import NEW_YORK
-from tui.models import ChartRange, CorrelationLine, PricePoint, TickerView
+from tui.models import NO_DATA
 from tui.presenters import format as fmt
+from tui.presenters.shorts import sv_percent
+from tui.presenters.table import tone_for
+from tui.presenters.ticker import ChartRange, PricePoint, TickerView
+from widgets.tones import tone_classes, tone_css, tone_style
 
-NO_DATA = "no data"
 MAX_X_LABELS = 5
 
 RGB = tuple[int, int, int]
@@ -52,11 +57,12 @@ def _time_label(chart_range: ChartRange) -> Callable[[dt.datetime], str]:
     return fmt.short_date
 
 
-class _Chart(PlotextPlot):
-    """A plot that redraws its stored data on every render, or says "no data"."""
+class TickerChart(PlotextPlot):
+    """One chart of the drill-down: it draws its part of the `view` it is given, on every render,
+    or says "no data" when that part is empty."""
 
     DEFAULT_CSS = """
-    _Chart {
+    TickerChart {
         height: 1fr;
         min-height: 6;
     }
@@ -64,23 +70,28 @@ class _Chart(PlotextPlot):
 
     TITLE: ClassVar[str] = ""
 
-    def __init__(
-        self, *, name: str | None = None, id: str | None = None, classes: str | None = None
-    ) -> None:
-        super().__init__(name=name, id=id, classes=classes)
-        self.has_data = False
+    view: reactive[TickerView | None] = reactive(None)
+    has_data = False
+
+    def watch_view(self, view: TickerView | None) -> None:
+        # Decided once per view: a resize or a theme change renders again with the same view.
+        self.has_data = view is not None and self.has_data_in(view)
 
     def render(self) -> RenderResult:
-        if not self.has_data:
+        if self.view is None or not self.has_data:
             message = Text(f"{self.TITLE}: {NO_DATA}", style="dim")
             return Align.center(message, vertical="middle")
         self.plt.clear_figure()
         self.plt.title(self.TITLE)
-        self.draw()
+        self.draw(self.view)
         return super().render()
 
-    def draw(self) -> None:
-        """Plot the stored data on ``self.plt`` (each chart says how)."""
+    def has_data_in(self, view: TickerView) -> bool:
+        """Whether ``view`` has anything for this chart to draw (each chart says)."""
+        raise NotImplementedError
+
+    def draw(self, view: TickerView) -> None:
+        """Plot this chart's part of ``view`` on ``self.plt`` (each chart says how)."""
         raise NotImplementedError
 
     def _colour(self, variable: str) -> RGB | None:
@@ -115,97 +126,95 @@ class _Chart(PlotextPlot):
         )
 
 
-class PriceChart(_Chart):
+def _priced(view: TickerView) -> list[PricePoint]:
+    return [point for point in view.prices if math.isfinite(point.close)]
+
+
+def _day_baseline(view: TickerView) -> float | None:
+    """The previous close a day chart is read against; none for longer ranges."""
+    if view.chart_range != "1D" or view.prev_close is None or not math.isfinite(view.prev_close):
+        return None
+    return view.prev_close
+
+
+class PriceChart(TickerChart):
     """Closing prices over the selected range, green when up, red when down: against the
-    previous close when one is given (a day chart, with that close drawn as a line), else
-    against the first price of the range."""
+    previous close on a day chart (that close drawn as a line), else against the first price of
+    the range."""
 
     TITLE = "Price"
 
-    def __init__(
-        self, *, name: str | None = None, id: str | None = None, classes: str | None = None
-    ) -> None:
-        super().__init__(name=name, id=id, classes=classes)
-        self.prices: tuple[PricePoint, ...] = ()
-        self.chart_range: ChartRange = "1D"
-        self.baseline: float | None = None
+    def has_data_in(self, view: TickerView) -> bool:
+        return bool(_priced(view))
 
-    def show(
-        self,
-        prices: Sequence[PricePoint],
-        chart_range: ChartRange,
-        baseline: float | None = None,
-    ) -> None:
-        """Plot ``prices`` (oldest first) for ``chart_range``; ``baseline`` is the previous close
-        a day chart is read against."""
-        self.prices = tuple(point for point in prices if math.isfinite(point.close))
-        self.chart_range = chart_range
-        self.baseline = baseline if baseline is not None and math.isfinite(baseline) else None
-        self.has_data = bool(self.prices)
-        self.refresh()
-
-    def draw(self) -> None:
-        closes = [point.close for point in self.prices]
-        reference = self.baseline if self.baseline is not None else closes[0]
+    def draw(self, view: TickerView) -> None:
+        prices = _priced(view)
+        closes = [point.close for point in prices]
+        baseline = _day_baseline(view)
+        reference = baseline if baseline is not None else closes[0]
         colour = self._colour("success" if closes[-1] >= reference else "error")
-        self.plt.title(f"{self.TITLE} · {self.chart_range}")
-        if self.baseline is not None:
-            self.plt.hline(self.baseline, self._colour("foreground-muted") or "gray")
+        self.plt.title(f"{self.TITLE} · {view.chart_range}")
+        if baseline is not None:
+            self.plt.hline(baseline, self._colour("foreground-muted") or "gray")
         self.plt.plot(list(range(len(closes))), closes, color=colour, marker="braille")
-        label = _time_label(self.chart_range)
-        self._x_labels([label(point.ts) for point in self.prices])
+        label = _time_label(view.chart_range)
+        self._x_labels([label(point.ts) for point in prices])
 
 
-class VolumeChart(_Chart):
+def _volumes(view: TickerView) -> list[tuple[int, float]]:
+    """(index, volume) of the price points that have a volume: the others get no bar, never a
+    zero."""
+    return [
+        (index, point.volume)
+        for index, point in enumerate(view.prices)
+        if point.volume is not None and math.isfinite(point.volume)
+    ]
+
+
+class VolumeChart(TickerChart):
     """Volume per bar over the selected range."""
 
     TITLE = "Volume"
 
-    def __init__(
-        self, *, name: str | None = None, id: str | None = None, classes: str | None = None
-    ) -> None:
-        super().__init__(name=name, id=id, classes=classes)
-        self.prices: tuple[PricePoint, ...] = ()
-        self.chart_range: ChartRange = "1D"
+    def has_data_in(self, view: TickerView) -> bool:
+        return bool(_volumes(view))
 
-    def show(self, prices: Sequence[PricePoint], chart_range: ChartRange) -> None:
-        """Plot the volumes of ``prices``; points without a volume get no bar (never a zero)."""
-        self.prices = tuple(prices)
-        self.chart_range = chart_range
-        self.has_data = any(
-            point.volume is not None and math.isfinite(point.volume) for point in prices
-        )
-        self.refresh()
-
-    def draw(self) -> None:
-        bars = [
-            (index, point.volume)
-            for index, point in enumerate(self.prices)
-            if point.volume is not None and math.isfinite(point.volume)
-        ]
+    def draw(self, view: TickerView) -> None:
+        bars = _volumes(view)
         volumes = [volume for _, volume in bars]
         self.plt.bar(
             [index for index, _ in bars], volumes, color=self._colour("primary"), width=0.8
         )
         self._count_ticks(max(volumes))
-        label = _time_label(self.chart_range)
-        self._x_labels([label(point.ts) for point in self.prices])
+        label = _time_label(view.chart_range)
+        self._x_labels([label(point.ts) for point in view.prices])
 
 
-class _DatedChart(_Chart):
-    """A chart of one figure per date (settlement dates, trading days)."""
+DatedValues = Sequence[tuple[dt.date, float]]
 
-    def __init__(
-        self, *, name: str | None = None, id: str | None = None, classes: str | None = None
-    ) -> None:
-        super().__init__(name=name, id=id, classes=classes)
-        self.history: tuple[tuple[dt.date, float], ...] = ()
 
-    def show(self, history: Sequence[tuple[dt.date, float]]) -> None:
-        """Plot (date, value) pairs, oldest first; values that are not numbers are left out."""
-        self.history = tuple((day, value) for day, value in history if math.isfinite(value))
-        self.has_data = bool(self.history)
-        self.refresh()
+class _DatedChart(TickerChart):
+    """A chart of one figure per date (settlement dates, trading days), labelled by date; values
+    that are not numbers are left out."""
+
+    def history(self, view: TickerView) -> DatedValues:
+        """The (date, value) pairs of ``view`` this chart plots, oldest first."""
+        raise NotImplementedError
+
+    def plot_values(self, values: Sequence[float]) -> None:
+        """Plot the values, one per x position (each chart says how)."""
+        raise NotImplementedError
+
+    def _finite(self, view: TickerView) -> list[tuple[dt.date, float]]:
+        return [(day, value) for day, value in self.history(view) if math.isfinite(value)]
+
+    def has_data_in(self, view: TickerView) -> bool:
+        return bool(self._finite(view))
+
+    def draw(self, view: TickerView) -> None:
+        history = self._finite(view)
+        self.plot_values([value for _, value in history])
+        self._x_labels([fmt.short_date(day) for day, _ in history])
 
 
 class ShortInterestChart(_DatedChart):
@@ -213,11 +222,12 @@ class ShortInterestChart(_DatedChart):
 
     TITLE = "Short interest (shares)"
 
-    def draw(self) -> None:
-        shares = [value for _, value in self.history]
-        self.plt.bar(list(range(len(shares))), shares, color=self._colour("warning"), width=0.6)
-        self._count_ticks(max(shares))
-        self._x_labels([fmt.short_date(day) for day, _ in self.history])
+    def history(self, view: TickerView) -> DatedValues:
+        return view.short_history
+
+    def plot_values(self, values: Sequence[float]) -> None:
+        self.plt.bar(list(range(len(values))), values, color=self._colour("warning"), width=0.6)
+        self._count_ticks(max(values))
 
 
 class ShortVolumeChart(_DatedChart):
@@ -225,39 +235,31 @@ class ShortVolumeChart(_DatedChart):
 
     TITLE = "Short volume ratio (%)"
 
-    def draw(self) -> None:
-        percents = [ratio * 100 for _, ratio in self.history]
+    def history(self, view: TickerView) -> DatedValues:
+        return view.sv_ratio_history
+
+    def plot_values(self, values: Sequence[float]) -> None:
+        percents = [ratio * 100 for ratio in values]
         self.plt.plot(
             list(range(len(percents))), percents, color=self._colour("primary"), marker="braille"
         )
-        self._x_labels([fmt.short_date(day) for day, _ in self.history])
 
 
-class CorrelationChart(_Chart):
+class CorrelationChart(TickerChart):
     """A ticker's rolling correlation to its peers over the last year, on a -1..1 scale."""
 
     TITLE = "Correlation to peers"
 
-    def __init__(
-        self, *, name: str | None = None, id: str | None = None, classes: str | None = None
-    ) -> None:
-        super().__init__(name=name, id=id, classes=classes)
-        self.line: CorrelationLine | None = None
-        self.peer_group: str | None = None
+    def has_data_in(self, view: TickerView) -> bool:
+        line = view.correlation
+        return line is not None and any(math.isfinite(value) for value in line.series)
 
-    def show(self, line: CorrelationLine | None, peer_group: str | None) -> None:
-        """Plot ``line`` (one value per trading day, oldest first) against ``peer_group``."""
-        self.line = line
-        self.peer_group = peer_group
-        self.has_data = line is not None and any(math.isfinite(v) for v in line.series)
-        self.refresh()
-
-    def draw(self) -> None:
-        assert self.line is not None  # has_data says so
-        series = self.line.series
+    def draw(self, view: TickerView) -> None:
+        assert view.correlation is not None  # has_data_in says so
+        series = view.correlation.series
         points = [(index, value) for index, value in enumerate(series) if math.isfinite(value)]
-        title = self.TITLE if self.peer_group is None else f"{self.TITLE} · {self.peer_group}"
-        self.plt.title(title)
+        peers = view.peer_group
+        self.plt.title(self.TITLE if peers is None else f"{self.TITLE} · {peers}")
         self.plt.plot(
             [index for index, _ in points],
             [value for _, value in points],
@@ -277,37 +279,16 @@ class KeyNumbers(Widget):
     """The drill-down's figures: last and change, day range, volume, and the short metrics, each
     lagged figure with its as-of date."""
 
-    COMPONENT_CLASSES: ClassVar[set[str]] = {
-        "key-numbers--up",
-        "key-numbers--down",
-        "key-numbers--muted",
-    }
+    COMPONENT_CLASSES: ClassVar[set[str]] = tone_classes("key-numbers")
 
     DEFAULT_CSS = """
     KeyNumbers {
         height: auto;
-        & > .key-numbers--up {
-            color: $text-success;
-        }
-        & > .key-numbers--down {
-            color: $text-error;
-        }
-        & > .key-numbers--muted {
-            color: $text-muted;
-        }
     }
-    """
+    """ + tone_css("KeyNumbers", "key-numbers")
 
-    def __init__(
-        self, *, name: str | None = None, id: str | None = None, classes: str | None = None
-    ) -> None:
-        super().__init__(name=name, id=id, classes=classes)
-        self.view: TickerView | None = None
-
-    def show(self, view: TickerView) -> None:
-        """Show the figures of ``view``."""
-        self.view = view
-        self.refresh(layout=True)
+    # A new view can change the number of lines: lay out again.
+    view: reactive[TickerView | None] = reactive(None, layout=True)
 
     def render(self) -> RenderResult:
         if self.view is None:
@@ -318,7 +299,7 @@ class KeyNumbers(Widget):
         """The figures as text, one labelled line each. Within ``width`` a line wraps between
         figures, never inside one; below 60 columns the labels are shortened."""
         narrow = width is not None and width < NARROW_KEY_NUMBERS
-        muted = self._style("key-numbers--muted")
+        muted = self._muted()
         rows: list[tuple[str, str, list[Text]]] = [
             ("Last", "Last", self._last(view)),
             (
@@ -343,7 +324,6 @@ class KeyNumbers(Widget):
                 style=self._tone(short.short_change_pct) or "",
             )
             change.append(" vs prior")
-            sv_pct = None if short.sv_ratio is None else short.sv_ratio * 100
             rows += [
                 (
                     "Short int.",
@@ -363,7 +343,7 @@ class KeyNumbers(Widget):
                     "Short vol.",
                     "SV",
                     [
-                        Text(fmt.percent(sv_pct)),
+                        Text(fmt.percent(sv_percent(short))),
                         Text(fmt.zscore(short.sv_zscore)),
                         self._as_of(short.sv_date),
                     ],
@@ -383,11 +363,11 @@ class KeyNumbers(Widget):
         ]
         if view.as_of is not None:
             stamp = f"{fmt.short_date(view.as_of)} {fmt.clock(view.as_of)}"
-            pieces.append(Text(stamp, style=self._style("key-numbers--muted")))
+            pieces.append(Text(stamp, style=self._muted()))
         return pieces
 
     def _as_of(self, day: dt.date | None) -> Text:
-        return Text(f"as of {fmt.short_date(day)}", style=self._style("key-numbers--muted"))
+        return Text(f"as of {fmt.short_date(day)}", style=self._muted())
 
     @staticmethod
     def _labelled(label: str, pieces: Sequence[Text], label_width: int, width: int | None) -> Text:
@@ -407,9 +387,7 @@ class KeyNumbers(Widget):
         return line
 
     def _tone(self, value: float | None) -> Style | None:
-        if value is None or not math.isfinite(value) or value == 0:
-            return None
-        return self._style("key-numbers--up" if value > 0 else "key-numbers--down")
+        return tone_style(self, "key-numbers", tone_for(value), partial=True)
 
-    def _style(self, component: str) -> Style:
-        return self.get_component_rich_style(component, partial=True)
+    def _muted(self) -> Style:
+        return self.get_component_rich_style("key-numbers--muted", partial=True)

@@ -19,6 +19,7 @@ from tui.clock import NEW_YORK
 from tui.health import Condition, worst
 from tui.models import DatasetFreshness, SourceHealth, StatusView
 from tui.presenters import format as fmt
+from widgets.tones import ALL_ROLES, tone_classes, tone_css
 
 WARNING_MARK = "⚠"
 OK_MARK = "✓"
@@ -65,10 +66,7 @@ class StatusBar(Widget):
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "status-bar--demo",
         "status-bar--label",
-        "status-bar--ok",
-        "status-bar--warning",
-        "status-bar--error",
-        "status-bar--muted",
+        *tone_classes("status-bar", ALL_ROLES),
     }
 
     DEFAULT_CSS = """
@@ -82,20 +80,8 @@ class StatusBar(Widget):
         & > .status-bar--label {
             text-style: bold;
         }
-        & > .status-bar--ok {
-            color: $text-success;
-        }
-        & > .status-bar--warning {
-            color: $text-warning;
-        }
-        & > .status-bar--error {
-            color: $text-error;
-        }
-        & > .status-bar--muted {
-            color: $text-muted;
-        }
     }
-    """
+    """ + tone_css("StatusBar", "status-bar", ALL_ROLES)
 
     def __init__(
         self, *, name: str | None = None, id: str | None = None, classes: str | None = None
@@ -152,7 +138,7 @@ class StatusBar(Widget):
         problem = worst_problem(view)
         line.append("  ")
         if problem is None:
-            line.append(f"{OK_MARK} ok", style=self._style("status-bar--ok"))
+            line.append(f"{OK_MARK} ok", style=self._style("status-bar--success"))
         else:
             style = "status-bar--error" if problem == "offline" else "status-bar--warning"
             line.append(f"{WARNING_MARK} {problem}", style=self._style(style))
@@ -169,7 +155,7 @@ class StatusBar(Widget):
 
     def _health_style(self, health: SourceHealth) -> Style:
         if health.state == "ok":
-            return self._style("status-bar--ok")
+            return self._style("status-bar--success")
         if health.state == "offline":
             return self._style("status-bar--error")
         return self._style("status-bar--warning")

@@ -25,7 +25,8 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from tui.presenters.rows import Align, Cell, CellValue, Column, Row, Tone
+from tui.presenters.table import Align, Cell, CellValue, Column, Row, Tone
+from widgets.tones import tone_classes, tone_css, tone_style
 
 HEADER_HEIGHT = 1
 COLUMN_GAP = 1
@@ -78,9 +79,7 @@ class LiveTable(ScrollView, can_focus=True):
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "live-table--header",
         "live-table--cursor",
-        "live-table--up",
-        "live-table--down",
-        "live-table--muted",
+        *tone_classes("live-table"),
     }
 
     DEFAULT_CSS = """
@@ -104,17 +103,8 @@ class LiveTable(ScrollView, can_focus=True):
             color: $block-cursor-foreground;
             text-style: $block-cursor-text-style;
         }
-        & > .live-table--up {
-            color: $text-success;
-        }
-        & > .live-table--down {
-            color: $text-error;
-        }
-        & > .live-table--muted {
-            color: $text-muted;
-        }
     }
-    """
+    """ + tone_css("LiveTable", "live-table")
 
     class _RowMessage(Message):
         def __init__(self, table: LiveTable, key: str) -> None:
@@ -383,7 +373,7 @@ class LiveTable(ScrollView, can_focus=True):
         # On the cursor row the cursor's colours win: signs and arrows still carry the direction.
         if is_cursor:
             return Style()
-        return self.get_component_rich_style(f"live-table--{tone}")
+        return tone_style(self, "live-table", tone) or Style()
 
     def _to_strip(self, line: Text, style: Style) -> Strip:
         # Text.render leaves unstyled stretches unstyled: put the row's style underneath.

@@ -10,9 +10,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from tests.tui.harness import demo_app, wait_for_data
-from tui.screens.ticker import TickerScreen
-from widgets.charts import KeyNumbers
+from tests.tui.harness import demo_app, wait_for_data, wait_for_drill_down
 
 FOLDER = Path(__file__).parent / "screenshots"
 
@@ -23,13 +21,7 @@ async def export(name: str, size: tuple[int, int], ticker: str | None = None) ->
         await wait_for_data(pilot, app)
         if ticker is not None:
             app.open_ticker(ticker)
-            for _ in range(400):
-                screen = app.screen
-                numbers = screen.query(KeyNumbers) if isinstance(screen, TickerScreen) else None
-                if numbers and numbers.first().view is not None:
-                    break
-                await pilot.pause(0.05)
-            await pilot.pause(0.3)
+            await wait_for_drill_down(pilot, app, ticker)
         FOLDER.mkdir(exist_ok=True)
         path = app.save_screenshot(f"{name}.svg", str(FOLDER))
     return Path(path)

@@ -13,10 +13,8 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
-from tests.tui.harness import demo_app, wait_for_data
+from tests.tui.harness import demo_app, wait_for_data, wait_for_drill_down
 from tui.app import TapewatchApp
-from tui.screens.ticker import TickerScreen
-from widgets.charts import KeyNumbers
 
 SnapCompare = Callable[..., bool]
 
@@ -32,17 +30,8 @@ def _drilled_into(app: TapewatchApp, symbol: str) -> Callable[[Pilot[Any]], Awai
     async def run_before(pilot: Pilot[Any]) -> None:
         await wait_for_data(pilot, app)
         app.open_ticker(symbol)
-        for _ in range(400):
-            screen = app.screen
-            if isinstance(screen, TickerScreen):
-                numbers = screen.query(KeyNumbers)
-                if numbers and numbers.first().view is not None:
-                    # Let the charts lay out at their final size before the picture is taken.
-                    await pilot.wait_for_scheduled_animations()
-                    await pilot.pause(0.3)
-                    return
-            await pilot.pause(0.05)
-        raise AssertionError(f"the drill-down of {symbol} never loaded")
+        # The picture is taken once the charts are laid out at their final size.
+        await wait_for_drill_down(pilot, app, symbol)
 
     return run_before
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from textual.pilot import Pilot
 
@@ -11,7 +13,10 @@ from tui.app import TapewatchApp
 from tui.config import Settings
 from tui.models import Pane
 from tui.sources.base import Source
-from widgets.panes import DataPane
+from widgets.pane import DataPane
+
+if TYPE_CHECKING:
+    from tui.screens.ticker import TickerScreen
 
 # 11:30 in New York on the demo's session day: two hours of intraday data, the sell-off visible.
 MARKET_START = dt.time(11, 30)
@@ -51,3 +56,45 @@ async def wait_for_data(pilot: Pilot[int], app: TapewatchApp, seconds: float = 2
         await pilot.pause(0.05)
     missing = [pane.value for pane, p in panes(app).items() if p.view is None]
     raise AssertionError(f"panes without data after {seconds}s: {missing}")
+
+
+async def wait_until(
+    pilot: Pilot[int], condition: Callable[[], bool], what: str, seconds: float = 10.0
+) -> None:
+    """Pause until ``condition`` holds; fail naming ``what`` after ``seconds``."""
+    for _ in range(int(seconds / 0.05)):
+        if condition():
+            await pilot.pause()
+            return
+        await pilot.pause(0.05)
+    raise AssertionError(f"still waiting after {seconds:g}s for {what}")
+
+
+async def wait_for_drill_down(
+    pilot: Pilot[int], app: TapewatchApp, symbol: str, seconds: float = 20.0
+) -> TickerScreen:
+    """Wait until the drill-down of ``symbol`` shows its figures and its charts, laid out at their
+    final place and size (the figures' height decides where the charts go)."""
+    from tui.screens.ticker import TickerScreen
+    from widgets.charts import KeyNumbers, TickerChart
+
+    def ready() -> bool:
+        screen = app.screen
+        if not isinstance(screen, TickerScreen) or screen.symbol != symbol:
+            return False
+        found = screen.query(KeyNumbers)  # none until the screen has composed
+        view = found.first().view if found else None
+        if view is None:
+            return False
+        numbers = found.first()
+        lines = len(numbers.figures(view, numbers.size.width or None).plain.splitlines())
+        charts = list(screen.query(TickerChart))
+        return numbers.size.height == lines and all(
+            chart.view is view and chart.size.area > 0 for chart in charts
+        )
+
+    await wait_until(pilot, ready, f"the drill-down of {symbol}", seconds)
+    await pilot.wait_for_scheduled_animations()
+    screen = app.screen
+    assert isinstance(screen, TickerScreen)
+    return screen

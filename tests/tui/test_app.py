@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Sequence
 
@@ -9,8 +10,17 @@ import pytest
 from textual.command import CommandList
 from textual.pilot import Pilot
 from textual.widgets import Markdown, Static
+from textual.worker import WorkerState
 
-from tests.tui.harness import demo_app, demo_settings, frozen_demo, panes, wait_for_data
+from tests.tui.harness import (
+    demo_app,
+    demo_settings,
+    frozen_demo,
+    panes,
+    wait_for_data,
+    wait_for_drill_down,
+    wait_until,
+)
 from tui.app import TapewatchApp, breakpoint_classes
 from tui.config import Settings
 from tui.models import Pane
@@ -18,7 +28,7 @@ from tui.screens.dashboard import DashboardScreen
 from tui.screens.help import HelpScreen
 from tui.screens.prompt import TickerPrompt
 from tui.screens.ticker import TickerScreen
-from tui.sources.base import Source
+from tui.sources.base import BarInterval, Source
 from widgets.charts import KeyNumbers
 from widgets.status import StatusBar
 from widgets.table import LiveTable
@@ -29,17 +39,6 @@ SIZES = [(200, 60), (120, 40), (80, 24), (40, 30)]
 def table_text(table: LiveTable) -> list[str]:
     """What the table shows on screen, line by line (its visible height)."""
     return [table.render_line(y).text for y in range(table.size.height)]
-
-
-async def wait_for_ticker(pilot: Pilot[int], app: TapewatchApp, symbol: str) -> TickerScreen:
-    for _ in range(400):
-        screen = app.screen
-        if isinstance(screen, TickerScreen) and screen.symbol == symbol:
-            numbers = screen.query(KeyNumbers)
-            if numbers and numbers.first().view is not None:
-                return screen
-        await pilot.pause(0.05)
-    raise AssertionError(f"the drill-down of {symbol} never showed its numbers")
 
 
 @pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
@@ -99,9 +98,8 @@ async def test_the_40_column_pane_shows_the_essentials_and_cuts_no_number() -> N
 async def test_a_terminal_too_small_shows_a_hint_not_a_crash() -> None:
     app = demo_app()
     async with app.run_test(size=(30, 10)) as pilot:
-        await pilot.pause(0.5)
         hint = app.dashboard.query_one("#too-small", Static)
-        assert hint.display and hint.region.width > 0
+        await wait_until(pilot, lambda: hint.display and hint.region.width > 0, "the hint")
         assert "too small" in str(hint.render())
         assert not app.dashboard.query_one("#panes").display
         await pilot.resize_terminal(120, 40)
@@ -120,7 +118,7 @@ async def test_enter_drills_into_the_row_under_the_cursor_and_escape_comes_back(
         symbol = indices.cursor_key
         assert symbol == "^NDX"
         await pilot.press("enter")
-        screen = await wait_for_ticker(pilot, app, symbol)
+        screen = await wait_for_drill_down(pilot, app, symbol)
         assert "Nasdaq-100" in str(screen.query_one("#ticker-title", Static).render())
         assert "DEMO" in str(screen.query_one("#ticker-title", Static).render())
         await pilot.press("escape")
@@ -133,7 +131,7 @@ async def test_drill_down_ranges_switch_with_number_keys_and_brackets() -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for_data(pilot, app)
         app.open_ticker("MSFT")
-        screen = await wait_for_ticker(pilot, app, "MSFT")
+        screen = await wait_for_drill_down(pilot, app, "MSFT")
         key_numbers = screen.query_one(KeyNumbers)
         assert key_numbers.view is not None and key_numbers.view.chart_range == "1D"
         for keys, expected in ((("3",), "1M"), (("]",), "6M"), (("[", "["), "5D"), (("5",), "1Y")):
@@ -148,17 +146,49 @@ async def test_drill_down_ranges_switch_with_number_keys_and_brackets() -> None:
         assert len(key_numbers.view.prices) > 200  # a year of daily closes
 
 
+class HeldDrillDown:
+    """The frozen demo market, except that the quote of one symbol on its own (what only the
+    drill-down asks for) never comes: only cancelling the request ends it."""
+
+    def __init__(self, inner: Source, symbol: str) -> None:
+        self.inner = inner
+        self.symbol = symbol
+        self.held = 0
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.inner, name)
+
+    async def quotes(self, symbols: Sequence[str]) -> object:
+        if list(symbols) == [self.symbol]:
+            self.held += 1
+            await asyncio.Event().wait()  # never set
+        return await self.inner.quotes(symbols)
+
+
 async def test_leaving_the_drill_down_cancels_its_fetches() -> None:
-    app = demo_app()
+    sources: list[HeldDrillDown] = []
+
+    def factory(settings: Settings, as_of: dt.date | None) -> Source:
+        sources.append(HeldDrillDown(frozen_demo(settings, as_of), "MSFT"))
+        return sources[-1]  # type: ignore[return-value]
+
+    app = TapewatchApp(demo_settings(), source_factory=factory)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for_data(pilot, app)
         app.open_ticker("MSFT")
-        await pilot.pause()
+        await wait_until(pilot, lambda: sources[0].held > 0, "the drill-down's fetch")
         screen = app.screen
         assert isinstance(screen, TickerScreen)
+        fetches = [worker for worker in app.workers if worker.node is screen]
+        assert [worker.group for worker in fetches] == ["ticker-fetch"]
+        assert [worker.state for worker in fetches] == [WorkerState.RUNNING]
         await pilot.press("escape")
-        await pilot.pause(0.2)
-        assert not [worker for worker in app.workers if worker.node is screen and worker.is_running]
+        await wait_until(
+            pilot,
+            lambda: [worker.state for worker in fetches] == [WorkerState.CANCELLED],
+            "the fetch to be cancelled",
+        )
+        assert isinstance(app.screen, DashboardScreen)
 
 
 async def test_s_cycles_the_sort_of_the_focused_table() -> None:
@@ -210,7 +240,7 @@ async def test_slash_opens_a_ticker_by_symbol() -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for_data(pilot, app)
         await _prompt(pilot, app, "msft")
-        await wait_for_ticker(pilot, app, "MSFT")
+        await wait_for_drill_down(pilot, app, "MSFT")
 
 
 @pytest.mark.parametrize(
@@ -262,18 +292,20 @@ async def test_keys_remapped_in_the_config_work() -> None:
 
 
 class CountingSource:
-    """The frozen demo market, counting quote requests."""
+    """The frozen demo market, counting requests for daily bars (polled hourly, and woken by no
+    other dataset: only `r` asks for them again within a test)."""
 
     def __init__(self, inner: Source) -> None:
         self.inner = inner
-        self.quote_calls = 0
+        self.daily_calls = 0
 
     def __getattr__(self, name: str) -> object:
         return getattr(self.inner, name)
 
-    async def quotes(self, symbols: Sequence[str]) -> object:
-        self.quote_calls += 1
-        return await self.inner.quotes(symbols)
+    async def bars(self, symbols: Sequence[str], interval: BarInterval, days: int) -> object:
+        if interval == "1d":
+            self.daily_calls += 1
+        return await self.inner.bars(symbols, interval, days)
 
 
 async def test_r_refreshes_now() -> None:
@@ -287,14 +319,10 @@ async def test_r_refreshes_now() -> None:
     app = TapewatchApp(demo_settings(), source_factory=factory)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for_data(pilot, app)
-        await pilot.pause(0.3)
-        before = sources[0].quote_calls
+        await wait_until(pilot, lambda: sources[0].daily_calls > 0, "the first daily poll")
+        before = sources[0].daily_calls
         await pilot.press("r")
-        for _ in range(100):
-            if sources[0].quote_calls > before:
-                break
-            await pilot.pause(0.05)
-        assert sources[0].quote_calls > before
+        await wait_until(pilot, lambda: sources[0].daily_calls > before, "a daily poll after r")
 
 
 async def test_no_color_still_shows_direction_with_signs_and_arrows(
@@ -317,9 +345,9 @@ async def test_a_source_that_cannot_start_says_so_and_d_offers_the_demo() -> Non
 
     app = TapewatchApp(demo_settings(source="files"), source_factory=broken)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause(0.5)
-        status = app.dashboard.query_one(StatusBar).render().plain
-        assert "could not start the files source: no route to the data folder" in status
+        status = app.dashboard.query_one(StatusBar)
+        problem = "could not start the files source: no route to the data folder"
+        await wait_until(pilot, lambda: problem in status.render().plain, "the problem")
         await pilot.press("d")
         await wait_for_data(pilot, app)
         assert app.dashboard.query_one(StatusBar).render().plain.startswith(" DEMO ")
@@ -340,7 +368,7 @@ async def test_the_command_palette_finds_tickers_by_name_and_opens_them() -> Non
                 break
         assert "Microsoft" in str(commands.get_option_at_index(0).prompt)
         await pilot.press("enter")
-        await wait_for_ticker(pilot, app, "MSFT")
+        await wait_for_drill_down(pilot, app, "MSFT")
 
 
 @pytest.mark.parametrize(

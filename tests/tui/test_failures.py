@@ -17,7 +17,8 @@ from tui.analytics.builders import BUILDERS
 from tui.analytics.market import MarketData
 from tui.app import TapewatchApp
 from tui.config import Settings
-from tui.models import Pane, PaneView
+from tui.models import Pane
+from tui.presenters.registry import PaneView
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.ticker import TickerScreen
 from tui.screens.watched import WatchedScreen

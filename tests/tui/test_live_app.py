@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from typing import Any, TypeVar
 
@@ -26,19 +26,23 @@ from tests.loopback_market import (
     internal_error,
     throttled,
 )
-from tests.tui.harness import frozen_demo, panes, wait_for_data
+from tests.tui.harness import frozen_demo, panes, wait_for_data, wait_until
 from tui.app import TapewatchApp
 from tui.cache import Cache
 from tui.config import Basket, IndexSpec, Settings, ShortedSettings
 from tui.jobs import JobName
 from tui.market_hours import NEW_YORK
-from tui.models import IndicesView, Pane, SectorsView, ShortRow, ShortsView
-from tui.presenters.rows import Row, member_key
+from tui.models import Pane
+from tui.presenters.correlations import member_key
+from tui.presenters.indices import IndicesView
+from tui.presenters.sectors import SectorsView
+from tui.presenters.shorts import ShortRow, ShortsView
+from tui.presenters.table import Row
 from tui.scheduler import Scheduler
 from tui.sources.base import BarInterval, FetchOutcome, Source
 from tui.sources.finra import SHORT_INTEREST_FILE_SCHEMA
 from tui.sources.live import LiveSource
-from widgets.panes import STALE_MARK
+from widgets.pane import STALE_MARK
 from widgets.status import StatusBar
 
 pytestmark = pytest.mark.timeout(30)
@@ -114,18 +118,6 @@ def observed(app: TapewatchApp) -> ObservedLiveSource:
     scheduler = app.dashboard.scheduler
     assert scheduler is not None and isinstance(scheduler.source, ObservedLiveSource)
     return scheduler.source
-
-
-async def wait_until(
-    pilot: Pilot[int], condition: Callable[[], bool], what: str, seconds: float = 10.0
-) -> None:
-    """Pause until ``condition`` holds; fail naming ``what`` after ``seconds``."""
-    for _ in range(int(seconds / 0.05)):
-        if condition():
-            await pilot.pause()
-            return
-        await pilot.pause(0.05)
-    raise AssertionError(f"still waiting after {seconds:g}s for {what}")
 
 
 def status_line(app: TapewatchApp) -> str:

@@ -13,13 +13,16 @@ from textual.color import Color
 from textual.containers import Vertical
 from textual.widget import Widget
 
-from tui.models import CorrelationLine, PricePoint, ShortRow, TickerView
+from tui.presenters.correlations import CorrelationLine
+from tui.presenters.shorts import ShortRow
+from tui.presenters.ticker import ChartRange, PricePoint, TickerView
 from widgets.charts import (
     CorrelationChart,
     KeyNumbers,
     PriceChart,
     ShortInterestChart,
     ShortVolumeChart,
+    TickerChart,
     VolumeChart,
 )
 
@@ -83,12 +86,9 @@ class ChartsApp(App[None]):
 
 
 def show_all(app: ChartsApp, view: TickerView) -> None:
-    app.query_one(KeyNumbers).show(view)
-    app.query_one(PriceChart).show(view.prices, view.chart_range)
-    app.query_one(VolumeChart).show(view.prices, view.chart_range)
-    app.query_one(ShortInterestChart).show(view.short_history)
-    app.query_one(ShortVolumeChart).show(view.sv_ratio_history)
-    app.query_one(CorrelationChart).show(view.correlation, view.peer_group)
+    app.query_one(KeyNumbers).view = view
+    for chart in app.query(TickerChart):
+        chart.view = view
 
 
 def plot_text(chart: Widget) -> str:
@@ -98,7 +98,7 @@ def plot_text(chart: Widget) -> str:
     return rendered.plain
 
 
-CHARTS: tuple[type[Widget], ...] = (
+CHARTS: tuple[type[TickerChart], ...] = (
     PriceChart,
     VolumeChart,
     ShortInterestChart,
@@ -147,7 +147,8 @@ async def test_volume_without_any_volume_is_no_data_rather_than_zero_bars() -> N
     app = ChartsApp()
     async with app.run_test(size=(100, 120)) as pilot:
         chart = app.query_one(VolumeChart)
-        chart.show([dataclasses.replace(point, volume=None) for point in PRICES], "1D")
+        no_volume = tuple(dataclasses.replace(point, volume=None) for point in PRICES)
+        chart.view = dataclasses.replace(VIEW, prices=no_volume)
         await pilot.pause()
         assert isinstance(chart.render(), Align)
 
@@ -162,9 +163,9 @@ async def test_each_chart_has_its_own_plot() -> None:
     async with app.run_test(size=(80, 40)) as pilot:
         up = app.query_one("#up", PriceChart)
         down = app.query_one("#down", PriceChart)
-        up.show(PRICES, "1D")
-        falling = [dataclasses.replace(p, close=900.0 - i) for i, p in enumerate(PRICES)]
-        down.show(falling, "5D")
+        up.view = VIEW
+        falling = tuple(dataclasses.replace(p, close=900.0 - i) for i, p in enumerate(PRICES))
+        down.view = dataclasses.replace(VIEW, prices=falling, chart_range="5D")
         await pilot.pause()
         up_text = up.render()
         down_text = down.render()
@@ -180,7 +181,7 @@ async def test_rising_prices_are_drawn_in_the_themes_success_colour() -> None:
     app = ChartsApp()
     async with app.run_test(size=(100, 120)) as pilot:
         chart = app.query_one(PriceChart)
-        chart.show(PRICES, "1D")
+        chart.view = dataclasses.replace(VIEW, chart_range="5D")  # read against the first price
         await pilot.pause()
         text = chart.render()
         assert isinstance(text, Text)
@@ -193,30 +194,52 @@ async def test_rising_prices_are_drawn_in_the_themes_success_colour() -> None:
         assert success in colours
 
 
-async def test_a_day_chart_is_read_against_the_previous_close() -> None:
-    """Prices that rise through the day but stay under yesterday's close are a down day."""
+def colours_of(text: Text) -> set[tuple[int, int, int]]:
+    return {
+        span.style.color.get_truecolor()
+        for span in text.spans
+        if not isinstance(span.style, str) and span.style.color is not None
+    }
+
+
+@pytest.mark.parametrize(("chart_range", "up"), [("1D", False), ("5D", True)])
+async def test_only_a_day_chart_is_read_against_the_previous_close(
+    chart_range: ChartRange, up: bool
+) -> None:
+    """Prices that rise through the day but stay under yesterday's close are a down day; over
+    five days the same prices are read against the first of them."""
     app = ChartsApp()
     async with app.run_test(size=(100, 120)) as pilot:
         chart = app.query_one(PriceChart)
-        chart.show(PRICES, "1D", baseline=max(p.close for p in PRICES) + 5)
+        above = max(p.close for p in PRICES) + 5
+        chart.view = dataclasses.replace(VIEW, prev_close=above, chart_range=chart_range)
         await pilot.pause()
         text = chart.render()
         assert isinstance(text, Text)
         error = Color.parse(app.theme_variables["error"]).rgb
         success = Color.parse(app.theme_variables["success"]).rgb
-        colours = {
-            span.style.color.get_truecolor()
-            for span in text.spans
-            if not isinstance(span.style, str) and span.style.color is not None
-        }
-        assert error in colours and success not in colours
+        assert colours_of(text) >= {success if up else error}
+        assert (error if up else success) not in colours_of(text)
+
+
+async def test_a_new_view_redraws_every_chart() -> None:
+    app = ChartsApp()
+    async with app.run_test(size=(100, 120)) as pilot:
+        show_all(app, VIEW)
+        await pilot.pause()
+        assert all(isinstance(app.query_one(chart).render(), Text) for chart in CHARTS)
+        show_all(app, dataclasses.replace(VIEW, prices=(), short_history=(), correlation=None))
+        await pilot.pause()
+        for chart in (PriceChart, VolumeChart, ShortInterestChart, CorrelationChart):
+            assert isinstance(app.query_one(chart).render(), Align), chart.__name__
+        assert isinstance(app.query_one(ShortVolumeChart).render(), Text)
 
 
 async def test_key_numbers_show_figures_with_as_of_dates() -> None:
     app = ChartsApp()
     async with app.run_test(size=(100, 120)) as pilot:
         numbers = app.query_one(KeyNumbers)
-        numbers.show(VIEW)
+        numbers.view = VIEW
         await pilot.pause()
         text = numbers.figures(VIEW).plain
         for part in (
@@ -237,7 +260,7 @@ async def test_key_numbers_in_40_columns_wrap_between_figures_never_inside_one()
     app = ChartsApp()
     async with app.run_test(size=(40, 60)) as pilot:
         numbers = app.query_one(KeyNumbers)
-        numbers.show(VIEW)
+        numbers.view = VIEW
         await pilot.pause()
         lines = numbers.figures(VIEW, numbers.size.width).plain.splitlines()
         assert all(len(line) <= numbers.size.width for line in lines)
@@ -254,7 +277,7 @@ async def test_key_numbers_without_short_data_say_so() -> None:
     async with app.run_test(size=(100, 120)) as pilot:
         numbers = app.query_one(KeyNumbers)
         no_short = dataclasses.replace(VIEW, short=None, volume=None)
-        numbers.show(no_short)
+        numbers.view = no_short
         await pilot.pause()
         text = numbers.figures(no_short).plain
         assert "Short         no data" in text
@@ -287,10 +310,24 @@ async def test_ticks_never_crowd_a_small_chart(monkeypatch: pytest.MonkeyPatch) 
 
         monkeypatch.setattr(chart.plt, "xticks", xticks)
         monkeypatch.setattr(chart.plt, "yticks", yticks)
-        chart.show(PRICES, "1D")
+        chart.view = VIEW
         await pilot.pause()
         chart.render()
         plot_rows = chart.size.height - 3
         assert 2 <= len(asked["y"]) <= plot_rows // 2 + 1
         widest = max(len(str(label)) for label in asked["x"])
         assert len(asked["x"]) * (widest + 3) <= chart.size.width
+
+
+async def test_a_view_given_before_mounting_is_drawn_once_mounted() -> None:
+    chart = PriceChart()
+    chart.view = VIEW
+
+    class Early(App[None]):
+        def compose(self) -> ComposeResult:
+            yield chart
+
+    async with Early().run_test(size=(80, 20)) as pilot:
+        await pilot.pause()
+        rendered = chart.render()
+        assert isinstance(rendered, Text) and "Price · 1D" in rendered.plain

@@ -3,32 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from typing import Any, Literal
 
 import pytest
 from textual.app import App, ComposeResult
 from textual.containers import Vertical
 
-from tui.models import (
-    BasketCorrelations,
-    CorrelationLine,
-    CorrelationsView,
-    IndexRow,
-    IndicesView,
-    SectorRow,
-    SectorsView,
-    ShortRow,
-    ShortsView,
-)
+from tui.presenters.correlations import BasketCorrelations, CorrelationLine, CorrelationsView
+from tui.presenters.indices import IndexRow, IndicesPresenter, IndicesView
+from tui.presenters.sectors import SectorRow, SectorsView
+from tui.presenters.shorts import ShortRow, ShortsView
+from widgets.correlations import CorrelationsPane
+from widgets.indices import IndicesPane
 from widgets.messages import BasketSelected, TickerSelected
-from widgets.panes import (
-    STALE_MARK,
-    CorrelationsPane,
-    DataPane,
-    IndicesPane,
-    SectorsPane,
-    ShortsPane,
-)
+from widgets.pane import STALE_MARK, DataPane
+from widgets.sectors import SectorsPane
+from widgets.shorts import ShortsPane
 from widgets.table import LiveTable
 
 NOW = dt.datetime(2026, 2, 5, 15, 32, tzinfo=dt.UTC)
@@ -205,6 +196,7 @@ async def test_panes_say_loading_before_their_first_view() -> None:
         for pane_type in PANES:
             pane = app.query_one(pane_type)
             assert pane.table.render_line(1).text.strip() == "loading…"
+            assert str(pane.border_subtitle) == f"loading… · sort: {pane.sort_label}"
 
 
 async def test_panes_are_titled_as_the_design_says() -> None:
@@ -214,15 +206,21 @@ async def test_panes_are_titled_as_the_design_says() -> None:
         assert titles == ["Indices", "Sector flows", "Most shorted", "Correlations"]
 
 
+class OnePane(App[None]):
+    """Just ``pane``."""
+
+    def __init__(self, pane: DataPane[Any]) -> None:
+        super().__init__()
+        self.pane = pane
+
+    def compose(self) -> ComposeResult:
+        yield self.pane
+
+
 async def test_a_view_shown_before_mounting_appears_once_mounted() -> None:
     pane = IndicesPane()
     pane.show(INDICES)
-
-    class Early(App[None]):
-        def compose(self) -> ComposeResult:
-            yield pane
-
-    async with Early().run_test(size=(120, 20)) as pilot:
+    async with OnePane(pane).run_test(size=(120, 20)) as pilot:
         await pilot.pause()
         assert lines(pane)[1].startswith("S&P 500")
 
@@ -300,21 +298,24 @@ async def test_the_cursor_stays_on_its_row_when_the_sort_changes() -> None:
         assert pane.table.cursor_row == 2
 
 
-async def test_freshness_and_staleness_show_in_the_subtitle() -> None:
+async def test_the_subtitle_shows_the_views_as_of_and_the_stale_mark() -> None:
     app = PanesApp()
     async with app.run_test(size=(120, 60)) as pilot:
         pane = app.query_one(SectorsPane)
-        pane.set_freshness("10:32 ET", stale=False)
         await pilot.pause()
         assert not pane.has_class("stale")
-        assert pane.border_subtitle == "10:32 ET · sort: flow"
-        pane.set_freshness("3m", stale=True)
+        assert pane.border_subtitle == "as of 10:32 ET · sort: flow"
+        pane.set_stale(True)
         await pilot.pause()
         assert pane.has_class("stale")
-        assert pane.border_subtitle == f"{STALE_MARK} · 3m · sort: flow"
-        pane.set_freshness("10:35 ET", stale=False)
+        assert pane.border_subtitle == f"{STALE_MARK} · as of 10:32 ET · sort: flow"
+        pane.show(replace(SECTORS, as_of=NOW + dt.timedelta(minutes=3)))
+        assert pane.border_subtitle == f"{STALE_MARK} · as of 10:35 ET · sort: flow"
+        pane.set_stale(False)
         assert not pane.has_class("stale")
-        assert STALE_MARK not in str(pane.border_subtitle)
+        assert pane.border_subtitle == "as of 10:35 ET · sort: flow"
+        shorts = app.query_one(ShortsPane)
+        assert shorts.border_subtitle == "SI Jan 30 · SV Feb 4 · sort: SI %"
 
 
 async def test_enter_on_a_ticker_posts_ticker_selected() -> None:
@@ -494,11 +495,22 @@ async def test_the_sort_key_can_be_remapped_by_its_binding_id() -> None:
         assert pane.sort_label == "SI chg"
 
 
-async def test_resending_the_same_freshness_costs_no_repaint() -> None:
+class MarkupPresenter(IndicesPresenter):
+    """An as-of text that would be bold if it were read as console markup."""
+
+    def as_of_text(self, view: IndicesView) -> str:
+        return "[b]10:33[/b] ET"
+
+
+class MarkupPane(IndicesPane):
+    presenter = MarkupPresenter()
+
+
+async def test_resending_the_same_view_and_staleness_costs_no_repaint() -> None:
     app = PanesApp()
     async with app.run_test(size=(120, 60)) as pilot:
         pane = app.query_one(IndicesPane)
-        pane.set_freshness("as of 10:32 ET", stale=False)
+        pane.set_stale(False)
         await pilot.pause()
         refreshes: list[object] = []
         original = pane.refresh
@@ -508,10 +520,18 @@ async def test_resending_the_same_freshness_costs_no_repaint() -> None:
             return original(*args, **kwargs)
 
         pane.refresh = counting_refresh  # type: ignore[method-assign, assignment]
-        pane.set_freshness("as of 10:32 ET", stale=False)
+        pane.set_stale(False)
+        pane.show(INDICES)
         assert refreshes == []
-        pane.set_freshness("[b]10:33[/b] ET", stale=False)
+        pane.set_stale(True)
         assert refreshes
+
+
+async def test_the_subtitle_is_plain_text_not_markup() -> None:
+    pane = MarkupPane()
+    pane.show(INDICES)
+    async with OnePane(pane).run_test(size=(120, 20)) as pilot:
+        await pilot.pause()
         # Taken as plain text, not console markup (Textual keeps the title as Content).
         assert pane._border_subtitle is not None
         assert pane._border_subtitle.plain == "[b]10:33[/b] ET · sort: order"

@@ -10,7 +10,7 @@ from textual.app import App, ComposeResult
 from textual.color import Color
 from textual.strip import Strip
 
-from tui.presenters.rows import Cell, Column, Row, tone_for
+from tui.presenters.table import Cell, Column, Row
 from widgets.table import LiveTable
 
 COLUMNS = (
@@ -343,18 +343,6 @@ def test_rows_need_unique_keys() -> None:
     table = LiveTable(COLUMNS)
     with pytest.raises(ValueError, match="unique"):
         table.set_rows([make_row(1), make_row(1)])
-
-
-def test_row_cells_given_as_a_list_compare_equal_to_a_tuple() -> None:
-    assert Row("A", ["1", "2"]) == Row("A", ("1", "2"))  # type: ignore[arg-type]
-
-
-def test_tone_follows_the_sign() -> None:
-    assert tone_for(1.5) == "up"
-    assert tone_for(-0.1) == "down"
-    assert tone_for(0.0) is None
-    assert tone_for(None) is None
-    assert tone_for(float("nan")) is None
 
 
 def _style_of(strip: Strip, text: str) -> Style:

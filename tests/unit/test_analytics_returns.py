@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.unit import frames
+from tui.analytics.indices import build_indices
 from tui.analytics.market import empty_market_data
 from tui.analytics.returns import (
     basket_intraday_returns,
@@ -27,7 +28,6 @@ from tui.analytics.returns import (
     quote_changes,
     reference_closes,
 )
-from tui.analytics.views import build_indices
 from tui.config import Basket, IndexSpec, Settings
 from tui.market_hours import last_trading_days
 from tui.sources.base import BARS_SCHEMA

@@ -17,13 +17,14 @@ from hypothesis import strategies as st
 from tests.unit import frames
 from tui.analytics.market import empty_market_data
 from tui.analytics.shorts import (
+    build_shorts,
     latest_settlements,
     latest_shares,
     rank_by_short_pct,
+    short_candidates,
     short_metrics,
     short_volume_stats,
 )
-from tui.analytics.views import build_shorts, short_candidates
 from tui.config import Settings, ShortedSettings
 from tui.market_hours import last_trading_days
 from tui.sources.base import (

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import tui.config
+import tui.config.loading
 from tui.config import (
     BINDING_IDS,
     DEFAULT_BASKETS,
@@ -30,6 +30,8 @@ from tui.config import (
     normalize_symbol,
     parse_settings,
 )
+
+REPOSITORY = Path(__file__).resolve().parents[2]
 
 
 def problems_of(text: str) -> list[str]:
@@ -136,20 +138,31 @@ def test_every_key_in_a_plain_table_of_the_example_has_a_comment_above_it() -> N
     assert uncommented == []
 
 
-def test_the_example_file_is_found_as_package_data(
+def test_a_source_checkout_reads_the_example_at_the_top_of_the_repository() -> None:
+    expected = (REPOSITORY / "config.example.toml").read_text(encoding="utf-8")
+    assert example_config_text() == expected
+
+
+def test_the_example_file_is_found_where_the_wheel_puts_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    package = tmp_path / "site-packages" / "tui"
-    package.mkdir(parents=True)
-    (package / "config.example.toml").write_text("# packaged\n")
-    monkeypatch.setattr(tui.config, "__file__", str(package / "config.py"))
+    pyproject = tomllib.loads((REPOSITORY / "pyproject.toml").read_text(encoding="utf-8"))
+    wheel = pyproject["tool"]["hatch"]["build"]["targets"]["wheel"]
+    site_packages = tmp_path / "site-packages"
+    packaged = site_packages / wheel["force-include"]["config.example.toml"]
+    packaged.parent.mkdir(parents=True)
+    packaged.write_text("# packaged\n")
+    module = site_packages / "tui" / "config" / "loading.py"
+    monkeypatch.setattr(tui.config.loading, "__file__", str(module))
     assert example_config_text() == "# packaged\n"
 
 
 def test_a_missing_example_file_is_a_clear_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(tui.config, "__file__", str(tmp_path / "tui" / "config.py"))
+    monkeypatch.setattr(
+        tui.config.loading, "__file__", str(tmp_path / "tui" / "config" / "loading.py")
+    )
     with pytest.raises(FileNotFoundError, match=r"config\.example\.toml"):
         example_config_text()
 
@@ -212,6 +225,17 @@ def test_key_bindings_are_normalized_to_textual_key_names() -> None:
     }
 
 
+def test_the_example_file_names_exactly_the_binding_ids() -> None:
+    comments = " ".join(
+        line.removeprefix("#").strip()
+        for line in example_config_text().splitlines()
+        if line.startswith("#")
+    )
+    listed = re.search(r"Bindings: ([\w, ]+)\.", comments)
+    assert listed is not None
+    assert listed.group(1).split(", ") == list(BINDING_IDS)
+
+
 def test_every_binding_id_is_accepted() -> None:
     keys = {binding_id: f"f{number}" for number, binding_id in enumerate(BINDING_IDS, start=1)}
     text = "[keys]\n" + "".join(f'{name} = "{key}"\n' for name, key in keys.items())
@@ -271,6 +295,8 @@ PROBLEMS = [
     ("[demo]\nspeed = 600.5", "demo.speed: expected more than 0 and at most 600"),
     ("[http]\nconnect_timeout = 0", "http.connect_timeout: expected more than 0 s, found 0"),
     ("[http]\nread_timeout = -1", "http.read_timeout: expected more than 0 s, found -1"),
+    ("[http]\nrequest_deadline = 0", "http.request_deadline: expected more than 0 and at most 600"),
+    ("[http]\nrequest_deadline = 601", "http.request_deadline: expected more than 0 and at most"),
     (
         "[http]\nper_host_concurrency = 0",
         "http.per_host_concurrency: expected 1 to 64 requests, found 0",
@@ -288,6 +314,10 @@ PROBLEMS = [
     (
         "[sources.sec]\ntickers_url = 'ftp://x'",
         "sources.sec.tickers_url: expected an http:// or https:// URL",
+    ),
+    (
+        "[sources.ssga]\nbase_url = 'www.ssga.com/library-content'",
+        "sources.ssga.base_url: expected an http:// or https:// URL",
     ),
     # symbols, names and baskets
     (

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
+import struct
 import time
+import zlib
 
 import httpx
 import pytest
@@ -13,13 +16,22 @@ from tests.faultserver import (
     FaultServer,
     RecordedRequest,
     Reply,
+    drip,
+    endless,
     failing,
+    gzip_bomb,
+    gzip_zeros,
+    huge_content_length,
     json_reply,
+    open_connections,
     rate_limited,
+    redirect,
     reset_mid_body,
     server_error,
+    silent,
     slow,
     truncated,
+    wait_until,
 )
 
 pytestmark = pytest.mark.timeout(20)
@@ -199,3 +211,127 @@ async def test_stop_cuts_replies_still_pending() -> None:
     assert time.perf_counter() - started < 2
     with pytest.raises(RuntimeError):
         _ = server.url
+
+
+# --- hostile modes -------------------------------------------------------------------------------
+
+
+async def read_head_and_some_body(
+    server: FaultServer, path: str, body_bytes: int
+) -> tuple[bytes, bytes]:
+    """Send one request, read its head and ``body_bytes`` of body, then hang up."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", int(server.url.rsplit(":", 1)[1]))
+    try:
+        writer.write(f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        await writer.drain()
+        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), timeout=5)
+        body = await asyncio.wait_for(reader.readexactly(body_bytes), timeout=5)
+        return head, body
+    finally:
+        writer.close()
+
+
+async def test_endless_sends_chunks_until_the_client_hangs_up(fault_server: FaultServer) -> None:
+    fault_server.serve("/endless", endless())
+    head, body = await read_head_and_some_body(fault_server, "/endless", 3_000_000)
+    assert b"Transfer-Encoding: chunked" in head and b"Content-Length" not in head
+    assert body.startswith(b"10000\r\n" + b"x" * 100)  # 64 KiB chunks of filler
+    await wait_until(lambda: open_connections(fault_server) == 0, "the server to hang up too")
+    assert fault_server.body_bytes_sent >= 2_900_000
+
+
+async def test_stop_ends_an_endless_reply_being_read() -> None:
+    server = FaultServer()
+    await server.start()
+    server.serve("/endless", endless())
+    async with httpx.AsyncClient(base_url=server.url, timeout=10) as client:
+
+        async def read_forever() -> None:
+            async with client.stream("GET", "/endless") as response:
+                async for _ in response.aiter_raw():
+                    pass
+
+        reading = asyncio.create_task(read_forever())
+        await wait_until(lambda: server.body_bytes_sent >= 1_000_000, "1 MB to be read")
+        started = time.perf_counter()
+        await server.stop()
+        with pytest.raises(httpx.HTTPError):
+            await asyncio.wait_for(reading, timeout=5)
+    assert time.perf_counter() - started < 2
+
+
+async def test_huge_content_length_is_announced_and_streamed(fault_server: FaultServer) -> None:
+    fault_server.serve("/huge", huge_content_length())
+    head, body = await read_head_and_some_body(fault_server, "/huge", 1_000_000)
+    assert b"Content-Length: 524288000" in head
+    assert body == b"x" * 1_000_000
+
+
+async def test_huge_content_length_stops_at_the_announced_length(
+    fault_server: FaultServer,
+) -> None:
+    fault_server.serve("/huge", huge_content_length(100_000))
+    async with httpx.AsyncClient(base_url=fault_server.url) as client:
+        reply = await client.get("/huge")
+    assert reply.content == b"x" * 100_000
+
+
+def test_a_gzip_bomb_is_small_on_the_wire_and_inflates_to_its_size() -> None:
+    assert gzip.decompress(gzip_zeros(8 << 20)) == bytes(8 << 20)
+    bomb = gzip_bomb()
+    assert bomb.headers == {"Content-Encoding": "gzip"}
+    assert len(bomb.body) < 1_100_000  # about 1 MB on the wire...
+    assert struct.unpack("<I", bomb.body[-4:]) == (1 << 30,)  # ...for 1 GiB inflated
+    assert len(zlib.decompressobj(31).decompress(bomb.body[:100_000])) > 90 << 20
+    with pytest.raises(ValueError):
+        gzip_zeros(1000)
+
+
+async def test_a_gzip_bomb_is_sent_as_gzip(fault_server: FaultServer) -> None:
+    fault_server.serve("/bomb", gzip_bomb(4 << 20))
+    async with httpx.AsyncClient(base_url=fault_server.url) as client:
+        reply = await client.get("/bomb")
+    assert reply.headers["content-encoding"] == "gzip"
+    assert reply.content == bytes(4 << 20)  # httpx inflates it
+
+
+async def test_drip_sends_one_byte_per_interval(fault_server: FaultServer) -> None:
+    fault_server.serve("/drip", drip(b"0123456789", interval_s=0.02))
+    arrivals: list[float] = []
+    async with (
+        httpx.AsyncClient(base_url=fault_server.url) as client,
+        client.stream("GET", "/drip") as response,
+    ):
+        body = b""
+        async for piece in response.aiter_raw():
+            body += piece
+            arrivals.append(time.perf_counter())
+    assert body == b"0123456789"
+    assert len(arrivals) >= 5 and arrivals[-1] - arrivals[0] >= 0.1
+
+
+async def test_silent_reads_the_request_and_never_answers(fault_server: FaultServer) -> None:
+    fault_server.serve("/silent", silent())
+    reader, writer = await asyncio.open_connection(
+        "127.0.0.1", int(fault_server.url.rsplit(":", 1)[1])
+    )
+    try:
+        writer.write(b"GET /silent HTTP/1.1\r\nHost: x\r\n\r\n")
+        await writer.drain()
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(reader.read(1), timeout=0.3)
+        assert [request.path for request in fault_server.requests] == ["/silent"]
+        started = time.perf_counter()
+        await fault_server.stop()
+        assert await asyncio.wait_for(reader.read(1), timeout=2) == b""
+        assert time.perf_counter() - started < 2
+    finally:
+        writer.close()
+
+
+async def test_redirect_points_anywhere(fault_server: FaultServer) -> None:
+    fault_server.serve("/away", redirect("https://elsewhere.example/x", status=301))
+    async with httpx.AsyncClient(base_url=fault_server.url) as client:
+        reply = await client.get("/away")
+    assert reply.status_code == 301
+    assert reply.headers["location"] == "https://elsewhere.example/x"

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
-import itertools
+import gzip
 import logging
 import random
 import socket
 import ssl
+import time
+import tracemalloc
+import zlib
+from collections.abc import Callable
 
 import httpx
 import pytest
@@ -17,23 +22,34 @@ from tests import faultserver
 from tests.faultserver import (
     FaultServer,
     Reply,
+    drip,
+    endless,
     failing,
+    gzip_bomb,
+    huge_content_length,
     rate_limited,
+    redirect,
     reset_mid_body,
     server_error,
+    silent,
     slow,
     truncated,
+    wait_until,
 )
 from tui.config import HttpSettings
 from tui.sources.base import Failed, FailureKind
 from tui.sources.http import (
     BACKOFF_BASE_S,
     BACKOFF_CAP_S,
+    DEFAULT_REPLY_LIMIT,
+    MAX_REDIRECTS,
+    MB,
     RETRY_AFTER_DEFAULT_S,
     RETRY_AFTER_MAX_S,
     RETRY_AFTER_MIN_S,
     HttpClient,
     HttpReply,
+    ReplyLimit,
     redact_url,
     retry_after_seconds,
 )
@@ -44,6 +60,7 @@ fault_server = faultserver.fault_server
 BODY = b'{"ok": true, "padding": "' + b"x" * 400 + b'"}'
 T0 = dt.datetime(2026, 2, 10, 15, 0, tzinfo=dt.UTC)
 SETTINGS = HttpSettings(connect_timeout=1.0, read_timeout=0.2, per_host_concurrency=8, retries=2)
+CONTACT = {"User-Agent": "tapewatch Jane Doe jane@example.com"}  # the SEC's, never sent elsewhere
 
 
 class FakeClock:
@@ -69,10 +86,33 @@ class RecordingSleep:
         self.delays.append(seconds)
 
 
+class FakeMonotonic:
+    """A monotonic clock that moves only when told to, or when an AdvancingSleep sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class AdvancingSleep(RecordingSleep):
+    """Sleeps recorded, and passed on the fake monotonic clock instead of waited."""
+
+    def __init__(self, monotonic: FakeMonotonic) -> None:
+        super().__init__()
+        self.monotonic = monotonic
+
+    async def __call__(self, seconds: float) -> None:
+        await super().__call__(seconds)
+        self.monotonic.now += seconds
+
+
 def make_client(
     settings: HttpSettings = SETTINGS,
     *,
     clock: FakeClock | None = None,
+    monotonic: FakeMonotonic | None = None,
     sleep: RecordingSleep | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> HttpClient:
@@ -80,6 +120,7 @@ def make_client(
         settings,
         transport=transport,
         clock=clock or FakeClock(),
+        monotonic=monotonic or time.monotonic,
         sleep=sleep or RecordingSleep(),
         rng=random.Random(7),
     )
@@ -114,15 +155,19 @@ async def test_per_call_headers_override_the_user_agent(fault_server: FaultServe
     assert fault_server.requests[0].headers["user-agent"] == "Jane jane@example.com"
 
 
-async def test_redirects_are_followed(fault_server: FaultServer) -> None:
-    fault_server.serve("/old", Reply(302, b"", {"Location": "/new"}))
+async def test_redirects_within_the_host_are_followed_with_the_headers(
+    fault_server: FaultServer,
+) -> None:
+    fault_server.serve("/old", redirect("/new"))
     fault_server.serve("/new", Reply(200, b"moved"))
     client = make_client()
     try:
-        reply = await client.get(f"{fault_server.url}/old", source="test")
+        reply = await client.get(f"{fault_server.url}/old", source="sec", headers=CONTACT)
     finally:
         await client.aclose()
     assert isinstance(reply, HttpReply) and reply.content == b"moved"
+    assert reply.url == f"{fault_server.url}/new"
+    assert fault_server.requests_to("/new")[0].headers["user-agent"] == CONTACT["User-Agent"]
 
 
 async def test_slow_reply_is_retried_then_fails_as_timeout(fault_server: FaultServer) -> None:
@@ -335,20 +380,29 @@ async def test_concurrency_per_host_is_bounded() -> None:
         assert server.max_in_flight == 4
 
 
-async def test_a_paced_host_gets_no_more_than_its_rate(fault_server: FaultServer) -> None:
-    """The SEC asks for at most 10 requests a second: concurrent requests are spaced out."""
-    fault_server.serve("/p", Reply(200, BODY))
-    client = make_client()
+async def test_a_paced_host_gets_no_more_than_its_rate() -> None:
+    """The SEC asks for at most 10 requests a second: concurrent requests are spaced out, on the
+    client's own clock and sleep, so the spacing is exact."""
+    monotonic = FakeMonotonic()
+    sleep = AdvancingSleep(monotonic)
+    sent_at: list[float] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent_at.append(monotonic.now)
+        return httpx.Response(200, content=BODY)
+
+    client = make_client(monotonic=monotonic, sleep=sleep, transport=httpx.MockTransport(answer))
     try:
         replies = await asyncio.gather(
-            *(client.get(f"{fault_server.url}/p", source="sec", per_second=20) for _ in range(6))
+            *(client.get("https://sec.test/p", source="sec", per_second=20) for _ in range(6))
         )
     finally:
         await client.aclose()
     assert all(isinstance(reply, HttpReply) for reply in replies)
-    times = sorted(request.time for request in fault_server.requests)
-    gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
-    assert len(times) == 6 and min(gaps) >= 0.045  # 1/20 s, less timer slack
+    assert sleep.delays == pytest.approx([0.05] * 5)  # 1/20 s between starts, no slack
+    assert monotonic.now == pytest.approx(0.25)
+    for position, when in enumerate(sorted(sent_at)):
+        assert when >= position * 0.05 - 1e-9
 
 
 async def test_404_is_a_reply_only_when_accepted(fault_server: FaultServer) -> None:
@@ -519,3 +573,292 @@ def test_redact_url_drops_user_info_and_secret_values() -> None:
     redacted = redact_url(url)
     assert redacted == "https://example.test/a/%5EGSPC?apikey=REDACTED&range=1d&Token=REDACTED"
     assert redact_url(httpx.URL("https://example.test/a")) == "https://example.test/a"
+
+
+# --- hostile servers: replies are bounded in size, time and where they lead --------------------
+
+SMALL = ReplyLimit("one test reply", 64_000)
+QUICK = HttpSettings(connect_timeout=1.0, read_timeout=10.0, request_deadline=0.5, retries=2)
+
+
+async def bounded_get(client: HttpClient, url: str, **options: object) -> HttpReply | Failed:
+    """``client.get`` that fails the test instead of hanging when the client has no bound."""
+    return await asyncio.wait_for(client.get(url, **options), timeout=5)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [endless(), huge_content_length(), gzip_bomb()],
+    ids=["endless chunked", "500 MiB content-length", "gzip bomb"],
+)
+async def test_a_reply_larger_than_its_limit_is_refused_unretried(
+    fault_server: FaultServer, hostile: Reply
+) -> None:
+    fault_server.serve("/big", hostile)
+    client = make_client()
+    try:
+        outcome = await bounded_get(client, f"{fault_server.url}/big", source="yahoo", limit=SMALL)
+    finally:
+        await client.aclose()
+    assert isinstance(outcome, Failed) and outcome.kind is FailureKind.HTTP
+    assert outcome.message == "yahoo sent more than 64 kB for one test reply; ignored"
+    assert len(fault_server.requests) == 1  # retrying a bomb is pointless
+    assert fault_server.body_bytes_sent < 64 << 20  # reading stopped; the rest was never sent
+
+
+async def test_a_gzip_bomb_is_never_inflated_past_the_limit(fault_server: FaultServer) -> None:
+    """A 64 KiB piece of the bomb inflates to 64 MB: decoding stops at the limit, not at the end
+    of whatever piece arrived."""
+    fault_server.serve("/bomb", gzip_bomb())
+    client = make_client()
+    tracemalloc.start()
+    try:
+        outcome = await bounded_get(
+            client, f"{fault_server.url}/bomb", source="sec", limit=ReplyLimit("a bomb", 1 * MB)
+        )
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+        await client.aclose()
+    assert isinstance(outcome, Failed) and "more than 1 MB for a bomb" in outcome.message
+    assert peak < 16 * MB
+
+
+async def test_the_default_limit_holds_without_one_named(fault_server: FaultServer) -> None:
+    fault_server.serve("/huge", huge_content_length())
+    client = make_client()
+    try:
+        outcome = await bounded_get(client, f"{fault_server.url}/huge", source="finra")
+    finally:
+        await client.aclose()
+    assert isinstance(outcome, Failed)
+    assert outcome.message == (
+        f"finra sent more than {DEFAULT_REPLY_LIMIT.max_bytes // MB} MB for one reply; ignored"
+    )
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+async def test_a_reply_of_exactly_the_limit_is_whole(
+    fault_server: FaultServer, chunked: bool
+) -> None:
+    fault_server.serve("/fits", Reply(200, b"y" * 1000, chunked=chunked))
+    fault_server.serve("/over", Reply(200, b"y" * 1001, chunked=chunked))
+    limit = ReplyLimit("one line", 1000)
+    client = make_client()
+    try:
+        fits = await client.get(f"{fault_server.url}/fits", source="test", limit=limit)
+        over = await client.get(f"{fault_server.url}/over", source="test", limit=limit)
+    finally:
+        await client.aclose()
+    assert isinstance(fits, HttpReply) and fits.content == b"y" * 1000
+    assert isinstance(over, Failed)
+    assert over.message == "test sent more than 1 kB for one line; ignored"
+
+
+def raw_deflate(data: bytes) -> bytes:
+    compressor = zlib.compressobj(wbits=-zlib.MAX_WBITS)
+    return compressor.compress(data) + compressor.flush()
+
+
+@pytest.mark.parametrize(
+    ("encoding", "encode"),
+    [
+        ("gzip", gzip.compress),
+        ("x-gzip", gzip.compress),
+        ("deflate", zlib.compress),
+        ("deflate", raw_deflate),
+        ("identity", lambda data: data),
+    ],
+    ids=["gzip", "x-gzip", "zlib deflate", "raw deflate", "identity"],
+)
+@pytest.mark.parametrize("piece", [0, 1], ids=["whole", "byte by byte"])
+async def test_compressed_replies_are_inflated(
+    fault_server: FaultServer, encoding: str, encode: Callable[[bytes], bytes], piece: int
+) -> None:
+    fault_server.serve(
+        "/z", Reply(200, encode(BODY * 50), {"Content-Encoding": encoding}, chunk_size=piece)
+    )
+    client = make_client()
+    try:
+        reply = await client.get(f"{fault_server.url}/z", source="test")
+    finally:
+        await client.aclose()
+    assert isinstance(reply, HttpReply) and reply.content == BODY * 50
+    assert fault_server.requests[0].headers["accept-encoding"] == "gzip, deflate"
+
+
+@pytest.mark.parametrize(
+    ("body", "encoding", "message"),
+    [
+        (b"not gzip at all", "gzip", "test sent a compressed reply that could not be"),
+        (gzip.compress(BODY)[:-12], "gzip", "test sent a compressed reply that could not be"),
+        (BODY, "br", "test sent its reply in an encoding it was not asked for (br)"),
+        (BODY, "gzip, gzip", "in an encoding it was not asked for (gzip, gzip)"),
+    ],
+    ids=["not gzip", "gzip cut short", "brotli", "twice gzipped"],
+)
+async def test_undecodable_replies_fail_unretried(
+    fault_server: FaultServer, body: bytes, encoding: str, message: str
+) -> None:
+    fault_server.serve("/z", Reply(200, body, {"Content-Encoding": encoding}))
+    client = make_client()
+    try:
+        outcome = await client.get(f"{fault_server.url}/z", source="test")
+    finally:
+        await client.aclose()
+    assert isinstance(outcome, Failed) and outcome.kind is FailureKind.HTTP
+    assert message in outcome.message
+    assert len(fault_server.requests) == 1
+
+
+@pytest.mark.parametrize("hostile", [drip(BODY, 0.05), silent()], ids=["drip", "silent"])
+async def test_a_reply_that_never_completes_ends_at_the_deadline_unretried(
+    fault_server: FaultServer, hostile: Reply
+) -> None:
+    """No single read waits longer than the read timeout (10 s), yet the whole attempt is cut
+    at the request deadline (0.5 s)."""
+    fault_server.serve("/stuck", hostile)
+    client = make_client(QUICK)
+    started = time.perf_counter()
+    try:
+        outcome = await bounded_get(client, f"{fault_server.url}/stuck", source="yahoo")
+    finally:
+        await client.aclose()
+    assert isinstance(outcome, Failed) and outcome.kind is FailureKind.TIMEOUT
+    assert outcome.message == "yahoo (127.0.0.1) sent no complete reply within 0.5 s"
+    assert 0.5 <= time.perf_counter() - started < 3
+    assert len(fault_server.requests) == 1
+
+
+async def test_the_deadline_frees_the_slots_of_stuck_requests(fault_server: FaultServer) -> None:
+    """Every slot held by a silent server: the next request goes out once the deadline frees
+    one, instead of waiting for as long as the server likes."""
+    fault_server.serve("/stuck", silent())
+    fault_server.serve("/ok", Reply(200, BODY))
+    client = make_client(dataclasses.replace(QUICK, per_host_concurrency=2, retries=0))
+    try:
+        stuck = [
+            asyncio.create_task(client.get(f"{fault_server.url}/stuck", source="yahoo"))
+            for _ in range(2)
+        ]
+        await wait_until(lambda: len(fault_server.requests) == 2, "both slots to be taken")
+        reply = await bounded_get(client, f"{fault_server.url}/ok", source="yahoo")
+        assert isinstance(reply, HttpReply) and reply.content == BODY
+        outcomes = await asyncio.gather(*stuck)
+    finally:
+        await client.aclose()
+    assert all(isinstance(o, Failed) and o.kind is FailureKind.TIMEOUT for o in outcomes)
+    assert fault_server.requests[-1].path == "/ok"
+
+
+async def test_requests_in_flight_too_long_are_overdue(fault_server: FaultServer) -> None:
+    """What the status bar needs to say "yahoo ⚠ slow" before the deadline makes it a failure."""
+    fault_server.serve("/stuck", silent())
+    fault_server.serve("/ok", Reply(200, BODY))
+    monotonic = FakeMonotonic()
+    settings = HttpSettings(read_timeout=10.0, request_deadline=10.0, retries=0)
+    client = make_client(settings, monotonic=monotonic)
+    try:
+        assert client.overdue("yahoo") == 0 and client.oldest_in_flight_s("yahoo") is None
+        stuck = [
+            asyncio.create_task(client.get(f"{fault_server.url}/stuck", source="yahoo"))
+            for _ in range(2)
+        ]
+        await wait_until(lambda: len(fault_server.requests) == 2, "both requests to arrive")
+        monotonic.now += 4.0
+        assert client.oldest_in_flight_s("yahoo") == 4.0
+        assert client.overdue("yahoo") == 0  # not yet half the 10 s deadline
+        monotonic.now += 2.0
+        assert client.overdue("yahoo") == 2
+        assert client.overdue("yahoo", older_than_s=7.0) == 0
+        assert client.overdue("sec") == 0 and client.oldest_in_flight_s("sec") is None
+        assert isinstance(await client.get(f"{fault_server.url}/ok", source="yahoo"), HttpReply)
+        assert client.overdue("yahoo") == 2  # a quick one alongside changes nothing
+        for task in stuck:
+            task.cancel()
+        await asyncio.gather(*stuck, return_exceptions=True)
+        assert client.overdue("yahoo") == 0 and client.oldest_in_flight_s("yahoo") is None
+    finally:
+        await client.aclose()
+
+
+async def test_a_redirect_to_another_host_is_not_followed(fault_server: FaultServer) -> None:
+    port = fault_server.url.rsplit(":", 1)[1]
+    fault_server.serve("/away", redirect(f"http://localhost:{port}/target"))
+    fault_server.serve("/target", Reply(200, b"elsewhere"))
+    client = make_client()
+    try:
+        outcome = await client.get(f"{fault_server.url}/away", source="sec", headers=CONTACT)
+    finally:
+        await client.aclose()
+    assert isinstance(outcome, Failed) and outcome.kind is FailureKind.HTTP
+    assert outcome.message == f"sec redirected to another host (localhost:{port}); not followed"
+    assert fault_server.requests_to("/target") == []
+    assert len(fault_server.requests) == 1  # not retried either
+
+
+async def test_a_redirect_to_another_port_is_not_followed_and_the_contact_stays_home(
+    fault_server: FaultServer,
+) -> None:
+    async with FaultServer() as elsewhere:
+        elsewhere.fallback = Reply(200, b"elsewhere")
+        fault_server.serve("/away", redirect(f"{elsewhere.url}/target", status=307))
+        client = make_client()
+        try:
+            outcome = await client.get(f"{fault_server.url}/away", source="sec", headers=CONTACT)
+        finally:
+            await client.aclose()
+        assert elsewhere.requests == []
+    assert isinstance(outcome, Failed) and "redirected to another host" in outcome.message
+
+
+def redirecting(moves: dict[str, str]) -> tuple[httpx.MockTransport, list[httpx.Request]]:
+    """A mock transport that redirects each URL in ``moves`` and answers 200 elsewhere."""
+    seen: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        target = moves.get(str(request.url))
+        if target is not None:
+            return httpx.Response(301, headers={"Location": target})
+        return httpx.Response(200, content=b"arrived")
+
+    return httpx.MockTransport(answer), seen
+
+
+async def test_a_redirect_from_https_to_http_is_not_followed() -> None:
+    transport, seen = redirecting({"https://sec.test/a": "http://sec.test/b"})
+    client = make_client(transport=transport)
+    try:
+        outcome = await client.get("https://sec.test/a", source="sec", headers=CONTACT)
+    finally:
+        await client.aclose()
+    assert isinstance(outcome, Failed)
+    assert outcome.message == "sec redirected from https to http; not followed"
+    assert [str(request.url) for request in seen] == ["https://sec.test/a"]
+
+
+async def test_a_redirect_from_http_to_https_on_the_same_host_is_followed() -> None:
+    transport, seen = redirecting({"http://sec.test/a": "https://sec.test/a"})
+    client = make_client(transport=transport)
+    try:
+        reply = await client.get("http://sec.test/a", source="sec", headers=CONTACT)
+    finally:
+        await client.aclose()
+    assert isinstance(reply, HttpReply) and reply.url == "https://sec.test/a"
+    assert seen[-1].headers["user-agent"] == CONTACT["User-Agent"]
+
+
+async def test_endless_redirects_stop_after_a_few_hops(fault_server: FaultServer) -> None:
+    fault_server.serve("/loop", redirect("/loop"))
+    client = make_client()
+    try:
+        outcome = await bounded_get(client, f"{fault_server.url}/loop", source="yahoo")
+    finally:
+        await client.aclose()
+    assert isinstance(outcome, Failed)
+    assert (
+        outcome.message
+        == f"yahoo redirected more than {MAX_REDIRECTS} times in a row; not followed"
+    )
+    assert len(fault_server.requests) == MAX_REDIRECTS + 1

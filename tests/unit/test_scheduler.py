@@ -35,19 +35,17 @@ from tests.unit.scripted import (
     until,
 )
 from tui.analytics.builders import BUILDERS
+from tui.analytics.indices import build_indices
 from tui.analytics.market import MarketData
-from tui.analytics.views import build_indices
 from tui.cache import Cache
 from tui.config import RefreshSettings, Settings, ShortedSettings, SourcesSettings, YahooSettings
 from tui.jobs import REFRESH_ORDER, JobName
-from tui.models import (
-    CorrelationsView,
-    IndicesView,
-    Pane,
-    PaneView,
-    SectorsView,
-    ShortsView,
-)
+from tui.models import Pane
+from tui.presenters.correlations import CorrelationsView
+from tui.presenters.indices import IndicesView
+from tui.presenters.registry import PaneView
+from tui.presenters.sectors import SectorsView
+from tui.presenters.shorts import ShortsView
 from tui.reports import JobFinished, PaneBuilt, PaneFailed, Report, StatusChanged
 from tui.scheduler import FIRST_ROUND_S, UNREACHABLE_CACHED, UNREACHABLE_EMPTY, Scheduler
 from tui.sources.base import SHORT_VOLUME_SCHEMA, FailureKind, Fetched, Source

@@ -7,7 +7,6 @@ their share counts are illustrative.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import json
 import os
 import time
@@ -243,17 +242,29 @@ async def test_shares_merge_the_frames_and_fill_gaps_from_company_facts(
 
 
 @pytest.mark.usefixtures("small_market")
-async def test_requests_to_the_sec_stay_under_its_ten_a_second(
-    fault_server: FaultServer, client: HttpClient
-) -> None:
-    serve_sec(fault_server)
-    source = make_source(client, fault_server, cache=None)
+async def test_requests_to_the_sec_stay_under_its_ten_a_second(fault_server: FaultServer) -> None:
+    """Paced on the client's own clock: each request waits exactly its turn, 1/8 s apart."""
+    clock_s = 0.0
+    waits: list[float] = []
 
-    await source.shares(["AAPL", "NVDA", "GOOGL", "brk.b", "ZZZZ", "AVGO"])
+    def monotonic() -> float:
+        return clock_s
 
-    times = sorted(request.time for request in fault_server.requests)
-    assert len(times) >= 4
-    assert all(later - earlier >= 0.1 for earlier, later in itertools.pairwise(times))
+    async def sleep(seconds: float) -> None:
+        nonlocal clock_s
+        waits.append(seconds)
+        clock_s += seconds
+
+    client = HttpClient(HttpSettings(retries=0), monotonic=monotonic, sleep=sleep)
+    try:
+        serve_sec(fault_server)
+        source = make_source(client, fault_server, cache=None)
+        await source.shares(["AAPL", "NVDA", "GOOGL", "brk.b", "ZZZZ", "AVGO"])
+    finally:
+        await client.aclose()
+
+    assert len(fault_server.requests) >= 4
+    assert waits == pytest.approx([1 / 8] * (len(fault_server.requests) - 1))
 
 
 @pytest.mark.usefixtures("small_market")

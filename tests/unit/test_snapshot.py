@@ -13,17 +13,11 @@ import pytest
 
 from tui.cli import main
 from tui.config import Settings
-from tui.models import (
-    CorrelationsView,
-    IndicesView,
-    Pane,
-    PaneView,
-    SectorsView,
-    ShortsView,
-    to_jsonable,
-)
+from tui.models import Pane, to_jsonable
 from tui.presenters import format as fmt
-from tui.presenters import rows as table_rows
+from tui.presenters.correlations import CorrelationsView
+from tui.presenters.registry import PRESENTERS, PaneView
+from tui.presenters.table import plain_table
 from tui.scheduler import Scheduler
 from tui.snapshot import EXIT_INCOMPLETE, EXIT_NO_DATA, EXIT_OK, run_snapshot
 from tui.sources.base import BarInterval, Failed, FailureKind, FetchOutcome
@@ -33,6 +27,7 @@ EVERY_DATASET = frozenset(
     {"quotes", "intraday", "daily", "short_interest", "short_volume", "shares"}
 )
 PANE_KEYS = {"indices", "sectors", "shorts", "correlations"}
+TITLES = ("Indices — ", "Sector flows — ", "Most shorted — ", "Correlations — ")
 
 
 class FrozenDemo(DemoMarket):
@@ -111,18 +106,11 @@ def test_text_prints_the_rows_the_panes_show(expected_views: dict[Pane, PaneView
     assert (status, err) == (EXIT_OK, "")
     lines = out.splitlines()
     assert lines[0].startswith("tapewatch [DEMO] · regular · 09:45 ET 2026-02-11")
-    indices = expected_views[Pane.INDICES]
-    assert isinstance(indices, IndicesView)
-    index_rows = [table_rows.index_row(row) for row in indices.rows]
-    assert contains_block(lines, table_rows.plain_table(table_rows.INDEX_COLUMNS, index_rows))
-    sectors = expected_views[Pane.SECTORS]
-    assert isinstance(sectors, SectorsView)
-    sector_rows = table_rows.sector_rows(sectors.rows)
-    assert contains_block(lines, table_rows.plain_table(table_rows.SECTOR_COLUMNS, sector_rows))
-    shorts = expected_views[Pane.SHORTS]
-    assert isinstance(shorts, ShortsView)
-    short_rows = [table_rows.short_row(row) for row in shorts.rows]
-    assert contains_block(lines, table_rows.plain_table(table_rows.SHORT_COLUMNS, short_rows))
+    for pane in (Pane.INDICES, Pane.SECTORS, Pane.SHORTS):
+        presenter = PRESENTERS[pane]
+        # The pane's default sort is the view's own order: the table reads as the pane does.
+        pane_rows = presenter.rows(expected_views[pane], presenter.sorts[0])
+        assert contains_block(lines, plain_table(presenter.columns, pane_rows)), pane
 
 
 def test_text_lists_each_basket_then_its_members(expected_views: dict[Pane, PaneView]) -> None:
@@ -199,7 +187,7 @@ def test_a_failed_dataset_is_reported_on_stderr_and_exits_1() -> None:
 
     assert status == EXIT_INCOMPLETE == 1
     assert err == "tapewatch: SV: short_volume is down\n"
-    for title in ("Indices — ", "Sector flows — ", "Most shorted — ", "Correlations — "):
+    for title in TITLES:
         assert title in out  # what could be fetched is still printed
 
 
@@ -220,6 +208,18 @@ def test_nothing_fetched_exits_3_and_names_every_dataset() -> None:
     document = json.loads(out)
     assert set(document) >= PANE_KEYS
     assert {entry["state"] for entry in document["health"]} == {"retrying"}
+
+
+def test_with_nothing_fetched_the_titles_say_no_data_as_the_panes_do() -> None:
+    _, out, _, _ = snapshot(as_json=False, failing=EVERY_DATASET)
+    titles = [line for line in out.splitlines() if line.startswith(TITLES)]
+
+    assert titles == [
+        "Indices — no data",
+        "Sector flows — no data · flow is an estimate (signed dollar volume)",
+        "Most shorted — SI as of — · SV —",
+        "Correlations — no data",
+    ]
 
 
 def test_the_source_is_closed_after_the_snapshot() -> None:

@@ -1,20 +1,27 @@
 """Which function builds each pane's view: the one registry the scheduler, the dashboard and
-`tapewatch snapshot` consult. Pure functions of (MarketData, Settings); no textual, no I/O."""
+`tapewatch snapshot` consult. Pure functions of (MarketData, Settings); no textual, no I/O.
+
+Each builder lives in its pane's module, `tui/analytics/<pane>.py`, with the figures it computes.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from tui.analytics import views
+from tui.analytics.correlations import build_correlations
+from tui.analytics.indices import build_indices
 from tui.analytics.market import MarketData
+from tui.analytics.sectors import build_sectors
+from tui.analytics.shorts import build_shorts
 from tui.config import Settings
-from tui.models import Pane, PaneView
+from tui.models import Pane
+from tui.presenters.registry import PaneView
 
 PaneBuilder = Callable[[MarketData, Settings], PaneView]
 
 BUILDERS: Mapping[Pane, PaneBuilder] = {
-    Pane.INDICES: views.build_indices,
-    Pane.SECTORS: views.build_sectors,
-    Pane.SHORTS: views.build_shorts,
-    Pane.CORRELATIONS: views.build_correlations,
+    Pane.INDICES: build_indices,
+    Pane.SECTORS: build_sectors,
+    Pane.SHORTS: build_shorts,
+    Pane.CORRELATIONS: build_correlations,
 }

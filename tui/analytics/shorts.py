@@ -1,4 +1,5 @@
-"""Short interest and short-sale volume metrics, and the ranking of the Most shorted table."""
+"""The Most shorted pane: short interest and short-sale volume metrics, the ranking, the universe
+of names the table may show, and its view builder."""
 
 from __future__ import annotations
 
@@ -6,7 +7,12 @@ from collections.abc import Collection
 
 import polars as pl
 
-from tui.analytics.returns import pct_change
+from tui.analytics.frame_rows import frame_rows, newest, unique
+from tui.analytics.market import MarketData
+from tui.analytics.returns import latest_quotes, pct_change
+from tui.config import Settings, ShortedSettings
+from tui.models import NO_DATA
+from tui.presenters.shorts import ShortRow, ShortsView
 
 ZSCORE_LOOKBACK = 20  # trading days the short-volume ratio is compared with
 ZSCORE_MIN_DAYS = 10  # fewer earlier days than this and the z-score is not shown
@@ -122,4 +128,78 @@ def sv_ratio_history(short_volume: pl.DataFrame, symbol: str) -> pl.DataFrame:
         .select("date", ratio=pl.col("short_volume") / pl.col("total_volume"))
         .drop_nulls("ratio")
         .sort("date")
+    )
+
+
+# ---------------------------------------------------------------------------------- the pane
+
+
+def _short_universe(data: MarketData, shorted: ShortedSettings) -> pl.DataFrame:
+    """Short metrics of the names the table may show, ranked, before the price filter."""
+    if shorted.universe == "watchlist":
+        watchlist = unique(shorted.watchlist)
+        metrics = short_metrics(latest_settlements(data.short_interest, watchlist), data.shares)
+        listed = pl.DataFrame({"symbol": watchlist}, schema={"symbol": pl.String()})
+        return rank_by_short_pct(listed.join(metrics, on="symbol", how="left"))
+    settled = at_latest_settlement(data.short_interest).filter(
+        pl.col("avg_daily_volume") >= shorted.min_avg_volume
+    )
+    metrics = short_metrics(settled, data.shares).filter(
+        pl.col("share_base").is_null() | (pl.col("share_base") >= shorted.min_float)
+    )
+    return rank_by_short_pct(metrics)
+
+
+def short_candidates(data: MarketData, settings: Settings, count: int) -> list[str]:
+    """Symbols to quote for Most shorted: the top ``count`` by short %, before the price filter."""
+    universe = _short_universe(data, settings.shorted)
+    return universe.get_column("symbol").head(count).to_list()
+
+
+def with_prices(metrics: pl.DataFrame, quotes: pl.DataFrame) -> pl.DataFrame:
+    """The metrics with each name's latest price (``last``, ``quote_ts``) and its change today
+    (``price_change_pct``)."""
+    prices = latest_quotes(quotes, metrics.get_column("symbol").to_list()).select(
+        "symbol",
+        "last",
+        quote_ts="ts",
+        price_change_pct=pct_change(pl.col("last"), pl.col("prev_close")),
+    )
+    return metrics.join(prices, on="symbol", how="left", maintain_order="left")
+
+
+def short_rows(metrics: pl.DataFrame, data: MarketData) -> list[ShortRow]:
+    """Rows of the Most shorted table for priced metrics, in the frame's order.
+
+    A name without any short figure says why: the source's problem, else "no data"."""
+    symbols = metrics.get_column("symbol").to_list()
+    stats = short_volume_stats(data.short_volume, symbols)
+    names = {symbol: known.name for symbol in symbols if (known := data.info.get(symbol))}
+    problems = {symbol: data.problems[symbol] for symbol in symbols if symbol in data.problems}
+    no_short_data = pl.col("settlement_date").is_null() & pl.col("sv_date").is_null()
+    frame = metrics.join(stats, on="symbol", how="left", maintain_order="left").with_columns(
+        name=pl.col("symbol").replace_strict(names, default="", return_dtype=pl.String()),
+        problem=pl.coalesce(
+            pl.col("symbol").replace_strict(problems, default=None, return_dtype=pl.String()),
+            pl.when(no_short_data).then(pl.lit(NO_DATA)),
+        ),
+    )
+    return frame_rows(frame, ShortRow)
+
+
+def build_shorts(data: MarketData, settings: Settings) -> ShortsView:
+    """The Most shorted table: the universe ranked by short %, highest first, unknown last."""
+    shorted = settings.shorted
+    priced = with_prices(_short_universe(data, shorted), data.quotes)
+    if shorted.universe == "market":
+        priced = priced.filter(pl.col("last").is_null() | (pl.col("last") >= shorted.min_price))
+    top = priced.head(shorted.rows)
+    rows = short_rows(top, data)
+    settlements = [row.settlement_date for row in rows if row.settlement_date is not None]
+    sv_dates = [row.sv_date for row in rows if row.sv_date is not None]
+    return ShortsView(
+        rows=tuple(rows),
+        settlement_date=max(settlements, default=None),
+        sv_date=max(sv_dates, default=None),
+        as_of=newest(top.get_column("quote_ts").to_list()),
     )

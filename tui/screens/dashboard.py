@@ -26,12 +26,16 @@ from tui.clock import utc_now
 from tui.config import Settings
 from tui.jobs import stale_panes
 from tui.messages import PaneUpdated, StatusUpdated
-from tui.models import PANE_TITLES, CorrelationsView, Pane, PaneView, ShortsView, StatusView
-from tui.presenters import format as fmt
+from tui.models import Pane, StatusView
+from tui.presenters.registry import PRESENTERS, PaneView
 from tui.reports import PaneBuilt, PaneFailed, Report, StatusChanged
 from tui.screens.watched import WatchedScreen
-from widgets.messages import BasketSelected, TickerSelected
-from widgets.panes import CorrelationsPane, DataPane, IndicesPane, SectorsPane, ShortsPane
+from widgets.correlations import CorrelationsPane
+from widgets.indices import IndicesPane
+from widgets.messages import BasketSelected
+from widgets.pane import DataPane
+from widgets.sectors import SectorsPane
+from widgets.shorts import ShortsPane
 from widgets.status import StatusBar
 
 if TYPE_CHECKING:
@@ -170,7 +174,7 @@ class DashboardScreen(WatchedScreen[None]):
                 # Once per failing spell: the pane keeps its last view, the log has the rest.
                 self._failed_panes.add(pane)
                 self.notify(
-                    f"{PANE_TITLES[pane]} could not be updated: {message}",
+                    f"{PRESENTERS[pane].title} could not be updated: {message}",
                     severity="error",
                     timeout=10,
                     markup=False,
@@ -201,37 +205,14 @@ class DashboardScreen(WatchedScreen[None]):
         self._refresh_freshness()
 
     def _refresh_freshness(self) -> None:
-        """Each pane's subtitle: the as-of of what it shows, and a stale mark when it is old."""
+        """Each pane's stale mark, when its data is old (the pane shows its own as-of)."""
         status = self._last_status
         if status is None:
             return
         stale = stale_panes(status.datasets)
         for pane in Pane:
             widget = self._pane(pane)
-            widget.set_freshness(self._as_of_text(widget.view), pane in stale)
-
-    @staticmethod
-    def _as_of_text(view: PaneView | None) -> str:
-        """What a pane's figures are as of: a time for prices, dates for lagged data."""
-        if view is None:
-            return "loading…"
-        if isinstance(view, ShortsView):
-            parts = []
-            if view.settlement_date is not None:
-                parts.append("SI " + fmt.short_date(view.settlement_date))
-            if view.sv_date is not None:
-                parts.append("SV " + fmt.short_date(view.sv_date))
-            return " · ".join(parts) or "no short data"
-        if isinstance(view, CorrelationsView):
-            if view.as_of is None:
-                return "no data"
-            return f"{view.window} d window, to {fmt.short_date(view.as_of)}"
-        return "no data" if view.as_of is None else "as of " + fmt.clock(view.as_of)
-
-    @on(TickerSelected)
-    def _drill_down(self, message: TickerSelected) -> None:
-        message.stop()
-        self.app.open_ticker(message.symbol)  # type: ignore[attr-defined]
+            widget.set_stale(pane in stale)
 
     @on(BasketSelected)
     def _focus_basket(self, message: BasketSelected) -> None:

@@ -17,7 +17,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Footer, Static
 
 from tui.config import Settings
-from tui.models import CHART_RANGES, ChartRange, TickerView
+from tui.presenters.ticker import CHART_RANGES, ChartRange, TickerView
 from tui.screens.watched import WatchedScreen
 from widgets.charts import (
     CorrelationChart,
@@ -25,6 +25,7 @@ from widgets.charts import (
     PriceChart,
     ShortInterestChart,
     ShortVolumeChart,
+    TickerChart,
     VolumeChart,
 )
 
@@ -112,13 +113,9 @@ class TickerScreen(WatchedScreen[None]):
             title += f"  [b]{problem}[/b]"
         self.query_one("#ticker-title", Static).update(title)
         self.query_one("#range-bar", Static).update(self._range_bar())
-        self.query_one(KeyNumbers).show(view)
-        baseline = view.prev_close if view.chart_range == "1D" else None
-        self.query_one(PriceChart).show(view.prices, view.chart_range, baseline)
-        self.query_one(VolumeChart).show(view.prices, view.chart_range)
-        self.query_one(ShortInterestChart).show(view.short_history)
-        self.query_one(ShortVolumeChart).show(view.sv_ratio_history)
-        self.query_one(CorrelationChart).show(view.correlation, view.peer_group)
+        self.query_one(KeyNumbers).view = view
+        for chart in self.query(TickerChart):
+            chart.view = view
 
     @work(group="ticker-build", exclusive=True, exit_on_error=False)
     async def action_set_range(self, name: str) -> None:

@@ -97,12 +97,43 @@ SHARES_SCHEMA = pl.Schema(
     }
 )
 
+# A fund's daily NAV history, oldest first: one row per date the fund published (a "-" in the
+# issuer's file stays null). Shares and assets are totals for the fund, assets in USD.
+FUND_NAV_SCHEMA = pl.Schema(
+    {
+        "fund": pl.String(),  # the fund's ticker, e.g. "XLK"
+        "date": pl.Date(),
+        "nav": pl.Float64(),  # net asset value per share, USD
+        "shares_outstanding": pl.Float64(),
+        "total_net_assets": pl.Float64(),
+        "source": pl.String(),
+    }
+)
+
+# A fund's holdings on one date: one row per security with a ticker (cash and other lines without
+# one are left out). ``weight`` is a fraction of net assets (0.148 for 14.8 %).
+FUND_HOLDINGS_SCHEMA = pl.Schema(
+    {
+        "fund": pl.String(),
+        "as_of": pl.Date(),
+        "symbol": pl.String(),
+        "name": pl.String(),
+        "weight": pl.Float64(),
+        "shares": pl.Float64(),  # shares of the security the fund holds
+        "market_value": pl.Float64(),  # nullable: SSGA's daily file does not print it
+        "sector": pl.String(),  # nullable: SSGA prints "-" for most sector funds' members
+        "source": pl.String(),
+    }
+)
+
 SCHEMAS: Mapping[Dataset, pl.Schema] = {
     Dataset.QUOTES: QUOTES_SCHEMA,
     Dataset.BARS: BARS_SCHEMA,
     Dataset.SHORT_INTEREST: SHORT_INTEREST_SCHEMA,
     Dataset.SHORT_VOLUME: SHORT_VOLUME_SCHEMA,
     Dataset.SHARES: SHARES_SCHEMA,
+    Dataset.FUND_NAV: FUND_NAV_SCHEMA,
+    Dataset.FUND_HOLDINGS: FUND_HOLDINGS_SCHEMA,
 }
 
 

@@ -44,11 +44,18 @@ from tui.sources.finra_schedule import (
     posted_short_volume_dates,
     settlement_dates,
 )
-from tui.sources.http import HttpClient
+from tui.sources.http import MB, HttpClient, ReplyLimit
 
 SOURCE_NAME = "finra"
 # FINRA's file store answers 404 or, like other S3-style stores, 403 for a file not posted yet.
 NOT_POSTED = (403, 404)
+
+# The largest a file may be, by its name's prefix: a short-interest file of ~22k rows is ~3 MB, a
+# daily short-volume file of ~12k rows under 1 MB.
+REPLY_LIMITS = {
+    "shrt": ReplyLimit("one short-interest file", 32 * MB),
+    "CNMSshvol": ReplyLimit("one short-volume file", 8 * MB),
+}
 
 # The file's sentinel for "no volume, so days to cover cannot be computed".
 NO_VOLUME_DAYS_TO_COVER = 999.99
@@ -502,7 +509,9 @@ class FinraSource:
             return frame
         name = kind.file_name(day)
         url = f"{self._base_url}/{kind.folder}/{name}"
-        reply = await self._client.get(url, source=SOURCE_NAME, accept=NOT_POSTED)
+        reply = await self._client.get(
+            url, source=SOURCE_NAME, accept=NOT_POSTED, limit=REPLY_LIMITS[kind.prefix]
+        )
         if isinstance(reply, Failed):
             return reply
         if reply.status in NOT_POSTED:

@@ -1,6 +1,11 @@
 """The one HTTP client every live source shares: timeouts, bounded concurrency per host, retries
 with back-off, and a per-host circuit that opens on HTTP 429. No textual import.
 
+A hostile or broken server cannot hold us: every reply's decoded size is capped per kind of request
+(``ReplyLimit``) and read as a stream that stops at the cap; every attempt has a total deadline
+(connect, headers and whole body) after which its concurrency slot is free again; redirects are
+followed only within the same host, so per-call headers (the SEC contact) never reach another one.
+
 ``HttpClient.get`` never raises for network or HTTP problems: it returns a ``Failed`` whose message
 a user can read. Only cancellation propagates.
 """
@@ -16,6 +21,7 @@ import logging
 import random
 import ssl
 import time
+import zlib
 from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Final
@@ -59,6 +65,32 @@ SECRET_PARAMS: Final = frozenset(
 # How long a host that refuses or drops every connection is left alone before it is tried again.
 UNREACHABLE_PAUSE_S = 15.0
 
+# Redirects are followed within one host, at most this many in a row.
+MAX_REDIRECTS: Final = 5
+REDIRECT_STATUSES: Final = frozenset({301, 302, 303, 307, 308})
+
+# Only encodings the client can inflate with a bound on the output are asked for.
+ACCEPT_ENCODING: Final = "gzip, deflate"
+
+# A request in flight for longer than this share of the request deadline is overdue: the status
+# bar can say the source is slow before the deadline turns it into a failure.
+OVERDUE_SHARE_OF_DEADLINE: Final = 0.5
+
+MB: Final = 1_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyLimit:
+    """The largest decoded reply one kind of request may bring, and what to call that kind in a
+    failure: ``ReplyLimit("one chart", 8 * MB)`` gives "yahoo sent more than 8 MB for one chart"."""
+
+    what: str
+    max_bytes: int
+
+
+# For callers that name no limit of their own.
+DEFAULT_REPLY_LIMIT: Final = ReplyLimit("one reply", 16 * MB)
+
 
 @dataclass(frozen=True, slots=True)
 class HttpReply:
@@ -76,6 +108,74 @@ class _Retryable:
     """An attempt that failed in a way another attempt may fix."""
 
     failure: Failed
+
+
+@dataclass(frozen=True, slots=True, eq=False)  # each call is its own entry
+class _InFlight:
+    source: str
+    started: float  # on the client's monotonic clock
+
+
+class _Inflater:
+    """Decodes a reply body chunk by chunk, never producing more than asked for, so that a
+    compressed bomb is stopped at the cap instead of being inflated whole."""
+
+    def __init__(self, encoding: str) -> None:
+        self._identity = encoding == "identity"
+        wbits = (zlib.MAX_WBITS | 16) if encoding == "gzip" else zlib.MAX_WBITS
+        self._inflater = zlib.decompressobj(wbits)
+        # "deflate" is zlib-wrapped by the standard, raw by some servers: until the two bytes of
+        # a zlib header have been read, what came is kept to start again as raw deflate.
+        self._head: bytes | None = b"" if encoding == "deflate" else None
+        self._fed = 0
+
+    def decode(self, data: bytes, max_length: int) -> bytes:
+        """At most ``max_length`` (> 0) decoded bytes of ``data``; raises zlib.error."""
+        if self._identity:
+            return data
+        self._fed += len(data)
+        if self._head is None:
+            return self._inflater.decompress(data, max_length)
+        self._head += data
+        try:
+            decoded = self._inflater.decompress(data, max_length)
+        except zlib.error:
+            head, self._head = self._head, None
+            self._inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+            return self._inflater.decompress(head, max_length)
+        if len(self._head) >= 2:
+            self._head = None
+        return decoded
+
+    @property
+    def complete(self) -> bool:
+        """Whether the compressed stream ended properly (or there was none)."""
+        return self._identity or self._fed == 0 or self._inflater.eof
+
+
+def _inflater_for(content_encoding: str) -> _Inflater | None:
+    """The decoder of a Content-Encoding header, or None for one we did not ask for."""
+    codings = [c.strip().lower() for c in content_encoding.split(",") if c.strip()]
+    codings = [c for c in codings if c != "identity"]
+    if not codings:
+        return _Inflater("identity")
+    if len(codings) == 1 and codings[0] in ("gzip", "x-gzip", "deflate"):
+        return _Inflater("deflate" if codings[0] == "deflate" else "gzip")
+    return None
+
+
+def _size_text(size: int) -> str:
+    """A byte count in plain words: 8 MB, 64 kB, 300 bytes."""
+    if size >= MB:
+        return f"{size / MB:g} MB"
+    if size >= 1000:
+        return f"{size / 1000:g} kB"
+    return f"{size} bytes"
+
+
+def _cut(text: str, length: int = 60) -> str:
+    """A value from a server, short enough to quote in a message."""
+    return text if len(text) <= length else text[: length - 1] + "…"
 
 
 def retry_after_seconds(value: str | None, now: dt.datetime) -> float:
@@ -134,7 +234,11 @@ def _import_network_backend() -> None:
 
 
 class HttpClient:
-    """One ``httpx.AsyncClient`` shared by every live source."""
+    """One ``httpx.AsyncClient`` shared by every live source.
+
+    ``clock`` gives wall time (circuits, Retry-After); ``monotonic`` and ``sleep`` measure and
+    wait intervals (pacing, back-off, the age of requests in flight), so tests can drive them.
+    """
 
     def __init__(
         self,
@@ -142,11 +246,13 @@ class HttpClient:
         *,
         transport: httpx.AsyncBaseTransport | None = None,
         clock: Callable[[], dt.datetime] = utc_now,
+        monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         rng: random.Random | None = None,
     ) -> None:
         self._settings = settings
         self._clock = clock
+        self._monotonic = monotonic
         self._sleep = sleep
         self._rng = rng if rng is not None else random.Random()
         self._timeout = httpx.Timeout(
@@ -157,9 +263,9 @@ class HttpClient:
         )
         self._client = httpx.AsyncClient(
             timeout=self._timeout,
-            headers={"User-Agent": settings.user_agent},
+            headers={"User-Agent": settings.user_agent, "Accept-Encoding": ACCEPT_ENCODING},
             transport=transport,
-            follow_redirects=True,
+            follow_redirects=False,  # followed by hand, within one host only
             verify=True,
         )
         self._host_slots: dict[str, asyncio.Semaphore] = {}
@@ -168,6 +274,7 @@ class HttpClient:
         self._pace_locks: dict[str, asyncio.Lock] = {}
         self._next_start: dict[str, float] = {}  # monotonic time a paced host may be asked again
         self._circuits: dict[str, dt.datetime] = {}
+        self._in_flight: set[_InFlight] = set()
         _import_network_backend()
 
     def circuit_until(self, host: str) -> dt.datetime | None:
@@ -177,6 +284,22 @@ class HttpClient:
             del self._circuits[host]
             return None
         return until
+
+    def oldest_in_flight_s(self, source: str) -> float | None:
+        """Seconds since the oldest unfinished ``get`` for ``source`` was called (waits for a slot
+        and retries included), or None when none is in flight."""
+        return max(self._ages_s(source), default=None)
+
+    def overdue(self, source: str, *, older_than_s: float | None = None) -> int:
+        """How many ``get`` calls for ``source`` have been in flight longer than ``older_than_s``
+        (default: half the request deadline): more than none means the source is slow now."""
+        if older_than_s is None:
+            older_than_s = self._settings.request_deadline * OVERDUE_SHARE_OF_DEADLINE
+        return sum(1 for age in self._ages_s(source) if age > older_than_s)
+
+    def _ages_s(self, source: str) -> list[float]:
+        now = self._monotonic()
+        return [now - request.started for request in self._in_flight if request.source == source]
 
     async def aclose(self) -> None:
         """Close the connections."""
@@ -191,18 +314,36 @@ class HttpClient:
         headers: Mapping[str, str] | None = None,
         accept: Collection[int] = (),
         per_second: float | None = None,
+        limit: ReplyLimit = DEFAULT_REPLY_LIMIT,
     ) -> HttpReply | Failed:
         """GET ``url``, retrying what a retry may fix; ``source`` names the data source in
         failures ("yahoo"). A 2xx is a reply; so is any status in ``accept`` (a 404 that means
         "no such symbol", or the 403 a file store answers for a file not posted yet); any other
         status is a failure. ``per_second`` caps the rate of requests to the URL's host (the SEC
-        asks for at most 10 a second), on top of the per-host concurrency bound."""
+        asks for at most 10 a second), on top of the per-host concurrency bound. A reply larger
+        than ``limit`` once decoded is a failure, not retried."""
         try:
             full_url = httpx.URL(url, params=params)
         except (httpx.InvalidURL, TypeError, ValueError) as error:
             # Unparsed, so its query cannot be redacted: log only what precedes it.
             logger.warning("GET %r not sent: invalid URL (%s)", url.partition("?")[0], error)
             return Failed(source, FailureKind.HTTP, f"{source}: invalid URL ({error})")
+        request = _InFlight(source, self._monotonic())
+        self._in_flight.add(request)
+        try:
+            return await self._get(full_url, source, headers, accept, per_second, limit)
+        finally:
+            self._in_flight.discard(request)
+
+    async def _get(
+        self,
+        full_url: httpx.URL,
+        source: str,
+        headers: Mapping[str, str] | None,
+        accept: Collection[int],
+        per_second: float | None,
+        limit: ReplyLimit,
+    ) -> HttpReply | Failed:
         host = full_url.host
         attempts = self._settings.retries + 1
         failure: Failed | None = None
@@ -215,7 +356,15 @@ class HttpClient:
                     return blocked
                 if per_second is not None:
                     await self._pace(host, per_second)
-                outcome = await self._attempt(full_url, source, headers, accept)
+                # The deadline frees the slot. A server that dripped or stalled for all of it is
+                # not asked again in this call: the next poll will.
+                deadline_s = self._settings.request_deadline
+                try:
+                    async with asyncio.timeout(deadline_s):
+                        outcome = await self._attempt(full_url, source, headers, accept, limit)
+                except TimeoutError:
+                    message = f"{source} ({host}) sent no complete reply within {deadline_s:g} s"
+                    outcome = Failed(source, FailureKind.TIMEOUT, message)
             if not isinstance(outcome, _Retryable):
                 if isinstance(outcome, Failed):
                     self._log_failure(full_url, outcome, attempt, attempts, final=True)
@@ -245,11 +394,11 @@ class HttpClient:
         """Wait until ``host`` may be sent another request at ``per_second`` requests a second."""
         lock = self._pace_locks.setdefault(host, asyncio.Lock())
         async with lock:  # one waiter at a time, so each takes the next free instant
-            now = time.monotonic()
+            now = self._monotonic()
             start = max(now, self._next_start.get(host, now))
             self._next_start[host] = start + 1.0 / per_second
             if start > now:
-                await asyncio.sleep(start - now)
+                await self._sleep(start - now)
 
     def _slot(self, host: str) -> asyncio.Semaphore:
         slot = self._host_slots.get(host)
@@ -285,11 +434,34 @@ class HttpClient:
         source: str,
         headers: Mapping[str, str] | None,
         accept: Collection[int],
+        limit: ReplyLimit,
     ) -> HttpReply | Failed | _Retryable:
         host = url.host
         started = time.perf_counter()
         try:
-            response = await self._client.get(url, headers=headers)
+            for _hop in range(MAX_REDIRECTS + 1):
+                async with self._client.stream("GET", url, headers=headers) as response:
+                    self._connect_failures[host] = 0  # the host answered: it is reachable
+                    status = response.status_code
+                    location = response.headers.get("location")
+                    if status in REDIRECT_STATUSES and location is not None:
+                        target = _redirect_target(url, location, source)
+                        if isinstance(target, Failed):
+                            return target
+                        url = target
+                        continue
+                    if not (200 <= status < 300 or status in accept):
+                        return self._refusal(status, response.headers, source, host)
+                    content = await _read_body(response, source, limit)
+                    if isinstance(content, Failed):
+                        return content
+                    return HttpReply(
+                        url=str(url),
+                        status=status,
+                        content=content,
+                        headers={name.lower(): value for name, value in response.headers.items()},
+                        elapsed_s=time.perf_counter() - started,
+                    )
         except httpx.ConnectTimeout:
             self._connection_failed(host)
             message = f"could not connect to {source} ({host}) in time"
@@ -313,20 +485,16 @@ class HttpClient:
         except Exception as error:  # the contract: a Failed, never an exception (bar cancellation)
             message = f"request to {source} ({host}) failed unexpectedly: {type(error).__name__}"
             return Failed(source, FailureKind.HTTP, message)
-        elapsed_s = time.perf_counter() - started
-        self._connect_failures[host] = 0  # the host answered: it is reachable
-        status = response.status_code
-        if 200 <= status < 300 or status in accept:
-            return HttpReply(
-                url=str(response.url),
-                status=status,
-                content=response.content,
-                headers={name.lower(): value for name, value in response.headers.items()},
-                elapsed_s=elapsed_s,
-            )
+        message = f"{source} redirected more than {MAX_REDIRECTS} times in a row; not followed"
+        return Failed(source, FailureKind.HTTP, message)
+
+    def _refusal(
+        self, status: int, headers: httpx.Headers, source: str, host: str
+    ) -> Failed | _Retryable:
+        """The failure a status outside 2xx and ``accept`` means; its body is not read."""
         answered = f"{source} answered {status} ({_reason(status)})"
         if status == 429:
-            delay = retry_after_seconds(response.headers.get("retry-after"), self._clock())
+            delay = retry_after_seconds(headers.get("retry-after"), self._clock())
             until = self._clock() + dt.timedelta(seconds=delay)
             self._circuits[host] = max(until, self._circuits.get(host, until))
             message = f"{answered}; next request to {host} at {until:%H:%M:%S} UTC"
@@ -346,3 +514,64 @@ class HttpClient:
             attempts,
             failure.message,
         )
+
+
+def _redirect_target(origin: httpx.URL, location: str, source: str) -> httpx.URL | Failed:
+    """Where a redirect from ``origin`` leads, if it stays on the same host and port and does not
+    fall from https to http; else the failure that says why it is not followed."""
+    try:
+        target = origin.join(location)
+    except (httpx.InvalidURL, TypeError, ValueError):
+        message = f"{source} redirected to an invalid address ({_cut(location)!r}); not followed"
+        return Failed(source, FailureKind.HTTP, message)
+    if target.host != origin.host or target.port != origin.port:
+        elsewhere = _cut(target.host + (f":{target.port}" if target.port else ""))
+        message = f"{source} redirected to another host ({elsewhere}); not followed"
+        return Failed(source, FailureKind.HTTP, message)
+    if target.scheme not in ("http", "https") or (
+        origin.scheme == "https" and target.scheme != "https"
+    ):
+        message = f"{source} redirected from {origin.scheme} to {_cut(target.scheme)}; not followed"
+        return Failed(source, FailureKind.HTTP, message)
+    return target
+
+
+async def _read_body(response: httpx.Response, source: str, limit: ReplyLimit) -> bytes | Failed:
+    """The decoded body, read as a stream that stops as soon as the reply, on the wire or once
+    decoded, exceeds ``limit``; a Content-Length above it is refused before reading anything."""
+    cap = limit.max_bytes
+    too_large = Failed(
+        source,
+        FailureKind.HTTP,
+        f"{source} sent more than {_size_text(cap)} for {limit.what}; ignored",
+    )
+    declared = response.headers.get("content-length", "").strip()
+    if declared.isdigit() and int(declared) > cap:
+        return too_large
+    encoding = response.headers.get("content-encoding", "")
+    inflater = _inflater_for(encoding)
+    if inflater is None:
+        message = f"{source} sent its reply in an encoding it was not asked for ({_cut(encoding)})"
+        return Failed(source, FailureKind.HTTP, message)
+    if response.is_stream_consumed:  # a transport that read it already (a mock) decoded it too
+        return response.content if len(response.content) <= cap else too_large
+    parts: list[bytes] = []
+    on_the_wire = decoded = 0
+    try:
+        async for raw in response.aiter_raw():
+            on_the_wire += len(raw)
+            if on_the_wire > cap:
+                return too_large
+            # One byte more than the room left: getting it means the cap is exceeded.
+            part = inflater.decode(raw, cap - decoded + 1)
+            decoded += len(part)
+            if decoded > cap:
+                return too_large
+            parts.append(part)
+    except zlib.error:
+        pass
+    else:
+        if inflater.complete:
+            return b"".join(parts)
+    message = f"{source} sent a compressed reply that could not be decompressed"
+    return Failed(source, FailureKind.HTTP, message)

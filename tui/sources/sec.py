@@ -43,7 +43,7 @@ from tui.sources.base import (
     conform,
     in_thread,
 )
-from tui.sources.http import HttpClient
+from tui.sources.http import MB, HttpClient, ReplyLimit
 
 SOURCE_NAME = "sec"
 # The SEC's fair-access policy: at most 10 requests a second per client; stay under it.
@@ -65,6 +65,12 @@ MAX_FRAME_QUARTERS = 4
 # Companyfacts documents run to megabytes: at most this many are fetched per call; the remaining
 # symbols are looked up on the next calls.
 MAX_COMPANY_FACTS_PER_CALL = 25
+
+# The largest reply of each kind: the ticker list is under 1 MB, a quarter's frame a few MB, a big
+# company's facts several MB.
+TICKERS_REPLY_LIMIT = ReplyLimit("the ticker list", 16 * MB)
+FRAME_REPLY_LIMIT = ReplyLimit("one shares-outstanding frame", 32 * MB)
+COMPANY_FACTS_REPLY_LIMIT = ReplyLimit("one company-facts document", 64 * MB)
 
 TICKERS_KEY = "sec/company_tickers"
 MARKET_KEY = "sec/shares_outstanding"
@@ -298,7 +304,7 @@ class SecSource:
         return age_s, (None if age_s is None else self._cache.read_frame(key, schema))
 
     async def _get_json(
-        self, url: str, what: str, parse: Callable[[bytes], pl.DataFrame]
+        self, url: str, what: str, parse: Callable[[bytes], pl.DataFrame], limit: ReplyLimit
     ) -> pl.DataFrame | Failed | None:
         """GET and parse an SEC document; None when the SEC has no such document (404)."""
         reply = await self._client.get(
@@ -307,6 +313,7 @@ class SecSource:
             headers=self._headers,
             accept=(404,),
             per_second=REQUESTS_PER_SECOND,
+            limit=limit,
         )
         if isinstance(reply, Failed):
             return reply
@@ -316,7 +323,10 @@ class SecSource:
 
     async def _fetch_tickers(self) -> pl.DataFrame | Failed:
         tickers = await self._get_json(
-            self._settings.tickers_url, "company_tickers.json", parse_company_tickers
+            self._settings.tickers_url,
+            "company_tickers.json",
+            parse_company_tickers,
+            TICKERS_REPLY_LIMIT,
         )
         if tickers is None:
             message = "the SEC has no ticker list at the configured tickers_url"
@@ -331,7 +341,9 @@ class SecSource:
         periods = frame_periods(self._clock().astimezone(NEW_YORK).date(), MAX_FRAME_QUARTERS)
         for period in periods:
             url = f"{base}/api/xbrl/frames/{SHARES_TAG}/shares/{period}.json"
-            quarter = await self._get_json(url, f"frame {period}", parse_shares_frame)
+            quarter = await self._get_json(
+                url, f"frame {period}", parse_shares_frame, FRAME_REPLY_LIMIT
+            )
             if isinstance(quarter, Failed):
                 return quarter
             if quarter is None:  # a quarter no company has reported for yet
@@ -350,7 +362,10 @@ class SecSource:
         base = self._settings.base_url.rstrip("/")
         url = f"{base}/api/xbrl/companyfacts/CIK{cik:010d}.json"
         facts = await self._get_json(
-            url, f"company facts of CIK {cik}", lambda content: parse_company_facts(content, cik)
+            url,
+            f"company facts of CIK {cik}",
+            lambda content: parse_company_facts(content, cik),
+            COMPANY_FACTS_REPLY_LIMIT,
         )
         # No companyfacts document: a company that files no XBRL has no figure to give.
         return pl.DataFrame(schema=COMPANY_SHARES_SCHEMA) if facts is None else facts

@@ -43,7 +43,7 @@ from tui.sources.base import (
     empty_frame,
     in_thread,
 )
-from tui.sources.http import HttpClient, HttpReply
+from tui.sources.http import MB, HttpClient, HttpReply, ReplyLimit
 
 logger = logging.getLogger("tapewatch.yahoo")
 
@@ -54,6 +54,10 @@ SHARED_REPLY_TTL_S: Final = 5.0
 
 # How much daily history feeds the previous-close cache: enough to span a long holiday weekend.
 DAILY_CLOSES_RANGE: Final = "5d"
+
+# The largest chart asked for (ten years of daily bars, or five days of 1-minute bars with pre and
+# post market) is well under 1 MB: a bigger reply is not a chart.
+CHART_REPLY_LIMIT: Final = ReplyLimit("one chart", 8 * MB)
 
 # Yahoo's ranges for daily bars, by the number of sessions they hold at least.
 DAILY_RANGES: Final = ((252, "1y"), (504, "2y"), (1260, "5y"), (2520, "10y"))
@@ -82,6 +86,18 @@ class ChartFormatError(ValueError):
     """A chart reply that is not in the format we know (HTML page, truncated JSON, wrong types)."""
 
 
+TradingSession = Literal["pre", "regular", "post"]
+
+
+@dataclass(frozen=True, slots=True)
+class TradingPeriod:
+    """One session window from ``meta.tradingPeriods``."""
+
+    session: TradingSession
+    start: dt.datetime  # aware UTC
+    end: dt.datetime
+
+
 @dataclass(frozen=True, slots=True)
 class ChartMeta:
     """The parts of ``chart.result[0].meta`` tapewatch uses."""
@@ -95,6 +111,10 @@ class ChartMeta:
     day_volume: float | None  # regularMarketVolume, the consolidated figure daily bars carry
     delayed_s: int  # exchangeDataDelayedBy (minutes in Yahoo's data), in seconds
     regular_period: tuple[dt.datetime, dt.datetime] | None  # currentTradingPeriod.regular
+    # meta.tradingPeriods, oldest first: with includePrePost and an intraday interval Yahoo sends
+    # {"pre": [[period]], "regular": [[period]], "post": [[period]]} (one inner list a day),
+    # otherwise a plain [[period]] of regular sessions; any other shape gives ().
+    trading_periods: tuple[TradingPeriod, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -237,7 +257,29 @@ def _parse_meta(meta: dict[str, Any]) -> ChartMeta:
         day_volume=_number(meta.get("regularMarketVolume"), "regularMarketVolume"),
         delayed_s=round((delayed_minutes or 0.0) * 60),
         regular_period=regular_period,
+        trading_periods=_trading_periods(meta.get("tradingPeriods")),
     )
+
+
+def _trading_periods(periods: Any) -> tuple[TradingPeriod, ...]:
+    """Both shapes of ``tradingPeriods``; an unknown shape or a malformed period is skipped,
+    since the bars do not depend on it."""
+    groups: list[tuple[TradingSession, Any]]
+    if isinstance(periods, dict):
+        groups = [(session, periods.get(session)) for session in get_args(TradingSession)]
+    elif isinstance(periods, list):
+        groups = [("regular", periods)]
+    else:
+        return ()
+    found: list[TradingPeriod] = []
+    for session, days in groups:
+        for day in days if isinstance(days, list) else ():
+            for period in day if isinstance(day, list) else ():
+                start = period.get("start") if isinstance(period, dict) else None
+                end = period.get("end") if isinstance(period, dict) else None
+                if type(start) is int and type(end) is int and start < end:
+                    found.append(TradingPeriod(session, _utc(start), _utc(end)))
+    return tuple(sorted(found, key=lambda period: period.start))
 
 
 def _exchange_timezone(meta: dict[str, Any]) -> dt.tzinfo:
@@ -551,6 +593,7 @@ class YahooSource:
                 "includePrePost": "true" if pre_post else "false",
             },
             accept=(404,),  # unknown symbols: 404 with a chart.error body
+            limit=CHART_REPLY_LIMIT,
         )
         if isinstance(reply, Failed):
             return reply

@@ -1,0 +1,225 @@
+"""The drill-down's TickerView (and, on the same market, a basket member without data in the
+Correlations view)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+import polars as pl
+import pytest
+
+from tui.analytics.correlations import build_correlations
+from tui.analytics.market import MarketData, empty_market_data
+from tui.analytics.ticker import build_ticker
+from tui.config import Basket, CorrelationSettings, SectorSpec, Settings
+from tui.market_hours import last_trading_days, session_times
+from tui.sources.base import (
+    BARS_SCHEMA,
+    QUOTES_SCHEMA,
+    SHORT_INTEREST_SCHEMA,
+    SHORT_VOLUME_SCHEMA,
+    SymbolInfo,
+)
+
+NOW = dt.datetime(2026, 2, 11, 18, 0, tzinfo=dt.UTC)  # Wednesday 13:00 in New York
+DAYS = last_trading_days(dt.date(2026, 2, 10), 300)  # completed sessions before today
+SETTINGS = Settings(
+    baskets=(Basket("Duo", ("AAA", "BBB")),),
+    sectors=(SectorSpec("XLK", "Information Technology"),),
+    correlation=CorrelationSettings(window=20, history=50),
+)
+INFO = {
+    "AAA": SymbolInfo("AAA", "Alpha Inc", "Information Technology"),
+    "BBB": SymbolInfo("BBB", "Beta Inc", "Information Technology"),
+    "CCC": SymbolInfo("CCC", "Gamma Inc", "Information Technology"),
+    "DDD": SymbolInfo("DDD", "Delta Inc", None),
+    "XLK": SymbolInfo("XLK", "Technology Select Sector SPDR", "Information Technology", "etf"),
+}
+
+
+def records(schema: pl.Schema, rows: Iterable[Mapping[str, Any]]) -> pl.DataFrame:
+    return pl.DataFrame([{name: row.get(name) for name in schema} for row in rows], schema=schema)
+
+
+def market() -> MarketData:
+    rng = np.random.default_rng(5)
+    symbols = ["AAA", "BBB", "CCC", "DDD", "XLK"]
+    closes = 100 * np.exp(np.cumsum(rng.normal(0, 0.02, (len(symbols), len(DAYS))), axis=1))
+    daily = records(
+        BARS_SCHEMA,
+        (
+            {
+                "symbol": symbol,
+                "ts": dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC),
+                "close": float(closes[row, column]),
+                "volume": 1000.0 + column,
+                "interval": "1d",
+            }
+            for row, symbol in enumerate(symbols)
+            for column, day in enumerate(DAYS)
+        ),
+    )
+    minute_bars = []
+    for day in [*DAYS[-6:], NOW.date()]:
+        times = session_times(day)
+        assert times is not None
+        for step in range(3):
+            minute_bars.append(
+                {
+                    "symbol": "AAA",
+                    "ts": times.open + dt.timedelta(minutes=5 * step),
+                    "close": 100.0 + step,
+                    "volume": None if step == 0 else 10.0,
+                    "interval": "5m",
+                }
+            )
+    quotes = records(
+        QUOTES_SCHEMA,
+        [
+            {
+                "symbol": "AAA",
+                "ts": NOW,
+                "last": 102.0,
+                "prev_close": 100.0,
+                "open": 99.0,
+                "high": 103.0,
+                "low": 98.0,
+                "volume": 5000.0,
+                "session": "regular",
+            }
+        ],
+    )
+    short_interest = records(
+        SHORT_INTEREST_SCHEMA,
+        [
+            {
+                "symbol": "AAA",
+                "settlement_date": dt.date(2026, 1, 30),
+                "short_shares": 30.0,
+                "prior_short_shares": 20.0,
+                "avg_daily_volume": 10.0,
+            },
+            {"symbol": "AAA", "settlement_date": dt.date(2026, 1, 15), "short_shares": 20.0},
+            {"symbol": "AAA", "settlement_date": dt.date(2025, 12, 31), "short_shares": None},
+        ],
+    )
+    short_volume = records(
+        SHORT_VOLUME_SCHEMA,
+        [
+            {"date": DAYS[-2], "symbol": "AAA", "short_volume": 40.0, "total_volume": 100.0},
+            {"date": DAYS[-1], "symbol": "AAA", "short_volume": 60.0, "total_volume": 100.0},
+            {"date": DAYS[-1], "symbol": "CCC", "short_volume": 10.0, "total_volume": 100.0},
+        ],
+    )
+    return empty_market_data(NOW, info=INFO).replace(
+        daily=daily,
+        intraday=records(BARS_SCHEMA, minute_bars),
+        quotes=quotes,
+        short_interest=short_interest,
+        short_volume=short_volume,
+    )
+
+
+# --------------------------------------------------------------------------------- TickerView
+
+
+def test_ticker_quote_fields() -> None:
+    view = build_ticker(market(), "AAA", "1D", SETTINGS)
+    assert (view.symbol, view.name, view.sector) == ("AAA", "Alpha Inc", "Information Technology")
+    assert (view.last, view.prev_close, view.change) == (102.0, 100.0, 2.0)
+    assert view.change_pct == pytest.approx(2.0)
+    assert (view.day_open, view.day_high, view.day_low, view.volume) == (99.0, 103.0, 98.0, 5000.0)
+    assert view.as_of == NOW
+
+
+def test_intraday_ranges_are_the_last_one_and_five_sessions() -> None:
+    data = market()
+    one_day = build_ticker(data, "AAA", "1D", SETTINGS).prices
+    assert [point.ts.date() for point in one_day] == [NOW.date()] * 3
+    assert [point.close for point in one_day] == [100.0, 101.0, 102.0]
+    assert one_day[0].volume is None  # unknown volume stays unknown
+    five_days = build_ticker(data, "AAA", "5D", SETTINGS).prices
+    assert len(five_days) == 15
+    assert five_days[0].ts.date() == DAYS[-4]
+    assert [point.ts for point in five_days] == sorted(point.ts for point in five_days)
+
+
+@pytest.mark.parametrize(("chart_range", "sessions"), [("1M", 21), ("6M", 126), ("1Y", 252)])
+def test_daily_ranges_are_the_last_sessions(chart_range: Any, sessions: int) -> None:
+    data = market()
+    prices = build_ticker(data, "BBB", chart_range, SETTINGS).prices
+    expected = data.daily.filter(pl.col("symbol") == "BBB").tail(sessions)
+    assert [point.close for point in prices] == expected.get_column("close").to_list()
+    assert prices[-1].ts.date() == DAYS[-1]
+
+
+def test_ticker_short_figures_and_histories() -> None:
+    view = build_ticker(market(), "AAA", "1D", SETTINGS)
+    assert view.short is not None
+    assert view.short.settlement_date == dt.date(2026, 1, 30)
+    assert view.short.short_shares == 30.0
+    assert view.short.short_change_pct == pytest.approx(50.0)
+    assert view.short.days_to_cover == pytest.approx(3.0)
+    assert view.short.short_pct is None  # no shares data: unknown, not 0
+    assert view.short.price_change_pct == pytest.approx(2.0)
+    assert view.short.sv_ratio == pytest.approx(0.6)
+    assert view.short_history == ((dt.date(2026, 1, 15), 20.0), (dt.date(2026, 1, 30), 30.0))
+    assert view.sv_ratio_history == ((DAYS[-2], 0.4), (DAYS[-1], 0.6))
+
+
+def test_ticker_short_row_needs_some_short_data() -> None:
+    data = market()
+    assert build_ticker(data, "BBB", "1D", SETTINGS).short is None
+    only_volume = build_ticker(data, "CCC", "1D", SETTINGS).short
+    assert only_volume is not None
+    assert only_volume.settlement_date is None
+    assert only_volume.sv_ratio == pytest.approx(0.1)
+
+
+def test_ticker_correlation_is_to_its_basket_peers() -> None:
+    data = market()
+    view = build_ticker(data, "BBB", "1D", SETTINGS)
+    assert view.peer_group == "Duo"
+    (basket,) = build_correlations(data, SETTINGS).baskets
+    expected = next(line for line in basket.members if line.label == "BBB")
+    assert view.correlation == expected
+    assert view.correlation is not None and len(view.correlation.series) == 50
+
+
+def test_a_basket_member_without_data_says_why_in_correlations() -> None:
+    data = market().replace(problems={"ZZZ": "not found"})
+    settings = Settings(
+        baskets=(Basket("Trio", ("AAA", "BBB", "ZZZ", "YYY")),), correlation=SETTINGS.correlation
+    )
+    (basket,) = build_correlations(data, settings).baskets
+    lines = {line.label: line for line in basket.members}
+    assert lines["ZZZ"].problem == "not found"
+    assert lines["YYY"].problem == "no data"  # no problem named by the source: still said
+    assert lines["AAA"].problem is None and lines["AAA"].series
+
+
+def test_ticker_outside_baskets_correlates_to_its_sector_etf() -> None:
+    data = market()
+    view = build_ticker(data, "CCC", "1M", SETTINGS)
+    assert view.peer_group == "XLK"
+    assert view.correlation is not None and view.correlation.label == "CCC"
+    pair = build_correlations(
+        data, Settings(baskets=(Basket("pair", ("CCC", "XLK")),), correlation=SETTINGS.correlation)
+    )
+    assert view.correlation.series == pair.baskets[0].average.series
+
+
+def test_ticker_without_peers_has_no_correlation() -> None:
+    data = market()
+    for symbol in ("DDD", "XLK", "UNKNOWN"):
+        view = build_ticker(data, symbol, "1D", SETTINGS)
+        assert (view.correlation, view.peer_group) == (None, None)
+
+
+def test_ticker_as_of_falls_back_to_its_last_price_point() -> None:
+    view = build_ticker(market(), "BBB", "1M", SETTINGS)
+    assert view.last is None
+    assert view.as_of == dt.datetime.combine(DAYS[-1], dt.time(), tzinfo=dt.UTC)

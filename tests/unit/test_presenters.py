@@ -1,0 +1,177 @@
+"""tui.presenters: each pane's columns, rows and as-of text, the registry `snapshot` loops over,
+and the plain-text table it prints."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from tui.models import Pane
+from tui.presenters.correlations import PRESENTER as CORRELATIONS
+from tui.presenters.correlations import (
+    BasketCorrelations,
+    CorrelationLine,
+    CorrelationsView,
+    correlation_row,
+    member_symbols,
+)
+from tui.presenters.indices import PRESENTER as INDICES
+from tui.presenters.indices import IndicesView
+from tui.presenters.registry import PRESENTERS
+from tui.presenters.sectors import PRESENTER as SECTORS
+from tui.presenters.sectors import SectorRow, SectorsView, sector_rows
+from tui.presenters.shorts import PRESENTER as SHORTS
+from tui.presenters.shorts import ShortsView
+from tui.presenters.table import (
+    Cell,
+    Column,
+    Row,
+    basket_key,
+    basket_of,
+    cell_text,
+    plain_table,
+    tone_for,
+)
+
+NOW = dt.datetime(2026, 2, 11, 15, 32, tzinfo=dt.UTC)  # 10:32 in New York
+
+
+def line(label: str, now: float | None, year_ago: float | None) -> CorrelationLine:
+    return CorrelationLine(label, (0.5, 0.4), now, year_ago)
+
+
+CORRELATION_VIEW = CorrelationsView(
+    baskets=(
+        BasketCorrelations(
+            "Mag 7", ("MSFT", "AAPL"), line("Mag 7", 0.4, 0.5), (line("MSFT", 0.0, 0.5),)
+        ),
+        BasketCorrelations("Chips", ("NVDA",), line("Chips", 0.2, 0.3), (line("NVDA", 0.2, 0.3),)),
+    ),
+    window=60,
+    as_of=dt.date(2026, 2, 10),
+)
+
+
+# --- the registry --------------------------------------------------------------------------------
+
+
+def test_every_pane_has_a_presenter_titled_as_the_design_says() -> None:
+    assert list(PRESENTERS) == list(Pane)
+    titles = [presenter.title for presenter in PRESENTERS.values()]
+    assert titles == ["Indices", "Sector flows", "Most shorted", "Correlations"]
+    for presenter in PRESENTERS.values():
+        assert presenter.sorts and presenter.columns
+        assert len({column.key for column in presenter.columns}) == len(presenter.columns)
+
+
+# --- as-of texts ---------------------------------------------------------------------------------
+
+
+def test_prices_are_as_of_a_time_and_no_prices_say_no_data() -> None:
+    assert INDICES.as_of_text(IndicesView((), NOW)) == "as of 10:32 ET"
+    assert INDICES.as_of_text(IndicesView((), None)) == "no data"
+    sectors = SectorsView((), "^GSPC", NOW)
+    assert SECTORS.as_of_text(sectors) == "as of 10:32 ET"
+    assert SECTORS.headline(sectors) == (
+        "as of 10:32 ET · flow is an estimate (signed dollar volume)"
+    )
+
+
+def test_short_figures_are_as_of_their_settlement_and_volume_dates() -> None:
+    view = ShortsView((), dt.date(2026, 1, 30), dt.date(2026, 2, 10), NOW)
+    assert SHORTS.as_of_text(view) == "SI Jan 30 · SV Feb 10"
+    assert SHORTS.headline(view) == SHORTS.legend(view) == "SI as of Jan 30 · SV Feb 10"
+    only_volume = ShortsView((), None, dt.date(2026, 2, 10), NOW)
+    assert SHORTS.as_of_text(only_volume) == "SV Feb 10"
+    assert SHORTS.as_of_text(ShortsView((), None, None, None)) == "no short data"
+
+
+def test_correlations_are_as_of_their_window_and_last_session() -> None:
+    assert CORRELATIONS.as_of_text(CORRELATION_VIEW) == "60 d window, to Feb 10"
+    empty = CorrelationsView((), 60, None)
+    assert CORRELATIONS.as_of_text(empty) == "no data"
+    assert CORRELATIONS.legend(empty) is None
+
+
+# --- rows ----------------------------------------------------------------------------------------
+
+
+def test_correlation_rows_list_every_basket_then_its_members_without_a_sort() -> None:
+    keys = [row.key for row in CORRELATIONS.rows(CORRELATION_VIEW)]
+    assert keys == ["basket:Mag 7", "member:Mag 7:MSFT", "basket:Chips", "member:Chips:NVDA"]
+
+
+def test_correlation_rows_sorted_and_with_one_basket_open() -> None:
+    now_first = CORRELATIONS.sorts[0]
+    rows = CORRELATIONS.rows(CORRELATION_VIEW, now_first, expanded={"Mag 7"})
+    assert [row.key for row in rows] == ["basket:Chips", "basket:Mag 7", "member:Mag 7:MSFT"]
+    assert member_symbols(CORRELATION_VIEW)["member:Mag 7:MSFT"] == "MSFT"
+
+
+def test_a_correlation_line_with_a_problem_shows_it_instead_of_dashes() -> None:
+    row = correlation_row(
+        "member:AI:ZZZZ", "  ZZZZ", CorrelationLine("ZZZZ", (), None, None, "not found")
+    )
+    assert row.note == "not found" and row.cells == ("  ZZZZ",)
+    healthy = correlation_row(
+        "member:AI:NVDA", "  NVDA", CorrelationLine("NVDA", (0.5, 0.4), 0.4, 0.5)
+    )
+    assert healthy.note is None and cell_text(healthy.cells[2]) == "0.40"
+
+
+def test_flow_bars_share_one_scale_the_largest_flow_filling_its_half() -> None:
+    now = dt.datetime(2026, 2, 11, 15, tzinfo=dt.UTC)
+    rows = sector_rows(
+        [
+            SectorRow("XLK", "Information Technology", -1.0, -0.5, -4e8, None, 1.0, now),
+            SectorRow("XLU", "Utilities", 0.5, 1.0, 1e8, None, 1.0, now),
+        ]
+    )
+    bars = [cell_text(row.cells[-1]) for row in rows]
+    assert bars[0].count("█") == 5 and bars[1].count("█") == 1  # 4e8 fills, 1e8 a quarter
+    assert bars[0].index("█") < bars[0].index("│") < bars[1].index("█")  # outflow left
+
+
+def test_a_basket_row_key_names_its_basket() -> None:
+    assert basket_key("AI infra") == "basket:AI infra"
+    assert basket_of("basket:AI infra") == "AI infra"
+    assert basket_of("^GSPC") is None
+
+
+# --- the table pieces ----------------------------------------------------------------------------
+
+
+def test_row_cells_given_as_a_list_compare_equal_to_a_tuple() -> None:
+    assert Row("A", ["1", "2"]) == Row("A", ("1", "2"))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("value", "tone"),
+    [
+        (1.5, "up"),
+        (-0.1, "down"),
+        (0.0, None),
+        (None, None),
+        (float("nan"), None),
+        (float("inf"), None),  # not a number a colour could qualify
+        (float("-inf"), None),
+    ],
+)
+def test_tone_follows_the_sign_of_a_finite_figure(value: float | None, tone: str | None) -> None:
+    assert tone_for(value) == tone
+
+
+def test_plain_table_aligns_columns_under_their_headers_and_spans_notes() -> None:
+    columns = (Column("symbol", "Symbol", align="left"), Column("pct", "SI %"))
+    rows = [
+        Row("GME", ("GME", Cell("17.9%", "up"))),
+        Row("LONGNAME", ("LONGNAME", "2.0%")),
+        Row("ZZZZ", ("ZZZZ",), note="not found"),
+    ]
+    assert plain_table(columns, rows) == [
+        "Symbol    SI %",
+        "GME      17.9%",
+        "LONGNAME  2.0%",
+        "ZZZZ     not found",
+    ]

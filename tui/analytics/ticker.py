@@ -1,0 +1,134 @@
+"""The drill-down's view builder: one ticker's quote, chart prices by range, short figures and
+histories, and its correlation to its peers (its basket, else its sector ETF)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Mapping
+
+import polars as pl
+
+from tui.analytics.correlations import correlation_lines
+from tui.analytics.frame_rows import frame_rows, unique
+from tui.analytics.market import MarketData
+from tui.analytics.returns import latest_quotes, pct_change
+from tui.analytics.shorts import (
+    latest_settlements,
+    short_metrics,
+    short_rows,
+    sv_ratio_history,
+    with_prices,
+)
+from tui.config import Settings
+from tui.presenters.correlations import CorrelationLine
+from tui.presenters.ticker import ChartRange, PricePoint, TickerView
+
+INTRADAY_SESSIONS: Mapping[ChartRange, int] = {"1D": 1, "5D": 5}
+DAILY_SESSIONS: Mapping[ChartRange, int] = {"1M": 21, "6M": 126, "1Y": 252}
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class TickerQuote:
+    """What the drill-down reads of the symbol's latest quote; None where unknown."""
+
+    ts: dt.datetime | None = None
+    last: float | None = None
+    prev_close: float | None = None
+    open: float | None = None
+    high: float | None = None
+    low: float | None = None
+    volume: float | None = None
+    change: float | None = None
+    change_pct: float | None = None
+
+
+def _chart_prices(data: MarketData, symbol: str, chart_range: ChartRange) -> list[PricePoint]:
+    if chart_range in INTRADAY_SESSIONS:
+        bars = (
+            data.intraday.filter(pl.col("symbol") == symbol, pl.col("close").is_not_null())
+            .sort("ts")
+            .with_columns(day=pl.col("ts").dt.convert_time_zone("America/New_York").dt.date())
+        )
+        days = bars.get_column("day").unique().sort().tail(INTRADAY_SESSIONS[chart_range])
+        bars = bars.filter(pl.col("day").is_in(days.implode()))
+    else:
+        bars = (
+            data.daily.filter(pl.col("symbol") == symbol, pl.col("close").is_not_null())
+            .sort("ts")
+            .tail(DAILY_SESSIONS[chart_range])
+        )
+    return [
+        PricePoint(ts=ts, close=close, volume=volume)
+        for ts, close, volume in bars.select("ts", "close", "volume").iter_rows()
+    ]
+
+
+def _ticker_correlation(
+    data: MarketData, symbol: str, settings: Settings
+) -> tuple[CorrelationLine | None, str | None]:
+    """The symbol's line to the peers of its first basket, else to its sector ETF."""
+    window, history = settings.correlation.window, settings.correlation.history
+    for basket in settings.baskets:
+        if symbol in basket.symbols:
+            groups = {basket.name: unique(basket.symbols)}
+            _, members, _ = correlation_lines(data, groups, history, window)
+            return members[basket.name, symbol], basket.name
+    known = data.info.get(symbol)
+    sector = known.sector if known is not None else None
+    etf = next((spec.symbol for spec in settings.sectors if spec.name == sector), None)
+    if etf is None or etf == symbol:
+        return None, None
+    _, members, _ = correlation_lines(data, {etf: (symbol, etf)}, history, window)
+    return members[etf, symbol], etf
+
+
+def build_ticker(
+    data: MarketData, symbol: str, chart_range: ChartRange, settings: Settings
+) -> TickerView:
+    """The drill-down for one symbol: quote, chart prices, short figures and peer correlation.
+
+    1D and 5D are the intraday bars of the symbol's last 1 or 5 sessions, 1M/6M/1Y its last
+    21/126/252 daily bars (today's partial bar included)."""
+    known = data.info.get(symbol)
+    quotes = latest_quotes(data.quotes, [symbol]).with_columns(
+        change=pl.col("last") - pl.col("prev_close"),
+        change_pct=pct_change(pl.col("last"), pl.col("prev_close")),
+    )
+    quote = next(iter(frame_rows(quotes, TickerQuote)), TickerQuote())
+    prices = _chart_prices(data, symbol, chart_range)
+
+    settlements = data.short_interest.filter(pl.col("symbol") == symbol).sort("settlement_date")
+    listed = pl.DataFrame({"symbol": [symbol]}, schema={"symbol": pl.String()})
+    metrics = listed.join(
+        short_metrics(latest_settlements(settlements), data.shares), on="symbol", how="left"
+    )
+    short_row = short_rows(with_prices(metrics, data.quotes), data)[0]
+    has_short_data = short_row.settlement_date is not None or short_row.sv_date is not None
+
+    correlation, peer_group = _ticker_correlation(data, symbol, settings)
+    return TickerView(
+        symbol=symbol,
+        name=known.name if known is not None else "",
+        sector=known.sector if known is not None else None,
+        last=quote.last,
+        change=quote.change,
+        change_pct=quote.change_pct,
+        prev_close=quote.prev_close,
+        day_open=quote.open,
+        day_high=quote.high,
+        day_low=quote.low,
+        volume=quote.volume,
+        as_of=quote.ts or (prices[-1].ts if prices else None),
+        chart_range=chart_range,
+        prices=tuple(prices),
+        short=short_row if has_short_data else None,
+        short_history=tuple(
+            (day, shares)
+            for day, shares in settlements.select("settlement_date", "short_shares").iter_rows()
+            if shares is not None
+        ),
+        sv_ratio_history=tuple(sv_ratio_history(data.short_volume, symbol).iter_rows()),
+        correlation=correlation,
+        peer_group=peer_group,
+    )

@@ -1,0 +1,72 @@
+"""Key names: the binding ids a user may remap under ``[keys]``, and keys in Textual's notation."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Binding ids the user may rebind under [keys]: the ids of the bindings of the App, its screens
+# and the panes (tests/tui/test_bindings.py checks both ways; the table widget's own ids,
+# `table.*`, are not remappable here).
+BINDING_IDS: tuple[str, ...] = (
+    "quit",
+    "help",
+    "find",
+    "refresh",
+    "sort",
+    "next_pane",
+    "prev_pane",
+    "back",
+    "range_prev",
+    "range_next",
+    "use_demo",
+)
+
+_MODIFIERS = ("ctrl", "shift", "alt", "meta", "super", "hyper")
+# Terminal multiplexers take these before the application ever sees them.
+RESERVED_KEYS = {
+    "ctrl+b": "tmux's prefix key",
+    "ctrl+a": "GNU screen's command key (and a common tmux prefix)",
+}
+# Textual names a punctuation key after its Unicode name, with these shortenings.
+_CHARACTER_KEY_NAMES = {
+    "solidus": "slash",
+    "reverse_solidus": "backslash",
+    "commercial_at": "at",
+    "hyphen_minus": "minus",
+    "plus_sign": "plus",
+    "low_line": "underscore",
+}
+
+
+def _character_key(character: str) -> str:
+    """Textual's name for the key that types ``character`` (``?`` -> ``question_mark``)."""
+    if character.isalnum():
+        return character
+    try:
+        name = unicodedata.name(character).lower().replace("-", "_").replace(" ", "_")
+    except ValueError:
+        raise ValueError(f"{character!r} is not a key") from None
+    return _CHARACTER_KEY_NAMES.get(name, name)
+
+
+def normalize_key(text: str) -> str:
+    """One key in Textual's notation (``ctrl+shift+f1``, ``question_mark``, ``G``)."""
+    key = text.strip()
+    if not key:
+        raise ValueError("a key name is empty")
+    if len(key) == 1:
+        return _character_key(key)
+    *modifiers, base = (part.strip() for part in key.split("+"))
+    for modifier in modifiers:
+        if modifier.lower() not in _MODIFIERS:
+            raise ValueError(
+                f"`{modifier}` in `{key}` is not a modifier (use {', '.join(_MODIFIERS)})"
+            )
+    if len(base) == 1:
+        base = _character_key(base)
+    elif not re.fullmatch(r"\w+", base):
+        raise ValueError(f"`{key}` is not a key name")
+    else:
+        base = base.lower()  # named keys (escape, f1, pageup) are lower-case in Textual
+    return "+".join([*(modifier.lower() for modifier in modifiers), base])

@@ -1,0 +1,466 @@
+"""The generic TOML -> dataclass reader, the checks beyond the type (ranges, symbols, names,
+keys), and the problems they report."""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+import types
+from collections.abc import Callable, Sequence
+from dataclasses import MISSING, dataclass, fields, is_dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
+
+from tui.config.keys import BINDING_IDS, RESERVED_KEYS, normalize_key
+from tui.config.settings import (
+    Basket,
+    CorrelationSettings,
+    DemoSettings,
+    FinraSettings,
+    HttpSettings,
+    IndexSpec,
+    RefreshSettings,
+    SecSettings,
+    SectorSpec,
+    Settings,
+    ShortedSettings,
+    SsgaSettings,
+    YahooSettings,
+)
+
+_SYMBOL_PATTERN = re.compile(r"[A-Za-z0-9.\-^=]{1,15}")
+
+
+def normalize_symbol(text: str) -> str:
+    """A ticker symbol as tapewatch stores it: stripped and upper-case.
+
+    Letters, digits and ``. - ^ =`` only (``BRK.B``, ``^GSPC``, ``EURUSD=X``), 1 to 15 characters;
+    anything else raises ``ValueError`` with a message meant for the user.
+    """
+    symbol = text.strip()
+    if not symbol:
+        raise ValueError("a ticker symbol cannot be empty")
+    if not _SYMBOL_PATTERN.fullmatch(symbol):
+        raise ValueError(
+            f"`{symbol}` is not a ticker symbol: use letters, digits and . - ^ = "
+            "(at most 15 characters)"
+        )
+    return symbol.upper()
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigProblem:
+    """One thing wrong with a config file: where (a key path such as ``baskets[1].symbols[3]``,
+    empty for the file as a whole) and what was expected and found."""
+
+    key: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.message}" if self.key else self.message
+
+
+class ConfigError(Exception):
+    """A config file that cannot be used, with every problem found in it."""
+
+    def __init__(self, path: Path | None, problems: Sequence[ConfigProblem]) -> None:
+        self.path = path
+        self.problems = tuple(problems)
+        super().__init__(self.report())
+
+    def report(self) -> str:
+        """Every problem, one a line, under a heading naming the file."""
+        count = len(self.problems)
+        where = str(self.path) if self.path is not None else "the settings"
+        heading = f"{count} problem{'' if count == 1 else 's'} in {where}"
+        if any("[" in problem.key for problem in self.problems):
+            heading += " (array positions count from 0)"
+        return "\n".join([heading + ":", *(f"  {problem}" for problem in self.problems)])
+
+
+# --- the generic TOML -> dataclass reader ------------------------------------------------------
+
+
+class _Invalid:
+    """Stands for a value that failed validation (its problem is already reported)."""
+
+
+_INVALID = _Invalid()
+
+# Fields that never come from the file.
+_NOT_IN_FILE: frozenset[tuple[type, str]] = frozenset({(Settings, "path")})
+
+_SINGULARS: dict[Any, str] = {
+    str: "a string",
+    int: "a whole number",
+    float: "a number",
+    bool: "true or false",
+}
+_PLURALS: dict[Any, str] = {
+    str: "strings",
+    int: "whole numbers",
+    float: "numbers",
+    bool: "true/false values",
+}
+
+
+@cache
+def _type_hints(cls: type) -> dict[str, Any]:
+    return get_type_hints(cls)
+
+
+def _join(parent: str, name: str) -> str:
+    return f"{parent}.{name}" if parent else name
+
+
+def _describe(value: object) -> str:
+    """How a TOML value reads in a problem report."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        shown = value if len(value) <= 60 else value[:57] + "..."
+        return '"' + shown.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return f"an array of {len(value)} item{'' if len(value) == 1 else 's'}"
+    return f"the date/time {value}"
+
+
+def _expected(hint: Any) -> str:
+    """What a value of a settings type looks like, for a problem report."""
+    origin = get_origin(hint)
+    if hint in _SINGULARS:
+        return _SINGULARS[hint]
+    if origin is Literal:
+        options = [f'"{option}"' for option in get_args(hint)]
+        return "one of " + ", ".join(options[:-1]) + " or " + options[-1]
+    if origin in (Union, types.UnionType):
+        return _expected(_non_none(hint))
+    if origin is tuple:
+        item = get_args(hint)[0]
+        return "an array of " + ("tables" if is_dataclass(item) else _PLURALS[item])
+    if origin is dict:
+        return f"a table of {_PLURALS[get_args(hint)[1]]}"
+    return "a table"
+
+
+def _non_none(hint: Any) -> Any:
+    (inner,) = [arg for arg in get_args(hint) if arg is not type(None)]
+    return inner
+
+
+def _did_you_mean(word: str, options: Sequence[str]) -> str | None:
+    close = difflib.get_close_matches(word, options, n=1)
+    return close[0] if close else None
+
+
+class Reader:
+    """Walks TOML data against the settings dataclasses, collecting every problem."""
+
+    def __init__(self) -> None:
+        self.problems: list[ConfigProblem] = []
+
+    def report(self, key: str, message: str) -> None:
+        self.problems.append(ConfigProblem(key, message))
+
+    def wrong(self, key: str, expected: str, value: object) -> _Invalid:
+        self.report(key, f"expected {expected}, found {_describe(value)}")
+        return _INVALID
+
+    def read_dataclass(self, cls: type, table: object, key: str) -> Any:
+        if not isinstance(table, dict):
+            return self.wrong(key, "a table", table)
+        hints = _type_hints(cls)
+        settable = [f for f in fields(cls) if (cls, f.name) not in _NOT_IN_FILE]
+        names = [f.name for f in settable]
+        for name in table:
+            if name not in names:
+                if suggestion := _did_you_mean(name, names):
+                    hint = f"did you mean `{_join(key, suggestion)}`?"
+                else:
+                    hint = "valid keys here: " + ", ".join(names)
+                self.report(_join(key, name), f"unknown key ({hint})")
+        problems_before = len(self.problems)
+        values: dict[str, Any] = {}
+        for settable_field in settable:
+            name = settable_field.name
+            field_key = _join(key, name)
+            if name not in table:
+                if settable_field.default is MISSING and settable_field.default_factory is MISSING:
+                    self.report(field_key, f"missing key (expected {_expected(hints[name])})")
+                continue
+            value = self.read_value(table[name], hints[name], field_key)
+            if value is not _INVALID and (check := _FIELD_CHECKS.get((cls, name))):
+                value = check(value, field_key, self)
+            values[name] = value
+        if len(self.problems) > problems_before:
+            return _INVALID
+        instance = cls(**values)
+        if object_check := _OBJECT_CHECKS.get(cls):
+            object_check(instance, key, self)
+        return instance if len(self.problems) == problems_before else _INVALID
+
+    def read_value(self, value: object, hint: Any, key: str) -> Any:
+        origin = get_origin(hint)
+        if hint is bool:
+            return value if isinstance(value, bool) else self.wrong(key, _SINGULARS[bool], value)
+        if hint is str:
+            return value if isinstance(value, str) else self.wrong(key, _SINGULARS[str], value)
+        if hint is int:
+            if isinstance(value, int) and not isinstance(value, bool):
+                return value
+            return self.wrong(key, _SINGULARS[int], value)
+        if hint is float:
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                if math.isfinite(value):
+                    return float(value)
+                return self.wrong(key, "a finite number", value)
+            return self.wrong(key, _SINGULARS[float], value)
+        if origin is Literal:
+            options = get_args(hint)
+            if value in options:
+                return value
+            message = f"expected {_expected(hint)}, found {_describe(value)}"
+            if isinstance(value, str) and (suggestion := _did_you_mean(value, options)):
+                message += f' (did you mean "{suggestion}"?)'
+            self.report(key, message)
+            return _INVALID
+        if origin in (Union, types.UnionType):
+            return self.read_value(value, _non_none(hint), key)
+        if origin is tuple:
+            if not isinstance(value, list):
+                return self.wrong(key, _expected(hint), value)
+            item_hint = get_args(hint)[0]
+            items = [
+                self.read_value(item, item_hint, f"{key}[{index}]")
+                for index, item in enumerate(value)
+            ]
+            # Invalid items stay in place (already reported) so that checks across the array,
+            # such as duplicate names, still run on the others with their true positions.
+            return tuple(items)
+        if origin is dict:
+            if not isinstance(value, dict):
+                return self.wrong(key, _expected(hint), value)
+            value_hint = get_args(hint)[1]
+            entries = {
+                name: self.read_value(item, value_hint, _join(key, name))
+                for name, item in value.items()
+            }
+            return entries
+        if isinstance(hint, type) and is_dataclass(hint):
+            return self.read_dataclass(hint, value, key)
+        raise TypeError(f"settings type {hint!r} at {key} is not supported by the loader")
+
+
+# --- checks beyond the type: ranges, symbols, names, keys ----------------------------------------
+
+FieldCheck = Callable[[Any, str, Reader], Any]
+ObjectCheck = Callable[[Any, str, Reader], None]
+
+
+def _at_least(minimum: float, unit: str, why: str) -> FieldCheck:
+    def check(value: float, key: str, reader: Reader) -> float:
+        if value < minimum:
+            reader.report(key, f"expected at least {minimum:g}{unit}, found {value:g} ({why})")
+        return value
+
+    return check
+
+
+def _between(low: int, high: int, unit: str, why: str) -> FieldCheck:
+    def check(value: int, key: str, reader: Reader) -> int:
+        if not low <= value <= high:
+            reader.report(key, f"expected {low} to {high}{unit}, found {value} ({why})")
+        return value
+
+    return check
+
+
+def _positive(maximum: float | None, unit: str, why: str) -> FieldCheck:
+    def check(value: float, key: str, reader: Reader) -> float:
+        if value <= 0 or (maximum is not None and value > maximum):
+            at_most = f" and at most {maximum:g}" if maximum is not None else ""
+            reader.report(key, f"expected more than 0{at_most}{unit}, found {value:g} ({why})")
+        return value
+
+    return check
+
+
+def _non_empty(value: str, key: str, reader: Reader) -> str:
+    if not value.strip():
+        reader.wrong(key, "a non-empty string", value)
+    return value.strip()
+
+
+def _url(value: str, key: str, reader: Reader) -> str:
+    if not value.startswith(("http://", "https://")):
+        reader.wrong(key, "an http:// or https:// URL", value)
+    return value
+
+
+def _symbol(value: str, key: str, reader: Reader) -> str | _Invalid:
+    try:
+        return normalize_symbol(value)
+    except ValueError as error:
+        reader.report(key, str(error))
+        return _INVALID
+
+
+def _symbols(minimum: int = 0, why: str = "") -> FieldCheck:
+    def check(
+        values: tuple[str | _Invalid, ...], key: str, reader: Reader
+    ) -> tuple[str | _Invalid, ...]:
+        symbols = tuple(
+            _INVALID if isinstance(text, _Invalid) else _symbol(text, f"{key}[{index}]", reader)
+            for index, text in enumerate(values)
+        )
+        first_seen: dict[str, int] = {}
+        for index, symbol in enumerate(symbols):
+            if isinstance(symbol, _Invalid):
+                continue
+            if symbol in first_seen:
+                reader.report(
+                    f"{key}[{index}]",
+                    f"`{symbol}` is already listed at {key}[{first_seen[symbol]}]",
+                )
+            first_seen.setdefault(symbol, index)
+        if len(values) < minimum:
+            reader.report(key, f"expected at least {minimum} symbols, found {len(values)} ({why})")
+        return symbols
+
+    return check
+
+
+def _unique(attribute: str, describe: str) -> FieldCheck:
+    """Each item of an array of tables must differ in ``attribute`` (rows are keyed by it)."""
+
+    def check(items: tuple[Any, ...], key: str, reader: Reader) -> tuple[Any, ...]:
+        first_seen: dict[str, int] = {}
+        for index, item in enumerate(items):
+            if item is _INVALID:
+                continue
+            value = getattr(item, attribute)
+            identity = value.casefold()
+            if identity in first_seen:
+                reader.report(
+                    f"{key}[{index}].{attribute}",
+                    f"{describe} `{value}` is already used by {key}[{first_seen[identity]}]",
+                )
+            first_seen.setdefault(identity, index)
+        return items
+
+    return check
+
+
+def _key_bindings(keymap: dict[str, str | _Invalid], key: str, reader: Reader) -> dict[str, str]:
+    normalized: dict[str, str] = {}
+    bound_to: dict[str, str] = {}
+    for binding_id, keys_text in keymap.items():
+        binding_key = _join(key, binding_id)
+        if binding_id not in BINDING_IDS:
+            if suggestion := _did_you_mean(binding_id, BINDING_IDS):
+                hint = f"did you mean `{_join(key, suggestion)}`?"
+            else:
+                hint = "bindings: " + ", ".join(BINDING_IDS)
+            reader.report(binding_key, f"unknown binding ({hint})")
+            continue
+        if isinstance(keys_text, _Invalid):
+            continue
+        try:
+            keys = [normalize_key(part) for part in keys_text.split(",")]
+        except ValueError as error:
+            reader.report(
+                binding_key,
+                f"{error}; expected key names separated by commas, such as "
+                f'"ctrl+q,f10", found {_describe(keys_text)}',
+            )
+            continue
+        for bound_key in keys:
+            if reason := RESERVED_KEYS.get(bound_key.lower()):
+                reader.report(
+                    binding_key,
+                    f"`{bound_key}` is {reason}: inside a terminal multiplexer it never reaches "
+                    "tapewatch, so choose another key",
+                )
+            if other := bound_to.get(bound_key):
+                reader.report(binding_key, f"`{bound_key}` is also bound to `{other}`")
+            bound_to.setdefault(bound_key, binding_id)
+        normalized[binding_id] = ",".join(keys)
+    return normalized
+
+
+def _watchlist_needed(shorted: ShortedSettings, key: str, reader: Reader) -> None:
+    if shorted.universe == "watchlist" and not shorted.watchlist:
+        reader.report(
+            _join(key, "watchlist"),
+            'expected at least one symbol when universe is "watchlist", found none',
+        )
+
+
+def _files_needed(settings: Settings, key: str, reader: Reader) -> None:
+    if settings.source == "files" and not settings.sources.files.bars.strip():
+        reader.report(
+            "sources.files.bars",
+            'expected a folder or file of daily bars when source is "files", found ""',
+        )
+
+
+_CADENCE = _at_least(1, " s", "polling faster than once a second would hammer the sources")
+_NOT_NEGATIVE = _at_least(0, "", "a negative limit filters nothing")
+_TIMEOUT = _positive(None, " s", "a request needs time to answer")
+
+_FIELD_CHECKS: dict[tuple[type, str], FieldCheck] = {
+    (Settings, "theme"): _non_empty,
+    (Settings, "benchmark"): _symbol,
+    (Settings, "indices"): _unique("symbol", "the symbol"),
+    (Settings, "sectors"): _unique("symbol", "the symbol"),
+    (Settings, "baskets"): _unique("name", "the name"),
+    (Settings, "keys"): _key_bindings,
+    (IndexSpec, "symbol"): _symbol,
+    (IndexSpec, "label"): _non_empty,
+    (SectorSpec, "symbol"): _symbol,
+    (SectorSpec, "name"): _non_empty,
+    (Basket, "name"): _non_empty,
+    (Basket, "symbols"): _symbols(2, "a basket's correlation needs pairs"),
+    (Basket, "benchmark"): _symbol,
+    (ShortedSettings, "watchlist"): _symbols(),
+    (ShortedSettings, "rows"): _between(1, 500, " rows", "the table shows at most 500 names"),
+    (ShortedSettings, "min_price"): _NOT_NEGATIVE,
+    (ShortedSettings, "min_avg_volume"): _NOT_NEGATIVE,
+    (ShortedSettings, "min_float"): _NOT_NEGATIVE,
+    **{(RefreshSettings, f.name): _CADENCE for f in fields(RefreshSettings)},
+    (CorrelationSettings, "window"): _between(
+        5, 250, " trading days", "fewer than 5 returns say nothing; 250 is about a year"
+    ),
+    (CorrelationSettings, "history"): _between(
+        20, 1000, " trading days", "a sparkline needs 20 points; 1000 is about four years"
+    ),
+    (DemoSettings, "speed"): _positive(
+        600, " market minutes a second", "600 replays a whole session in under a minute"
+    ),
+    (HttpSettings, "connect_timeout"): _TIMEOUT,
+    (HttpSettings, "read_timeout"): _TIMEOUT,
+    (HttpSettings, "request_deadline"): _positive(
+        600, " s", "a reply that takes longer holds a connection for nothing"
+    ),
+    (HttpSettings, "per_host_concurrency"): _between(
+        1, 64, " requests", "more than 64 at once to one host invites rate limiting"
+    ),
+    (HttpSettings, "retries"): _between(0, 10, " retries", "more than 10 only delays a failure"),
+    (HttpSettings, "user_agent"): _non_empty,
+    (YahooSettings, "base_url"): _url,
+    (FinraSettings, "base_url"): _url,
+    (SecSettings, "base_url"): _url,
+    (SecSettings, "tickers_url"): _url,
+    (SsgaSettings, "base_url"): _url,
+}
+
+_OBJECT_CHECKS: dict[type, ObjectCheck] = {
+    ShortedSettings: _watchlist_needed,
+    Settings: _files_needed,
+}

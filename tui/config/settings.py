@@ -1,0 +1,199 @@
+"""The settings dataclasses: the single description of every setting.
+
+Their defaults are what tapewatch uses with no config file, and `config.example.toml` documents
+each of them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+SourceName = Literal["live", "demo", "files"]
+
+
+@dataclass(frozen=True, slots=True)
+class IndexSpec:
+    """An index, rate or volatility gauge shown in the Indices pane."""
+
+    symbol: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Basket:
+    """A user-defined group of tickers shown as an equal-weighted index and in Correlations."""
+
+    name: str
+    symbols: tuple[str, ...]
+    benchmark: str | None = None  # compared with in the Indices pane (e.g. "XLI")
+
+
+@dataclass(frozen=True, slots=True)
+class SectorSpec:
+    """A GICS sector and the SPDR ETF that stands for it."""
+
+    symbol: str
+    name: str
+
+
+DEFAULT_INDICES: tuple[IndexSpec, ...] = (
+    IndexSpec("^GSPC", "S&P 500"),
+    IndexSpec("^NDX", "Nasdaq-100"),
+    IndexSpec("^DJI", "Dow"),
+    IndexSpec("^RUT", "Russell 2000"),
+    IndexSpec("^VIX", "VIX"),
+    IndexSpec("^TNX", "10-year yield"),
+)
+
+DEFAULT_SECTORS: tuple[SectorSpec, ...] = (
+    SectorSpec("XLK", "Information Technology"),
+    SectorSpec("XLF", "Financials"),
+    SectorSpec("XLV", "Health Care"),
+    SectorSpec("XLY", "Consumer Discretionary"),
+    SectorSpec("XLP", "Consumer Staples"),
+    SectorSpec("XLE", "Energy"),
+    SectorSpec("XLI", "Industrials"),
+    SectorSpec("XLB", "Materials"),
+    SectorSpec("XLU", "Utilities"),
+    SectorSpec("XLRE", "Real Estate"),
+    SectorSpec("XLC", "Communication Services"),
+)
+
+DEFAULT_BASKETS: tuple[Basket, ...] = (
+    Basket("Mag 7", ("AAPL", "MSFT", "GOOGL", "AMZN", "META", "NVDA", "TSLA"), "^NDX"),
+    Basket("Large-cap software", ("MSFT", "ORCL", "CRM", "INTU", "ADBE", "NOW"), "XLK"),
+    Basket(
+        "AI infrastructure",
+        ("NVDA", "AVGO", "AMD", "TSM", "MU", "ANET", "VRT", "SMCI", "DELL", "CEG"),
+        "XLI",
+    ),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshSettings:
+    """Seconds between polls of each dataset. A dataset older than twice its cadence is stale."""
+
+    quotes: float = 15.0
+    intraday: float = 60.0
+    daily: float = 3600.0
+    short_interest: float = 6 * 3600.0
+    short_volume: float = 3600.0
+    shares: float = 24 * 3600.0
+
+
+@dataclass(frozen=True, slots=True)
+class ShortedSettings:
+    """Which names the Most shorted table ranks."""
+
+    universe: Literal["market", "watchlist"] = "market"
+    watchlist: tuple[str, ...] = ()  # used when universe = "watchlist"
+    rows: int = 50  # how many names the table shows
+    min_price: float = 5.0  # ignore names below this price (market universe)
+    min_avg_volume: float = 100_000.0  # ignore names trading fewer shares a day than this
+    min_float: float = 5_000_000.0  # ignore names with a smaller float (or shares outstanding)
+
+
+@dataclass(frozen=True, slots=True)
+class CorrelationSettings:
+    """Rolling correlation of daily log returns, in trading days."""
+
+    window: int = 60  # trading days in the rolling correlation window
+    history: int = 252  # trading days of correlation history shown (one year)
+
+
+@dataclass(frozen=True, slots=True)
+class DemoSettings:
+    """The embedded synthetic market."""
+
+    seed: int = 20260211
+    speed: float = 1.0  # market minutes per real second
+
+
+@dataclass(frozen=True, slots=True)
+class HttpSettings:
+    """The one shared HTTP client used by the live sources (timeouts in seconds)."""
+
+    connect_timeout: float = 5.0
+    read_timeout: float = 15.0
+    request_deadline: float = 30.0  # connect, headers and the whole body of one attempt
+    per_host_concurrency: int = 8
+    retries: int = 3
+    user_agent: str = (
+        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/131.0 Safari/537.36"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class YahooSettings:
+    """Quotes and bars from Yahoo's chart endpoint."""
+
+    base_url: str = "https://query1.finance.yahoo.com"
+    intraday_interval: Literal["1m", "5m"] = "5m"
+
+
+@dataclass(frozen=True, slots=True)
+class FinraSettings:
+    """FINRA's short-interest and daily short-sale volume files."""
+
+    base_url: str = "https://cdn.finra.org"
+
+
+@dataclass(frozen=True, slots=True)
+class SecSettings:
+    """SEC EDGAR company facts, for shares outstanding."""
+
+    base_url: str = "https://data.sec.gov"
+    tickers_url: str = "https://www.sec.gov/files/company_tickers.json"
+    contact: str = ""  # the SEC asks for a User-Agent naming you: "Jane Doe jane@example.com"
+
+
+@dataclass(frozen=True, slots=True)
+class SsgaSettings:
+    """State Street's SPDR fund files: NAV history and daily holdings workbooks."""
+
+    # The fund-data library folder that holds navhist-us-en-{ticker}.xlsx and
+    # holdings-daily-us-en-{ticker}.xlsx.
+    base_url: str = "https://www.ssga.com/library-content/products/fund-data/etfs/us"
+
+
+@dataclass(frozen=True, slots=True)
+class FilesSettings:
+    """The user's own files, read when ``source = "files"``."""
+
+    bars: str = ""  # folder (or one file) of daily bars in CSV or parquet
+    short_interest: str = ""  # folder of short-interest files in FINRA's layout
+
+
+@dataclass(frozen=True, slots=True)
+class SourcesSettings:
+    """Where each live source lives and how to reach it."""
+
+    yahoo: YahooSettings = field(default_factory=YahooSettings)
+    finra: FinraSettings = field(default_factory=FinraSettings)
+    sec: SecSettings = field(default_factory=SecSettings)
+    ssga: SsgaSettings = field(default_factory=SsgaSettings)
+    files: FilesSettings = field(default_factory=FilesSettings)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything tapewatch can be told. Frozen: passed into the App and the feed, never edited."""
+
+    source: SourceName = "live"
+    theme: str = "textual-dark"
+    indices: tuple[IndexSpec, ...] = DEFAULT_INDICES
+    benchmark: str = "^GSPC"  # what sector relative strength is measured against
+    sectors: tuple[SectorSpec, ...] = DEFAULT_SECTORS
+    baskets: tuple[Basket, ...] = DEFAULT_BASKETS
+    shorted: ShortedSettings = field(default_factory=ShortedSettings)
+    refresh: RefreshSettings = field(default_factory=RefreshSettings)
+    correlation: CorrelationSettings = field(default_factory=CorrelationSettings)
+    demo: DemoSettings = field(default_factory=DemoSettings)
+    http: HttpSettings = field(default_factory=HttpSettings)
+    sources: SourcesSettings = field(default_factory=SourcesSettings)
+    keys: dict[str, str] = field(default_factory=dict)  # binding id -> keys, e.g. quit = "ctrl+q"
+    path: Path | None = None  # the file these settings came from, if any

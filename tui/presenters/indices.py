@@ -1,0 +1,111 @@
+"""The Indices pane as plain data: its view model, columns, sort orders, rows and as-of text.
+
+Indices, rates and the configured baskets (equal-weighted indices): last, change, 5-day and YTD
+moves, today's path as a sparkline.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Literal
+
+from tui.presenters import format as fmt
+from tui.presenters.table import (
+    Cell,
+    Column,
+    PanePresenter,
+    Row,
+    SortMode,
+    as_of_time,
+    largest_first,
+    ordered,
+    tone_for,
+    toned,
+)
+
+SPARK_WIDTH = 12
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class IndexRow:
+    """One row of the Indices pane: an index, a rate, or a configured basket."""
+
+    symbol: str  # "^GSPC"; baskets use their `basket_key`, "basket:<name>"
+    label: str  # "S&P 500", "Mag 7"
+    kind: Literal["index", "yield", "basket"]
+    last: float | None
+    change: float | None  # vs previous close, in price points (yield points for yields)
+    change_pct: float | None  # percent, e.g. -1.25 means -1.25 %
+    change_5d_pct: float | None
+    ytd_pct: float | None
+    intraday: tuple[float, ...]  # today's session, oldest first (for the sparkline)
+    as_of: dt.datetime | None  # time of the last price
+    benchmark: str | None = None  # baskets: symbol the basket is compared with
+    rel_5d_pct: float | None = None  # baskets: 5-day % minus the benchmark's 5-day %
+    problem: str | None = None  # "not found", "no data": the row is shown, marked
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class IndicesView:
+    rows: tuple[IndexRow, ...]
+    as_of: dt.datetime | None
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("name", "Name", max_width=14, align="left"),
+    Column("last", "Last"),
+    Column("change", "Chg", priority=2),
+    Column("change_pct", "Chg %"),
+    Column("change_5d", "5d %", priority=3),
+    Column("ytd", "YTD %", priority=4),
+    Column("intraday", "Today", width=SPARK_WIDTH, align="left", priority=1),
+    Column("rel_5d", "vs bm 5d", priority=5),
+)
+
+SORTS: tuple[SortMode[IndexRow], ...] = (
+    SortMode("order", None),
+    SortMode("chg %", lambda row: largest_first(row.change_pct)),
+    SortMode("YTD", lambda row: largest_first(row.ytd_pct)),
+)
+
+
+def index_row(row: IndexRow) -> Row:
+    """The table row for one index, yield or basket."""
+    if row.problem is not None:
+        return Row(row.symbol, (row.label,), note=row.problem)
+    decimals = 3 if row.kind == "yield" else 2
+    return Row(
+        row.symbol,
+        (
+            row.label,
+            fmt.price(row.last, decimals),
+            toned(fmt.signed(row.change, decimals), row.change),
+            toned(fmt.percent_change(row.change_pct), row.change_pct),
+            toned(fmt.signed_percent(row.change_5d_pct), row.change_5d_pct),
+            toned(fmt.signed_percent(row.ytd_pct), row.ytd_pct),
+            Cell(fmt.sparkline(row.intraday, SPARK_WIDTH), tone_for(row.change)),
+            toned(fmt.signed_percent(row.rel_5d_pct), row.rel_5d_pct)
+            if row.kind == "basket"
+            else "",
+        ),
+    )
+
+
+class IndicesPresenter(PanePresenter[IndicesView]):
+    """What the Indices pane and `snapshot` show of an `IndicesView`."""
+
+    title = "Indices"
+    columns = COLUMNS
+    sorts = SORTS
+
+    def rows(self, view: IndicesView, sort: SortMode[IndexRow] | None = None) -> list[Row]:
+        """The rows in ``sort``'s order (the configured order without one)."""
+        return [index_row(row) for row in ordered(view.rows, sort)]
+
+    def as_of_text(self, view: IndicesView) -> str:
+        """The time of the newest price."""
+        return as_of_time(view.as_of)
+
+
+PRESENTER = IndicesPresenter()

@@ -1,0 +1,136 @@
+"""The Most shorted pane as plain data: its view model, columns, sort orders, rows, the as-of
+dates of the lagged figures and the legend that explains them.
+
+Short interest as a share of float (or of shares outstanding, marked ᵒ), its change since the
+prior settlement, days to cover, and today's short-sale volume against its 20-day norm.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Literal
+
+from tui.presenters import format as fmt
+from tui.presenters.table import Column, PanePresenter, Row, SortMode, largest_first, ordered, toned
+
+OUTSTANDING_MARK = "ᵒ"
+NO_SHORT_DATA = "no short data"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ShortRow:
+    """One name in the Most shorted table."""
+
+    symbol: str
+    name: str
+    short_pct: float | None  # short interest as % of float (or of shares outstanding, see basis)
+    short_pct_basis: Literal["float", "outstanding"] | None
+    short_shares: float | None
+    short_change_pct: float | None  # vs the prior settlement, percent
+    days_to_cover: float | None
+    sv_ratio: float | None  # latest day's short volume / total volume, 0..1
+    sv_zscore: float | None  # that ratio's z-score against the previous 20 days
+    price_change_pct: float | None  # today vs previous close, percent
+    settlement_date: dt.date | None  # as-of of the short-interest figures
+    sv_date: dt.date | None  # as-of of the short-volume figures
+    problem: str | None = None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ShortsView:
+    rows: tuple[ShortRow, ...]  # ranked by short_pct, highest first
+    settlement_date: dt.date | None
+    sv_date: dt.date | None
+    as_of: dt.datetime | None
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("symbol", "Symbol", align="left"),
+    Column("short_pct", "SI %"),
+    Column("short_shares", "Short", priority=3),
+    Column("short_change", "SI chg", priority=2),
+    Column("days_to_cover", "DTC"),
+    Column("sv_ratio", "SV %", priority=4),
+    Column("sv_zscore", "SV z", priority=1),
+    Column("price_change", "Px %", priority=5),
+    Column("settlement", "Settled", priority=6),
+)
+
+SORTS: tuple[SortMode[ShortRow], ...] = (
+    SortMode("SI %", lambda row: largest_first(row.short_pct)),
+    SortMode("SI chg", lambda row: largest_first(row.short_change_pct)),
+    SortMode("DTC", lambda row: largest_first(row.days_to_cover)),
+    SortMode("SV z", lambda row: largest_first(row.sv_zscore)),
+    SortMode("symbol", lambda row: (False, row.symbol)),
+)
+
+
+def short_pct_text(row: ShortRow) -> str:
+    """Short interest in percent, marked ᵒ when it is of shares outstanding rather than float
+    (a space otherwise, so the digits stay aligned)."""
+    mark = OUTSTANDING_MARK if row.short_pct_basis == "outstanding" else " "
+    return f"{fmt.percent(row.short_pct)}{mark}"
+
+
+def short_row(row: ShortRow) -> Row:
+    """The table row for one name in the Most shorted table."""
+    if row.problem is not None:
+        return Row(row.symbol, (row.symbol,), note=row.problem)
+    return Row(
+        row.symbol,
+        (
+            row.symbol,
+            short_pct_text(row),
+            fmt.share_count(row.short_shares),
+            toned(fmt.signed_percent(row.short_change_pct), row.short_change_pct),
+            fmt.days_to_cover(row.days_to_cover),
+            fmt.percent(sv_percent(row), 0),
+            fmt.zscore(row.sv_zscore),
+            toned(fmt.signed_percent(row.price_change_pct), row.price_change_pct),
+            fmt.short_date(row.settlement_date),
+        ),
+    )
+
+
+def sv_percent(row: ShortRow) -> float | None:
+    """The short-volume ratio in percent."""
+    return None if row.sv_ratio is None else row.sv_ratio * 100
+
+
+class ShortsPresenter(PanePresenter[ShortsView]):
+    """What the Most shorted pane and `snapshot` show of a `ShortsView`."""
+
+    title = "Most shorted"
+    columns = COLUMNS
+    sorts = SORTS
+
+    def rows(self, view: ShortsView, sort: SortMode[ShortRow] | None = None) -> list[Row]:
+        """The rows in ``sort``'s order (ranked by short % without one)."""
+        return [short_row(row) for row in ordered(view.rows, sort)]
+
+    def as_of_text(self, view: ShortsView) -> str:
+        """The settlement date of the short interest and the day of the short volume."""
+        parts = []
+        if view.settlement_date is not None:
+            parts.append("SI " + fmt.short_date(view.settlement_date))
+        if view.sv_date is not None:
+            parts.append("SV " + fmt.short_date(view.sv_date))
+        return " · ".join(parts) or NO_SHORT_DATA
+
+    def legend(self, view: ShortsView) -> str:
+        """What the as-of dates and the ᵒ mark mean."""
+        parts = [
+            f"SI as of {fmt.short_date(view.settlement_date)}",
+            f"SV {fmt.short_date(view.sv_date)}",
+        ]
+        if any(row.short_pct_basis == "outstanding" for row in view.rows):
+            parts.append(f"{OUTSTANDING_MARK} % of shares outstanding, not float")
+        return " · ".join(parts)
+
+    def headline(self, view: ShortsView) -> str:
+        # Plain text has no legend line: the legend heads the table instead.
+        return self.legend(view)
+
+
+PRESENTER = ShortsPresenter()

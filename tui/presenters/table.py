@@ -1,0 +1,182 @@
+"""The pieces every pane's table is made of, as plain data: columns, cells with a tone, rows, sort
+orders, and the plain-text table `tapewatch snapshot` prints. No textual import: a script and the
+screen get the same rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Generic, Literal, TypeVar
+
+from rich.cells import cell_len
+from rich.text import Text
+
+from tui.models import NO_DATA
+from tui.presenters import format as fmt
+
+Align = Literal["left", "center", "right"]
+Tone = Literal["up", "down", "muted"]
+
+ItemT = TypeVar("ItemT")
+ViewT = TypeVar("ViewT")
+
+BASKET_PREFIX = "basket:"
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """One column of a LiveTable.
+
+    ``width`` fixes the width; otherwise the column is as wide as its widest cell (or header),
+    capped at ``max_width``. Text longer than a fixed or capped width ends in "…", so give numeric
+    columns neither. ``priority`` 0 columns are always shown; when the table is too narrow, the
+    columns with the highest priority number are hidden first (the rightmost among equals).
+    """
+
+    key: str
+    header: str
+    width: int | None = None
+    max_width: int | None = None
+    align: Align = "right"
+    priority: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """A cell's text with a tone the theme colours (up = $success, down = $error, muted)."""
+
+    text: str
+    tone: Tone | None = None
+
+
+CellValue = str | Text | Cell
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One row, identified by ``key`` (a symbol, usually).
+
+    ``note`` ("not found", "no data") is shown muted in place of the cells from ``len(cells)`` on,
+    spanning the remaining visible columns.
+    """
+
+    key: str
+    cells: tuple[CellValue, ...]
+    note: str | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.cells, tuple):
+            object.__setattr__(self, "cells", tuple(self.cells))
+
+
+def tone_for(value: float | None) -> Tone | None:
+    """The tone of a signed figure: up when positive, down when negative, none otherwise (zero,
+    missing, or not a finite number)."""
+    if value is None or value == 0 or not math.isfinite(value):
+        return None
+    return "up" if value > 0 else "down"
+
+
+def toned(text: str, value: float | None) -> Cell:
+    """A cell whose tone follows the sign of ``value``."""
+    return Cell(text, tone_for(value))
+
+
+SortKey = Callable[[ItemT], tuple[bool, float | str]]
+
+
+@dataclass(frozen=True, slots=True)
+class SortMode(Generic[ItemT]):
+    """One way of ordering a pane's rows: its label and a key (None keeps the view's order)."""
+
+    label: str
+    key: SortKey[ItemT] | None
+
+
+def largest_first(value: float | None) -> tuple[bool, float]:
+    """Sort key: largest value first, missing values last."""
+    if value is None or math.isnan(value):
+        return (True, 0.0)
+    return (False, -value)
+
+
+def smallest_first(value: float | None) -> tuple[bool, float]:
+    """Sort key: smallest value first, missing values last."""
+    if value is None or math.isnan(value):
+        return (True, 0.0)
+    return (False, value)
+
+
+def ordered(items: Sequence[ItemT], mode: SortMode[ItemT] | None) -> list[ItemT]:
+    """``items`` in ``mode``'s order; without a mode (or a key), in the view's own order."""
+    if mode is None or mode.key is None:
+        return list(items)
+    return sorted(items, key=mode.key)  # stable: ties keep the view's order
+
+
+def cell_text(cell: CellValue) -> str:
+    """A cell's characters, without tone or style."""
+    if isinstance(cell, Text):
+        return cell.plain
+    return cell.text if isinstance(cell, Cell) else cell
+
+
+def plain_table(columns: Sequence[Column], rows: Sequence[Row]) -> list[str]:
+    """The rows as aligned plain-text lines under a header line (for `tapewatch snapshot`)."""
+    texts = [[cell_text(cell) for cell in row.cells] for row in rows]
+    widths = []
+    for index, column in enumerate(columns):
+        cells = [line[index] for line in texts if index < len(line)]
+        widths.append(max([cell_len(column.header), *(cell_len(text) for text in cells)]))
+
+    def line(values: Sequence[str], note: str | None = None) -> str:
+        parts = []
+        for index, (column, width) in enumerate(zip(columns, widths, strict=True)):
+            if index >= len(values):
+                if note is not None:
+                    parts.append(note)
+                break
+            text = values[index]
+            pad = " " * max(0, width - cell_len(text))
+            parts.append(text + pad if column.align == "left" else pad + text)
+        return " ".join(parts).rstrip()
+
+    lines = [line([column.header for column in columns])]
+    lines += [line(values, row.note) for values, row in zip(texts, rows, strict=True)]
+    return lines
+
+
+def as_of_time(moment: dt.datetime | None) -> str:
+    """A pane's as-of for prices: "as of 10:32 ET", or "no data" before any price."""
+    return NO_DATA if moment is None else f"as of {fmt.clock(moment)}"
+
+
+def basket_key(name: str) -> str:
+    """The row key of the basket called ``name``, in the Indices and the Correlations pane."""
+    return f"{BASKET_PREFIX}{name}"
+
+
+def basket_of(key: str) -> str | None:
+    """The basket a row key names, None for any other row."""
+    return key.removeprefix(BASKET_PREFIX) if key.startswith(BASKET_PREFIX) else None
+
+
+class PanePresenter(Generic[ViewT]):
+    """What the panes' presenters share: no legend line unless a pane has one, and `snapshot`
+    heads a pane's table with its as-of text unless the pane says more. Each pane's presenter
+    gives the rest of `tui.presenters.registry.Presenter`."""
+
+    def as_of_text(self, view: ViewT) -> str:
+        """What the figures are as of (each pane says)."""
+        raise NotImplementedError
+
+    def legend(self, view: ViewT) -> str | None:
+        """No legend line: the help screen explains the pane."""
+        return None
+
+    def headline(self, view: ViewT) -> str:
+        """What `snapshot` prints after the pane's title: its as-of text."""
+        return self.as_of_text(view)

@@ -1,0 +1,45 @@
+"""The drill-down's view model: everything it shows for one ticker, by chart range."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Literal
+
+from tui.presenters.correlations import CorrelationLine
+from tui.presenters.shorts import ShortRow
+
+ChartRange = Literal["1D", "5D", "1M", "6M", "1Y"]
+CHART_RANGES: tuple[ChartRange, ...] = ("1D", "5D", "1M", "6M", "1Y")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class PricePoint:
+    ts: dt.datetime
+    close: float
+    volume: float | None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class TickerView:
+    """Everything the drill-down shows for one symbol."""
+
+    symbol: str
+    name: str
+    sector: str | None
+    last: float | None
+    change: float | None
+    change_pct: float | None
+    prev_close: float | None
+    day_open: float | None
+    day_high: float | None
+    day_low: float | None
+    volume: float | None
+    as_of: dt.datetime | None
+    chart_range: ChartRange
+    prices: tuple[PricePoint, ...]  # for chart_range, oldest first
+    short: ShortRow | None  # latest short metrics, None when the source has none
+    short_history: tuple[tuple[dt.date, float], ...]  # (settlement date, short shares)
+    sv_ratio_history: tuple[tuple[dt.date, float], ...]  # (date, short volume / total volume)
+    correlation: CorrelationLine | None  # to its peers in `peer_group`
+    peer_group: str | None  # "Mag 7", or its sector ETF when it is in no basket

@@ -1,0 +1,62 @@
+"""The Correlations pane: each basket's average correlation as tui/presenters/correlations.py
+shows it and, under the basket the cursor is on, its members' correlations to their peers."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.message import Message
+
+from tui.presenters.correlations import (
+    PRESENTER,
+    CorrelationsView,
+    member_symbols,
+    ordered_baskets,
+)
+from tui.presenters.table import Row, basket_key, basket_of
+from widgets.messages import BasketSelected, TickerSelected
+from widgets.pane import DataPane
+from widgets.table import LiveTable
+
+
+class CorrelationsPane(DataPane[CorrelationsView]):
+    """Each basket's average pairwise correlation; under the basket the cursor is on, each
+    member's correlation to its peers. Moving the cursor onto another basket opens that one."""
+
+    presenter = PRESENTER
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.open_basket: str | None = None
+
+    def _rows(self, view: CorrelationsView) -> list[Row]:
+        names = [basket.name for basket in ordered_baskets(view, self.sort)]
+        if self.open_basket not in names:
+            self.open_basket = names[0] if names else None
+        expanded = () if self.open_basket is None else (self.open_basket,)
+        return PRESENTER.rows(view, self.sort, expanded=expanded)
+
+    def focus_basket(self, name: str) -> None:
+        """Open the basket ``name``, put the cursor on it and focus the table (Enter on a basket
+        elsewhere lands here). An unknown name changes nothing."""
+        if self.view is None or name not in {basket.name for basket in self.view.baskets}:
+            return
+        self.open_basket = name
+        self._refresh_rows()
+        index = self.table.row_index(basket_key(name))
+        if index is not None:
+            self.table.move_cursor(index)
+        self.table.focus()
+
+    @on(LiveTable.RowHighlighted)
+    def _open_highlighted_basket(self, event: LiveTable.RowHighlighted) -> None:
+        name = basket_of(event.key)
+        if name is not None and name != self.open_basket:
+            self.open_basket = name
+            self._refresh_rows()
+
+    def _activation(self, key: str) -> Message | None:
+        basket = basket_of(key)
+        if basket is not None:
+            return BasketSelected(basket)
+        symbol = member_symbols(self.view).get(key) if self.view is not None else None
+        return None if symbol is None else TickerSelected(symbol)

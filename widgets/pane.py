@@ -1,0 +1,147 @@
+"""`DataPane`: the base of the dashboard's four panes, a bordered container around one LiveTable,
+driven by its pane's presenter (tui/presenters/<pane>.py).
+
+The screen hands a pane its view model with `show(view)` and whether the data is stale with
+`set_stale(stale)`; the presenter turns the view into rows, the as-of text of the subtitle
+and the legend line. `s` cycles the presenter's sort orders. Enter on a row posts the message the
+subclass chooses (`TickerSelected`, or `BasketSelected` for a basket).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Generic, TypeVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import Static
+
+from tui.models import NO_DATA
+from tui.presenters.registry import Presenter
+from tui.presenters.table import Row, SortMode
+from widgets.table import LiveTable
+
+STALE_MARK = "⚠ STALE"
+LOADING = "loading…"
+
+
+ViewT = TypeVar("ViewT")
+
+
+class DataPane(Vertical, Generic[ViewT]):
+    """A bordered pane around one LiveTable, with freshness, staleness and sort in its subtitle
+    and, when its presenter has one, a legend line under the table.
+
+    Subclasses name their presenter and say which message Enter on a row posts.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("s", "cycle_sort", "Sort", id="sort"),
+    ]
+
+    DEFAULT_CSS = """
+    DataPane {
+        border: round $border-blurred;
+        border-title-color: $foreground;
+        border-title-style: bold;
+        border-subtitle-color: $text-muted;
+        height: 1fr;
+        &:focus-within {
+            border: round $border;
+        }
+        &.stale {
+            border-subtitle-color: $text-warning;
+            border-subtitle-style: bold;
+        }
+        & > .legend {
+            dock: bottom;
+            height: auto;
+            color: $text-muted;
+        }
+    }
+    """
+
+    presenter: Presenter[ViewT]
+    HAS_LEGEND: ClassVar[bool] = False  # a line under the table for the presenter's legend
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.view: ViewT | None = None
+        self.sort_index = 0
+        self._subtitle = ""
+        self._legend_text = ""
+        self.border_title = self.presenter.title
+        self.table = LiveTable(self.presenter.columns, placeholder=LOADING)
+        self.legend = Static("", classes="legend") if self.HAS_LEGEND else None
+        self._update_subtitle()
+
+    def compose(self) -> ComposeResult:
+        yield self.table
+        if self.legend is not None:
+            yield self.legend
+
+    @property
+    def sort(self) -> SortMode[Any]:
+        """The current sort order."""
+        return self.presenter.sorts[self.sort_index]
+
+    @property
+    def sort_label(self) -> str:
+        """The label of the current sort order."""
+        return self.sort.label
+
+    def show(self, view: ViewT) -> None:
+        """Show ``view``; only the rows that changed are repainted."""
+        self.view = view
+        self._refresh_rows()
+        self._update_subtitle()
+
+    def set_stale(self, stale: bool) -> None:
+        """Mark the data as stale, visibly, or not (the as-of text comes from the view)."""
+        self.set_class(stale, "stale")
+        self._update_subtitle()
+
+    def action_cycle_sort(self) -> None:
+        """Switch to the next sort order."""
+        self.sort_index = (self.sort_index + 1) % len(self.presenter.sorts)
+        self._update_subtitle()
+        self._refresh_rows()
+
+    @on(LiveTable.RowActivated)
+    def _row_activated(self, event: LiveTable.RowActivated) -> None:
+        event.stop()
+        message = self._activation(event.key)
+        if message is not None:
+            self.post_message(message)
+
+    def _refresh_rows(self) -> None:
+        if self.view is None:
+            return
+        self.table.placeholder = NO_DATA
+        self.table.set_rows(self._rows(self.view))
+        if self.legend is not None:
+            legend = self.presenter.legend(self.view) or ""
+            if legend != self._legend_text:  # an unchanged legend costs no repaint
+                self._legend_text = legend
+                self.legend.update(legend)
+
+    def _update_subtitle(self) -> None:
+        parts = [STALE_MARK] if self.has_class("stale") else []
+        parts.append(LOADING if self.view is None else self.presenter.as_of_text(self.view))
+        parts.append(f"sort: {self.sort_label}")
+        subtitle = " · ".join(parts)
+        # The screen re-sends staleness every second: an unchanged subtitle costs no repaint.
+        if subtitle != self._subtitle:
+            self._subtitle = subtitle
+            self.border_subtitle = Text(subtitle)  # Text: no markup parsing of "[...]"
+
+    def _rows(self, view: ViewT) -> list[Row]:
+        """The table rows for ``view`` in the current sort order."""
+        return self.presenter.rows(view, self.sort)
+
+    def _activation(self, key: str) -> Message | None:
+        """The message Enter on the row ``key`` posts (each subclass says which)."""
+        raise NotImplementedError

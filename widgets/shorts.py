@@ -1,0 +1,20 @@
+"""The Most shorted pane: the most shorted names as tui/presenters/shorts.py shows them, with a
+legend line for the as-of dates and marks. Enter opens the name."""
+
+from __future__ import annotations
+
+from textual.message import Message
+
+from tui.presenters.shorts import PRESENTER, ShortsView
+from widgets.messages import TickerSelected
+from widgets.pane import DataPane
+
+
+class ShortsPane(DataPane[ShortsView]):
+    """The most shorted names: short interest, its change, days to cover, short-sale volume."""
+
+    presenter = PRESENTER
+    HAS_LEGEND = True
+
+    def _activation(self, key: str) -> Message:
+        return TickerSelected(key)
