@@ -208,6 +208,7 @@ def _quotes(output: str, data: dict[str, object] | None) -> list[Figure]:
 def _stall(output: str, data: dict[str, object] | None) -> list[Figure]:
     assert data is not None
     stalls: dict[str, float] = data["max_stall_ms"]  # type: ignore[assignment]
+    cpu: dict[str, float] = data["max_cpu_stall_ms"]  # type: ignore[assignment]
     keys: dict[str, float] = data["key_to_repaint_ms"]  # type: ignore[assignment]
     return [
         Figure(
@@ -218,6 +219,13 @@ def _stall(output: str, data: dict[str, object] | None) -> list[Figure]:
             "ms",
             16.0,
             "<= 16 ms",
+        ),
+        Figure(
+            "stall",
+            "the same, the loop thread's CPU time only (p95: worst run)",
+            cpu["median"],
+            cpu["worst"],
+            "ms",
         ),
         Figure(
             "stall",
