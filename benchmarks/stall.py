@@ -25,15 +25,18 @@ What is measured, in the app's process
   that new short interest wakes, and the quotes they rank, come last).
 
 What is measured from outside
-- key to repaint: once the Indices table shows prices, this script presses `j` and `k` in turn
-  every ``--press-every`` seconds until the poll is over. The latency of a press is the time from
-  writing the key to the pty to the app's first screen update in which the focused table's cursor
-  is on the row the key moved it to (time.monotonic is one clock for both processes on Linux).
+- key to repaint: from the first frame until the poll is over, this script presses a key every
+  ``--press-every`` seconds that the benchmark binds in the app to a one-character change on
+  screen (a dot after the Indices title, on and off): visible at any time, data or not, and
+  costing next to nothing itself, so its latency is the event loop's and the repaint's. The
+  latency of a press is the time from writing the key to the pty to the app's first screen update
+  drawn after it handled that press (time.monotonic is one clock for both processes on Linux).
+  A cursor key would need rows to move through, which the tables only have once prices are in.
 
 Targets (DESIGN.md): no stall over 16 ms during a full poll; key press to repaint p95 < 50 ms.
 One untimed warm-up run comes first (the market builds its replies once, the page cache warms).
 ``--tree DIR`` runs the tui and widgets packages of another checkout (PYTHONPATH), e.g. the code
-before a change.
+before a change; run the script with that checkout's own interpreter to use its dependencies.
 """
 
 from __future__ import annotations
