@@ -1,6 +1,7 @@
 """What the feed, store and scheduler tests share: `ScriptedSource`, a Source whose replies each
-test scripts per job; frames in the dataset schemas; a wall clock moved by hand; and
-`VirtualTime`, the scheduler's waits on that clock, so cadences run without sleeping."""
+test scripts per job; frames in the dataset schemas; a wall clock moved by hand (the loopback
+market's `ManualClock`); and `VirtualTime`, the scheduler's waits on that clock, so cadences run
+without sleeping."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import Any
 
 import polars as pl
 
+from tests.loopback_market import ManualClock
 from tui.config import Basket, IndexSpec, SectorSpec, Settings
 from tui.jobs import JobName, spec
 from tui.sources.base import (
@@ -52,17 +54,9 @@ DAILY_SESSIONS = 252 + 60 + 5  # a year of correlation history, its window, and 
 Reply = Fetched | Failed | Exception
 
 
-class WallClock:
-    """The wall clock, moved by hand."""
-
-    def __init__(self, start: dt.datetime = WALL_START) -> None:
-        self.now = start
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += dt.timedelta(seconds=seconds)
+def wall_clock() -> ManualClock:
+    """The wall clock, moved by hand, at WALL_START."""
+    return ManualClock(WALL_START)
 
 
 class ScriptedSource:
@@ -152,10 +146,10 @@ def _listed(symbols: Sequence[str] | None) -> list[str] | None:
 
 
 class VirtualTime:
-    """The scheduler's waits (its ``wait``), on a `WallClock` only the test moves: a wait ends
+    """The scheduler's waits (its ``wait``), on a wall clock only the test moves: a wait ends
     when its job is woken, or once `advance` has moved the clock past its end."""
 
-    def __init__(self, clock: WallClock) -> None:
+    def __init__(self, clock: ManualClock) -> None:
         self.clock = clock
         self.waiting: list[tuple[dt.datetime, asyncio.Future[None], asyncio.Event]] = []
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from tests.loopback_market import ManualClock
 from tests.unit.scripted import (
     DAILY_SESSIONS,
     MARKET_NOW,
@@ -25,7 +26,6 @@ from tests.unit.scripted import (
     RoutedSource,
     ScriptedSource,
     VirtualTime,
-    WallClock,
     bars_frame,
     failed,
     fetched,
@@ -33,6 +33,7 @@ from tests.unit.scripted import (
     shares_frame,
     short_interest_frame,
     until,
+    wall_clock,
 )
 from tui.analytics.builders import BUILDERS
 from tui.analytics.indices import build_indices
@@ -58,11 +59,11 @@ def scheduler_over(
     source: Source,
     settings: Settings = SMALL,
     *,
-    clock: WallClock | None = None,
+    clock: ManualClock | None = None,
     cache: Cache | None = None,
     **options: object,
 ) -> Scheduler:
-    return Scheduler(settings, source, clock=clock or WallClock(), cache=cache, **options)  # type: ignore[arg-type]
+    return Scheduler(settings, source, clock=clock or wall_clock(), cache=cache, **options)  # type: ignore[arg-type]
 
 
 def polls(source: ScriptedSource) -> dict[JobName, int]:
@@ -87,7 +88,7 @@ async def started(
 ) -> AsyncIterator[tuple[Scheduler, ScriptedSource, VirtualTime]]:
     """A scheduler running over a `ScriptedSource` on `VirtualTime`, once every job has polled
     and waits (``options``: the scheduler's)."""
-    time = VirtualTime(WallClock())
+    time = VirtualTime(wall_clock())
     source = ScriptedSource()
     scheduler = scheduler_over(source, settings, clock=time.clock, wait=time, **options)
     async with running(scheduler):
@@ -185,7 +186,7 @@ async def test_back_off_doubles_from_five_seconds_up_to_the_cadence_and_resets_o
 
 
 async def test_a_retry_time_given_by_the_source_is_honoured_even_beyond_the_cadence() -> None:
-    clock = WallClock()
+    clock = wall_clock()
     until_time = clock.now + dt.timedelta(seconds=120)
     source = ScriptedSource()
     source.script(
@@ -230,7 +231,7 @@ async def test_a_raising_routed_source_recovers_its_health() -> None:
 
 
 async def test_status_ages_come_from_the_injected_clock() -> None:
-    clock = WallClock()
+    clock = wall_clock()
     scheduler = scheduler_over(ScriptedSource(), clock=clock)
     await scheduler.refresh(JobName.QUOTES)
     clock.advance(10)
@@ -250,7 +251,7 @@ async def test_status_ages_come_from_the_injected_clock() -> None:
 
 
 async def test_a_dataset_is_stale_when_older_than_twice_its_cadence() -> None:
-    clock = WallClock()
+    clock = wall_clock()
     scheduler = scheduler_over(ScriptedSource(), clock=clock)  # quotes every 15 s
     await scheduler.refresh(JobName.QUOTES)
 
@@ -266,7 +267,7 @@ async def test_a_dataset_is_stale_when_older_than_twice_its_cadence() -> None:
 
 
 def test_status_shows_the_market_clock_session_and_the_source_s_label() -> None:
-    clock = WallClock()
+    clock = wall_clock()
     status = scheduler_over(RoutedSource("live", label="LIVE"), clock=clock).status(note="hello")
     assert status.source_label == "LIVE"
     assert not status.is_demo
@@ -333,7 +334,7 @@ async def test_only_successful_polls_are_written_to_disk(tmp_path: Path) -> None
 
 
 async def test_a_restart_shows_the_disk_copy_with_its_true_age(tmp_path: Path) -> None:
-    clock = WallClock()
+    clock = wall_clock()
     source = ScriptedSource()
     source.script(JobName.QUOTES, fetched(quotes_frame({"AAPL": 1.0})))
     source.script(JobName.DAILY, Fetched(bars_frame({"AAPL": 1.0}), MARKET_NOW))
@@ -631,7 +632,7 @@ async def test_the_disk_copy_is_shown_before_any_poll_answers(tmp_path: Path) ->
             raise AssertionError
 
     reports: list[Report] = []
-    time = VirtualTime(WallClock())
+    time = VirtualTime(wall_clock())
     scheduler = scheduler_over(
         Hanging(), cache=Cache(tmp_path), clock=time.clock, wait=time, report=reports.append
     )
@@ -656,7 +657,7 @@ async def test_the_first_picture_waits_for_the_first_round_to_settle() -> None:
         seen.append((data.short_interest.height, data.shares.height))
         return BUILDERS[Pane.SHORTS](data, settings)
 
-    time = VirtualTime(WallClock())
+    time = VirtualTime(wall_clock())
     source = ScriptedSource()
     source.script(JobName.SHORT_INTEREST, fetched(short_interest_frame({"AAA": (1.0, 1e6)})))
     # Asked at start, before short interest is in, then again when it wakes the shares job.
@@ -679,7 +680,7 @@ async def test_a_slow_source_holds_the_first_picture_back_only_a_moment() -> Non
             await self.answer.wait()
             return fetched(pl.DataFrame(schema=SHORT_VOLUME_SCHEMA))
 
-    time = VirtualTime(WallClock())
+    time = VirtualTime(wall_clock())
     source = SlowShortVolume()
     reports: list[Report] = []
     scheduler = scheduler_over(source, clock=time.clock, wait=time, report=reports.append)
