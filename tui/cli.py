@@ -148,6 +148,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     doctor.set_defaults(handler=_doctor)
 
+    serve = commands.add_parser(
+        "serve",
+        parents=[config_option, demo_option, as_of_option],
+        help="serve the monitor to web browsers (no authentication: loopback by default)",
+        description="Serve the monitor to web browsers: each page runs its own monitor with "
+        "these options. There is no authentication, so it listens on 127.0.0.1 unless "
+        "--public is given.",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on (8000)")
+    serve.add_argument(
+        "--public",
+        action="store_true",
+        help="allow an address other than loopback: anyone who can reach it gets the monitor",
+    )
+    serve.set_defaults(handler=_serve)
+
     cache = commands.add_parser(
         "cache",
         parents=[config_option],
@@ -246,6 +263,25 @@ def _doctor(args: argparse.Namespace) -> int:
 
     configure_file_logging()
     return run_doctor(settings)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    settings = _settings(args)  # a bad config fails here, not in every browser's session
+    if settings is None:
+        return EXIT_USAGE
+    if problem := _as_of_problem(args, settings):
+        _error(problem)
+        return EXIT_USAGE
+    app_args: list[str] = []
+    if (config := getattr(args, "config", None)) is not None:
+        app_args += ["--config", str(Path(config).expanduser().resolve())]
+    if getattr(args, "demo", False):
+        app_args.append("--demo")
+    if (as_of := getattr(args, "as_of", None)) is not None:
+        app_args += ["--as-of", as_of.isoformat()]
+    from tui.serve import run_serve
+
+    return run_serve(host=args.host, port=args.port, public=args.public, app_args=app_args)
 
 
 def _cache(args: argparse.Namespace) -> int:

@@ -25,6 +25,12 @@ from tui.sources.base import SCHEMAS, Fetched, SymbolInfo
 
 log = logging.getLogger("tapewatch.store")
 
+# The schema of each job's frame: what the disk copy is read back as, and what a frame received
+# for a job (a desk's feed) must have.
+JOB_SCHEMAS: Mapping[JobName, pl.Schema] = {
+    job_spec.name: SCHEMAS[job_spec.dataset] for job_spec in JOBS
+}
+
 
 @dataclass(frozen=True, slots=True)
 class Stored:
@@ -128,7 +134,7 @@ class Store:
         found = {}
         for job_spec in JOBS:
             key = job_spec.cache_key(self.source_name)
-            frame = self.cache.read_frame(key, SCHEMAS[job_spec.dataset])
+            frame = self.cache.read_frame(key, JOB_SCHEMAS[job_spec.name])
             raw = self.cache.read_bytes(key)
             if frame is None or raw is None:
                 continue

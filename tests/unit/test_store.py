@@ -23,12 +23,13 @@ from tui.cache import Cache
 from tui.jobs import JobName
 from tui.sources.base import (
     BARS_SCHEMA,
+    QUOTES_SCHEMA,
     SHARES_SCHEMA,
     SHORT_INTEREST_SCHEMA,
     Fetched,
     SymbolInfo,
 )
-from tui.store import Store, Stored, combine, merge_by_symbol
+from tui.store import JOB_SCHEMAS, Store, Stored, combine, merge_by_symbol
 
 
 def keep(store: Store, job: JobName, outcome: Fetched, at: dt.datetime = WALL_START) -> bool:
@@ -36,6 +37,13 @@ def keep(store: Store, job: JobName, outcome: Fetched, at: dt.datetime = WALL_ST
     stored, changed = combine(store.get(job), job, outcome, at)
     store.put(job, stored)
     return changed
+
+
+def test_each_job_s_frame_has_its_dataset_s_schema() -> None:
+    assert JOB_SCHEMAS[JobName.QUOTES] == QUOTES_SCHEMA
+    assert JOB_SCHEMAS[JobName.DAILY] == JOB_SCHEMAS[JobName.INTRADAY] == BARS_SCHEMA
+    assert JOB_SCHEMAS[JobName.SHORT_INTEREST] == SHORT_INTEREST_SCHEMA
+    assert set(JOB_SCHEMAS) == set(JobName)
 
 
 def test_merge_by_symbol_replaces_the_rows_of_symbols_present_and_keeps_the_others() -> None:
