@@ -29,14 +29,48 @@ from textual_plotext import PlotextPlot
 from tui.clock import NEW_YORK
 from tui.models import NO_DATA
 from tui.presenters import format as fmt
+from tui.presenters.chart_axis import Axis, count_label, nice_axis
 from tui.presenters.shorts import sv_percent
 from tui.presenters.table import tone_for
-from tui.presenters.ticker import ChartRange, PricePoint, TickerView
+from tui.presenters.ticker import ChartRange, MemberQuote, PricePoint, TickerView
 from widgets.tones import tone_classes, tone_css, tone_style
 
 MAX_X_LABELS = 5
+PLOT_FURNITURE_ROWS = 4  # the title, the frame's top and bottom lines, the x labels
+BRAILLE_DOTS = 4  # a braille character is four dots high
+CORRELATION_MARGIN = 0.05  # room above and below a correlation line, within -1..1
 
 RGB = tuple[int, int, int]
+
+
+def braille_value(axis: Axis, value: float) -> float:
+    """Where to give plotext ``value`` so that its braille dot lands on the row the axis labels
+    it on.
+
+    plotext draws a braille line on ``BRAILLE_DOTS`` dots per row spread over the whole range
+    (``BRAILLE_DOTS * rows - 1`` steps), so a value drawn as it is lands up to three quarters of
+    a row above the row its label and a reference line sit on. This moves it to the middle dots
+    of its nearest row: a value halfway between two rows goes to the upper one, as plotext rounds
+    the labels and lines.
+    """
+    rows_up = (value - axis.low) / axis.row_step
+    dot = BRAILLE_DOTS * rows_up + (BRAILLE_DOTS - 1) / 2
+    return axis.low + dot * (axis.high - axis.low) / (BRAILLE_DOTS * axis.rows - 1)
+
+
+def price_label(value: float, decimals: int) -> str:
+    """A price tick: at least cents, more when the step needs them ("412.50", "4.215")."""
+    return fmt.price(value, max(2, decimals))
+
+
+def correlation_label(value: float, decimals: int) -> str:
+    """A correlation tick, two decimals at least ("0.00", "0.25")."""
+    return fmt.number(value, max(2, decimals))
+
+
+def plain_label(value: float, decimals: int) -> str:
+    """A tick with the decimals its step needs ("50", "47.5", "0.25")."""
+    return fmt.number(value, decimals)
 
 
 def _tick_positions(count: int, most: int = MAX_X_LABELS) -> list[int]:
@@ -105,16 +139,34 @@ class TickerChart(PlotextPlot):
         except ColorParseError:
             return None
 
-    def _count_ticks(self, top: float) -> None:
-        """Y ticks from 0 to ``top`` labelled compactly ("25.0M", not "25000000.0").
+    @property
+    def plot_rows(self) -> int:
+        """The rows the plot draws values on: the widget less its title, the frame's top and
+        bottom lines and the x labels."""
+        return max(2, self.size.height - PLOT_FURNITURE_ROWS)
 
-        No more ticks than the plot has rows for, one blank row between two: when ticks crowd,
-        plotext drops some in an order that varies from run to run.
-        """
-        plot_rows = max(1, self.size.height - 3)  # less the title and the x axis
-        intervals = max(1, min(4, plot_rows // 2))
-        ticks = [top * step / intervals for step in range(intervals + 1)]
-        self.plt.yticks(ticks, [fmt.share_count(tick) for tick in ticks])
+    def _y_axis(self, axis: Axis) -> None:
+        """Use ``axis``: its limits, and its labels on the rows their values are drawn on."""
+        self.plt.ylim(axis.low, axis.high)
+        self.plt.yticks(list(axis.ticks), list(axis.labels))
+
+    def _line(self, values: Sequence[tuple[int, float]], axis: Axis, colour: RGB | None) -> None:
+        """A braille line through (x, value) points, each value on the row the axis gives it."""
+        self.plt.plot(
+            [x for x, _ in values],
+            [braille_value(axis, value) for _, value in values],
+            color=colour,
+            marker="braille",
+        )
+
+    def _count_bars(
+        self, bars: Sequence[tuple[int, float]], colour: RGB | None, width: float
+    ) -> None:
+        """Bars from zero at (x, count), on an axis of round counts ("2.5M", "750K")."""
+        counts = [count for _, count in bars]
+        axis = nice_axis(0.0, max(counts), self.plot_rows, count_label, start_at_zero=True)
+        self._y_axis(axis)
+        self.plt.bar([x for x, _ in bars], counts, color=colour, width=width)
 
     def _x_labels(self, labels: Sequence[str]) -> None:
         # Room for each label plus a gap: plotext drops crowded labels in a varying order.
@@ -154,9 +206,14 @@ class PriceChart(TickerChart):
         reference = baseline if baseline is not None else closes[0]
         colour = self._colour("success" if closes[-1] >= reference else "error")
         self.plt.title(f"{self.TITLE} · {view.chart_range}")
+        references = [] if baseline is None else [baseline]
+        axis = nice_axis(
+            min(closes), max(closes), self.plot_rows, price_label, references=references
+        )
+        self._y_axis(axis)
         if baseline is not None:
             self.plt.hline(baseline, self._colour("foreground-muted") or "gray")
-        self.plt.plot(list(range(len(closes))), closes, color=colour, marker="braille")
+        self._line(list(enumerate(closes)), axis, colour)
         label = _time_label(view.chart_range)
         self._x_labels([label(point.ts) for point in prices])
 
@@ -180,12 +237,7 @@ class VolumeChart(TickerChart):
         return bool(_volumes(view))
 
     def draw(self, view: TickerView) -> None:
-        bars = _volumes(view)
-        volumes = [volume for _, volume in bars]
-        self.plt.bar(
-            [index for index, _ in bars], volumes, color=self._colour("primary"), width=0.8
-        )
-        self._count_ticks(max(volumes))
+        self._count_bars(_volumes(view), self._colour("primary"), width=0.8)
         label = _time_label(view.chart_range)
         self._x_labels([label(point.ts) for point in view.prices])
 
@@ -226,8 +278,7 @@ class ShortInterestChart(_DatedChart):
         return view.short_history
 
     def plot_values(self, values: Sequence[float]) -> None:
-        self.plt.bar(list(range(len(values))), values, color=self._colour("warning"), width=0.6)
-        self._count_ticks(max(values))
+        self._count_bars(list(enumerate(values)), self._colour("warning"), width=0.6)
 
 
 class ShortVolumeChart(_DatedChart):
@@ -240,9 +291,9 @@ class ShortVolumeChart(_DatedChart):
 
     def plot_values(self, values: Sequence[float]) -> None:
         percents = [ratio * 100 for ratio in values]
-        self.plt.plot(
-            list(range(len(percents))), percents, color=self._colour("primary"), marker="braille"
-        )
+        axis = nice_axis(min(percents), max(percents), self.plot_rows, plain_label)
+        self._y_axis(axis)
+        self._line(list(enumerate(percents)), axis, self._colour("primary"))
 
 
 class CorrelationChart(TickerChart):
@@ -260,14 +311,19 @@ class CorrelationChart(TickerChart):
         points = [(index, value) for index, value in enumerate(series) if math.isfinite(value)]
         peers = view.peer_group
         self.plt.title(self.TITLE if peers is None else f"{self.TITLE} · {peers}")
-        self.plt.plot(
-            [index for index, _ in points],
-            [value for _, value in points],
-            color=self._colour("primary"),
-            marker="braille",
+        values = [value for _, value in points]
+        axis = nice_axis(
+            max(-1.0, min(values) - CORRELATION_MARGIN),
+            min(1.0, max(values) + CORRELATION_MARGIN),
+            self.plot_rows,
+            correlation_label,
+            floor=-1.0,
+            ceiling=1.0,
         )
-        self.plt.horizontal_line(0.0, color=self._colour("foreground"))
-        self.plt.ylim(-1.0, 1.0)
+        self._y_axis(axis)
+        if axis.low <= 0.0 <= axis.high:
+            self.plt.horizontal_line(0.0, color=self._colour("foreground"))
+        self._line(points, axis, self._colour("primary"))
         last = len(series) - 1
         self.plt.xticks([0, last], ["1y ago", "now"] if last > 0 else ["now"])
 
@@ -275,9 +331,14 @@ class CorrelationChart(TickerChart):
 NARROW_KEY_NUMBERS = 60  # columns below which the key numbers use short labels
 
 
+def price_decimals(view: TickerView) -> int:
+    """Yields in thousandths of a point (4.215), prices in cents."""
+    return 3 if view.kind == "yield" else 2
+
+
 class KeyNumbers(Widget):
-    """The drill-down's figures: last and change, day range, volume, and the short metrics, each
-    lagged figure with its as-of date."""
+    """The drill-down's figures: last and change, day and 52-week ranges, and where they apply
+    volume and the short metrics, each lagged figure with its as-of date."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = tone_classes("key-numbers")
 
@@ -300,66 +361,94 @@ class KeyNumbers(Widget):
         figures, never inside one; below 60 columns the labels are shortened."""
         narrow = width is not None and width < NARROW_KEY_NUMBERS
         muted = self._muted()
+        decimals = price_decimals(view)
         rows: list[tuple[str, str, list[Text]]] = [
             ("Last", "Last", self._last(view)),
             (
                 "Day range",
                 "Range",
                 [
-                    Text(f"{fmt.price(view.day_low)} – {fmt.price(view.day_high)}"),
-                    Text(f"open {fmt.price(view.day_open)}", style=muted),
-                    Text(f"prev {fmt.price(view.prev_close)}", style=muted),
+                    Text(
+                        f"{fmt.price(view.day_low, decimals)} – "
+                        f"{fmt.price(view.day_high, decimals)}"
+                    ),
+                    Text(f"open {fmt.price(view.day_open, decimals)}", style=muted),
+                    Text(f"prev {fmt.price(view.prev_close, decimals)}", style=muted),
                 ],
             ),
-            ("Volume", "Volume", [Text(fmt.share_count(view.volume))]),
+            (
+                "52-wk range",
+                "52 wk",
+                [
+                    Text(
+                        f"{fmt.price(view.low_52w, decimals)} – "
+                        f"{fmt.price(view.high_52w, decimals)}"
+                    )
+                ],
+            ),
         ]
-        short = view.short
-        if short is None:
-            rows.append(("Short", "Short", [Text(NO_DATA, style=muted)]))
-        else:
-            settled = self._as_of(short.settlement_date)
-            basis = {"float": " of float", "outstanding": " of shares outstanding"}
-            change = Text(
-                fmt.signed_percent(short.short_change_pct),
-                style=self._tone(short.short_change_pct) or "",
-            )
-            change.append(" vs prior")
-            rows += [
-                (
-                    "Short int.",
-                    "Short",
-                    [
-                        Text(
-                            f"{fmt.percent(short.short_pct)}"
-                            f"{basis.get(short.short_pct_basis or '', '')}"
-                        ),
-                        Text(f"{fmt.share_count(short.short_shares)} sh"),
-                        change,
-                        settled,
-                    ],
-                ),
-                ("Days to cover", "DTC", [Text(fmt.days_to_cover(short.days_to_cover)), settled]),
-                (
-                    "Short vol.",
-                    "SV",
-                    [
-                        Text(fmt.percent(sv_percent(short))),
-                        Text(fmt.zscore(short.sv_zscore)),
-                        self._as_of(short.sv_date),
-                    ],
-                ),
-            ]
+        if view.shows("volume"):
+            rows.append(("Volume", "Volume", [Text(fmt.share_count(view.volume))]))
+        if view.shows("short_interest") or view.shows("short_volume"):
+            rows += self._short_rows(view)  # not for an index, or a fund without short figures
         label_width = 8 if narrow else 14
         return Text("\n").join(
             self._labelled(short_label if narrow else label, pieces, label_width, width)
             for label, short_label, pieces in rows
         )
 
+    def _short_rows(self, view: TickerView) -> list[tuple[str, str, list[Text]]]:
+        """Short interest, days to cover and short volume, each with its as-of date."""
+        short = view.short
+        if short is None:
+            return [("Short", "Short", [Text(NO_DATA, style=self._muted())])]
+        settled = self._as_of(short.settlement_date)
+        basis = {"float": " of float", "outstanding": " of shares outstanding"}
+        change = Text(
+            fmt.signed_percent(short.short_change_pct),
+            style=self._tone(short.short_change_pct) or "",
+        )
+        change.append(" vs prior")
+        return [
+            (
+                "Short int.",
+                "Short",
+                [
+                    Text(
+                        f"{fmt.percent(short.short_pct)}"
+                        f"{basis.get(short.short_pct_basis or '', '')}"
+                    ),
+                    Text(f"{fmt.share_count(short.short_shares)} sh"),
+                    change,
+                    settled,
+                ],
+            ),
+            ("Days to cover", "DTC", [Text(fmt.days_to_cover(short.days_to_cover)), settled]),
+            (
+                "Short vol.",
+                "SV",
+                [
+                    Text(fmt.percent(sv_percent(short))),
+                    Text(fmt.zscore(short.sv_zscore)),
+                    self._as_of(short.sv_date),
+                ],
+            ),
+        ]
+
     def _last(self, view: TickerView) -> list[Text]:
+        decimals = price_decimals(view)
+        if view.kind == "yield":  # a yield moves in basis points
+            move = Text(
+                fmt.basis_points_change(view.change_bp), style=self._tone(view.change_bp) or ""
+            )
+        else:
+            move = Text(
+                fmt.percent_change(view.change_pct), style=self._tone(view.change_pct) or ""
+            )
         pieces = [
-            Text(fmt.price(view.last)),
-            Text(fmt.signed(view.change), style=self._tone(view.change) or ""),
-            Text(fmt.percent_change(view.change_pct), style=self._tone(view.change_pct) or ""),
+            Text(fmt.price(view.last, decimals)),
+            Text(fmt.signed(view.change, decimals), style=self._tone(view.change) or ""),
+            move,
         ]
         if view.as_of is not None:
             stamp = f"{fmt.short_date(view.as_of)} {fmt.clock(view.as_of)}"
@@ -391,3 +480,56 @@ class KeyNumbers(Widget):
 
     def _muted(self) -> Style:
         return self.get_component_rich_style("key-numbers--muted", partial=True)
+
+
+MEMBER_GAP = 3  # spaces between two columns of members
+
+
+class MembersList(Widget):
+    """A sector ETF's stocks with their last price and change, best first, in as many columns
+    as fit."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = tone_classes("members")
+
+    DEFAULT_CSS = """
+    MembersList {
+        height: auto;
+    }
+    """ + tone_css("MembersList", "members")
+
+    view: reactive[TickerView | None] = reactive(None, layout=True)
+
+    def render(self) -> RenderResult:
+        if self.view is None:
+            return Text(NO_DATA)
+        return self.listing(self.view, self.size.width or None)
+
+    def listing(self, view: TickerView, width: int | None = None) -> Text:
+        """A title line, then the members column by column within ``width``."""
+        members = view.members
+        title = Text(f"Members · {view.members_of or ''} · {len(members)} stocks", style="bold")
+        entries = [self._entry(member) for member in members]
+        widest = max((entry.cell_len for entry in entries), default=0)
+        columns = max(1, ((width or widest) + MEMBER_GAP) // (widest + MEMBER_GAP))
+        height = -(-len(entries) // columns)  # ceiling division
+        lines = []
+        for row in range(height):
+            line = Text()
+            for column in range(columns):
+                index = column * height + row  # down each column: ranks read as a list
+                if index >= len(entries):
+                    break
+                if column:
+                    line.append(" " * MEMBER_GAP)
+                entry = entries[index]
+                line.append_text(entry)
+                line.append(" " * (widest - entry.cell_len))
+            line.rstrip()
+            lines.append(line)
+        return Text("\n").join([title, *lines])
+
+    def _entry(self, member: MemberQuote) -> Text:
+        tone = tone_style(self, "members", tone_for(member.change_pct), partial=True)
+        entry = Text(f"{member.symbol:<5} {fmt.price(member.last):>9} ")
+        entry.append(f"{fmt.percent_change(member.change_pct):>9}", style=tone or "")
+        return entry

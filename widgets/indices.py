@@ -1,5 +1,6 @@
 """The Indices pane: indices, rates and configured baskets, as tui/presenters/indices.py shows
-them. Enter opens a ticker, or the basket's correlations."""
+them, with a legend line when some Today cells are empty. Enter opens a ticker, or the basket's
+correlations."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ class IndicesPane(DataPane[IndicesView]):
     """Indices, rates and configured baskets: last, change, 5-day and YTD moves, intraday."""
 
     presenter = PRESENTER
+    HAS_LEGEND = True  # why Today cells are empty, when some are (shown only then)
 
     def _activation(self, key: str) -> Message:
         basket = basket_of(key)

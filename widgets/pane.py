@@ -76,6 +76,8 @@ class DataPane(Vertical, Generic[ViewT]):
         self.border_title = self.presenter.title
         self.table = LiveTable(self.presenter.columns, placeholder=LOADING)
         self.legend = Static("", classes="legend") if self.HAS_LEGEND else None
+        if self.legend is not None:
+            self.legend.display = False  # until there is something to say
         self._update_subtitle()
 
     def compose(self) -> ComposeResult:
@@ -127,6 +129,7 @@ class DataPane(Vertical, Generic[ViewT]):
             if legend != self._legend_text:  # an unchanged legend costs no repaint
                 self._legend_text = legend
                 self.legend.update(legend)
+                self.legend.display = bool(legend)  # no blank line when there is nothing to say
 
     def _update_subtitle(self) -> None:
         parts = [STALE_MARK] if self.has_class("stale") else []

@@ -14,6 +14,7 @@ class SectorsPane(DataPane[SectorsView]):
     """The 11 sector ETFs: change, strength vs the S&P 500, estimated flows, relative volume."""
 
     presenter = PRESENTER
+    HAS_LEGEND = True  # what ≈ means, when a relative volume is estimated (shown only then)
 
     def _activation(self, key: str) -> Message:
         return TickerSelected(key)

@@ -8,6 +8,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from textual.pilot import Pilot
+from textual.widget import Widget
 
 from tui.app import TapewatchApp
 from tui.config import Settings
@@ -70,6 +71,11 @@ async def wait_until(
     raise AssertionError(f"still waiting after {seconds:g}s for {what}")
 
 
+def displayed(widget: Widget) -> bool:
+    """Whether ``widget`` and every container around it are displayed."""
+    return all(node.display for node in widget.ancestors_with_self)
+
+
 async def wait_for_drill_down(
     pilot: Pilot[int], app: TapewatchApp, symbol: str, seconds: float = 20.0
 ) -> TickerScreen:
@@ -88,9 +94,10 @@ async def wait_for_drill_down(
             return False
         numbers = found.first()
         lines = len(numbers.figures(view, numbers.size.width or None).plain.splitlines())
+        # Every chart has the view; those shown (the sections that apply) are laid out.
         charts = list(screen.query(TickerChart))
         return numbers.size.height == lines and all(
-            chart.view is view and chart.size.area > 0 for chart in charts
+            chart.view is view and (chart.size.area > 0 or not displayed(chart)) for chart in charts
         )
 
     await wait_until(pilot, ready, f"the drill-down of {symbol}", seconds)

@@ -15,10 +15,11 @@ from textual.widget import Widget
 
 from tui.presenters.correlations import CorrelationLine
 from tui.presenters.shorts import ShortRow
-from tui.presenters.ticker import ChartRange, PricePoint, TickerView
+from tui.presenters.ticker import ChartRange, MemberQuote, PricePoint, TickerView
 from widgets.charts import (
     CorrelationChart,
     KeyNumbers,
+    MembersList,
     PriceChart,
     ShortInterestChart,
     ShortVolumeChart,
@@ -331,3 +332,75 @@ async def test_a_view_given_before_mounting_is_drawn_once_mounted() -> None:
         await pilot.pause()
         rendered = chart.render()
         assert isinstance(rendered, Text) and "Price · 1D" in rendered.plain
+
+
+async def key_numbers_text(view: TickerView) -> str:
+    """The key numbers of ``view`` as the mounted widget writes them."""
+    app = ChartsApp()
+    async with app.run_test(size=(100, 120)) as pilot:
+        numbers = app.query_one(KeyNumbers)
+        numbers.view = view
+        await pilot.pause()
+        return numbers.figures(view).plain
+
+
+async def test_key_numbers_of_an_index_leave_out_what_does_not_apply() -> None:
+    index = dataclasses.replace(
+        VIEW,
+        kind="index",
+        sections=("price",),
+        short=None,
+        volume=None,
+        low_52w=5000.0,
+        high_52w=7000.0,
+    )
+    text = await key_numbers_text(index)
+    assert "52-wk range   5,000.00 – 7,000.00" in text
+    for absent in ("Volume", "Short", "Days to cover"):
+        assert absent not in text
+
+
+async def test_key_numbers_of_a_yield_move_in_basis_points() -> None:
+    tnx = dataclasses.replace(
+        VIEW,
+        kind="yield",
+        sections=("price",),
+        last=4.189,
+        change=-0.011,
+        change_pct=-0.26,
+        change_bp=-1.1,
+        prev_close=4.2,
+    )
+    text = await key_numbers_text(tnx)
+    assert "Last          4.189  −0.011  ▼ −1.1 bp" in text
+    assert "prev 4.200" in text and "%" not in text.splitlines()[0]
+
+
+MEMBERS = tuple(
+    MemberQuote(f"S{index:02}", f"Stock {index}", 100.0 + index, 2.0 - index * 0.5)
+    for index in range(9)
+)
+
+
+@pytest.mark.parametrize(("width", "columns"), [(120, 4), (60, 2), (30, 1)])
+async def test_members_are_listed_best_first_down_as_many_columns_as_fit(
+    width: int, columns: int
+) -> None:
+    etf = dataclasses.replace(VIEW, kind="etf", members=MEMBERS, members_of="Energy")
+
+    class Members(App[None]):
+        def compose(self) -> ComposeResult:
+            yield MembersList()
+
+    async with Members().run_test(size=(width, 20)) as pilot:
+        members = pilot.app.query_one(MembersList)
+        members.view = etf
+        await pilot.pause()
+        lines = members.listing(etf, width).plain.splitlines()
+        assert lines[0] == "Members · Energy · 9 stocks"
+        rows = lines[1:]
+        assert len(rows) == -(-9 // columns)
+        assert all(len(line) <= width for line in lines)
+        assert rows[0].startswith("S00      100.00  ▲ +2.00%")
+        first_column = [line.split()[0] for line in rows]
+        assert first_column == [f"S{index:02}" for index in range(len(rows))]  # down, not across

@@ -158,10 +158,13 @@ def test_latest_session_bars_of_an_empty_frame_are_empty() -> None:
 # ------------------------------------------------------------------------------------- baskets
 
 
-def plain_basket_levels(closes: Mapping[str, Mapping[dt.date, float]]) -> dict[dt.date, float]:
-    """The definition, in plain Python: 100, compounded by the mean member return each day."""
+def plain_basket_levels(
+    closes: Mapping[str, Mapping[dt.date, float]], base: dt.date = dt.date(2025, 12, 31)
+) -> dict[dt.date, float]:
+    """The definition, in plain Python: the mean member return compounded each day, 100 at the
+    last day on or before ``base``."""
     days = sorted({day for series in closes.values() for day in series})
-    level, levels = 100.0, {}
+    growth, growths = 1.0, {}
     for index, day in enumerate(days):
         returns = []
         for series in closes.values():
@@ -169,9 +172,10 @@ def plain_basket_levels(closes: Mapping[str, Mapping[dt.date, float]]) -> dict[d
             if day in series and earlier:
                 returns.append(series[day] / series[max(earlier)] - 1)
         if index > 0 and returns:
-            level *= 1 + sum(returns) / len(returns)
-        levels[day] = level
-    return levels
+            growth *= 1 + sum(returns) / len(returns)
+        growths[day] = growth
+    at_base = growths[max(day for day in days if day <= base)]
+    return {day: 100.0 * value / at_base for day, value in growths.items()}
 
 
 def test_basket_levels_compound_the_mean_member_return() -> None:
@@ -183,12 +187,44 @@ def test_basket_levels_compound_the_mean_member_return() -> None:
     }
     del closes["B"][days[2]]
     frame = daily_closes({s: {d: float(c) for d, c in v.items()} for s, v in closes.items()})
+    for base in (days[0], days[3]):
+        levels = basket_levels(
+            previous_closes(frame, None, TODAY), basket_membership({"X": ("A", "B")}), base
+        )
+        expected = plain_basket_levels(closes, base)
+        assert levels.get_column("date").to_list() == days
+        assert levels.get_column("level").to_list() == pytest.approx([expected[d] for d in days])
+        assert levels.filter(pl.col("date") == base).get_column("level").item() == 100.0
+
+
+def test_a_days_basket_level_does_not_depend_on_how_much_history_is_loaded() -> None:
+    """100 at the previous year's last close: a replay that loads more or less history than the
+    running market gives every day the same level."""
+    days = sessions(60, dt.date(2026, 2, 10))  # back into November 2025
+    closes = {
+        "A": {day: 10.0 + (index % 7) for index, day in enumerate(days)},
+        "B": {day: 30.0 - 0.2 * index for index, day in enumerate(days)},
+    }
+    membership = basket_membership({"X": ("A", "B")})
+    year_end = dt.date(2025, 12, 31)
+    levels = []
+    for start in (0, 10, 30):  # always before the year end
+        frame = daily_closes(
+            {s: {d: series[d] for d in days[start:]} for s, series in closes.items()}
+        )
+        level = basket_levels(previous_closes(frame, None, TODAY), membership, year_end)
+        levels.append(level.filter(pl.col("date") >= days[30]).get_column("level").to_list())
+    assert levels[0] == pytest.approx(levels[1]) and levels[0] == pytest.approx(levels[2])
+    assert levels[0][days[30:].index(year_end)] == pytest.approx(100.0)
+
+
+def test_without_history_back_to_the_base_a_basket_has_no_level() -> None:
+    days = sessions(5, dt.date(2026, 2, 10))  # all in 2026
+    frame = daily_closes({"A": {day: 10.0 + index for index, day in enumerate(days)}})
     levels = basket_levels(
-        previous_closes(frame, None, TODAY), basket_membership({"X": ("A", "B")})
+        previous_closes(frame, None, TODAY), basket_membership({"X": ("A",)}), dt.date(2025, 12, 31)
     )
-    expected = plain_basket_levels(closes)
-    assert levels.get_column("date").to_list() == days
-    assert levels.get_column("level").to_list() == pytest.approx([expected[d] for d in days])
+    assert levels.get_column("level").to_list() == [None] * 5
 
 
 @settings(max_examples=40, deadline=None)
@@ -198,7 +234,7 @@ def test_a_basket_of_identical_members_moves_like_the_member(prices: list[float]
     series = dict(zip(days, prices, strict=True))
     frame = daily_closes({"A": series, "B": series})
     levels = basket_levels(
-        previous_closes(frame, None, TODAY), basket_membership({"X": ("A", "B")})
+        previous_closes(frame, None, TODAY), basket_membership({"X": ("A", "B")}), days[0]
     )
     expected = [100.0 * price / prices[0] for price in prices]
     assert levels.get_column("level").to_list() == pytest.approx(expected)
@@ -239,16 +275,32 @@ def test_basket_quotes_apply_the_mean_member_return_to_yesterdays_level() -> Non
     assert row["ts"] == NOW + dt.timedelta(seconds=1)
 
 
-def test_basket_quotes_without_history_start_at_100() -> None:
+def test_basket_quotes_without_history_have_a_change_but_no_level() -> None:
     row = basket_quotes(
         previous_closes(daily_closes({}), None, TODAY),
         quotes([{"symbol": "A", "last": 11.0, "prev_close": 10.0}]),
         basket_membership({"X": ("A",)}),
         TODAY,
     ).row(0, named=True)
-    assert row["last"] == pytest.approx(110.0)
+    assert row["change_pct"] == pytest.approx(10.0)
+    assert (row["last"], row["change"], row["previous_level"]) == (None, None, None)
     assert row["change_5d_pct"] is None
     assert row["ytd_pct"] is None
+
+
+def test_a_basket_with_history_short_of_the_year_end_keeps_its_five_day_change() -> None:
+    days = sessions(10, dt.date(2026, 2, 10))  # all in 2026
+    closes = {"A": {day: 10.0 + index for index, day in enumerate(days)}}
+    last_a = closes["A"][days[-1]]
+    row = basket_quotes(
+        previous_closes(daily_closes(closes), None, TODAY),
+        quotes([{"symbol": "A", "last": last_a * 1.02, "prev_close": last_a}]),
+        basket_membership({"X": ("A",)}),
+        TODAY,
+    ).row(0, named=True)
+    assert row["last"] is None and row["ytd_pct"] is None
+    base_5d = closes["A"][dt.date(2026, 2, 4)]
+    assert row["change_5d_pct"] == pytest.approx((last_a * 1.02 / base_5d - 1) * 100)
 
 
 def test_basket_intraday_holds_each_member_at_its_latest_bar() -> None:
@@ -377,6 +429,13 @@ def test_indices_rows_carry_changes_kinds_and_intraday_closes() -> None:
     assert spx.problem is None
     assert tnx.kind == "yield"
     assert tnx.change == pytest.approx(0.05)  # yield points
+    # A yield moves in basis points, today, over 5 days and year to date; never in percent.
+    last_tnx = closes["^TNX"][days[-1]] + 0.05
+    assert tnx.change_bp == pytest.approx(5.0)
+    assert tnx.change_5d_bp == pytest.approx((last_tnx - closes["^TNX"][dt.date(2026, 2, 4)]) * 100)
+    assert tnx.ytd_bp == pytest.approx((last_tnx - closes["^TNX"][dt.date(2025, 12, 31)]) * 100)
+    assert (tnx.change_pct, tnx.change_5d_pct, tnx.ytd_pct) == (None, None, None)
+    assert spx.change_bp is None
     assert view.as_of == NOW
 
 
@@ -410,8 +469,9 @@ def test_rows_without_data_are_kept_and_marked() -> None:
         problems={"^GSPC": "not found"}, quotes=pl.concat([data.quotes, null_quote])
     )
     spx, rut, dji, ghosts, pair = build_indices(data, settings_).rows
-    assert spx.problem == "not found"
-    assert spx.last is not None  # a marked row keeps whatever data it has
+    # A problem replaces a row only when it has nothing to show: ^GSPC has its figures.
+    assert (spx.problem, spx.intraday_note) == (None, None)
+    assert spx.last is not None and spx.intraday
     assert (rut.problem, rut.last, rut.change_pct, rut.intraday) == ("no data", None, None, ())
     assert (dji.problem, dji.last, dji.change) == ("no data", None, None)
     assert (ghosts.problem, ghosts.last, ghosts.change, ghosts.change_5d_pct) == (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import polars as pl
@@ -14,9 +14,17 @@ from hypothesis import strategies as st
 
 from tests.unit import frames
 from tui.analytics.market import empty_market_data
-from tui.analytics.sectors import build_sectors, money_flow, money_flow_multiplier, sector_flows
+from tui.analytics.sectors import (
+    VOLUME_PROFILE,
+    build_sectors,
+    money_flow,
+    money_flow_multiplier,
+    profile_share,
+    sector_flows,
+    volume_by_time_of_day,
+)
 from tui.config import SectorSpec, Settings
-from tui.market_hours import last_trading_days
+from tui.market_hours import last_trading_days, session_times
 from tui.sources.base import BARS_SCHEMA
 
 NOW = dt.datetime(2026, 2, 11, 18, 0, tzinfo=dt.UTC)  # Wednesday, mid-session in New York
@@ -104,7 +112,9 @@ def test_sector_flows_match_a_direct_computation() -> None:
     previous_twenty = [v for *_, v in history("XLK", PREVIOUS)[-20:]]
     assert row["flow_today"] == pytest.approx(today)
     assert row["flow_5d"] == pytest.approx(today + sum(previous_four))
-    assert row["rel_volume"] == pytest.approx(30_000.0 / (sum(previous_twenty) / 20))
+    assert row["mean_volume"] == pytest.approx(sum(previous_twenty) / 20)
+    previous_flows = [plain_flow(h, lo, c, v) for _, _, h, lo, c, v in history("XLK", PREVIOUS)]
+    assert row["mean_abs_flow"] == pytest.approx(sum(map(abs, previous_flows[-20:])) / 20)
 
 
 def test_flow_5d_needs_all_four_previous_sessions() -> None:
@@ -113,13 +123,13 @@ def test_flow_5d_needs_all_four_previous_sessions() -> None:
     row = sector_flows(quotes([quote]), daily(bars), ["XLK"], TODAY).row(0, named=True)
     assert row["flow_today"] is not None
     assert row["flow_5d"] is None
-    assert row["rel_volume"] is not None  # 19 of the 20 sessions are enough for a mean
+    assert row["mean_volume"] is not None  # 19 of the 20 sessions are enough for a mean
 
 
 def test_flows_without_history_or_prices_stay_unknown() -> None:
     quote = {"symbol": "XLK", "last": 10.5, "high": None, "low": 10.0, "volume": 100.0}
     row = sector_flows(quotes([quote]), daily([]), ["XLK"], TODAY).row(0, named=True)
-    assert (row["flow_today"], row["flow_5d"], row["rel_volume"]) == (None, None, None)
+    assert (row["flow_today"], row["flow_5d"], row["mean_volume"]) == (None, None, None)
 
 
 # -------------------------------------------------------------------------------- Sectors view
@@ -175,15 +185,129 @@ def test_relative_strength_is_unknown_without_the_benchmark() -> None:
     assert all(row.change_pct is not None for row in view.rows if row.symbol != "XLB")
 
 
-def test_sector_problems_are_shown_on_rows_that_stay() -> None:
-    data = sectors_market().replace(problems={"XLK": "not found"})
-    null_quote = quotes([{"symbol": "XLB", "last": None, "prev_close": 90.0}])
-    data = data.replace(quotes=pl.concat([data.quotes, null_quote]))
+def test_a_sector_problem_replaces_only_a_row_with_nothing_to_show() -> None:
+    problems = {"XLK": "no data on or before 2026-01-20", "XLB": "not found"}
+    data = sectors_market().replace(problems=problems)
+    null_quote = quotes([{"symbol": "XLU", "last": None, "prev_close": 90.0}])
+    data = data.replace(
+        quotes=pl.concat([data.quotes.filter(pl.col("symbol") != "XLU"), null_quote])
+    )
     rows = {row.symbol: row for row in build_sectors(data, Settings(sectors=SECTORS)).rows}
-    assert rows["XLK"].problem == "not found"
-    assert (rows["XLB"].problem, rows["XLB"].change_pct, rows["XLB"].flow_today) == (
+    assert rows["XLK"].problem is None and rows["XLK"].change_pct is not None  # it has a price
+    assert (rows["XLB"].problem, rows["XLB"].change_pct) == ("not found", None)
+    assert (rows["XLU"].problem, rows["XLU"].change_pct, rows["XLU"].flow_today) == (
         "no data",
         None,
         None,
     )
     assert len(rows) == len(SECTORS)
+
+
+# ------------------------------------------------------------------- relative volume by time
+
+
+def session_open(day: dt.date) -> dt.datetime:
+    times = session_times(day)
+    assert times is not None
+    return times.open
+
+
+def five_minute_bars(symbol: str, day: dt.date, volumes: Sequence[float]) -> list[dict[str, Any]]:
+    """Regular-session 5-minute bars from the open, one per volume; a pre-market and a
+    post-market bar around them that never count."""
+    start = session_open(day)
+    bars = [
+        {"ts": start + dt.timedelta(minutes=5 * index), "volume": volume}
+        for index, volume in enumerate(volumes)
+    ]
+    bars.append({"ts": start - dt.timedelta(minutes=30), "volume": 1e9})
+    bars.append({"ts": start + dt.timedelta(hours=6, minutes=35), "volume": 1e9})
+    return [
+        {"symbol": symbol, "open": 1.0, "high": 1.0, "low": 1.0, "close": 1.0, "interval": "5m"}
+        | bar
+        for bar in bars
+    ]
+
+
+def intraday(records: Iterable[dict[str, Any]]) -> pl.DataFrame:
+    return pl.DataFrame(list(records), schema=BARS_SCHEMA)
+
+
+EARLIER = PREVIOUS[-3:]  # three sessions of intraday bars before today
+
+
+def earlier_bars(symbol: str = "XLK") -> pl.DataFrame:
+    """Session k has 1000 * (k + 1) shares in each 5-minute bar: 1000, 2000 and 3000."""
+    return intraday(
+        bar
+        for index, day in enumerate(EARLIER)
+        for bar in five_minute_bars(symbol, day, [1000.0 * (index + 1)] * 78)
+    )
+
+
+def test_volume_by_time_of_day_is_the_mean_of_earlier_sessions_up_to_the_same_time() -> None:
+    # 62 minutes after the open: 12 whole 5-minute bars and 2/5 of the 13th.
+    frame = volume_by_time_of_day(earlier_bars(), {"XLK": 62.0}, TODAY).row(0, named=True)
+    per_bar = (1000.0 + 2000.0 + 3000.0) / 3
+    assert frame["sessions"] == 3
+    assert frame["volume_by_now"] == pytest.approx(per_bar * 12.4)
+    assert frame["volume_by_close"] == pytest.approx(per_bar * 78)
+
+
+def test_todays_bars_and_symbols_not_asked_for_do_not_count() -> None:
+    today = intraday(five_minute_bars("XLK", TODAY, [5e6] * 10))
+    other = earlier_bars("XLE")
+    frame = volume_by_time_of_day(pl.concat([earlier_bars(), today, other]), {"XLK": 62.0}, TODAY)
+    assert frame.get_column("symbol").to_list() == ["XLK"]
+    assert frame.row(0, named=True)["volume_by_now"] == pytest.approx(2000.0 * 12.4)
+
+
+def heavy_morning(minutes_in: int, volume_so_far: float) -> Any:
+    """XLK `minutes_in` minutes after today's open with `volume_so_far` traded, over the daily
+    history and three earlier sessions of intraday bars."""
+    now = session_open(TODAY) + dt.timedelta(minutes=minutes_in)
+    quote = {"symbol": "XLK", "last": 10.5, "prev_close": 10.0, "high": 11.0, "low": 10.0}
+    quote |= {"volume": volume_so_far, "ts": now}
+    return empty_market_data(now).replace(
+        quotes=frames.quotes([quote], ts=now),
+        daily=daily(history("XLK", PREVIOUS)),
+        intraday=earlier_bars(),
+    )
+
+
+def test_relative_volume_compares_with_the_same_time_of_day_on_earlier_sessions() -> None:
+    """At 9:45 a heavy morning had traded twice the usual volume by 9:45: 2.0x, not the 0.1x a
+    whole day's average gives."""
+    usual_by_945 = 2000.0 * 3  # three 5-minute bars of the mean earlier session
+    data = heavy_morning(15, 2 * usual_by_945)
+    (row,) = build_sectors(data, Settings(sectors=SECTORS[:1])).rows
+    assert row.rel_volume == pytest.approx(2.0)
+    assert (row.rel_volume_basis, row.rel_volume_sessions) == ("intraday", 3)
+    # The usual flow by now: the mean absolute daily flow times the day's share done by 9:45.
+    flows = [abs(plain_flow(h, lo, c, v)) for _, _, h, lo, c, v in history("XLK", PREVIOUS)[-20:]]
+    assert row.usual_flow == pytest.approx(sum(flows) / 20 * 3 / 78)
+
+
+def test_without_earlier_intraday_bars_relative_volume_uses_the_volume_profile() -> None:
+    data = heavy_morning(15, 5000.0).replace(intraday=intraday([]))
+    (row,) = build_sectors(data, Settings(sectors=SECTORS[:1])).rows
+    mean_daily = sum(v for *_, v in history("XLK", PREVIOUS)[-20:]) / 20
+    assert row.rel_volume == pytest.approx(5000.0 / (mean_daily * profile_share(15, 390)))
+    assert row.rel_volume_basis == "profile" and row.rel_volume_sessions == 0
+
+
+def test_after_the_close_relative_volume_compares_whole_days() -> None:
+    data = heavy_morning(400, 30_000.0)  # 16:10: the session is over
+    (row,) = build_sectors(data, Settings(sectors=SECTORS[:1])).rows
+    mean_daily = sum(v for *_, v in history("XLK", PREVIOUS)[-20:]) / 20
+    assert row.rel_volume == pytest.approx(30_000.0 / mean_daily)
+    assert row.rel_volume_basis == "day"
+
+
+def test_the_volume_profile_runs_from_nothing_at_the_open_to_everything_at_the_close() -> None:
+    assert sum(VOLUME_PROFILE) == pytest.approx(1.0)
+    shares = [profile_share(minute, 390) for minute in range(0, 391, 5)]
+    assert shares[0] == 0.0 and shares[-1] == pytest.approx(1.0)
+    assert shares == sorted(shares)
+    assert profile_share(15, 390) == pytest.approx(VOLUME_PROFILE[0])
+    assert profile_share(105, 210) == pytest.approx(0.5, abs=0.05)  # an early close, stretched

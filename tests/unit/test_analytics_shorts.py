@@ -331,6 +331,17 @@ def test_watchlist_universe_shows_every_listed_name_without_price_filters() -> N
     assert rows["ZZZ"].short_pct is None
 
 
+def test_a_price_problem_does_not_hide_a_names_short_figures() -> None:
+    """A replay past the intraday window says "no intraday bars" of a basket member: its short
+    figures still show."""
+    shorted = ShortedSettings(universe="watchlist", watchlist=("OLD", "ZZZ"))
+    problems = {"OLD": "no intraday bars on 2026-01-20", "ZZZ": "no data on or before 2026-01-20"}
+    data = shorts_market().replace(problems=problems)
+    rows = {row.symbol: row for row in build_shorts(data, Settings(shorted=shorted)).rows}
+    assert rows["OLD"].problem is None and rows["OLD"].settlement_date == EARLIER
+    assert rows["ZZZ"].problem is None and rows["ZZZ"].sv_date is not None
+
+
 def test_watchlist_names_without_any_short_data_are_marked() -> None:
     shorted = ShortedSettings(universe="watchlist", watchlist=("NOPE",))
     (row,) = build_shorts(shorts_market(), Settings(shorted=shorted)).rows

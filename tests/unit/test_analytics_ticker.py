@@ -13,7 +13,7 @@ import pytest
 
 from tui.analytics.correlations import build_correlations
 from tui.analytics.market import MarketData, empty_market_data
-from tui.analytics.ticker import build_ticker
+from tui.analytics.ticker import build_ticker, range_52_weeks
 from tui.config import Basket, CorrelationSettings, SectorSpec, Settings
 from tui.market_hours import last_trading_days, session_times
 from tui.sources.base import (
@@ -223,3 +223,75 @@ def test_ticker_as_of_falls_back_to_its_last_price_point() -> None:
     view = build_ticker(market(), "BBB", "1M", SETTINGS)
     assert view.last is None
     assert view.as_of == dt.datetime.combine(DAYS[-1], dt.time(), tzinfo=dt.UTC)
+
+
+# ------------------------------------------------------------------ what each kind of ticker shows
+
+
+def test_a_stock_shows_every_section_that_applies_to_it() -> None:
+    view = build_ticker(market(), "BBB", "1D", SETTINGS)
+    assert view.kind == "stock"
+    assert view.sections == ("price", "volume", "short_interest", "short_volume", "correlation")
+    # A stock without peers (no basket, no sector) has no correlation to show.
+    assert not build_ticker(market(), "DDD", "1D", SETTINGS).shows("correlation")
+
+
+def test_a_sector_etf_shows_its_range_and_its_sectors_stocks_not_short_figures() -> None:
+    data = market()
+    quotes = records(
+        QUOTES_SCHEMA,
+        [
+            {"symbol": "BBB", "ts": NOW, "last": 50.0, "prev_close": 40.0},
+            {"symbol": "CCC", "ts": NOW, "last": 9.0, "prev_close": 10.0},
+        ],
+    )
+    data = data.replace(quotes=pl.concat([data.quotes, quotes]))
+    view = build_ticker(data, "XLK", "1D", SETTINGS)
+    assert view.kind == "etf"
+    assert view.sections == ("price", "volume", "members")
+    assert view.members_of == "Information Technology"
+    # Best change first: BBB +25 %, AAA +2 %, CCC -10 %; DDD has no sector, XLK is no stock.
+    assert [(m.symbol, m.name, m.last) for m in view.members] == [
+        ("BBB", "Beta Inc", 50.0),
+        ("AAA", "Alpha Inc", 102.0),
+        ("CCC", "Gamma Inc", 9.0),
+    ]
+    assert [m.change_pct for m in view.members] == pytest.approx([25.0, 2.0, -10.0])
+    closes = data.daily.filter(pl.col("symbol") == "XLK").tail(252)
+    assert view.low_52w == pytest.approx(closes.get_column("close").min())
+    assert view.high_52w == pytest.approx(closes.get_column("close").max())
+
+
+def test_an_index_shows_its_prices_and_range_only() -> None:
+    info = {**INFO, "^GSPC": SymbolInfo("^GSPC", "S&P 500", None, "index")}
+    data = market().replace(info=info)
+    daily = data.daily.filter(pl.col("symbol") == "DDD").with_columns(
+        symbol=pl.lit("^GSPC"), volume=pl.lit(None, pl.Float64)
+    )
+    view = build_ticker(data.replace(daily=pl.concat([data.daily, daily])), "^GSPC", "1M", SETTINGS)
+    assert view.kind == "index"
+    assert view.sections == ("price",)
+    assert view.low_52w is not None and view.high_52w is not None
+
+
+def test_a_yield_moves_in_basis_points_in_the_drill_down_too() -> None:
+    quote = records(
+        QUOTES_SCHEMA, [{"symbol": "^TNX", "ts": NOW, "last": 4.189, "prev_close": 4.2}]
+    )
+    data = market().replace(quotes=quote)
+    view = build_ticker(data, "^TNX", "1D", SETTINGS)
+    assert view.kind == "yield"
+    assert view.change_bp == pytest.approx(-1.1)
+    assert view.sections == ("price",)
+
+
+def test_the_52_week_range_covers_a_year_of_highs_and_lows() -> None:
+    data = market()
+    low, high = range_52_weeks(data.daily, "AAA", NOW.date())
+    year = data.daily.filter(
+        pl.col("symbol") == "AAA",
+        pl.col("ts") > dt.datetime(2025, 2, 12, tzinfo=dt.UTC),
+    )
+    assert (low, high) == (year["close"].min(), year["close"].max())  # no high/low: closes
+    with_range = data.daily.with_columns(high=pl.col("close") + 1, low=pl.col("close") - 1)
+    assert range_52_weeks(with_range, "AAA", NOW.date()) == pytest.approx((low - 1, high + 1))

@@ -17,7 +17,7 @@ from tui.presenters.correlations import (
     member_symbols,
 )
 from tui.presenters.indices import PRESENTER as INDICES
-from tui.presenters.indices import IndicesView
+from tui.presenters.indices import IndexRow, IndicesView, index_row
 from tui.presenters.registry import PRESENTERS
 from tui.presenters.sectors import PRESENTER as SECTORS
 from tui.presenters.sectors import SectorRow, SectorsView, sector_rows
@@ -131,6 +131,97 @@ def test_flow_bars_share_one_scale_the_largest_flow_filling_its_half() -> None:
     bars = [cell_text(row.cells[-1]) for row in rows]
     assert bars[0].count("█") == 5 and bars[1].count("█") == 1  # 4e8 fills, 1e8 a quarter
     assert bars[0].index("█") < bars[0].index("│") < bars[1].index("█")  # outflow left
+
+
+def index_figures(**changes: object) -> IndexRow:
+    values: dict[str, object] = {
+        "symbol": "^GSPC",
+        "label": "S&P 500",
+        "kind": "index",
+        "last": 6871.49,
+        "change": -8.51,
+        "change_pct": -0.12,
+        "change_5d_pct": -2.8,
+        "ytd_pct": -9.4,
+        "intraday": (1.0, 2.0, 3.0),
+        "as_of": NOW,
+    }
+    return IndexRow(**{**values, **changes})  # type: ignore[arg-type]
+
+
+def test_a_yield_moves_in_basis_points_today_over_5_days_and_year_to_date() -> None:
+    tnx = index_figures(
+        symbol="^TNX",
+        label="10-year yield",
+        kind="yield",
+        last=4.189,
+        change=-0.011,
+        change_pct=None,
+        change_5d_pct=None,
+        ytd_pct=None,
+        change_bp=-1.1,
+        change_5d_bp=-3.84,
+        ytd_bp=-12.0,
+    )
+    cells = [cell_text(cell) for cell in index_row(tnx).cells]
+    assert cells[1:6] == ["4.189", "−0.011", "▼ −1.1 bp", "−3.8 bp", "−12.0 bp"]
+    assert all("%" not in cell for cell in cells)
+    assert [cell.tone for cell in index_row(tnx).cells[2:6]] == ["down"] * 4  # type: ignore[union-attr]
+
+
+def test_a_row_without_intraday_bars_shows_its_figures_and_says_why_today_is_empty() -> None:
+    spx = index_figures(intraday=(), intraday_note="no intraday bars on 2026-01-20")
+    cells = [cell_text(cell) for cell in index_row(spx).cells]
+    assert cells[1:6] == ["6,871.49", "−8.51", "▼ −0.12%", "−2.8%", "−9.4%"]
+    assert cells[6] == "no intraday"
+    view = IndicesView((spx, index_figures(symbol="^NDX")), NOW)
+    assert INDICES.legend(view) == "Today: no intraday bars on 2026-01-20"
+    assert INDICES.headline(view) == "as of 10:32 ET · Today: no intraday bars on 2026-01-20"
+    assert INDICES.legend(IndicesView((index_figures(),), NOW)) is None
+
+
+def test_an_estimated_relative_volume_is_marked_and_explained() -> None:
+    now = dt.datetime(2026, 2, 11, 15, tzinfo=dt.UTC)
+    measured = SectorRow(
+        "XLK",
+        "IT",
+        1.0,
+        0.5,
+        1e8,
+        None,
+        2.04,
+        now,
+        rel_volume_basis="intraday",
+        rel_volume_sessions=10,
+    )
+    estimated = SectorRow(
+        "XLU", "Utilities", 1.0, 0.5, 1e8, None, 1.6, now, rel_volume_basis="profile"
+    )
+    cells = [cell_text(row.cells[6]) for row in sector_rows([measured, estimated])]
+    assert cells == ["2.0×", "≈1.6×"]
+    view = SectorsView((measured, estimated), "^GSPC", NOW)
+    assert (
+        SECTORS.legend(view)
+        == "≈ RelVol from a typical intraday volume profile (no earlier intraday bars)"
+    )
+    assert SECTORS.legend(view) in SECTORS.headline(view)
+    assert SECTORS.legend(SectorsView((measured,), "^GSPC", NOW)) is None
+
+
+def test_flow_bars_early_in_the_day_are_scaled_by_the_usual_flow_by_then() -> None:
+    """At 9:45 a flow a tenth of what the busiest sector usually has by 9:45 is a short bar,
+    not a full one because it is the largest so far."""
+    now = dt.datetime(2026, 2, 11, 14, 45, tzinfo=dt.UTC)
+    rows = sector_rows(
+        [
+            SectorRow("XLK", "IT", 0.1, 0.0, 4e7, None, 1.0, now, usual_flow=2e8),
+            SectorRow("XLU", "Utilities", 0.1, 0.0, -1e7, None, 1.0, now, usual_flow=5e7),
+            SectorRow("XLE", "Energy", 0.1, 0.0, 4e8, None, 1.0, now, usual_flow=None),
+        ]
+    )
+    bars = [cell_text(row.cells[-1]) for row in rows]
+    assert [bar.count("█") for bar in bars] == [1, 0, 5]  # a fifth, a twentieth; 4e8 caps
+    assert bars[0] == "     │█    "
 
 
 def test_a_basket_row_key_names_its_basket() -> None:

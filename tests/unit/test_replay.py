@@ -346,6 +346,8 @@ async def test_intraday_bars_the_inner_source_no_longer_has_are_empty() -> None:
     outcome = fetched(await source.bars(["AAA"], "5m", 1))
     assert outcome.frame.is_empty()
     assert outcome.frame.schema == BARS_SCHEMA
+    # Said as what it is: the daily figures of that day may stand.
+    assert outcome.problems == {"AAA": "no intraday bars on 2026-01-20"}
 
 
 # --- the short datasets ----------------------------------------------------------------------

@@ -36,6 +36,11 @@ def difference(left: float | None, right: float | None) -> float | None:
     return None if left is None or right is None else left - right
 
 
+def product(left: float | None, right: float | None) -> float | None:
+    """``left * right``; None unless both are known."""
+    return None if left is None or right is None else left * right
+
+
 def newest(moments: Sequence[dt.datetime | None]) -> dt.datetime | None:
     """The latest of the known moments; None when none is known."""
     known = [moment for moment in moments if moment is not None]

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from tui.analytics.frame_rows import difference, newest, rows_by_key
 from tui.analytics.market import MarketData
 from tui.analytics.returns import (
+    BASIS_POINTS_PER_POINT,
     BASKET_BASE_LEVEL,
     YIELD_SYMBOLS,
     basket_intraday_returns,
@@ -40,24 +41,35 @@ class PriceChanges:
     last: float | None = None
     change: float | None = None
     change_pct: float | None = None
+    change_5d: float | None = None
     change_5d_pct: float | None = None
+    change_ytd: float | None = None
     ytd_pct: float | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class BasketChanges(PriceChanges):
-    """A basket's level and its changes (a row of `basket_quotes`)."""
+class BasketChanges:
+    """A basket's level and its changes (a row of `basket_quotes`); None where unknown."""
 
-    previous_level: float = BASKET_BASE_LEVEL
+    ts: dt.datetime | None = None
+    last: float | None = None
+    change: float | None = None
+    change_pct: float | None = None
+    change_5d_pct: float | None = None
+    ytd_pct: float | None = None
+    previous_level: float | None = None
 
 
 NO_CHANGES = PriceChanges()
+NO_INTRADAY = "no intraday bars"
 
 
 def build_indices(data: MarketData, settings: Settings) -> IndicesView:
     """The Indices pane: each configured index or rate, then each basket as an equal-weight index.
 
-    Rows without data are kept and marked "no data" (or with the problem the source gave)."""
+    A row is kept in any case. One with nothing to show is marked with the problem the source
+    gave, else "no data"; one with a price but no intraday bars shows its figures and says why its
+    Today cell is empty (`IndexRow.intraday_note`)."""
     session = current_session(data.now)
     symbols = {spec.symbol for spec in settings.indices}
     for basket in settings.baskets:
@@ -107,24 +119,63 @@ def build_indices(data: MarketData, settings: Settings) -> IndicesView:
     return IndicesView(rows=tuple(rows), as_of=newest([row.as_of for row in rows]))
 
 
+def _figures_and_notes(
+    symbol: str,
+    has_figures: bool,
+    has_intraday: bool,
+    problems: Mapping[str, str],
+    members: Sequence[str] = (),
+) -> tuple[str | None, str | None]:
+    """(problem, intraday note) of a row: the problem replaces the row only when it has nothing
+    to show; a row with figures but no intraday series says why instead (the source's problem
+    for the symbol, or for a basket its members', which then concerns the bars they lack)."""
+    if not has_figures:
+        return problems.get(symbol) or NO_DATA, None
+    if has_intraday:
+        return None, None
+    reasons = [problems[name] for name in (symbol, *members) if name in problems]
+    return None, reasons[0] if reasons else NO_INTRADAY
+
+
+def _basis_points(points: float | None) -> float | None:
+    return None if points is None else points * BASIS_POINTS_PER_POINT
+
+
 def _index_row(
     spec: IndexSpec,
     quote: PriceChanges,
     intraday: tuple[float, ...],
     problems: Mapping[str, str],
 ) -> IndexRow:
-    return IndexRow(
+    problem, intraday_note = _figures_and_notes(
+        spec.symbol, quote.last is not None, bool(intraday), problems
+    )
+    row = IndexRow(
         symbol=spec.symbol,
         label=spec.label,
-        kind="yield" if spec.symbol in YIELD_SYMBOLS else "index",
+        kind="index",
         last=quote.last,
         change=quote.change,
         change_pct=quote.change_pct,
         change_5d_pct=quote.change_5d_pct,
         ytd_pct=quote.ytd_pct,
         intraday=intraday,
+        intraday_note=intraday_note,
         as_of=quote.ts,
-        problem=problems.get(spec.symbol) or (None if quote.last is not None else NO_DATA),
+        problem=problem,
+    )
+    if spec.symbol not in YIELD_SYMBOLS:
+        return row
+    # A yield moves in basis points: a percent of a percentage says little.
+    return dataclasses.replace(
+        row,
+        kind="yield",
+        change_pct=None,
+        change_5d_pct=None,
+        ytd_pct=None,
+        change_bp=_basis_points(quote.change),
+        change_5d_bp=_basis_points(quote.change_5d),
+        ytd_bp=_basis_points(quote.change_ytd),
     )
 
 
@@ -136,6 +187,12 @@ def _basket_row(
     problems: Mapping[str, str],
 ) -> IndexRow:
     symbol = basket_key(basket.name)
+    has_figures = quote.change_pct is not None or quote.last is not None
+    problem, intraday_note = _figures_and_notes(
+        symbol, has_figures, bool(intraday_returns), problems, basket.symbols
+    )
+    # The sparkline draws a shape: without a level (no history back to the base) any scale does.
+    level = quote.previous_level if quote.previous_level is not None else BASKET_BASE_LEVEL
     return IndexRow(
         symbol=symbol,
         label=basket.name,
@@ -145,9 +202,10 @@ def _basket_row(
         change_pct=quote.change_pct,
         change_5d_pct=quote.change_5d_pct,
         ytd_pct=quote.ytd_pct,
-        intraday=tuple(quote.previous_level * (1.0 + value) for value in intraday_returns),
+        intraday=tuple(level * (1.0 + value) for value in intraday_returns),
+        intraday_note=intraday_note,
         as_of=quote.ts,
         benchmark=basket.benchmark,
         rel_5d_pct=difference(quote.change_5d_pct, benchmark_5d_pct),
-        problem=problems.get(symbol) or (None if quote.last is not None else NO_DATA),
+        problem=problem,
     )

@@ -18,7 +18,9 @@ from tui.analytics.sessions import (
     sessions_before,
 )
 
+# Treasury yield indices, quoted in percent (4.215 is 4.215 %): they move in basis points.
 YIELD_SYMBOLS = frozenset({"^TNX", "^FVX", "^TYX", "^IRX"})
+BASIS_POINTS_PER_POINT = 100.0  # 1 bp = 0.01 percentage point
 
 BASKET_BASE_LEVEL = 100.0
 
@@ -77,13 +79,16 @@ def reference_closes(closes: pl.DataFrame, session: dt.date) -> pl.DataFrame:
 def quote_changes(quotes: pl.DataFrame, references: pl.DataFrame) -> pl.DataFrame:
     """Change = last - prev_close; change % is of prev_close; 5-day % and YTD % are of last.
 
-    Adds ``change``, ``change_pct``, ``change_5d_pct`` (vs the close at `five_day_base`) and
-    ``ytd_pct`` (vs the close at `previous_year_end`) to the quotes, given `reference_closes`."""
+    Adds ``change``, ``change_pct``, ``change_5d`` and ``change_5d_pct`` (vs the close at
+    `five_day_base`), ``change_ytd`` and ``ytd_pct`` (vs the close at `previous_year_end`) to the
+    quotes, given `reference_closes`. The changes without "pct" are in price points."""
     last = pl.col("last")
     return quotes.join(references, on="symbol", how="left").with_columns(
         change=last - pl.col("prev_close"),
         change_pct=pct_change(last, pl.col("prev_close")),
+        change_5d=last - pl.col("close_5d_ago"),
         change_5d_pct=pct_change(last, pl.col("close_5d_ago")),
+        change_ytd=last - pl.col("close_prev_year"),
         ytd_pct=pct_change(last, pl.col("close_prev_year")),
     )
 
@@ -121,11 +126,11 @@ def basket_membership(baskets: Mapping[str, Sequence[str]]) -> pl.DataFrame:
     )
 
 
-def basket_levels(closes: pl.DataFrame, membership: pl.DataFrame) -> pl.DataFrame:
-    """Basket level: 100 at the start of the loaded history, compounded by the mean member return.
+def _basket_growth(closes: pl.DataFrame, membership: pl.DataFrame) -> pl.DataFrame:
+    """(basket, date, growth): the mean member returns compounded from the first loaded close.
 
-    Returns (basket, date, level). Equal-weighted, rebalanced daily: each session's return is the
-    mean of the members' simple returns that session (members without one are left out)."""
+    Equal-weighted, rebalanced daily: each session's return is the mean of the members' simple
+    returns that session (members without one are left out)."""
     return (
         closes.with_columns(ret=pl.col("close") / pl.col("close").shift(1).over("symbol") - 1.0)
         .join(membership, on="symbol", how="inner")
@@ -133,11 +138,27 @@ def basket_levels(closes: pl.DataFrame, membership: pl.DataFrame) -> pl.DataFram
         .agg(pl.col("ret").mean())
         .sort("basket", "date")
         .select(
-            "basket",
-            "date",
-            level=BASKET_BASE_LEVEL
-            * (1.0 + pl.col("ret").fill_null(0.0)).cum_prod().over("basket"),
+            "basket", "date", growth=(1.0 + pl.col("ret").fill_null(0.0)).cum_prod().over("basket")
         )
+    )
+
+
+def _growth_at(day: dt.date) -> pl.Expr:
+    """A basket's growth at its last close on or before ``day`` (null without one)."""
+    return pl.col("growth").filter(pl.col("date") <= day).last()
+
+
+def basket_levels(closes: pl.DataFrame, membership: pl.DataFrame, base: dt.date) -> pl.DataFrame:
+    """Basket level: 100 at the last close on or before ``base``, moved by the mean member return.
+
+    Returns (basket, date, level). The base is a fixed date (`previous_year_end`: the level is
+    then also the year-to-date index), so the level of a day is the same whatever stretch of
+    history is loaded, as long as it reaches back to the base; without a close on or before it
+    the level is null."""
+    return _basket_growth(closes, membership).select(
+        "basket",
+        "date",
+        level=BASKET_BASE_LEVEL * pl.col("growth") / _growth_at(base).over("basket"),
     )
 
 
@@ -147,17 +168,17 @@ def basket_quotes(
     """Basket today: yesterday's level x (1 + the mean member return vs previous close).
 
     Per basket, the columns `quote_changes` gives per symbol: ``last``, ``change``, ``change_pct``,
-    ``change_5d_pct``, ``ytd_pct``; also ``previous_level`` (100 without history) and ``ts``, the
-    newest member quote. Members lacking a price are left out of the means."""
-    levels = (
-        basket_levels(closes, membership)
+    ``change_5d_pct``, ``ytd_pct``; also ``previous_level`` and ``ts``, the newest member quote.
+    Levels are 100 at the previous year's last close (`basket_levels`); without history back to
+    it the level, ``last``, ``change`` and YTD are null while the change % and 5-day % stand.
+    Members lacking a price are left out of the means."""
+    growth = (
+        _basket_growth(closes, membership)
         .group_by("basket")
         .agg(
-            previous_level=pl.col("level").last(),
-            level_5d_ago=pl.col("level").filter(pl.col("date") <= five_day_base(session)).last(),
-            level_prev_year=pl.col("level")
-            .filter(pl.col("date") <= previous_year_end(session))
-            .last(),
+            previous=pl.col("growth").last(),
+            five_days_ago=_growth_at(five_day_base(session)),
+            year_end=_growth_at(previous_year_end(session)),
         )
     )
     member_return = pl.when(pl.col("prev_close") != 0).then(
@@ -168,22 +189,24 @@ def basket_quotes(
         .group_by("basket")
         .agg(today_return=member_return.mean(), ts=pl.col("ts").max())
     )
-    last = pl.col("previous_level") * (1.0 + pl.col("today_return"))
+    # Without any history, today's return is all there is: growth 1 since yesterday.
+    now = pl.col("previous").fill_null(1.0) * (1.0 + pl.col("today_return"))
+    previous_level = BASKET_BASE_LEVEL * pl.col("previous") / pl.col("year_end")
+    last = previous_level * (1.0 + pl.col("today_return"))
     return (
         membership.select("basket")
         .unique(maintain_order=True)
-        .join(levels, on="basket", how="left")
+        .join(growth, on="basket", how="left")
         .join(today, on="basket", how="left")
-        .with_columns(pl.col("previous_level").fill_null(BASKET_BASE_LEVEL))
         .select(
             "basket",
             "ts",
-            "previous_level",
+            previous_level=previous_level,
             last=last,
-            change=last - pl.col("previous_level"),
+            change=last - previous_level,
             change_pct=pl.col("today_return") * 100.0,
-            change_5d_pct=pct_change(last, pl.col("level_5d_ago")),
-            ytd_pct=pct_change(last, pl.col("level_prev_year")),
+            change_5d_pct=pct_change(now, pl.col("five_days_ago")),
+            ytd_pct=pct_change(now, pl.col("year_end")),
         )
     )
 

@@ -171,7 +171,8 @@ def with_prices(metrics: pl.DataFrame, quotes: pl.DataFrame) -> pl.DataFrame:
 def short_rows(metrics: pl.DataFrame, data: MarketData) -> list[ShortRow]:
     """Rows of the Most shorted table for priced metrics, in the frame's order.
 
-    A name without any short figure says why: the source's problem, else "no data"."""
+    A name without any short figure says why: the source's problem, else "no data" (a name with
+    figures shows them, whatever problem a source had with some other dataset of it)."""
     symbols = metrics.get_column("symbol").to_list()
     stats = short_volume_stats(data.short_volume, symbols)
     names = {symbol: known.name for symbol in symbols if (known := data.info.get(symbol))}
@@ -179,9 +180,11 @@ def short_rows(metrics: pl.DataFrame, data: MarketData) -> list[ShortRow]:
     no_short_data = pl.col("settlement_date").is_null() & pl.col("sv_date").is_null()
     frame = metrics.join(stats, on="symbol", how="left", maintain_order="left").with_columns(
         name=pl.col("symbol").replace_strict(names, default="", return_dtype=pl.String()),
-        problem=pl.coalesce(
-            pl.col("symbol").replace_strict(problems, default=None, return_dtype=pl.String()),
-            pl.when(no_short_data).then(pl.lit(NO_DATA)),
+        problem=pl.when(no_short_data).then(
+            pl.coalesce(
+                pl.col("symbol").replace_strict(problems, default=None, return_dtype=pl.String()),
+                pl.lit(NO_DATA),
+            )
         ),
     )
     return frame_rows(frame, ShortRow)

@@ -1,5 +1,6 @@
-"""The drill-down's view builder: one ticker's quote, chart prices by range, short figures and
-histories, and its correlation to its peers (its basket, else its sector ETF)."""
+"""The drill-down's view builder: one ticker's quote, chart prices by range, 52-week range, short
+figures and histories, its correlation to its peers (its basket, else its sector ETF), and for a
+sector ETF the stocks of its sector; with the sections that apply to the kind of ticker it is."""
 
 from __future__ import annotations
 
@@ -12,7 +13,13 @@ import polars as pl
 from tui.analytics.correlations import correlation_lines
 from tui.analytics.frame_rows import frame_rows, unique
 from tui.analytics.market import MarketData
-from tui.analytics.returns import latest_quotes, pct_change
+from tui.analytics.returns import (
+    BASIS_POINTS_PER_POINT,
+    YIELD_SYMBOLS,
+    latest_quotes,
+    pct_change,
+)
+from tui.analytics.sessions import current_session
 from tui.analytics.shorts import (
     latest_settlements,
     short_metrics,
@@ -22,10 +29,19 @@ from tui.analytics.shorts import (
 )
 from tui.config import Settings
 from tui.presenters.correlations import CorrelationLine
-from tui.presenters.ticker import ChartRange, PricePoint, TickerView
+from tui.presenters.ticker import (
+    ChartRange,
+    MemberQuote,
+    PricePoint,
+    Section,
+    TickerKind,
+    TickerView,
+)
+from tui.sources.base import SymbolInfo
 
 INTRADAY_SESSIONS: Mapping[ChartRange, int] = {"1D": 1, "5D": 5}
 DAILY_SESSIONS: Mapping[ChartRange, int] = {"1M": 21, "6M": 126, "1Y": 252}
+RANGE_WEEKS = 52
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -83,6 +99,89 @@ def _ticker_correlation(
     return members[etf, symbol], etf
 
 
+def ticker_kind(symbol: str, known: SymbolInfo | None) -> TickerKind:
+    """A stock, a fund, an index, or a yield (an index quoted in percent)."""
+    if symbol in YIELD_SYMBOLS:
+        return "yield"
+    return known.kind if known is not None else "stock"
+
+
+def range_52_weeks(
+    daily: pl.DataFrame, symbol: str, session: dt.date
+) -> tuple[float | None, float | None]:
+    """The lowest low and highest high (closes where a bar has no range) of the daily bars of the
+    last 52 weeks, today's bar included."""
+    start = dt.datetime.combine(session - dt.timedelta(weeks=RANGE_WEEKS), dt.time(), tzinfo=dt.UTC)
+    low, high = (
+        daily.filter(pl.col("symbol") == symbol, pl.col("ts") > start)
+        .select(
+            low=pl.coalesce("low", "close").min(),
+            high=pl.coalesce("high", "close").max(),
+        )
+        .row(0)
+    )
+    return low, high
+
+
+def sector_members(data: MarketData, sector: str) -> list[str]:
+    """The stocks the source knows in ``sector``, by symbol."""
+    return sorted(
+        symbol
+        for symbol in data.info
+        if (known := data.info.get(symbol)) is not None
+        and known.kind == "stock"
+        and known.sector == sector
+    )
+
+
+def etf_members(data: MarketData, symbol: str) -> list[str]:
+    """The stocks of an ETF's sector that the source knows (none for anything but a sector
+    ETF)."""
+    known = data.info.get(symbol)
+    if known is None or known.kind != "etf" or known.sector is None:
+        return []
+    return sector_members(data, known.sector)
+
+
+def _member_quotes(data: MarketData, members: list[str]) -> tuple[MemberQuote, ...]:
+    """The members with their last price and change, best change first, unpriced last."""
+    quotes = latest_quotes(data.quotes, members).select(
+        "symbol", "last", change_pct=pct_change(pl.col("last"), pl.col("prev_close"))
+    )
+    priced = {symbol: (last, change) for symbol, last, change in quotes.iter_rows()}
+    rows = [
+        MemberQuote(
+            symbol,
+            known.name if (known := data.info.get(symbol)) is not None else "",
+            *priced.get(symbol, (None, None)),
+        )
+        for symbol in members
+    ]
+    return tuple(sorted(rows, key=lambda row: (row.change_pct is None, -(row.change_pct or 0.0))))
+
+
+def _sections(
+    kind: TickerKind,
+    prices: list[PricePoint],
+    has_short_interest: bool,
+    has_short_volume: bool,
+    peer_group: str | None,
+    members: tuple[MemberQuote, ...],
+) -> tuple[Section, ...]:
+    """What applies: short figures to a stock (or wherever the source has them), volume to
+    what trades shares, a correlation where there are peers, members to a sector ETF."""
+    shares = kind in ("stock", "etf") or any(point.volume is not None for point in prices)
+    applies: dict[Section, bool] = {
+        "price": True,
+        "volume": shares,
+        "short_interest": kind == "stock" or has_short_interest,
+        "short_volume": kind == "stock" or has_short_volume,
+        "correlation": peer_group is not None,
+        "members": bool(members),
+    }
+    return tuple(section for section, shown in applies.items() if shown)
+
+
 def build_ticker(
     data: MarketData, symbol: str, chart_range: ChartRange, settings: Settings
 ) -> TickerView:
@@ -107,6 +206,18 @@ def build_ticker(
     has_short_data = short_row.settlement_date is not None or short_row.sv_date is not None
 
     correlation, peer_group = _ticker_correlation(data, symbol, settings)
+    kind = ticker_kind(symbol, known)
+    short_history = tuple(
+        (day, shares)
+        for day, shares in settlements.select("settlement_date", "short_shares").iter_rows()
+        if shares is not None
+    )
+    ratios = tuple(sv_ratio_history(data.short_volume, symbol).iter_rows())
+    members = _member_quotes(data, etf_members(data, symbol))
+    low_52w, high_52w = range_52_weeks(data.daily, symbol, current_session(data.now))
+    change_bp = None
+    if kind == "yield" and quote.change is not None:
+        change_bp = quote.change * BASIS_POINTS_PER_POINT
     return TickerView(
         symbol=symbol,
         name=known.name if known is not None else "",
@@ -123,12 +234,15 @@ def build_ticker(
         chart_range=chart_range,
         prices=tuple(prices),
         short=short_row if has_short_data else None,
-        short_history=tuple(
-            (day, shares)
-            for day, shares in settlements.select("settlement_date", "short_shares").iter_rows()
-            if shares is not None
-        ),
-        sv_ratio_history=tuple(sv_ratio_history(data.short_volume, symbol).iter_rows()),
+        short_history=short_history,
+        sv_ratio_history=ratios,
         correlation=correlation,
         peer_group=peer_group,
+        kind=kind,
+        sections=_sections(kind, prices, bool(short_history), bool(ratios), peer_group, members),
+        change_bp=change_bp,
+        low_52w=low_52w,
+        high_52w=high_52w,
+        members=members,
+        members_of=known.sector if members and known is not None else None,
     )

@@ -39,6 +39,12 @@ def _sign(rounded: float) -> str:
     return ""
 
 
+def _arrow(value: float, decimals: int) -> str:
+    """The arrow of a change as shown with ``decimals``: "▲ ", "▼ ", or two spaces at zero."""
+    rounded = round(value, decimals)
+    return "▲ " if rounded > 0 else "▼ " if rounded < 0 else "  "
+
+
 def number(value: float | None, decimals: int = 2) -> str:
     """A plain number with thousands separators: "1,234.57", "−0.40"."""
     if value is None or not math.isfinite(value):
@@ -73,9 +79,22 @@ def percent_change(value: float | None, decimals: int = 2) -> str:
     """A percent change with arrow and sign: "▲ +1.25%", "▼ −0.40%", and "  0.00%" (aligned)."""
     if value is None or not math.isfinite(value):
         return MISSING
-    rounded = round(value, decimals)
-    arrow = "▲ " if rounded > 0 else "▼ " if rounded < 0 else "  "
-    return f"{arrow}{signed(value, decimals)}%"
+    return f"{_arrow(value, decimals)}{signed(value, decimals)}%"
+
+
+def basis_points(value: float | None, decimals: int = 1) -> str:
+    """A move in basis points with an explicit sign: "+3.5 bp", "−1.1 bp", "0.0 bp"."""
+    if value is None or not math.isfinite(value):
+        return MISSING
+    return f"{signed(value, decimals)} bp"
+
+
+def basis_points_change(value: float | None, decimals: int = 1) -> str:
+    """A change in basis points with arrow and sign, as `percent_change` shows percents:
+    "▲ +3.5 bp", "▼ −1.1 bp", "  0.0 bp"."""
+    if value is None or not math.isfinite(value):
+        return MISSING
+    return f"{_arrow(value, decimals)}{basis_points(value, decimals)}"
 
 
 def percent(value: float | None, decimals: int = 1) -> str:

@@ -36,14 +36,20 @@ class IndexRow:
     kind: Literal["index", "yield", "basket"]
     last: float | None
     change: float | None  # vs previous close, in price points (yield points for yields)
-    change_pct: float | None  # percent, e.g. -1.25 means -1.25 %
+    change_pct: float | None  # percent, e.g. -1.25 means -1.25 %; None for yields (see _bp)
     change_5d_pct: float | None
     ytd_pct: float | None
     intraday: tuple[float, ...]  # today's session, oldest first (for the sparkline)
     as_of: dt.datetime | None  # time of the last price
     benchmark: str | None = None  # baskets: symbol the basket is compared with
     rel_5d_pct: float | None = None  # baskets: 5-day % minus the benchmark's 5-day %
-    problem: str | None = None  # "not found", "no data": the row is shown, marked
+    problem: str | None = None  # "not found", "no data": the row has nothing else to show
+    # Yields move in basis points (1 bp = 0.01 percentage point): vs the previous close, 5
+    # sessions back and the previous year's last close. None for other rows.
+    change_bp: float | None = None
+    change_5d_bp: float | None = None
+    ytd_bp: float | None = None
+    intraday_note: str | None = None  # why a row with figures has no intraday series
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -70,26 +76,59 @@ SORTS: tuple[SortMode[IndexRow], ...] = (
 )
 
 
+NO_INTRADAY_CELL = "no intraday"
+
+
+def _moves(row: IndexRow) -> tuple[Cell, Cell, Cell]:
+    """The change, 5-day and YTD cells: in percent, or in basis points for a yield."""
+    if row.kind == "yield":
+        return (
+            toned(fmt.basis_points_change(row.change_bp), row.change_bp),
+            toned(fmt.basis_points(row.change_5d_bp), row.change_5d_bp),
+            toned(fmt.basis_points(row.ytd_bp), row.ytd_bp),
+        )
+    return (
+        toned(fmt.percent_change(row.change_pct), row.change_pct),
+        toned(fmt.signed_percent(row.change_5d_pct), row.change_5d_pct),
+        toned(fmt.signed_percent(row.ytd_pct), row.ytd_pct),
+    )
+
+
+def _today(row: IndexRow) -> Cell:
+    if row.intraday_note is not None:
+        return Cell(NO_INTRADAY_CELL, "muted")
+    return Cell(fmt.sparkline(row.intraday, SPARK_WIDTH), tone_for(row.change))
+
+
 def index_row(row: IndexRow) -> Row:
     """The table row for one index, yield or basket."""
     if row.problem is not None:
         return Row(row.symbol, (row.label,), note=row.problem)
     decimals = 3 if row.kind == "yield" else 2
+    change, change_5d, ytd = _moves(row)
     return Row(
         row.symbol,
         (
             row.label,
             fmt.price(row.last, decimals),
             toned(fmt.signed(row.change, decimals), row.change),
-            toned(fmt.percent_change(row.change_pct), row.change_pct),
-            toned(fmt.signed_percent(row.change_5d_pct), row.change_5d_pct),
-            toned(fmt.signed_percent(row.ytd_pct), row.ytd_pct),
-            Cell(fmt.sparkline(row.intraday, SPARK_WIDTH), tone_for(row.change)),
+            change,
+            change_5d,
+            ytd,
+            _today(row),
             toned(fmt.signed_percent(row.rel_5d_pct), row.rel_5d_pct)
             if row.kind == "basket"
             else "",
         ),
     )
+
+
+def intraday_legend(view: IndicesView) -> str | None:
+    """Why Today cells are empty ("Today: no intraday bars on 2026-01-20"), None when none is."""
+    notes = [row.intraday_note for row in view.rows if row.intraday_note is not None]
+    if not notes:
+        return None
+    return "Today: " + " · ".join(dict.fromkeys(notes))
 
 
 class IndicesPresenter(PanePresenter[IndicesView]):
@@ -106,6 +145,15 @@ class IndicesPresenter(PanePresenter[IndicesView]):
     def as_of_text(self, view: IndicesView) -> str:
         """The time of the newest price."""
         return as_of_time(view.as_of)
+
+    def legend(self, view: IndicesView) -> str | None:
+        """Why Today cells are empty, when some are."""
+        return intraday_legend(view)
+
+    def headline(self, view: IndicesView) -> str:
+        # Plain text has no legend line: what it would say follows the as-of.
+        legend = self.legend(view)
+        return self.as_of_text(view) if legend is None else f"{self.as_of_text(view)} · {legend}"
 
 
 PRESENTER = IndicesPresenter()

@@ -10,6 +10,7 @@ import dataclasses
 import datetime as dt
 import math
 from collections.abc import Sequence
+from typing import Literal
 
 from tui.presenters import format as fmt
 from tui.presenters.table import (
@@ -37,9 +38,18 @@ class SectorRow:
     rel_strength: float | None  # change_pct minus the S&P 500's change_pct, percentage points
     flow_today: float | None  # estimated signed dollar volume today, USD
     flow_5d: float | None  # same, summed over the last 5 sessions (today included)
-    rel_volume: float | None  # today's volume so far / mean volume of the previous 20 sessions
+    rel_volume: float | None  # today's volume so far / the usual volume by this time of day
     as_of: dt.datetime | None
     problem: str | None = None
+    # How rel_volume was measured: "intraday" against the previous sessions' intraday bars up to
+    # the same time of day (rel_volume_sessions of them), "profile" against the mean daily volume
+    # times a typical intraday volume profile (an estimate: no earlier intraday bars), "day"
+    # whole days against whole days (at or after the close).
+    rel_volume_basis: Literal["intraday", "profile", "day"] | None = None
+    rel_volume_sessions: int = 0
+    # The size of flow this ETF usually has by this time of day: the mean absolute daily flow of
+    # the previous 20 sessions times the share of a day's volume usually traded by now.
+    usual_flow: float | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -68,6 +78,19 @@ SORTS: tuple[SortMode[SectorRow], ...] = (
 )
 
 
+ESTIMATE_MARK = "≈"
+PROFILE_LEGEND = (
+    f"{ESTIMATE_MARK} RelVol from a typical intraday volume profile (no earlier intraday bars)"
+)
+
+
+def rel_volume_text(row: SectorRow) -> str:
+    """Relative volume, marked ≈ when it rests on the typical volume profile rather than on
+    earlier sessions' intraday bars."""
+    text = fmt.ratio(row.rel_volume)
+    return f"{ESTIMATE_MARK}{text}" if row.rel_volume_basis == "profile" else text
+
+
 def sector_row(row: SectorRow, flow_scale: float) -> Row:
     """The table row for one sector ETF; the flow bar is scaled so ``flow_scale`` fills it."""
     if row.problem is not None:
@@ -81,18 +104,26 @@ def sector_row(row: SectorRow, flow_scale: float) -> Row:
             toned(fmt.signed(row.rel_strength), row.rel_strength),
             toned(fmt.money_flow(row.flow_today), row.flow_today),
             toned(fmt.money_flow(row.flow_5d), row.flow_5d),
-            fmt.ratio(row.rel_volume),
+            rel_volume_text(row),
             toned(fmt.signed_bar(row.flow_today, flow_scale, FLOW_BAR_HALF_WIDTH), row.flow_today),
         ),
     )
 
 
+def _largest(values: Sequence[float | None]) -> float:
+    return max((abs(v) for v in values if v is not None and math.isfinite(v)), default=0.0)
+
+
+def flow_bar_scale(rows: Sequence[SectorRow]) -> float:
+    """The flow that fills a bar's half: the largest flow the sectors usually see by this time of
+    day, so a bar early in the session is as short as the flow so far (today's largest flow when
+    no sector has a usual flow)."""
+    return _largest([row.usual_flow for row in rows]) or _largest([row.flow_today for row in rows])
+
+
 def sector_rows(rows: Sequence[SectorRow]) -> list[Row]:
-    """Sector rows with their flow bars on one scale: the largest flow fills its half."""
-    flows = [row.flow_today for row in rows]
-    scale = max(
-        (abs(flow) for flow in flows if flow is not None and math.isfinite(flow)), default=0.0
-    )
+    """Sector rows with their flow bars on one scale (`flow_bar_scale`)."""
+    scale = flow_bar_scale(rows)
     return [sector_row(row, scale) for row in rows]
 
 
@@ -111,9 +142,17 @@ class SectorsPresenter(PanePresenter[SectorsView]):
         """The time of the newest price."""
         return as_of_time(view.as_of)
 
+    def legend(self, view: SectorsView) -> str | None:
+        """What ≈ means, when a relative volume is marked with it."""
+        if any(row.rel_volume_basis == "profile" for row in view.rows):
+            return PROFILE_LEGEND
+        return None
+
     def headline(self, view: SectorsView) -> str:
         # Plain text has no help screen: say there that the flow is an estimate.
-        return f"{self.as_of_text(view)} · {FLOW_CAVEAT}"
+        legend = self.legend(view)
+        caveat = FLOW_CAVEAT if legend is None else f"{FLOW_CAVEAT} · {legend}"
+        return f"{self.as_of_text(view)} · {caveat}"
 
 
 PRESENTER = SectorsPresenter()

@@ -1,4 +1,5 @@
-"""The drill-down's view model: everything it shows for one ticker, by chart range."""
+"""The drill-down's view model: everything it shows for one ticker, by chart range, and which of
+its sections apply (an index has no short interest, an ETF lists its sector's stocks)."""
 
 from __future__ import annotations
 
@@ -12,12 +13,27 @@ from tui.presenters.shorts import ShortRow
 ChartRange = Literal["1D", "5D", "1M", "6M", "1Y"]
 CHART_RANGES: tuple[ChartRange, ...] = ("1D", "5D", "1M", "6M", "1Y")
 
+TickerKind = Literal["stock", "etf", "index", "yield"]
+
+# The parts of the drill-down below its key numbers; each view lists those that apply to it.
+Section = Literal["price", "volume", "short_interest", "short_volume", "correlation", "members"]
+
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class PricePoint:
     ts: dt.datetime
     close: float
     volume: float | None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class MemberQuote:
+    """One stock of an ETF's sector, as the drill-down lists it."""
+
+    symbol: str
+    name: str
+    last: float | None
+    change_pct: float | None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -43,3 +59,14 @@ class TickerView:
     sv_ratio_history: tuple[tuple[dt.date, float], ...]  # (date, short volume / total volume)
     correlation: CorrelationLine | None  # to its peers in `peer_group`
     peer_group: str | None  # "Mag 7", or its sector ETF when it is in no basket
+    kind: TickerKind = "stock"
+    sections: tuple[Section, ...] = ("price", "volume", "short_interest", "short_volume")
+    change_bp: float | None = None  # yields: the change in basis points
+    low_52w: float | None = None  # the lowest low (or close) of the last 52 weeks
+    high_52w: float | None = None
+    members: tuple[MemberQuote, ...] = ()  # an ETF: its sector's stocks, best change first
+    members_of: str | None = None  # the sector those members are of
+
+    def shows(self, section: Section) -> bool:
+        """Whether the drill-down shows ``section`` for this ticker."""
+        return section in self.sections

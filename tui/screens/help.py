@@ -52,17 +52,27 @@ FIGURES = """\
 ## How each figure is computed
 
 **Indices.** *chg* and *chg %*: last price against the previous session's close, taken from the
-daily bars (yields in points). *5 d %*: against the close five sessions before today. *YTD %*:
-against the last close of the previous year. The sparkline is today's intraday path. Baskets are
-equal-weighted and rebalanced daily (the basket's return is the mean of its members' returns),
-starting at 100; *vs bmk* is the basket's 5-day % minus its benchmark's.
+daily bars. *5 d %*: against the close five sessions before today. *YTD %*: against the last close
+of the previous year. Yields (10-year and other Treasury yields) move in basis points, 1 bp = 0.01
+percentage point: *chg* in yield points, then the change, 5-day and YTD moves in bp. The sparkline
+is today's intraday path; without intraday bars (an old replay, your own files) the cell says
+"no intraday" and the other figures stand. Baskets are equal-weighted and rebalanced daily (the
+basket's return is the mean of its members' returns), at 100 on the last close of the previous
+year, so a basket's level is also its year-to-date index and the same in every view; *vs bmk* is
+the basket's 5-day % minus its benchmark's.
 
 **Sector flows.** The 11 GICS sectors through their SPDR ETFs. *RS*: the sector's change % minus
 the S&P 500's. *Flow* is an **estimate**, not fund-flow data: signed dollar volume, the money-flow
 multiplier ((close − low) − (high − close)) / (high − low) × volume × typical price
 (high + low + close) / 3 — positive when the ETF closes near its high on volume. *Flow 5 d* sums the
-last five sessions, today included. *Rel vol*: today's volume so far over the mean of the previous
-20 sessions' volume. Ranked by today's flow.
+last five sessions, today included. *Rel vol*: today's volume so far over the volume usually
+traded by the same time of day — the mean of the previous 20 sessions' intraday bars up to that
+time (as many of them as the source keeps: the demo keeps 10); after the close, whole days against
+the 20-session mean. Without earlier intraday bars it is estimated from the mean daily volume and
+a typical U-shaped intraday volume profile, and marked ≈. The *flow today* bar is drawn to one
+scale: the largest flow a sector usually has by this time of day (its mean absolute daily flow
+times the share of a day's volume usually traded by now) fills a half, so early in the day a bar
+is as short as the flow so far. Ranked by today's flow.
 
 **Most shorted.** *SI %*: short interest (FINRA, settled twice a month, published about a week
 later) as a percentage of the float, or of shares outstanding where the float is unknown (marked).

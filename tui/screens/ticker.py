@@ -1,5 +1,6 @@
 """Drill-down into one ticker: price chart by range, volume, short interest, short volume ratio,
-correlation to its peers, and the key numbers.
+correlation to its peers, and the key numbers; for a sector ETF the stocks of its sector. Only
+the sections that apply to the ticker show (an index has no short interest).
 
 Its fetches are workers of this screen, so leaving the screen cancels them. The fetched data is kept
 while the screen is open: switching range only rebuilds the view, it never refetches.
@@ -8,6 +9,7 @@ while the screen is open: switching range only rebuilds the view, it never refet
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
@@ -17,11 +19,12 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Footer, Static
 
 from tui.config import Settings
-from tui.presenters.ticker import CHART_RANGES, ChartRange, TickerView
+from tui.presenters.ticker import CHART_RANGES, ChartRange, Section, TickerView
 from tui.screens.watched import WatchedScreen
 from widgets.charts import (
     CorrelationChart,
     KeyNumbers,
+    MembersList,
     PriceChart,
     ShortInterestChart,
     ShortVolumeChart,
@@ -32,6 +35,18 @@ from widgets.charts import (
 if TYPE_CHECKING:
     from tui.analytics.market import MarketData
     from tui.feed import Feed
+
+log = logging.getLogger("tapewatch.ticker")
+
+
+# The drill-down's optional parts and the section of the view each shows.
+SECTION_WIDGETS: tuple[tuple[str, Section], ...] = (
+    ("#volume-chart", "volume"),
+    ("#si-chart", "short_interest"),
+    ("#sv-chart", "short_volume"),
+    ("#corr-chart", "correlation"),
+    ("#members", "members"),
+)
 
 
 class TickerScreen(WatchedScreen[None]):
@@ -67,6 +82,7 @@ class TickerScreen(WatchedScreen[None]):
                 yield ShortInterestChart(id="si-chart")
                 yield ShortVolumeChart(id="sv-chart")
             yield CorrelationChart(id="corr-chart")
+            yield MembersList(id="members")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -92,8 +108,31 @@ class TickerScreen(WatchedScreen[None]):
             )
             self.notify(f"{self.symbol}: {data.message}", severity="error")
             return
-        self._data = data
+        self._data = await self._with_member_quotes(data)
         await self._rebuild()
+
+    async def _with_member_quotes(self, data: MarketData) -> MarketData:
+        """A sector ETF lists its sector's stocks: fetch the quotes of those the dashboard does
+        not hold already (a failed fetch leaves them unpriced, never blocks the screen)."""
+        from tui.analytics.ticker import etf_members
+        from tui.feed import merge_by_symbol
+        from tui.sources.base import Fetched
+
+        members = await asyncio.to_thread(etf_members, data, self.symbol)
+        held = set(data.quotes.get_column("symbol").to_list())
+        wanted = [symbol for symbol in members if symbol not in held]
+        if not wanted:
+            return data
+        try:
+            outcome = await self.feed.source.quotes(wanted)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # a source bug costs the members their prices, not the screen
+            log.exception("drill-down of %s: member quotes failed", self.symbol)
+            return data
+        if not isinstance(outcome, Fetched):
+            return data
+        return data.replace(quotes=merge_by_symbol(data.quotes, outcome.frame))
 
     async def _rebuild(self) -> None:
         data = self._data
@@ -109,13 +148,22 @@ class TickerScreen(WatchedScreen[None]):
         if view.sector:
             title += f"  ·  {view.sector}"
         problem = self._data.problems.get(view.symbol) if self._data is not None else None
-        if problem:
+        if problem and view.last is None and not view.prices:  # only when nothing else shows
             title += f"  [b]{problem}[/b]"
         self.query_one("#ticker-title", Static).update(title)
         self.query_one("#range-bar", Static).update(self._range_bar())
         self.query_one(KeyNumbers).view = view
         for chart in self.query(TickerChart):
             chart.view = view
+        self.query_one(MembersList).view = view
+        self._show_sections(view)
+
+    def _show_sections(self, view: TickerView) -> None:
+        """Show the sections that apply to this ticker, and only those."""
+        for selector, section in SECTION_WIDGETS:
+            self.query_one(selector).display = view.shows(section)
+        shorts = view.shows("short_interest") or view.shows("short_volume")
+        self.query_one("#short-charts").display = shorts
 
     @work(group="ticker-build", exclusive=True, exit_on_error=False)
     async def action_set_range(self, name: str) -> None:

@@ -121,15 +121,21 @@ class AsOfSource:
         return len(trading_days(next_trading_day(self.session_date), inner_latest))
 
     def _problems(
-        self, inner: Mapping[str, str], symbols: Sequence[str] | None, present: pl.Series
+        self,
+        inner: Mapping[str, str],
+        symbols: Sequence[str] | None,
+        present: pl.Series,
+        missing: str | None = None,
     ) -> dict[str, str]:
-        """The inner source's problems plus the asked-for symbols the cut left without data."""
+        """The inner source's problems plus the asked-for symbols the cut left without data,
+        each saying ``missing`` (by default "no data on or before DATE")."""
+        missing = missing or f"no data on or before {self.session_date}"
         problems = dict(inner)
         if symbols is not None:
             have = set(present.to_list())
             for symbol in symbols:
                 if symbol not in have and symbol not in problems:
-                    problems[symbol] = f"no data on or before {self.session_date}"
+                    problems[symbol] = missing
         return problems
 
     async def quotes(self, symbols: Sequence[str]) -> FetchOutcome:
@@ -163,7 +169,10 @@ class AsOfSource:
         )
         newest = frame["ts"].max()
         as_of = newest if isinstance(newest, dt.datetime) else self._close
-        return Fetched(frame, as_of, self._problems(outcome.problems, symbols, frame["symbol"]))
+        # Sources keep intraday bars for a few weeks only: say so, the daily figures may stand.
+        missing = f"no intraday bars on {self.session_date}"
+        problems = self._problems(outcome.problems, symbols, frame["symbol"], missing)
+        return Fetched(frame, as_of, problems)
 
     async def _daily_bars(self, symbols: Sequence[str], days: int) -> FetchOutcome:
         extra = self._sessions_since() + SPARE_SESSIONS
