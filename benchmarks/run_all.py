@@ -4,10 +4,10 @@
 
 Each script runs in its own process, one after another (they would disturb each other's timings
 if run together), and its own output is printed as it finishes. startup.py, idle_cpu.py,
-memory.py and stall.py hand their figures over as JSON; the figures of analytics_refresh.py,
-parse_finra.py and quotes_refresh.py are read from their printed lines. ``--quick`` runs each
-with fewer repetitions (a smoke run, about 3 minutes instead of about 10): its figures are less
-stable.
+memory.py, correlation_memory.py and stall.py hand their figures over as JSON; the figures of
+analytics_refresh.py, parse_finra.py and quotes_refresh.py are read from their printed lines.
+``--quick`` runs each with fewer repetitions (a smoke run, about 3 minutes instead of about 10):
+its figures are less stable.
 The load average is printed before and after, since anything else running on the machine
 inflates these figures.
 """
@@ -168,6 +168,40 @@ def _analytics(output: str, data: dict[str, object] | None) -> list[Figure]:
     return rows
 
 
+def _correlation(output: str, data: dict[str, object] | None) -> list[Figure]:
+    assert data is not None
+    cases: dict[str, dict[str, float]] = data["cases"]  # type: ignore[assignment]
+    rows = []
+    for label, case in cases.items():
+        if "peak_mib" not in case:
+            continue  # killed above its memory cap
+        target = label == "basket of 1000"
+        peak_budget = 300e6 / 2**20 if target else None
+        rows.append(
+            Figure(
+                "correlation_memory",
+                f"peak RSS, {label}",
+                case["peak_mib"],
+                None,
+                "MiB",
+                peak_budget,
+                "< 300 MB (286 MiB)" if target else "",
+            )
+        )
+        rows.append(
+            Figure(
+                "correlation_memory",
+                f"Correlations refresh, {label}",
+                case["median_ms"],
+                case["p95_ms"],
+                "ms",
+                200.0 if target else None,
+                "< 200 ms" if target else "",
+            )
+        )
+    return rows
+
+
 def _finra(output: str, data: dict[str, object] | None) -> list[Figure]:
     rows = []
     for label in ("parse_short_interest (22k rows)", "parse_short_volume (12k rows, CRLF)"):
@@ -257,6 +291,13 @@ SCRIPTS = (
     ),
     Script("memory", (), ("--runs", "1", "--settle", "5"), _memory, writes_json=True),
     Script("analytics_refresh", (), ("--runs", "5"), _analytics),
+    Script(
+        "correlation_memory",
+        (),
+        ("--runs", "2", "--members", "200", "1000"),
+        _correlation,
+        writes_json=True,
+    ),
     Script("parse_finra", (), ("--repeat", "5"), _finra),
     Script("quotes_refresh", (), ("--runs", "2"), _quotes),
     Script("stall", (), ("--runs", "2"), _stall, writes_json=True),

@@ -30,6 +30,7 @@ from tui.config import (
     normalize_symbol,
     parse_settings,
 )
+from tui.config.reader import MAX_BASKET_SYMBOLS
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 
@@ -205,6 +206,12 @@ def test_an_array_of_tables_replaces_the_default_list() -> None:
     assert settings.baskets == DEFAULT_BASKETS
 
 
+def test_a_basket_may_hold_up_to_the_limit() -> None:
+    symbols = [f"S{index}" for index in range(MAX_BASKET_SYMBOLS)]
+    settings = parse_settings(f"[[baskets]]\nname = 'Wide'\nsymbols = {symbols!r}\n")
+    assert settings.baskets[0].symbols == tuple(symbols)
+
+
 def test_key_bindings_are_normalized_to_textual_key_names() -> None:
     settings = parse_settings(
         """
@@ -350,6 +357,11 @@ PROBLEMS = [
         "[[baskets]]\nname = 'x'\nsymbols = ['A']",
         "baskets[0].symbols: expected at least 2 symbols, found 1 "
         "(a basket's correlation needs pairs)",
+    ),
+    (
+        "[[baskets]]\nname = 'x'\nsymbols = [" + ", ".join(f"'S{i}'" for i in range(1001)) + "]",
+        "baskets[0].symbols: expected at most 1000 symbols, found 1001 (the Correlations pane "
+        "is built to refresh a basket of up to 1000 members in under 200 ms and 300 MB",
     ),
     (
         "[[baskets]]\nname = ' '\nsymbols = ['A', 'B']",

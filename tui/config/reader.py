@@ -311,7 +311,12 @@ def _symbol(value: str, key: str, reader: Reader) -> str | _Invalid:
         return _INVALID
 
 
-def _symbols(minimum: int = 0, why: str = "") -> FieldCheck:
+# The Correlations pane was measured to refresh a basket of this many members in under 200 ms and
+# 300 MB (benchmarks/correlation_memory.py); its memory and time grow with the members.
+MAX_BASKET_SYMBOLS = 1000
+
+
+def _symbols(minimum: int = 0, why: str = "", maximum: int | None = None) -> FieldCheck:
     def check(
         values: tuple[str | _Invalid, ...], key: str, reader: Reader
     ) -> tuple[str | _Invalid, ...]:
@@ -331,6 +336,13 @@ def _symbols(minimum: int = 0, why: str = "") -> FieldCheck:
             first_seen.setdefault(symbol, index)
         if len(values) < minimum:
             reader.report(key, f"expected at least {minimum} symbols, found {len(values)} ({why})")
+        if maximum is not None and len(values) > maximum:
+            reader.report(
+                key,
+                f"expected at most {maximum} symbols, found {len(values)} (the Correlations pane "
+                f"is built to refresh a basket of up to {maximum} members in under 200 ms and "
+                "300 MB; split a larger one into several baskets)",
+            )
         return symbols
 
     return check
@@ -426,7 +438,7 @@ _FIELD_CHECKS: dict[tuple[type, str], FieldCheck] = {
     (SectorSpec, "symbol"): _symbol,
     (SectorSpec, "name"): _non_empty,
     (Basket, "name"): _non_empty,
-    (Basket, "symbols"): _symbols(2, "a basket's correlation needs pairs"),
+    (Basket, "symbols"): _symbols(2, "a basket's correlation needs pairs", MAX_BASKET_SYMBOLS),
     (Basket, "benchmark"): _symbol,
     (ShortedSettings, "watchlist"): _symbols(),
     (ShortedSettings, "rows"): _between(1, 500, " rows", "the table shows at most 500 names"),
