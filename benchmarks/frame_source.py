@@ -2,7 +2,7 @@
 
 `save_market` writes a `MarketData`'s frames to a folder; `FrameSource` reads them back (into
 memory, as a real source holds them) and answers every request with the
-whole frame, whatever symbols were asked for, so the feed ends up holding exactly those frames.
+whole frame, whatever symbols were asked for, so the store ends up holding exactly those frames.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 import polars as pl
 
 from tui.analytics.market import MarketData
-from tui.sources.base import BarInterval, Fetched, FetchOutcome, SymbolInfo
+from tui.sources.base import BarInterval, Fetched, FetchOutcome, SourceRole, SymbolInfo
 
 FRAMES = ("quotes", "daily", "intraday", "short_interest", "short_volume", "shares")
 
@@ -34,6 +34,7 @@ class FrameSource:
     """Implements `Source` from the files `save_market` wrote."""
 
     name = "bench"
+    label = "BENCH"
     is_demo = False
 
     def __init__(self, folder: Path) -> None:
@@ -47,6 +48,9 @@ class FrameSource:
         self._info = {
             symbol: SymbolInfo(symbol, symbol, sector) for symbol, sector in meta["sectors"].items()
         }
+
+    def source_for(self, role: SourceRole) -> str:
+        return self.name
 
     def now(self) -> dt.datetime:
         return self._now

@@ -116,18 +116,22 @@ def stages(folder: Path) -> None:
     import asyncio
 
     from tui.config import Settings
-    from tui.feed import Feed
     from tui.models import Pane
+    from tui.scheduler import Scheduler
 
-    step("+ feed, analytics, sources modules")
+    step("+ scheduler, analytics, sources modules")
     from frame_source import FrameSource
 
     source = FrameSource(folder)
     step("+ frames loaded")
-    feed = Feed(Settings(), source)
-    asyncio.run(feed.refresh_all())
-    views = feed.build(list(Pane), feed.market_data())
-    step("+ feed refreshed, 4 views built")
+    scheduler = Scheduler(Settings(), source)
+
+    async def one_round() -> dict[Pane, object]:
+        await scheduler.refresh_all()
+        return dict(await scheduler.build(list(Pane), scheduler.feed.market_data()))
+
+    views = asyncio.run(one_round())
+    step("+ one round of the scheduler, 4 views built")
     import tui.app  # noqa: F401
 
     step("+ textual and the app's modules")

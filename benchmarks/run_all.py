@@ -4,9 +4,9 @@
 
 Each script runs in its own process, one after another (they would disturb each other's timings
 if run together), and its own output is printed as it finishes. startup.py, idle_cpu.py,
-memory.py and correlation_memory.py hand their figures over as JSON; the figures of
+memory.py, correlation_memory.py and stall.py hand their figures over as JSON; the figures of
 analytics_refresh.py, parse_finra.py and quotes_refresh.py are read from their printed lines.
-``--quick`` runs each with fewer repetitions (a smoke run, about 2 minutes instead of about 9):
+``--quick`` runs each with fewer repetitions (a smoke run, about 3 minutes instead of about 10):
 its figures are less stable.
 The load average is printed before and after, since anything else running on the machine
 inflates these figures.
@@ -239,6 +239,38 @@ def _quotes(output: str, data: dict[str, object] | None) -> list[Figure]:
     return rows
 
 
+def _stall(output: str, data: dict[str, object] | None) -> list[Figure]:
+    assert data is not None
+    stalls: dict[str, float] = data["max_stall_ms"]  # type: ignore[assignment]
+    cpu: dict[str, float] = data["max_cpu_stall_ms"]  # type: ignore[assignment]
+    keys: dict[str, float] = data["key_to_repaint_ms"]  # type: ignore[assignment]
+    return [
+        Figure(
+            "stall",
+            "longest event-loop stall, first full poll (p95: worst run)",
+            stalls["median"],
+            stalls["worst"],
+            "ms",
+            16.0,
+            "<= 16 ms",
+        ),
+        Figure(
+            "stall",
+            "the same, the loop thread's CPU time only (p95: worst run)",
+            cpu["median"],
+            cpu["worst"],
+            "ms",
+        ),
+        Figure(
+            "stall",
+            "key to repaint during the first full poll (p95 budget)",
+            keys["median"],
+            keys["p95"],
+            "ms",
+        ),
+    ]
+
+
 @dataclass(frozen=True, slots=True)
 class Script:
     name: str
@@ -268,6 +300,7 @@ SCRIPTS = (
     ),
     Script("parse_finra", (), ("--repeat", "5"), _finra),
     Script("quotes_refresh", (), ("--runs", "2"), _quotes),
+    Script("stall", (), ("--runs", "2"), _stall, writes_json=True),
 )
 
 

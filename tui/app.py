@@ -1,6 +1,7 @@
 """The App: the stylesheet, the global keys, the command palette, and the dashboard screen.
 
-The data work lives on the screens: the dashboard runs the feed, the drill-down fetches its ticker.
+The data work lives on the screens: the dashboard runs the scheduler, the drill-down fetches its
+ticker.
 """
 
 from __future__ import annotations

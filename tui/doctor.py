@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from tui.config import Settings
-from tui.sources.base import Failed, FailureKind, FetchOutcome, Source, answering_source
+from tui.feed import ask
+from tui.jobs import JOBS, JobSpec, Probe
+from tui.sources.base import Failed, FailureKind, FetchOutcome, Source
 
 PROBE_SYMBOL = "AAPL"  # listed everywhere, in every source's files
 
@@ -32,25 +34,21 @@ class CheckResult:
     detail: str
 
 
-def checks_for(source: Source) -> list[Check]:
-    """The checks that make sense for this source: every dataset the dashboard polls."""
+def checks_for(source: Source, settings: Settings) -> list[Check]:
+    """A check of every job the job table says the doctor checks, asking for the probe symbol
+    the way the dashboard's poll would, in the table's order."""
+    symbols = [PROBE_SYMBOL]
+    interval = settings.sources.yahoo.intraday_interval
 
-    def routes(job: str) -> str:
-        return answering_source(source, job)
+    def check(job_spec: JobSpec, probe: Probe) -> Check:
+        return Check(
+            source.source_for(job_spec.role),
+            probe.what,
+            probe.required,
+            lambda: ask(source, job_spec.name, symbols, probe.depth, intraday_interval=interval),
+        )
 
-    symbol = [PROBE_SYMBOL]
-    return [
-        Check(routes("quotes"), "quote", True, lambda: source.quotes(symbol)),
-        Check(routes("daily"), "daily bars", True, lambda: source.bars(symbol, "1d", 5)),
-        Check(
-            routes("short_interest"),
-            "short interest",
-            True,
-            lambda: source.short_interest(symbol, 1),
-        ),
-        Check(routes("short_volume"), "short volume", True, lambda: source.short_volume(symbol, 1)),
-        Check(routes("shares"), "shares outstanding", False, lambda: source.shares(symbol)),
-    ]
+    return [check(job_spec, job_spec.probe) for job_spec in JOBS if job_spec.probe is not None]
 
 
 async def run_checks(checks: Sequence[Check]) -> list[CheckResult]:
@@ -108,7 +106,7 @@ def run_doctor(
 
     async def main(source: Source) -> list[CheckResult]:
         try:
-            return await run_checks(checks_for(source))
+            return await run_checks(checks_for(source, settings))
         finally:
             await source.aclose()
 

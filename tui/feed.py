@@ -1,167 +1,94 @@
-"""The feed: which data to fetch, when, and what to rebuild when it arrives. No textual import.
+"""The fetch plan: which symbols each job asks for, which Source call answers it, and the
+drill-down's fetch. No textual.
 
-The dashboard screen runs one async worker per job (`Feed.jobs`), each looping refresh -> rebuild
-the panes that depend on it -> sleep. `tapewatch snapshot` runs every job once and builds the same
-views, so the dashboard and the headless snapshot share one path.
-
-Frames are immutable polars frames replaced wholesale, so the views can be built in a thread from a
-`MarketData` snapshot while the event loop goes on polling.
+The scheduler (tui.scheduler) decides when a job runs and keeps what it brings (tui.store); this
+module says what a job asks the source for. The symbols a job needs depend on what is stored
+(the quotes job prices the top short candidates, the shares job asks about the names short
+interest listed); working them out is CPU work on whole frames, so it runs in a thread.
 """
 
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
-import json
 import logging
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping, Sequence
 
 import polars as pl
 
-from tui import market_hours
-from tui.analytics import views
-from tui.analytics.builders import BUILDERS
-from tui.analytics.market import MarketData, empty_market_data
-from tui.cache import Cache
-from tui.clock import utc_now
+from tui.analytics.market import MarketData
+from tui.analytics.shorts import short_candidates
+from tui.analytics.ticker import build_ticker
 from tui.config import Settings
-from tui.models import (
-    ChartRange,
-    DatasetFreshness,
-    Pane,
-    PaneView,
-    SourceHealth,
-    StatusView,
-    TickerView,
-)
+from tui.jobs import JobName, spec
+from tui.presenters.ticker import ChartRange, TickerView
 from tui.sources.base import (
-    BARS_SCHEMA,
-    QUOTES_SCHEMA,
-    SHARES_SCHEMA,
-    SHORT_INTEREST_SCHEMA,
-    SHORT_VOLUME_SCHEMA,
+    BarInterval,
     Failed,
     FailureKind,
     Fetched,
+    FetchOutcome,
     Source,
     SymbolInfo,
-    answering_source,
 )
+from tui.store import Store, merge_by_symbol
 
 log = logging.getLogger("tapewatch.feed")
 
-
-@dataclass(frozen=True, slots=True)
-class Job:
-    """One dataset poll: what it is called, how often it runs, which panes it feeds."""
-
-    name: str  # also the MarketData field it fills
-    label: str  # shown in the status bar
-    cadence_s: float
-    panes: frozenset[Pane]
+# Trading days of short-sale volume the dashboard keeps: today's ratio and the 20 days its
+# z-score is measured against.
+SHORT_VOLUME_DAYS = 21
+# What the drill-down shows of one symbol: intraday sessions, settlements, short-volume days.
+TICKER_INTRADAY_SESSIONS = 5
+TICKER_SETTLEMENTS = 24
+TICKER_SHORT_VOLUME_DAYS = 60
 
 
-@dataclass(frozen=True, slots=True)
-class Stored:
-    """The latest good result of a job."""
-
-    frame: pl.DataFrame
-    as_of: dt.datetime
-    fetched_at: dt.datetime  # wall clock
-    problems: Mapping[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class JobResult:
-    """What one refresh did: `changed` is True when new data replaced the old."""
-
-    job: Job
-    changed: bool
-    failure: Failed | None = None
-    retry_in_s: float | None = None  # when the job should run again after a failure
-
-
-# Jobs whose frames hold prices: merged per symbol, and the only ones whose per-symbol problems
-# ("not found", "delisted") mark rows — a symbol the SEC does not know still has prices.
-PRICE_JOBS = frozenset({"quotes", "intraday", "daily"})
-
-# When several jobs of one source disagree, the status bar shows the worst.
-HEALTH_SEVERITY = ("rate_limited", "offline", "retrying", "unavailable", "ok")
-
-JOB_SCHEMAS: dict[str, pl.Schema] = {
-    "quotes": QUOTES_SCHEMA,
-    "intraday": BARS_SCHEMA,
-    "daily": BARS_SCHEMA,
-    "short_interest": SHORT_INTEREST_SCHEMA,
-    "short_volume": SHORT_VOLUME_SCHEMA,
-    "shares": SHARES_SCHEMA,
-}
+async def ask(
+    source: Source,
+    job: JobName,
+    symbols: Sequence[str] | None,
+    depth: int,
+    *,
+    intraday_interval: BarInterval,
+) -> FetchOutcome:
+    """The one place that says which Source call answers each job. ``depth`` is the sessions of
+    bars, settlements of short interest or days of short volume asked for; ``symbols`` None
+    means the whole market (short data only)."""
+    match job:
+        case JobName.QUOTES:
+            return await source.quotes(_named(job, symbols))
+        case JobName.INTRADAY:
+            return await source.bars(_named(job, symbols), intraday_interval, depth)
+        case JobName.DAILY:
+            return await source.bars(_named(job, symbols), "1d", depth)
+        case JobName.SHORT_INTEREST:
+            return await source.short_interest(symbols, depth)
+        case JobName.SHORT_VOLUME:
+            return await source.short_volume(symbols, depth)
+        case JobName.SHARES:
+            return await source.shares(_named(job, symbols))
 
 
-def make_jobs(settings: Settings) -> tuple[Job, ...]:
-    cadence = settings.refresh
-    return (
-        Job(
-            "quotes", "quotes", cadence.quotes, frozenset({Pane.INDICES, Pane.SECTORS, Pane.SHORTS})
-        ),
-        Job("intraday", "intraday", cadence.intraday, frozenset({Pane.INDICES})),
-        Job(
-            "daily",
-            "daily",
-            cadence.daily,
-            frozenset({Pane.INDICES, Pane.SECTORS, Pane.CORRELATIONS}),
-        ),
-        Job("short_interest", "SI", cadence.short_interest, frozenset({Pane.SHORTS})),
-        Job("short_volume", "SV", cadence.short_volume, frozenset({Pane.SHORTS})),
-        Job("shares", "shares", cadence.shares, frozenset({Pane.SHORTS})),
-    )
-
-
-def merge_by_symbol(old: pl.DataFrame, new: pl.DataFrame) -> pl.DataFrame:
-    """Replace the old rows of every symbol present in `new`; keep the others.
-
-    A poll that could not fetch some symbols must not blank them: they keep their last data.
-    """
-    if old.is_empty():
-        return new
-    if new.is_empty():
-        return old
-    kept = old.filter(~pl.col("symbol").is_in(new.get_column("symbol").unique().implode()))
-    return pl.concat([kept, new], how="vertical")
+def _named(job: JobName, symbols: Sequence[str] | None) -> Sequence[str]:
+    if symbols is None:
+        raise ValueError(f"the {job} job needs the symbols named: no source serves the market")
+    return symbols
 
 
 class Feed:
-    """Latest frames per job, the symbols each job needs, and the health of each source."""
+    """What each job asks the source for, over what the store holds."""
 
-    def __init__(
-        self,
-        settings: Settings,
-        source: Source,
-        *,
-        clock: Callable[[], dt.datetime] = utc_now,
-        cache: Cache | None = None,
-    ) -> None:
+    def __init__(self, settings: Settings, source: Source, store: Store) -> None:
         self.settings = settings
         self.source = source
-        self.clock = clock
-        self.cache = cache  # the last good frame of every job, so a restart paints at once
-        self.jobs = make_jobs(settings)
-        self._stored: dict[str, Stored] = {}
-        self._failures: dict[str, int] = {}
-        self._job_health: dict[str, SourceHealth] = {}
-        self._from_cache: set[str] = set()  # jobs showing cached data not yet refreshed
-        self._priced_since_start = False  # a price job has reached its source since start
+        self.store = store
 
     # -- what to fetch ---------------------------------------------------------------------
-
-    def job(self, name: str) -> Job:
-        return next(job for job in self.jobs if job.name == name)
 
     def _core_symbols(self) -> list[str]:
         """Indices, sector ETFs, the benchmark and every basket member and benchmark."""
         settings = self.settings
-        symbols = [spec.symbol for spec in settings.indices]
+        symbols = [index.symbol for index in settings.indices]
         symbols.append(settings.benchmark)
         symbols += [sector.symbol for sector in settings.sectors]
         for basket in settings.baskets:
@@ -176,241 +103,75 @@ class Feed:
             return list(shorted.watchlist)
         return None
 
-    def symbols_for(self, job: Job) -> list[str]:
-        """The symbols a price job asks for this time."""
-        if job.name == "quotes":
-            candidates = views.short_candidates(
-                self.market_data(), self.settings, 2 * self.settings.shorted.rows
-            )
-            watch = self._short_symbols() or []
-            return list(dict.fromkeys([*self._core_symbols(), *watch, *candidates]))
-        if job.name == "intraday":
-            symbols = [spec.symbol for spec in self.settings.indices]
-            for basket in self.settings.baskets:
-                symbols += basket.symbols
-            return list(dict.fromkeys(symbols))
-        return self._core_symbols()
+    def symbols_for(self, job: JobName, data: MarketData | None = None) -> list[str] | None:
+        """The symbols ``job`` asks for this time, given what is stored (``data``, by default
+        the store's snapshot); None: the whole market the source covers. CPU work on whole
+        frames for the quotes and shares jobs."""
+        match job:
+            case JobName.QUOTES:
+                data = data if data is not None else self.market_data()
+                candidates = short_candidates(data, self.settings, 2 * self.settings.shorted.rows)
+                watch = self._short_symbols() or []
+                return list(dict.fromkeys([*self._core_symbols(), *watch, *candidates]))
+            case JobName.INTRADAY:
+                symbols = [index.symbol for index in self.settings.indices]
+                for basket in self.settings.baskets:
+                    symbols += basket.symbols
+                return list(dict.fromkeys(symbols))
+            case JobName.DAILY:
+                return self._core_symbols()
+            case JobName.SHORT_INTEREST | JobName.SHORT_VOLUME:
+                return self._short_symbols()
+            case JobName.SHARES:
+                listed = self._short_symbols()
+                if listed is not None:
+                    return listed
+                # The names short interest listed.
+                data = data if data is not None else self.market_data()
+                return data.short_interest.get_column("symbol").unique().sort().to_list()
+
+    def depth(self, job: JobName) -> int:
+        """Sessions, settlements or days ``job`` asks for (1 where that means nothing)."""
+        match job:
+            case JobName.DAILY:
+                return self.daily_sessions()
+            case JobName.SHORT_VOLUME:
+                return SHORT_VOLUME_DAYS
+            case _:
+                return 1
 
     def daily_sessions(self) -> int:
         """Daily bars needed: a year of correlation history plus its window, and some slack."""
         correlation = self.settings.correlation
         return correlation.history + correlation.window + 5
 
-    async def _fetch(self, job: Job) -> Fetched | Failed:
-        source = self.source
-        match job.name:
-            case "quotes":
-                return await source.quotes(self.symbols_for(job))
-            case "intraday":
-                interval = self.settings.sources.yahoo.intraday_interval
-                return await source.bars(self.symbols_for(job), interval, 1)
-            case "daily":
-                return await source.bars(self.symbols_for(job), "1d", self.daily_sessions())
-            case "short_interest":
-                return await source.short_interest(self._short_symbols(), 1)
-            case "short_volume":
-                return await source.short_volume(self._short_symbols(), 21)
-            case "shares":
-                symbols = self._short_symbols()
-                if symbols is None:
-                    stored = self._stored.get("short_interest")
-                    symbols = (
-                        stored.frame.get_column("symbol").unique().sort().to_list()
-                        if stored is not None
-                        else []
-                    )
-                return await source.shares(symbols)
-        raise ValueError(f"unknown job {job.name}")
+    def source_name(self, job: JobName) -> str:
+        """The source that answers ``job`` (for a composite source, the part that does)."""
+        return self.source.source_for(spec(job).role)
 
-    # -- refreshing ------------------------------------------------------------------------
-
-    async def refresh(self, job: Job) -> JobResult:
-        """Fetch one job's data; on success store it, on failure keep what was there."""
+    async def fetch(self, job: JobName) -> FetchOutcome:
+        """Ask the source for ``job``'s data. Never raises for a source's bug: that is a failure
+        like any other, logged with its traceback."""
         try:
-            outcome = await self._fetch(job)
+            data = self.market_data()  # on the event loop: the store is not read from threads
+            symbols = await asyncio.to_thread(self.symbols_for, job, data)
+            return await ask(
+                self.source,
+                job,
+                symbols,
+                self.depth(job),
+                intraday_interval=self.settings.sources.yahoo.intraday_interval,
+            )
         except asyncio.CancelledError:
             raise
         except Exception as error:  # a source bug must not take the dashboard down
-            log.exception("%s: unexpected error from %s", job.name, self.source.name)
-            message = f"internal error: {error}"
-            outcome = Failed(self._source_name(job), FailureKind.PARSE, message)
-        if isinstance(outcome, Failed):
-            return self._record_failure(job, outcome)
-        self._failures[job.name] = 0
-        self._priced_since_start |= job.name in PRICE_JOBS
-        self._from_cache.discard(job.name)
-        self._job_health[job.name] = SourceHealth(self._source_name(job), "ok")
-        previous = self._stored.get(job.name)
-        frame = outcome.frame
-        if previous is not None and job.name in PRICE_JOBS:
-            frame = merge_by_symbol(previous.frame, frame)
-        changed = previous is None or not previous.frame.equals(frame)
-        # A problem only stands for a symbol with nothing to show: one that missed this poll
-        # but kept its last rows shows those (its pane turns stale), not the problem.
-        problems = dict(previous.problems) if previous is not None else {}
-        problems.update(outcome.problems)
-        shown = set(frame.get_column("symbol").unique().to_list())
-        problems = {symbol: why for symbol, why in problems.items() if symbol not in shown}
-        stored = Stored(frame, outcome.as_of, self.clock(), problems)
-        self._stored[job.name] = stored
-        if self.cache is not None:
-            # Only good data is written, so a failed poll never damages the cached copy.
-            await asyncio.to_thread(self._save, job.name, stored)
-        return JobResult(job, changed)
-
-    # -- the on-disk copy ------------------------------------------------------------------
-
-    def _cache_key(self, job_name: str) -> str:
-        return f"snapshot/{self.source.name}/{job_name}"
-
-    def _save(self, job_name: str, stored: Stored) -> None:
-        assert self.cache is not None
-        key = self._cache_key(job_name)
-        meta = {
-            "as_of": stored.as_of.isoformat(),
-            "fetched_at": stored.fetched_at.isoformat(),
-            "problems": dict(stored.problems),
-        }
-        self.cache.write_frame(key, stored.frame)
-        self.cache.write_bytes(key, json.dumps(meta).encode())
-
-    def load_cached(self) -> list[Job]:
-        """Restore every job's last good frame from disk (blocking: call it in a thread).
-
-        Restored data keeps its original fetch time, so the status bar shows its true age and
-        marks it stale until a poll replaces it.
-        """
-        if self.cache is None:
-            return []
-        restored = []
-        for job in self.jobs:
-            key = self._cache_key(job.name)
-            frame = self.cache.read_frame(key, JOB_SCHEMAS[job.name])
-            raw = self.cache.read_bytes(key)
-            if frame is None or raw is None or job.name in self._stored:
-                continue
-            try:
-                meta = json.loads(raw)
-                as_of = dt.datetime.fromisoformat(meta["as_of"])
-                fetched_at = dt.datetime.fromisoformat(meta["fetched_at"])
-                if as_of.tzinfo is None or fetched_at.tzinfo is None:
-                    raise ValueError("times without a time zone")
-                problems = {str(k): str(v) for k, v in meta["problems"].items()}
-                stored = Stored(frame, as_of, fetched_at, problems)
-            except (ValueError, KeyError, TypeError, AttributeError):
-                log.warning("discarding unreadable cache metadata for %s", key)
-                continue
-            self._stored[job.name] = stored
-            self._from_cache.add(job.name)
-            restored.append(job)
-        return restored
-
-    def _source_name(self, job: Job) -> str:
-        return answering_source(self.source, job.name)
-
-    def _record_failure(self, job: Job, failure: Failed) -> JobResult:
-        count = self._failures.get(job.name, 0) + 1
-        self._failures[job.name] = count
-        now = self.clock()
-        if failure.retry_at is not None:
-            retry_in = max(1.0, (failure.retry_at - now).total_seconds())
-        else:
-            # Back off: 5 s, 10 s, 20 s ... never longer than the job's own cadence.
-            retry_in = min(job.cadence_s, 5.0 * 2 ** (count - 1))
-        retry_at = now + dt.timedelta(seconds=retry_in)
-        state: str
-        if failure.kind is FailureKind.RATE_LIMITED:
-            state = "rate_limited"
-        elif failure.kind is FailureKind.NOT_AVAILABLE:
-            state = "unavailable"
-        elif failure.kind in (FailureKind.OFFLINE, FailureKind.TIMEOUT) and count >= 2:
-            state = "offline"
-        else:
-            state = "retrying"
-        self._job_health[job.name] = SourceHealth(
-            failure.source,
-            state,  # type: ignore[arg-type]
-            retry_at,
-            failure.message,
-        )
-        log.warning("%s failed (%s): %s", job.name, failure.kind.value, failure.message)
-        return JobResult(job, False, failure, retry_in)
-
-    def health(self) -> tuple[SourceHealth, ...]:
-        """Each source's health: the worst state among the jobs it serves."""
-        worst: dict[str, SourceHealth] = {}
-        for health in self._job_health.values():
-            current = worst.get(health.name)
-            rank = HEALTH_SEVERITY.index(health.state)
-            if current is None or rank < HEALTH_SEVERITY.index(current.state):
-                worst[health.name] = health
-        return tuple(worst.values())
-
-    async def refresh_all(self) -> list[JobResult]:
-        """Run every job once, in dependency order (shares and quotes need short interest)."""
-        order = ("short_interest", "short_volume", "shares", "daily", "intraday", "quotes")
-        return [await self.refresh(self.job(name)) for name in order]
-
-    # -- building views --------------------------------------------------------------------
+            log.exception("%s: unexpected error from %s", job, self.source.name)
+            return Failed(self.source_name(job), FailureKind.PARSE, f"internal error: {error}")
 
     def market_data(self) -> MarketData:
-        """A consistent snapshot of the latest frames, safe to hand to a thread."""
-        frames = {name: stored.frame for name, stored in self._stored.items()}
-        problems: dict[str, str] = {}
-        for name, stored in self._stored.items():
-            if name in PRICE_JOBS:
-                problems.update(stored.problems)
-        data = empty_market_data(self.source.now())
-        return data.replace(**frames, info=_InfoLookup(self.source), problems=problems)
-
-    def build(self, panes: Iterable[Pane], data: MarketData) -> dict[Pane, PaneView]:
-        """Compute the views of `panes` (CPU work: call it in a thread)."""
-        return {pane: BUILDERS[pane](data, self.settings) for pane in panes}
-
-    def has_data(self, job_name: str) -> bool:
-        return job_name in self._stored
-
-    # -- status ----------------------------------------------------------------------------
-
-    def unreachable_note(self) -> str | None:
-        """What to tell the user while no price could be fetched since start.
-
-        Prices decide it: the short-interest and share-count sources answer from their own
-        on-disk copies of immutable files, so they succeed offline."""
-        price_failures = any(self._failures.get(name) for name in PRICE_JOBS)
-        if self._priced_since_start or not price_failures:
-            return None
-        if self._from_cache:
-            return "sources unreachable: showing cached data · d: demo market"
-        return "sources unreachable: no data yet · d: demo market"
-
-    def status(self, note: str | None = None) -> StatusView:
-        now = self.clock()
-        freshness = []
-        for job in self.jobs:
-            stored = self._stored.get(job.name)
-            if stored is None:
-                freshness.append(DatasetFreshness(job.label, None, False))
-                continue
-            age = max(0.0, (now - stored.fetched_at).total_seconds())
-            freshness.append(DatasetFreshness(job.label, age, age > 2 * job.cadence_s))
-        market_now = self.source.now()
-        label = str(
-            getattr(self.source, "label", None)
-            or ("DEMO" if self.source.is_demo else self.source.name.upper())
-        )
-        if self.source.is_demo and "DEMO" not in label:
-            label = f"DEMO {label}"  # a replay of the demo market says both
-        return StatusView(
-            source_label=label,
-            is_demo=self.source.is_demo,
-            session=market_hours.session_at(market_now).value,
-            market_time=market_now,
-            wall_time=now,
-            datasets=tuple(freshness),
-            health=self.health(),
-            note=note or self.unreachable_note(),
-        )
+        """A consistent snapshot of the stored frames, safe to hand to a thread, with the
+        source's market clock and names."""
+        return self.store.market_data(self.source.now(), _InfoLookup(self.source))
 
     # -- drill-down ------------------------------------------------------------------------
 
@@ -422,10 +183,10 @@ class Feed:
         try:
             results = await asyncio.gather(
                 source.quotes([symbol]),
-                source.bars([symbol], interval, 5),
+                source.bars([symbol], interval, TICKER_INTRADAY_SESSIONS),
                 source.bars([symbol, *peers], "1d", self.daily_sessions()),
-                source.short_interest([symbol], 24),
-                source.short_volume([symbol], 60),
+                source.short_interest([symbol], TICKER_SETTLEMENTS),
+                source.short_volume([symbol], TICKER_SHORT_VOLUME_DAYS),
                 source.shares([symbol]),
             )
         except asyncio.CancelledError:
@@ -433,29 +194,10 @@ class Feed:
         except Exception as error:  # a source bug: say so on the screen, do not hang it
             log.exception("drill-down of %s: unexpected error from %s", symbol, source.name)
             return Failed(source.name, FailureKind.PARSE, f"internal error: {error}")
-        quotes, intraday, daily, short_interest, short_volume, shares = results
+        quotes, _, daily, _, _, _ = results
         if isinstance(quotes, Failed) and isinstance(daily, Failed):
             return quotes
-        base = self.market_data()
-
-        def pick(result: Fetched | Failed, fallback: pl.DataFrame) -> pl.DataFrame:
-            if isinstance(result, Failed):
-                return fallback
-            return merge_by_symbol(fallback, result.frame)
-
-        problems = dict(base.problems)
-        for result in (quotes, intraday, daily):  # as in market_data: price problems only
-            if isinstance(result, Fetched):
-                problems.update(result.problems)
-        return base.replace(
-            quotes=pick(quotes, base.quotes),
-            intraday=pick(intraday, base.intraday.filter(pl.col("symbol") == symbol)),
-            daily=pick(daily, base.daily),
-            short_interest=pick(short_interest, base.short_interest),
-            short_volume=pick(short_volume, base.short_volume),
-            shares=pick(shares, base.shares),
-            problems=problems,
-        )
+        return await asyncio.to_thread(_merge_ticker, self.market_data(), symbol, results)
 
     def _peers(self, symbol: str) -> list[str]:
         for basket in self.settings.baskets:
@@ -470,13 +212,38 @@ class Feed:
 
     def build_ticker(self, data: MarketData, symbol: str, chart_range: ChartRange) -> TickerView:
         """The drill-down view (CPU work: call it in a thread)."""
-        return views.build_ticker(data, symbol, chart_range, self.settings)
+        return build_ticker(data, symbol, chart_range, self.settings)
 
     def known_symbols(self) -> Sequence[str]:
         return self.source.known_symbols()
 
     async def aclose(self) -> None:
         await self.source.aclose()
+
+
+def _merge_ticker(base: MarketData, symbol: str, results: Sequence[FetchOutcome]) -> MarketData:
+    """The drill-down's results over the dashboard's frames (CPU work: call it in a thread).
+    A failed dataset keeps the dashboard's frame, intraday bars only the symbol's own."""
+    quotes, intraday, daily, short_interest, short_volume, shares = results
+
+    def pick(result: FetchOutcome, fallback: pl.DataFrame) -> pl.DataFrame:
+        if isinstance(result, Failed):
+            return fallback
+        return merge_by_symbol(fallback, result.frame)
+
+    problems = dict(base.problems)
+    for result in (quotes, intraday, daily):  # as in the store: price problems only
+        if isinstance(result, Fetched):
+            problems.update(result.problems)
+    return base.replace(
+        quotes=pick(quotes, base.quotes),
+        intraday=pick(intraday, base.intraday.filter(pl.col("symbol") == symbol)),
+        daily=pick(daily, base.daily),
+        short_interest=pick(short_interest, base.short_interest),
+        short_volume=pick(short_volume, base.short_volume),
+        shares=pick(shares, base.shares),
+        problems=problems,
+    )
 
 
 class _InfoLookup(Mapping[str, SymbolInfo]):

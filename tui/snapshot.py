@@ -1,8 +1,9 @@
 """`tapewatch snapshot`: the dashboard's four panes computed once, headless, as plain tables or
 JSON — for scripts, cron and tmux status lines.
 
-It runs the same feed and the same view builders as the dashboard, and prints what the panes'
-presenters make of them (tui.presenters.registry), so a script and the screen never disagree.
+It runs one round of the dashboard's scheduler and the same view builders, and prints what the
+panes' presenters make of them (tui.presenters.registry), so a script and the screen never
+disagree.
 """
 
 from __future__ import annotations
@@ -17,11 +18,13 @@ from typing import TextIO
 from tui.analytics.market import MarketData
 from tui.clock import NEW_YORK
 from tui.config import Settings
-from tui.feed import Feed, JobResult
+from tui.jobs import spec
 from tui.models import Pane, StatusView, to_jsonable
 from tui.presenters import format as fmt
 from tui.presenters.registry import PRESENTERS, PaneView
 from tui.presenters.table import plain_table
+from tui.reports import JobResult
+from tui.scheduler import Scheduler
 from tui.sources.base import Source
 
 EXIT_OK = 0
@@ -39,15 +42,15 @@ class Snapshot:
     status: StatusView
 
 
-async def collect(feed: Feed) -> Snapshot:
+async def collect(scheduler: Scheduler) -> Snapshot:
     """Run every job once and build every pane: what the dashboard would show right now."""
     try:
-        results = await feed.refresh_all()
-        data = feed.market_data()
-        views = await asyncio.to_thread(feed.build, list(Pane), data)
-        return Snapshot(results, data, views, feed.status())
+        results = await scheduler.refresh_all()
+        data = scheduler.feed.market_data()
+        views = await scheduler.build(list(Pane), data)
+        return Snapshot(results, data, views, scheduler.status())
     finally:
-        await feed.aclose()
+        await scheduler.aclose()
 
 
 def run_snapshot(
@@ -66,11 +69,10 @@ def run_snapshot(
         from tui.sources.factory import make_source
 
         source = make_source(settings, as_of=as_of)
-    feed = Feed(settings, source)
-    snapshot = asyncio.run(collect(feed))
+    snapshot = asyncio.run(collect(Scheduler(settings, source)))
     failures = [(r.job, r.failure) for r in snapshot.results if r.failure is not None]
     for job, failure in failures:
-        print(f"tapewatch: {job.label}: {failure.message}", file=err)
+        print(f"tapewatch: {spec(job).label}: {failure.message}", file=err)
     if as_json:
         json.dump(snapshot_json(snapshot), out, indent=2)
         out.write("\n")

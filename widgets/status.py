@@ -16,6 +16,7 @@ from rich.text import Text
 from textual.widget import Widget
 
 from tui.clock import NEW_YORK
+from tui.health import Condition, worst
 from tui.models import DatasetFreshness, SourceHealth, StatusView
 from tui.presenters import format as fmt
 from widgets.tones import ALL_ROLES, tone_classes, tone_css
@@ -23,9 +24,6 @@ from widgets.tones import ALL_ROLES, tone_classes, tone_css
 WARNING_MARK = "⚠"
 OK_MARK = "✓"
 SEPARATOR = " │ "
-
-# The compact form names the worst problem; earlier is worse.
-_SEVERITY = ("offline", "rate-limited", "retrying", "stale", "unavailable")
 
 
 def _hours_minutes(moment: dt.datetime) -> str:
@@ -53,11 +51,13 @@ def freshness_text(dataset: DatasetFreshness) -> str:
 
 
 def worst_problem(view: StatusView) -> str | None:
-    """The most serious problem in ``view`` as one word ("offline", "stale", ...), or None."""
-    problems = {health.state.replace("_", "-") for health in view.health}
+    """The most serious problem in ``view`` as one word ("offline", "stale", ...), or None;
+    ranked by the one severity order the feed ranks source health by (tui.health)."""
+    problems: list[Condition] = [health.state for health in view.health if health.state != "ok"]
     if any(dataset.stale for dataset in view.datasets):
-        problems.add("stale")
-    return next((problem for problem in _SEVERITY if problem in problems), None)
+        problems.append("stale")
+    problem = worst(problems)
+    return None if problem is None else problem.replace("_", "-")
 
 
 class StatusBar(Widget):

@@ -15,9 +15,9 @@ from tui.desk.bucket import key_subject
 from tui.desk.frames import H_CHUNKS, Encoded
 from tui.desk.link import Backoff
 from tui.desk.options import DEFAULT_BUCKET
-from tui.feed import JOB_SCHEMAS
 from tui.models import SourceHealth
 from tui.sources.base import BARS_SCHEMA, QUOTES_SCHEMA
+from tui.store import JOB_SCHEMAS
 
 T = TypeVar("T")
 

@@ -1,10 +1,9 @@
 """The dashboard on the live sources: Yahoo, FINRA and the SEC played by a fault-injecting server
 on 127.0.0.1 that serves a frozen demo market (`tests.loopback_market`). One clock, moved only by
-the tests, drives the app, the feed and the sources; polls are started with `r`."""
+the tests, drives the app, the scheduler and the sources; polls are started with `r`."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import datetime as dt
 from collections.abc import Iterator, Sequence
@@ -31,7 +30,7 @@ from tests.tui.harness import frozen_demo, panes, wait_for_data, wait_until
 from tui.app import TapewatchApp
 from tui.cache import Cache
 from tui.config import Basket, IndexSpec, Settings, ShortedSettings
-from tui.feed import Feed
+from tui.jobs import JobName
 from tui.market_hours import NEW_YORK
 from tui.models import Pane
 from tui.presenters.correlations import member_key
@@ -39,6 +38,7 @@ from tui.presenters.indices import IndicesView
 from tui.presenters.sectors import SectorsView
 from tui.presenters.shorts import ShortRow, ShortsView
 from tui.presenters.table import Row
+from tui.scheduler import Scheduler
 from tui.sources.base import BarInterval, FetchOutcome, Source
 from tui.sources.finra import SHORT_INTEREST_FILE_SCHEMA
 from tui.sources.live import LiveSource
@@ -114,10 +114,10 @@ def live_app(
 
 
 def observed(app: TapewatchApp) -> ObservedLiveSource:
-    """The live source the dashboard's feed polls (made in a worker once the app runs)."""
-    feed = app.dashboard.feed
-    assert feed is not None and isinstance(feed.source, ObservedLiveSource)
-    return feed.source
+    """The live source the dashboard's scheduler polls (made in a worker once the app runs)."""
+    scheduler = app.dashboard.scheduler
+    assert scheduler is not None and isinstance(scheduler.source, ObservedLiveSource)
+    return scheduler.source
 
 
 def status_line(app: TapewatchApp) -> str:
@@ -141,8 +141,8 @@ def view_of(app: TapewatchApp, pane: Pane, kind: type[ViewT]) -> ViewT:
 def fully_loaded(app: TapewatchApp) -> bool:
     """Every dataset in, every source ok, and the panes rebuilt from all of it: Most shorted is
     priced (its names are quoted only once short interest is in)."""
-    feed = app.dashboard.feed
-    if feed is None or not all(feed.has_data(job.name) for job in feed.jobs):
+    scheduler = app.dashboard.scheduler
+    if scheduler is None or not all(scheduler.store.has_data(job) for job in JobName):
         return False
     if not all(f"{name} ok" in status_line(app) for name in ("yahoo", "finra", "sec")):
         return False
@@ -344,9 +344,9 @@ async def test_faults_never_damage_the_cache(market: LoopbackMarket) -> None:
     app = live_app(market, clock, settings)
     async with app.run_test(size=SIZE) as pilot:
         await load_completely(pilot, app)
-        feed = app.dashboard.feed
-        assert feed is not None
-        good = feed.market_data()
+        scheduler = app.dashboard.scheduler
+        assert scheduler is not None
+        good = scheduler.feed.market_data()
         # From 6 pm New York FINRA should have today's short-sale volume: it is asked for, too.
         clock.now = market.truth.moment.replace(hour=23, minute=30)
         services: tuple[ServiceName, ...] = ("yahoo", "finra", "sec")
@@ -359,13 +359,13 @@ async def test_faults_never_damage_the_cache(market: LoopbackMarket) -> None:
             assert "yahoo ok" not in line and "finra ok" not in line, fault.__name__
 
     source = market.live_source(settings, clock=clock, cache=None)
-    next_start = Feed(settings, source, clock=clock, cache=Cache.default())
-    restored = await asyncio.to_thread(next_start.load_cached)
-    await source.aclose()
-    assert {job.name for job in restored} == {job.name for job in next_start.jobs}
-    cached = next_start.market_data()
-    for name in ("quotes", "daily", "intraday", "short_interest", "short_volume", "shares"):
-        assert getattr(cached, name).equals(getattr(good, name)), name
+    next_start = Scheduler(settings, source, clock=clock, cache=Cache.default())
+    restored = await next_start.restore()
+    await next_start.aclose()
+    assert set(restored) == set(JobName)
+    cached = next_start.feed.market_data()
+    for job in JobName:
+        assert getattr(cached, job.value).equals(getattr(good, job.value)), job
     # FINRA keeps each file it parsed: the settlement file is intact as well.
     settlement = market.truth.short_interest["settlement_date"].max()
     assert isinstance(settlement, dt.date)
@@ -382,9 +382,9 @@ async def earlier_run(market: LoopbackMarket, settings: Settings) -> None:
     """What a first start leaves in the cache folder: every dataset polled once."""
     clock = ManualClock(market.truth.moment)
     source = market.live_source(settings, clock=clock, cache=Cache.default())
-    feed = Feed(settings, source, clock=clock, cache=Cache.default())
-    results = await feed.refresh_all()
-    await feed.aclose()
+    scheduler = Scheduler(settings, source, clock=clock, cache=Cache.default())
+    results = await scheduler.refresh_all()
+    await scheduler.aclose()
     assert not [result.failure for result in results if result.failure is not None]
 
 

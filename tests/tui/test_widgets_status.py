@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
 
 import pytest
 from textual.app import App, ComposeResult
 
+from tui.health import SEVERITY
 from tui.models import DatasetFreshness, SourceHealth, StatusView
 from widgets.status import StatusBar, freshness_text, health_text, worst_problem
 
@@ -84,6 +86,19 @@ def test_worst_problem_ranks_offline_above_stale() -> None:
     stale_only = dataclasses.replace(VIEW, health=(SourceHealth("yahoo", "ok"),))
     assert worst_problem(stale_only) == "stale"
     assert worst_problem(HEALTHY) is None
+
+
+def test_worst_problem_ranks_by_the_one_severity_order_of_source_health() -> None:
+    """The compact indicator and each source's health (tui.health) agree on which state is
+    worse: offline over rate-limited over retrying over stale over unavailable."""
+    for better, worse in itertools.pairwise(reversed(SEVERITY[:-1])):
+        states = {better, worse} - {"stale"}
+        view = dataclasses.replace(
+            VIEW,
+            datasets=(DatasetFreshness("quotes", 99.0, "stale" in (better, worse)),),
+            health=tuple(SourceHealth(f"source {state}", state) for state in states),  # type: ignore[arg-type]
+        )
+        assert worst_problem(view) == worse.replace("_", "-"), (better, worse)
 
 
 async def test_full_status_line_when_wide() -> None:

@@ -18,6 +18,7 @@ import pytest
 from tui.cli import main
 from tui.config import HttpSettings, Settings
 from tui.doctor import PROBE_SYMBOL, run_doctor
+from tui.jobs import JobName
 from tui.sources.base import (
     BARS_SCHEMA,
     BarInterval,
@@ -41,8 +42,8 @@ class ProbedDemo(DemoMarket):
 
     def __init__(
         self,
-        replies: Mapping[str, FetchOutcome | Exception] | None = None,
-        delays: Mapping[str, float] | None = None,
+        replies: Mapping[JobName, FetchOutcome | Exception] | None = None,
+        delays: Mapping[JobName, float] | None = None,
     ) -> None:
         super().__init__(monotonic=lambda: 0.0)
         self.replies = dict(replies or {})
@@ -50,34 +51,35 @@ class ProbedDemo(DemoMarket):
         self.asked: list[tuple[str, list[str] | None]] = []
         self.closed = False
 
-    async def _scripted(self, dataset: str, symbols: Sequence[str] | None) -> FetchOutcome | None:
-        self.asked.append((dataset, None if symbols is None else list(symbols)))
-        if dataset in self.delays:
-            await asyncio.sleep(self.delays[dataset])
-        reply = self.replies.get(dataset)
+    async def _scripted(self, job: JobName, symbols: Sequence[str] | None) -> FetchOutcome | None:
+        self.asked.append((job, None if symbols is None else list(symbols)))
+        if job in self.delays:
+            await asyncio.sleep(self.delays[job])
+        reply = self.replies.get(job)
         if isinstance(reply, Exception):
             raise reply
         return reply
 
     async def quotes(self, symbols: Sequence[str]) -> FetchOutcome:
-        return await self._scripted("quotes", symbols) or await super().quotes(symbols)
+        return await self._scripted(JobName.QUOTES, symbols) or await super().quotes(symbols)
 
     async def bars(self, symbols: Sequence[str], interval: BarInterval, days: int) -> FetchOutcome:
-        scripted = await self._scripted("daily" if interval == "1d" else "intraday", symbols)
+        job = JobName.DAILY if interval == "1d" else JobName.INTRADAY
+        scripted = await self._scripted(job, symbols)
         return scripted or await super().bars(symbols, interval, days)
 
     async def short_interest(
         self, symbols: Sequence[str] | None, settlements: int = 1
     ) -> FetchOutcome:
-        scripted = await self._scripted("short_interest", symbols)
+        scripted = await self._scripted(JobName.SHORT_INTEREST, symbols)
         return scripted or await super().short_interest(symbols, settlements)
 
     async def short_volume(self, symbols: Sequence[str] | None, days: int) -> FetchOutcome:
-        scripted = await self._scripted("short_volume", symbols)
+        scripted = await self._scripted(JobName.SHORT_VOLUME, symbols)
         return scripted or await super().short_volume(symbols, days)
 
     async def shares(self, symbols: Sequence[str]) -> FetchOutcome:
-        return await self._scripted("shares", symbols) or await super().shares(symbols)
+        return await self._scripted(JobName.SHARES, symbols) or await super().shares(symbols)
 
     async def aclose(self) -> None:
         self.closed = True
@@ -126,11 +128,11 @@ def test_every_check_passes_on_the_demo_market() -> None:
     assert "failed" not in output
     # every check asks about the one probe symbol
     assert source.asked == [
-        ("quotes", [PROBE_SYMBOL]),
-        ("daily", [PROBE_SYMBOL]),
-        ("short_interest", [PROBE_SYMBOL]),
-        ("short_volume", [PROBE_SYMBOL]),
-        ("shares", [PROBE_SYMBOL]),
+        (JobName.QUOTES, [PROBE_SYMBOL]),
+        (JobName.DAILY, [PROBE_SYMBOL]),
+        (JobName.SHORT_INTEREST, [PROBE_SYMBOL]),
+        (JobName.SHORT_VOLUME, [PROBE_SYMBOL]),
+        (JobName.SHARES, [PROBE_SYMBOL]),
     ]
     assert source.closed
 
@@ -138,8 +140,8 @@ def test_every_check_passes_on_the_demo_market() -> None:
 def test_failed_required_checks_exit_1_and_say_how_many() -> None:
     source = ProbedDemo(
         {
-            "quotes": failed("Yahoo answered 503 (service unavailable)"),
-            "short_volume": failed("could not connect to finra", FailureKind.OFFLINE),
+            JobName.QUOTES: failed("Yahoo answered 503 (service unavailable)"),
+            JobName.SHORT_VOLUME: failed("could not connect to finra", FailureKind.OFFLINE),
         }
     )
     status, output = doctor(source)
@@ -156,7 +158,7 @@ def test_failed_required_checks_exit_1_and_say_how_many() -> None:
 
 
 def test_a_failed_optional_check_is_shown_but_does_not_fail_the_run() -> None:
-    status, output = doctor(ProbedDemo({"shares": failed("SEC answered 500")}))
+    status, output = doctor(ProbedDemo({JobName.SHARES: failed("SEC answered 500")}))
 
     assert status == 0
     rows = {row["check"]: row for row in table(output)}
@@ -168,7 +170,7 @@ def test_a_failed_optional_check_is_shown_but_does_not_fail_the_run() -> None:
 
 def test_a_dataset_the_source_cannot_serve_is_skipped() -> None:
     reason = "set sources.sec.contact in your config file"
-    status, output = doctor(ProbedDemo({"shares": failed(reason, FailureKind.NOT_AVAILABLE)}))
+    status, output = doctor(ProbedDemo({JobName.SHARES: failed(reason, FailureKind.NOT_AVAILABLE)}))
 
     assert status == 0
     rows = {row["check"]: row for row in table(output)}
@@ -184,7 +186,7 @@ def test_a_reply_without_the_probe_symbol_fails() -> None:
         pl.DataFrame([msft_bar], schema=BARS_SCHEMA), as_of, {PROBE_SYMBOL: "not found"}
     )
     empty_quotes = Fetched(empty_frame(Dataset.QUOTES), as_of)
-    status, output = doctor(ProbedDemo({"quotes": empty_quotes, "daily": other_bars}))
+    status, output = doctor(ProbedDemo({JobName.QUOTES: empty_quotes, JobName.DAILY: other_bars}))
 
     assert status == 1
     rows = {row["check"]: row for row in table(output)}
@@ -199,7 +201,7 @@ def test_a_reply_without_the_probe_symbol_fails() -> None:
 
 
 def test_latency_is_each_check_s_own() -> None:
-    status, output = doctor(ProbedDemo(delays={"quotes": 0.2}))
+    status, output = doctor(ProbedDemo(delays={JobName.QUOTES: 0.2}))
 
     assert status == 0
     latency = {row["check"]: int(row["latency"].removesuffix(" ms")) for row in table(output)}
@@ -242,7 +244,7 @@ def test_the_command_line_checks_the_demo_market(capsys: pytest.CaptureFixture[s
 def test_a_check_that_raises_fails_alone_and_the_report_goes_on() -> None:
     """A source bug is a failed check with its error in the detail, not a traceback that hides
     every other result."""
-    status, output = doctor(ProbedDemo({"short_interest": RuntimeError("boom")}))
+    status, output = doctor(ProbedDemo({JobName.SHORT_INTEREST: RuntimeError("boom")}))
 
     assert status == 1
     rows = {row["check"]: row for row in table(output)}

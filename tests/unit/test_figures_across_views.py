@@ -13,10 +13,10 @@ import polars as pl
 import pytest
 
 from tui.config import FilesSettings, Settings, SourcesSettings
-from tui.feed import Feed
 from tui.market_hours import session_close
 from tui.models import Pane
 from tui.presenters.indices import IndexRow, IndicesView
+from tui.scheduler import Scheduler
 from tui.snapshot import collect, run_snapshot
 from tui.sources.base import Source
 from tui.sources.demo import DemoMarket
@@ -33,7 +33,7 @@ def running_demo() -> DemoMarket:
 
 
 def indices(source: Source, settings: Settings | None = None) -> dict[str, IndexRow]:
-    snapshot = asyncio.run(collect(Feed(settings or Settings(), source)))
+    snapshot = asyncio.run(collect(Scheduler(settings or Settings(), source)))
     view = snapshot.views[Pane.INDICES]
     assert isinstance(view, IndicesView)
     return {row.label: row for row in view.rows}

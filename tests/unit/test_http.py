@@ -10,6 +10,8 @@ import logging
 import random
 import socket
 import ssl
+import subprocess
+import sys
 import time
 import tracemalloc
 import zlib
@@ -862,3 +864,20 @@ async def test_endless_redirects_stop_after_a_few_hops(fault_server: FaultServer
         == f"yahoo redirected more than {MAX_REDIRECTS} times in a row; not followed"
     )
     assert len(fault_server.requests) == MAX_REDIRECTS + 1
+
+
+def test_the_client_imports_what_a_first_request_needs_when_it_is_built() -> None:
+    """The dashboard builds its client in a thread; the imports httpx would otherwise make on
+    the first request (its anyio backend, sniffio's answer) must not wait for the event loop."""
+    code = (
+        "import sys\n"
+        "from tui.config import HttpSettings\n"
+        "from tui.sources.http import HttpClient\n"
+        "HttpClient(HttpSettings())\n"
+        "import sniffio\n"
+        "print('anyio._backends._asyncio' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.strip() == "True"

@@ -35,11 +35,11 @@ from tui.config import (
 )
 from tui.market_hours import session_close
 from tui.sources import universe
-from tui.sources.base import Failed, Fetched, FetchOutcome, SymbolInfo
+from tui.sources.base import Failed, Fetched, FetchOutcome, Source, SourceRole, SymbolInfo
 from tui.sources.demo import DemoMarket
 from tui.sources.factory import make_source
 from tui.sources.files import FilesSource
-from tui.sources.live import JOB_SOURCES, LiveSource
+from tui.sources.live import LiveSource
 from tui.sources.replay import AsOfSource
 from tui.sources.sec import TICKERS_SCHEMA
 from tui.sources.yahoo import ChartData, parse_chart
@@ -122,17 +122,13 @@ async def test_each_dataset_is_asked_of_its_own_service(market: LoopbackMarket) 
     assert shares["float_shares"].to_list() == [None]  # the SEC does not publish the float
 
 
-def test_every_feed_job_names_the_service_behind_it() -> None:
+def test_every_role_names_the_service_behind_it() -> None:
     source = LiveSource(Settings(), cache=None)
-    assert {job: source.source_for(job) for job in JOB_SOURCES} == {
-        "quotes": "yahoo",
-        "intraday": "yahoo",
-        "daily": "yahoo",
-        "short_interest": "finra",
-        "short_volume": "finra",
-        "shares": "sec",
+    assert {role: source.source_for(role) for role in SourceRole} == {
+        SourceRole.PRICES: "yahoo",
+        SourceRole.SHORT_DATA: "finra",
+        SourceRole.SHARES: "sec",
     }
-    assert source.source_for("something else") == "live"
     assert (source.name, source.label, source.is_demo) == ("live", "LIVE", False)
 
 
@@ -259,8 +255,33 @@ def test_the_factory_reads_the_users_files() -> None:
 def test_the_factory_replays_any_source_as_of_a_date() -> None:
     source = make_source(Settings(source="demo"), as_of=dt.date(2026, 2, 5))
     assert isinstance(source, AsOfSource) and isinstance(source.inner, DemoMarket)
-    assert source.label == "REPLAY 2026-02-05"
+    assert source.label == "DEMO REPLAY 2026-02-05"  # a replay of the demo market says both
     assert source.now() == session_close(dt.date(2026, 2, 5))
+
+
+def test_every_source_has_a_label_and_names_who_plays_each_role() -> None:
+    """The status bar's label and health line come from the Source protocol, no source left
+    to guess."""
+    files = FilesSettings(bars=str(FIXTURES / "files" / "per_symbol"))
+    live = LiveSource(Settings(), cache=None)
+    sources: list[tuple[Source, str, dict[SourceRole, str]]] = [
+        (DemoMarket(monotonic=lambda: 0.0), "DEMO", dict.fromkeys(SourceRole, "demo")),
+        (FilesSource(files), "FILES", dict.fromkeys(SourceRole, "files")),
+        (
+            live,
+            "LIVE",
+            {SourceRole.PRICES: "yahoo", SourceRole.SHORT_DATA: "finra", SourceRole.SHARES: "sec"},
+        ),
+        (
+            AsOfSource(live, dt.date(2026, 2, 5)),
+            "REPLAY 2026-02-05",
+            {SourceRole.PRICES: "yahoo", SourceRole.SHORT_DATA: "finra", SourceRole.SHARES: "sec"},
+        ),
+    ]
+    for source, label, parts in sources:
+        assert isinstance(source, Source)
+        assert source.label == label
+        assert {role: source.source_for(role) for role in SourceRole} == parts
 
 
 async def asks_the_sec_for_tickers(source: LiveSource) -> None:

@@ -21,6 +21,7 @@ from tui.sources.base import (
     Fetched,
     FetchOutcome,
     Source,
+    SourceRole,
     SymbolInfo,
 )
 from tui.sources.replay import AsOfSource, closing_quotes
@@ -135,6 +136,7 @@ class FakeMarket:
     replay gets too few."""
 
     name = "fake"
+    label = "FAKE"
     is_demo = True
 
     def __init__(self) -> None:
@@ -146,6 +148,9 @@ class FakeMarket:
 
     def now(self) -> dt.datetime:
         return self.clock
+
+    def source_for(self, role: SourceRole) -> str:
+        return self.name
 
     def describe(self, symbol: str) -> SymbolInfo | None:
         return SymbolInfo(symbol, f"{symbol} Inc.") if symbol in ("AAA", "BBB") else None
@@ -209,7 +214,7 @@ def test_clock_stops_at_the_as_of_close_and_the_label_says_replay() -> None:
     source, _ = replay(FEB_10)
     assert isinstance(source, Source)
     assert source.now() == FEB_10_CLOSE
-    assert source.label == "REPLAY 2026-02-10"
+    assert source.label == "DEMO REPLAY 2026-02-10"  # a replay of a demo market says both
     assert (source.name, source.is_demo) == ("fake", True)
 
 
@@ -225,7 +230,7 @@ def test_a_non_trading_day_replays_the_previous_close(as_of: dt.date, session: d
     source, _ = replay(as_of)
     assert source.session_date == session
     assert source.now() == ny(session, 16)
-    assert source.label == f"REPLAY {as_of}"
+    assert source.label == f"DEMO REPLAY {as_of}"
 
 
 def test_an_early_close_day_stops_at_one_pm() -> None:

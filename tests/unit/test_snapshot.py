@@ -13,19 +13,18 @@ import pytest
 
 from tui.cli import main
 from tui.config import Settings
-from tui.feed import Feed
+from tui.jobs import JobName
 from tui.models import Pane, to_jsonable
 from tui.presenters import format as fmt
 from tui.presenters.correlations import CorrelationsView
 from tui.presenters.registry import PRESENTERS, PaneView
 from tui.presenters.table import plain_table
+from tui.scheduler import Scheduler
 from tui.snapshot import EXIT_INCOMPLETE, EXIT_NO_DATA, EXIT_OK, run_snapshot
 from tui.sources.base import BarInterval, Failed, FailureKind, FetchOutcome
 from tui.sources.demo import DemoMarket
 
-EVERY_DATASET = frozenset(
-    {"quotes", "intraday", "daily", "short_interest", "short_volume", "shares"}
-)
+EVERY_DATASET = frozenset(JobName)
 PANE_KEYS = {"indices", "sectors", "shorts", "correlations"}
 TITLES = ("Indices — ", "Sector flows — ", "Most shorted — ", "Correlations — ")
 
@@ -34,40 +33,42 @@ class FrozenDemo(DemoMarket):
     """The demo market at its opening time (9:45 in New York on 2026-02-11), with some datasets
     failing on request; it remembers being closed."""
 
-    def __init__(self, failing: Collection[str] = ()) -> None:
+    def __init__(self, failing: Collection[JobName] = ()) -> None:
         super().__init__(monotonic=lambda: 0.0)
         self.failing = frozenset(failing)
         self.closed = False
 
-    def _failure(self, dataset: str) -> Failed | None:
-        if dataset in self.failing:
-            return Failed("demo", FailureKind.OFFLINE, f"{dataset} is down")
+    def _failure(self, job: JobName) -> Failed | None:
+        if job in self.failing:
+            return Failed("demo", FailureKind.OFFLINE, f"{job} is down")
         return None
 
     async def quotes(self, symbols: Sequence[str]) -> FetchOutcome:
-        return self._failure("quotes") or await super().quotes(symbols)
+        return self._failure(JobName.QUOTES) or await super().quotes(symbols)
 
     async def bars(self, symbols: Sequence[str], interval: BarInterval, days: int) -> FetchOutcome:
-        dataset = "daily" if interval == "1d" else "intraday"
-        return self._failure(dataset) or await super().bars(symbols, interval, days)
+        job = JobName.DAILY if interval == "1d" else JobName.INTRADAY
+        return self._failure(job) or await super().bars(symbols, interval, days)
 
     async def short_interest(
         self, symbols: Sequence[str] | None, settlements: int = 1
     ) -> FetchOutcome:
-        failure = self._failure("short_interest")
+        failure = self._failure(JobName.SHORT_INTEREST)
         return failure or await super().short_interest(symbols, settlements)
 
     async def short_volume(self, symbols: Sequence[str] | None, days: int) -> FetchOutcome:
-        return self._failure("short_volume") or await super().short_volume(symbols, days)
+        return self._failure(JobName.SHORT_VOLUME) or await super().short_volume(symbols, days)
 
     async def shares(self, symbols: Sequence[str]) -> FetchOutcome:
-        return self._failure("shares") or await super().shares(symbols)
+        return self._failure(JobName.SHARES) or await super().shares(symbols)
 
     async def aclose(self) -> None:
         self.closed = True
 
 
-def snapshot(*, as_json: bool, failing: Collection[str] = ()) -> tuple[int, str, str, FrozenDemo]:
+def snapshot(
+    *, as_json: bool, failing: Collection[JobName] = ()
+) -> tuple[int, str, str, FrozenDemo]:
     """Run the snapshot over the frozen demo: (exit status, stdout, stderr, the source)."""
     source = FrozenDemo(failing)
     out, err = io.StringIO(), io.StringIO()
@@ -80,9 +81,9 @@ def expected_views() -> dict[Pane, PaneView]:
     """What the dashboard shows for the same frozen demo market."""
 
     async def build() -> dict[Pane, PaneView]:
-        feed = Feed(Settings(), FrozenDemo())
-        await feed.refresh_all()
-        return feed.build(list(Pane), feed.market_data())
+        scheduler = Scheduler(Settings(), FrozenDemo())
+        await scheduler.refresh_all()
+        return await scheduler.build(list(Pane), scheduler.feed.market_data())
 
     return asyncio.run(build())
 
@@ -183,7 +184,7 @@ def test_json_gives_every_figure_its_as_of_time() -> None:
 
 
 def test_a_failed_dataset_is_reported_on_stderr_and_exits_1() -> None:
-    status, out, err, _ = snapshot(as_json=False, failing={"short_volume"})
+    status, out, err, _ = snapshot(as_json=False, failing={JobName.SHORT_VOLUME})
 
     assert status == EXIT_INCOMPLETE == 1
     assert err == "tapewatch: SV: short_volume is down\n"
@@ -195,9 +196,11 @@ def test_nothing_fetched_exits_3_and_names_every_dataset() -> None:
     status, out, err, _ = snapshot(as_json=True, failing=EVERY_DATASET)
 
     assert status == EXIT_NO_DATA == 3
+    # In the order of a round: each job after those whose data names its symbols, slow data
+    # first, prices last.
     assert err.splitlines() == [
-        "tapewatch: SI: short_interest is down",
         "tapewatch: SV: short_volume is down",
+        "tapewatch: SI: short_interest is down",
         "tapewatch: shares: shares is down",
         "tapewatch: daily: daily is down",
         "tapewatch: intraday: intraday is down",

@@ -1,14 +1,14 @@
-"""The dashboard: four live panes and a status bar, fed by one async worker per dataset.
+"""The dashboard: four live panes and a status bar, fed by the scheduler.
 
-The screen owns the feed. Its workers loop fetch -> store -> sleep; a single rebuild worker turns
-changed data into views in a thread (so the event loop never waits on polars) and posts them as
-messages, which collapse to the newest when the UI is busy. Widgets only render what they are given.
+The scheduler (tui.scheduler, no Textual) decides when each dataset is polled and rebuilds the
+panes its data feeds, in threads. The screen runs it in one worker and turns its reports into
+messages — a pane's new view, the status bar's new state — which collapse to the newest when the
+UI is busy. Widgets only render what they are given.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import logging
 from collections.abc import Callable
@@ -19,16 +19,18 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container
-from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Static
 
 from tui import market_hours
 from tui.clock import utc_now
 from tui.config import Settings
+from tui.jobs import stale_panes
 from tui.messages import PaneUpdated, StatusUpdated
 from tui.models import Pane, StatusView
-from tui.presenters.registry import PaneView
+from tui.presenters.registry import PRESENTERS, PaneView
+from tui.reports import PaneBuilt, PaneFailed, Report, StatusChanged
+from tui.screens.watched import WatchedScreen
 from widgets.correlations import CorrelationsPane
 from widgets.indices import IndicesPane
 from widgets.messages import BasketSelected
@@ -39,27 +41,13 @@ from widgets.status import StatusBar
 from widgets.table import LiveTable
 
 if TYPE_CHECKING:
-    from tui.feed import Feed, Job
+    from tui.feed import Feed
+    from tui.scheduler import Scheduler
     from tui.sources.base import Source
 
 log = logging.getLogger("tapewatch.dashboard")
 
 SourceFactory = Callable[[Settings, dt.date | None], "Source"]
-
-# Which jobs each pane's figures come from, for its stale mark.
-PANE_JOBS: dict[Pane, tuple[str, ...]] = {
-    Pane.INDICES: ("quotes", "intraday", "daily"),
-    Pane.SECTORS: ("quotes", "daily"),
-    Pane.SHORTS: ("short_interest", "short_volume", "shares", "quotes"),
-    Pane.CORRELATIONS: ("daily",),
-}
-
-
-# Jobs to run again at once when a job brings new data they depend on.
-FOLLOWERS: dict[str, tuple[str, ...]] = {
-    "short_interest": ("shares", "quotes"),
-    "shares": ("quotes",),
-}
 
 
 def default_source_factory(settings: Settings, as_of: dt.date | None) -> Source:
@@ -68,7 +56,7 @@ def default_source_factory(settings: Settings, as_of: dt.date | None) -> Source:
     return make_source(settings, as_of=as_of)
 
 
-class DashboardScreen(Screen[None]):
+class DashboardScreen(WatchedScreen[None]):
     """Indices, Sector flows, Most shorted and Correlations, with a status bar."""
 
     # Focus the first table after the first frame, not before it: each focus change rebuilds
@@ -95,13 +83,16 @@ class DashboardScreen(Screen[None]):
         self.as_of = as_of
         self.source_factory = source_factory or default_source_factory
         self.clock = clock or utc_now
-        self.feed: Feed | None = None
-        self._wake: dict[str, asyncio.Event] = {}
-        self._dirty: set[Pane] = set()
-        self._rebuild_wanted = asyncio.Event()
+        self.scheduler: Scheduler | None = None
         self._note: str | None = None
         self._last_status: StatusView | None = None
+        self._failed_panes: set[Pane] = set()  # panes whose last build raised
         self._last_focused: Widget | None = None
+
+    @property
+    def feed(self) -> Feed | None:
+        """What the running scheduler fetches from (the drill-down and the palette use it)."""
+        return self.scheduler.feed if self.scheduler is not None else None
 
     def compose(self) -> ComposeResult:
         with Container(id="panes"):
@@ -116,13 +107,13 @@ class DashboardScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one(StatusBar).show(self._placeholder_status())
         self.call_after_refresh(self._focus_first_table)
-        # After the first frame too: the feed's thread imports polars, and would share the
+        # After the first frame too: the scheduler's thread imports polars, and would share the
         # interpreter with the first render.
-        self.call_after_refresh(self._start_feed)
+        self.call_after_refresh(self._start_scheduler)
         # Cheap UI work only: ages and the clock in the status bar.
         self.set_interval(1.0, self._publish_status)
 
-    # -- the feed --------------------------------------------------------------------------
+    # -- the scheduler ---------------------------------------------------------------------
 
     def _focus_first_table(self) -> None:
         if self.focused is None:
@@ -142,74 +133,60 @@ class DashboardScreen(Screen[None]):
             note="loading market data…",
         )
 
-    @work(group="feed", exclusive=True, exit_on_error=False)
-    async def _start_feed(self, settings: Settings | None = None) -> None:
-        """Build the source and feed off the event loop (polars is imported here), then poll."""
+    @work(group="scheduler", exclusive=True, exit_on_error=False)
+    async def _start_scheduler(self, settings: Settings | None = None) -> None:
+        """Build the source and the scheduler off the event loop (polars is imported here), then
+        run the scheduler until this worker is cancelled."""
         settings = settings or self.settings
         try:
-            feed = await asyncio.to_thread(self._make_feed, settings)
+            scheduler = await asyncio.to_thread(self._make_scheduler, settings)
         except Exception as error:  # a broken source must say so, not leave "loading…" forever
             log.exception("could not start the %s source", settings.source)
             self._note = f"could not start the {settings.source} source: {error} · d: demo market"
             self.query_one(StatusBar).show(replace(self._placeholder_status(), note=self._note))
             self.notify(self._note, severity="error", timeout=10)
             return
-        self.feed = feed
+        self.scheduler = scheduler
         self._note = None
-        # The last good data on disk paints at once; the polls then replace it.
-        restored = await asyncio.to_thread(feed.load_cached)
-        if restored:
-            self._mark_dirty(frozenset().union(*(job.panes for job in restored)))
-        for job in feed.jobs:
-            self._wake[job.name] = asyncio.Event()
-            self.run_worker(self._poll(feed, job), group="poll", name=job.name, exit_on_error=False)
-        self.run_worker(self._rebuild_loop(feed), group="poll", name="rebuild", exit_on_error=False)
+        await scheduler.run()
 
-    def _make_feed(self, settings: Settings) -> Feed:
+    def _make_scheduler(self, settings: Settings) -> Scheduler:
         from tui.cache import Cache
-        from tui.feed import Feed
+        from tui.scheduler import Scheduler
 
         source = self.source_factory(settings, self.as_of)
         # Live data is kept on disk for the next start; the demo and a replay need no copy.
         keep = not source.is_demo and self.as_of is None
-        return Feed(settings, source, clock=self.clock, cache=Cache.default() if keep else None)
+        return Scheduler(
+            settings,
+            source,
+            cache=Cache.default() if keep else None,
+            clock=self.clock,
+            report=self._on_report,
+        )
 
-    async def _poll(self, feed: Feed, job: Job) -> None:
-        wake = self._wake[job.name]
-        while True:
-            wake.clear()
-            result = await feed.refresh(job)
-            if result.changed:
-                self._mark_dirty(job.panes)
-                # New short interest names new stocks: fetch their share counts and prices now,
-                # not at the next (daily) share-count poll.
-                for follower in FOLLOWERS.get(job.name, ()):
-                    self._wake[follower].set()
-            self._publish_status()
-            delay = result.retry_in_s if result.failure is not None else job.cadence_s
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(wake.wait(), timeout=delay)
-
-    def _mark_dirty(self, panes: frozenset[Pane]) -> None:
-        self._dirty |= panes
-        self._rebuild_wanted.set()
-
-    async def _rebuild_loop(self, feed: Feed) -> None:
-        """Rebuild dirty panes one batch at a time, so views never arrive out of order; each
-        pane is posted as soon as it is built (Indices first), not when the batch is done."""
-        while True:
-            await self._rebuild_wanted.wait()
-            self._rebuild_wanted.clear()
-            panes, self._dirty = self._dirty, set()
-            data = feed.market_data()
-            for pane in (pane for pane in Pane if pane in panes):
-                built = await asyncio.to_thread(feed.build, [pane], data)
-                self.post_message(PaneUpdated(pane, built[pane]))
+    def _on_report(self, report: Report) -> None:
+        """The scheduler's reports, as messages (called on the event loop)."""
+        match report:
+            case PaneBuilt(pane, view):
+                self._failed_panes.discard(pane)
+                self.post_message(PaneUpdated(pane, view))
+            case StatusChanged(status):
+                self.post_message(StatusUpdated(status))
+            case PaneFailed(pane, message) if pane not in self._failed_panes:
+                # Once per failing spell: the pane keeps its last view, the log has the rest.
+                self._failed_panes.add(pane)
+                self.notify(
+                    f"{PRESENTERS[pane].title} could not be updated: {message}",
+                    severity="error",
+                    timeout=10,
+                    markup=False,
+                )
 
     def _publish_status(self) -> None:
-        if self.feed is None:
+        if self.scheduler is None:
             return
-        self.post_message(StatusUpdated(self.feed.status(self._note)))
+        self.post_message(StatusUpdated(self.scheduler.status(self._note)))
 
     # -- messages --------------------------------------------------------------------------
 
@@ -233,16 +210,12 @@ class DashboardScreen(Screen[None]):
     def _refresh_freshness(self) -> None:
         """Each pane's stale mark, when its data is old (the pane shows its own as-of)."""
         status = self._last_status
-        if status is None or self.feed is None:
+        if status is None:
             return
-        stale_jobs = {
-            job.name
-            for job, fresh in zip(self.feed.jobs, status.datasets, strict=True)
-            if fresh.stale
-        }
-        for pane, jobs in PANE_JOBS.items():
+        stale = stale_panes(status.datasets)
+        for pane in Pane:
             widget = self._pane(pane)
-            widget.set_stale(any(job in stale_jobs for job in jobs))
+            widget.set_stale(pane in stale)
 
     # -- focus across a terminal too small for the panes ------------------------------------
 
@@ -269,26 +242,25 @@ class DashboardScreen(Screen[None]):
 
     def action_refresh(self) -> None:
         """Poll every dataset now."""
-        for wake in self._wake.values():
-            wake.set()
+        if self.scheduler is not None:
+            self.scheduler.wake()
         self.notify("Refreshing…", timeout=1.5)
 
     def action_use_demo(self) -> None:
         """Switch to the embedded demo market (offered when live sources are unreachable)."""
-        if self.feed is not None and self.feed.source.is_demo:
+        if self.scheduler is not None and self.scheduler.source.is_demo:
             return
-        self.workers.cancel_group(self, "poll")
-        previous, self.feed = self.feed, None
-        self._wake.clear()
+        self.workers.cancel_group(self, "scheduler")
+        previous, self.scheduler = self.scheduler, None
         self.settings = replace(self.settings, source="demo")
         self.as_of = None
-        self._start_feed(self.settings)
+        self._start_scheduler(self.settings)
         if previous is not None:
             self.run_worker(previous.aclose(), group="close", exit_on_error=False)
 
     async def on_unmount(self) -> None:
-        if self.feed is not None:
-            await self.feed.aclose()
+        if self.scheduler is not None:
+            await self.scheduler.aclose()
 
     def symbol_checker(self) -> Callable[[str], str | None]:
         """For the ticker prompt: None when a symbol can be opened, else why not."""

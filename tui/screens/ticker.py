@@ -16,11 +16,11 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from tui.config import Settings
 from tui.presenters.ticker import CHART_RANGES, ChartRange, Section, TickerView
+from tui.screens.watched import WatchedScreen
 from widgets.charts import (
     CorrelationChart,
     KeyNumbers,
@@ -49,7 +49,7 @@ SECTION_WIDGETS: tuple[tuple[str, Section], ...] = (
 )
 
 
-class TickerScreen(Screen[None]):
+class TickerScreen(WatchedScreen[None]):
     """One ticker, in depth."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

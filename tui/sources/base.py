@@ -15,30 +15,22 @@ Conventions
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import datetime as dt
+import functools
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from enum import StrEnum
-from typing import Literal, Protocol, runtime_checkable
+from typing import Literal, ParamSpec, Protocol, TypeVar, runtime_checkable
 
 import polars as pl
 
+from tui.kinds import Dataset, FailureKind, SourceRole
 from tui.market_hours import Session
 
-__all__ = ["Session"]  # defined with the calendar, which must not import polars
-
-
-class Dataset(StrEnum):
-    """A kind of data the feed keeps the latest frame of."""
-
-    QUOTES = "quotes"
-    BARS = "bars"
-    SHORT_INTEREST = "short_interest"
-    SHORT_VOLUME = "short_volume"
-    SHARES = "shares"
-    FUND_NAV = "fund_nav"
-    FUND_HOLDINGS = "fund_holdings"
-
+# Defined where the first frame can import them without polars: the calendar, and tui.kinds.
+__all__ = ["Dataset", "FailureKind", "Session", "SourceRole"]
 
 BarInterval = Literal["1m", "5m", "1d"]
 
@@ -181,17 +173,6 @@ class SymbolInfo:
     kind: Literal["stock", "etf", "index"] = "stock"
 
 
-class FailureKind(StrEnum):
-    """Why a fetch failed, in the terms the status bar shows."""
-
-    TIMEOUT = "timeout"
-    OFFLINE = "offline"  # connection refused, DNS failure, reset
-    RATE_LIMITED = "rate_limited"  # HTTP 429, or a circuit still open after one
-    HTTP = "http"  # any other non-success status
-    PARSE = "parse"  # the reply arrived but was not in the expected format
-    NOT_AVAILABLE = "not_available"  # the source cannot provide this dataset (e.g. a missing key)
-
-
 @dataclass(frozen=True, slots=True)
 class Fetched:
     """A successful fetch.
@@ -228,8 +209,15 @@ class Source(Protocol):
     ``symbols=None`` for the short datasets means "the whole market the source covers".
     """
 
-    name: str  # "demo", "yahoo", "finra", "files", ... shown in the status bar
+    name: str  # "demo", "live", "files": names the on-disk copy of what it served
+    label: str  # the status bar's source label: "DEMO", "LIVE", "FILES", "REPLAY 2026-02-05"
     is_demo: bool
+
+    def source_for(self, role: SourceRole) -> str:
+        """The name of the source that plays ``role``, for the status bar's health line: a
+        composite source (the live one) names its part ("yahoo" for prices), any other source
+        plays every role itself and gives its own name."""
+        ...
 
     def now(self) -> dt.datetime:
         """The source's market clock (UTC): the wall clock, or the demo market's own clock."""
@@ -272,8 +260,21 @@ class Source(Protocol):
         ...
 
 
-def answering_source(source: Source, job: str) -> str:
-    """The name of the source that answers a feed job: a composite source (the live one) says
-    which of its parts does ("yahoo" for quotes), any other source answers everything itself."""
-    route: Callable[[str], str] | None = getattr(source, "source_for", None)
-    return route(job) if route is not None else source.name
+P = ParamSpec("P")
+T = TypeVar("T")
+
+# One thread for every source's blocking steps. More would not parse faster — polars runs its
+# own threads, and pure-Python parsing holds the GIL — but each would compete with the event
+# loop's thread for the GIL, and every such wait is a stall on screen.
+_SOURCE_WORK = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tapewatch-sources")
+
+
+async def in_thread(work: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+    """Run a source's blocking step in the sources' worker thread, so the event loop never
+    waits on it.
+
+    Every source sends its parsing (a reply or a file into a frame), its cache reads and writes
+    and the frame work that follows them through here; only the network waits stay on the loop.
+    """
+    call = functools.partial(contextvars.copy_context().run, work, *args, **kwargs)
+    return await asyncio.get_running_loop().run_in_executor(_SOURCE_WORK, call)

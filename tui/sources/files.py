@@ -8,11 +8,11 @@ name, line and problem and the other files still load; a row that cannot be righ
 not a number or is negative, low above high, a close or open outside the day's range) is refused
 with its reason rather than kept. Quotes are the closes of the last two sessions. Short interest
 comes from files in FINRA's own layout (``shrt*.csv``). Files are re-read when they change.
+Reading, parsing and selecting run in a thread (`in_thread`), as in every source.
 """
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import datetime as dt
 import io
@@ -35,9 +35,11 @@ from tui.sources.base import (
     FailureKind,
     Fetched,
     FetchOutcome,
+    SourceRole,
     SymbolInfo,
     conform,
     empty_frame,
+    in_thread,
 )
 from tui.sources.finra import parse_short_interest
 from tui.sources.replay import closing_quotes
@@ -422,6 +424,7 @@ class FilesSource:
     """A Source over the user's own files: daily bars, and short interest in FINRA's layout."""
 
     name = SOURCE_NAME
+    label = "FILES"
     is_demo = False
 
     def __init__(
@@ -438,6 +441,10 @@ class FilesSource:
     def now(self) -> dt.datetime:
         """The clock this source was given (the wall clock by default)."""
         return self._clock()
+
+    def source_for(self, role: SourceRole) -> str:
+        """The files play every role they can themselves."""
+        return self.name
 
     def describe(self, symbol: str) -> SymbolInfo | None:
         """Files carry no names or sectors: a symbol found in them is described by itself (an
@@ -544,7 +551,10 @@ class FilesSource:
         """Daily bars: each symbol's last ``days`` rows. Intraday: none (an empty frame)."""
         if interval != "1d":
             return Fetched(empty_frame(Dataset.BARS), self.now())
-        library = await asyncio.to_thread(self._load_bars)
+        return await in_thread(self._daily_bars, symbols, days)
+
+    def _daily_bars(self, symbols: Sequence[str], days: int) -> FetchOutcome:
+        library = self._load_bars()
         if isinstance(library, Failed):
             return library
         frame = (
@@ -556,7 +566,10 @@ class FilesSource:
 
     async def quotes(self, symbols: Sequence[str]) -> FetchOutcome:
         """Closing quotes from each symbol's last two sessions."""
-        library = await asyncio.to_thread(self._load_bars)
+        return await in_thread(self._quotes, symbols)
+
+    def _quotes(self, symbols: Sequence[str]) -> FetchOutcome:
+        library = self._load_bars()
         if isinstance(library, Failed):
             return library
         daily = library.bars.filter(pl.col("symbol").is_in(list(symbols)))
@@ -600,7 +613,10 @@ class FilesSource:
         self, symbols: Sequence[str] | None, settlements: int = 1
     ) -> FetchOutcome:
         """The newest ``settlements`` settlement dates in the short-interest files."""
-        loaded = await asyncio.to_thread(self._load_short_interest)
+        return await in_thread(self._short_interest, symbols, settlements)
+
+    def _short_interest(self, symbols: Sequence[str] | None, settlements: int) -> FetchOutcome:
+        loaded = self._load_short_interest()
         if isinstance(loaded, Failed):
             return loaded
         frames, errors = loaded

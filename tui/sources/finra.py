@@ -28,6 +28,7 @@ from tui.cache import Cache
 from tui.config import FinraSettings
 from tui.market_hours import session_close
 from tui.sources.base import (
+    SHORT_INTEREST_SCHEMA,
     SHORT_VOLUME_SCHEMA,
     Dataset,
     Failed,
@@ -36,6 +37,7 @@ from tui.sources.base import (
     FetchOutcome,
     SymbolInfo,
     conform,
+    in_thread,
 )
 from tui.sources.finra_schedule import (
     latest_published_settlement,
@@ -62,13 +64,7 @@ NO_VOLUME_DAYS_TO_COVER = 999.99
 # The short-interest frame: SHORT_INTEREST_SCHEMA plus what the universe filter and `describe` need.
 SHORT_INTEREST_FILE_SCHEMA = pl.Schema(
     {
-        "symbol": pl.String(),
-        "settlement_date": pl.Date(),
-        "short_shares": pl.Float64(),
-        "prior_short_shares": pl.Float64(),
-        "avg_daily_volume": pl.Float64(),
-        "days_to_cover": pl.Float64(),
-        "source": pl.String(),
+        **SHORT_INTEREST_SCHEMA,
         "issue_name": pl.String(),  # as FINRA prints it: truncated to 30 characters in most files
         "market_class": pl.String(),  # listing market: NYSE, NNM, SC, AMEX, ARCA, BZX, OTC, ...
     }
@@ -398,8 +394,9 @@ class FinraSource:
         self._clock = clock
         self._cache = cache
         self._in_use: dict[str, pl.DataFrame] = {}  # parsed files of the latest calls, by key
-        self._listing: pl.DataFrame | None = None  # the newest short-interest file
+        # The newest short-interest file fetched: its date, and the issue name of each symbol.
         self._listing_date: dt.date | None = None
+        self._issue_names: dict[str, str] = {}
         self._universe: list[str] = []
 
     async def short_interest(
@@ -430,16 +427,9 @@ class FinraSource:
             return Failed(SOURCE_NAME, FailureKind.NOT_AVAILABLE, message)
         newest_day, newest_file = files[0]
         if newest_day != self._listing_date:
-            self._listing, self._listing_date = newest_file, newest_day
-            self._universe = sorted(market_universe(newest_file)["symbol"].to_list())
-        frame = conform(pl.concat(frame for _, frame in files), Dataset.SHORT_INTEREST)
-        problems: dict[str, str] = {}
-        if symbols is None:
-            frame = frame.filter(pl.col("symbol").is_in(self._universe))
-        else:
-            frame = frame.filter(pl.col("symbol").is_in(list(symbols)))
-            problems = _problems(newest_file, symbols, "not in FINRA's short-interest file")
-        return Fetched(frame=frame, as_of=session_close(newest_day), problems=problems)
+            universe, names = await in_thread(_listing, newest_file)
+            self._listing_date, self._universe, self._issue_names = newest_day, universe, names
+        return await in_thread(_select_short_interest, files, symbols, self._universe)
 
     async def short_volume(self, symbols: Sequence[str] | None, days: int) -> FetchOutcome:
         """Daily short-sale volume (SHORT_VOLUME_SCHEMA) for the ``days`` newest trading days whose
@@ -461,21 +451,14 @@ class FinraSource:
                 f"trading days (newest expected: {candidates[0]:%Y-%m-%d})"
             )
             return Failed(SOURCE_NAME, FailureKind.NOT_AVAILABLE, message)
-        frame = pl.concat(frame for _, frame in reversed(files))  # oldest day first
-        problems: dict[str, str] = {}
-        if symbols is not None:
-            frame = frame.filter(pl.col("symbol").is_in(list(symbols)))
-            problems = _problems(frame, symbols, "no short-sale volume reported")
-        return Fetched(frame=frame, as_of=session_close(files[0][0]), problems=problems)
+        return await in_thread(_select_short_volume, files, symbols)
 
     def describe(self, symbol: str) -> SymbolInfo | None:
         """The issue name FINRA prints for ``symbol`` in the newest short-interest file fetched."""
-        if self._listing is None:
+        issue_name = self._issue_names.get(symbol)
+        if issue_name is None:
             return None
-        rows = self._listing.filter(pl.col("symbol") == symbol)
-        if rows.height == 0:
-            return None
-        issue_name = rows["issue_name"][0] or symbol
+        issue_name = issue_name or symbol
         return SymbolInfo(symbol, issue_name, kind="etf" if is_fund_name(issue_name) else "stock")
 
     def market_symbols(self) -> list[str]:
@@ -517,11 +500,12 @@ class FinraSource:
         return found
 
     async def _file(self, kind: _FileKind, day: dt.date) -> pl.DataFrame | Failed | None:
-        """One parsed file: from memory, the cache, or FINRA; None when FINRA has no such file."""
+        """One parsed file: from memory, the cache, or FINRA; None when FINRA has no such file.
+        Reading the cache, parsing and writing the cache run in a thread."""
         key = kind.key(day)
         frame = self._in_use.get(key)
         if frame is None and self._cache is not None:
-            frame = self._cache.read_frame(key, kind.schema)
+            frame = await in_thread(self._cache.read_frame, key, kind.schema)
         if frame is not None:
             return frame
         name = kind.file_name(day)
@@ -533,8 +517,13 @@ class FinraSource:
             return reply
         if reply.status in NOT_POSTED:
             return None
+        return await in_thread(self._parse_file, kind, day, reply.content)
+
+    def _parse_file(self, kind: _FileKind, day: dt.date, content: bytes) -> pl.DataFrame | Failed:
+        """A downloaded file, parsed, checked to hold its day's data, and cached (blocking)."""
+        name = kind.file_name(day)
         try:
-            frame = kind.parse(reply.content)
+            frame = kind.parse(content)
         except FinraFormatError as error:
             return Failed(SOURCE_NAME, FailureKind.PARSE, f"FINRA's {name}: {error}")
         dates = frame[kind.date_column].unique().to_list()
@@ -543,5 +532,46 @@ class FinraSource:
             message = f"FINRA's {name} does not hold {day:%Y-%m-%d} data (found: {found})"
             return Failed(SOURCE_NAME, FailureKind.PARSE, message)
         if self._cache is not None:
-            self._cache.write_frame(key, frame)
+            self._cache.write_frame(kind.key(day), frame)
         return frame
+
+
+def _listing(newest: pl.DataFrame) -> tuple[list[str], dict[str, str]]:
+    """The exchange-listed common stocks of a short-interest file, sorted, and every symbol's
+    issue name (the first, where a symbol repeats; empty where the file has none)."""
+    universe = sorted(market_universe(newest)["symbol"].to_list())
+    names: dict[str, str] = {}
+    for symbol, issue_name in newest.select("symbol", "issue_name").iter_rows():
+        names.setdefault(symbol, issue_name or "")
+    return universe, names
+
+
+def _select_short_interest(
+    files: Sequence[tuple[dt.date, pl.DataFrame]],
+    symbols: Sequence[str] | None,
+    universe: Sequence[str],
+) -> Fetched:
+    """The short-interest files (newest first) as one frame, for ``symbols`` or, with None,
+    the market ``universe``."""
+    newest_day, newest_file = files[0]
+    frame = conform(pl.concat(frame for _, frame in files), Dataset.SHORT_INTEREST)
+    problems: dict[str, str] = {}
+    if symbols is None:
+        frame = frame.filter(pl.col("symbol").is_in(list(universe)))
+    else:
+        frame = frame.filter(pl.col("symbol").is_in(list(symbols)))
+        problems = _problems(newest_file, symbols, "not in FINRA's short-interest file")
+    return Fetched(frame=frame, as_of=session_close(newest_day), problems=problems)
+
+
+def _select_short_volume(
+    files: Sequence[tuple[dt.date, pl.DataFrame]], symbols: Sequence[str] | None
+) -> Fetched:
+    """The short-volume files (newest first) as one frame, oldest day first, for ``symbols``
+    or, with None, every name in them."""
+    frame = pl.concat(frame for _, frame in reversed(files))
+    problems: dict[str, str] = {}
+    if symbols is not None:
+        frame = frame.filter(pl.col("symbol").is_in(list(symbols)))
+        problems = _problems(frame, symbols, "no short-sale volume reported")
+    return Fetched(frame=frame, as_of=session_close(files[0][0]), problems=problems)

@@ -13,8 +13,10 @@ a user can read. Only cancellation propagates.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import email.utils
+import importlib
 import logging
 import random
 import ssl
@@ -220,6 +222,17 @@ def _is_certificate_error(error: BaseException) -> bool:
     return False
 
 
+# httpx's connections run on anyio, which imports its asyncio half on the first request — on the
+# event loop, where those ~50-90 ms of imports stall the screen. The client is built off the loop
+# (the dashboard makes its source in a thread), so the import is done then instead.
+_NETWORK_BACKEND = "anyio._backends._asyncio"
+
+
+def _import_network_backend() -> None:
+    with contextlib.suppress(ImportError):  # a private module: a later anyio may move it
+        importlib.import_module(_NETWORK_BACKEND)
+
+
 class HttpClient:
     """One ``httpx.AsyncClient`` shared by every live source.
 
@@ -262,6 +275,7 @@ class HttpClient:
         self._next_start: dict[str, float] = {}  # monotonic time a paced host may be asked again
         self._circuits: dict[str, dt.datetime] = {}
         self._in_flight: set[_InFlight] = set()
+        _import_network_backend()
 
     def circuit_until(self, host: str) -> dt.datetime | None:
         """When requests to ``host`` may be sent again after a 429, or None if they may now."""

@@ -12,21 +12,11 @@ from tui.cache import Cache
 from tui.clock import utc_now
 from tui.config import Settings
 from tui.sources import universe
-from tui.sources.base import BarInterval, FetchOutcome, SymbolInfo
+from tui.sources.base import BarInterval, FetchOutcome, SourceRole, SymbolInfo
 from tui.sources.finra import FinraSource
 from tui.sources.http import HttpClient
 from tui.sources.sec import SecSource
 from tui.sources.yahoo import YahooSource
-
-# Which underlying source answers each feed job, for the status bar's health line.
-JOB_SOURCES = {
-    "quotes": "yahoo",
-    "intraday": "yahoo",
-    "daily": "yahoo",
-    "short_interest": "finra",
-    "short_volume": "finra",
-    "shares": "sec",
-}
 
 
 class LiveSource:
@@ -50,9 +40,16 @@ class LiveSource:
         self.yahoo = YahooSource(self.client, sources.yahoo, clock=clock)
         self.finra = FinraSource(self.client, sources.finra, clock=clock, cache=cache)
         self.sec = SecSource(self.client, sources.sec, clock=clock, cache=cache)
+        # Which part plays each role: the methods below delegate the same way.
+        self._parts = {
+            SourceRole.PRICES: self.yahoo.name,
+            SourceRole.SHORT_DATA: self.finra.name,
+            SourceRole.SHARES: self.sec.name,
+        }
 
-    def source_for(self, job: str) -> str:
-        return JOB_SOURCES.get(job, self.name)
+    def source_for(self, role: SourceRole) -> str:
+        """Yahoo for prices, FINRA for short data, the SEC for share counts."""
+        return self._parts[role]
 
     def now(self) -> dt.datetime:
         return self._clock()

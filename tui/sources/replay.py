@@ -4,7 +4,8 @@
 is fetched from the inner source with enough extra history to reach back to that day, then cut so
 that nothing after the close shows: daily bars end at the as-of session, quotes are that session's
 closing prices, intraday bars are that session's (while the inner source still has them), and
-short interest is limited to the settlements FINRA had published by then.
+short interest is limited to the settlements FINRA had published by then. The cutting runs in a
+thread (`in_thread`), as every source's frame work does.
 """
 
 from __future__ import annotations
@@ -34,8 +35,10 @@ from tui.sources.base import (
     FetchOutcome,
     Session,
     Source,
+    SourceRole,
     SymbolInfo,
     conform,
+    in_thread,
 )
 from tui.sources.finra_schedule import publication_date
 
@@ -89,13 +92,18 @@ class AsOfSource:
         self.as_of = as_of
         self.name = inner.name
         self.is_demo = inner.is_demo
-        self.label = f"REPLAY {as_of}"
+        # A replay of the demo market says both.
+        self.label = f"{'DEMO ' if inner.is_demo else ''}REPLAY {as_of}"
         self.session_date = as_of if is_trading_day(as_of) else previous_trading_day(as_of)
         self._close = session_close(self.session_date)
 
     def now(self) -> dt.datetime:
         """The as-of session's close: the replayed market's clock never moves."""
         return self._close
+
+    def source_for(self, role: SourceRole) -> str:
+        """The inner source's part that plays ``role``."""
+        return self.inner.source_for(role)
 
     def describe(self, symbol: str) -> SymbolInfo | None:
         """What the inner source knows about ``symbol``."""
@@ -135,6 +143,9 @@ class AsOfSource:
         daily = await self._daily_bars(symbols, 2)
         if isinstance(daily, Failed):
             return daily
+        return await in_thread(self._closing_quotes, daily)
+
+    def _closing_quotes(self, daily: Fetched) -> Fetched:
         quotes = closing_quotes(daily.frame, self.name)
         return Fetched(quotes, _latest_close(quotes["ts"].dt.date(), self._close), daily.problems)
 
@@ -148,6 +159,9 @@ class AsOfSource:
         outcome = await self.inner.bars(symbols, interval, days + extra)
         if isinstance(outcome, Failed):
             return outcome
+        return await in_thread(self._cut_intraday, outcome, symbols, days)
+
+    def _cut_intraday(self, outcome: Fetched, symbols: Sequence[str], days: int) -> Fetched:
         sessions = last_trading_days(self.session_date, max(days, 0))
         frame = outcome.frame.filter(
             pl.col("ts").dt.convert_time_zone(str(NEW_YORK)).dt.date().is_in(sessions),
@@ -165,6 +179,9 @@ class AsOfSource:
         outcome = await self.inner.bars(symbols, "1d", days + extra)
         if isinstance(outcome, Failed):
             return outcome
+        return await in_thread(self._cut_daily, outcome, symbols, days)
+
+    def _cut_daily(self, outcome: Fetched, symbols: Sequence[str], days: int) -> Fetched:
         frame = (
             outcome.frame.filter(pl.col("ts").dt.date() <= self.session_date)
             .sort("symbol", "ts")
@@ -188,6 +205,11 @@ class AsOfSource:
         outcome = await self.inner.short_interest(symbols, settlements + since)
         if isinstance(outcome, Failed):
             return outcome
+        return await in_thread(self._cut_short_interest, outcome, symbols, settlements)
+
+    def _cut_short_interest(
+        self, outcome: Fetched, symbols: Sequence[str] | None, settlements: int
+    ) -> Fetched:
         frame = outcome.frame
         published = [
             day
@@ -205,6 +227,11 @@ class AsOfSource:
         outcome = await self.inner.short_volume(symbols, days + extra)
         if isinstance(outcome, Failed):
             return outcome
+        return await in_thread(self._cut_short_volume, outcome, symbols, days)
+
+    def _cut_short_volume(
+        self, outcome: Fetched, symbols: Sequence[str] | None, days: int
+    ) -> Fetched:
         frame = outcome.frame.filter(pl.col("date") <= self.session_date)
         kept = sorted(frame["date"].unique().to_list(), reverse=True)[: max(days, 0)]
         frame = frame.filter(pl.col("date").is_in(kept))
@@ -218,6 +245,9 @@ class AsOfSource:
         outcome = await self.inner.shares(symbols)
         if isinstance(outcome, Failed):
             return outcome
+        return await in_thread(self._cut_shares, outcome)
+
+    def _cut_shares(self, outcome: Fetched) -> Fetched:
         frame = outcome.frame
         in_time = pl.col("as_of") <= self.session_date
         has_in_time = in_time.any().over("symbol")

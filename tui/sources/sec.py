@@ -34,7 +34,15 @@ import polars as pl
 from tui.cache import Cache
 from tui.config import SecSettings
 from tui.market_hours import NEW_YORK, REGULAR_CLOSE
-from tui.sources.base import Dataset, Failed, FailureKind, Fetched, FetchOutcome, conform
+from tui.sources.base import (
+    Dataset,
+    Failed,
+    FailureKind,
+    Fetched,
+    FetchOutcome,
+    conform,
+    in_thread,
+)
 from tui.sources.http import MB, HttpClient, ReplyLimit
 from tui.symbols import canonical
 
@@ -248,21 +256,8 @@ class SecSource:
         if isinstance(market, Failed):
             return market
 
-        cik_of = dict(tickers.iter_rows())
-        problems: dict[str, str] = {}
-        ciks: dict[str, int] = {}
-        for symbol in symbols:
-            cik = cik_of.get(sec_ticker(symbol))
-            if cik is None:
-                problems[symbol] = "no SEC filer has this ticker"
-            else:
-                ciks[symbol] = cik
-        wanted = pl.Series(sorted(set(ciks.values())), dtype=pl.Int64())
-        reported = {
-            row[0]: row[1:] for row in market.filter(pl.col("cik").is_in(wanted.implode())).rows()
-        }
-        lacking = sorted(set(ciks.values()) - reported.keys())
-        asked = lacking[:MAX_COMPANY_FACTS_PER_CALL]
+        lookup = await in_thread(_look_up, tickers, market, symbols)
+        asked = lookup.lacking[:MAX_COMPANY_FACTS_PER_CALL]
         companies = await asyncio.gather(
             *(
                 self._kept(
@@ -273,38 +268,9 @@ class SecSource:
                 for cik in asked
             )
         )
-        for cik, company in zip(asked, companies, strict=True):
-            if isinstance(company, Failed):
-                problems.update(
-                    (symbol, f"not fetched: {company.message}")
-                    for symbol, value in ciks.items()
-                    if value == cik
-                )
-            elif company.height:
-                reported[cik] = company.row(0)[1:]
-        postponed = set(lacking[MAX_COMPANY_FACTS_PER_CALL:])
-        rows = []
-        for symbol, cik in ciks.items():
-            if cik in reported:
-                rows.append((symbol, *reported[cik]))
-            elif cik in postponed:
-                problems[symbol] = "not looked up yet: a few names are asked of the SEC per refresh"
-            else:
-                problems.setdefault(symbol, "no shares outstanding reported to the SEC")
-        frame = pl.DataFrame(
-            rows,
-            schema={"symbol": pl.String(), "as_of": pl.Date(), "shares_outstanding": pl.Float64()},
-            orient="row",
-        ).select(
-            "symbol",
-            "as_of",
-            "shares_outstanding",
-            pl.lit(None, pl.Float64()).alias("float_shares"),
-            pl.lit(SOURCE_NAME).alias("source"),
+        return await in_thread(
+            _shares, lookup, dict(zip(asked, companies, strict=True)), self._clock()
         )
-        newest = frame["as_of"].max()
-        as_of = _as_of(newest) if isinstance(newest, dt.date) else self._clock()
-        return Fetched(frame=conform(frame, Dataset.SHARES), as_of=as_of, problems=problems)
 
     async def _kept(
         self,
@@ -318,11 +284,10 @@ class SecSource:
         held = self._held.get(key)
         if held is not None and (now - held.fetched_at).total_seconds() < MAX_AGE_S:
             return held.frame
-        age_s = self._cache.age_s(key) if self._cache is not None else None
         on_disk = None
-        if held is None and age_s is not None and self._cache is not None:
-            on_disk = self._cache.read_frame(key, schema)
-            if on_disk is not None and age_s < MAX_AGE_S:
+        if held is None and self._cache is not None:
+            age_s, on_disk = await in_thread(self._read_cache, key, schema)
+            if on_disk is not None and age_s is not None and age_s < MAX_AGE_S:
                 self._held[key] = _Held(on_disk, now - dt.timedelta(seconds=age_s))
                 return on_disk
         fetched = await fetch()
@@ -330,9 +295,15 @@ class SecSource:
             older = held.frame if held is not None else on_disk
             return older if older is not None else fetched
         if self._cache is not None:
-            self._cache.write_frame(key, fetched)
+            await in_thread(self._cache.write_frame, key, fetched)
         self._held[key] = _Held(fetched, now)
         return fetched
+
+    def _read_cache(self, key: str, schema: pl.Schema) -> tuple[float | None, pl.DataFrame | None]:
+        """The age and frame of a cached entry (blocking)."""
+        assert self._cache is not None
+        age_s = self._cache.age_s(key)
+        return age_s, (None if age_s is None else self._cache.read_frame(key, schema))
 
     async def _get_json(
         self, url: str, what: str, parse: Callable[[bytes], pl.DataFrame], limit: ReplyLimit
@@ -350,10 +321,7 @@ class SecSource:
             return reply
         if reply.status == 404:
             return None
-        try:
-            return parse(reply.content)
-        except SecFormatError as error:
-            return Failed(SOURCE_NAME, FailureKind.PARSE, f"{error} ({what})")
+        return await in_thread(_parse_reply, parse, reply.content, what)
 
     async def _fetch_tickers(self) -> pl.DataFrame | Failed:
         tickers = await self._get_json(
@@ -403,3 +371,84 @@ class SecSource:
         )
         # No companyfacts document: a company that files no XBRL has no figure to give.
         return pl.DataFrame(schema=COMPANY_SHARES_SCHEMA) if facts is None else facts
+
+
+def _parse_reply(
+    parse: Callable[[bytes], pl.DataFrame], content: bytes, what: str
+) -> pl.DataFrame | Failed:
+    """An SEC reply parsed, or why it could not be (blocking)."""
+    try:
+        return parse(content)
+    except SecFormatError as error:
+        return Failed(SOURCE_NAME, FailureKind.PARSE, f"{error} ({what})")
+
+
+@dataclass(frozen=True, slots=True)
+class _Lookup:
+    """Symbols matched to filers, and what the market-wide frames report for them."""
+
+    ciks: dict[str, int]  # symbol -> CIK, for symbols an SEC filer has
+    problems: dict[str, str]
+    reported: dict[int, tuple[Any, ...]]  # CIK -> (as_of, shares_outstanding)
+    lacking: list[int]  # CIKs the frames have no figure for, sorted
+
+
+def _look_up(tickers: pl.DataFrame, market: pl.DataFrame, symbols: Sequence[str]) -> _Lookup:
+    """Match ``symbols`` to CIKs and to the frames' figures (blocking: CPU on whole frames)."""
+    cik_of = dict(tickers.iter_rows())
+    problems: dict[str, str] = {}
+    ciks: dict[str, int] = {}
+    for symbol in symbols:
+        cik = cik_of.get(sec_ticker(symbol))
+        if cik is None:
+            problems[symbol] = "no SEC filer has this ticker"
+        else:
+            ciks[symbol] = cik
+    wanted = pl.Series(sorted(set(ciks.values())), dtype=pl.Int64())
+    reported = {
+        row[0]: row[1:] for row in market.filter(pl.col("cik").is_in(wanted.implode())).rows()
+    }
+    lacking = sorted(set(ciks.values()) - reported.keys())
+    return _Lookup(ciks, problems, reported, lacking)
+
+
+def _shares(
+    lookup: _Lookup, companies: dict[int, pl.DataFrame | Failed], now: dt.datetime
+) -> Fetched:
+    """The SHARES_SCHEMA frame of the looked-up symbols, with the companies' own figures for
+    those the frames lacked (blocking)."""
+    problems = dict(lookup.problems)
+    reported = dict(lookup.reported)
+    ciks = lookup.ciks
+    for cik, company in companies.items():
+        if isinstance(company, Failed):
+            problems.update(
+                (symbol, f"not fetched: {company.message}")
+                for symbol, value in ciks.items()
+                if value == cik
+            )
+        elif company.height:
+            reported[cik] = company.row(0)[1:]
+    postponed = set(lookup.lacking[MAX_COMPANY_FACTS_PER_CALL:])
+    rows = []
+    for symbol, cik in ciks.items():
+        if cik in reported:
+            rows.append((symbol, *reported[cik]))
+        elif cik in postponed:
+            problems[symbol] = "not looked up yet: a few names are asked of the SEC per refresh"
+        else:
+            problems.setdefault(symbol, "no shares outstanding reported to the SEC")
+    frame = pl.DataFrame(
+        rows,
+        schema={"symbol": pl.String(), "as_of": pl.Date(), "shares_outstanding": pl.Float64()},
+        orient="row",
+    ).select(
+        "symbol",
+        "as_of",
+        "shares_outstanding",
+        pl.lit(None, pl.Float64()).alias("float_shares"),
+        pl.lit(SOURCE_NAME).alias("source"),
+    )
+    newest = frame["as_of"].max()
+    as_of = _as_of(newest) if isinstance(newest, dt.date) else now
+    return Fetched(frame=conform(frame, Dataset.SHARES), as_of=as_of, problems=problems)

@@ -45,6 +45,7 @@ from tui.sources.base import (
     FetchOutcome,
     conform,
     empty_frame,
+    in_thread,
 )
 from tui.sources.http import MB, HttpClient, ReplyLimit
 from tui.sources.ssga_schedule import expected_nav_date
@@ -359,18 +360,16 @@ class SsgaSource:
         first failure is returned."""
         if days < 1:
             raise ValueError("days must be at least 1")
-        outcome = await self._fetch_all(NAV_FILES, funds)
-        if isinstance(outcome, Fetched):
-            frame = outcome.frame.group_by("fund", maintain_order=True).tail(days)
-            return Fetched(conform(frame, Dataset.FUND_NAV), outcome.as_of, outcome.problems)
-        return outcome
+        return await self._fetch_all(NAV_FILES, funds, days)
 
     async def fund_holdings(self, funds: Sequence[str]) -> FetchOutcome:
         """Each fund's latest holdings (FUND_HOLDINGS_SCHEMA); ``as_of`` is the close of the
         newest holdings date. Problems and failures as in `fund_nav_history`."""
         return await self._fetch_all(HOLDINGS_FILES, funds)
 
-    async def _fetch_all(self, kind: _FileKind, funds: Sequence[str]) -> FetchOutcome:
+    async def _fetch_all(
+        self, kind: _FileKind, funds: Sequence[str], days: int | None = None
+    ) -> FetchOutcome:
         now = self._clock()
         wanted = _unique_funds(funds)
         today = now.astimezone(NEW_YORK).date()
@@ -396,10 +395,7 @@ class SsgaSource:
                 return failures[0]
             message = f"SSGA publishes no such file for {', '.join(wanted)}"
             return Failed(SOURCE_NAME, FailureKind.NOT_AVAILABLE, message)
-        frame = pl.concat(frames)
-        newest = frame[kind.date_column].max()
-        as_of = session_close(newest) if isinstance(newest, dt.date) else now
-        return Fetched(frame, as_of, problems)
+        return await in_thread(_combine, kind, frames, problems, now, days)
 
     async def _file(
         self, kind: _FileKind, fund: str, now: dt.datetime
@@ -410,7 +406,7 @@ class SsgaSource:
         key = kind.key(fund, today)
         held = self._held.get(key)
         if held is None and self._cache is not None:
-            held = await asyncio.to_thread(self._read_cached, key, kind.schema, now)
+            held = await in_thread(self._read_cached, key, kind.schema, now)
             if held is not None:
                 self._held[key] = held
         if held is not None and not self._due(kind, held, now):
@@ -428,7 +424,7 @@ class SsgaSource:
             return held.frame if held is not None else None
         store = functools.partial(self._parse_and_store, kind, fund, today, key)
         try:
-            frame = await asyncio.to_thread(store, reply.content)
+            frame = await in_thread(store, reply.content)
         except SsgaFormatError as error:
             return Failed(SOURCE_NAME, FailureKind.PARSE, f"SSGA's {name}: {error}")
         self._held[key] = _Held(frame, now)
@@ -446,7 +442,7 @@ class SsgaSource:
         return (now - held.checked_at).total_seconds() >= RECHECK_S
 
     def _read_cached(self, key: str, schema: pl.Schema, now: dt.datetime) -> _Held | None:
-        """A cached file and when it was written (runs in a worker thread)."""
+        """A cached file and when it was written (blocking: runs in the sources' thread)."""
         assert self._cache is not None
         frame = self._cache.read_frame(key, schema)
         if frame is None:
@@ -458,13 +454,29 @@ class SsgaSource:
         self, kind: _FileKind, fund: str, day: dt.date, key: str, content: bytes
     ) -> pl.DataFrame:
         """Parse a downloaded file, keep a history's rows dated ``day`` or earlier (so a past day's
-        file never changes) and cache it (runs in a worker thread)."""
+        file never changes) and cache it (blocking: runs in the sources' thread)."""
         frame = kind.parse(content, fund)
         if kind.daily_rows:
             frame = frame.filter(pl.col(kind.date_column) <= day)
         if self._cache is not None:
             self._cache.write_frame(key, frame)
         return frame
+
+
+def _combine(
+    kind: _FileKind,
+    frames: Sequence[pl.DataFrame],
+    problems: dict[str, str],
+    now: dt.datetime,
+    days: int | None,
+) -> Fetched:
+    """The funds' files as one frame, each fund's newest ``days`` rows when given (blocking)."""
+    frame = pl.concat(frames)
+    if days is not None:
+        frame = conform(frame.group_by("fund", maintain_order=True).tail(days), _dataset(kind))
+    newest = frame[kind.date_column].max()
+    as_of = session_close(newest) if isinstance(newest, dt.date) else now
+    return Fetched(frame, as_of, problems)
 
 
 def _dataset(kind: _FileKind) -> Dataset:

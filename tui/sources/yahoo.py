@@ -41,6 +41,7 @@ from tui.sources.base import (
     SymbolInfo,
     conform,
     empty_frame,
+    in_thread,
 )
 from tui.sources.http import MB, HttpClient, HttpReply, ReplyLimit
 
@@ -492,10 +493,7 @@ class YahooSource:
         now = self._clock()
         wanted = list(dict.fromkeys(symbols))
         outcomes = await asyncio.gather(*(self._quote(symbol, now) for symbol in wanted))
-        rows = [row for row in outcomes if not isinstance(row, _Miss)]
-        misses = {s: o for s, o in zip(wanted, outcomes, strict=True) if isinstance(o, _Miss)}
-        frame = pl.DataFrame(rows, schema=QUOTES_SCHEMA, orient="row") if rows else None
-        return _assemble(frame, misses, Dataset.QUOTES, now)
+        return await in_thread(_quotes_outcome, wanted, outcomes, now)
 
     async def bars(
         self, symbols: Sequence[str], interval: BarInterval, days: int
@@ -504,30 +502,21 @@ class YahooSource:
         sessions (1 = the latest session, pre and post market included)."""
         now = self._clock()
         wanted = list(dict.fromkeys(symbols))
-        outcomes = await asyncio.gather(*(self._bars(s, interval, days, now) for s in wanted))
-        frames = [frame for frame in outcomes if isinstance(frame, pl.DataFrame)]
-        misses = {s: o for s, o in zip(wanted, outcomes, strict=True) if isinstance(o, _Miss)}
-        frame = pl.concat(frames) if frames else None
-        return _assemble(frame, misses, Dataset.BARS, now)
+        charts = await asyncio.gather(*(self._bars(s, interval, days, now) for s in wanted))
+        return await in_thread(_bars_outcome, wanted, charts, interval, days, now)
 
     async def _bars(
         self, symbol: str, interval: BarInterval, days: int, now: dt.datetime
-    ) -> pl.DataFrame | _Miss:
+    ) -> ChartData | _Miss:
         if interval == "1d":
             outcome = await self._chart(symbol, "1d", daily_range(days), pre_post=False)
         else:
             outcome = await self._intraday(symbol, interval, "1d" if days <= 1 else "5d")
         if not isinstance(outcome, ChartData):
             return _miss(outcome)
-        bars = outcome.bars
         if interval == "1d":
             self._remember_closes(symbol, outcome, now)
-            bars = bars.tail(days)
-        else:
-            bars = _last_sessions(outcome, days)
-        if bars.is_empty():
-            return _Miss("no data")
-        return bars.with_columns(symbol=pl.lit(symbol))
+        return outcome
 
     async def _quote(self, symbol: str, now: dt.datetime) -> tuple[Any, ...] | _Miss:
         intraday_request = self._intraday(symbol, self._settings.intraday_interval, "1d")
@@ -608,22 +597,57 @@ class YahooSource:
         )
         if isinstance(reply, Failed):
             return reply
-        return self._read(symbol, reply)
-
-    def _read(self, symbol: str, reply: HttpReply) -> ChartData | ChartError | Failed:
-        try:
-            parsed = parse_chart(reply.content)
-        except ChartFormatError as error:
-            if reply.status == 404:
-                return ChartError("Not Found", "HTTP 404")
-            logger.warning("yahoo chart for %s unreadable: %s", symbol, error)
-            message = f"Yahoo's reply for {symbol} was not a chart ({error})"
-            return Failed(SOURCE, FailureKind.PARSE, message)
-        if isinstance(parsed, ChartData):
-            meta = parsed.meta
+        outcome = await in_thread(_read_chart, symbol, reply)
+        if isinstance(outcome, ChartData):
+            meta = outcome.meta
             kind = KINDS.get(meta.instrument_type or "", "stock")
             self._info[symbol] = SymbolInfo(symbol, meta.name or symbol, kind=kind)
-        return parsed
+        return outcome
+
+
+def _read_chart(symbol: str, reply: HttpReply) -> ChartData | ChartError | Failed:
+    """A chart reply parsed, Yahoo's own error, or why it could not be read (blocking)."""
+    try:
+        return parse_chart(reply.content)
+    except ChartFormatError as error:
+        if reply.status == 404:
+            return ChartError("Not Found", "HTTP 404")
+        logger.warning("yahoo chart for %s unreadable: %s", symbol, error)
+        message = f"Yahoo's reply for {symbol} was not a chart ({error})"
+        return Failed(SOURCE, FailureKind.PARSE, message)
+
+
+def _quotes_outcome(
+    wanted: Sequence[str], outcomes: Sequence[tuple[Any, ...] | _Miss], now: dt.datetime
+) -> Fetched | Failed:
+    """One quotes result from each symbol's row or miss (blocking: builds the frame)."""
+    rows = [row for row in outcomes if not isinstance(row, _Miss)]
+    misses = {s: o for s, o in zip(wanted, outcomes, strict=True) if isinstance(o, _Miss)}
+    frame = pl.DataFrame(rows, schema=QUOTES_SCHEMA, orient="row") if rows else None
+    return _assemble(frame, misses, Dataset.QUOTES, now)
+
+
+def _bars_outcome(
+    wanted: Sequence[str],
+    charts: Sequence[ChartData | _Miss],
+    interval: BarInterval,
+    days: int,
+    now: dt.datetime,
+) -> Fetched | Failed:
+    """One bars result from each symbol's chart or miss (blocking: builds the frames)."""
+    frames: list[pl.DataFrame] = []
+    misses: dict[str, _Miss] = {}
+    for symbol, chart in zip(wanted, charts, strict=True):
+        if isinstance(chart, _Miss):
+            misses[symbol] = chart
+            continue
+        bars = chart.bars.tail(days) if interval == "1d" else _last_sessions(chart, days)
+        if bars.is_empty():
+            misses[symbol] = _Miss("no data")
+        else:
+            frames.append(bars.with_columns(symbol=pl.lit(symbol)))
+    frame = pl.concat(frames) if frames else None
+    return _assemble(frame, misses, Dataset.BARS, now)
 
 
 def _miss(outcome: ChartError | Failed) -> _Miss:

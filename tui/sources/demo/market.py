@@ -21,6 +21,7 @@ from tui.sources.base import (
     Fetched,
     FetchOutcome,
     Session,
+    SourceRole,
     SymbolInfo,
 )
 from tui.sources.demo.build import Builder
@@ -59,6 +60,7 @@ class DemoMarket:
     """
 
     name = "demo"
+    label = "DEMO"
     is_demo = True
 
     def __init__(
@@ -123,6 +125,10 @@ class DemoMarket:
         return self._times.open + dt.timedelta(minutes=done)
 
     # -- reference data --------------------------------------------------------------------------
+
+    def source_for(self, role: SourceRole) -> str:
+        """The demo market plays every role itself."""
+        return self.name
 
     def describe(self, symbol: str) -> SymbolInfo | None:
         """Name, sector and kind of a symbol of the demo universe."""

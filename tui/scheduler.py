@@ -1,0 +1,301 @@
+"""The scheduler: when each job runs, what is rebuilt when its data arrives, and what the status
+bar says. No textual: the dashboard runs it in one worker, `tapewatch snapshot` runs one round of
+it, and a headless feed daemon can run the same scheduler with no screen at all.
+
+- One polling loop per job (tui.jobs): fetch (tui.feed), store (tui.store), then wait for the
+  job's cadence — or less after a failure (back-off, or the source's own retry time; tui.health)
+  — or until woken: by `wake` (the dashboard's `r`), or by a job whose new data it follows.
+- One rebuild loop: the panes fed by new data are marked dirty, and built one batch at a time in
+  a thread (tui.analytics.builders.BUILDERS), each reported as soon as it is built, in Pane order.
+  The first batch of polled data waits for the first round to settle (at most FIRST_ROUND_S).
+  A builder that raises is logged and reported (`PaneFailed`); the other panes go on updating.
+- What happens is reported through one callback, as small immutable reports (tui.reports:
+  `PaneBuilt`, `PaneFailed`, `StatusChanged`, `JobFinished`); the dashboard turns them into
+  messages.
+
+Everything the event loop does here is short: fetching waits on the network, and parsing,
+merging, building and the disk copy run in threads. Waiting is injectable (`wait`), so tests
+drive the cadences without sleeping.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+
+from tui import market_hours
+from tui.analytics.builders import BUILDERS, PaneBuilder
+from tui.analytics.market import MarketData
+from tui.cache import Cache
+from tui.clock import utc_now
+from tui.config import Settings
+from tui.feed import Feed
+from tui.health import Health
+from tui.jobs import JOBS, PRICE_JOBS, REFRESH_ORDER, JobName, panes_of, spec
+from tui.models import DatasetFreshness, Pane, StatusView
+from tui.presenters.registry import PaneView
+from tui.reports import (
+    JobFinished,
+    JobResult,
+    PaneBuilt,
+    PaneFailed,
+    Report,
+    Reporter,
+    StatusChanged,
+)
+from tui.sources.base import Failed, Fetched, Source
+from tui.store import Store, combine
+
+log = logging.getLogger("tapewatch.scheduler")
+
+
+# Waits ``seconds`` or until ``wake`` is set, whichever comes first.
+Waiter = Callable[[asyncio.Event, float], Awaitable[None]]
+
+# At most this long after start, the panes show what has come, whether or not every source has.
+FIRST_ROUND_S = 1.5
+
+UNREACHABLE_CACHED = "sources unreachable: showing cached data · d: demo market"
+UNREACHABLE_EMPTY = "sources unreachable: no data yet · d: demo market"
+
+
+async def wait_or_wake(wake: asyncio.Event, seconds: float) -> None:
+    """Wait ``seconds`` on the event loop's clock, or until ``wake`` is set."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(wake.wait(), timeout=seconds)
+
+
+def _ignore(report: Report) -> None:
+    """The reporter of a scheduler nobody listens to (a one-round snapshot)."""
+
+
+class Scheduler:
+    """Polls every job of one source on its cadence and keeps what they bring."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        source: Source,
+        *,
+        cache: Cache | None = None,
+        clock: Callable[[], dt.datetime] = utc_now,
+        report: Reporter = _ignore,
+        wait: Waiter = wait_or_wake,
+        builders: Mapping[Pane, PaneBuilder] = BUILDERS,
+    ) -> None:
+        self.settings = settings
+        self.clock = clock  # the wall clock: ages, retry times
+        self.store = Store(source.name, cache)  # the last good frame of every job, on disk too
+        self.feed = Feed(settings, source, self.store)
+        self.health: Health[JobName] = Health()
+        self._report = report
+        self._wait = wait
+        self._builders = builders
+        self._wake = {job: asyncio.Event() for job in JobName}
+        self._dirty: set[Pane] = set()
+        self._rebuild_wanted = asyncio.Event()
+        self._building = False
+        # The first round: jobs not yet polled, loops inside a poll, and whether all is quiet.
+        self._unpolled = set(JobName)
+        self._polling = 0
+        self._first_round_settled = asyncio.Event()
+
+    @property
+    def source(self) -> Source:
+        return self.feed.source
+
+    def cadence_s(self, job: JobName) -> float:
+        """Seconds between two polls of ``job``, as configured."""
+        return spec(job).cadence_s(self.settings.refresh)
+
+    # -- running -----------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Restore the disk copy, then poll every job and rebuild what changes, until cancelled.
+        A bug in a loop ends them all and is raised, so it is seen, never swallowed."""
+        await self.restore()
+        async with asyncio.TaskGroup() as group:
+            for job_spec in JOBS:
+                group.create_task(self._poll(job_spec.name), name=f"poll {job_spec.name}")
+            group.create_task(self._rebuild_loop(), name="rebuild")
+
+    def wake(self, *jobs: JobName) -> None:
+        """Poll ``jobs`` now (every job when none is named), whatever their cadence says."""
+        for job in jobs or tuple(JobName):
+            self._wake[job].set()
+
+    async def refresh_all(self) -> list[JobResult]:
+        """One round: every job once, each after the jobs whose data names its symbols."""
+        return [await self.refresh(job) for job in REFRESH_ORDER]
+
+    async def aclose(self) -> None:
+        """Release the source (call it once `run` has ended or been cancelled)."""
+        await self.feed.aclose()
+
+    async def _poll(self, job: JobName) -> None:
+        wake = self._wake[job]
+        while True:
+            wake.clear()
+            self._polling += 1
+            try:
+                result = await self.refresh(job)
+            finally:
+                self._polling -= 1
+            self._unpolled.discard(job)
+            self._note_quiet()
+            delay = result.retry_in_s if result.retry_in_s is not None else self.cadence_s(job)
+            await self._wait(wake, delay)
+
+    def _note_quiet(self) -> None:
+        """The first round has settled once every job has been polled and no poll runs or is
+        about to (the follow-ups that new data wakes included)."""
+        if self._unpolled or self._polling:
+            return
+        if not any(wake.is_set() for wake in self._wake.values()):
+            self._first_round_settled.set()
+
+    # -- one poll ----------------------------------------------------------------------------
+
+    async def refresh(self, job: JobName) -> JobResult:
+        """Poll ``job`` once: on success store what came, on failure keep what was there."""
+        outcome = await self.feed.fetch(job)
+        if isinstance(outcome, Failed):
+            retry_in = self.health.failed(
+                job,
+                outcome.source,
+                outcome.kind,
+                outcome.message,
+                cadence_s=self.cadence_s(job),
+                retry_at=outcome.retry_at,
+                now=self.clock(),
+            )
+            log.warning("%s failed (%s): %s", job, outcome.kind.value, outcome.message)
+            result = JobResult(job, False, outcome, retry_in)
+        else:
+            result = JobResult(job, await self.accept(job, outcome))
+        self._report(JobFinished(result))
+        self._report(StatusChanged(self.status()))
+        return result
+
+    async def accept(self, job: JobName, fetched: Fetched) -> bool:
+        """Keep what ``job`` brought — a poll's answer, or frames a streaming source pushes —
+        mark the panes it feeds for rebuilding and wake the jobs that follow it when it changed
+        anything, and write it to disk. True when it changed the stored frame."""
+        self.health.succeeded(job, self.feed.source_name(job))
+        previous = self.store.get(job)
+        stored, changed = await asyncio.to_thread(combine, previous, job, fetched, self.clock())
+        self.store.put(job, stored)
+        if changed:
+            self._mark_dirty(spec(job).panes)
+            for follower in spec(job).wakes:
+                self._wake[follower].set()
+        if self.store.cache is not None:
+            await asyncio.to_thread(self.store.save, job, stored)
+        return changed
+
+    async def restore(self) -> list[JobName]:
+        """Show the last good data on disk at once (the polls then replace it)."""
+        found = await asyncio.to_thread(self.store.read_disk)
+        restored = self.store.restore(found)
+        if restored:
+            self._mark_dirty(panes_of(restored))
+            self._report(StatusChanged(self.status()))
+        return restored
+
+    # -- building views ----------------------------------------------------------------------
+
+    def _mark_dirty(self, panes: Iterable[Pane]) -> None:
+        self._dirty.update(panes)
+        self._rebuild_wanted.set()
+
+    @property
+    def first_round_done(self) -> bool:
+        """Every job has been polled since `run` began, and the follow-ups are done."""
+        return self._first_round_settled.is_set()
+
+    @property
+    def rebuilding(self) -> bool:
+        """Panes are waiting to be built, or being built."""
+        return self._building or self._rebuild_wanted.is_set()
+
+    async def _rebuild_loop(self) -> None:
+        # The disk copy, restored before the polls began, is shown at once. What the first
+        # round brings is built once that round has settled (or after FIRST_ROUND_S, however
+        # slow a source is): the first picture is whole, and a table is not re-ranked row by row
+        # as each dataset lands.
+        if self._rebuild_wanted.is_set():
+            await self._rebuild_batch()
+        await self._wait(self._first_round_settled, FIRST_ROUND_S)
+        while True:
+            await self._rebuild_wanted.wait()
+            await self._rebuild_batch()
+
+    async def _rebuild_batch(self) -> None:
+        self._rebuild_wanted.clear()
+        self._building = True
+        try:
+            await self._rebuild()
+        finally:
+            self._building = False
+
+    async def _rebuild(self) -> None:
+        """Build the dirty panes from one snapshot, one after the other in Pane order (Indices
+        first), each reported as soon as it is built: views never arrive out of order."""
+        panes, self._dirty = self._dirty, set()
+        data = self.feed.market_data()
+        for pane in (pane for pane in Pane if pane in panes):
+            try:
+                view = await asyncio.to_thread(self._builders[pane], data, self.settings)
+            except Exception as error:  # one broken pane must not stop the others updating
+                log.exception("the %s pane could not be built", pane.value)
+                self._report(PaneFailed(pane, f"{type(error).__name__}: {error}"))
+                continue
+            self._report(PaneBuilt(pane, view))
+
+    async def build(self, panes: Iterable[Pane], data: MarketData) -> dict[Pane, PaneView]:
+        """The views of ``panes`` from ``data``, built in a thread (for a one-round snapshot)."""
+
+        def build_all() -> dict[Pane, PaneView]:
+            return {pane: self._builders[pane](data, self.settings) for pane in panes}
+
+        return await asyncio.to_thread(build_all)
+
+    # -- status ------------------------------------------------------------------------------
+
+    def status(self, note: str | None = None) -> StatusView:
+        """The status bar's view now: each dataset's age, each source's health, the note."""
+        now = self.clock()
+        freshness = []
+        for job_spec in JOBS:
+            stored = self.store.get(job_spec.name)
+            if stored is None:
+                freshness.append(DatasetFreshness(job_spec.label, None, False))
+                continue
+            age = max(0.0, (now - stored.fetched_at).total_seconds())
+            stale = age > 2 * self.cadence_s(job_spec.name)
+            freshness.append(DatasetFreshness(job_spec.label, age, stale))
+        market_now = self.source.now()
+        return StatusView(
+            source_label=self.source.label,
+            is_demo=self.source.is_demo,
+            session=market_hours.session_at(market_now).value,
+            market_time=market_now,
+            wall_time=now,
+            datasets=tuple(freshness),
+            health=self.health.sources(),
+            note=note or self.unreachable_note(),
+        )
+
+    def unreachable_note(self) -> str | None:
+        """What to tell the user while no price could be fetched since start.
+
+        Prices decide it: the short-interest and share-count sources answer from their own
+        on-disk copies of immutable files, so they succeed offline."""
+        if any(self.health.reached(job) for job in PRICE_JOBS):
+            return None
+        if not any(self.health.failures(job) for job in PRICE_JOBS):
+            return None
+        return UNREACHABLE_CACHED if self.store.showing_disk_copy else UNREACHABLE_EMPTY
