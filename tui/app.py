@@ -119,20 +119,21 @@ class TapewatchApp(App[int]):
 
         if isinstance(self.screen, TickerPrompt):
             return
-        prompt = TickerPrompt(self.dashboard.symbol_checker(), self.symbol_directory)
+        prompt = TickerPrompt(self.dashboard.symbol_checker(), self.symbol_lister())
         # Awaited, with the input focused before this returns: the App handles its keys one at
         # a time, so the keys typed right after `/` wait until the prompt can take them instead
         # of reaching the screen below (or an unfocused prompt) while it mounts.
         await self.push_screen(prompt, self.open_ticker)
         prompt.focus_input()
 
-    def symbol_directory(self) -> list[SymbolEntry]:
-        """Every symbol the source knows, with its name, for the prompt and the palette (slow
-        for a whole market: call it in a thread)."""
+    def symbol_lister(self) -> Callable[[], list[SymbolEntry]]:
+        """For the prompt and the palette: a function that lists every symbol the source knows
+        with its name (slow for a whole market: call it in a thread; the feed is taken here, on
+        the event loop). It lists none while the market data is still starting."""
         feed = self.dashboard.feed
         if feed is None:
-            return []
-        return directory(feed.known_symbols(), feed.source.describe)
+            return list
+        return lambda: directory(feed.known_symbols(), feed.source.describe)
 
     @on(TickerSelected)
     def _drill_down(self, message: TickerSelected) -> None:

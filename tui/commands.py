@@ -53,7 +53,7 @@ class TapewatchCommands(Provider):
                 yield Hit(
                     score, matcher.highlight(name), partial(self._run, action), help=help_text
                 )
-        for entry in await asyncio.to_thread(self.tapewatch.symbol_directory):
+        for entry in await asyncio.to_thread(self.tapewatch.symbol_lister()):
             symbol = entry.symbol
             text = f"{symbol}  {entry.name}".strip()
             score = matcher.match(text)
