@@ -27,13 +27,20 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from tui.presenters.table import Align, Cell, CellValue, Column, Row, Tone
+from tui.presenters.table import (
+    SORTED_ASCENDING,
+    SORTED_DESCENDING,
+    Align,
+    Cell,
+    CellValue,
+    Column,
+    Row,
+    Tone,
+)
 from widgets.tones import tone_classes, tone_css, tone_style
 
 HEADER_HEIGHT = 1
 COLUMN_GAP = 1
-SORTED_DESCENDING = "▼"
-SORTED_ASCENDING = "▲"
 
 
 def _cell_width(cell: CellValue) -> int:
