@@ -20,7 +20,7 @@ from tui.config.loading import (
     locate_config,
     parse_settings,
 )
-from tui.config.reader import ConfigError, ConfigProblem, normalize_symbol
+from tui.config.reader import ConfigError, ConfigProblem
 from tui.config.settings import (
     DEFAULT_BASKETS,
     DEFAULT_INDICES,
@@ -72,6 +72,5 @@ __all__ = [
     "example_config_text",
     "load_settings",
     "locate_config",
-    "normalize_symbol",
     "parse_settings",
 ]
