@@ -216,7 +216,8 @@ def test_key_bindings_are_normalized_to_textual_key_names() -> None:
         find = "/"
         quit = "ctrl+q , Q"
         next_pane = "Ctrl+Shift+Right"
-        back = "escape,-"
+        back = "escape,~"
+        watch_remove = "delete,-"
         """
     )
     assert settings.keys == {
@@ -224,7 +225,8 @@ def test_key_bindings_are_normalized_to_textual_key_names() -> None:
         "find": "slash",
         "quit": "ctrl+q,Q",
         "next_pane": "ctrl+shift+right",
-        "back": "escape,minus",
+        "back": "escape,tilde",
+        "watch_remove": "delete,minus",
     }
 
 

@@ -21,6 +21,11 @@ BINDING_IDS: tuple[str, ...] = (
     "range_prev",
     "range_next",
     "use_demo",
+    "watch_add",
+    "watch_remove",
+    "next_list",
+    "prev_list",
+    "toggle_change",
 )
 
 # The keys each binding has unless the config remaps it, in Textual's notation: the remappable
@@ -39,6 +44,11 @@ DEFAULT_KEYS: dict[str, tuple[str, ...]] = {
     "range_prev": ("left_square_bracket",),
     "range_next": ("right_square_bracket",),
     "use_demo": ("d",),
+    "watch_add": ("plus",),
+    "watch_remove": ("minus",),
+    "next_list": ("tab",),
+    "prev_list": ("shift+tab",),
+    "toggle_change": ("c",),
     "table.activate": ("enter",),
     "table.cursor_up": ("up", "k"),
     "table.cursor_down": ("down", "j"),
