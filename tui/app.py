@@ -1,25 +1,61 @@
-"""The App: the stylesheet, the global keys, the command palette, and the dashboard screen.
+"""The App: the stylesheet, the global keys, the command palette, and the dashboard screen; the
+codes typed after `/` or in the palette, and the user's watchlists.
 
 The data work lives on the screens: the dashboard runs the scheduler, the drill-down fetches its
-ticker.
+ticker, the members, CORR and watchlist screens build their views from the dashboard's data (the
+App passes each new pane view on to them).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Callable
-from typing import ClassVar
+import logging
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
 from textual.app import App
 from textual.binding import Binding, BindingType
 
+from tui.codes import (
+    Codes,
+    Command,
+    OpenAlerts,
+    OpenMatrix,
+    OpenPane,
+    OpenTicker,
+    OpenWatchlist,
+    TickerSection,
+)
 from tui.commands import TapewatchCommands
 from tui.config import Settings
+from tui.jobs import JobName
+from tui.messages import PaneUpdated
+from tui.models import Pane
 from tui.screens.dashboard import DashboardScreen, SourceFactory
 from tui.symbols import SymbolEntry, directory
 from tui.themes import THEMES, tone_variables
-from widgets.messages import TickerSelected
+from tui.watchlists import WatchlistBook, WatchlistStore, load_book
+from widgets.messages import (
+    BasketSelected,
+    MatrixSelected,
+    TickerSelected,
+    WatchlistRemove,
+    WatchlistShown,
+)
+
+if TYPE_CHECKING:
+    from tui.feed import Feed
+    from tui.presenters.registry import PaneView
+    from tui.watchlists import ListEdits
+
+log = logging.getLogger("tapewatch.app")
+
+# What a watchlist edit asks the scheduler for at once: a new ticker's prices and history.
+WATCHLIST_JOBS = (JobName.QUOTES, JobName.INTRADAY, JobName.DAILY)
 
 
 def breakpoint_classes(width: int, height: int) -> list[str]:
@@ -57,6 +93,8 @@ class TapewatchApp(App[int]):
         # A priority binding: the App runs it as soon as it reads the key, before it hands the
         # next keys on, so the keys typed right after `/` go to the prompt (see action_find).
         Binding("slash", "find", "Find ticker", id="find", priority=True),
+        # Any table: the ticker under the cursor (or one typed) goes on the watchlist shown.
+        Binding("plus", "watch_add", "Watch", id="watch_add", show=False),
     ]
 
     def __init__(
@@ -66,13 +104,21 @@ class TapewatchApp(App[int]):
         as_of: dt.date | None = None,
         source_factory: SourceFactory | None = None,
         clock: Callable[[], dt.datetime] | None = None,
+        watchlist_store: WatchlistStore | None = None,
     ) -> None:
         super().__init__()
         for theme in THEMES:
             self.register_theme(theme)
-        self.settings = settings
+        # The config's watchlists with the edits the user made in the app (a small file).
+        self.watchlist_store = watchlist_store or WatchlistStore()
+        self.watchlists: WatchlistBook = load_book(settings.watchlists, self.watchlist_store)
+        self.settings = replace(settings, watchlists=self.watchlists.lists())
+        self.current_watchlist: str | None = None  # the list `+` adds to: the one last shown
+        self.latest_views: dict[Pane, PaneView] = {}
+        # One thread writes the edits, in the order they were made; it finishes before exit.
+        self._saver = ThreadPoolExecutor(max_workers=1, thread_name_prefix="watchlists")
         self.dashboard = DashboardScreen(
-            settings, as_of=as_of, source_factory=source_factory, clock=clock
+            self.settings, as_of=as_of, source_factory=source_factory, clock=clock
         )
 
     def get_css_variables(self) -> dict[str, str]:
@@ -119,12 +165,22 @@ class TapewatchApp(App[int]):
 
         if isinstance(self.screen, TickerPrompt):
             return
-        prompt = TickerPrompt(self.dashboard.symbol_checker(), self.symbol_lister())
+        prompt = TickerPrompt(
+            self.dashboard.symbol_checker(), self.symbol_lister(), codes=self.codes()
+        )
         # Awaited, with the input focused before this returns: the App handles its keys one at
         # a time, so the keys typed right after `/` wait until the prompt can take them instead
         # of reaching the screen below (or an unfocused prompt) while it mounts.
-        await self.push_screen(prompt, self.open_ticker)
+        await self.push_screen(prompt, self.run_command)
         prompt.focus_input()
+
+    def codes(self) -> Codes:
+        """The codes of this configuration: its baskets, its watchlists, alerts if any."""
+        return Codes(
+            [basket.name for basket in self.settings.baskets],
+            self.watchlists.names(),
+            alerts=callable(getattr(self, "action_alerts", None)),
+        )
 
     def symbol_lister(self) -> Callable[[], list[SymbolEntry]]:
         """For the prompt and the palette: a function that lists every symbol the source knows
@@ -135,24 +191,231 @@ class TapewatchApp(App[int]):
             return list
         return lambda: directory(feed.known_symbols(), feed.source.describe)
 
+    # -- codes -----------------------------------------------------------------------------
+
+    def run_command(self, command: Command | None) -> None:
+        """Do what a code (or a ticker) typed at the prompt or in the palette asks for."""
+        match command:
+            case None:
+                return
+            case OpenTicker(symbol, section):
+                self.open_ticker(symbol, section)
+            case OpenPane(pane):
+                self.show_pane(pane)
+            case OpenMatrix(basket):
+                self.open_matrix(basket)
+            case OpenWatchlist(name):
+                self.open_watchlist(name)
+            case OpenAlerts():
+                # The alerts screen, where alerts exist (its action belongs to them).
+                action = getattr(self, "action_alerts", None)
+                if callable(action):
+                    self.call_later(action)
+                else:
+                    self.notify("No alerts configured.", timeout=3)
+
+    def _back_to_dashboard(self) -> None:
+        while len(self.screen_stack) > 1 and self.screen is not self.dashboard:
+            self.pop_screen()
+
+    def show_pane(self, pane: Pane) -> None:
+        """Go back to the dashboard with ``pane``'s table focused."""
+        found = self.dashboard.query(f"#{pane.value}")
+        if not found:
+            self.notify(
+                f"The {pane.value} pane is not on the dashboard ([layout] panes in the config).",
+                severity="warning",
+            )
+            return
+        self._back_to_dashboard()
+        from widgets.pane import DataPane
+
+        widget = found.first()
+        if isinstance(widget, DataPane):
+            widget.table.focus()
+
+    def _feed_or_warn(self) -> Feed | None:
+        feed = self.dashboard.feed
+        if feed is None:
+            self.notify("Still loading market data; try again in a moment.", severity="warning")
+        return feed
+
     @on(TickerSelected)
     def _drill_down(self, message: TickerSelected) -> None:
         """Enter on a ticker's row, in any pane: open its drill-down."""
         self.open_ticker(message.symbol)
 
-    def open_ticker(self, symbol: str | None) -> None:
-        """Drill into a ticker (no-op for a cancelled prompt)."""
+    def open_ticker(self, symbol: str | None, section: TickerSection | None = None) -> None:
+        """Drill into a ticker, at ``section`` if given (no-op for a cancelled prompt)."""
         if not symbol:
             return
-        feed = self.dashboard.feed
+        feed = self._feed_or_warn()
         if feed is None:
-            self.notify("Still loading market data; try again in a moment.", severity="warning")
             return
         from tui.screens.ticker import TickerScreen  # loads plotext
 
         if isinstance(self.screen, TickerScreen):
             self.pop_screen()
-        self.push_screen(TickerScreen(feed, symbol, self.settings))
+        self.push_screen(TickerScreen(feed, symbol, self.settings, section=section))
+
+    @on(BasketSelected)
+    def _open_members(self, message: BasketSelected) -> None:
+        """Enter on a basket, in Indices or Correlations: its members."""
+        message.stop()
+        self.open_members(message.name)
+
+    def open_members(self, basket: str) -> None:
+        """The members of ``basket``: contributions, correlation to peers, short interest."""
+        feed = self._feed_or_warn()
+        if feed is None:
+            return
+        from tui.screens.members import MembersScreen
+
+        self.push_screen(MembersScreen(feed, self.settings, basket))
+
+    @on(MatrixSelected)
+    def _open_matrix(self, message: MatrixSelected) -> None:
+        message.stop()
+        self.open_matrix(message.name)
+
+    def open_matrix(self, basket: str) -> None:
+        """CORR: the correlation matrix of ``basket``."""
+        feed = self._feed_or_warn()
+        if feed is None:
+            return
+        from tui.screens.corr_matrix import CorrScreen
+
+        self.push_screen(CorrScreen(feed, self.settings, basket))
+
+    def open_watchlist(self, name: str | None = None) -> None:
+        """The watchlist screen, on the list ``name`` (None: the one last shown)."""
+        feed = self._feed_or_warn()
+        if feed is None:
+            return
+        from tui.presenters.watchlist import WatchlistView
+        from tui.screens.watchlist import WatchlistScreen
+
+        if isinstance(self.screen, WatchlistScreen):
+            self.screen.show_list(name or self.screen.pane.list_name or "")
+            return
+        view = self.latest_views.get(Pane.WATCHLIST)
+        self.push_screen(
+            WatchlistScreen(
+                feed,
+                self.settings,
+                name or self.current_watchlist,
+                view if isinstance(view, WatchlistView) else None,
+            )
+        )
+
+    @on(PaneUpdated)
+    def _pass_on_pane_view(self, message: PaneUpdated) -> None:
+        """The dashboard rebuilt a pane: the screens over the same data rebuild theirs."""
+        from tui.screens.market import MarketScreen
+
+        self.latest_views[message.pane] = message.view
+        for screen in self.screen_stack:
+            if isinstance(screen, MarketScreen):
+                screen.market_updated(message.pane, message.view)
+
+    # -- watchlists ------------------------------------------------------------------------
+
+    @on(WatchlistShown)
+    def _note_watchlist_shown(self, message: WatchlistShown) -> None:
+        self.current_watchlist = message.name
+
+    @property
+    def watchlist_target(self) -> str | None:
+        """The list `+` adds to: the one last shown, else the first."""
+        names = self.watchlists.names()
+        if self.current_watchlist in names:
+            return self.current_watchlist
+        return names[0] if names else None
+
+    def cursor_symbol(self) -> str | None:
+        """The ticker under the cursor of the focused table, or of the drill-down shown."""
+        from tui.screens.ticker import TickerScreen
+        from widgets.corr_matrix import CorrelationGrid
+        from widgets.pane import DataPane
+
+        if isinstance(self.screen, TickerScreen):
+            return self.screen.symbol
+        focused = self.focused
+        for node in focused.ancestors_with_self if focused is not None else ():
+            if isinstance(node, DataPane):
+                return node.cursor_symbol()
+            if isinstance(node, CorrelationGrid):
+                pair = node.cursor_pair
+                return pair[0] if pair is not None else None
+        return None
+
+    async def action_watch_add(self) -> None:
+        """Ask which ticker to add to the watchlist shown, the one under the cursor filled in."""
+        from tui.screens.prompt import TickerPrompt
+
+        target = self.watchlist_target
+        if target is None or isinstance(self.screen, TickerPrompt):
+            return
+        prompt = TickerPrompt(
+            self.dashboard.symbol_checker(),
+            self.symbol_lister(),
+            title=f"Add to {target}",
+            value=self.cursor_symbol() or "",
+        )
+
+        def add(command: Command | None) -> None:
+            if isinstance(command, OpenTicker):
+                self.edit_watchlist(target, command.symbol, add=True)
+
+        await self.push_screen(prompt, add)
+        prompt.focus_input()
+
+    @on(WatchlistRemove)
+    def _remove_from_watchlist(self, message: WatchlistRemove) -> None:
+        message.stop()
+        self.edit_watchlist(message.name, message.symbol, add=False)
+
+    def edit_watchlist(self, name: str, symbol: str, *, add: bool) -> None:
+        """Add ``symbol`` to the watchlist ``name`` or remove it; save the edit, and have the
+        scheduler fetch and show the list as it now is."""
+        book = self.watchlists.add(name, symbol) if add else self.watchlists.remove(name, symbol)
+        if book == self.watchlists:
+            where = "already in" if add else "not in"
+            self.notify(f"{symbol} is {where} {name}.", timeout=3, markup=False)
+            return
+        self.watchlists = book
+        self._save_watchlists(book.edits)
+        self.settings = replace(self.settings, watchlists=book.lists())
+        self.dashboard.settings = self.settings
+        scheduler = self.dashboard.scheduler
+        if scheduler is not None:
+            scheduler.reconfigure(self.settings, {Pane.WATCHLIST}, WATCHLIST_JOBS if add else ())
+        from tui.screens.market import MarketScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, MarketScreen):
+                screen.settings = self.settings
+        change = f"{symbol} added to {name}" if add else f"{symbol} removed from {name}"
+        self.notify(change, timeout=3, markup=False)
+
+    def _save_watchlists(self, edits: Mapping[str, ListEdits]) -> None:
+        """Write the edits in the saver's thread (the event loop never waits on the disk)."""
+        future = self._saver.submit(self.watchlist_store.save, dict(edits))
+        future.add_done_callback(self._saved)
+
+    def close_saver(self) -> None:
+        """Wait for the watchlist edits still being written (call once the App has stopped)."""
+        self._saver.shutdown(wait=True)
+
+    def _saved(self, future: Future[None]) -> None:
+        error = future.exception()
+        if error is None:
+            return
+        log.error("could not save the watchlists", exc_info=error)
+        message = f"Could not save the watchlists: {error}"
+        # The App may have stopped meanwhile: the log has it then.
+        with contextlib.suppress(RuntimeError):
+            self.call_from_thread(self.notify, message, severity="error", markup=False)
 
 
 def run_app(settings: Settings, *, as_of: dt.date | None = None) -> int:
@@ -161,5 +424,8 @@ def run_app(settings: Settings, *, as_of: dt.date | None = None) -> int:
 
     configure_file_logging()
     app = TapewatchApp(settings, as_of=as_of)
-    result = app.run()
+    try:
+        result = app.run()
+    finally:
+        app.close_saver()
     return result if isinstance(result, int) else app.return_code or 0

@@ -1,4 +1,5 @@
-"""Messages the widgets post for the screen: the user asked to open a ticker or a basket."""
+"""Messages the widgets post for the screen: the user asked to open a ticker, a basket or a pair,
+or to change a watchlist."""
 
 from __future__ import annotations
 
@@ -15,6 +16,40 @@ class TickerSelected(Message):
 
 class BasketSelected(Message):
     """The user asked to open the basket called ``name`` (Enter on its row)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+
+
+class WatchlistShown(Message):
+    """A watchlist pane now shows the list called ``name`` (where `+` adds a ticker)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+
+
+class WatchlistRemove(Message):
+    """The user asked to remove ``symbol`` from the watchlist called ``name`` (`-`)."""
+
+    def __init__(self, name: str, symbol: str) -> None:
+        super().__init__()
+        self.name = name
+        self.symbol = symbol
+
+
+class PairSelected(Message):
+    """The user asked for the pair ``first``, ``second`` of a correlation matrix (Enter)."""
+
+    def __init__(self, first: str, second: str) -> None:
+        super().__init__()
+        self.first = first
+        self.second = second
+
+
+class MatrixSelected(Message):
+    """The user asked for the correlation matrix of the basket called ``name``."""
 
     def __init__(self, name: str) -> None:
         super().__init__()

@@ -31,12 +31,8 @@ from tui.models import Pane, StatusView
 from tui.presenters.registry import PRESENTERS, PaneView
 from tui.reports import PaneBuilt, PaneFailed, Report, StatusChanged
 from tui.screens.watched import WatchedScreen
-from widgets.correlations import CorrelationsPane
-from widgets.indices import IndicesPane
-from widgets.messages import BasketSelected
 from widgets.pane import DataPane
-from widgets.sectors import SectorsPane
-from widgets.shorts import ShortsPane
+from widgets.panes import PANE_WIDGETS
 from widgets.status import StatusBar
 from widgets.table import LiveTable
 
@@ -96,10 +92,9 @@ class DashboardScreen(WatchedScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Container(id="panes"):
-            yield IndicesPane(id="indices")
-            yield SectorsPane(id="sectors")
-            yield ShortsPane(id="shorts")
-            yield CorrelationsPane(id="correlations")
+            # The panes the config's [layout] puts in the four places, in reading order.
+            for name in self.settings.layout.panes:
+                yield PANE_WIDGETS[Pane(name)](id=name)
         yield Static("Terminal too small for tapewatch.\nMake it at least 36 x 12.", id="too-small")
         yield StatusBar(id="status")
         yield Footer()
@@ -117,7 +112,7 @@ class DashboardScreen(WatchedScreen[None]):
 
     def _focus_first_table(self) -> None:
         if self.focused is None:
-            self._pane(Pane.INDICES).table.focus()
+            self.query(DataPane).first().table.focus()
 
     def _placeholder_status(self) -> StatusView:
         demo = self.settings.source == "demo"
@@ -190,12 +185,16 @@ class DashboardScreen(WatchedScreen[None]):
 
     # -- messages --------------------------------------------------------------------------
 
-    def _pane(self, pane: Pane) -> DataPane[PaneView]:
-        return self.query_one(f"#{pane.value}", DataPane)
+    def _pane(self, pane: Pane) -> DataPane[PaneView] | None:
+        """The widget of ``pane``, None when the layout does not show it."""
+        found = self.query(f"#{pane.value}").results(DataPane)
+        return next(found, None)
 
     @on(PaneUpdated)
     def _show_pane(self, message: PaneUpdated) -> None:
-        self._pane(message.pane).show(message.view)
+        widget = self._pane(message.pane)
+        if widget is not None:
+            widget.show(message.view)
         self._refresh_freshness()
 
     @on(StatusUpdated)
@@ -215,7 +214,8 @@ class DashboardScreen(WatchedScreen[None]):
         stale = stale_panes(status.datasets)
         for pane in Pane:
             widget = self._pane(pane)
-            widget.set_stale(pane in stale)
+            if widget is not None:
+                widget.set_stale(pane in stale)
 
     # -- focus across a terminal too small for the panes ------------------------------------
 
@@ -232,11 +232,6 @@ class DashboardScreen(WatchedScreen[None]):
         if self.focused is None and isinstance(table, LiveTable) and table in self.focus_chain:
             self.set_focus(table)
             table.move_cursor(table.cursor_row)
-
-    @on(BasketSelected)
-    def _focus_basket(self, message: BasketSelected) -> None:
-        message.stop()
-        self.query_one(CorrelationsPane).focus_basket(message.name)
 
     # -- actions ---------------------------------------------------------------------------
 
