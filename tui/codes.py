@@ -80,7 +80,7 @@ CODES: tuple[CodeSpec, ...] = (
     CodeSpec("MOST", "", "most shorted: the Most shorted pane"),
     CodeSpec("CORR", "[basket]", "a basket's correlation matrix (without a name: the first)"),
     CodeSpec("W", "[list]", "your watchlists (without a name: the one last shown)"),
-    CodeSpec("ALRT", "", "alerts (when alerts are configured)"),
+    CodeSpec("ALRT", "", "alerts (where alerts are configured)"),
     CodeSpec(
         "<TICKER>",
         "[DES|SI|CORR]",
@@ -143,8 +143,8 @@ class Codes:
         head, rest = words[0].upper(), " ".join(words[1:])
         if head in PANE_CODES and not rest:
             return OpenPane(PANE_CODES[head])
-        if head == "ALRT" and not rest and self.alerts:
-            return OpenAlerts()
+        if head == "ALRT" and not rest:
+            return OpenAlerts()  # says so where there are no alerts
         if head == "CORR":
             if not rest:
                 return OpenMatrix(self.baskets[0]) if self.baskets else None
@@ -172,7 +172,7 @@ class Codes:
             return []
         found: list[Suggestion] = []
         exact = self.parse(text)
-        if exact is not None:
+        if exact is not None and (self.alerts or not isinstance(exact, OpenAlerts)):
             found.append(Suggestion(self._typed(exact), self._help(exact), exact, exact=True))
         head = words[0].upper()
         rest = " ".join(words[1:]).casefold()

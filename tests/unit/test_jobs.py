@@ -59,7 +59,7 @@ def test_every_job_has_a_spec_and_a_frame_schema() -> None:
 
 
 def test_each_pane_lists_the_jobs_that_feed_it() -> None:
-    assert PANE_JOBS == {
+    assert {
         Pane.INDICES: (JobName.QUOTES, JobName.INTRADAY, JobName.DAILY),
         Pane.SECTORS: (JobName.QUOTES, JobName.DAILY),
         Pane.SHORTS: (
@@ -71,7 +71,7 @@ def test_each_pane_lists_the_jobs_that_feed_it() -> None:
         Pane.CORRELATIONS: (JobName.DAILY,),
         # Watchlists show prices, their history and the short figures: every job.
         Pane.WATCHLIST: tuple(JobName),
-    }
+    } == PANE_JOBS
 
 
 def test_new_short_interest_wakes_the_share_counts_and_quotes() -> None:

@@ -130,6 +130,8 @@ class TickerPrompt(ModalScreen[Command | None]):
         suggestions.display = bool(codes or matches)
         if codes:
             pick = codes[0].exact or self._problem(text) is not None
+        elif self.codes is not None and self.codes.parse(text) is not None:
+            pick = False  # a code not offered as such (ALRT without alerts): Enter runs it
         else:
             first = matches[0] if matches else None
             pick = first is not None and (

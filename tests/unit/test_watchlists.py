@@ -1,0 +1,108 @@
+"""Watchlists: the config's lists with the edits made in the app, and the file that keeps them."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import pytest
+
+from tui.config import Watchlist
+from tui.watchlists import ListEdits, WatchlistBook, WatchlistStore, default_path, load_book
+
+CONFIGURED = (Watchlist("Tech", ("AAPL", "MSFT", "NVDA")), Watchlist("Empty", ()))
+
+
+def test_a_config_list_shows_its_symbols_less_the_removed_then_the_added() -> None:
+    book = WatchlistBook(CONFIGURED)
+    book = book.add("Tech", "ORCL").remove("Tech", "MSFT").add("Empty", "XOM")
+    assert book.lists() == (
+        Watchlist("Tech", ("AAPL", "NVDA", "ORCL")),
+        Watchlist("Empty", ("XOM",)),
+    )
+    assert book.edits == {
+        "Tech": ListEdits(added=("ORCL",), removed=("MSFT",)),
+        "Empty": ListEdits(added=("XOM",)),
+    }
+
+
+def test_undoing_an_edit_leaves_no_edit_behind() -> None:
+    book = WatchlistBook(CONFIGURED)
+    assert book.add("Tech", "ORCL").remove("Tech", "ORCL").edits == {}
+    # A config symbol removed and added back returns to its place.
+    back = book.remove("Tech", "MSFT").add("Tech", "MSFT")
+    assert back.edits == {}
+    assert back.symbols("Tech") == ("AAPL", "MSFT", "NVDA")
+
+
+def test_edits_that_change_nothing_give_the_same_book() -> None:
+    book = WatchlistBook(CONFIGURED)
+    assert book.add("Tech", "AAPL") == book  # already in it
+    assert book.remove("Tech", "XOM") == book  # not in it
+    assert book.add("Nope", "XOM") == book  # no such list
+
+
+def test_a_symbol_added_to_the_config_later_still_shows_unless_removed_in_the_app() -> None:
+    edits = {"Tech": ListEdits(added=("ORCL",), removed=("NVDA",))}
+    later_config = (Watchlist("Tech", ("AAPL", "MSFT", "NVDA", "AMD")),)
+    assert WatchlistBook(later_config, edits).symbols("Tech") == ("AAPL", "MSFT", "AMD", "ORCL")
+    # The same symbol added in both places shows once.
+    both = (Watchlist("Tech", ("AAPL", "ORCL")),)
+    assert WatchlistBook(both, edits).symbols("Tech") == ("AAPL", "ORCL")
+
+
+def test_the_edits_survive_a_restart(tmp_path: Path) -> None:
+    store = WatchlistStore(tmp_path / "tapewatch" / "watchlists.json")
+    book = WatchlistBook(CONFIGURED).add("Tech", "BRK-B").remove("Tech", "AAPL")
+    store.save(book.edits)
+    again = load_book(CONFIGURED, WatchlistStore(store.path))
+    assert again.lists() == book.lists()
+    assert json.loads(store.path.read_text())["version"] == 1
+    assert not [path for path in store.path.parent.iterdir() if path.name != store.path.name]
+
+
+def test_a_failed_write_leaves_the_previous_file_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = WatchlistStore(tmp_path / "watchlists.json")
+    store.save({"Tech": ListEdits(added=("ORCL",))})
+    before = store.path.read_bytes()
+
+    def broken_dump(*args: object, **kwargs: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr("tui.watchlists.json.dump", broken_dump)
+    with pytest.raises(OSError, match="disk full"):
+        store.save({"Tech": ListEdits(added=("AMD",))})
+    assert store.path.read_bytes() == before
+    assert [path.name for path in tmp_path.iterdir()] == ["watchlists.json"]  # no temporary left
+
+
+def test_an_unreadable_file_is_set_aside_not_fatal(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "watchlists.json"
+    path.write_text("{not json")
+    with caplog.at_level(logging.WARNING, "tapewatch.watchlists"):
+        assert WatchlistStore(path).load() == {}
+    assert "unreadable" in caplog.text
+    assert (tmp_path / "watchlists.json.unreadable").read_text() == "{not json"
+    assert not path.exists()
+
+
+def test_a_saved_symbol_is_read_in_the_one_spelling_and_a_bad_one_dropped(tmp_path: Path) -> None:
+    path = tmp_path / "watchlists.json"
+    lists = {"Tech": {"added": ["brk.b", "not a symbol!", "ORCL"], "removed": []}}
+    path.write_text(json.dumps({"version": 1, "lists": lists}))
+    assert WatchlistStore(path).load() == {"Tech": ListEdits(added=("BRK-B", "ORCL"))}
+
+
+def test_no_file_means_no_edits(tmp_path: Path) -> None:
+    assert WatchlistStore(tmp_path / "missing.json").load() == {}
+
+
+def test_the_file_lives_in_the_user_data_folder() -> None:
+    # conftest points XDG_DATA_HOME at a fresh folder.
+    assert default_path().parts[-2:] == ("tapewatch", "watchlists.json")
+    assert "data" in default_path().parts
