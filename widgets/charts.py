@@ -41,6 +41,7 @@ MAX_X_LABELS = 5
 PLOT_FURNITURE_ROWS = 4  # the title, the frame's top and bottom lines, the x labels
 BRAILLE_DOTS = 4  # a braille character is four dots high
 CORRELATION_MARGIN = 0.05  # room above and below a correlation line, within -1..1
+SECOND_MARKER = "•"  # the pair chart's second price line
 
 RGB = tuple[int, int, int]
 
@@ -148,14 +149,16 @@ class Chart(PlotextPlot):
         axis: Axis,
         colour: RGB | None,
         label: str | None = None,
+        marker: str = "braille",
     ) -> None:
-        """A braille line through (x, value) points, each value on the row the axis gives it
-        (``label`` names it in the chart's legend)."""
+        """A line through (x, value) points, each value on the row the axis gives it: braille,
+        or one ``marker`` character a point (``label`` names it in the chart's legend)."""
+        braille = marker == "braille"
         self.plt.plot(
             [x for x, _ in values],
-            [braille_value(axis, value) for _, value in values],
+            [braille_value(axis, value) if braille else value for _, value in values],
             color=colour,
-            marker="braille",
+            marker=marker,
             label=label,
         )
 
@@ -416,19 +419,20 @@ class PairPricesChart(PairChart):
         return any(value is not None for value in (*pair.first_prices, *pair.second_prices))
 
     def draw(self, pair: PairView) -> None:
+        # Two markers, so the lines tell apart without colour too.
         lines = [
-            (pair.first, pair.first_prices, self._colour("primary")),
-            (pair.second, pair.second_prices, self._colour("warning")),
+            (pair.first, pair.first_prices, self._colour("primary"), "braille"),
+            (pair.second, pair.second_prices, self._colour("warning"), SECOND_MARKER),
         ]
-        values = [value for _, prices, _ in lines for value in prices if value is not None]
+        values = [value for _, prices, _, _ in lines for value in prices if value is not None]
         start = f"{fmt.short_date(pair.dates[0])}, {pair.dates[0].year}" if pair.dates else ""
         self.plt.title(f"{self.TITLE} · 100 on {start}: {pair.first} and {pair.second}")
         axis = nice_axis(min(values), max(values), self.plot_rows, plain_label, references=[100])
         self._y_axis(axis)
         self.plt.hline(100.0, self._colour("foreground-muted") or "gray")
-        for symbol, prices, colour in lines:
+        for symbol, prices, colour, marker in lines:
             points = [(index, value) for index, value in enumerate(prices) if value is not None]
-            self._line(points, axis, colour, label=symbol)
+            self._line(points, axis, colour, label=symbol, marker=marker)
         self._x_labels([fmt.short_date(day) for day in pair.dates])
 
 

@@ -103,9 +103,29 @@ class CorrelationGrid(ScrollView, can_focus=True):
             row = view.symbols.index(previous[0])
             column = view.symbols.index(previous[1]) if previous[1] in view.symbols else count
         self.cursor = (min(row, max(count - 1, 0)), min(column, count))
-        self.virtual_size = Size(self._total_width(), HEADER_HEIGHT + count)
+        self._update_virtual_size()
         self.refresh()
         self._scroll_to_cursor()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._update_virtual_size()
+        self._scroll_to_cursor()
+
+    def _update_virtual_size(self) -> None:
+        """The matrix's size, its width rounded up so that scrolling right ends with a whole
+        column at the left edge (a cut number would read as another number)."""
+        if self.view is None:
+            return
+        label = self._label_width() + GAP
+        cells = self._total_width() - label
+        visible = self.scrollable_content_region.width - label
+        width = self._total_width()
+        if self.is_mounted and 0 < visible < cells:
+            last_start = min(begin for begin in self._column_starts() if cells - begin <= visible)
+            width = label + last_start + visible
+        size = Size(width, HEADER_HEIGHT + len(self.view.symbols))
+        if size != self.virtual_size:
+            self.virtual_size = size
 
     @property
     def cursor_pair(self) -> tuple[str, str | None] | None:
@@ -192,13 +212,15 @@ class CorrelationGrid(ScrollView, can_focus=True):
             return
         row, column = self.cursor
         visible_width = self.scrollable_content_region.width - self._label_width() - GAP
-        start = self._column_starts()[column]
+        starts = self._column_starts()
+        start = starts[column]
         end = start + self._column_width(column)
         x = self.scroll_x
         if start < x:
             x = start
         elif end > x + visible_width:
-            x = end - visible_width
+            # Whole columns from the left edge: the first one that leaves the cursor's in view.
+            x = min(begin for begin in starts if begin >= end - visible_width)
         visible_rows = self.scrollable_content_region.height - HEADER_HEIGHT
         y = self.scroll_y
         if row < y:
@@ -221,11 +243,20 @@ class CorrelationGrid(ScrollView, can_focus=True):
                 return Strip.blank(width, self.rich_style)
             line = self._row(row)
         label = self._label_width() + GAP
-        strip = Strip(list(line.render(self.app.console)), line.cell_len)
+        # Text.render leaves unstyled stretches unstyled: the widget's style goes underneath.
+        strip = Strip(list(line.render(self.app.console)), line.cell_len).apply_style(
+            self.rich_style
+        )
         strip = strip.extend_cell_length(label + self._total_width(), self.rich_style)
         scroll_x = round(self.scroll_x)
         fixed = strip.crop(0, label)
-        moving = strip.crop(label + scroll_x, label + scroll_x + max(0, width - label))
+        # Whole columns only: a number cut at the right edge would read as another number.
+        shown = [
+            begin + self._column_width(column) - scroll_x
+            for column, begin in enumerate(self._column_starts())
+            if begin >= scroll_x and begin + self._column_width(column) - scroll_x <= width - label
+        ]
+        moving = strip.crop(label + scroll_x, label + scroll_x + max(shown, default=0))
         return Strip.join([fixed, moving]).extend_cell_length(width, self.rich_style).crop(0, width)
 
     def _style(self, name: str) -> Style:
@@ -234,7 +265,8 @@ class CorrelationGrid(ScrollView, can_focus=True):
     def _header(self) -> Text:
         assert self.view is not None
         header = self._style("header")
-        line = Text(" " * (self._label_width() + GAP), style=header)
+        line = Text()
+        line.append(" " * (self._label_width() + GAP), style=header)
         cursor_column = self.cursor[1]
         for column, symbol in enumerate((*self.view.symbols, MEAN_HEADER)):
             if column:
@@ -249,7 +281,8 @@ class CorrelationGrid(ScrollView, can_focus=True):
         symbols = view.symbols
         is_cursor_row = row == self.cursor[0]
         label_style = self._style("header") + Style(underline=is_cursor_row)
-        line = Text(f"{symbols[row]:<{self._label_width()}}", style=label_style)
+        line = Text()  # each part its own style: no base style under the cells
+        line.append(f"{symbols[row]:<{self._label_width()}}", style=label_style)
         line.append(" " * GAP)
         for column in range(len(symbols) + 1):
             if column:

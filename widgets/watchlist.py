@@ -25,7 +25,8 @@ class WatchlistPane(DataPane[WatchlistView]):
     HAS_LEGEND = True
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("minus", "remove", "Remove", id="watch_remove"),
+        # Not in the footer, cut at 80 columns: the watchlist screen's title says it.
+        Binding("minus", "remove", "Remove", id="watch_remove", show=False),
         *(
             Binding(str(number), f"show_list({number - 1})", f"List {number}", show=False)
             for number in range(1, LIST_KEYS + 1)

@@ -164,4 +164,4 @@ async def test_the_members_view_keeps_its_essential_columns_at_every_size(
         header = table.render_line(0).text
         assert "…" not in header
         msft = next(row for row in table.rows if row.key == "MSFT")
-        assert cell_text(msft.cells[6]) == "0.05"
+        assert cell_text(msft.cells[7]) == "0.05"

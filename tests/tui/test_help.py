@@ -107,10 +107,16 @@ async def test_footers_show_every_key_they_list_in_full(size: tuple[int, int]) -
     app = demo_app()
     async with app.run_test(size=size) as pilot:
         await wait_for_data(pilot, app)
-        for screen_name in ("dashboard", "drill-down"):
+        for screen_name in ("dashboard", "drill-down", "W", "CORR", "members"):
             if screen_name == "drill-down":
                 await pilot.press("enter")
                 await wait_for_drill_down(pilot, app, "^GSPC")
+            elif screen_name == "members":
+                app.open_members("Mag 7")
+            elif screen_name != "dashboard":
+                app.run_command(app.codes().parse(screen_name))
+            await wait_until(pilot, lambda: app.screen.is_mounted, screen_name)
+            await pilot.pause()
             footer = screen_text(app)[-1]
             shown = [
                 active.binding.description

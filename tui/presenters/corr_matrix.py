@@ -98,11 +98,15 @@ def cell_text(value: float | None, mode: MatrixMode, *, diagonal: bool = False) 
 
 
 def shade_legend(mode: MatrixMode) -> str:
-    """What each shade stands for: "░ >0 ▒ >.25 ▓ >.5 █ >.75"."""
+    """What each shade stands for: "░ 0–.25 ▒ .25–.5 ▓ .5–.75 █ .75–1" (a change by its size
+    either way: "░ 0–.1 ▒ .1–.25 ▓ .25–.5 █ >.5")."""
     steps = CORRELATION_STEPS if mode == "now" else CHANGE_STEPS
-    prefix = "" if mode == "now" else "±"
+    ends = [*(_short(step) for step in steps[1:]), "1" if mode == "now" else ""]
     return " ".join(
-        f"{SHADES[index + 1]} >{prefix}{_short(step)}" for index, step in enumerate(steps)
+        f"{SHADES[index + 1]} {_short(step)}–{end}"
+        if end
+        else f"{SHADES[index + 1]} >{_short(step)}"
+        for index, (step, end) in enumerate(zip(steps, ends, strict=True))
     )
 
 

@@ -70,6 +70,14 @@ COLUMNS: tuple[Column, ...] = (
         max_width=14,
         align="left",
     ),
+    Column(
+        "name",
+        "Name",
+        "the member's company name (shown where there is room)",
+        max_width=24,
+        align="left",
+        priority=7,
+    ),
     Column("weight", "Wt", "the member's weight in the basket, in %", priority=6),
     Column("last", "Last", "the member's latest price", priority=4),
     Column("change_pct", "Chg %", "today's change since the previous close, in %"),
@@ -130,6 +138,7 @@ def member_row(row: MemberRow) -> Row:
         row.symbol,
         (
             row.symbol,
+            row.name,
             fmt.number(row.weight * 100, 1),
             fmt.price(row.last),
             toned(fmt.percent_change(row.change_pct), row.change_pct),
@@ -149,6 +158,7 @@ def basket_row(view: MembersView) -> Row:
         basket_key(view.basket),
         (
             f"{BASKET_MARK} {view.basket}",
+            "",
             fmt.number(100.0, 1),
             "",
             toned(fmt.percent_change(view.change_pct), view.change_pct),

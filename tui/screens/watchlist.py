@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from tui.feed import Feed
     from tui.presenters.registry import PaneView
 
-HINTS = "Tab: next list · +: add · -: remove · Enter: open · Esc: back"
+HINTS = "Tab: next list · +: add · -: remove"
 
 
 class WatchlistScreen(MarketScreen[WatchlistView]):
@@ -33,7 +33,8 @@ class WatchlistScreen(MarketScreen[WatchlistView]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "Back", id="back"),
-        Binding("tab", "next_list(1)", "Next list", id="next_list"),
+        # Not in the footer: the title says it (a footer that lists it is cut at 80 columns).
+        Binding("tab", "next_list(1)", "Next list", id="next_list", show=False),
         Binding("shift+tab", "next_list(-1)", "Previous list", id="prev_list", show=False),
     ]
 
