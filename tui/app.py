@@ -53,6 +53,7 @@ class TapewatchApp(App[int]):
         Binding("q", "quit", "Quit", id="quit"),
         Binding("question_mark", "help", "Help", id="help"),
         Binding("slash", "find", "Find ticker", id="find"),
+        Binding("A", "alerts", "Alerts", id="alerts", show=False),
     ]
 
     def __init__(
@@ -98,6 +99,20 @@ class TapewatchApp(App[int]):
         if isinstance(self.screen, TickerPrompt):
             return
         self.push_screen(TickerPrompt(self.dashboard.symbol_checker()), self.open_ticker)
+
+    def action_alerts(self) -> None:
+        """Open ALRT: every alert rule, its state, and the history of firings."""
+        from tui.screens.alerts import AlertsScreen, market_of
+
+        if isinstance(self.screen, AlertsScreen):
+            return
+        monitor = self.dashboard.alerts
+        if monitor is None:
+            self.notify("Alerts are still loading; try again in a moment.", severity="warning")
+            return
+        self.push_screen(
+            AlertsScreen(monitor, market_of(self.dashboard), self.dashboard.settings.baskets)
+        )
 
     @on(TickerSelected)
     def _drill_down(self, message: TickerSelected) -> None:

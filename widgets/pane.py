@@ -4,7 +4,8 @@ driven by its pane's presenter (tui/presenters/<pane>.py).
 The screen hands a pane its view model with `show(view)` and whether the data is stale with
 `set_stale(stale)`; the presenter turns the view into rows, the as-of text of the subtitle
 and the legend line. `s` cycles the presenter's sort orders. Enter on a row posts the message the
-subclass chooses (`TickerSelected`, or `BasketSelected` for a basket).
+subclass chooses (`TickerSelected`, or `BasketSelected` for a basket); `a` asks for an alert on
+the row (`AlertRequested`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from textual.widgets import Static
 from tui.models import NO_DATA
 from tui.presenters.registry import Presenter
 from tui.presenters.table import Row, SortMode
+from widgets.messages import AlertRequested
 from widgets.table import LiveTable
 
 STALE_MARK = "⚠ STALE"
@@ -40,6 +42,7 @@ class DataPane(Vertical, Generic[ViewT]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("s", "cycle_sort", "Sort", id="sort"),
+        Binding("a", "new_alert", "Alert", id="alert"),
     ]
 
     DEFAULT_CSS = """
@@ -111,6 +114,12 @@ class DataPane(Vertical, Generic[ViewT]):
         self.sort_index = (self.sort_index + 1) % len(self.presenter.sorts)
         self._update_subtitle()
         self._refresh_rows()
+
+    def action_new_alert(self) -> None:
+        """Ask for an alert on the row under the cursor (the screen opens the form)."""
+        key = self.table.cursor_key
+        if key is not None and self.id is not None:
+            self.post_message(AlertRequested(self.id, key))
 
     @on(LiveTable.RowActivated)
     def _row_activated(self, event: LiveTable.RowActivated) -> None:

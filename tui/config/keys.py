@@ -20,6 +20,9 @@ BINDING_IDS: tuple[str, ...] = (
     "range_prev",
     "range_next",
     "use_demo",
+    "alert",
+    "alerts",
+    "delete_alert",
 )
 
 _MODIFIERS = ("ctrl", "shift", "alt", "meta", "super", "hyper")
