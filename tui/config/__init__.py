@@ -24,7 +24,6 @@ from tui.config.reader import (
     COMMAND_PLACEHOLDERS,
     ConfigError,
     ConfigProblem,
-    normalize_symbol,
     read_alert_rule,
 )
 from tui.config.settings import (
@@ -99,7 +98,6 @@ __all__ = [
     "example_config_text",
     "load_settings",
     "locate_config",
-    "normalize_symbol",
     "parse_settings",
     "read_alert_rule",
 ]
