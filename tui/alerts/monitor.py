@@ -52,7 +52,7 @@ from tui.models import DatasetFreshness, Pane, StatusView
 from tui.presenters import format as fmt
 from tui.presenters.alerts import AlertRow, AlertsView, AlertTone, HistoryRow
 from tui.presenters.registry import PaneView
-from tui.reports import PaneBuilt, Report
+from tui.reports import PaneBuilt, Report, StatusChanged
 
 if TYPE_CHECKING:
     from tui.analytics.market import MarketData
@@ -308,9 +308,12 @@ class AlertMonitor:
     # -- evaluating --------------------------------------------------------------------------
 
     def note(self, report: Report) -> None:
-        """A scheduler report: a pane's new view is what the rules read next."""
+        """A scheduler report: a pane's new view is what the rules read next, and a poll's new
+        status may have made a dataset stale (or fresh again)."""
         if isinstance(report, PaneBuilt):
             self._views[report.pane] = report.view
+            self._dirty.set()
+        elif isinstance(report, StatusChanged):
             self._dirty.set()
 
     @property
@@ -323,7 +326,7 @@ class AlertMonitor:
         market: Callable[[], MarketData | None],
         status: Callable[[], StatusView | None],
     ) -> None:
-        """Evaluate every rule whenever views have come (a burst of them once), until
+        """Evaluate every rule whenever views or a status have come (a burst of them once), until
         cancelled. ``market`` and ``status`` give the stored frames and the datasets' freshness
         at that moment."""
         try:
