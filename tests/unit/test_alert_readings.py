@@ -158,6 +158,11 @@ def test_a_basket_row_in_indices_starts_from_its_level(demo: Snapshot) -> None:
     assert form_table(draft, "basket_corr", 0.2, None, "")["basket"] == "Mag 7"
 
 
+def test_an_index_row_is_named_as_the_pane_names_it(demo: Snapshot) -> None:
+    draft = draft_for_row(Pane.INDICES, "^GSPC", demo.views, {})
+    assert draft is not None and draft.title == "^GSPC S&P 500"
+
+
 def test_levels_around_a_value() -> None:
     assert levels_around(400.0) == (380.0, 420.0)
     assert levels_around(-2.0) == (-2.1, -1.9)

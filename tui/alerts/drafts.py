@@ -19,6 +19,8 @@ from tui.config import (
 )
 from tui.models import Pane
 from tui.presenters.correlations import MEMBER_PREFIX
+from tui.presenters.indices import IndicesView
+from tui.presenters.sectors import SectorsView
 from tui.presenters.table import basket_of
 
 # How far either side of the current value a new alert's levels start.
@@ -58,12 +60,15 @@ class AlertDraft:
     above: float | None = None
     note: str = ""
     rule_id: str | None = None  # the rule being edited, None for a new one
+    name: str = ""  # what the row calls the symbol: "S&P 500", "Information Technology"
 
     @property
     def title(self) -> str:
-        """Whose figures: "MSFT", "MSFT in Mag 7", "Mag 7"."""
+        """Whose figures: "MSFT", "MSFT in Mag 7", "Mag 7", "^GSPC S&P 500"."""
         if self.symbol and self.basket:
             return f"{self.symbol} in {self.basket}"
+        if self.symbol and self.name:
+            return f"{self.symbol} {self.name}"
         return self.symbol or self.basket
 
     def value(self, field: str) -> float | None:
@@ -139,7 +144,19 @@ def draft_for_row(
         return None
     chosen, value = choices[0]
     below, above = levels_around(value)
-    return AlertDraft(symbol, basket, choices, chosen, below, above)
+    return AlertDraft(
+        symbol, basket, choices, chosen, below, above, name=_row_name(views, pane, symbol)
+    )
+
+
+def _row_name(views: Views, pane: Pane, symbol: str) -> str:
+    """What an Indices or Sector flows row calls its symbol ("S&P 500")."""
+    view = views.get(pane)
+    if isinstance(view, IndicesView):
+        return next((row.label for row in view.rows if row.symbol == symbol), "")
+    if isinstance(view, SectorsView):
+        return next((row.sector for row in view.rows if row.symbol == symbol), "")
+    return ""
 
 
 def levels_around(value: float | None) -> tuple[float | None, float | None]:
