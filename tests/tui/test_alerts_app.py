@@ -69,7 +69,7 @@ async def test_a_rule_on_the_demo_market_fires_within_one_refresh_and_shows_in_a
         assert isinstance(screen, AlertsScreen)
         await wait_until(pilot, lambda: bool(screen.rules_table.rows), "the rules")
         rules = table_lines(screen.rules_table)
-        assert rules[0].split() == ["Alert", "When", "Now", "To", "fire", "State", "Fired", "From"]
+        assert rules[0].split() == ["Alert", "State", "Now", "When", "To", "fire", "Fired", "From"]
         assert "MSFT in Mag 7 corr to peers" in rules[1]
         assert "< 0.10" in rules[1] and "0.05" in rules[1] and "met" in rules[1]
         assert "fired" in rules[1] and "config" in rules[1]

@@ -460,6 +460,15 @@ def distance_text(spec: AlertRule, value: float) -> str:
     return f"{arrow} {fmt.number(gap, decimals)}"
 
 
+_STATUS_WORDS: dict[str, str] = {
+    "fired": "fired",
+    "triggered": "fired",
+    "armed": "armed",
+    "disarmed": "re-arms",
+    "waiting": "waiting",
+    "no data": "no data",
+}
+
 _VERDICT_TONES: dict[str, AlertTone] = {
     "fired": "fired",
     "triggered": "triggered",
@@ -536,6 +545,7 @@ def alert_row(
         condition=condition_text(spec),
         value=fmt.MISSING,
         distance="",
+        status="loading",
         state="loading",
         tone="muted",
         last_fired=last_fired,
@@ -543,7 +553,7 @@ def alert_row(
     )
     outcome = None if result is None else _nearest(result.outcomes, spec)
     if result is not None and outcome is None:
-        return replace(base, state="no rows show it yet")
+        return replace(base, status="no data", state="no row shows this figure yet")
     if outcome is None:
         return base
     value = outcome.reading.value
@@ -558,6 +568,7 @@ def alert_row(
         base,
         value=value_text,
         distance="" if value is None else distance_text(spec, value),
+        status=_STATUS_WORDS[outcome.step.verdict],
         state=state,
         tone=_VERDICT_TONES[outcome.step.verdict],
     )

@@ -9,7 +9,6 @@ import dataclasses
 import datetime as dt
 from typing import Literal
 
-from tui.clock import NEW_YORK
 from tui.presenters import format as fmt
 from tui.presenters.table import Cell, Column, Row
 
@@ -26,7 +25,8 @@ class AlertRow:
     condition: str  # "< 0.10", "outside 380.00–420.00"
     value: str  # the figure now, as the panes show it ("0.05"), or "—"
     distance: str  # how far it must move to fire: "↓ 0.05", "met", ""
-    state: str  # "armed", "fired", "waiting: quotes stale (3m old)", "no data: …"
+    status: str  # one word: "armed", "fired", "waiting", "no data", "loading"
+    state: str  # the whole story: "fired · re-arms ≥ 0.12", "waiting: quotes stale (3m old)"
     tone: AlertTone
     last_fired: dt.datetime | None
     note: str = ""
@@ -49,15 +49,23 @@ class AlertsView:
     now: dt.datetime  # for "fired 10:32 ET" against "fired Feb 10"
 
 
+# A 40-column pane keeps the rule and its state; the line under the table tells the rest of the
+# rule under the cursor (`alert_detail`).
 COLUMNS: tuple[Column, ...] = (
     Column("rule", "Alert", max_width=28, align="left"),
+    Column("status", "State", align="left"),
+    Column("value", "Now", priority=1),
     Column("condition", "When", priority=2),
-    Column("value", "Now"),
     Column("distance", "To fire", priority=3),
-    Column("state", "State", max_width=34, align="left", priority=1),
     Column("fired", "Fired", priority=4),
     Column("origin", "From", align="left", priority=5),
 )
+
+ORIGIN_TEXT = {
+    "config": "from the config file: change or remove it there",
+    "default": "a default of [alerting.defaults] in the config file",
+    "app": "made here: Enter edits, x deletes",
+}
 
 HISTORY_COLUMNS: tuple[Column, ...] = (
     Column("at", "Fired", align="left"),
@@ -80,14 +88,33 @@ def alert_row(row: AlertRow, now: dt.datetime) -> Row:
         row.rule_id,
         (
             row.rule,
-            row.condition,
+            Cell(row.status, _TONES[row.tone]),
             row.value,
+            row.condition,
             row.distance,
-            Cell(row.state, _TONES[row.tone]),
-            fmt.as_of(row.last_fired, now) if row.last_fired is not None else "",
+            _fired(row, now),
             row.origin,
         ),
     )
+
+
+def _fired(row: AlertRow, now: dt.datetime) -> str:
+    return fmt.as_of(row.last_fired, now) if row.last_fired is not None else ""
+
+
+def alert_detail(row: AlertRow, now: dt.datetime) -> str:
+    """Everything about one rule in a line (under the table, for the rule under the cursor):
+    "MSFT in Mag 7 corr to peers < 0.10 · now 0.05 · fired · last fired 10:32 ET · note · …"."""
+    parts = [f"{row.rule} {row.condition}", f"now {row.value}"]
+    if row.distance and row.distance != "met":
+        parts.append(f"to fire {row.distance}")
+    parts.append(row.state)
+    if row.last_fired is not None:
+        parts.append(f"last fired {_fired(row, now)}")
+    if row.note:
+        parts.append(row.note)
+    parts.append(ORIGIN_TEXT.get(row.origin, row.origin))
+    return " · ".join(parts)
 
 
 def alert_rows(view: AlertsView) -> list[Row]:
@@ -100,7 +127,7 @@ def history_rows(view: AlertsView) -> list[Row]:
     return [
         Row(
             f"{index}",
-            (f"{row.at.astimezone(NEW_YORK):%b %d %H:%M} ET", row.text, row.note),
+            (fmt.as_of(row.at, view.now), row.text, row.note),
         )
         for index, row in enumerate(view.history)
     ]

@@ -37,7 +37,14 @@ from tui.alerts.readings import SymbolFigures, figure_symbols
 from tui.alerts.rules import rule_text
 from tui.config import AlertingSettings, AlertRule, Basket, ConfigError, read_alert_rule
 from tui.models import Pane
-from tui.presenters.alerts import COLUMNS, HISTORY_COLUMNS, AlertsView, alert_rows, history_rows
+from tui.presenters.alerts import (
+    COLUMNS,
+    HISTORY_COLUMNS,
+    AlertsView,
+    alert_detail,
+    alert_rows,
+    history_rows,
+)
 from tui.screens.watched import WatchedScreen
 from widgets.table import LiveTable
 
@@ -318,20 +325,14 @@ class AlertsScreen(WatchedScreen[None]):
             self._show_detail()
 
     def _show_detail(self) -> None:
-        """The note of the rule under the cursor, and where it is changed."""
+        """Everything about the rule under the cursor, in a line a narrow pane wraps."""
         detail = self.query_one("#alerts-detail", Static)
         key = self.rules_table.cursor_key
-        rule = self.monitor.rule(key) if key is not None else None
-        if rule is None:
-            detail.update("")
-            return
-        where = {
-            "config": "from the config file: change or remove it there",
-            "default": "a default of [alerting.defaults] in the config file",
-            "app": "made here: Enter edits, x deletes",
-        }[rule.origin]
-        note = f"{rule.spec.note} · " if rule.spec.note else ""
-        detail.update(Text(note + where))
+        view = self._shown
+        row = None
+        if view is not None and key is not None:
+            row = next((row for row in view.rows if row.rule_id == key), None)
+        detail.update(Text(alert_detail(row, view.now)) if row is not None and view else "")
 
     @on(LiveTable.RowActivated)
     def _activated(self, event: LiveTable.RowActivated) -> None:
