@@ -17,22 +17,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.alert_rules import STORY_RULE
+
 pytestmark = pytest.mark.e2e
 
 TAPEWATCH = Path(sys.executable).with_name("tapewatch")
-CONFIG = """\
-source = "demo"
-
-[[alerts]]
-symbol = "MSFT"
-basket = "Mag 7"
-field = "corr_to_peers"
-below = 0.1
-note = "MSFT broke away from the Mag 7"
-
-[alerting]
-desktop = "both"
-"""
+CONFIG = 'source = "demo"\n' + STORY_RULE + '[alerting]\ndesktop = "both"\n'
 # What tmux's passthrough makes of an escape: ESC P tmux; ... ESC \, every ESC inside doubled.
 OSC9 = "\x1bPtmux;\x1b\x1b]9;tapewatch: MSFT in Mag 7: MSFT in Mag 7 corr to peers 0.05 < 0.10"
 OSC777 = "\x1bPtmux;\x1b\x1b]777;notify;tapewatch: MSFT in Mag 7;MSFT in Mag 7 corr to peers"

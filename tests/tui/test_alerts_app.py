@@ -9,6 +9,7 @@ import pytest
 from textual.drivers.headless_driver import HeadlessDriver
 from textual.widgets import Input, Select
 
+from tests.alert_rules import STORY_MESSAGE, STORY_RULE
 from tests.tui.harness import demo_app, panes, wait_for_data, wait_until
 from tui.alerts.storage import AlertPaths
 from tui.app import TapewatchApp
@@ -18,18 +19,7 @@ from tui.screens.alerts import AlertForm, AlertsScreen
 from tui.screens.dashboard import DashboardScreen
 from widgets.table import LiveTable
 
-STORY_RULE = """
-source = "demo"
-[[alerts]]
-symbol = "MSFT"
-basket = "Mag 7"
-field = "corr_to_peers"
-below = 0.1
-note = "MSFT broke away from the Mag 7"
-[alerting]
-desktop = "both"
-"""
-MESSAGE = "MSFT in Mag 7 corr to peers 0.05 < 0.10 — MSFT broke away from the Mag 7"
+CONFIG = 'source = "demo"\n' + STORY_RULE + '[alerting]\ndesktop = "both"\n'
 
 
 def notifications(app: TapewatchApp) -> list[str]:
@@ -47,12 +37,12 @@ async def test_a_rule_on_the_demo_market_fires_within_one_refresh_and_shows_in_a
     monkeypatch.setattr(HeadlessDriver, "write", lambda self, data: written.append(data))
     monkeypatch.delenv("TMUX", raising=False)
     bells: list[bool] = []
-    app = demo_app(parse_settings(STORY_RULE))
+    app = demo_app(parse_settings(CONFIG))
     monkeypatch.setattr(app, "bell", lambda: bells.append(True))
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for_data(pilot, app)
-        await wait_until(pilot, lambda: MESSAGE in notifications(app), "the alert's toast")
-        assert "\x1b]9;tapewatch: MSFT in Mag 7: " + MESSAGE + "\x07" in written
+        await wait_until(pilot, lambda: STORY_MESSAGE in notifications(app), "the alert's toast")
+        assert "\x1b]9;tapewatch: MSFT in Mag 7: " + STORY_MESSAGE + "\x07" in written
         assert any(data.startswith("\x1b]777;notify;tapewatch: MSFT in Mag 7;") for data in written)
         assert bells == [True]
         # One refresh later nothing fires again.
@@ -61,7 +51,7 @@ async def test_a_rule_on_the_demo_market_fires_within_one_refresh_and_shows_in_a
         checks = monitor.checks
         await pilot.press("r")
         await wait_until(pilot, lambda: monitor.checks > checks, "the next evaluation")
-        assert notifications(app).count(MESSAGE) == 1
+        assert notifications(app).count(STORY_MESSAGE) == 1
 
         await pilot.press("A")
         await wait_until(pilot, lambda: isinstance(app.screen, AlertsScreen), "ALRT")

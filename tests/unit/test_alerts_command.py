@@ -11,26 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.alert_rules import STORY_RULE
 from tui.alerts.monitor import AlertMonitor
 from tui.alerts.storage import AlertPaths, LogEntry, append_log
 from tui.cli import main
 from tui.config import AlertRule, Settings
 
-STORY_RULE = """
-[[alerts]]
-symbol = "MSFT"
-basket = "Mag 7"
-field = "corr_to_peers"
-below = 0.1
-note = "MSFT broke away from the Mag 7"
-"""
-FALSE_RULE = """
-[[alerts]]
-symbol = "MSFT"
-basket = "Mag 7"
-field = "corr_to_peers"
-above = 0.9
-"""
+FALSE_RULE = STORY_RULE.replace("below = 0.1", "above = 0.9")
 
 
 def config(tmp_path: Path, text: str) -> str:

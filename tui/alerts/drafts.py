@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from tui.alerts.fields import field_spec
+from tui.alerts.fields import FIELD_NAMES, field_spec
 from tui.alerts.readings import SymbolFigures, Views, readings
 from tui.config import (
     BASKET_ALERT_FIELDS,
@@ -26,15 +26,12 @@ from tui.presenters.table import basket_of
 # How far either side of the current value a new alert's levels start.
 BAND = 0.05
 
-_SYMBOL_FIELDS: tuple[AlertField, ...] = (
-    "last",
-    "change_pct",
-    "rel_vol",
-    "si_pct",
-    "si_change_pct",
-    "days_to_cover",
-    "sv_pct",
-    "sv_z",
+# What a row's symbol can be watched on: every field but a basket's and a member's own (the
+# extended-hours change is left out while no view shows it).
+_SYMBOL_FIELDS: tuple[AlertField, ...] = tuple(
+    name
+    for name in FIELD_NAMES
+    if name not in BASKET_ALERT_FIELDS | MEMBER_ALERT_FIELDS and name != "ext_change_pct"
 )
 _BASKET_FIELDS: tuple[AlertField, ...] = ("basket_corr", "last", "change_pct")
 _MEMBER_FIELDS: tuple[AlertField, ...] = ("corr_to_peers", *_SYMBOL_FIELDS)

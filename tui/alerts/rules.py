@@ -15,6 +15,7 @@ from tui.config import (
     ANY_SYMBOL,
     MEMBER_ALERT_FIELDS,
     AlertDefaults,
+    AlertField,
     AlertRule,
     Basket,
 )
@@ -73,42 +74,35 @@ def config_rules(specs: Iterable[AlertRule], baskets: Sequence[Basket]) -> list[
     rules: dict[str, Rule] = {}
     for spec in specs:
         resolved = resolve_basket(spec, baskets)
-        rules.setdefault(
-            rule_id(resolved, "config"), Rule(rule_id(resolved, "config"), "config", resolved)
-        )
+        identity = rule_id(resolved, "config")
+        rules.setdefault(identity, Rule(identity, "config", resolved))
     return list(rules.values())
 
 
 def default_rules(defaults: AlertDefaults) -> list[Rule]:
     """The alerts `[alerting.defaults]` switches on, over every row that shows their field."""
-    specs: list[AlertRule] = []
-    if defaults.sv_spikes:
-        specs.append(
-            AlertRule(
-                "sv_z",
-                symbol=ANY_SYMBOL,
-                above=defaults.sv_z,
-                note="short-sale volume far above its 20-day norm",
-            )
-        )
-    if defaults.si_jumps:
-        specs.append(
-            AlertRule(
-                "si_change_pct",
-                symbol=ANY_SYMBOL,
-                above=defaults.si_change_pct,
-                note="short interest jumped at the new settlement",
-            )
-        )
-    if defaults.correlation_breaks:
-        specs.append(
-            AlertRule(
-                "corr_to_peers",
-                symbol=ANY_SYMBOL,
-                below=defaults.corr_to_peers,
-                note="broke away from its basket",
-            )
-        )
+    switched: tuple[tuple[bool, AlertField, float | None, float | None, str], ...] = (
+        (defaults.sv_spikes, "sv_z", None, defaults.sv_z, "short-sale volume far above its norm"),
+        (
+            defaults.si_jumps,
+            "si_change_pct",
+            None,
+            defaults.si_change_pct,
+            "short interest jumped at the new settlement",
+        ),
+        (
+            defaults.correlation_breaks,
+            "corr_to_peers",
+            defaults.corr_to_peers,
+            None,
+            "broke away from its basket",
+        ),
+    )
+    specs = [
+        AlertRule(field, symbol=ANY_SYMBOL, below=below, above=above, note=note)
+        for on, field, below, above, note in switched
+        if on
+    ]
     return [Rule(rule_id(spec, "default"), "default", spec) for spec in specs]
 
 
