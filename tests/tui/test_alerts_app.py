@@ -11,6 +11,7 @@ from textual.widgets import Input, Select
 
 from tests.alert_rules import STORY_MESSAGE, STORY_RULE
 from tests.tui.harness import demo_app, panes, wait_for_data, wait_until
+from tui.alerts.monitor import AlertMonitor
 from tui.alerts.storage import AlertPaths
 from tui.app import TapewatchApp
 from tui.config import parse_settings
@@ -168,3 +169,26 @@ async def test_a_on_a_most_shorted_row_offers_its_short_figures_and_a_bad_level_
         await pilot.press("escape")
         assert isinstance(app.screen, DashboardScreen)
         assert app.dashboard.alerts is not None and app.dashboard.alerts.rules == []
+
+
+async def test_alerts_that_cannot_load_are_told_and_the_dashboard_runs_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise OSError("disk on fire")
+
+    monkeypatch.setattr(AlertMonitor, "load", broken)
+    app = demo_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_data(pilot, app)
+        await wait_until(
+            pilot,
+            lambda: any("Alerts are off: disk on fire" in n for n in notifications(app)),
+            "the notice",
+        )
+        assert app.dashboard.alerts is None
+        await pilot.press("A")
+        await wait_until(
+            pilot, lambda: any("still loading" in n for n in notifications(app)), "a refusal"
+        )
+        assert isinstance(app.screen, DashboardScreen)

@@ -297,3 +297,35 @@ def test_osc_9_and_777_escapes_and_their_tmux_wrapping() -> None:
 def test_text_from_data_cannot_end_or_start_an_escape() -> None:
     assert plain("MSFT\x1b]0;pwned\x07 low\x9b") == "MSFT ]0;pwned  low"
     assert osc9("a\x07b").count("\x07") == 1
+
+
+async def test_an_evaluation_that_raises_is_told_once_and_alerting_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    recorder = Recorder()
+    alerts = monitor(tmp_path, parse_settings(MSFT_RULE), recorder)
+    fired = asyncio.Event()
+    alerts.deliver = lambda firing: (recorder.firings.append(firing), fired.set())
+    evaluated: asyncio.Queue[int] = asyncio.Queue()
+    real_check = alerts.check
+    calls = 0
+
+    async def flaky(data: object, status: StatusView | None) -> list[Firing]:
+        nonlocal calls
+        calls += 1
+        evaluated.put_nowait(calls)
+        if calls <= 2:  # the first two evaluations raise
+            raise RuntimeError("a bug")
+        return await real_check(None, status)
+
+    monkeypatch.setattr(alerts, "check", flaky)
+    task = asyncio.create_task(alerts.run(lambda: None, lambda: status()))
+    for _ in range(3):
+        alerts.note(PaneBuilt(Pane.CORRELATIONS, correlations(0.05)))
+        await asyncio.wait_for(evaluated.get(), 10)
+    await asyncio.wait_for(fired.wait(), 10)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert recorder.warnings == ["alerts could not be evaluated: a bug (details in the log)"]
+    assert len(recorder.firings) == 1

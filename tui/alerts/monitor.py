@@ -329,11 +329,20 @@ class AlertMonitor:
         """Evaluate every rule whenever views or a status have come (a burst of them once), until
         cancelled. ``market`` and ``status`` give the stored frames and the datasets' freshness
         at that moment."""
+        failing = False
         try:
             while True:
                 await self._dirty.wait()
                 self._dirty.clear()
-                await self.check(market(), status())
+                try:
+                    await self.check(market(), status())
+                except Exception as error:  # a bug in one evaluation must not end alerting
+                    log.exception("the alerts could not be evaluated")
+                    if not failing:  # told once per failing spell; the log has each
+                        self._warn(f"alerts could not be evaluated: {error} (details in the log)")
+                    failing = True
+                else:
+                    failing = False
         finally:
             await self.aclose()
 

@@ -95,14 +95,22 @@ class TerminalNotifier:
             self.app.bell()
 
 
-async def attach_alerts(dashboard: DashboardScreen, scheduler: Scheduler) -> AlertMonitor:
+async def attach_alerts(dashboard: DashboardScreen, scheduler: Scheduler) -> None:
     """Load the alert rules and state (once) and evaluate them on what ``scheduler`` brings, in
-    a worker of the dashboard (a new scheduler, after `d`, replaces the old one's)."""
+    a worker of the dashboard (a new scheduler, after `d`, replaces the old one's). Alerts that
+    cannot start are told and logged; the dashboard runs on without them."""
     monitor = dashboard.alerts
     if monitor is None:
-        monitor = await asyncio.to_thread(
-            AlertMonitor.load, dashboard.settings, clock=dashboard.clock
-        )
+        try:
+            monitor = await asyncio.to_thread(
+                AlertMonitor.load, dashboard.settings, clock=dashboard.clock
+            )
+        except Exception as error:  # alerts must never keep the market data from coming
+            log.exception("could not load the alerts")
+            dashboard.notify(
+                f"Alerts are off: {error} (details in the log)", severity="error", markup=False
+            )
+            return
         monitor.deliver = TerminalNotifier(dashboard.app, dashboard.settings.alerting)
         monitor.warn = lambda text: dashboard.notify(
             text, severity="warning", timeout=10, markup=False
@@ -115,7 +123,6 @@ async def attach_alerts(dashboard: DashboardScreen, scheduler: Scheduler) -> Ale
         exclusive=True,
         exit_on_error=False,
     )
-    return monitor
 
 
 async def figures_for(
