@@ -44,7 +44,8 @@ class DataPane(Vertical, Generic[ViewT]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("s", "cycle_sort", "Sort", id="sort"),
         Binding("S", "reverse_sort", "Reverse", id="reverse_sort"),
-        Binding("a", "new_alert", "Alert", id="alert"),
+        # Off the footer (an 80-column footer has no room left); help and the README list it.
+        Binding("a", "new_alert", "Alert", id="alert", show=False),
     ]
 
     DEFAULT_CSS = """

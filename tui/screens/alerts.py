@@ -67,16 +67,22 @@ class TerminalNotifier:
     loop; the escapes go through the app's driver, in order with its own output."""
 
     def __init__(
-        self, app: App[object], alerting: AlertingSettings, *, in_tmux: bool | None = None
+        self,
+        app: App[object],
+        alerting: AlertingSettings,
+        *,
+        alerts_key: str = "A",
+        in_tmux: bool | None = None,
     ) -> None:
         self.app = app
         self.alerting = alerting
+        self.title = f"Alert · {alerts_key} lists them"
         self.in_tmux = bool(os.environ.get("TMUX")) if in_tmux is None else in_tmux
 
     def __call__(self, firing: Firing) -> None:
         self.app.notify(
             firing.message,
-            title="Alert · A lists them",
+            title=self.title,
             severity="warning",
             timeout=12,
             markup=False,
@@ -111,7 +117,9 @@ async def attach_alerts(dashboard: DashboardScreen, scheduler: Scheduler) -> Non
                 f"Alerts are off: {error} (details in the log)", severity="error", markup=False
             )
             return
-        monitor.deliver = TerminalNotifier(dashboard.app, dashboard.settings.alerting)
+        settings = dashboard.settings
+        alerts_key = settings.keys.get("alerts", "A").split(",")[0]
+        monitor.deliver = TerminalNotifier(dashboard.app, settings.alerting, alerts_key=alerts_key)
         monitor.warn = lambda text: dashboard.notify(
             text, severity="warning", timeout=10, markup=False
         )
