@@ -93,6 +93,7 @@ class TapewatchApp(App[int]):
         # A priority binding: the App runs it as soon as it reads the key, before it hands the
         # next keys on, so the keys typed right after `/` go to the prompt (see action_find).
         Binding("slash", "find", "Find ticker", id="find", priority=True),
+        Binding("A", "alerts", "Alerts", id="alerts", show=False),
         # Any table: the ticker under the cursor (or one typed) goes on the watchlist shown.
         Binding("plus", "watch_add", "Watch", id="watch_add", show=False),
     ]
@@ -179,7 +180,7 @@ class TapewatchApp(App[int]):
         return Codes(
             [basket.name for basket in self.settings.baskets],
             self.watchlists.names(),
-            alerts=callable(getattr(self, "action_alerts", None)),
+            alerts=True,
         )
 
     def symbol_lister(self) -> Callable[[], list[SymbolEntry]]:
@@ -190,6 +191,20 @@ class TapewatchApp(App[int]):
         if feed is None:
             return list
         return lambda: directory(feed.known_symbols(), feed.source.describe)
+
+    def action_alerts(self) -> None:
+        """Open ALRT: every alert rule, its state, and the history of firings."""
+        from tui.screens.alerts import AlertsScreen, market_of
+
+        if isinstance(self.screen, AlertsScreen):
+            return
+        monitor = self.dashboard.alerts
+        if monitor is None:
+            self.notify("Alerts are still loading; try again in a moment.", severity="warning")
+            return
+        self.push_screen(
+            AlertsScreen(monitor, market_of(self.dashboard), self.dashboard.settings.baskets)
+        )
 
     # -- codes -----------------------------------------------------------------------------
 
@@ -207,12 +222,7 @@ class TapewatchApp(App[int]):
             case OpenWatchlist(name):
                 self.open_watchlist(name)
             case OpenAlerts():
-                # The alerts screen, where alerts exist (its action belongs to them).
-                action = getattr(self, "action_alerts", None)
-                if callable(action):
-                    self.call_later(action)
-                else:
-                    self.notify("No alerts configured.", timeout=3)
+                self.action_alerts()
 
     def _back_to_dashboard(self) -> None:
         while len(self.screen_stack) > 1 and self.screen is not self.dashboard:

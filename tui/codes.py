@@ -80,7 +80,7 @@ CODES: tuple[CodeSpec, ...] = (
     CodeSpec("MOST", "", "most shorted: the Most shorted pane"),
     CodeSpec("CORR", "[basket]", "a basket's correlation matrix (without a name: the first)"),
     CodeSpec("W", "[list]", "your watchlists (without a name: the one last shown)"),
-    CodeSpec("ALRT", "", "alerts (where alerts are configured)"),
+    CodeSpec("ALRT", "", "alerts: every alert rule, its state and the firings"),
     CodeSpec(
         "<TICKER>",
         "[DES|SI|CORR]",

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from tui.codes import OpenAlerts
 from widgets.pane import DataPane
 
 if TYPE_CHECKING:
@@ -18,6 +19,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("Refresh now", "Poll every dataset now", "screen.refresh"),
     ("Help", "Every key, and how each figure is computed", "app.help"),
     ("Find ticker", "Open a ticker by symbol", "app.find"),
+    ("Alerts (ALRT)", "Every alert rule, its state, and the firings", "app.alerts"),
     ("Sort focused table", "Sort the focused table by its next column", "cycle_sort"),
     ("Reverse sort", "Sort the focused table the other way", "reverse_sort"),
     ("Use the demo market", "Switch to the embedded demo market", "screen.use_demo"),
@@ -46,6 +48,8 @@ class TapewatchCommands(Provider):
         for name, help_text, action in COMMANDS:
             yield DiscoveryHit(name, partial(self._run, action), help=help_text)
         for suggestion in self.tapewatch.codes().every():
+            if isinstance(suggestion.command, OpenAlerts):
+                continue  # the Alerts (ALRT) command above
             yield DiscoveryHit(
                 suggestion.text,
                 partial(self.tapewatch.run_command, suggestion.command),
@@ -61,6 +65,8 @@ class TapewatchCommands(Provider):
                     score, matcher.highlight(name), partial(self._run, action), help=help_text
                 )
         for suggestion in self.tapewatch.codes().suggest(query):
+            if isinstance(suggestion.command, OpenAlerts):
+                continue  # the Alerts (ALRT) command above
             # A code typed in full comes first; one it completes ranks by how it matches.
             score = 1.0 if suggestion.exact else matcher.match(suggestion.text)
             if score > 0:

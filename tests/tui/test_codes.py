@@ -111,16 +111,16 @@ async def test_a_section_that_does_not_apply_says_so() -> None:
         assert "^GSPC has no short interest section." in messages
 
 
-async def test_alrt_says_when_there_are_no_alerts() -> None:
+async def test_alrt_opens_the_alerts() -> None:
+    from tui.screens.alerts import AlertsScreen
+
     app = demo_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for_data(pilot, app)
-        prompt = await type_code(pilot, app, "ALRT")
-        assert not any(option.startswith("ALRT") for option in suggested(prompt))
+        prompt = await type_code(pilot, app, "alrt")
+        assert suggested(prompt)[0].startswith("ALRT")
         await pilot.press("enter")
-        await wait_until(pilot, lambda: app.screen is app.dashboard, "the prompt closed")
-        messages = [notification.message for notification in app._notifications]
-        assert "No alerts configured." in messages
+        await wait_until(pilot, lambda: isinstance(app.screen, AlertsScreen), "ALRT")
 
 
 async def test_the_palette_runs_codes() -> None:

@@ -31,12 +31,14 @@ from tui.models import Pane, StatusView
 from tui.presenters.registry import PRESENTERS, PaneView
 from tui.reports import PaneBuilt, PaneFailed, Report, StatusChanged
 from tui.screens.watched import WatchedScreen
+from widgets.messages import AlertRequested
 from widgets.pane import DataPane
 from widgets.panes import PANE_WIDGETS
 from widgets.status import StatusBar
 from widgets.table import LiveTable
 
 if TYPE_CHECKING:
+    from tui.alerts.monitor import AlertMonitor
     from tui.feed import Feed
     from tui.scheduler import Scheduler
     from tui.sources.base import Source
@@ -83,6 +85,7 @@ class DashboardScreen(WatchedScreen[None]):
         self._note: str | None = None
         self._last_status: StatusView | None = None
         self._failed_panes: set[Pane] = set()  # panes whose last build raised
+        self.alerts: AlertMonitor | None = None  # the alert rules, fed the scheduler's reports
         self._last_focused: Widget | None = None
 
     @property
@@ -143,6 +146,9 @@ class DashboardScreen(WatchedScreen[None]):
             return
         self.scheduler = scheduler
         self._note = None
+        from tui.screens.alerts import attach_alerts
+
+        await attach_alerts(self, scheduler)
         await scheduler.run()
 
     def _make_scheduler(self, settings: Settings) -> Scheduler:
@@ -162,6 +168,8 @@ class DashboardScreen(WatchedScreen[None]):
 
     def _on_report(self, report: Report) -> None:
         """The scheduler's reports, as messages (called on the event loop)."""
+        if self.alerts is not None:
+            self.alerts.note(report)
         match report:
             case PaneBuilt(pane, view):
                 self._failed_panes.discard(pane)
@@ -232,6 +240,17 @@ class DashboardScreen(WatchedScreen[None]):
         if self.focused is None and isinstance(table, LiveTable) and table in self.focus_chain:
             self.set_focus(table)
             table.move_cursor(table.cursor_row)
+
+    @on(AlertRequested)
+    def _new_alert(self, message: AlertRequested) -> None:
+        message.stop()
+        self._open_alert_form(Pane(message.pane), message.key)
+
+    @work(group="alert-form", exclusive=True, exit_on_error=False)
+    async def _open_alert_form(self, pane: Pane, key: str) -> None:
+        from tui.screens.alerts import new_alert_from_row
+
+        await new_alert_from_row(self, pane, key)
 
     # -- actions ---------------------------------------------------------------------------
 

@@ -37,6 +37,9 @@ KEY_ROWS: tuple[tuple[str | None, str, str, str], ...] = (
     ),
     ("sort", "s", "tables", "sort the focused table by its next column (▼ largest first)"),
     ("reverse_sort", "S", "tables", "reverse the sort of the focused table (▲ ▼)"),
+    ("alert", "a", "tables", "new alert on the row under the cursor"),
+    ("alerts", "A", "anywhere", "ALRT: every alert rule, its state and the firings"),
+    ("delete_alert", "x", "ALRT", "delete the alert under the cursor (Enter edits it)"),
     (
         "find",
         "/",
