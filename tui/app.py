@@ -276,12 +276,11 @@ class TapewatchApp(App[int]):
 
     def open_members(self, basket: str) -> None:
         """The members of ``basket``: contributions, correlation to peers, short interest."""
-        feed = self._feed_or_warn()
-        if feed is None:
-            return
         from tui.screens.members import MembersScreen
 
-        self.push_screen(MembersScreen(feed, self.settings, basket))
+        feed = self._feed_or_warn()
+        if feed is not None:
+            self.push_screen(MembersScreen(feed, self.settings, basket))
 
     @on(MatrixSelected)
     def _open_matrix(self, message: MatrixSelected) -> None:
@@ -290,12 +289,11 @@ class TapewatchApp(App[int]):
 
     def open_matrix(self, basket: str) -> None:
         """CORR: the correlation matrix of ``basket``."""
-        feed = self._feed_or_warn()
-        if feed is None:
-            return
         from tui.screens.corr_matrix import CorrScreen
 
-        self.push_screen(CorrScreen(feed, self.settings, basket))
+        feed = self._feed_or_warn()
+        if feed is not None:
+            self.push_screen(CorrScreen(feed, self.settings, basket))
 
     def open_watchlist(self, name: str | None = None) -> None:
         """The watchlist screen, on the list ``name`` (None: the one last shown)."""

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Callable, Sequence
-from typing import ClassVar
+from typing import ClassVar, Generic, TypeVar
 
 from rich.align import Align
 from rich.style import Style
@@ -44,6 +44,7 @@ CORRELATION_MARGIN = 0.05  # room above and below a correlation line, within -1.
 SECOND_MARKER = "•"  # the pair chart's second price line
 
 RGB = tuple[int, int, int]
+ViewT = TypeVar("ViewT")
 
 
 def braille_value(axis: Axis, value: float) -> float:
@@ -162,6 +163,26 @@ class Chart(PlotextPlot):
             label=label,
         )
 
+    def _correlation(self, series: Sequence[float]) -> None:
+        """A rolling correlation over the last year, oldest first, on a scale within -1..1 that
+        always holds 0: its zero line is drawn on the row labelled 0.00."""
+        points = [(index, value) for index, value in enumerate(series) if math.isfinite(value)]
+        values = [value for _, value in points]
+        axis = nice_axis(
+            max(-1.0, min(values) - CORRELATION_MARGIN),
+            min(1.0, max(values) + CORRELATION_MARGIN),
+            self.plot_rows,
+            correlation_label,
+            floor=-1.0,
+            ceiling=1.0,
+            references=[0.0],
+        )
+        self._y_axis(axis)
+        self.plt.horizontal_line(0.0, color=self._colour("foreground"))
+        self._line(points, axis, self._colour("primary"))
+        last = len(series) - 1
+        self.plt.xticks([0, last], ["1y ago", "now"] if last > 0 else ["now"])
+
     def _count_bars(
         self, bars: Sequence[tuple[int, float]], colour: RGB | None, width: float
     ) -> None:
@@ -181,13 +202,13 @@ class Chart(PlotextPlot):
         )
 
 
-class TickerChart(Chart):
-    """One chart of the drill-down: it draws its part of the `view` it is given, on every render,
-    or says "no data" when that part is empty."""
+class ViewChart(Chart, Generic[ViewT]):
+    """A chart that draws its part of the `view` it is given, on every render, or says "no data"
+    when that part is empty."""
 
-    view: reactive[TickerView | None] = reactive(None)
+    view: reactive[ViewT | None] = reactive(None)
 
-    def watch_view(self, view: TickerView | None) -> None:
+    def watch_view(self, view: ViewT | None) -> None:
         # Decided once per view: a resize or a theme change renders again with the same view.
         self.has_data = view is not None and self.has_data_in(view)
 
@@ -195,13 +216,17 @@ class TickerChart(Chart):
         assert self.view is not None  # has_data says so
         self.draw(self.view)
 
-    def has_data_in(self, view: TickerView) -> bool:
+    def has_data_in(self, view: ViewT) -> bool:
         """Whether ``view`` has anything for this chart to draw (each chart says)."""
         raise NotImplementedError
 
-    def draw(self, view: TickerView) -> None:
+    def draw(self, view: ViewT) -> None:
         """Plot this chart's part of ``view`` on ``self.plt`` (each chart says how)."""
         raise NotImplementedError
+
+
+class TickerChart(ViewChart[TickerView]):
+    """One chart of the drill-down, given the drill-down's whole view."""
 
 
 def _priced(view: TickerView) -> list[PricePoint]:
@@ -333,46 +358,13 @@ class CorrelationChart(TickerChart):
 
     def draw(self, view: TickerView) -> None:
         assert view.correlation is not None  # has_data_in says so
-        series = view.correlation.series
-        points = [(index, value) for index, value in enumerate(series) if math.isfinite(value)]
         peers = view.peer_group
         self.plt.title(self.TITLE if peers is None else f"{self.TITLE} · {peers}")
-        values = [value for _, value in points]
-        axis = nice_axis(
-            max(-1.0, min(values) - CORRELATION_MARGIN),
-            min(1.0, max(values) + CORRELATION_MARGIN),
-            self.plot_rows,
-            correlation_label,
-            floor=-1.0,
-            ceiling=1.0,
-        )
-        self._y_axis(axis)
-        if axis.low <= 0.0 <= axis.high:
-            self.plt.horizontal_line(0.0, color=self._colour("foreground"))
-        self._line(points, axis, self._colour("primary"))
-        last = len(series) - 1
-        self.plt.xticks([0, last], ["1y ago", "now"] if last > 0 else ["now"])
+        self._correlation(view.correlation.series)
 
 
-class PairChart(Chart):
-    """One chart of a pair of basket members: it draws its part of the `pair` it is given."""
-
-    pair: reactive[PairView | None] = reactive(None)
-
-    def watch_pair(self, pair: PairView | None) -> None:
-        self.has_data = pair is not None and self.has_data_in(pair)
-
-    def paint(self) -> None:
-        assert self.pair is not None  # has_data says so
-        self.draw(self.pair)
-
-    def has_data_in(self, pair: PairView) -> bool:
-        """Whether ``pair`` has anything for this chart to draw."""
-        raise NotImplementedError
-
-    def draw(self, pair: PairView) -> None:
-        """Plot this chart's part of ``pair``."""
-        raise NotImplementedError
+class PairChart(ViewChart[PairView]):
+    """One chart of a pair of basket members, given the pair's view."""
 
 
 class PairCorrelationChart(PairChart):
@@ -385,28 +377,12 @@ class PairCorrelationChart(PairChart):
         return any(math.isfinite(value) for value in pair.correlation.series)
 
     def draw(self, pair: PairView) -> None:
-        series = pair.correlation.series
-        points = [(index, value) for index, value in enumerate(series) if math.isfinite(value)]
-        values = [value for _, value in points]
         self.plt.title(
             f"{self.TITLE} {pair.first}–{pair.second} · {pair.window} d window · now "
             f"{fmt.correlation(pair.correlation.now)}, 1y ago "
             f"{fmt.correlation(pair.correlation.year_ago)}"
         )
-        axis = nice_axis(
-            max(-1.0, min(values) - CORRELATION_MARGIN),
-            min(1.0, max(values) + CORRELATION_MARGIN),
-            self.plot_rows,
-            correlation_label,
-            floor=-1.0,
-            ceiling=1.0,
-            references=[0.0],
-        )
-        self._y_axis(axis)
-        self.plt.hline(0.0, self._colour("foreground-muted") or "gray")
-        self._line(points, axis, self._colour("primary"))
-        last = len(series) - 1
-        self.plt.xticks([0, last], ["1y ago", "now"] if last > 0 else ["now"])
+        self._correlation(pair.correlation.series)
 
 
 class PairPricesChart(PairChart):

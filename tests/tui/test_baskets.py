@@ -116,7 +116,7 @@ async def test_enter_on_a_cell_shows_the_pair() -> None:
         def charted() -> bool:
             pair = app.screen
             return isinstance(pair, PairScreen) and all(
-                chart.pair is not None for chart in pair.query(PairChart)
+                chart.view is not None for chart in pair.query(PairChart)
             )
 
         await wait_until(pilot, charted, "the pair's charts")
@@ -124,7 +124,7 @@ async def test_enter_on_a_cell_shows_the_pair() -> None:
         assert isinstance(pair_screen, PairScreen)
         first, second = grid.view.symbols[1], grid.view.symbols[2]  # type: ignore[union-attr]
         assert (pair_screen.first, pair_screen.second) == (first, second)
-        pair = pair_screen.query(PairChart).first().pair
+        pair = pair_screen.query(PairChart).first().view
         assert pair is not None
         assert pair.correlation.now == pytest.approx(grid.view.now[1][2], abs=1e-9)  # type: ignore[union-attr]
         await pilot.pause()

@@ -124,4 +124,4 @@ class PairScreen(MarketScreen[PairView]):
         from widgets.charts import PairChart
 
         for chart in self.query(PairChart):
-            chart.pair = view
+            chart.view = view
