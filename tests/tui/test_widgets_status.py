@@ -9,7 +9,7 @@ import itertools
 import pytest
 from textual.app import App, ComposeResult
 
-from tui.health import SEVERITY
+from tui.health import SEVERITY, is_problem
 from tui.models import DatasetFreshness, SourceHealth, StatusView
 from widgets.status import StatusBar, freshness_text, health_text, worst_problem
 
@@ -90,8 +90,9 @@ def test_worst_problem_ranks_offline_above_stale() -> None:
 
 def test_worst_problem_ranks_by_the_one_severity_order_of_source_health() -> None:
     """The compact indicator and each source's health (tui.health) agree on which state is
-    worse: offline over rate-limited over retrying over stale over unavailable."""
-    for better, worse in itertools.pairwise(reversed(SEVERITY[:-1])):
+    worse: offline over rate-limited over retrying over stale over slow."""
+    problems = [state for state in SEVERITY if is_problem(state)]
+    for better, worse in itertools.pairwise(reversed(problems)):
         states = {better, worse} - {"stale"}
         view = dataclasses.replace(
             VIEW,

@@ -15,6 +15,7 @@ import pytest
 
 from tests.unit.scripted import (
     DAILY_SESSIONS,
+    INTRADAY_SESSIONS,
     MARKET_NOW,
     SMALL,
     SMALL_CORE,
@@ -52,7 +53,7 @@ def test_daily_bars_cover_indices_benchmark_sectors_and_baskets_once_each() -> N
     assert feed_over(ScriptedSource()).symbols_for(JobName.DAILY) == SMALL_CORE
 
 
-def test_intraday_bars_cover_indices_and_basket_members_only() -> None:
+def test_intraday_bars_cover_indices_basket_members_and_sector_etfs() -> None:
     assert feed_over(ScriptedSource()).symbols_for(JobName.INTRADAY) == SMALL_INTRADAY
 
 
@@ -106,7 +107,7 @@ def test_shares_are_asked_about_the_names_short_interest_listed() -> None:
     ("job", "asked"),
     [
         (JobName.QUOTES, (SMALL_CORE,)),
-        (JobName.INTRADAY, (SMALL_INTRADAY, "1m", 1)),
+        (JobName.INTRADAY, (SMALL_INTRADAY, "1m", INTRADAY_SESSIONS)),
         (JobName.DAILY, (SMALL_CORE, "1d", DAILY_SESSIONS)),
         (JobName.SHORT_INTEREST, (None, 1)),
         (JobName.SHORT_VOLUME, (None, 21)),
