@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TextIO
 
+from tui.clock import NEW_YORK
 from tui.config import Settings
 from tui.feed import ask
 from tui.jobs import JOBS, JobSpec, Probe
@@ -76,7 +77,8 @@ def _judge(check: Check, outcome: FetchOutcome, latency: float) -> CheckResult:
         return CheckResult(check, "FAIL", latency, f"{PROBE_SYMBOL}: {reason}")
     count = outcome.frame.height
     rows = "1 row" if count == 1 else f"{count} rows"
-    return CheckResult(check, "ok", latency, f"{rows}, as of {outcome.as_of:%Y-%m-%d %H:%M} UTC")
+    as_of = outcome.as_of.astimezone(NEW_YORK)
+    return CheckResult(check, "ok", latency, f"{rows}, as of {as_of:%Y-%m-%d %H:%M} ET")
 
 
 def format_results(results: Sequence[CheckResult]) -> list[str]:

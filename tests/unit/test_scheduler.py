@@ -766,7 +766,7 @@ async def test_a_pane_that_failed_is_built_again_after_the_next_poll() -> None:
 
     reports: list[Report] = []
     builders = {**BUILDERS, Pane.CORRELATIONS: once_broken}
-    async with started(report=reports.append, builders=builders) as (scheduler, source, time):
+    async with started(report=reports.append, builders=builders) as (scheduler, _, time):
         failure = PaneFailed(Pane.CORRELATIONS, "RuntimeError: a bad day")
         await until(lambda: failure in reports, "the failure reported")
         await until(settled(scheduler, time), "every job waiting, every pane built")
