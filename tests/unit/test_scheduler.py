@@ -588,6 +588,23 @@ async def test_the_demo_market_fills_every_pane(demo: DemoMarket) -> None:
     assert [b.name for b in correlations.baskets] == [b.name for b in settings.baskets]
 
 
+async def test_relative_volume_compares_with_earlier_sessions_intraday_bars(
+    demo: DemoMarket,
+) -> None:
+    """The intraday job brings the sector ETFs' bars of the sessions relative volume compares
+    with (the demo keeps 10), so no sector falls back on the typical profile (marked ≈)."""
+    scheduler = scheduler_over(demo, Settings())
+
+    await scheduler.refresh_all()
+
+    intraday = scheduler.feed.market_data().intraday.filter(pl.col("symbol") == "XLK")
+    assert intraday["ts"].dt.date().n_unique() == 10
+    views = await scheduler.build([Pane.SECTORS], scheduler.feed.market_data())
+    sectors = views[Pane.SECTORS]
+    assert isinstance(sectors, SectorsView)
+    assert {row.rel_volume_basis for row in sectors.rows} == {"intraday"}
+
+
 async def test_build_computes_only_the_panes_asked_for(demo: DemoMarket) -> None:
     scheduler = scheduler_over(demo, Settings())
     await scheduler.refresh_all()
