@@ -113,7 +113,7 @@ def _failure_text(health: SourceHealth) -> str:
         case "rate_limited":
             return f"{health.name} rate-limited" + (f" until{until}" if until else "")
         case "retrying":
-            return f"{health.name} failing" + (f", retrying{until}" if until else "")
+            return f"{health.name} failed" + (f", retrying{until}" if until else "")
         case _:
             return health.detail or f"{health.name} {health.state.replace('_', ' ')}"
 
