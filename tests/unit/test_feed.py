@@ -271,7 +271,47 @@ async def test_the_drill_down_over_the_demo_market() -> None:
     settlements = data.short_interest.filter(pl.col("symbol") == "MSFT").height
     assert settlements > 1  # a history, where the dashboard keeps only the latest
     msft_minutes = data.intraday.filter(pl.col("symbol") == "MSFT").get_column("ts")
-    assert msft_minutes.dt.date().n_unique() == 5  # five sessions, where the dashboard has one
+    assert msft_minutes.dt.date().n_unique() == 5  # the five sessions of its 5D chart
+
+
+async def test_a_sector_etf_s_drill_down_prices_its_sector_s_stocks() -> None:
+    """The plan owns fetching: the stocks an ETF lists are quoted by the feed, those the
+    dashboard does not hold yet only."""
+    demo = DemoMarket(monotonic=lambda: 0.0)
+    feed = feed_over(demo, Settings())
+    put(feed, JobName.QUOTES, quotes_frame({"MSFT": 400.0}))
+
+    data = await feed.fetch_ticker("XLK")
+
+    assert isinstance(data, MarketData)
+    members = {"AAPL", "NVDA", "ORCL", "AVGO"}
+    priced = set(data.quotes.filter(pl.col("last").is_not_null())["symbol"].to_list())
+    assert members <= priced
+    assert data.quotes.filter(pl.col("symbol") == "MSFT")["last"].to_list() == [400.0]
+
+
+async def test_a_drill_down_poll_asks_only_for_what_the_dashboard_does_not_poll() -> None:
+    source = ScriptedSource()
+    feed = feed_over(source)
+    put(feed, JobName.QUOTES, quotes_frame({"MSFT": 2.0}))
+    data = await feed.fetch_ticker("MSFT")
+    assert isinstance(data, MarketData)
+    source.requests.clear()
+    put(feed, JobName.QUOTES, quotes_frame({"MSFT": 3.0}))  # the dashboard polled meanwhile
+    source.script(JobName.INTRADAY, fetched(bars_frame({"MSFT": 3.0, "AAPL": 9.0}, "5m")))
+
+    polled = await feed.poll_ticker(data, "MSFT", intraday=True)
+
+    assert source.requests == [(JobName.INTRADAY, (["MSFT"], "5m", 5))]
+    assert polled.quotes.filter(pl.col("symbol") == "MSFT")["last"].to_list() == [3.0]
+    assert polled.intraday["symbol"].to_list() == ["MSFT"]
+
+    source.requests.clear()
+    source.script(JobName.QUOTES, fetched(quotes_frame({"ZZZ": 7.0})))
+    polled = await feed.poll_ticker(polled, "ZZZ", intraday=False)
+    assert source.requests == [(JobName.QUOTES, (["ZZZ"],))]
+    assert polled.quotes.filter(pl.col("symbol") == "ZZZ")["last"].to_list() == [7.0]
+    assert polled.now == MARKET_NOW  # the source's market clock
 
 
 async def test_aclose_closes_the_source() -> None:
