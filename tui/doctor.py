@@ -69,7 +69,8 @@ async def run_checks(checks: Sequence[Check]) -> list[CheckResult]:
 
 def _judge(check: Check, outcome: FetchOutcome, latency: float) -> CheckResult:
     if isinstance(outcome, Failed):
-        status = "skipped" if outcome.kind is FailureKind.NOT_AVAILABLE else "FAIL"
+        not_served = (FailureKind.NOT_AVAILABLE, FailureKind.NOT_CONFIGURED)
+        status = "skipped" if outcome.kind in not_served else "FAIL"
         return CheckResult(check, status, latency, outcome.message)
     problem = outcome.problems.get(PROBE_SYMBOL)
     if outcome.frame.is_empty() or problem is not None:
