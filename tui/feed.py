@@ -225,10 +225,11 @@ class Feed:
         return data.replace(quotes=merge_by_symbol(data.quotes, outcome.frame))
 
     async def poll_ticker(self, data: MarketData, symbol: str, *, intraday: bool) -> MarketData:
-        """The drill-down's poll while it is open, at the dashboard's cadence: the dashboard's
-        newest quotes, and those it does not poll (``symbol``, an ETF's member stocks) asked
-        for; with ``intraday``, ``symbol``'s intraday bars too — over ``data``, with the market
-        clock moved on. What fails keeps what ``data`` had (logged)."""
+        """The drill-down's poll while it is open, at the dashboard's cadence: ``symbol``'s own
+        quote (the dashboard's may be a cadence old), the dashboard's newest quotes, and those
+        it does not poll (an ETF's member stocks); with ``intraday``, ``symbol``'s intraday bars
+        too — over ``data``, with the market clock moved on. What fails keeps what ``data`` had
+        (logged)."""
         interval = self.settings.sources.yahoo.intraday_interval
         bars: FetchOutcome | None = None
         if intraday:  # first: a quote asked for just after may share the chart
@@ -238,10 +239,8 @@ class Feed:
         latest = polled.frame if polled is not None else data.quotes.clear()
         members = await asyncio.to_thread(etf_members, data, symbol)
         held = set(latest.get_column("symbol").to_list())
-        wanted = [name for name in dict.fromkeys([symbol, *members]) if name not in held]
-        quotes: FetchOutcome | None = None
-        if wanted:
-            quotes = await self._ask_quietly(symbol, "quotes", self.source.quotes(wanted))
+        wanted = [symbol, *(name for name in members if name not in held and name != symbol)]
+        quotes = await self._ask_quietly(symbol, "quotes", self.source.quotes(wanted))
         return await asyncio.to_thread(
             _merge_poll, data, symbol, latest, quotes, bars, self.source.now()
         )
@@ -288,11 +287,19 @@ def _merge_poll(
     intraday: FetchOutcome | None,
     now: dt.datetime,
 ) -> MarketData:
-    """A drill-down poll over its data (CPU work: call it in a thread): the dashboard's
-    ``latest`` quotes, then what the poll fetched; a failed fetch changes nothing."""
-    merged = merge_by_symbol(data.quotes, latest)
+    """A drill-down poll over its data (CPU work: call it in a thread): per symbol the newest
+    quote of what it had, the dashboard's ``latest`` and what the poll fetched (the poll's on a
+    tie); a failed fetch changes nothing, and no quote is replaced by an older one."""
+    frames = [data.quotes, latest]
     if isinstance(quotes, Fetched):
-        merged = merge_by_symbol(merged, quotes.frame)
+        frames.append(quotes.frame)
+    merged = (
+        pl.concat(frames)
+        .with_row_index("_order")
+        .sort("ts", "_order", nulls_last=False)
+        .unique("symbol", keep="last", maintain_order=True)
+        .drop("_order")
+    )
     bars = data.intraday
     if isinstance(intraday, Fetched):
         bars = merge_by_symbol(bars, intraday.frame.filter(pl.col("symbol") == symbol))

@@ -7,6 +7,7 @@ test scripts; its store is filled directly.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import replace
 
@@ -290,28 +291,36 @@ async def test_a_sector_etf_s_drill_down_prices_its_sector_s_stocks() -> None:
     assert data.quotes.filter(pl.col("symbol") == "MSFT")["last"].to_list() == [400.0]
 
 
-async def test_a_drill_down_poll_asks_only_for_what_the_dashboard_does_not_poll() -> None:
+async def test_a_drill_down_poll_asks_for_its_symbol_and_what_the_dashboard_does_not_poll() -> None:
     source = ScriptedSource()
     feed = feed_over(source)
-    put(feed, JobName.QUOTES, quotes_frame({"MSFT": 2.0}))
+    put(feed, JobName.QUOTES, quotes_frame({"MSFT": 2.0, "AAPL": 5.0}))
     data = await feed.fetch_ticker("MSFT")
     assert isinstance(data, MarketData)
     source.requests.clear()
-    put(feed, JobName.QUOTES, quotes_frame({"MSFT": 3.0}))  # the dashboard polled meanwhile
+    put(feed, JobName.QUOTES, quotes_frame({"MSFT": 3.0, "AAPL": 6.0}))  # the dashboard polled
     source.script(JobName.INTRADAY, fetched(bars_frame({"MSFT": 3.0, "AAPL": 9.0}, "5m")))
+    later = quotes_frame({"MSFT": 4.0}).with_columns(pl.col("ts") + dt.timedelta(minutes=1))
+    source.script(JobName.QUOTES, fetched(later))
 
     polled = await feed.poll_ticker(data, "MSFT", intraday=True)
 
-    assert source.requests == [(JobName.INTRADAY, (["MSFT"], "5m", 5))]
-    assert polled.quotes.filter(pl.col("symbol") == "MSFT")["last"].to_list() == [3.0]
+    # Intraday bars first: a quote asked for just after may read the same chart.
+    assert source.requests == [
+        (JobName.INTRADAY, (["MSFT"], "5m", 5)),
+        (JobName.QUOTES, (["MSFT"],)),
+    ]
+    last = dict(polled.quotes.select("symbol", "last").rows())
+    assert (last["MSFT"], last["AAPL"]) == (4.0, 6.0)  # its own quote, the dashboard's others
     assert polled.intraday["symbol"].to_list() == ["MSFT"]
+    assert polled.now == MARKET_NOW  # the source's market clock
 
     source.requests.clear()
-    source.script(JobName.QUOTES, fetched(quotes_frame({"ZZZ": 7.0})))
-    polled = await feed.poll_ticker(polled, "ZZZ", intraday=False)
-    assert source.requests == [(JobName.QUOTES, (["ZZZ"],))]
-    assert polled.quotes.filter(pl.col("symbol") == "ZZZ")["last"].to_list() == [7.0]
-    assert polled.now == MARKET_NOW  # the source's market clock
+    source.script(JobName.QUOTES, failed(FailureKind.TIMEOUT))
+    kept = await feed.poll_ticker(polled, "MSFT", intraday=False)
+    assert source.requests == [(JobName.QUOTES, (["MSFT"],))]
+    # Its own quote is newer than the dashboard's: never replaced by an older one.
+    assert dict(kept.quotes.select("symbol", "last").rows())["MSFT"] == 4.0
 
 
 async def test_aclose_closes_the_source() -> None:
