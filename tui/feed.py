@@ -224,17 +224,16 @@ class Feed:
             return data
         return data.replace(quotes=merge_by_symbol(data.quotes, outcome.frame))
 
-    async def poll_ticker(self, data: MarketData, symbol: str, *, intraday: bool) -> MarketData:
-        """The drill-down's poll while it is open, at the dashboard's cadence: ``symbol``'s own
-        quote (the dashboard's may be a cadence old), the dashboard's newest quotes, and those
-        it does not poll (an ETF's member stocks); with ``intraday``, ``symbol``'s intraday bars
-        too — over ``data``, with the market clock moved on. What fails keeps what ``data`` had
-        (logged)."""
+    async def poll_ticker(self, data: MarketData, symbol: str) -> MarketData:
+        """The drill-down's poll while it is open, at the dashboard's quotes cadence:
+        ``symbol``'s intraday bars and its own quote (the dashboard's may be a cadence old; the
+        bars come first, so a quote read from the same chart costs no request), the
+        dashboard's newest quotes, and those it does not poll (an ETF's member stocks) — over
+        ``data``, with the market clock moved on. The chart and the last price stay together.
+        What fails keeps what ``data`` had (logged)."""
         interval = self.settings.sources.yahoo.intraday_interval
-        bars: FetchOutcome | None = None
-        if intraday:  # first: a quote asked for just after may share the chart
-            call = self.source.bars([symbol], interval, TICKER_INTRADAY_SESSIONS)
-            bars = await self._ask_quietly(symbol, "intraday bars", call)
+        call = self.source.bars([symbol], interval, TICKER_INTRADAY_SESSIONS)
+        bars = await self._ask_quietly(symbol, "intraday bars", call)
         polled = self.store.get(JobName.QUOTES)
         latest = polled.frame if polled is not None else data.quotes.clear()
         members = await asyncio.to_thread(etf_members, data, symbol)

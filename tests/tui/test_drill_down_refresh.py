@@ -1,5 +1,5 @@
 """The drill-down follows the market while it is open: it polls its ticker's quote and intraday
-bars at the dashboard's cadence, on its own workers (cancelled when it closes), and shows the
+bars at the dashboard's quotes cadence, on its own workers (cancelled when it closes), and shows the
 dashboard's status bar. Driven by the demo market's clock, which the test moves."""
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from widgets.charts import KeyNumbers
 from widgets.status import StatusBar
 
 # Polls a few times a second, so the test waits on the demo clock, not on a 15 s cadence.
-QUICK = RefreshSettings(quotes=0.2, intraday=0.2)
+QUICK = RefreshSettings(quotes=0.2)
 
 
 class DemoClock:

@@ -303,7 +303,7 @@ async def test_a_drill_down_poll_asks_for_its_symbol_and_what_the_dashboard_does
     later = quotes_frame({"MSFT": 4.0}).with_columns(pl.col("ts") + dt.timedelta(minutes=1))
     source.script(JobName.QUOTES, fetched(later))
 
-    polled = await feed.poll_ticker(data, "MSFT", intraday=True)
+    polled = await feed.poll_ticker(data, "MSFT")
 
     # Intraday bars first: a quote asked for just after may read the same chart.
     assert source.requests == [
@@ -317,8 +317,10 @@ async def test_a_drill_down_poll_asks_for_its_symbol_and_what_the_dashboard_does
 
     source.requests.clear()
     source.script(JobName.QUOTES, failed(FailureKind.TIMEOUT))
-    kept = await feed.poll_ticker(polled, "MSFT", intraday=False)
-    assert source.requests == [(JobName.QUOTES, (["MSFT"],))]
+    source.script(JobName.INTRADAY, RuntimeError("a source bug"))
+    kept = await feed.poll_ticker(polled, "MSFT")
+    assert [job for job, _ in source.requests] == [JobName.INTRADAY, JobName.QUOTES]
+    assert kept.intraday.equals(polled.intraday)
     # Its own quote is newer than the dashboard's: never replaced by an older one.
     assert dict(kept.quotes.select("symbol", "last").rows())["MSFT"] == 4.0
 

@@ -3,15 +3,15 @@ correlation to its peers, and the key numbers; for a sector ETF the stocks of it
 the sections that apply to the ticker show (an index has no short interest).
 
 Its fetches are workers of this screen, so leaving the screen cancels them. While it is open it
-polls the ticker's quote and intraday bars at the dashboard's cadence (tui.feed plans what is
-asked for), and shows the dashboard's status bar: source, session, health, stale marks. The
-fetched data is kept while the screen is open: switching range only rebuilds the view.
+polls the ticker's quote and intraday bars at the dashboard's quotes cadence, so its chart and
+its last price agree (tui.feed plans what is asked for), and shows the dashboard's status bar:
+source, session, health, stale marks. The fetched data is kept while the screen is open:
+switching range only rebuilds the view.
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar
 
@@ -133,20 +133,15 @@ class TickerScreen(WatchedScreen[None]):
 
     @work(group="ticker-poll", exclusive=True, exit_on_error=False)
     async def _poll(self) -> None:
-        """Poll the ticker's quote at the dashboard's quotes cadence, and its intraday bars at
-        the intraday cadence, until the screen closes (its workers are cancelled then)."""
-        refresh = self.settings.refresh
-        intraday_due = time.monotonic() + refresh.intraday
+        """Poll the ticker's quote and intraday bars at the dashboard's quotes cadence, until
+        the screen closes (its workers are cancelled then)."""
         while True:
-            await asyncio.sleep(refresh.quotes)
+            await asyncio.sleep(self.settings.refresh.quotes)
             data = self._data
             if data is None:  # the first load failed: try it whole again
                 self._load()
                 return
-            intraday = time.monotonic() >= intraday_due
-            if intraday:
-                intraday_due = time.monotonic() + refresh.intraday
-            self._data = await self.feed.poll_ticker(data, self.symbol, intraday=intraday)
+            self._data = await self.feed.poll_ticker(data, self.symbol)
             await self._rebuild()
 
     async def _rebuild(self) -> None:
