@@ -109,7 +109,7 @@ class Health(Generic[JobT]):
         if kind in (FailureKind.NOT_AVAILABLE, FailureKind.NOT_CONFIGURED):
             delay = cadence_s  # asking sooner would not change the answer
         until = now + dt.timedelta(seconds=delay)
-        self._by_job[job] = SourceHealth(source, state_after(kind, count), until, message)
+        self._by_job[job] = SourceHealth(source, state_after(kind, count), until, message, kind)
         return delay
 
     def of(self, job: JobT) -> SourceHealth | None:

@@ -15,6 +15,8 @@ import math
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Literal
 
+from tui.kinds import FailureKind
+
 if TYPE_CHECKING:  # transitional re-exports, see __getattr__ at the end
     from tui.presenters.registry import PaneView as PaneView
     from tui.presenters.ticker import ChartRange as ChartRange
@@ -50,6 +52,7 @@ class SourceHealth:
     state: HealthState
     until: dt.datetime | None = None  # next attempt (retrying) or end of the rate limit
     detail: str = ""  # the last error in plain words
+    cause: FailureKind | None = None  # what kind of failure the last one was
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

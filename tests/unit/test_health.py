@@ -63,8 +63,12 @@ def test_a_dataset_a_source_does_not_serve_or_that_is_not_set_up_is_no_problem()
 
     (files,) = health.sources()
     assert files.state == "ok"  # not "files unavailable"
-    assert health.of("short_interest") == SourceHealth("files", "not_configured", ANY, "it failed")
-    assert health.of("short_volume") == SourceHealth("files", "unavailable", ANY, "it failed")
+    assert health.of("short_interest") == SourceHealth(
+        "files", "not_configured", ANY, "it failed", FailureKind.NOT_CONFIGURED
+    )
+    assert health.of("short_volume") == SourceHealth(
+        "files", "unavailable", ANY, "it failed", FailureKind.NOT_AVAILABLE
+    )
 
     only_unconfigured: Health[str] = Health()
     fail(only_unconfigured, "shares", FailureKind.NOT_CONFIGURED, source="sec")

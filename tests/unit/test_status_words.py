@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from tui.kinds import FailureKind
 from tui.models import DatasetFreshness, SourceHealth
 from tui.presenters.status import build_failure_text, no_data_text
 
@@ -37,6 +38,19 @@ def test_the_worst_failure_speaks_for_the_pane() -> None:
     )
     assert no_data_text(datasets[:1], is_demo=False) == (
         "no data — yahoo failed, retrying 12:31 ET · d: demo market"
+    )
+
+
+def test_a_first_failure_says_what_kind_it_was() -> None:
+    """One refused connection is not "offline" yet (a second in a row is), but it is no
+    mystery either."""
+    refused = SourceHealth("yahoo", "retrying", RETRY, cause=FailureKind.OFFLINE)
+    assert no_data_text([never_loaded("quotes", refused)], is_demo=False) == (
+        "no data — yahoo unreachable, retrying 12:31 ET · d: demo market"
+    )
+    silent = SourceHealth("finra", "retrying", RETRY, cause=FailureKind.TIMEOUT)
+    assert no_data_text([never_loaded("SI", silent)], is_demo=True) == (
+        "no data — finra not answering, retrying 12:31 ET"
     )
 
 

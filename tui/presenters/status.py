@@ -14,6 +14,7 @@ from collections.abc import Iterable
 
 from tui.clock import NEW_YORK
 from tui.health import SEVERITY, Condition, is_problem, worst
+from tui.kinds import FailureKind
 from tui.models import DatasetFreshness, SourceHealth, StatusView
 from tui.presenters import format as fmt
 
@@ -97,6 +98,13 @@ def worst_problem(view: StatusView) -> str | None:
     return None if problem is None else problem.replace("_", "-")
 
 
+# A first failure, by its kind (a second one in a row of the first two is "offline").
+_RETRYING_WORDS: dict[FailureKind, str] = {
+    FailureKind.OFFLINE: "unreachable",
+    FailureKind.TIMEOUT: "not answering",
+}
+
+
 def _never_loaded(dataset: DatasetFreshness) -> bool:
     """No frame of the dataset is kept (one of unknown age is kept, and stale)."""
     return dataset.age_s is None and not dataset.stale
@@ -113,7 +121,8 @@ def _failure_text(health: SourceHealth) -> str:
         case "rate_limited":
             return f"{health.name} rate-limited" + (f" until{until}" if until else "")
         case "retrying":
-            return f"{health.name} failed" + (f", retrying{until}" if until else "")
+            what = _RETRYING_WORDS.get(health.cause, "failed") if health.cause else "failed"
+            return f"{health.name} {what}" + (f", retrying{until}" if until else "")
         case _:
             return health.detail or f"{health.name} {health.state.replace('_', ' ')}"
 
