@@ -65,6 +65,18 @@ def test_a_dataset_not_set_up_gives_its_reason_without_the_demo_key() -> None:
     assert no_data_text([not_set_up], is_demo=False) == f"no data — {reason}"
 
 
+def test_without_a_failure_the_first_dataset_not_served_speaks() -> None:
+    """Most shorted from files: short interest not set up says more than short volume, which
+    files never serve."""
+    reason = "no short-interest folder configured (sources.files.short_interest)"
+    datasets = [
+        DatasetFreshness("quotes", 4.0, False, SourceHealth("files", "ok")),
+        never_loaded("SI", SourceHealth("files", "not_configured", detail=reason)),
+        never_loaded("SV", SourceHealth("files", "unavailable", detail="not read from files")),
+    ]
+    assert no_data_text(datasets, is_demo=False) == f"no data — {reason}"
+
+
 def test_the_demo_is_not_offered_on_the_demo() -> None:
     failing = never_loaded("quotes", SourceHealth("demo", "retrying", RETRY))
     assert no_data_text([failing], is_demo=True) == "no data — demo failed, retrying 12:31 ET"

@@ -138,7 +138,14 @@ def no_data_text(datasets: Iterable[DatasetFreshness], *, is_demo: bool) -> str 
     ]
     if not failed:
         return None
-    health = min(failed, key=lambda health: SEVERITY.index(health.state))  # the first worst
+    # The worst failure; with none, the first dataset the source does not serve or that is
+    # not set up (a pane's datasets come in the job table's order: short interest before
+    # short volume and share counts).
+    problems = [health for health in failed if is_problem(health.state)]
+    if problems:
+        health = min(problems, key=lambda health: SEVERITY.index(health.state))
+    else:
+        health = failed[0]
     text = f"no data — {_failure_text(health)}"
     if is_problem(health.state) and not is_demo:
         text += f" · {DEMO_HINT}"
