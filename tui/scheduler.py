@@ -9,7 +9,9 @@ it, and a headless feed daemon can run the same scheduler with no screen at all.
   a thread (tui.analytics.builders.BUILDERS), each reported as soon as it is built, in Pane order.
   The first batch of polled data waits for the first round to settle (at most FIRST_ROUND_S).
   A builder that raises is logged and reported (`PaneFailed`); the other panes go on updating.
-  A pane that failed is built again after the next poll, whatever it brought.
+  A pane that failed is built again after the next poll, whatever it brought; so is every pane
+  when a poll finds the market clock in another session than the panes were built for (a new
+  day, or files whose clock stops at their last session once they are read).
 - What happens is reported through one callback, as small immutable reports (tui.reports:
   `PaneBuilt`, `PaneFailed`, `StatusChanged`, `JobFinished`); the dashboard turns them into
   messages. The status says how each dataset's last poll went, how old it is (on the demo
@@ -117,6 +119,9 @@ class Scheduler:
         self._rebuild_wanted = asyncio.Event()
         self._building = False
         self._failed_panes: set[Pane] = set()  # their last build raised: built again next poll
+        # The market session the panes were last built for: figures ("today", 5 d) depend on
+        # it, so a poll that finds the market clock in another session rebuilds every pane.
+        self._built_for: dt.date | None = None
         # When each job's frame was fetched on the demo market's own clock (demo sources only).
         self._market_fetched: dict[JobName, dt.datetime] = {}
         # The first round: jobs not yet polled, loops inside a poll, and whether all is quiet.
@@ -195,6 +200,9 @@ class Scheduler:
             result = JobResult(job, await self.accept(job, outcome))
         if self._failed_panes:  # the next poll retries a pane that could not be built
             self._mark_dirty(self._failed_panes)
+        session = market_hours.last_session_date(self.source.now())
+        if self._built_for is not None and session != self._built_for:
+            self._mark_dirty(Pane)
         self._report(JobFinished(result))
         self._report(StatusChanged(self.status()))
         return result
@@ -281,6 +289,7 @@ class Scheduler:
         first), each reported as soon as it is built: views never arrive out of order."""
         panes, self._dirty = self._dirty, set()
         data = self.feed.market_data()
+        self._built_for = market_hours.last_session_date(data.now)
         for pane in (pane for pane in Pane if pane in panes):
             try:
                 view = await asyncio.to_thread(self._builders[pane], data, self.settings)

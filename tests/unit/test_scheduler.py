@@ -800,6 +800,37 @@ async def test_a_pane_that_failed_is_built_again_after_the_next_poll() -> None:
         assert Pane.CORRELATIONS not in built(reports)  # built: not retried any more
 
 
+async def test_a_poll_that_finds_the_market_in_another_session_rebuilds_every_pane() -> None:
+    """Figures depend on the session ("today", 5 d): files whose clock stops at their last
+    session once read, or a new trading day, rebuild every pane though no frame changed."""
+
+    class Clocked(ScriptedSource):
+        moment = MARKET_NOW
+
+        def now(self) -> dt.datetime:
+            return self.moment
+
+    time = VirtualTime(wall_clock())
+    source = Clocked()
+    reports: list[Report] = []
+    scheduler = scheduler_over(source, clock=time.clock, wait=time, report=reports.append)
+    async with running(scheduler):
+        await until(lambda: set(built(reports)) == set(Pane), "the first picture")
+        await until(settled(scheduler, time), "every job waiting, every pane built")
+        reports.clear()
+
+        source.moment = MARKET_NOW - dt.timedelta(days=12)  # a session two weeks earlier
+        scheduler.wake(JobName.SHORT_VOLUME)  # nothing new, and feeding one pane only
+
+        await until(lambda: set(built(reports)) == set(Pane), "every pane built again")
+        await until(settled(scheduler, time), "every job waiting, every pane built")
+        reports.clear()
+        scheduler.wake(JobName.SHORT_VOLUME)
+        await until(lambda: any(isinstance(r, JobFinished) for r in reports), "another poll")
+        await until(settled(scheduler, time), "every job waiting, every pane built")
+        assert built(reports) == []  # the same session: nothing to rebuild
+
+
 async def test_the_disk_copy_is_shown_before_any_poll_answers(tmp_path: Path) -> None:
     """Offline at start: the last good data paints at once."""
     writer = scheduler_over(ScriptedSource(), cache=Cache(tmp_path))
