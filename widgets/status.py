@@ -105,7 +105,7 @@ class StatusBar(Widget):
     def compact_text(self, view: StatusView) -> Text:
         """For narrow terminals: label, session, time and a single health indicator, then the
         note when it fits whole (it says what to do: "d: demo market")."""
-        line = self._head(view)
+        line = self._head(view, compact=True)
         problem = worst_problem(view)
         line.append("  ")
         if problem is None:
@@ -118,12 +118,14 @@ class StatusBar(Widget):
             line.append(f"  {note}", style=self._style("status-bar--warning"))
         return line
 
-    def _head(self, view: StatusView) -> Text:
+    def _head(self, view: StatusView, *, compact: bool = False) -> Text:
         label_style = "status-bar--demo" if view.is_demo else "status-bar--label"
         line = Text()
         line.append(f" {view.source_label} ", style=self._style(label_style))
-        style = "status-bar--warning" if view.sessions_behind else None
-        line.append(f" {head_text(view)}", style=self._style(style) if style else "")
+        style = "status-bar--warning" if view.sessions_behind and not compact else None
+        line.append(
+            f" {head_text(view, compact=compact)}", style=self._style(style) if style else ""
+        )
         return line
 
     def _health_style(self, health: SourceHealth) -> Style:

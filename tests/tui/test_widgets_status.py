@@ -115,6 +115,24 @@ def test_data_that_ends_before_today_says_as_of_when_and_marks_it_stale() -> Non
     assert head_text(current) == "as of Fri Jan 30 close"
     assert worst_problem(current) is None
     assert head_text(HEALTHY) == "REGULAR 10:32 ET"
+    assert head_text(files, compact=True) == "as of Jan 30"
+
+
+async def test_data_behind_the_calendar_fits_40_columns() -> None:
+    files = dataclasses.replace(
+        HEALTHY,
+        source_label="FILES",
+        is_demo=False,
+        health=(SourceHealth("files", "ok"),),
+        data_through=dt.date(2026, 1, 30),
+        sessions_behind=212,
+    )
+    app = StatusApp()
+    async with app.run_test(size=(40, 5)) as pilot:
+        bar = app.query_one(StatusBar)
+        bar.show(files)
+        await pilot.pause()
+        assert rendered(bar) == " FILES  as of Jan 30  ⚠ stale"
 
 
 def test_the_demo_key_is_offered_off_the_demo_only() -> None:

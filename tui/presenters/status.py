@@ -59,13 +59,16 @@ def freshness_text(dataset: DatasetFreshness) -> str:
     return f"{text} {WARNING_MARK}" if dataset.stale else text
 
 
-def head_text(view: StatusView) -> str:
+def head_text(view: StatusView, *, compact: bool = False) -> str:
     """The session and the market clock ("REGULAR 10:32 ET"), or, for data whose clock stops at
     its last session, as of when the figures are and how far behind the calendar that is
-    ("as of Fri Jan 30 close ⚠ 8 sessions old")."""
+    ("as of Fri Jan 30 close ⚠ 8 sessions old"; ``compact``: "as of Jan 30", the problem
+    indicator says the rest)."""
     through = view.data_through
     if through is None:
         return f"{view.session.upper()} {fmt.clock(view.market_time)}"
+    if compact:
+        return f"as of {through:%b} {through.day}"
     text = f"as of {through:%a %b} {through.day} close"
     behind = view.sessions_behind
     if behind:
