@@ -6,8 +6,10 @@ The screen hands a pane its view model with `show(view)` and whether the data is
 and the legend line. A pane without rows says "loading…" until the screen tells it why there is
 no data (`set_missing`, once its sources failed); a pane whose figures could not be computed
 says so over its last rows (`set_build_failure`). Both go in a notice line under the headers.
-`s` cycles the presenter's sort orders. Enter on a row posts the message the subclass chooses
-(`TickerSelected`, or `BasketSelected` for a basket).
+`s` sorts by the presenter's next sort order, `S` reverses it; the sorted column's header is
+marked ▼ or ▲ and the cursor goes to the new first row. Enter on a row posts the message the
+subclass chooses (`TickerSelected`, or `BasketSelected` for a basket); `a` asks for an alert on
+the row (`AlertRequested`).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from tui.models import NO_DATA
 from tui.presenters.registry import Presenter
 from tui.presenters.status import build_failure_text
 from tui.presenters.table import Row, SortMode
+from widgets.messages import AlertRequested
 from widgets.table import LiveTable
 
 STALE_MARK = "⚠ STALE"
@@ -44,6 +47,9 @@ class DataPane(Vertical, Generic[ViewT]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("s", "cycle_sort", "Sort", id="sort"),
+        Binding("S", "reverse_sort", "Reverse", id="reverse_sort"),
+        # Off the footer (an 80-column footer has no room left); help and the README list it.
+        Binding("a", "new_alert", "Alert", id="alert", show=False),
     ]
 
     DEFAULT_CSS = """
@@ -83,6 +89,7 @@ class DataPane(Vertical, Generic[ViewT]):
         super().__init__(id=id, classes=classes)
         self.view: ViewT | None = None
         self.sort_index = 0
+        self._sort: SortMode[Any] = self.presenter.sorts[0]
         self._subtitle = ""
         self._legend_text = ""
         self._missing: str | None = None  # why there is no data, once the sources failed
@@ -90,6 +97,7 @@ class DataPane(Vertical, Generic[ViewT]):
         self._notice_text = ""
         self.border_title = self.presenter.title
         self.table = LiveTable(self.presenter.columns, placeholder=LOADING)
+        self.table.mark_sorted(self._sort.column, self._sort.descending)
         self.notice = Static("", classes="notice")
         self.notice.display = False  # until there is something to say
         self.legend = Static("", classes="legend") if self.HAS_LEGEND else None
@@ -105,8 +113,8 @@ class DataPane(Vertical, Generic[ViewT]):
 
     @property
     def sort(self) -> SortMode[Any]:
-        """The current sort order."""
-        return self.presenter.sorts[self.sort_index]
+        """The current sort order, in its current direction."""
+        return self._sort
 
     @property
     def sort_label(self) -> str:
@@ -142,10 +150,27 @@ class DataPane(Vertical, Generic[ViewT]):
         self._update_subtitle()
 
     def action_cycle_sort(self) -> None:
-        """Switch to the next sort order."""
+        """Sort by the next sort order, in its usual direction."""
         self.sort_index = (self.sort_index + 1) % len(self.presenter.sorts)
+        self._sort_by(self.presenter.sorts[self.sort_index])
+
+    def action_reverse_sort(self) -> None:
+        """Sort the other way."""
+        self._sort_by(self._sort.reversed())
+
+    def _sort_by(self, sort: SortMode[Any]) -> None:
+        self._sort = sort
+        self.table.mark_sorted(sort.column, sort.descending)
         self._update_subtitle()
         self._refresh_rows()
+        # A new order is read from its top: the cursor goes to the first row, in view.
+        self.table.move_cursor(0)
+
+    def action_new_alert(self) -> None:
+        """Ask for an alert on the row under the cursor (the screen opens the form)."""
+        key = self.table.cursor_key
+        if key is not None and self.id is not None:
+            self.post_message(AlertRequested(self.id, key))
 
     @on(LiveTable.RowActivated)
     def _row_activated(self, event: LiveTable.RowActivated) -> None:
@@ -191,7 +216,7 @@ class DataPane(Vertical, Generic[ViewT]):
             parts.append(self.presenter.as_of_text(self.view))
         else:
             parts.append(NO_DATA if self._missing else LOADING)
-        parts.append(f"sort: {self.sort_label}")
+        parts.append(f"sort: {self._sort.text}")
         subtitle = " · ".join(parts)
         # The screen re-sends staleness every second: an unchanged subtitle costs no repaint.
         if subtitle != self._subtitle:

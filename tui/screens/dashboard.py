@@ -17,10 +17,11 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container
+from textual.widget import Widget
 from textual.widgets import Footer, Static
 
 from tui import market_hours
@@ -35,13 +36,15 @@ from tui.reports import PaneBuilt, PaneFailed, Report, StatusChanged
 from tui.screens.watched import WatchedScreen
 from widgets.correlations import CorrelationsPane
 from widgets.indices import IndicesPane
-from widgets.messages import BasketSelected
+from widgets.messages import AlertRequested, BasketSelected
 from widgets.pane import DataPane
 from widgets.sectors import SectorsPane
 from widgets.shorts import ShortsPane
 from widgets.status import StatusBar
+from widgets.table import LiveTable
 
 if TYPE_CHECKING:
+    from tui.alerts.monitor import AlertMonitor
     from tui.feed import Feed
     from tui.scheduler import Scheduler
     from tui.sources.base import Source
@@ -88,6 +91,8 @@ class DashboardScreen(WatchedScreen[None]):
         self._note: str | None = None
         self._last_status: StatusView | None = None
         self._failed_panes: set[Pane] = set()  # panes whose last build raised
+        self.alerts: AlertMonitor | None = None  # the alert rules, fed the scheduler's reports
+        self._last_focused: Widget | None = None
 
     @property
     def feed(self) -> Feed | None:
@@ -150,6 +155,9 @@ class DashboardScreen(WatchedScreen[None]):
             return
         self.scheduler = scheduler
         self._note = None
+        from tui.screens.alerts import attach_alerts
+
+        await attach_alerts(self, scheduler)
         await scheduler.run()
 
     def _make_scheduler(self, settings: Settings) -> Scheduler:
@@ -169,6 +177,8 @@ class DashboardScreen(WatchedScreen[None]):
 
     def _on_report(self, report: Report) -> None:
         """The scheduler's reports, as messages (called on the event loop)."""
+        if self.alerts is not None:
+            self.alerts.note(report)
         match report:
             case PaneBuilt(pane, view):
                 self._failed_panes.discard(pane)
@@ -234,10 +244,37 @@ class DashboardScreen(WatchedScreen[None]):
             datasets = pane_datasets(pane, status.datasets)
             widget.set_missing(no_data_text(datasets, is_demo=status.is_demo))
 
+    # -- focus across a terminal too small for the panes ------------------------------------
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        self._last_focused = event.widget
+
+    def on_resize(self, event: events.Resize) -> None:
+        # Hidden panes lose the focus; when they show again, the table that had it gets it
+        # back, its cursor row in view (else no key reaches a table until Tab).
+        self.call_after_refresh(self._restore_focus)
+
+    def _restore_focus(self) -> None:
+        table = self._last_focused
+        if self.focused is None and isinstance(table, LiveTable) and table in self.focus_chain:
+            self.set_focus(table)
+            table.move_cursor(table.cursor_row)
+
     @on(BasketSelected)
     def _focus_basket(self, message: BasketSelected) -> None:
         message.stop()
         self.query_one(CorrelationsPane).focus_basket(message.name)
+
+    @on(AlertRequested)
+    def _new_alert(self, message: AlertRequested) -> None:
+        message.stop()
+        self._open_alert_form(Pane(message.pane), message.key)
+
+    @work(group="alert-form", exclusive=True, exit_on_error=False)
+    async def _open_alert_form(self, pane: Pane, key: str) -> None:
+        from tui.screens.alerts import new_alert_from_row
+
+        await new_alert_from_row(self, pane, key)
 
     # -- actions ---------------------------------------------------------------------------
 

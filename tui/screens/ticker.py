@@ -57,8 +57,13 @@ class TickerScreen(WatchedScreen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "Back", id="back"),
-        Binding("left_square_bracket", "shift_range(-1)", "Shorter range", id="range_prev"),
-        Binding("right_square_bracket", "shift_range(1)", "Longer range", id="range_next"),
+        # Not in the footer: the range bar above the chart shows them ("[ ] change range").
+        Binding(
+            "left_square_bracket", "shift_range(-1)", "Shorter range", id="range_prev", show=False
+        ),
+        Binding(
+            "right_square_bracket", "shift_range(1)", "Longer range", id="range_next", show=False
+        ),
         Binding("r", "reload", "Refresh", id="refresh"),
         *(
             Binding(str(index), f"set_range('{name}')", name, show=False)

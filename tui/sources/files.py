@@ -48,6 +48,7 @@ from tui.sources.base import (
 )
 from tui.sources.finra import parse_short_interest
 from tui.sources.replay import closing_quotes
+from tui.symbols import canonical, canonical_symbols
 
 SOURCE_NAME = "files"
 BAR_FILE_SUFFIXES = (".csv", ".parquet")
@@ -286,7 +287,7 @@ def _validate(table: pl.DataFrame, file_label: str, symbol: str) -> pl.DataFrame
         _first_failed([condition for condition, _ in checks]).alias(FAILED_CHECK)
     )
     symbol_value = (
-        pl.col("symbol").str.to_uppercase() if "symbol" in present else pl.lit(symbol)
+        canonical_symbols(pl.col("symbol")) if "symbol" in present else pl.lit(symbol)
     ).alias("symbol")
     volume_value = pl.col("_n_volume") if "volume" in numbers else pl.lit(None, pl.Float64())
 
@@ -312,7 +313,7 @@ def _validate(table: pl.DataFrame, file_label: str, symbol: str) -> pl.DataFrame
 def read_bars_file(path: Path) -> BarsFile:
     """Parse one bars file (CSV, or parquet by its suffix) into validated rows."""
     name = path.name
-    symbol = path.stem.upper()
+    symbol = canonical(path.stem)
     header_line: int | None = None
     if path.suffix.lower() == ".parquet":
         loaded = _read_parquet(path, symbol)
