@@ -266,7 +266,9 @@ class TapewatchApp(App[int]):
 
         if isinstance(self.screen, TickerScreen):
             self.pop_screen()
-        self.push_screen(TickerScreen(feed, symbol, self.settings, section=section))
+        self.push_screen(
+            TickerScreen(feed, symbol, self.settings, self.dashboard.status_now, section=section)
+        )
 
     @on(BasketSelected)
     def _open_members(self, message: BasketSelected) -> None:
