@@ -483,7 +483,7 @@ async def test_offline_at_start_with_nothing_cached_each_pane_says_why_it_is_emp
     app = live_app(market, ManualClock(market.truth.moment), settings)
     async with app.run_test(size=SIZE) as pilot:
         widgets = panes(app)
-        assert all(LOADING in subtitle(app, pane) for pane in Pane)  # the first seconds
+        assert all(LOADING in subtitle(app, pane) for pane in widgets)  # the first seconds
         await wait_until(pilot, lambda: app.dashboard.scheduler is not None, "the scheduler")
         await refresh(pilot, app)  # a second failure in a row: offline
 
