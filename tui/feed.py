@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Iterator, Mapping, Sequence
 
 import polars as pl
 
@@ -23,13 +23,16 @@ from tui.jobs import JobName, spec
 from tui.presenters.ticker import ChartRange, TickerView
 from tui.sources.base import (
     BarInterval,
+    Dataset,
     Failed,
     FailureKind,
     Fetched,
     FetchOutcome,
     Source,
+    SourceRole,
     SymbolInfo,
 )
+from tui.sources.sanity import screen
 from tui.store import Store, merge_by_symbol
 
 log = logging.getLogger("tapewatch.feed")
@@ -53,20 +56,47 @@ async def ask(
 ) -> FetchOutcome:
     """The one place that says which Source call answers each job. ``depth`` is the sessions of
     bars, settlements of short interest or days of short volume asked for; ``symbols`` None
-    means the whole market (short data only)."""
+    means the whole market (short data only). What comes back has passed `sane`."""
+    job_spec = spec(job)
+    return await sane(
+        source,
+        job_spec.role,
+        job_spec.dataset,
+        _call(source, job, symbols, depth, intraday_interval),
+    )
+
+
+def _call(
+    source: Source,
+    job: JobName,
+    symbols: Sequence[str] | None,
+    depth: int,
+    intraday_interval: BarInterval,
+) -> Awaitable[FetchOutcome]:
     match job:
         case JobName.QUOTES:
-            return await source.quotes(_named(job, symbols))
+            return source.quotes(_named(job, symbols))
         case JobName.INTRADAY:
-            return await source.bars(_named(job, symbols), intraday_interval, depth)
+            return source.bars(_named(job, symbols), intraday_interval, depth)
         case JobName.DAILY:
-            return await source.bars(_named(job, symbols), "1d", depth)
+            return source.bars(_named(job, symbols), "1d", depth)
         case JobName.SHORT_INTEREST:
-            return await source.short_interest(symbols, depth)
+            return source.short_interest(symbols, depth)
         case JobName.SHORT_VOLUME:
-            return await source.short_volume(symbols, depth)
+            return source.short_volume(symbols, depth)
         case JobName.SHARES:
-            return await source.shares(_named(job, symbols))
+            return source.shares(_named(job, symbols))
+
+
+async def sane(
+    source: Source, role: SourceRole, dataset: Dataset, call: Awaitable[FetchOutcome]
+) -> FetchOutcome:
+    """The outcome of ``call`` without the rows whose values cannot be right (tui.sources.sanity),
+    checked in a thread. Every frame a source sends passes here before it is stored, cached or
+    drawn: the dashboard's polls (and so `snapshot` and the doctor, through `ask`), the
+    drill-down's fetches and its member quotes."""
+    outcome = await call
+    return await asyncio.to_thread(screen, outcome, dataset, source.now(), source.source_for(role))
 
 
 def _named(job: JobName, symbols: Sequence[str] | None) -> Sequence[str]:
@@ -180,14 +210,35 @@ class Feed:
         peers = self._peers(symbol)
         source = self.source
         interval = self.settings.sources.yahoo.intraday_interval
+        prices, short_data = SourceRole.PRICES, SourceRole.SHORT_DATA
         try:
             results = await asyncio.gather(
-                source.quotes([symbol]),
-                source.bars([symbol], interval, TICKER_INTRADAY_SESSIONS),
-                source.bars([symbol, *peers], "1d", self.daily_sessions()),
-                source.short_interest([symbol], TICKER_SETTLEMENTS),
-                source.short_volume([symbol], TICKER_SHORT_VOLUME_DAYS),
-                source.shares([symbol]),
+                sane(source, prices, Dataset.QUOTES, source.quotes([symbol])),
+                sane(
+                    source,
+                    prices,
+                    Dataset.BARS,
+                    source.bars([symbol], interval, TICKER_INTRADAY_SESSIONS),
+                ),
+                sane(
+                    source,
+                    prices,
+                    Dataset.BARS,
+                    source.bars([symbol, *peers], "1d", self.daily_sessions()),
+                ),
+                sane(
+                    source,
+                    short_data,
+                    Dataset.SHORT_INTEREST,
+                    source.short_interest([symbol], TICKER_SETTLEMENTS),
+                ),
+                sane(
+                    source,
+                    short_data,
+                    Dataset.SHORT_VOLUME,
+                    source.short_volume([symbol], TICKER_SHORT_VOLUME_DAYS),
+                ),
+                sane(source, SourceRole.SHARES, Dataset.SHARES, source.shares([symbol])),
             )
         except asyncio.CancelledError:
             raise
@@ -198,6 +249,12 @@ class Feed:
         if isinstance(quotes, Failed) and isinstance(daily, Failed):
             return quotes
         return await asyncio.to_thread(_merge_ticker, self.market_data(), symbol, results)
+
+    async def quotes(self, symbols: Sequence[str]) -> FetchOutcome:
+        """Quotes of ``symbols`` outside the polls (a sector ETF's members in its drill-down),
+        checked as every fetched frame is."""
+        source = self.source
+        return await sane(source, SourceRole.PRICES, Dataset.QUOTES, source.quotes(symbols))
 
     def _peers(self, symbol: str) -> list[str]:
         for basket in self.settings.baskets:

@@ -54,6 +54,7 @@ class SourceHealth:
     state: HealthState
     until: dt.datetime | None = None  # next attempt (retrying) or end of the rate limit
     detail: str = ""  # the last error in plain words
+    bad_rows: int = 0  # rows its latest answers held that could not be right, left out
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

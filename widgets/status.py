@@ -32,7 +32,17 @@ def _hours_minutes(moment: dt.datetime) -> str:
 
 def health_text(health: SourceHealth, now: dt.datetime) -> str:
     """A source's state in plain words: "yahoo ok", "yahoo retrying in 12s",
-    "yahoo rate-limited until 10:45", "finra offline", "sec unavailable"."""
+    "yahoo rate-limited until 10:45", "finra offline", "sec unavailable"; rows it sent that
+    could not be right, left out, are counted: "yahoo ⚠ 12 bad rows"."""
+    text = _state_text(health, now)
+    if health.bad_rows:
+        rows = "row" if health.bad_rows == 1 else "rows"
+        bad = f"{WARNING_MARK} {health.bad_rows} bad {rows}"
+        text = f"{health.name} {bad}" if health.state == "ok" else f"{text} {bad}"
+    return text
+
+
+def _state_text(health: SourceHealth, now: dt.datetime) -> str:
     if health.state == "retrying":
         if health.until is None:
             return f"{health.name} retrying"
@@ -154,7 +164,7 @@ class StatusBar(Widget):
         return line
 
     def _health_style(self, health: SourceHealth) -> Style:
-        if health.state == "ok":
+        if health.state == "ok" and not health.bad_rows:
             return self._style("status-bar--success")
         if health.state == "offline":
             return self._style("status-bar--error")

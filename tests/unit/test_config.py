@@ -482,7 +482,7 @@ def test_a_single_problem_reads_in_the_singular() -> None:
 
 def test_long_strings_are_shortened_in_reports() -> None:
     problem = only_problem(f'[http]\nretries = "{"x" * 100}"')
-    assert problem == f'http.retries: expected a whole number, found "{"x" * 57}..."'
+    assert problem == f'http.retries: expected a whole number, found "{"x" * 59}…"'
 
 
 # --- where the file comes from -------------------------------------------------------------------

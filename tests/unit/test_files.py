@@ -31,9 +31,11 @@ NOW = dt.datetime(2026, 2, 11, 15, 0, tzinfo=dt.UTC)
 CLOSE_FEB_10 = dt.datetime(2026, 2, 10, 21, 0, tzinfo=dt.UTC)  # 16:00 New York
 
 
-def source(bars: Path | str = "", short_interest: Path | str = "") -> FilesSource:
+def source(
+    bars: Path | str = "", short_interest: Path | str = "", *, now: dt.datetime = NOW
+) -> FilesSource:
     settings = FilesSettings(bars=str(bars), short_interest=str(short_interest))
-    return FilesSource(settings, clock=lambda: NOW)
+    return FilesSource(settings, clock=lambda: now)
 
 
 def fetched(outcome: FetchOutcome) -> Fetched:
@@ -305,7 +307,8 @@ async def test_bad_rows_are_refused_with_their_reasons(
 ) -> None:
     write(tmp_path, "rows.csv", BAD_ROWS)
     with caplog.at_level(logging.WARNING, logger="tapewatch.files"):
-        outcome = fetched(await source(tmp_path).bars(["OK"], "1d", 30))
+        later = NOW + dt.timedelta(days=7)  # every date in the file has passed
+        outcome = fetched(await source(tmp_path, now=later).bars(["OK"], "1d", 30))
     assert outcome.frame["ts"].to_list() == [day(2026, 2, 2), day(2026, 2, 18)]
     logged = [record.getMessage() for record in caplog.records]
     assert logged == [
@@ -417,9 +420,9 @@ async def test_changed_files_are_reread_and_unchanged_ones_are_not(
     reads: list[str] = []
     real_read = files_module.read_bars_file
 
-    def counting_read(file: Path) -> object:
+    def counting_read(file: Path, latest: dt.date) -> object:
         reads.append(file.name)
-        return real_read(file)
+        return real_read(file, latest)
 
     monkeypatch.setattr(files_module, "read_bars_file", counting_read)
     files = source(tmp_path)

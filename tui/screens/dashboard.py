@@ -141,7 +141,7 @@ class DashboardScreen(WatchedScreen[None]):
             log.exception("could not start the %s source", settings.source)
             self._note = f"could not start the {settings.source} source: {error} · d: demo market"
             self.query_one(StatusBar).show(replace(self._placeholder_status(), note=self._note))
-            self.notify(self._note, severity="error", timeout=10)
+            self.notify(self._note, severity="error", timeout=10, markup=False)
             return
         self.scheduler = scheduler
         self._note = None

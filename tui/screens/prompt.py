@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import ClassVar
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -38,12 +39,12 @@ class TickerPrompt(ModalScreen[str | None]):
         try:
             symbol = normalize_symbol(event.value)
         except ValueError as error:
-            message.update(str(error))
+            message.update(Text(str(error)))  # it quotes what was typed: never markup
             message.add_class("error")
             return
         problem = self.check(symbol)
         if problem is not None:
-            message.update(f"Cannot open {symbol}: {problem}.")
+            message.update(Text(f"Cannot open {symbol}: {problem}."))
             message.add_class("error")
             return
         self.dismiss(symbol)

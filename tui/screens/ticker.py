@@ -12,6 +12,7 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -86,9 +87,21 @@ class TickerScreen(WatchedScreen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        demo = "[reverse] DEMO [/] " if self.feed.source.is_demo else ""
-        self.query_one("#ticker-title", Static).update(f"{demo} {self.symbol}  loading…")
+        self._set_title(f" {self.symbol}  loading…")
         self._load()
+
+    def _set_title(self, text: str, problem: str | None = None) -> None:
+        """The title line: DEMO first (in a narrow pane the end is cut), then ``text`` and a
+        ``problem`` in bold. Names and problems come from sources: Text, never markup."""
+        title = Text()
+        if self.feed.source.is_demo:
+            title.append(" DEMO ", style="reverse")
+            title.append(" ")
+        title.append(text)
+        if problem:
+            title.append("  ")
+            title.append(problem, style="bold")
+        self.query_one("#ticker-title", Static).update(title)
 
     def _range_bar(self) -> str:
         parts = []
@@ -103,10 +116,8 @@ class TickerScreen(WatchedScreen[None]):
 
         data = await self.feed.fetch_ticker(self.symbol)
         if isinstance(data, Failed):
-            self.query_one("#ticker-title", Static).update(
-                f" {self.symbol}  could not load: {data.message}"
-            )
-            self.notify(f"{self.symbol}: {data.message}", severity="error")
+            self._set_title(f" {self.symbol}  could not load: {data.message}")
+            self.notify(f"{self.symbol}: {data.message}", severity="error", markup=False)
             return
         self._data = await self._with_member_quotes(data)
         await self._rebuild()
@@ -124,7 +135,7 @@ class TickerScreen(WatchedScreen[None]):
         if not wanted:
             return data
         try:
-            outcome = await self.feed.source.quotes(wanted)
+            outcome = await self.feed.quotes(wanted)
         except asyncio.CancelledError:
             raise
         except Exception:  # a source bug costs the members their prices, not the screen
@@ -142,15 +153,12 @@ class TickerScreen(WatchedScreen[None]):
         self._show(view)
 
     def _show(self, view: TickerView) -> None:
-        # DEMO first: in a narrow pane the end of the title is cut.
-        title = "[reverse] DEMO [/] " if self.feed.source.is_demo else ""
-        title += f" {view.symbol}  {view.name}"
+        title = f" {view.symbol}  {view.name}"
         if view.sector:
             title += f"  ·  {view.sector}"
         problem = self._data.problems.get(view.symbol) if self._data is not None else None
-        if problem and view.last is None and not view.prices:  # only when nothing else shows
-            title += f"  [b]{problem}[/b]"
-        self.query_one("#ticker-title", Static).update(title)
+        shown = problem if view.last is None and not view.prices else None  # when nothing else
+        self._set_title(title, shown)
         self.query_one("#range-bar", Static).update(self._range_bar())
         self.query_one(KeyNumbers).view = view
         for chart in self.query(TickerChart):
