@@ -218,11 +218,16 @@ def screen(outcome: FetchOutcome, dataset: Dataset, now: dt.datetime, source: st
     bad = frame.select(any_failed(checks)).to_series()
     if not bad.any():
         return outcome
-    rejected = frame.filter(bad).select(pl.col("symbol"), first_failed(checks).alias("reason"))
+    rejected = frame.filter(bad).select(
+        pl.col("symbol"),
+        first_failed(checks).alias("reason"),
+        # A row whose symbol is refused names nothing a user asked for.
+        (~any_failed(_symbol_checks())).alias("named"),
+    )
     kept = frame.filter(~bad)
     reasons = [
         f"{plain(symbol) if symbol is not None else '(no symbol)'}: {reason}"
-        for symbol, reason in rejected.iter_rows()
+        for symbol, reason, _ in rejected.iter_rows()
     ]
     more = f" (and {len(reasons) - LOGGED_REASONS} more)" if len(reasons) > LOGGED_REASONS else ""
     log.warning(
@@ -235,8 +240,7 @@ def screen(outcome: FetchOutcome, dataset: Dataset, now: dt.datetime, source: st
     )
     left = set(kept.get_column("symbol").to_list())
     problems = dict(outcome.problems)
-    for symbol, reason in rejected.iter_rows():
-        named = symbol is not None and symbol.isprintable()  # not a symbol the checks refused
+    for symbol, reason, named in rejected.iter_rows():
         if named and symbol not in left and symbol not in problems:
             problems[symbol] = f"bad data: {reason}"
     latest = now + (CLOCK_SKEW if dataset is Dataset.QUOTES else DATE_LEAD)
