@@ -38,7 +38,7 @@ def test_a_fifo_is_refused_at_once_not_waited_on(tmp_path: Path) -> None:
     os.mkfifo(fifo)
     with pytest.raises(NotARegularFile) as caught:
         read_regular_file(fifo, KB)
-    assert caught.value.strerror == "a named pipe (FIFO), not a regular file"
+    assert caught.value.strerror == "a FIFO, not a regular file"
 
 
 @pytest.mark.parametrize("device", ["/dev/zero", "/dev/urandom"])
