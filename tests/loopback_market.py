@@ -119,6 +119,17 @@ def delayed(seconds: float) -> Fault:
     return lambda reply: dataclasses.replace(reply, delay_s=reply.delay_s + seconds)
 
 
+def all_of(*faults: Fault) -> Fault:
+    """Every one of ``faults``, applied in turn."""
+
+    def fault(reply: Reply) -> Reply:
+        for each in faults:
+            reply = each(reply)
+        return reply
+
+    return fault
+
+
 # A name as a hostile server could send it: Textual markup with a live action link, then an
 # OSC sequence that retitles the terminal and a CSI sequence that clears it.
 HOSTILE_NAME: Final = "[bold red]HACKED[/] [@click=app.quit]click me[/] \x1b]0;PWNED\x07\x1b[2J"

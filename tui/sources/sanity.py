@@ -26,6 +26,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
+import math
 from collections.abc import Sequence
 from typing import Final
 
@@ -61,10 +62,21 @@ def _text(template: str, *values: pl.Expr) -> pl.Expr:
     return pl.format(template, *values)
 
 
+# Yahoo's futures contracts end so ("CL=F"): crude oil settled at −37.63 on 20 April 2020.
+FUTURES_SUFFIX: Final = "=F"
+
+
 def may_be_signed(symbol: pl.Expr) -> pl.Expr:
     """Whether the prices of ``symbol`` may be 0 or negative: a Treasury yield (quoted in
-    percent) or a futures contract (crude oil settled at −37.63 on 20 April 2020)."""
-    return symbol.is_in(sorted(YIELD_SYMBOLS)) | symbol.str.ends_with("=F")
+    percent) or a futures contract."""
+    return symbol.is_in(sorted(YIELD_SYMBOLS)) | symbol.str.ends_with(FUTURES_SUFFIX)
+
+
+def sane_price(symbol: str, value: float) -> bool:
+    """One price checked as `price_checks` checks a column (for a source that keeps a few
+    figures of its own, such as Yahoo's remembered closes)."""
+    signed = symbol in YIELD_SYMBOLS or symbol.endswith(FUTURES_SUFFIX)
+    return math.isfinite(value) and abs(value) <= PRICE_CEILING and (value > 0 or signed)
 
 
 def price_checks(name: str, value: pl.Expr, signed: pl.Expr) -> list[Check]:

@@ -44,6 +44,7 @@ from tui.sources.base import (
     in_thread,
 )
 from tui.sources.http import MB, HttpClient, HttpReply, ReplyLimit
+from tui.sources.sanity import sane_price
 
 logger = logging.getLogger("tapewatch.yahoo")
 
@@ -570,14 +571,21 @@ class YahooSource:
             return None
         return self._remember_closes(symbol, outcome, now)
 
-    def _remember_closes(self, symbol: str, chart: ChartData, now: dt.datetime) -> _DailyCloses:
-        closes = _DailyCloses(
-            fetched_at=now,
-            closes=tuple(
-                (_utc(start).date(), close)
-                for start, close in zip(chart.starts[-10:], chart.closes[-10:], strict=True)
-            ),
+    def _remember_closes(
+        self, symbol: str, chart: ChartData, now: dt.datetime
+    ) -> _DailyCloses | None:
+        """Keep the chart's last closes for the previous close of later quotes. Closes that
+        cannot be right (a server sending zeros) are not kept, and neither are the others (an
+        older close must not stand in for a bad one): nothing is remembered, so the next quote
+        asks again rather than going without until the next daily poll."""
+        recent = tuple(
+            (_utc(start).date(), close)
+            for start, close in zip(chart.starts[-10:], chart.closes[-10:], strict=True)
         )
+        if not all(sane_price(symbol, close) for _, close in recent):
+            self._daily_closes.pop(symbol, None)
+            return None
+        closes = _DailyCloses(fetched_at=now, closes=recent)
         self._daily_closes[symbol] = closes
         return closes
 
