@@ -3,8 +3,9 @@ driven by its pane's presenter (tui/presenters/<pane>.py).
 
 The screen hands a pane its view model with `show(view)` and whether the data is stale with
 `set_stale(stale)`; the presenter turns the view into rows, the as-of text of the subtitle
-and the legend line. `s` cycles the presenter's sort orders. Enter on a row posts the message the
-subclass chooses (`TickerSelected`, or `BasketSelected` for a basket).
+and the legend line. `s` sorts by the presenter's next sort order, `S` reverses it; the sorted
+column's header is marked ▼ or ▲ and the cursor goes to the new first row. Enter on a row posts
+the message the subclass chooses (`TickerSelected`, or `BasketSelected` for a basket).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ class DataPane(Vertical, Generic[ViewT]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("s", "cycle_sort", "Sort", id="sort"),
+        Binding("S", "reverse_sort", "Reverse", id="reverse_sort"),
     ]
 
     DEFAULT_CSS = """
@@ -71,10 +73,12 @@ class DataPane(Vertical, Generic[ViewT]):
         super().__init__(id=id, classes=classes)
         self.view: ViewT | None = None
         self.sort_index = 0
+        self._sort: SortMode[Any] = self.presenter.sorts[0]
         self._subtitle = ""
         self._legend_text = ""
         self.border_title = self.presenter.title
         self.table = LiveTable(self.presenter.columns, placeholder=LOADING)
+        self.table.mark_sorted(self._sort.column, self._sort.descending)
         self.legend = Static("", classes="legend") if self.HAS_LEGEND else None
         if self.legend is not None:
             self.legend.display = False  # until there is something to say
@@ -87,8 +91,8 @@ class DataPane(Vertical, Generic[ViewT]):
 
     @property
     def sort(self) -> SortMode[Any]:
-        """The current sort order."""
-        return self.presenter.sorts[self.sort_index]
+        """The current sort order, in its current direction."""
+        return self._sort
 
     @property
     def sort_label(self) -> str:
@@ -107,10 +111,21 @@ class DataPane(Vertical, Generic[ViewT]):
         self._update_subtitle()
 
     def action_cycle_sort(self) -> None:
-        """Switch to the next sort order."""
+        """Sort by the next sort order, in its usual direction."""
         self.sort_index = (self.sort_index + 1) % len(self.presenter.sorts)
+        self._sort_by(self.presenter.sorts[self.sort_index])
+
+    def action_reverse_sort(self) -> None:
+        """Sort the other way."""
+        self._sort_by(self._sort.reversed())
+
+    def _sort_by(self, sort: SortMode[Any]) -> None:
+        self._sort = sort
+        self.table.mark_sorted(sort.column, sort.descending)
         self._update_subtitle()
         self._refresh_rows()
+        # A new order is read from its top: the cursor goes to the first row, in view.
+        self.table.move_cursor(0)
 
     @on(LiveTable.RowActivated)
     def _row_activated(self, event: LiveTable.RowActivated) -> None:
@@ -134,7 +149,7 @@ class DataPane(Vertical, Generic[ViewT]):
     def _update_subtitle(self) -> None:
         parts = [STALE_MARK] if self.has_class("stale") else []
         parts.append(LOADING if self.view is None else self.presenter.as_of_text(self.view))
-        parts.append(f"sort: {self.sort_label}")
+        parts.append(f"sort: {self._sort.text}")
         subtitle = " · ".join(parts)
         # The screen re-sends staleness every second: an unchanged subtitle costs no repaint.
         if subtitle != self._subtitle:

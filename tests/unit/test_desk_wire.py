@@ -203,7 +203,7 @@ def test_bad_requests_are_named(data: bytes, reason: str) -> None:
 
 def test_a_request_is_normalised_and_deduplicated() -> None:
     data = b'{"symbols": [" aapl", "AAPL", "brk.b"], "jobs": ["daily", "daily"]}'
-    assert parse_request(data, max_symbols=5) == (("AAPL", "BRK.B"), ("daily",))
+    assert parse_request(data, max_symbols=5) == (("AAPL", "BRK-B"), ("daily",))
 
 
 def test_the_client_identity_is_its_inbox() -> None:

@@ -150,6 +150,15 @@ async def test_csv_and_parquet_in_one_folder(tmp_path: Path) -> None:
     assert sorted(files.known_symbols()) == ["AAPL", "X"]
 
 
+async def test_class_shares_get_the_one_spelling_of_every_source(tmp_path: Path) -> None:
+    write(tmp_path, "brk.b.csv", "date,close\n2026-02-10,490\n")
+    write(tmp_path, "all.csv", "symbol,date,close\nBF/B,2026-02-10,30\nheI.a,2026-02-10,200\n")
+    files = source(tmp_path)
+    frame = fetched(await files.bars(["BRK-B", "BF-B", "HEI-A"], "1d", 1)).frame
+    assert sorted(frame["symbol"].to_list()) == ["BF-B", "BRK-B", "HEI-A"]
+    assert sorted(files.known_symbols()) == ["BF-B", "BRK-B", "HEI-A"]
+
+
 async def test_columns_tapewatch_does_not_read_are_ignored(tmp_path: Path) -> None:
     write(tmp_path, "x.csv", "Note,date,close,note,\nhi,2026-02-10,5,there,\n")
     frame = fetched(await source(tmp_path).bars(["X"], "1d", 5)).frame

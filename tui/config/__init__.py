@@ -21,7 +21,7 @@ from tui.config.loading import (
     locate_config,
     parse_settings,
 )
-from tui.config.reader import ConfigError, ConfigProblem, normalize_symbol
+from tui.config.reader import ConfigError, ConfigProblem
 from tui.config.settings import (
     DEFAULT_BASKETS,
     DEFAULT_INDICES,
@@ -74,6 +74,5 @@ __all__ = [
     "expand_path",
     "load_settings",
     "locate_config",
-    "normalize_symbol",
     "parse_settings",
 ]

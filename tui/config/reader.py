@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import difflib
 import math
-import re
 import types
 from collections.abc import Callable, Sequence
 from dataclasses import MISSING, dataclass, fields, is_dataclass
@@ -13,7 +12,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
-from tui.config.keys import BINDING_IDS, RESERVED_KEYS, normalize_key
+from tui.config.keys import BINDING_IDS, DEFAULT_KEYS, RESERVED_KEYS, normalize_key
 from tui.config.settings import (
     Basket,
     CorrelationSettings,
@@ -29,26 +28,9 @@ from tui.config.settings import (
     SsgaSettings,
     YahooSettings,
 )
+from tui.config.themes import THEME_NAMES
 from tui.plain import plain, shorten, shown
-
-_SYMBOL_PATTERN = re.compile(r"[A-Za-z0-9.\-^=]{1,15}")
-
-
-def normalize_symbol(text: str) -> str:
-    """A ticker symbol as tapewatch stores it: stripped and upper-case.
-
-    Letters, digits and ``. - ^ =`` only (``BRK.B``, ``^GSPC``, ``EURUSD=X``), 1 to 15 characters;
-    anything else raises ``ValueError`` with a message meant for the user.
-    """
-    symbol = text.strip()
-    if not symbol:
-        raise ValueError("a ticker symbol cannot be empty")
-    if not _SYMBOL_PATTERN.fullmatch(symbol):
-        raise ValueError(
-            f"`{shown(symbol, 20)}` is not a ticker symbol: use letters, digits and . - ^ = "
-            "(at most 15 characters)"
-        )
-    return symbol.upper()
+from tui.symbols import parse_symbol
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,6 +282,17 @@ def _positive(maximum: float | None, unit: str, why: str) -> FieldCheck:
     return check
 
 
+def _theme(value: str, key: str, reader: Reader) -> str:
+    name = value.strip()
+    if name not in THEME_NAMES:
+        suggestion = _did_you_mean(name, THEME_NAMES)
+        hint = (
+            f"did you mean `{suggestion}`?" if suggestion else "themes: " + ", ".join(THEME_NAMES)
+        )
+        reader.report(key, f"unknown theme {_describe(value)} ({hint})")
+    return name
+
+
 def _non_empty(value: str, key: str, reader: Reader) -> str:
     if not value.strip():
         reader.wrong(key, "a non-empty string", value)
@@ -336,7 +329,7 @@ def _url(value: str, key: str, reader: Reader) -> str:
 
 def _symbol(value: str, key: str, reader: Reader) -> str | _Invalid:
     try:
-        return normalize_symbol(value)
+        return parse_symbol(value)
     except ValueError as error:
         reader.report(key, str(error))
         return _INVALID
@@ -401,6 +394,29 @@ def _unique(attribute: str, describe: str) -> FieldCheck:
 
 
 def _key_bindings(keymap: dict[str, str | _Invalid], key: str, reader: Reader) -> dict[str, str]:
+    normalized = _bound_keys(keymap, key, reader)
+    # The keys every binding ends up with: a key bound here leaves any other binding that had
+    # it as its only key with none (Textual takes it from the other binding).
+    effective = {
+        **DEFAULT_KEYS,
+        **{name: tuple(keys.split(",")) for name, keys in normalized.items()},
+    }
+    for binding_id, keys in normalized.items():
+        for bound_key in keys.split(","):
+            for other, other_keys in effective.items():
+                if other != binding_id and other_keys == (bound_key,):
+                    reader.report(
+                        _join(key, binding_id),
+                        f"`{bound_key}` is the only key of `{other}`: `{binding_id}` would take "
+                        f"it and leave `{other}` without a key (choose another key, or give "
+                        f"`{other}` one under [keys])",
+                    )
+    return normalized
+
+
+def _bound_keys(keymap: dict[str, str | _Invalid], key: str, reader: Reader) -> dict[str, str]:
+    """Each known binding's keys in Textual's notation, comma-separated; reports unknown
+    bindings, key names that are not keys, reserved keys and a key given to two bindings."""
     normalized: dict[str, str] = {}
     bound_to: dict[str, str] = {}
     for binding_id, keys_text in keymap.items():
@@ -458,7 +474,7 @@ _NOT_NEGATIVE = _at_least(0, "", "a negative limit filters nothing")
 _TIMEOUT = _positive(None, " s", "a request needs time to answer")
 
 _FIELD_CHECKS: dict[tuple[type, str], FieldCheck] = {
-    (Settings, "theme"): _non_empty,
+    (Settings, "theme"): _theme,
     (Settings, "benchmark"): _symbol,
     (Settings, "indices"): _unique("symbol", "the symbol"),
     (Settings, "sectors"): _unique("symbol", "the symbol"),

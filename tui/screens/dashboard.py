@@ -15,10 +15,11 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container
+from textual.widget import Widget
 from textual.widgets import Footer, Static
 
 from tui import market_hours
@@ -37,6 +38,7 @@ from widgets.pane import DataPane
 from widgets.sectors import SectorsPane
 from widgets.shorts import ShortsPane
 from widgets.status import StatusBar
+from widgets.table import LiveTable
 
 if TYPE_CHECKING:
     from tui.feed import Feed
@@ -85,6 +87,7 @@ class DashboardScreen(WatchedScreen[None]):
         self._note: str | None = None
         self._last_status: StatusView | None = None
         self._failed_panes: set[Pane] = set()  # panes whose last build raised
+        self._last_focused: Widget | None = None
 
     @property
     def feed(self) -> Feed | None:
@@ -213,6 +216,22 @@ class DashboardScreen(WatchedScreen[None]):
         for pane in Pane:
             widget = self._pane(pane)
             widget.set_stale(pane in stale)
+
+    # -- focus across a terminal too small for the panes ------------------------------------
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        self._last_focused = event.widget
+
+    def on_resize(self, event: events.Resize) -> None:
+        # Hidden panes lose the focus; when they show again, the table that had it gets it
+        # back, its cursor row in view (else no key reaches a table until Tab).
+        self.call_after_refresh(self._restore_focus)
+
+    def _restore_focus(self) -> None:
+        table = self._last_focused
+        if self.focused is None and isinstance(table, LiveTable) and table in self.focus_chain:
+            self.set_focus(table)
+            table.move_cursor(table.cursor_row)
 
     @on(BasketSelected)
     def _focus_basket(self, message: BasketSelected) -> None:

@@ -55,8 +55,13 @@ class TickerScreen(WatchedScreen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "Back", id="back"),
-        Binding("left_square_bracket", "shift_range(-1)", "Shorter range", id="range_prev"),
-        Binding("right_square_bracket", "shift_range(1)", "Longer range", id="range_next"),
+        # Not in the footer: the range bar above the chart shows them ("[ ] change range").
+        Binding(
+            "left_square_bracket", "shift_range(-1)", "Shorter range", id="range_prev", show=False
+        ),
+        Binding(
+            "right_square_bracket", "shift_range(1)", "Longer range", id="range_next", show=False
+        ),
         Binding("r", "reload", "Refresh", id="refresh"),
         *(
             Binding(str(index), f"set_range('{name}')", name, show=False)
@@ -91,7 +96,7 @@ class TickerScreen(WatchedScreen[None]):
         self._load()
 
     def _set_title(self, text: str, problem: str | None = None) -> None:
-        """The title line: DEMO first (in a narrow pane the end is cut), then ``text`` and a
+        """The title line: DEMO first (it must show however narrow the pane), then ``text`` and a
         ``problem`` in bold. Names and problems come from sources: Text, never markup."""
         title = Text()
         if self.feed.source.is_demo:

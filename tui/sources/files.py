@@ -48,6 +48,7 @@ from tui.sources.base import (
 from tui.sources.finra import parse_short_interest
 from tui.sources.replay import closing_quotes
 from tui.sources.sanity import DATE_LEAD, date_checks, may_be_signed, price_checks, quantity_checks
+from tui.symbols import canonical, canonical_symbols
 
 SOURCE_NAME = "files"
 BAR_FILE_SUFFIXES = (".csv", ".parquet")
@@ -267,7 +268,7 @@ def _validate(table: pl.DataFrame, file_label: str, symbol: str, latest: dt.date
     if "symbol" in present:
         checks.append((blank("symbol"), pl.lit("symbol is empty")))
     symbol_value = (
-        pl.col("symbol").str.to_uppercase() if "symbol" in present else pl.lit(symbol)
+        canonical_symbols(pl.col("symbol")) if "symbol" in present else pl.lit(symbol)
     ).alias("symbol")
     for column in numbers:
         value = pl.col(f"_n_{column}")
@@ -322,7 +323,7 @@ def read_bars_file(path: Path, latest: dt.date) -> BarsFile:
     """Parse one bars file (CSV, or parquet by its suffix) into validated rows, none dated after
     ``latest``."""
     name = path.name
-    symbol = path.stem.upper()
+    symbol = canonical(path.stem)
     header_line: int | None = None
     if path.suffix.lower() == ".parquet":
         loaded = _read_parquet(path, symbol)

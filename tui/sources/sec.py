@@ -44,6 +44,7 @@ from tui.sources.base import (
     in_thread,
 )
 from tui.sources.http import MB, HttpClient, ReplyLimit
+from tui.symbols import canonical
 
 SOURCE_NAME = "sec"
 # The SEC's fair-access policy: at most 10 requests a second per client; stay under it.
@@ -101,8 +102,9 @@ def _json(content: bytes, what: str) -> Any:
 
 
 def sec_ticker(symbol: str) -> str:
-    """A symbol as the SEC writes tickers: upper case, class shares with a dash (BRK-B)."""
-    return symbol.strip().upper().replace(".", "-").replace("/", "-")
+    """A symbol as the SEC writes tickers: the canonical spelling, class shares with a dash
+    (BRK-B)."""
+    return canonical(symbol)
 
 
 def parse_company_tickers(content: bytes) -> pl.DataFrame:
