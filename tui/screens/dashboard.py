@@ -28,6 +28,7 @@ from tui.config import Settings
 from tui.jobs import stale_panes
 from tui.messages import PaneUpdated, StatusUpdated
 from tui.models import Pane, StatusView
+from tui.plain import plain
 from tui.presenters.registry import PRESENTERS, PaneView
 from tui.reports import PaneBuilt, PaneFailed, Report, StatusChanged
 from tui.screens.watched import WatchedScreen
@@ -142,7 +143,10 @@ class DashboardScreen(WatchedScreen[None]):
             scheduler = await asyncio.to_thread(self._make_scheduler, settings)
         except Exception as error:  # a broken source must say so, not leave "loading…" forever
             log.exception("could not start the %s source", settings.source)
-            self._note = f"could not start the {settings.source} source: {error} · d: demo market"
+            # The error can quote a path or a file's content: plain text (tui.plain).
+            self._note = plain(
+                f"could not start the {settings.source} source: {error} · d: demo market"
+            )
             self.query_one(StatusBar).show(replace(self._placeholder_status(), note=self._note))
             self.notify(self._note, severity="error", timeout=10, markup=False)
             return
