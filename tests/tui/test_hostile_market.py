@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
 import re
 from dataclasses import replace
 
@@ -33,6 +34,7 @@ from tests.tui.test_live_app import (
     BASE_SETTINGS,
     POLL_GAP_S,
     SIZE,
+    earlier_run,
     live_app,
     quiet,
     refresh,
@@ -193,6 +195,22 @@ async def test_names_with_markup_and_escapes_are_shown_as_text(market: LoopbackM
         await pilot.click("#ticker-title")
         await pilot.pause()
         assert app.is_running and screen is app.screen
+
+
+async def test_a_cache_file_replaced_by_a_fifo_neither_freezes_the_dashboard_nor_quitting(
+    market: LoopbackMarket,
+) -> None:
+    settings = market.settings(BASE_SETTINGS)
+    await earlier_run(market, settings)
+    path = Cache.default().path / "snapshot" / "live" / "quotes.parquet"
+    path.unlink()
+    os.mkfifo(path)  # opening it for reading would wait for a writer for ever
+    app = live_app(market, ManualClock(market.truth.moment), settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_data(pilot, app, seconds=10.0)
+        await pilot.press("q")
+    assert app.return_code == 0
+    assert path.is_file()  # the FIFO was discarded and the new quotes written in its place
 
 
 def most_shorted(market: LoopbackMarket) -> str:
