@@ -169,7 +169,7 @@ class TapewatchApp(App[int]):
 
         if isinstance(self.screen, TickerScreen):
             self.pop_screen()
-        self.push_screen(TickerScreen(feed, symbol, self.settings))
+        self.push_screen(TickerScreen(feed, symbol, self.settings, self.dashboard.status_now))
 
 
 def run_app(settings: Settings, *, as_of: dt.date | None = None) -> int:

@@ -4,6 +4,7 @@ health until the source sends sane figures again; the drill-down and the doctor 
 from __future__ import annotations
 
 import io
+import math
 from pathlib import Path
 
 import polars as pl
@@ -25,10 +26,10 @@ from tui.feed import Feed
 from tui.health import Health
 from tui.jobs import JobName
 from tui.models import SourceHealth
+from tui.presenters.status import health_text
 from tui.scheduler import Scheduler
-from tui.sources.base import FailureKind, Fetched
+from tui.sources.base import FailureKind
 from tui.store import Store
-from widgets.status import health_text
 
 ZEROS = {"^GSPC": 0.0, "AAPL": 0.0, "MSFT": 0.0}
 
@@ -81,7 +82,7 @@ def test_the_status_text_of_a_sane_source_is_unchanged() -> None:
     assert health_text(SourceHealth("sec", "ok"), MARKET_NOW) == "sec ok"
 
 
-async def test_the_drill_down_and_its_member_quotes_leave_bad_rows_out() -> None:
+async def test_the_drill_down_and_its_polls_leave_bad_rows_out() -> None:
     source = ScriptedSource("yahoo")
     source.script(JobName.QUOTES, fetched(quotes_frame({"AAPL": 0.0})))
     source.script(JobName.DAILY, fetched(bars_frame({"AAPL": 1e308})))
@@ -90,9 +91,11 @@ async def test_the_drill_down_and_its_member_quotes_leave_bad_rows_out() -> None
     assert isinstance(data, MarketData)
     assert data.quotes.is_empty() and data.daily.is_empty()
     assert data.problems["AAPL"] == "bad data: close 1e+308 is not a price (above 1e9)"
-    source.script(JobName.QUOTES, fetched(quotes_frame({"XLK": -1.0, "MSFT": 400.0})))
-    outcome = await feed.quotes(["XLK", "MSFT"])
-    assert isinstance(outcome, Fetched) and outcome.frame["symbol"].to_list() == ["MSFT"]
+
+    source.script(JobName.INTRADAY, fetched(bars_frame({"AAPL": -2.0}, "5m")))
+    source.script(JobName.QUOTES, fetched(quotes_frame({"AAPL": math.inf})))
+    polled = await feed.poll_ticker(data, "AAPL")
+    assert polled.quotes.is_empty() and polled.intraday.is_empty()
 
 
 def test_the_doctor_fails_a_probe_whose_rows_are_all_bad() -> None:

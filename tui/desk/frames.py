@@ -20,7 +20,7 @@ import io
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Literal, Protocol
+from typing import Literal, Protocol, get_args
 from urllib.parse import quote, unquote
 
 import polars as pl
@@ -51,9 +51,7 @@ H_CHUNKS = "Tapewatch-Chunks"  # 0: the body is in this message; n: in n chunk m
 H_CHUNK = "Tapewatch-Chunk"  # on a chunk message: its index
 
 MAX_DETAIL_CHARS = 300  # a health detail is one error in plain words; headers stay small
-_HEALTH_STATES: frozenset[str] = frozenset(
-    {"ok", "retrying", "rate_limited", "offline", "unavailable"}
-)
+_HEALTH_STATES: frozenset[str] = frozenset(get_args(HealthState))
 # Printable ASCII stays as it is, so `nats kv get` shows readable headers; the rest is %-escaped.
 _SAFE = "".join(chr(c) for c in range(0x20, 0x7F) if chr(c) != "%")
 

@@ -8,10 +8,15 @@ name, line and problem and the other files still load; a row that cannot be righ
 not a number, is 0, negative or absurd, low above high, a close or open outside the day's range,
 a date in the future or before 1900: the domains of tui.sources.sanity) is refused with its file,
 line and reason rather than kept, and counted in ``bad_rows``. Quotes are the closes of the last
-two sessions. Short interest comes from files in FINRA's own layout (``shrt*.csv``). Only regular
-files are read, each up to FILE_SIZE_LIMIT (a FIFO or a device named by mistake would hang the
-read or never end). Files are re-read when they change. Reading, parsing and selecting run in a
-thread (`in_thread`), as in every source.
+two sessions. Short interest comes from files in FINRA's own layout (``shrt*.csv``); without a
+folder for them the dataset is "not configured", no failure. Only regular files are read, each
+up to FILE_SIZE_LIMIT (a FIFO or a device named by mistake would hang the read or never end).
+Files are re-read when they change. Reading, parsing and selecting run in a thread
+(`in_thread`), as in every source.
+
+The source's market clock stops at the close of the last session in the bars files: figures are
+computed as of that day (a 5-day change over the files' last five sessions, not over days they
+do not hold), and the status bar says as of which session, and how many have closed since.
 """
 
 from __future__ import annotations
@@ -102,6 +107,7 @@ class _Library:
     refusals: dict[str, list[str]]  # symbol -> one message per refused row
     errors: list[FileError]
     symbols: list[str] = field(default_factory=list)
+    last_date: dt.date | None = None  # the newest session in the files
 
 
 def _error(
@@ -408,7 +414,9 @@ def _combine(files: Sequence[BarsFile]) -> _Library:
     )
     bars = conform(bars.sort("symbol", "ts"), Dataset.BARS)
     symbols = bars["symbol"].unique(maintain_order=True).to_list()
-    return _Library(bars, refusals, errors, symbols)
+    newest = bars["ts"].max()
+    last_date = newest.date() if isinstance(newest, dt.datetime) else None
+    return _Library(bars, refusals, errors, symbols, last_date)
 
 
 def _log_library(library: _Library) -> None:
@@ -455,8 +463,16 @@ class FilesSource:
         self._si_files: dict[Path, tuple[FileStamp, pl.DataFrame | str]] = {}
 
     def now(self) -> dt.datetime:
-        """The clock this source was given (the wall clock by default)."""
-        return self._clock()
+        """The close of the last session in the bars files, or the clock this source was given
+        (the wall clock by default) when that is earlier, or nothing has loaded them yet."""
+        wall = self._clock()
+        through = self.data_through()
+        return wall if through is None else min(wall, session_close(through))
+
+    def data_through(self) -> dt.date | None:
+        """The last session in the bars files, once they have been loaded."""
+        library = self._library  # replaced whole by a load: safe to read from any thread
+        return library.last_date if library is not None else None
 
     def source_for(self, role: SourceRole) -> str:
         """The files play every role they can themselves."""
@@ -470,12 +486,10 @@ class FilesSource:
         return SymbolInfo(symbol, symbol, kind="index" if symbol.startswith("^") else "stock")
 
     def known_symbols(self) -> Sequence[str]:
-        """Symbols in the bars files as last loaded (loading them once if never done)."""
+        """Symbols in the bars files as last loaded; none before the first fetch has loaded
+        them (in a thread: this is asked on the event loop, which must not read files)."""
         library = self._library
-        if library is None:
-            loaded = self._load_bars()
-            return [] if isinstance(loaded, Failed) else loaded.symbols
-        return library.symbols
+        return library.symbols if library is not None else []
 
     # --- bars -----------------------------------------------------------------------------
 
@@ -491,9 +505,10 @@ class FilesSource:
         self, setting: str, unset: str, wanted: Callable[[Path], bool], what: str
     ) -> list[Path] | Failed:
         """The file a setting names, or the wanted files in the folder it names (hidden files
-        left out), sorted; NOT_AVAILABLE with the reason when there are none."""
+        left out), sorted; NOT_CONFIGURED without a setting, NOT_AVAILABLE with the reason when
+        there are none."""
         if not setting:
-            return self._unavailable(unset)
+            return Failed(SOURCE_NAME, FailureKind.NOT_CONFIGURED, unset)
         try:
             root = Path(setting).expanduser()
         except RuntimeError:
@@ -525,7 +540,7 @@ class FilesSource:
             stamps = tuple((path, _stamp(path)) for path in paths)
             # A row dated tomorrow is refused today and accepted tomorrow: the date is part of
             # what a parse depends on.
-            latest = (self.now() + DATE_LEAD).date()
+            latest = (self._clock() + DATE_LEAD).date()  # the wall clock: now() ends at the data
             if self._library is not None and (stamps, latest) == self._library_key:
                 return self._library
             parsed = {}
