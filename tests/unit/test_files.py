@@ -19,6 +19,7 @@ from tui.sources.base import (
     BARS_SCHEMA,
     QUOTES_SCHEMA,
     SHORT_INTEREST_SCHEMA,
+    Dataset,
     Failed,
     FailureKind,
     Fetched,
@@ -26,6 +27,7 @@ from tui.sources.base import (
     Source,
 )
 from tui.sources.files import FilesSource
+from tui.sources.sanity import screen
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "files"
 NOW = dt.datetime(2026, 2, 11, 15, 0, tzinfo=dt.UTC)
@@ -646,3 +648,11 @@ async def test_a_home_folder_that_cannot_be_found_is_not_available() -> None:
     outcome = failed(await source("~nosuchuser-tapewatch/bars").bars(["X"], "1d", 5))
     assert outcome.kind is FailureKind.NOT_AVAILABLE
     assert "no such user" in outcome.message
+
+
+async def test_a_bar_dated_today_is_the_price_so_far_and_passes_the_checks(tmp_path: Path) -> None:
+    write(tmp_path, "x.csv", "date,close\n2026-02-10,10\n2026-02-11,11\n")  # NOW: 10:00 ET
+    files = source(tmp_path)
+    quote = fetched(await files.quotes(["X"]))
+    assert quote.frame.select("last", "ts").row(0) == (11.0, NOW)
+    assert screen(quote, Dataset.QUOTES, files.now(), "files") is quote

@@ -38,6 +38,7 @@ from tui.config import FilesSettings
 from tui.market_hours import session_close
 from tui.regular_files import MB, read_regular_file
 from tui.sources.base import (
+    UTC_TS,
     BarInterval,
     Dataset,
     Failed,
@@ -620,7 +621,10 @@ class FilesSource:
         if isinstance(library, Failed):
             return library
         daily = library.bars.filter(pl.col("symbol").is_in(list(symbols)))
-        quotes = closing_quotes(daily, SOURCE_NAME)
+        # A bar dated today, read before its session closes, is the price so far: stamped now,
+        # not at a close still to come (which no check would let pass as a quote).
+        wall = pl.lit(self._clock(), UTC_TS)
+        quotes = closing_quotes(daily, SOURCE_NAME).with_columns(pl.min_horizontal("ts", wall))
         return self._select(library, symbols, quotes, count_refused=False)
 
     # --- short interest ------------------------------------------------------------------
