@@ -11,7 +11,8 @@ list back brings them back) but shown nowhere.
 
 The file is written atomically (a temporary file in the same folder, then renamed over the old
 one), so a crash mid-write leaves the previous edits whole. A file that cannot be read is set
-aside (renamed ``watchlists.json.unreadable``) with a log line, never a crash.
+aside (renamed ``watchlists.json.unreadable``) with a log line, never a crash; so is anything but
+a regular file of reasonable size at that path (a FIFO, a device: read without blocking).
 """
 
 from __future__ import annotations
@@ -26,12 +27,15 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from tui.config import Watchlist
+from tui.regular_files import KB, read_regular_file
 from tui.symbols import parse_symbol
 
 log = logging.getLogger("tapewatch.watchlists")
 
 FILE_NAME = "watchlists.json"
 FORMAT_VERSION = 1
+# Far more than any edits take (a symbol is a few bytes): a larger file is not ours.
+FILE_SIZE_LIMIT = 512 * KB
 
 
 def default_path() -> Path:
@@ -132,7 +136,7 @@ class WatchlistStore:
         """The saved edits by list name; none when there is no file, or it cannot be read (it is
         then set aside, so the next save does not overwrite what a user may want back)."""
         try:
-            raw = self.path.read_bytes()
+            raw = read_regular_file(self.path, FILE_SIZE_LIMIT)  # never a FIFO, never huge
         except FileNotFoundError:
             return {}
         except OSError as error:

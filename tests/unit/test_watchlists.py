@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from pathlib import Path
 
 import pytest
 
 from tui.config import Watchlist
-from tui.watchlists import ListEdits, WatchlistBook, WatchlistStore, default_path, load_book
+from tui.watchlists import (
+    FILE_SIZE_LIMIT,
+    ListEdits,
+    WatchlistBook,
+    WatchlistStore,
+    default_path,
+    load_book,
+)
 
 CONFIGURED = (Watchlist("Tech", ("AAPL", "MSFT", "NVDA")), Watchlist("Empty", ()))
 
@@ -96,6 +104,20 @@ def test_a_saved_symbol_is_read_in_the_one_spelling_and_a_bad_one_dropped(tmp_pa
     lists = {"Tech": {"added": ["brk.b", "not a symbol!", "ORCL"], "removed": []}}
     path.write_text(json.dumps({"version": 1, "lists": lists}))
     assert WatchlistStore(path).load() == {"Tech": ListEdits(added=("BRK-B", "ORCL"))}
+
+
+def test_a_fifo_or_a_huge_file_is_no_edits_and_does_not_hang(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    fifo = tmp_path / "fifo.json"
+    os.mkfifo(fifo)
+    huge = tmp_path / "huge.json"
+    huge.write_bytes(b" " * (FILE_SIZE_LIMIT + 1))
+    with caplog.at_level(logging.WARNING, "tapewatch.watchlists"):
+        assert WatchlistStore(fifo).load() == {}
+        assert WatchlistStore(huge).load() == {}
+    assert "not a regular file" in caplog.text
+    assert "larger than 512 KB" in caplog.text
 
 
 def test_no_file_means_no_edits(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -64,8 +65,10 @@ class CorrScreen(MarketScreen[MatrixView]):
         self.query_one(CorrelationGrid).show(view, self.mode)
         measure = "level" if self.mode == "now" else "size of the change"
         self.query_one("#corr-legend", Static).update(
-            f"shade ({measure}): {shade_legend(self.mode)} · rows by mean correlation to "
-            f"peers, lowest first · {HINTS}"
+            Text(
+                f"shade ({measure}): {shade_legend(self.mode)} · rows by mean correlation to "
+                f"peers, lowest first · {HINTS}"
+            )
         )
 
     def action_toggle_change(self) -> None:
@@ -75,7 +78,7 @@ class CorrScreen(MarketScreen[MatrixView]):
             self.show(self.view)
 
     def missing(self) -> None:
-        self.notify(f"There is no basket called {self.basket!r}.", severity="warning")
+        self.notify(f"There is no basket called {self.basket!r}.", severity="warning", markup=False)
         self.dismiss()
 
     @on(PairSelected)

@@ -56,5 +56,5 @@ class MembersScreen(MarketScreen[MembersView]):
         self.query_one(MembersPane).show(view)
 
     def missing(self) -> None:
-        self.notify(f"There is no basket called {self.basket!r}.", severity="warning")
+        self.notify(f"There is no basket called {self.basket!r}.", severity="warning", markup=False)
         self.dismiss()
