@@ -94,8 +94,9 @@ class TapewatchApp(App[int]):
         # next keys on, so the keys typed right after `/` go to the prompt (see action_find).
         Binding("slash", "find", "Find ticker", id="find", priority=True),
         Binding("A", "alerts", "Alerts", id="alerts", show=False),
-        # Any table: the ticker under the cursor (or one typed) goes on the watchlist shown.
-        Binding("plus", "watch_add", "Watch", id="watch_add", show=False),
+        # Any table: the ticker under the cursor (or one typed) goes on the watchlist shown. A
+        # priority binding like `/`: the keys typed right after it reach its prompt.
+        Binding("plus", "watch_add", "Watch", id="watch_add", show=False, priority=True),
     ]
 
     def __init__(
@@ -147,10 +148,11 @@ class TapewatchApp(App[int]):
         self.push_screen(self.dashboard)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "find":
+        if action in ("find", "watch_add"):
             from textual.widgets import Input
 
-            # In a text field (the prompt itself, the command palette) `/` is a character.
+            # In a text field (the prompt itself, the command palette, the alert form) `/` and
+            # `+` are characters.
             return not isinstance(self.focused, Input)
         return True
 

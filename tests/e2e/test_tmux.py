@@ -228,7 +228,8 @@ def test_codes_open_corr_and_a_watchlist_whose_edit_survives_a_restart(
     term.wait_for(lambda s: "Watchlists · Tab: next list" in s and "PLTR" in s, "the watchlist")
     term.keys("+")
     term.wait_for(lambda s: "Add to Watchlist" in s, "the add prompt")
-    term.keys("C-u")  # clear what the prompt holds (the ticker under the cursor)
+    # It holds the ticker under the cursor, selected: what is typed replaces it.
+    term.wait_for(lambda s: "AAPL   Apple Inc." in s, "the cursor's ticker offered")
     term.type("COIN")
     term.wait_for(lambda s: "Coinbase" in s, "COIN suggested")
     term.keys("Enter")

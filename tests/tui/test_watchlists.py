@@ -170,3 +170,23 @@ async def test_the_watchlist_screen_keeps_its_essential_columns(size: tuple[int,
         shown = {column.key for column in pane.table.visible_columns}
         assert {"symbol", "last", "change_pct"} <= shown
         assert "…" not in pane.table.render_line(0).text
+
+
+async def test_keys_typed_right_after_plus_reach_its_prompt() -> None:
+    """`+NFLX` and Enter in one read: every key after `+` goes to the prompt (it replaces the
+    ticker the prompt offers), none to the table behind it."""
+    from textual import events
+
+    app = demo_app(demo_settings(watchlists=TWO_LISTS))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_data(pilot, app)
+        await open_watchlists(pilot, app)
+        app.post_message(events.Key("plus", "+"))
+        for character in "NFLX":
+            app.post_message(events.Key(character, character))
+        app.post_message(events.Key("enter", "\r"))
+        await wait_until(
+            pilot,
+            lambda: app.settings.watchlists[0].symbols == ("AAPL", "MSFT", "NVDA", "NFLX"),
+            "NFLX added",
+        )
