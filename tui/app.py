@@ -11,8 +11,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
-from collections.abc import Callable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, ClassVar
 
@@ -38,7 +37,7 @@ from tui.models import Pane
 from tui.screens.dashboard import DashboardScreen, SourceFactory
 from tui.symbols import SymbolEntry, directory
 from tui.themes import THEMES, tone_variables
-from tui.watchlists import WatchlistBook, WatchlistStore, load_book
+from tui.watchlists import WatchlistKeeper, WatchlistStore
 from widgets.messages import (
     BasketSelected,
     MatrixSelected,
@@ -50,7 +49,6 @@ from widgets.messages import (
 if TYPE_CHECKING:
     from tui.feed import Feed
     from tui.presenters.registry import PaneView
-    from tui.watchlists import ListEdits
 
 log = logging.getLogger("tapewatch.app")
 
@@ -112,13 +110,11 @@ class TapewatchApp(App[int]):
         for theme in THEMES:
             self.register_theme(theme)
         # The config's watchlists with the edits the user made in the app (a small file).
-        self.watchlist_store = watchlist_store or WatchlistStore()
-        self.watchlists: WatchlistBook = load_book(settings.watchlists, self.watchlist_store)
+        self.watchlists = WatchlistKeeper(
+            settings.watchlists, watchlist_store, on_save_error=self._watchlists_not_saved
+        )
         self.settings = replace(settings, watchlists=self.watchlists.lists())
-        self.current_watchlist: str | None = None  # the list `+` adds to: the one last shown
         self.latest_views: dict[Pane, PaneView] = {}
-        # One thread writes the edits, in the order they were made; it finishes before exit.
-        self._saver = ThreadPoolExecutor(max_workers=1, thread_name_prefix="watchlists")
         self.dashboard = DashboardScreen(
             self.settings, as_of=as_of, source_factory=source_factory, clock=clock
         )
@@ -317,7 +313,7 @@ class TapewatchApp(App[int]):
             WatchlistScreen(
                 feed,
                 self.settings,
-                name or self.current_watchlist,
+                name or self.watchlists.shown,
                 view if isinstance(view, WatchlistView) else None,
             )
         )
@@ -336,15 +332,7 @@ class TapewatchApp(App[int]):
 
     @on(WatchlistShown)
     def _note_watchlist_shown(self, message: WatchlistShown) -> None:
-        self.current_watchlist = message.name
-
-    @property
-    def watchlist_target(self) -> str | None:
-        """The list `+` adds to: the one last shown, else the first."""
-        names = self.watchlists.names()
-        if self.current_watchlist in names:
-            return self.current_watchlist
-        return names[0] if names else None
+        self.watchlists.shown = message.name
 
     def cursor_symbol(self) -> str | None:
         """The ticker under the cursor of the focused table, or of the drill-down shown."""
@@ -367,7 +355,7 @@ class TapewatchApp(App[int]):
         """Ask which ticker to add to the watchlist shown, the one under the cursor filled in."""
         from tui.screens.prompt import TickerPrompt
 
-        target = self.watchlist_target
+        target = self.watchlists.target
         if target is None or isinstance(self.screen, TickerPrompt):
             return
         prompt = TickerPrompt(
@@ -390,16 +378,13 @@ class TapewatchApp(App[int]):
         self.edit_watchlist(message.name, message.symbol, add=False)
 
     def edit_watchlist(self, name: str, symbol: str, *, add: bool) -> None:
-        """Add ``symbol`` to the watchlist ``name`` or remove it; save the edit, and have the
-        scheduler fetch and show the list as it now is."""
-        book = self.watchlists.add(name, symbol) if add else self.watchlists.remove(name, symbol)
-        if book == self.watchlists:
+        """Add ``symbol`` to the watchlist ``name`` or remove it (the edit is saved), and have
+        the scheduler fetch and show the list as it now is."""
+        if not self.watchlists.edit(name, symbol, add=add):
             where = "already in" if add else "not in"
             self.notify(f"{symbol} is {where} {name}.", timeout=3, markup=False)
             return
-        self.watchlists = book
-        self._save_watchlists(book.edits)
-        self.settings = replace(self.settings, watchlists=book.lists())
+        self.settings = replace(self.settings, watchlists=self.watchlists.lists())
         self.dashboard.settings = self.settings
         scheduler = self.dashboard.scheduler
         if scheduler is not None:
@@ -412,20 +397,8 @@ class TapewatchApp(App[int]):
         change = f"{symbol} added to {name}" if add else f"{symbol} removed from {name}"
         self.notify(change, timeout=3, markup=False)
 
-    def _save_watchlists(self, edits: Mapping[str, ListEdits]) -> None:
-        """Write the edits in the saver's thread (the event loop never waits on the disk)."""
-        future = self._saver.submit(self.watchlist_store.save, dict(edits))
-        future.add_done_callback(self._saved)
-
-    def close_saver(self) -> None:
-        """Wait for the watchlist edits still being written (call once the App has stopped)."""
-        self._saver.shutdown(wait=True)
-
-    def _saved(self, future: Future[None]) -> None:
-        error = future.exception()
-        if error is None:
-            return
-        log.error("could not save the watchlists", exc_info=error)
+    def _watchlists_not_saved(self, error: BaseException) -> None:
+        """From the saver's thread: say so (the log has the details)."""
         message = f"Could not save the watchlists: {error}"
         # The App may have stopped meanwhile: the log has it then.
         with contextlib.suppress(RuntimeError):
@@ -441,5 +414,5 @@ def run_app(settings: Settings, *, as_of: dt.date | None = None) -> int:
     try:
         result = app.run()
     finally:
-        app.close_saver()
+        app.watchlists.close()  # the last edits reach the disk
     return result if isinstance(result, int) else app.return_code or 0

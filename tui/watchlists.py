@@ -22,7 +22,8 @@ import json
 import logging
 import os
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -211,3 +212,59 @@ def _symbols(values: object, name: str) -> tuple[str, ...]:
 def load_book(configured: Sequence[Watchlist], store: WatchlistStore) -> WatchlistBook:
     """The config's lists with the edits saved in ``store`` (blocking: reads the file)."""
     return WatchlistBook(tuple(configured), store.load())
+
+
+class WatchlistKeeper:
+    """The watchlists of a running monitor: the config's lists with the user's edits, the list
+    `+` adds to (the one shown last), and one thread that saves each edit, in the order made, so
+    the event loop never waits on the disk. `close` waits for the saves still running."""
+
+    def __init__(
+        self,
+        configured: Sequence[Watchlist],
+        store: WatchlistStore | None = None,
+        on_save_error: Callable[[BaseException], None] | None = None,
+    ) -> None:
+        self.store = store if store is not None else WatchlistStore()
+        self.book = load_book(configured, self.store)
+        self.shown: str | None = None  # the list a watchlist pane or screen showed last
+        self._on_save_error = on_save_error
+        self._saver = ThreadPoolExecutor(max_workers=1, thread_name_prefix="watchlists")
+
+    def lists(self) -> tuple[Watchlist, ...]:
+        """The lists as the user sees them."""
+        return self.book.lists()
+
+    def names(self) -> tuple[str, ...]:
+        return self.book.names()
+
+    @property
+    def target(self) -> str | None:
+        """The list `+` adds to: the one shown last, else the first."""
+        names = self.names()
+        if self.shown in names:
+            return self.shown
+        return names[0] if names else None
+
+    def edit(self, name: str, symbol: str, *, add: bool) -> bool:
+        """Add ``symbol`` to the list ``name`` or remove it, and save the edit (in the saver's
+        thread); False when that changes nothing (already in it, not in it, no such list)."""
+        book = self.book.add(name, symbol) if add else self.book.remove(name, symbol)
+        if book == self.book:
+            return False
+        self.book = book
+        future = self._saver.submit(self.store.save, dict(book.edits))
+        future.add_done_callback(self._saved)
+        return True
+
+    def close(self) -> None:
+        """Wait for the edits still being written."""
+        self._saver.shutdown(wait=True)
+
+    def _saved(self, future: Future[None]) -> None:
+        error = future.exception()
+        if error is None:
+            return
+        log.error("could not save the watchlists in %s", self.store.path, exc_info=error)
+        if self._on_save_error is not None:
+            self._on_save_error(error)

@@ -117,7 +117,7 @@ async def test_plus_and_minus_edit_the_list_shown_and_the_edit_survives_a_restar
             "JPM's prices",
         )
 
-    app.close_saver()  # as `tapewatch` does once the App has stopped
+    app.watchlists.close()  # as `tapewatch` does once the App has stopped
     assert config.read_bytes() == before  # the config file is never rewritten
     assert WatchlistStore().path.exists()  # in the user data folder
     restarted = demo_app(load_settings(config))

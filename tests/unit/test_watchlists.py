@@ -14,6 +14,7 @@ from tui.watchlists import (
     FILE_SIZE_LIMIT,
     ListEdits,
     WatchlistBook,
+    WatchlistKeeper,
     WatchlistStore,
     default_path,
     load_book,
@@ -128,3 +129,34 @@ def test_the_file_lives_in_the_user_data_folder() -> None:
     # conftest points XDG_DATA_HOME at a fresh folder.
     assert default_path().parts[-2:] == ("tapewatch", "watchlists.json")
     assert "data" in default_path().parts
+
+
+def test_the_keeper_saves_every_edit_in_order_and_adds_to_the_list_shown_last(
+    tmp_path: Path,
+) -> None:
+    store = WatchlistStore(tmp_path / "watchlists.json")
+    keeper = WatchlistKeeper(CONFIGURED, store)
+    assert keeper.target == "Tech"  # nothing shown yet: the first list
+    keeper.shown = "Empty"
+    assert keeper.target == "Empty"
+    keeper.shown = "Gone"  # a list the config no longer names
+    assert keeper.target == "Tech"
+    for symbol in ("XOM", "CVX", "COP"):
+        assert keeper.edit("Empty", symbol, add=True)
+    assert keeper.edit("Empty", "CVX", add=False)
+    assert not keeper.edit("Empty", "CVX", add=False)  # not in it any more
+    keeper.close()
+    assert WatchlistKeeper(CONFIGURED, store).lists()[1] == Watchlist("Empty", ("XOM", "COP"))
+
+
+def test_a_save_that_fails_is_reported(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    errors: list[BaseException] = []
+    keeper = WatchlistKeeper(
+        CONFIGURED, WatchlistStore(blocker / "watchlists.json"), on_save_error=errors.append
+    )
+    assert keeper.edit("Tech", "ORCL", add=True)
+    keeper.close()
+    assert len(errors) == 1 and isinstance(errors[0], OSError)
+    assert keeper.lists()[0].symbols == ("AAPL", "MSFT", "NVDA", "ORCL")  # kept for the session
