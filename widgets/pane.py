@@ -67,6 +67,7 @@ class DataPane(Vertical, Generic[ViewT]):
     """
 
     presenter: Presenter[ViewT]
+    ALLOW_MAXIMIZE = True  # the dashboard's `z` zooms a pane to the whole screen
     HAS_LEGEND: ClassVar[bool] = False  # a line under the table for the presenter's legend
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
@@ -77,12 +78,17 @@ class DataPane(Vertical, Generic[ViewT]):
         self._subtitle = ""
         self._legend_text = ""
         self.border_title = self.presenter.title
-        self.table = LiveTable(self.presenter.columns, placeholder=LOADING)
+        self.table = LiveTable(
+            self.presenter.columns,
+            placeholder=LOADING,
+            sortable={sort.column for sort in self.presenter.sorts if sort.column is not None},
+        )
         self.table.mark_sorted(self._sort.column, self._sort.descending)
         self.legend = Static("", classes="legend") if self.HAS_LEGEND else None
         if self.legend is not None:
             self.legend.display = False  # until there is something to say
         self._update_subtitle()
+        self._wanted: tuple[int, str] = (self.wanted_rows(), "")
 
     def compose(self) -> ComposeResult:
         yield self.table
@@ -104,6 +110,28 @@ class DataPane(Vertical, Generic[ViewT]):
         self.view = view
         self._refresh_rows()
         self._update_subtitle()
+
+    def wanted_rows(self) -> int:
+        """The table rows this pane has to show (a pane with more gets more of the screen)."""
+        return self.table.wanted_height - 1
+
+    def wanted_height(self, width: int) -> int:
+        """The lines this pane needs, ``width`` wide, to show every row without scrolling: its
+        border, the table's header and rows, and the legend line as it wraps."""
+        inner = max(1, width - self.styles.gutter.width)
+        legend = 0
+        if self.legend is not None and self._legend_text:
+            legend = len(Text(self._legend_text).wrap(self.app.console, inner))
+        return self.styles.gutter.height + 1 + self.wanted_rows() + legend
+
+    @property
+    def zoomed(self) -> bool:
+        """Whether the pane fills the screen (`z`), showing every column."""
+        return self.table.every_column
+
+    @zoomed.setter
+    def zoomed(self, zoomed: bool) -> None:
+        self.table.every_column = zoomed
 
     def set_stale(self, stale: bool) -> None:
         """Mark the data as stale, visibly, or not (the as-of text comes from the view)."""
@@ -145,6 +173,15 @@ class DataPane(Vertical, Generic[ViewT]):
                 self._legend_text = legend
                 self.legend.update(legend)
                 self.legend.display = bool(legend)  # no blank line when there is nothing to say
+        self._check_wanted_rows()
+
+    def _check_wanted_rows(self) -> None:
+        """Ask for a new layout when the rows (or the legend) this pane wants to show change: the
+        dashboard gives panes the rows they want."""
+        wanted = (self.wanted_rows(), self._legend_text)
+        if wanted != self._wanted:
+            self._wanted = wanted
+            self.refresh(layout=True)
 
     def _update_subtitle(self) -> None:
         parts = [STALE_MARK] if self.has_class("stale") else []

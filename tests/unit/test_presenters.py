@@ -128,7 +128,7 @@ def test_flow_bars_share_one_scale_the_largest_flow_filling_its_half() -> None:
             SectorRow("XLU", "Utilities", 0.5, 1.0, 1e8, None, 1.0, now),
         ]
     )
-    bars = [cell_text(row.cells[-1]) for row in rows]
+    bars = [cell_text(row.cells[-1], 11) for row in rows]
     assert bars[0].count("█") == 5 and bars[1].count("█") == 1  # 4e8 fills, 1e8 a quarter
     assert bars[0].index("█") < bars[0].index("│") < bars[1].index("█")  # outflow left
 
@@ -163,7 +163,7 @@ def test_a_yield_moves_in_basis_points_today_over_5_days_and_year_to_date() -> N
         change_5d_bp=-3.84,
         ytd_bp=-12.0,
     )
-    cells = [cell_text(cell) for cell in index_row(tnx).cells]
+    cells = [cell_text(cell, 8) for cell in index_row(tnx).cells]
     assert cells[1:6] == ["4.189", "−0.011", "▼ −1.1 bp", "−3.8 bp", "−12.0 bp"]
     assert all("%" not in cell for cell in cells)
     assert [cell.tone for cell in index_row(tnx).cells[2:6]] == ["down"] * 4  # type: ignore[union-attr]
@@ -171,7 +171,7 @@ def test_a_yield_moves_in_basis_points_today_over_5_days_and_year_to_date() -> N
 
 def test_a_row_without_intraday_bars_shows_its_figures_and_says_why_today_is_empty() -> None:
     spx = index_figures(intraday=(), intraday_note="no intraday bars on 2026-01-20")
-    cells = [cell_text(cell) for cell in index_row(spx).cells]
+    cells = [cell_text(cell, 8) for cell in index_row(spx).cells]
     assert cells[1:6] == ["6,871.49", "−8.51", "▼ −0.12%", "−2.8%", "−9.4%"]
     assert cells[6] == "no intraday"
     view = IndicesView((spx, index_figures(symbol="^NDX")), NOW)
@@ -219,7 +219,7 @@ def test_flow_bars_early_in_the_day_are_scaled_by_the_usual_flow_by_then() -> No
             SectorRow("XLE", "Energy", 0.1, 0.0, 4e8, None, 1.0, now, usual_flow=None),
         ]
     )
-    bars = [cell_text(row.cells[-1]) for row in rows]
+    bars = [cell_text(row.cells[-1], 11) for row in rows]
     assert [bar.count("█") for bar in bars] == [1, 0, 5]  # a fifth, a twentieth; 4e8 caps
     assert bars[0] == "     │█    "
 

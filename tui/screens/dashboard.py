@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Container
 from textual.widget import Widget
 from textual.widgets import Footer, Static
 
@@ -35,6 +34,7 @@ from widgets.correlations import CorrelationsPane
 from widgets.indices import IndicesPane
 from widgets.messages import BasketSelected
 from widgets.pane import DataPane
+from widgets.pane_grid import PaneGrid
 from widgets.sectors import SectorsPane
 from widgets.shorts import ShortsPane
 from widgets.status import StatusBar
@@ -62,9 +62,12 @@ class DashboardScreen(WatchedScreen[None]):
     # Focus the first table after the first frame, not before it: each focus change rebuilds
     # the footer, and the first frame should not wait for that.
     AUTO_FOCUS = None
+    # A zoomed pane (`z`) keeps the status bar and the footer under it.
+    ALLOW_IN_MAXIMIZED_VIEW = "#status, Footer"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "refresh", "Refresh", id="refresh"),
+        Binding("z", "zoom", "Zoom", id="zoom"),
         Binding("tab", "app.focus_next", "Next pane", id="next_pane", show=False),
         Binding("shift+tab", "app.focus_previous", "Previous pane", id="prev_pane", show=False),
         Binding("d", "use_demo", "Demo market", id="use_demo", show=False),
@@ -95,14 +98,22 @@ class DashboardScreen(WatchedScreen[None]):
         return self.scheduler.feed if self.scheduler is not None else None
 
     def compose(self) -> ComposeResult:
-        with Container(id="panes"):
-            yield IndicesPane(id="indices")
-            yield SectorsPane(id="sectors")
-            yield ShortsPane(id="shorts")
-            yield CorrelationsPane(id="correlations")
+        with PaneGrid(id="panes"):
+            yield from self.slot_panes()
         yield Static("Terminal too small for tapewatch.\nMake it at least 36 x 12.", id="too-small")
         yield StatusBar(id="status")
         yield Footer()
+
+    def slot_panes(self) -> list[Widget]:
+        """The widget in each slot, in reading order: in the grid top-left, top-right,
+        bottom-left, bottom-right; stacked, top to bottom. Any widget can stand in a slot (see
+        widgets/pane_grid.py); a `DataPane` gets the rows it wants and zooms."""
+        return [
+            IndicesPane(id="indices"),
+            SectorsPane(id="sectors"),
+            ShortsPane(id="shorts"),
+            CorrelationsPane(id="correlations"),
+        ]
 
     def on_mount(self) -> None:
         self.query_one(StatusBar).show(self._placeholder_status())
@@ -237,6 +248,25 @@ class DashboardScreen(WatchedScreen[None]):
     def _focus_basket(self, message: BasketSelected) -> None:
         message.stop()
         self.query_one(CorrelationsPane).focus_basket(message.name)
+
+    # -- zoom ------------------------------------------------------------------------------
+
+    def action_zoom(self) -> None:
+        """Zoom the focused pane to the whole screen, every column shown; `z` again or Esc
+        (Textual's own key for a maximized widget) brings the panes back."""
+        if self.maximized is not None:
+            self.minimize()
+            return
+        slots = self.query_one(PaneGrid)
+        node = self.focused
+        while node is not None and node.parent is not slots:
+            node = node.parent if isinstance(node.parent, Widget) else None
+        if node is not None:
+            self.maximize(node, container=False)
+
+    def watch_maximized(self, zoomed: Widget | None) -> None:
+        for pane in self.query(DataPane):
+            pane.zoomed = pane is zoomed
 
     # -- actions ---------------------------------------------------------------------------
 

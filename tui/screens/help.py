@@ -28,6 +28,7 @@ KEY_ROWS: tuple[tuple[str | None, str, str, str], ...] = (
     (None, "PgUp PgDn Home End", "tables", "page, top, bottom"),
     ("next_pane", "Tab", "dashboard", "next pane"),
     ("prev_pane", "Shift+Tab", "dashboard", "previous pane"),
+    ("zoom", "z", "dashboard", "the focused pane on the whole screen, every column (z, Esc: back)"),
     (None, "Enter", "tables", "drill into the ticker under the cursor (a basket: its members)"),
     ("sort", "s", "tables", "sort the focused table by its next column (▼ largest first)"),
     ("reverse_sort", "S", "tables", "reverse the sort of the focused table (▲ ▼)"),
