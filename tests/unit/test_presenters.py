@@ -20,13 +20,15 @@ from tui.presenters.indices import PRESENTER as INDICES
 from tui.presenters.indices import IndexRow, IndicesView, index_row
 from tui.presenters.registry import PRESENTERS
 from tui.presenters.sectors import PRESENTER as SECTORS
-from tui.presenters.sectors import SectorRow, SectorsView, sector_rows
+from tui.presenters.sectors import SECTOR_SHORT_NAMES, SectorRow, SectorsView, sector_rows
 from tui.presenters.shorts import PRESENTER as SHORTS
-from tui.presenters.shorts import ShortsView
+from tui.presenters.shorts import ShortRow, ShortsView, short_row
 from tui.presenters.table import (
     Cell,
     Column,
     Row,
+    SignedBar,
+    Sparkline,
     basket_key,
     basket_of,
     cell_text,
@@ -266,3 +268,44 @@ def test_plain_table_aligns_columns_under_their_headers_and_spans_notes() -> Non
         "LONGNAME  2.0%",
         "ZZZZ     not found",
     ]
+
+
+def test_sparklines_and_bars_are_drawn_at_the_width_their_column_gets() -> None:
+    spark = Sparkline((1.0, 2.0, 3.0, 4.0), "up")
+    assert cell_text(spark, 4) == "▁▃▆█"
+    assert cell_text(spark, 8) == "▁▁▃▃▆▆██"  # stretched, not padded with blanks
+    bar = SignedBar(-4e8, 4e8, "down")
+    assert cell_text(bar, 11) == "█████│     "
+    assert cell_text(bar, 21) == "██████████│          "
+    with pytest.raises(ValueError, match="width"):
+        cell_text(spark)
+
+
+def test_snapshot_text_draws_graphics_at_their_columns_width() -> None:
+    columns = (Column("name", "Name", align="left"), Column("spark", "Today", width=6))
+    rows = [Row("A", ("A", Sparkline((1.0, 2.0))))]
+    assert plain_table(columns, rows) == ["Name  Today", "A    ▁▁▁███"]
+
+
+def test_long_sector_names_carry_their_short_gics_form() -> None:
+    now = dt.datetime(2026, 2, 11, 15, tzinfo=dt.UTC)
+    rows = sector_rows(
+        [
+            SectorRow("XLK", "Information Technology", -1.0, -0.5, -4e8, None, 1.0, now),
+            SectorRow("XLU", "Utilities", 0.5, 1.0, 1e8, None, 1.0, now),
+        ]
+    )
+    assert rows[0].cells[1] == Cell("Information Technology", short="Info Tech")
+    assert rows[1].cells[1] == Cell("Utilities")
+    shortest = max(len(name) for name in SECTOR_SHORT_NAMES.values())
+    sector_column = next(column for column in SECTORS.columns if column.key == "sector")
+    assert sector_column.min_width is not None and shortest <= sector_column.min_width
+
+
+def test_the_most_shorted_rows_end_with_the_company_name_and_its_short_form() -> None:
+    row = ShortRow(
+        "SOUN", "SoundHound AI, Inc.", 40.7, "float", 1.6e8, 8.3, 2.7, 0.41, -1.0, -3.1,
+        dt.date(2026, 1, 30), dt.date(2026, 2, 10),
+    )  # fmt: skip
+    assert [column.key for column in SHORTS.columns][-1] == "name"
+    assert short_row(row).cells[-1] == Cell("SoundHound AI, Inc.", short="SoundHound AI")

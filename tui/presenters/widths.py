@@ -22,7 +22,8 @@ The rule, in order:
    header, their text ending in "…"; past that, the table scrolls sideways.
 
 Full headers are used unless the short ones show more columns, or as many with less text cut.
-``every_column`` (a zoomed pane) hides nothing: what does not fit scrolls sideways.
+``every_column`` (a zoomed pane) hides nothing and cuts no name: what does not fit scrolls
+sideways.
 """
 
 from __future__ import annotations
@@ -105,7 +106,7 @@ def _layout(
     for column, header, longest in zip(columns, headers, widest, strict=True):
         natural = max(header, column.width or 0, longest)
         whole.append(natural)
-        if column.min_width is not None:
+        if column.min_width is not None and not every_column:
             start.append(min(natural, max(header, column.min_width)))
         else:
             start.append(natural)
