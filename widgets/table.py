@@ -378,8 +378,10 @@ class LiveTable(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         if self._available_width() != self._layout_width and self._update_layout():
-            # The width changed without a resize (a scrollbar came or went): repaint it all.
+            # The width changed without a resize (a scrollbar came or went): repaint it all,
+            # and say how wide the table is now once this frame is drawn.
             self.refresh()
+            self.call_after_refresh(self._update_virtual_size)
         scroll_x, scroll_y = self.scroll_offset
         width = max(self.size.width, self._layout_total())
         if y < HEADER_HEIGHT:
@@ -536,6 +538,11 @@ class LiveTable(ScrollView, can_focus=True):
         size = Size(self._layout_total(), height)
         if size != self.virtual_size:
             self.virtual_size = size
+            if self.is_mounted:
+                # Decide the scrollbars again now (as Textual's OptionList does): a table that
+                # became narrower than its container after a resize (a zoom ending) would
+                # otherwise keep a horizontal scrollbar it no longer needs.
+                self._scroll_update(size)
 
     def _clear_strips(self) -> None:
         self._strips.clear()
