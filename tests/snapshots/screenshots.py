@@ -29,7 +29,7 @@ async def export(name: str, size: tuple[int, int], ticker: str | None = None) ->
 
 async def main() -> None:
     for name, size, ticker in (
-        ("dashboard", (160, 50), None),
+        ("dashboard", (120, 40), None),
         ("compact-40-columns", (40, 30), None),
         ("drill-down-msft", (120, 40), "MSFT"),
     ):
