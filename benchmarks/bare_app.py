@@ -1,11 +1,11 @@
 """A bare Textual app shaped like tapewatch's dashboard at its first frame: the floor that
 benchmarks/startup.py times tapewatch against.
 
-It has the dashboard's 19 widgets (not counting the screen), made of stock widgets only: a
-container of four bordered panes with the dashboard's titles, each holding a "loading…" line
-where the dashboard has its LiveTable (the Most shorted pane also has a legend line), the hidden
-"too small" notice, a one-line status bar with the DEMO label, and a Footer showing the same six
-keys. Like tapewatch, the App pushes the screen from `on_mount`. It imports nothing but textual,
+It has the dashboard's 23 widgets (not counting the screen), made of stock widgets only: a
+container of four bordered panes with the dashboard's titles in two columns, each holding a
+"loading…" line where the dashboard has its LiveTable (Indices, Sector flows and Most shorted
+also have a legend line), the hidden "too small" notice, a one-line status bar with the DEMO
+label, and a Footer showing the same seven keys. Like tapewatch, the App pushes the screen from `on_mount`. It imports nothing but textual,
 fetches nothing and starts no workers.
 
     uv run python benchmarks/bare_app.py      (q quits)
@@ -30,13 +30,14 @@ class BareScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("s", "sort", "Sort"),
+        Binding("S", "reverse", "Reverse"),
         Binding("r", "reload", "Refresh"),
+        Binding("z", "zoom", "Zoom"),
     ]
 
     DEFAULT_CSS = """
-    #panes { height: 1fr; layout: vertical; overflow-y: auto; }
-    .pane { border: round $border-blurred; border-title-style: bold; height: auto; }
-    #shorts { height: 20; }
+    #panes { height: 1fr; layout: grid; grid-size: 2 2; }
+    .pane { border: round $border-blurred; border-title-style: bold; height: 1fr; }
     .table { background: $surface; color: $text-muted; }
     .legend { dock: bottom; color: $text-muted; }
     #too-small { display: none; }
@@ -51,7 +52,7 @@ class BareScreen(Screen[None]):
                 with Vertical(classes="pane", id=pane_id) as pane:
                     pane.border_title = title
                     yield Static("loading…", classes="table")
-                    if pane_id == "shorts":
+                    if pane_id != "corr":
                         yield Static("", classes="legend")
         yield Static("Terminal too small.", id="too-small")
         yield Static(STATUS_TEXT, id="status")
@@ -63,8 +64,14 @@ class BareScreen(Screen[None]):
     def action_sort(self) -> None:
         """Nothing to sort."""
 
+    def action_reverse(self) -> None:
+        """Nothing to sort."""
+
     def action_reload(self) -> None:
         """Nothing to refresh."""
+
+    def action_zoom(self) -> None:
+        """Nothing to zoom."""
 
 
 class BareApp(App[None]):
