@@ -58,6 +58,7 @@ class TapewatchApp(App[int]):
         # A priority binding: the App runs it as soon as it reads the key, before it hands the
         # next keys on, so the keys typed right after `/` go to the prompt (see action_find).
         Binding("slash", "find", "Find ticker", id="find", priority=True),
+        Binding("A", "alerts", "Alerts", id="alerts", show=False),
     ]
 
     def __init__(
@@ -135,6 +136,20 @@ class TapewatchApp(App[int]):
         if feed is None:
             return list
         return lambda: directory(feed.known_symbols(), feed.source.describe)
+
+    def action_alerts(self) -> None:
+        """Open ALRT: every alert rule, its state, and the history of firings."""
+        from tui.screens.alerts import AlertsScreen, market_of
+
+        if isinstance(self.screen, AlertsScreen):
+            return
+        monitor = self.dashboard.alerts
+        if monitor is None:
+            self.notify("Alerts are still loading; try again in a moment.", severity="warning")
+            return
+        self.push_screen(
+            AlertsScreen(monitor, market_of(self.dashboard), self.dashboard.settings.baskets)
+        )
 
     @on(TickerSelected)
     def _drill_down(self, message: TickerSelected) -> None:

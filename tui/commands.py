@@ -17,6 +17,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("Refresh now", "Poll every dataset now", "screen.refresh"),
     ("Help", "Every key, and how each figure is computed", "app.help"),
     ("Find ticker", "Open a ticker by symbol", "app.find"),
+    ("Alerts (ALRT)", "Every alert rule, its state, and the firings", "app.alerts"),
     ("Sort focused table", "Sort the focused table by its next column", "cycle_sort"),
     ("Reverse sort", "Sort the focused table the other way", "reverse_sort"),
     ("Use the demo market", "Switch to the embedded demo market", "screen.use_demo"),

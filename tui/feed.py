@@ -18,7 +18,7 @@ import polars as pl
 from tui.analytics.market import MarketData
 from tui.analytics.shorts import short_candidates
 from tui.analytics.ticker import build_ticker
-from tui.config import Settings
+from tui.config import ANY_SYMBOL, Settings
 from tui.jobs import JobName, spec
 from tui.presenters.ticker import ChartRange, TickerView
 from tui.sources.base import (
@@ -103,6 +103,10 @@ class Feed:
             return list(shorted.watchlist)
         return None
 
+    def _alert_symbols(self) -> list[str]:
+        """The symbols the config's alert rules name: priced even when no pane shows them."""
+        return [rule.symbol for rule in self.settings.alerts if rule.symbol not in ("", ANY_SYMBOL)]
+
     def symbols_for(self, job: JobName, data: MarketData | None = None) -> list[str] | None:
         """The symbols ``job`` asks for this time, given what is stored (``data``, by default
         the store's snapshot); None: the whole market the source covers. CPU work on whole
@@ -112,7 +116,8 @@ class Feed:
                 data = data if data is not None else self.market_data()
                 candidates = short_candidates(data, self.settings, 2 * self.settings.shorted.rows)
                 watch = self._short_symbols() or []
-                return list(dict.fromkeys([*self._core_symbols(), *watch, *candidates]))
+                alerted = self._alert_symbols()
+                return list(dict.fromkeys([*self._core_symbols(), *watch, *candidates, *alerted]))
             case JobName.INTRADAY:
                 symbols = [index.symbol for index in self.settings.indices]
                 for basket in self.settings.baskets:

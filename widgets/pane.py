@@ -5,7 +5,8 @@ The screen hands a pane its view model with `show(view)` and whether the data is
 `set_stale(stale)`; the presenter turns the view into rows, the as-of text of the subtitle
 and the legend line. `s` sorts by the presenter's next sort order, `S` reverses it; the sorted
 column's header is marked ▼ or ▲ and the cursor goes to the new first row. Enter on a row posts
-the message the subclass chooses (`TickerSelected`, or `BasketSelected` for a basket).
+the message the subclass chooses (`TickerSelected`, or `BasketSelected` for a basket);
+`a` asks for an alert on the row (`AlertRequested`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from textual.widgets import Static
 from tui.models import NO_DATA
 from tui.presenters.registry import Presenter
 from tui.presenters.table import Row, SortMode
+from widgets.messages import AlertRequested
 from widgets.table import LiveTable
 
 STALE_MARK = "⚠ STALE"
@@ -42,6 +44,8 @@ class DataPane(Vertical, Generic[ViewT]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("s", "cycle_sort", "Sort", id="sort"),
         Binding("S", "reverse_sort", "Reverse", id="reverse_sort"),
+        # Off the footer (an 80-column footer has no room left); help and the README list it.
+        Binding("a", "new_alert", "Alert", id="alert", show=False),
     ]
 
     DEFAULT_CSS = """
@@ -154,6 +158,12 @@ class DataPane(Vertical, Generic[ViewT]):
         self._refresh_rows()
         # A new order is read from its top: the cursor goes to the first row, in view.
         self.table.move_cursor(0)
+
+    def action_new_alert(self) -> None:
+        """Ask for an alert on the row under the cursor (the screen opens the form)."""
+        key = self.table.cursor_key
+        if key is not None and self.id is not None:
+            self.post_message(AlertRequested(self.id, key))
 
     @on(LiveTable.RowActivated)
     def _row_activated(self, event: LiveTable.RowActivated) -> None:

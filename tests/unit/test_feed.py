@@ -29,7 +29,7 @@ from tests.unit.scripted import (
     short_interest_frame,
 )
 from tui.analytics.market import MarketData
-from tui.config import Settings, ShortedSettings
+from tui.config import AlertRule, Settings, ShortedSettings
 from tui.feed import Feed
 from tui.jobs import JobName
 from tui.sources.base import Failed, FailureKind, Source, SymbolInfo
@@ -80,6 +80,16 @@ def test_quotes_add_the_top_short_candidates_of_the_market() -> None:
     put(feed, JobName.SHARES, shares_frame(dict.fromkeys(rows, 100.0)))
 
     assert feed.symbols_for(JobName.QUOTES) == [*SMALL_CORE, "AAA", "CCC"]
+
+
+def test_quotes_add_the_symbols_alert_rules_name() -> None:
+    alerts = (
+        AlertRule("last", symbol="PLTR", below=100.0),
+        AlertRule("sv_z", symbol="*", above=3.0),
+        AlertRule("basket_corr", basket="Mag 7", below=0.2),
+    )
+    feed = feed_over(ScriptedSource(), replace(SMALL, alerts=alerts))
+    assert feed.symbols_for(JobName.QUOTES) == [*SMALL_CORE, "PLTR"]
 
 
 def test_short_data_covers_the_market_unless_a_watchlist_limits_it() -> None:

@@ -22,6 +22,9 @@ BINDING_IDS: tuple[str, ...] = (
     "range_prev",
     "range_next",
     "use_demo",
+    "alert",
+    "alerts",
+    "delete_alert",
 )
 
 # The keys each binding has unless the config remaps it, in Textual's notation: the remappable
@@ -41,6 +44,9 @@ DEFAULT_KEYS: dict[str, tuple[str, ...]] = {
     "range_prev": ("left_square_bracket",),
     "range_next": ("right_square_bracket",),
     "use_demo": ("d",),
+    "alert": ("a",),
+    "alerts": ("A",),
+    "delete_alert": ("x",),
     "table.activate": ("enter",),
     "table.cursor_up": ("up", "k"),
     "table.cursor_down": ("down", "j"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import string
 import types
 from collections.abc import Callable, Sequence
 from dataclasses import MISSING, dataclass, fields, is_dataclass
@@ -14,6 +15,13 @@ from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
 from tui.config.keys import BINDING_IDS, DEFAULT_KEYS, RESERVED_KEYS, normalize_key
 from tui.config.settings import (
+    ANY_SYMBOL,
+    BASKET_ALERT_FIELDS,
+    CORRELATION_ALERT_FIELDS,
+    MEMBER_ALERT_FIELDS,
+    SYMBOL_OR_BASKET_ALERT_FIELDS,
+    AlertingSettings,
+    AlertRule,
     Basket,
     CorrelationSettings,
     DemoSettings,
@@ -70,6 +78,12 @@ class _Invalid:
 
 
 _INVALID = _Invalid()
+
+# What to say beside "expected ..., found ..." at these keys.
+_SHAPE_HINTS: dict[str, str] = {
+    "alerts": " (write one [[alerts]] table per rule; on_alert and the defaults go under "
+    "[alerting] and [alerting.defaults])",
+}
 
 # Fields that never come from the file.
 _NOT_IN_FILE: frozenset[tuple[type, str]] = frozenset({(Settings, "path")})
@@ -151,7 +165,8 @@ class Reader:
         self.problems.append(ConfigProblem(key, message))
 
     def wrong(self, key: str, expected: str, value: object) -> _Invalid:
-        self.report(key, f"expected {expected}, found {_describe(value)}")
+        hint = _SHAPE_HINTS.get(key)
+        self.report(key, f"expected {expected}, found {_describe(value)}{hint or ''}")
         return _INVALID
 
     def read_dataclass(self, cls: type, table: object, key: str) -> Any:
@@ -438,6 +453,174 @@ def _files_needed(settings: Settings, key: str, reader: Reader) -> None:
         )
 
 
+# --- alerts ---------------------------------------------------------------------------------------
+
+# What a command's arguments may name: str.format placeholders, filled in when an alert fires.
+COMMAND_PLACEHOLDERS = ("symbol", "basket", "field", "value", "bound", "note", "message")
+
+
+def _alert_symbol(value: str, key: str, reader: Reader) -> str | _Invalid:
+    text = value.strip()
+    if text in ("", ANY_SYMBOL):
+        return text
+    return _symbol(text, key, reader)
+
+
+def _stripped(value: str, key: str, reader: Reader) -> str:
+    return value.strip()
+
+
+def _command(argv: tuple[str | _Invalid, ...], key: str, reader: Reader) -> tuple[str, ...]:
+    """A program and its arguments, run without a shell; placeholders only from
+    COMMAND_PLACEHOLDERS, without format specs (each is filled in as text)."""
+    if argv and isinstance(argv[0], str) and not argv[0].strip():
+        reader.report(f"{key}[0]", "expected the program to run, found an empty string")
+    names = ", ".join(f"{{{name}}}" for name in COMMAND_PLACEHOLDERS)
+    for index, part in enumerate(argv):
+        if isinstance(part, _Invalid):
+            continue
+        try:
+            pieces = list(string.Formatter().parse(part))
+        except ValueError as error:
+            reader.report(f"{key}[{index}]", f"{error} (write {{{{ or }}}} for a brace itself)")
+            continue
+        for _, name, spec, conversion in pieces:
+            if name is None:
+                continue
+            if name not in COMMAND_PLACEHOLDERS:
+                reader.report(
+                    f"{key}[{index}]", f"unknown placeholder `{{{name}}}` (placeholders: {names})"
+                )
+            elif spec or conversion:
+                reader.report(
+                    f"{key}[{index}]",
+                    f"`{{{name}}}` takes no format: it is filled in as the screen shows it",
+                )
+    return tuple(part for part in argv if isinstance(part, str))
+
+
+def _alert_rule(rule: AlertRule, key: str, reader: Reader) -> None:
+    """A rule names a level, bounds in order, and the subject its field belongs to."""
+    field_name = rule.field
+    if rule.below is None and rule.above is None:
+        reader.report(key, "expected `below`, `above` or both: the level the figure crosses")
+    if rule.below is not None and rule.above is not None and rule.below >= rule.above:
+        reader.report(
+            _join(key, "below"),
+            f"both bounds inverted: below ({rule.below:g}) must be less than above "
+            f"({rule.above:g}); with both, the alert fires when {field_name} leaves the range "
+            "between them",
+        )
+    if field_name in CORRELATION_ALERT_FIELDS:
+        for name, bound in (("below", rule.below), ("above", rule.above)):
+            if bound is not None and not -1 <= bound <= 1:
+                reader.report(
+                    _join(key, name),
+                    f"expected -1 to 1 (a correlation), found {bound:g}: it would never fire",
+                )
+    symbol_key, basket_key = _join(key, "symbol"), _join(key, "basket")
+    if field_name in BASKET_ALERT_FIELDS:
+        if not rule.basket:
+            reader.report(
+                basket_key, f'{field_name} is a basket\'s own figure: name it (basket = "Mag 7")'
+            )
+        if rule.symbol:
+            reader.report(
+                symbol_key,
+                f"{field_name} is a basket's own figure, not a symbol's: remove symbol (a "
+                "member's correlation to its peers is corr_to_peers)",
+            )
+    elif field_name in MEMBER_ALERT_FIELDS:
+        if not rule.symbol:
+            reader.report(
+                symbol_key,
+                f'{field_name} is a basket member\'s figure: name the symbol (or "*" for every '
+                "member)",
+            )
+    elif field_name in SYMBOL_OR_BASKET_ALERT_FIELDS:
+        if not rule.symbol and not rule.basket:
+            reader.report(key, f"expected `symbol` or `basket`: whose {field_name} to watch")
+        elif rule.symbol and rule.basket:
+            reader.report(
+                basket_key,
+                f"{field_name} is a symbol's or a basket's: give symbol or basket, not both",
+            )
+    else:
+        if not rule.symbol:
+            reader.report(
+                symbol_key,
+                f'{field_name} is a stock\'s figure: name the symbol (or "*" for every row that '
+                "shows it)",
+            )
+        if rule.basket:
+            reader.report(
+                basket_key,
+                f"{field_name} is a stock's figure: basket goes only with basket_corr, "
+                "corr_to_peers, last and change_pct",
+            )
+
+
+def _alert_baskets(
+    rules: Sequence[AlertRule | _Invalid], baskets: Sequence[Basket], key: str, reader: Reader
+) -> None:
+    """Each rule's basket is a configured one, and a member's correlation names a member of it
+    (or of exactly one basket, when no basket is named)."""
+    by_name = {basket.name: basket for basket in baskets}
+    for index, rule in enumerate(rules):
+        if not isinstance(rule, AlertRule):
+            continue
+        rule_key = f"{key}[{index}]"
+        basket = by_name.get(rule.basket) if rule.basket else None
+        if rule.basket and basket is None:
+            if suggestion := _did_you_mean(rule.basket, list(by_name)):
+                hint = f'did you mean "{suggestion}"?'
+            else:
+                hint = "baskets: " + (", ".join(by_name) or "none configured")
+            reader.report(_join(rule_key, "basket"), f"unknown basket `{rule.basket}` ({hint})")
+            continue
+        if rule.field not in MEMBER_ALERT_FIELDS or rule.symbol in ("", ANY_SYMBOL):
+            continue
+        if basket is not None:
+            if rule.symbol not in basket.symbols:
+                reader.report(
+                    _join(rule_key, "symbol"),
+                    f"`{rule.symbol}` is not a member of the basket `{basket.name}`",
+                )
+            continue
+        holding = [basket.name for basket in baskets if rule.symbol in basket.symbols]
+        if not holding:
+            reader.report(
+                _join(rule_key, "symbol"),
+                f"`{rule.symbol}` is in no basket: corr_to_peers is its correlation to the other "
+                "members of a basket",
+            )
+        elif len(holding) > 1:
+            reader.report(
+                _join(rule_key, "basket"),
+                f"`{rule.symbol}` is in {len(holding)} baskets ({', '.join(holding)}): name one "
+                f'with basket = "{holding[0]}"',
+            )
+
+
+def read_alert_rule(
+    table: dict[str, Any], baskets: Sequence[Basket], key: str = "alert"
+) -> AlertRule:
+    """One alert rule from TOML-like values (a rule made in the app, or saved by it), checked as
+    `[[alerts]]` is. Raises :class:`ConfigError` listing every problem."""
+    reader = Reader()
+    rule = reader.read_dataclass(AlertRule, table, key)
+    if isinstance(rule, AlertRule):
+        _alert_baskets([rule], baskets, key, reader)
+    if reader.problems or not isinstance(rule, AlertRule):
+        raise ConfigError(None, reader.problems)
+    return rule
+
+
+def _settings_checks(settings: Settings, key: str, reader: Reader) -> None:
+    _files_needed(settings, key, reader)
+    _alert_baskets(settings.alerts, settings.baskets, "alerts", reader)
+
+
 _CADENCE = _at_least(1, " s", "polling faster than once a second would hammer the sources")
 _NOT_NEGATIVE = _at_least(0, "", "a negative limit filters nothing")
 _TIMEOUT = _positive(None, " s", "a request needs time to answer")
@@ -486,9 +669,19 @@ _FIELD_CHECKS: dict[tuple[type, str], FieldCheck] = {
     (SecSettings, "base_url"): _url,
     (SecSettings, "tickers_url"): _url,
     (SsgaSettings, "base_url"): _url,
+    (AlertRule, "symbol"): _alert_symbol,
+    (AlertRule, "basket"): _stripped,
+    (AlertRule, "note"): _stripped,
+    (AlertRule, "hysteresis"): _at_least(0, "", "a negative margin would re-arm before the level"),
+    (AlertRule, "command"): _command,
+    (AlertingSettings, "on_alert"): _command,
+    (AlertingSettings, "command_timeout"): _positive(
+        300, " s", "a command that needs longer should run in the background itself"
+    ),
 }
 
 _OBJECT_CHECKS: dict[type, ObjectCheck] = {
     ShortedSettings: _watchlist_needed,
-    Settings: _files_needed,
+    AlertRule: _alert_rule,
+    Settings: _settings_checks,
 }

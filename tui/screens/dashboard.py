@@ -32,7 +32,7 @@ from tui.reports import PaneBuilt, PaneFailed, Report, StatusChanged
 from tui.screens.watched import WatchedScreen
 from widgets.correlations import CorrelationsPane
 from widgets.indices import IndicesPane
-from widgets.messages import BasketSelected
+from widgets.messages import AlertRequested, BasketSelected
 from widgets.pane import DataPane
 from widgets.pane_grid import PaneGrid
 from widgets.sectors import SectorsPane
@@ -41,6 +41,7 @@ from widgets.status import StatusBar
 from widgets.table import LiveTable
 
 if TYPE_CHECKING:
+    from tui.alerts.monitor import AlertMonitor
     from tui.feed import Feed
     from tui.scheduler import Scheduler
     from tui.sources.base import Source
@@ -90,6 +91,7 @@ class DashboardScreen(WatchedScreen[None]):
         self._note: str | None = None
         self._last_status: StatusView | None = None
         self._failed_panes: set[Pane] = set()  # panes whose last build raised
+        self.alerts: AlertMonitor | None = None  # the alert rules, fed the scheduler's reports
         self._last_focused: Widget | None = None
 
     @property
@@ -159,6 +161,9 @@ class DashboardScreen(WatchedScreen[None]):
             return
         self.scheduler = scheduler
         self._note = None
+        from tui.screens.alerts import attach_alerts
+
+        await attach_alerts(self, scheduler)
         await scheduler.run()
 
     def _make_scheduler(self, settings: Settings) -> Scheduler:
@@ -178,6 +183,8 @@ class DashboardScreen(WatchedScreen[None]):
 
     def _on_report(self, report: Report) -> None:
         """The scheduler's reports, as messages (called on the event loop)."""
+        if self.alerts is not None:
+            self.alerts.note(report)
         match report:
             case PaneBuilt(pane, view):
                 self._failed_panes.discard(pane)
@@ -248,6 +255,17 @@ class DashboardScreen(WatchedScreen[None]):
     def _focus_basket(self, message: BasketSelected) -> None:
         message.stop()
         self.query_one(CorrelationsPane).focus_basket(message.name)
+
+    @on(AlertRequested)
+    def _new_alert(self, message: AlertRequested) -> None:
+        message.stop()
+        self._open_alert_form(Pane(message.pane), message.key)
+
+    @work(group="alert-form", exclusive=True, exit_on_error=False)
+    async def _open_alert_form(self, pane: Pane, key: str) -> None:
+        from tui.screens.alerts import new_alert_from_row
+
+        await new_alert_from_row(self, pane, key)
 
     # -- zoom ------------------------------------------------------------------------------
 
