@@ -271,3 +271,22 @@ async def test_resizing_live_keeps_every_pane_right(start: tuple[int, int]) -> N
                 assert table.rows and table.visible_columns
                 for line in table_lines(table):
                     assert len(line) <= table.size.width
+
+
+async def test_a_zoomed_pane_gives_way_to_the_too_small_hint_and_comes_back() -> None:
+    app = demo_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_data(pilot, app)
+        shorts = panes(app)[Pane.SHORTS]
+        shorts.table.focus()
+        await pilot.press("z")
+        await wait_until(pilot, lambda: shorts.region.width == 120, "the zoom")
+        await pilot.resize_terminal(30, 10)
+        hint = app.dashboard.query_one("#too-small")
+        await wait_until(pilot, lambda: hint.region.area > 0, "the too-small hint")
+        assert "too small" in "\n".join(screen_text(app))
+        assert not visible_on_screen(app, shorts)
+        await pilot.resize_terminal(120, 40)
+        await wait_until(pilot, lambda: shorts.region.width == 120, "the zoom again")
+        await wait_until(pilot, lambda: app.focused is shorts.table, "the focus back")
+        assert hint.region.area == 0

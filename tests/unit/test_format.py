@@ -165,9 +165,11 @@ def test_sparkline_keeps_short_series_unstretched() -> None:
     assert fmt.sparkline([1.0, 2.0], 10) == "▁█"
 
 
-def test_a_stretched_sparkline_repeats_each_value_to_fill_the_width() -> None:
-    assert fmt.sparkline([1.0, 2.0], 6, stretch=True) == "▁▁▁███"
-    assert fmt.sparkline([1.0, 2.0, 3.0], 7, stretch=True) == "▁▁▁▅▅██"
+def test_a_stretched_sparkline_repeats_each_value_at_most_twice_to_fill_the_width() -> None:
+    assert fmt.sparkline([1.0, 2.0, 3.0], 5, stretch=True) == "▁▁▅▅█"
+    assert fmt.sparkline([1.0, 2.0, 3.0], 6, stretch=True) == "▁▁▅▅██"
+    # The first few points of a session stay a short line, not wide blocks.
+    assert fmt.sparkline([1.0, 2.0], 10, stretch=True) == "▁▁██"
     # A long series is averaged down as without stretching.
     values = [float(i) for i in range(100)]
     assert fmt.sparkline(values, 10, stretch=True) == fmt.sparkline(values, 10)

@@ -282,9 +282,9 @@ def test_sparklines_and_bars_are_drawn_at_the_width_their_column_gets() -> None:
 
 
 def test_snapshot_text_draws_graphics_at_their_columns_width() -> None:
-    columns = (Column("name", "Name", align="left"), Column("spark", "Today", width=6))
-    rows = [Row("A", ("A", Sparkline((1.0, 2.0))))]
-    assert plain_table(columns, rows) == ["Name  Today", "A    ▁▁▁███"]
+    columns = (Column("name", "Name", align="left"), Column("spark", "Today", width=4))
+    rows = [Row("A", ("A", Sparkline((1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0))))]
+    assert plain_table(columns, rows) == ["Name Today", "A     ▁▃▆█"]
 
 
 def test_long_sector_names_carry_their_short_gics_form() -> None:

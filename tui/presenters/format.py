@@ -242,12 +242,18 @@ def company_short_name(name: str) -> str | None:
     return None
 
 
+# A stretched sparkline repeats each value at most this many times: a series that fills half its
+# column fills all of it, but the first few points of a session do not turn into wide blocks.
+MAX_STRETCH = 2
+
+
 def _resample(values: Sequence[float], width: int, *, stretch: bool = False) -> list[float]:
     """At most ``width`` values: the mean of each of ``width`` equal slices (NaN where a slice
     holds no finite value); series no longer than ``width`` are returned as they are, or, when
-    ``stretch``, with each value repeated to make ``width``."""
+    ``stretch``, with each value repeated (at most ``MAX_STRETCH`` times) towards ``width``."""
     if len(values) < width and stretch:
-        return [values[index * len(values) // width] for index in range(width)]
+        length = min(width, MAX_STRETCH * len(values))
+        return [values[index * len(values) // length] for index in range(length)]
     if len(values) <= width:
         return list(values)
     buckets: list[float] = []
@@ -271,7 +277,8 @@ def sparkline(
 
     Longer series are averaged down to ``width`` points; shorter ones keep one character per value
     rather than inventing points, unless ``stretch``: then each value is repeated (never
-    interpolated) so that the line fills ``width`` (a column that grows with the pane). The
+    interpolated, at most twice) so that the line fills more of ``width`` (a column that grows
+    with the pane). The
     scale runs from the series' minimum to its maximum unless ``lower``/``upper`` fix it (values
     outside are clipped), so that several sparklines can share one scale. A flat series draws
     mid-height blocks; a non-finite value draws a space; an empty series (or width < 1) gives

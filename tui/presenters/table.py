@@ -88,7 +88,7 @@ class Cell:
 @dataclass(frozen=True, slots=True)
 class Sparkline:
     """A cell drawn as a sparkline of ``values`` as wide as its column (`fmt.sparkline`, a short
-    series stretched to fill it): the table draws it at the width it gives a growing column,
+    series stretched towards it): the table draws it at the width it gives a growing column,
     `snapshot` at the column's width."""
 
     values: tuple[float, ...]
@@ -97,7 +97,8 @@ class Sparkline:
     upper: float | None = None
 
     def draw(self, width: int) -> str:
-        """The sparkline ``width`` characters wide (a short series stretched to fill them)."""
+        """The sparkline at most ``width`` characters wide (a short series stretched towards
+        the width, each value at most twice)."""
         return fmt.sparkline(self.values, width, lower=self.lower, upper=self.upper, stretch=True)
 
 

@@ -63,8 +63,9 @@ class DashboardScreen(WatchedScreen[None]):
     # Focus the first table after the first frame, not before it: each focus change rebuilds
     # the footer, and the first frame should not wait for that.
     AUTO_FOCUS = None
-    # A zoomed pane (`z`) keeps the status bar and the footer under it.
-    ALLOW_IN_MAXIMIZED_VIEW = "#status, Footer"
+    # A zoomed pane (`z`) keeps the status bar and the footer under it (and gives way to the
+    # "too small" hint like the other panes).
+    ALLOW_IN_MAXIMIZED_VIEW = "#too-small, #status, Footer"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "refresh", "Refresh", id="refresh"),
