@@ -12,6 +12,7 @@ import threading
 from collections.abc import Iterator
 
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import Footer
 
 from tests.tui.harness import (
@@ -44,6 +45,18 @@ TITLES = {
 
 def table_lines(table: LiveTable) -> list[str]:
     return [table.render_line(y).text for y in range(table.size.height)]
+
+
+def every_line_fits(table: LiveTable) -> bool:
+    """No line is wider than the table (a number is never cut by the edge)."""
+    return all(len(line) <= table.size.width for line in table_lines(table))
+
+
+async def zoom(pilot: Pilot[int], pane: DataPane[object], width: int) -> None:
+    """Focus ``pane``'s table, press z and wait until the pane is ``width`` wide."""
+    pane.table.focus()
+    await pilot.press("z")
+    await wait_until(pilot, lambda: pane.region.width == width, "the zoom")
 
 
 def free_width(table: LiveTable) -> int:
@@ -101,9 +114,7 @@ async def test_no_name_is_cut_where_its_pane_has_free_width(size: tuple[int, int
             table = widget.table
             cut = cut_labels(table)
             assert not cut or free_width(table) == 0, (pane, cut, free_width(table))
-            # Numbers are never cut.
-            for line in table_lines(table):
-                assert len(line) <= table.size.width
+            assert every_line_fits(table), pane
 
 
 async def test_at_200x60_names_are_whole_and_the_graphics_use_the_width() -> None:
@@ -204,11 +215,9 @@ async def test_z_zooms_each_pane_to_the_screen_with_every_column_and_back(
         dashboard = app.dashboard
         status = dashboard.query_one(StatusBar)
         for widget in panes(app).values():
-            widget.table.focus()
             # Stacked panes scroll: after the zoom the focused one is scrolled into view.
             grid_region = widget.virtual_region
-            await pilot.press("z")
-            await wait_until(pilot, lambda w=widget: w.region.width == width, "the zoom")
+            await zoom(pilot, widget, width)
             assert dashboard.maximized is widget
             assert widget.region.y == 0 and widget.region.bottom == status.region.y
             table = widget.table
@@ -236,9 +245,7 @@ async def test_a_zoomed_pane_in_40_columns_scrolls_sideways_its_names_staying() 
     async with app.run_test(size=(40, 30)) as pilot:
         await wait_for_data(pilot, app)
         indices = panes(app)[Pane.INDICES]
-        indices.table.focus()
-        await pilot.press("z")
-        await wait_until(pilot, lambda: indices.table.every_column, "the zoom")
+        await zoom(pilot, indices, 40)
         table = indices.table
         await wait_until(pilot, lambda: table.max_scroll_x > 0, "a table wider than the screen")
         await pilot.press(*["right"] * 60)
@@ -268,9 +275,7 @@ async def test_resizing_live_keeps_every_pane_right(start: tuple[int, int]) -> N
             assert len(xs) == (2 if wide else 1), size
             for widget in panes(app).values():
                 table = widget.table
-                assert table.rows and table.visible_columns
-                for line in table_lines(table):
-                    assert len(line) <= table.size.width
+                assert table.rows and table.visible_columns and every_line_fits(table)
 
 
 async def test_a_zoomed_pane_gives_way_to_the_too_small_hint_and_comes_back() -> None:
@@ -278,9 +283,7 @@ async def test_a_zoomed_pane_gives_way_to_the_too_small_hint_and_comes_back() ->
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for_data(pilot, app)
         shorts = panes(app)[Pane.SHORTS]
-        shorts.table.focus()
-        await pilot.press("z")
-        await wait_until(pilot, lambda: shorts.region.width == 120, "the zoom")
+        await zoom(pilot, shorts, 120)
         await pilot.resize_terminal(30, 10)
         hint = app.dashboard.query_one("#too-small")
         await wait_until(pilot, lambda: hint.region.area > 0, "the too-small hint")
