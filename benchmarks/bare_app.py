@@ -1,10 +1,10 @@
 """A bare Textual app shaped like tapewatch's dashboard at its first frame: the floor that
 benchmarks/startup.py times tapewatch against.
 
-It has the dashboard's 23 widgets (not counting the screen), made of stock widgets only: a
+It has the dashboard's 27 widgets (not counting the screen), made of stock widgets only: a
 container of four bordered panes with the dashboard's titles in two columns, each holding a
-"loading…" line where the dashboard has its LiveTable (Indices, Sector flows and Most shorted
-also have a legend line), the hidden "too small" notice, a one-line status bar with the DEMO
+"loading…" line where the dashboard has its LiveTable and a hidden notice line (Indices, Sector
+flows and Most shorted also have a legend line), the hidden "too small" notice, a one-line status bar with the DEMO
 label, and a Footer showing the same seven keys. Like tapewatch, the App pushes the screen from
 `on_mount`. It imports nothing but textual, fetches nothing and starts no workers.
 
@@ -38,6 +38,7 @@ class BareScreen(Screen[None]):
     .pane { border: round $border-blurred; border-title-style: bold; height: 1fr; }
     .table { background: $surface; color: $text-muted; }
     .legend { dock: bottom; color: $text-muted; }
+    .notice { display: none; }
     #too-small { display: none; }
     #status { height: 1; background: $panel; }
     """
@@ -50,6 +51,7 @@ class BareScreen(Screen[None]):
                 with Vertical(classes="pane", id=pane_id) as pane:
                     pane.border_title = title
                     yield Static("loading…", classes="table")
+                    yield Static("", classes="notice")
                     if pane_id != "corr":
                         yield Static("", classes="legend")
         yield Static("Terminal too small.", id="too-small")

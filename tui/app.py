@@ -90,7 +90,9 @@ class TapewatchApp(App[int]):
             self.theme = self.settings.theme
         else:
             self.notify(
-                f"Unknown theme {self.settings.theme!r}; using {self.theme}.", severity="warning"
+                f"Unknown theme {self.settings.theme!r}; using {self.theme}.",
+                severity="warning",
+                markup=False,
             )
         if self.settings.keys:
             self.set_keymap(dict(self.settings.keys))
@@ -168,7 +170,7 @@ class TapewatchApp(App[int]):
 
         if isinstance(self.screen, TickerScreen):
             self.pop_screen()
-        self.push_screen(TickerScreen(feed, symbol, self.settings))
+        self.push_screen(TickerScreen(feed, symbol, self.settings, self.dashboard.status_now))
 
 
 def run_app(settings: Settings, *, as_of: dt.date | None = None) -> int:

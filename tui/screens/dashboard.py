@@ -2,8 +2,10 @@
 
 The scheduler (tui.scheduler, no Textual) decides when each dataset is polled and rebuilds the
 panes its data feeds, in threads. The screen runs it in one worker and turns its reports into
-messages — a pane's new view, the status bar's new state — which collapse to the newest when the
-UI is busy. Widgets only render what they are given.
+messages — a pane's new view, a pane whose figures could not be computed, the status bar's new
+state — which collapse to the newest when the UI is busy. Each status also tells every pane
+without rows whether it is still loading or why its data could not be fetched. Widgets only
+render what they are given.
 """
 
 from __future__ import annotations
@@ -24,10 +26,12 @@ from textual.widgets import Footer, Static
 from tui import market_hours
 from tui.clock import utc_now
 from tui.config import Settings
-from tui.jobs import stale_panes
-from tui.messages import PaneUpdated, StatusUpdated
+from tui.jobs import pane_datasets, stale_panes
+from tui.messages import PaneNotComputed, PaneUpdated, StatusUpdated
 from tui.models import Pane, StatusView
+from tui.plain import plain
 from tui.presenters.registry import PRESENTERS, PaneView
+from tui.presenters.status import DEMO_HINT, no_data_text
 from tui.reports import PaneBuilt, PaneFailed, Report, StatusChanged
 from tui.screens.watched import WatchedScreen
 from widgets.correlations import CorrelationsPane
@@ -156,9 +160,14 @@ class DashboardScreen(WatchedScreen[None]):
             scheduler = await asyncio.to_thread(self._make_scheduler, settings)
         except Exception as error:  # a broken source must say so, not leave "loading…" forever
             log.exception("could not start the %s source", settings.source)
-            self._note = f"could not start the {settings.source} source: {error} · d: demo market"
+            # The error can quote a path or a file's content: plain text (tui.plain).
+            self._note = plain(
+                f"could not start the {settings.source} source: {error} · {DEMO_HINT}"
+            )
             self.query_one(StatusBar).show(replace(self._placeholder_status(), note=self._note))
-            self.notify(self._note, severity="error", timeout=10)
+            for pane in Pane:
+                self._pane(pane).set_missing(f"no data — {self._note}")
+            self.notify(self._note, severity="error", timeout=10, markup=False)
             return
         self.scheduler = scheduler
         self._note = None
@@ -192,20 +201,28 @@ class DashboardScreen(WatchedScreen[None]):
                 self.post_message(PaneUpdated(pane, view))
             case StatusChanged(status):
                 self.post_message(StatusUpdated(status))
-            case PaneFailed(pane, message) if pane not in self._failed_panes:
-                # Once per failing spell: the pane keeps its last view, the log has the rest.
-                self._failed_panes.add(pane)
-                self.notify(
-                    f"{PRESENTERS[pane].title} could not be updated: {message}",
-                    severity="error",
-                    timeout=10,
-                    markup=False,
-                )
+            case PaneFailed(pane, message):
+                # The pane says so over its last view; the log has the traceback.
+                self.post_message(PaneNotComputed(pane, message))
+                if pane not in self._failed_panes:  # told once per failing spell
+                    self._failed_panes.add(pane)
+                    self.notify(
+                        f"{PRESENTERS[pane].title} could not be updated: {message}",
+                        severity="error",
+                        timeout=10,
+                        markup=False,
+                    )
 
     def _publish_status(self) -> None:
         if self.scheduler is None:
             return
         self.post_message(StatusUpdated(self.scheduler.status(self._note)))
+
+    def status_now(self) -> StatusView:
+        """What the status bar says now (the drill-down shows the same)."""
+        if self.scheduler is not None:
+            return self.scheduler.status(self._note)
+        return self._last_status or replace(self._placeholder_status(), note=self._note)
 
     # -- messages --------------------------------------------------------------------------
 
@@ -217,6 +234,10 @@ class DashboardScreen(WatchedScreen[None]):
         self._pane(message.pane).show(message.view)
         self._refresh_freshness()
 
+    @on(PaneNotComputed)
+    def _show_failure(self, message: PaneNotComputed) -> None:
+        self._pane(message.pane).set_build_failure(message.error)
+
     @on(StatusUpdated)
     def _show_status(self, message: StatusUpdated) -> None:
         status = message.status
@@ -227,14 +248,17 @@ class DashboardScreen(WatchedScreen[None]):
         self._refresh_freshness()
 
     def _refresh_freshness(self) -> None:
-        """Each pane's stale mark, when its data is old (the pane shows its own as-of)."""
+        """Each pane's stale mark, when its data is old or behind the market calendar (the pane
+        shows its own as-of), and why a pane without rows has none."""
         status = self._last_status
         if status is None:
             return
-        stale = stale_panes(status.datasets)
+        stale = set(Pane) if status.sessions_behind else stale_panes(status.datasets)
         for pane in Pane:
             widget = self._pane(pane)
             widget.set_stale(pane in stale)
+            datasets = pane_datasets(pane, status.datasets)
+            widget.set_missing(no_data_text(datasets, is_demo=status.is_demo))
 
     # -- focus across a terminal too small for the panes ------------------------------------
 

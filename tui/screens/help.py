@@ -96,7 +96,10 @@ FRESHNESS = """\
 ## Freshness
 
 Each pane shows the as-of time of its data; the status bar shows each dataset's age and marks it
-stale when it is older than twice its refresh cadence, and each source's health.
+stale when it is older than twice its refresh cadence, and each source's health: ok, ⚠ slow
+(requests waiting long), retrying, rate-limited, offline. A dataset the source does not serve
+says unavailable, an optional one you have not set up not configured: neither is a failure. A
+pane with no data says why, and when its source is tried again. Times are New York times.
 """
 
 
