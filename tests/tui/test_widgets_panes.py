@@ -603,3 +603,17 @@ async def test_the_subtitle_is_plain_text_not_markup() -> None:
         # Taken as plain text, not console markup (Textual keeps the title as Content).
         assert pane._border_subtitle is not None
         assert pane._border_subtitle.plain == "[b]10:33[/b] ET · sort: order"
+
+
+async def test_a_pane_wants_the_lines_of_its_rows_and_of_its_notice() -> None:
+    """The dashboard's grid gives each pane the lines it wants: border, header, rows, and the
+    notice and legend lines as they wrap."""
+    app = PanesApp()
+    async with app.run_test(size=(60, 60)) as pilot:
+        await pilot.pause()
+        indices = app.query_one(IndicesPane)
+        assert indices.wanted_height(60) == 2 + 1 + len(INDICES.rows)
+        indices.set_build_failure("the figures could not be computed: division by zero")
+        await pilot.pause()
+        assert indices.wanted_height(200) == 2 + 1 + len(INDICES.rows) + 1  # one line
+        assert indices.wanted_height(60) > indices.wanted_height(200)  # the notice wraps
