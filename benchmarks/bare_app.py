@@ -4,9 +4,10 @@ benchmarks/startup.py times tapewatch against.
 It has the dashboard's 27 widgets (not counting the screen), made of stock widgets only: a
 container of four bordered panes with the dashboard's titles in two columns, each holding a
 "loading…" line where the dashboard has its LiveTable and a hidden notice line (Indices, Sector
-flows and Most shorted also have a legend line), the hidden "too small" notice, a one-line status bar with the DEMO
-label, and a Footer showing the same seven keys. Like tapewatch, the App pushes the screen from
-`on_mount`. It imports nothing but textual, fetches nothing and starts no workers.
+flows and Most shorted also have a legend line), the hidden "too small" notice, a one-line
+status bar with the DEMO label, and a Footer showing the same seven keys. Like tapewatch, the App
+pushes the screen from `on_mount`. It imports nothing but textual, fetches nothing and starts no
+workers.
 
     uv run python benchmarks/bare_app.py      (q quits)
 """
