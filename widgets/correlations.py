@@ -47,7 +47,9 @@ class CorrelationsPane(DataPane[CorrelationsView]):
         height = self.styles.height
         if height is None or height.is_auto:
             return expanded
-        room = self.content_size.height - HEADER_HEIGHT - len(baskets)
+        lines = [line for line in (self.notice, self.legend) if line is not None and line.display]
+        room = self.content_size.height - sum(line.outer_size.height for line in lines)
+        room -= HEADER_HEIGHT + len(baskets)
         room -= sum(len(basket.members) for basket in baskets if basket.name in expanded)
         for basket in baskets:
             if basket.name not in expanded and len(basket.members) <= room:

@@ -36,9 +36,8 @@ from tui.presenters.table import (
     Cell,
     CellValue,
     Column,
+    Graphic,
     Row,
-    SignedBar,
-    Sparkline,
     Tone,
     text_width,
 )
@@ -473,7 +472,7 @@ class LiveTable(ScrollView, can_focus=True):
         width, a text's short form when ``abbreviate``."""
         if isinstance(cell, Text):
             return cell.copy()
-        if isinstance(cell, Sparkline | SignedBar):
+        if isinstance(cell, Graphic):
             text, tone = cell.draw(width), cell.tone
         elif isinstance(cell, Cell):
             text, tone = cell.text, cell.tone

@@ -116,8 +116,8 @@ class SignedBar:
         return fmt.signed_bar(self.value, self.scale, max(0, (width - 1) // 2))
 
 
-Graphic = Sparkline | SignedBar
-CellValue = str | Text | Cell | Sparkline | SignedBar
+Graphic = Sparkline | SignedBar  # cells drawn at the width their column gets
+CellValue = str | Text | Cell | Graphic
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,7 +216,7 @@ def ordered(
 def cell_text(cell: CellValue, width: int | None = None) -> str:
     """A cell's characters, without tone or style; a sparkline or a bar drawn ``width`` wide
     (a graphic has no width of its own: its column gives it)."""
-    if isinstance(cell, Sparkline | SignedBar):
+    if isinstance(cell, Graphic):
         if width is None:
             raise ValueError("a sparkline or bar cell is drawn at its column's width")
         return cell.draw(width)
@@ -227,7 +227,7 @@ def cell_text(cell: CellValue, width: int | None = None) -> str:
 
 def text_width(cell: CellValue) -> int:
     """The width a cell's text needs (0 for a graphic, drawn at the width it is given)."""
-    if isinstance(cell, Sparkline | SignedBar):
+    if isinstance(cell, Graphic):
         return 0
     if isinstance(cell, Text):
         return cell.cell_len
