@@ -153,6 +153,18 @@ class Scheduler:
         for job in jobs or tuple(JobName):
             self._wake[job].set()
 
+    def reconfigure(
+        self, settings: Settings, panes: Iterable[Pane], jobs: Iterable[JobName] = ()
+    ) -> None:
+        """Use ``settings`` from now on (the user edited a watchlist): rebuild ``panes`` from
+        what is stored at once, and poll ``jobs`` now for what the new settings ask for."""
+        self.settings = settings
+        self.feed.settings = settings
+        self._mark_dirty(panes)
+        wanted = tuple(jobs)
+        if wanted:
+            self.wake(*wanted)
+
     async def refresh_all(self) -> list[JobResult]:
         """One round: every job once, each after the jobs whose data names its symbols."""
         return [await self.refresh(job) for job in REFRESH_ORDER]

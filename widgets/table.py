@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator, Sequence
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
 from textual import events
@@ -151,8 +152,10 @@ class LiveTable(ScrollView, can_focus=True):
         self._index_of: dict[str, int] = {}
         self._cursor_index = 0
         self._sorted: tuple[str, bool] | None = None  # (column key, descending)
-        # Per column: the widest text of its cells (sparklines and bars count 0).
+        # Per column: the widest text of its cells (sparklines and bars count 0), and the same
+        # with the cells that have a short form in it.
         self._widest_cells: list[int] = []
+        self._widest_short: list[int] = []
         self._measure()
         self._every_column = False
         self._visible: tuple[int, ...] = ()
@@ -504,10 +507,14 @@ class LiveTable(ScrollView, can_focus=True):
         """The widest text of each column's cells (the layout widens a column only where its
         figures would not fit the width its definition gives)."""
         widest = [0] * len(self._columns)
+        widest_short = [0] * len(self._columns)
         for row in self._rows:
             for index, cell in enumerate(row.cells[: len(widest)]):
                 widest[index] = max(widest[index], text_width(cell))
+                short = cell_len(cell.short) if isinstance(cell, Cell) and cell.short else None
+                widest_short[index] = max(widest_short[index], short or text_width(cell))
         self._widest_cells = widest
+        self._widest_short = widest_short
 
     def _update_layout(self) -> bool:
         """Choose the columns that fit the available width, their headers and widths; True if
@@ -518,6 +525,7 @@ class LiveTable(ScrollView, can_focus=True):
             self._columns,
             available,
             widest=self._widest_cells,
+            widest_short=self._widest_short,
             # The sorted column has room for its mark even if it was not declared sortable.
             sortable=self._sortable | {self._sorted[0]} if self._sorted else self._sortable,
             every_column=self._every_column,

@@ -127,3 +127,13 @@ def test_at_58_columns_the_panes_keep_what_a_trader_reads_first() -> None:
     assert {"etf", "sector", "change_pct", "flow", "flow_5d", "bar"} <= keys["sectors"]
     assert {"symbol", "short_pct", "short_change", "days_to_cover", "sv_zscore"} <= keys["shorts"]
     assert keys["correlations"] == {"name", "series", "now", "year_ago", "change"}
+
+
+def test_names_take_their_short_forms_whole_when_the_long_ones_do_not_fit() -> None:
+    # 30 columns: the name starts at 6 and the sparkline at 8, 15 spare: too few for the long
+    # names (30) but enough for their short forms (14); the sparkline gets the rest.
+    layout = layout_columns((NAME, SPARK), 30, widest=[30, 0], widest_short=[14, 0])
+    assert widths(layout, (NAME, SPARK)) == {"name": 14, "spark": 15}
+    # With room for the long names, they are whole.
+    layout = layout_columns((NAME, SPARK), 60, widest=[30, 0], widest_short=[14, 0])
+    assert widths(layout, (NAME, SPARK))["name"] == 30

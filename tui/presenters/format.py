@@ -238,7 +238,7 @@ def company_short_name(name: str) -> str | None:
     None when there is nothing to leave out."""
     for ending in _COMPANY_ENDINGS:
         if name.endswith(ending) and len(name) > len(ending):
-            return name.removesuffix(ending).rstrip(" ,")
+            return name.removesuffix(ending).rstrip(" ,&")
     return None
 
 
@@ -303,6 +303,21 @@ def sparkline(
             fraction = (min(max(value, low), high) - low) / (high - low)
             chars.append(SPARK_BLOCKS[round(fraction * top)])
     return "".join(chars)
+
+
+RANGE_TRACK = "─"
+RANGE_MARK = "●"
+
+
+def range_position(fraction: float | None, width: int = 5) -> str:
+    """Where a price sits in its range, as a track of ``width`` characters with a dot (low at
+    the left, high at the right) and the percentage: "─●─── 31%"; "—" when unknown."""
+    if fraction is None or not math.isfinite(fraction) or width < 1:
+        return MISSING
+    clipped = min(max(fraction, 0.0), 1.0)
+    spot = round(clipped * (width - 1))
+    track = RANGE_TRACK * spot + RANGE_MARK + RANGE_TRACK * (width - 1 - spot)
+    return f"{track} {round(clipped * 100):>3}%"
 
 
 def signed_bar(value: float | None, scale: float, half_width: int) -> str:

@@ -15,7 +15,8 @@ The rule, in order:
 2. While they do not fit, the column with the highest priority number is hidden, the rightmost
    among equals; priority-0 columns are always shown.
 3. Room left goes first to the text columns, up to their longest text, left first: names read
-   whole before anything else gets wider;
+   whole before anything else gets wider (in their short forms, "Info Tech" for "Information
+   Technology", when the room is too little for the long ones but enough for those);
 4. then to the growing columns, shared evenly: sparklines and bars use the width, no blank column
    is left while a pane has one.
 5. If the priority-0 columns alone do not fit, the text columns are narrowed down to their
@@ -65,18 +66,23 @@ def layout_columns(
     available: int,
     *,
     widest: Sequence[int] | None = None,
+    widest_short: Sequence[int] | None = None,
     sortable: Collection[str] = frozenset(),
     every_column: bool = False,
 ) -> ColumnLayout:
     """The columns shown in ``available`` cells and their widths (see the module's rule).
 
     ``widest`` is, per column, the widest text of its cells (0 before any data; sparklines and
-    bars count 0: they are drawn at the width they get); ``sortable`` the keys of the columns a
-    sort can mark.
+    bars count 0: they are drawn at the width they get); ``widest_short`` the same with each
+    cell in its short form where it has one (as ``widest`` when not given); ``sortable`` the keys
+    of the columns a sort can mark.
     """
     measured = list(widest) if widest is not None else [0] * len(columns)
+    shortest = list(widest_short) if widest_short is not None else measured
     choices = [
-        _layout(columns, available, measured, sortable, short=short, every_column=every_column)
+        _layout(
+            columns, available, measured, shortest, sortable, short=short, every_column=every_column
+        )
         for short in (False, True)
     ]
     full, short = choices
@@ -92,6 +98,7 @@ def _layout(
     columns: Sequence[Column],
     available: int,
     widest: Sequence[int],
+    widest_short: Sequence[int],
     sortable: Collection[str],
     *,
     short: bool,
@@ -123,8 +130,11 @@ def _layout(
             give = min(-spare, widths[index] - headers[index])
             widths[index] -= give
             spare += give
-    for index in texts:  # names whole first, left first
-        grow = max(0, min(spare, whole[index] - widths[index]))
+    for index in texts:  # names whole first, left first; in their short forms if that is all
+        wanted = whole[index]
+        if wanted - widths[index] > spare:
+            wanted = max(headers[index], columns[index].width or 0, widest_short[index])
+        grow = max(0, min(spare, wanted - widths[index]))
         widths[index] += grow
         spare -= grow
     growing = [index for index in visible if columns[index].grows]
