@@ -293,3 +293,31 @@ async def test_a_zoomed_pane_gives_way_to_the_too_small_hint_and_comes_back() ->
         await wait_until(pilot, lambda: shorts.region.width == 120, "the zoom again")
         await wait_until(pilot, lambda: app.focused is shorts.table, "the focus back")
         assert hint.region.area == 0
+
+
+async def test_a_watchlist_in_a_place_of_the_grid_is_laid_out_like_the_others(
+    held: HeldStart,
+) -> None:
+    """Any pane can take any place ([layout] panes): the Watchlist in the top right, on screen
+    with the others at 120x40, its columns where they were before the data."""
+    from tui.config.settings import LayoutSettings
+
+    layout = LayoutSettings(("indices", "watchlist", "shorts", "correlations"))
+    app = TapewatchApp(
+        demo_settings(layout=layout), source_factory=held, clock=lambda: dt.datetime.now(dt.UTC)
+    )
+    async with app.run_test(size=(120, 40)) as pilot:
+        watchlist = app.dashboard.query_one("#watchlist", DataPane)
+        await wait_until(pilot, lambda: bool(watchlist.table.column_offsets), "the empty table")
+        before = watchlist.table.column_offsets
+        held.release.set()
+        await wait_until(pilot, lambda: bool(watchlist.table.rows), "the watchlist's rows")
+        await pilot.pause()
+        after = watchlist.table.column_offsets
+        assert {key: after.get(key) for key in before} == before
+        region = watchlist.region
+        assert (region.x, region.y, region.width) == (60, 0, 60)
+        screen = "\n".join(screen_text(app))
+        for title in ("Indices", "Watchlist", "Most shorted", "Correlations"):
+            assert f"─ {title} ─" in screen
+        assert watchlist.table.size.height == len(watchlist.table.rows) + 1  # every row
