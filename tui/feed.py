@@ -16,6 +16,7 @@ from collections.abc import Iterator, Mapping, Sequence
 import polars as pl
 
 from tui.analytics.market import MarketData
+from tui.analytics.sectors import MEMBER_SESSIONS, NAV_DAYS, member_symbols
 from tui.analytics.shorts import short_candidates
 from tui.analytics.ticker import build_ticker
 from tui.config import ANY_SYMBOL, Settings
@@ -27,6 +28,7 @@ from tui.sources.base import (
     FailureKind,
     Fetched,
     FetchOutcome,
+    FundSource,
     Source,
     SymbolInfo,
 )
@@ -52,8 +54,9 @@ async def ask(
     intraday_interval: BarInterval,
 ) -> FetchOutcome:
     """The one place that says which Source call answers each job. ``depth`` is the sessions of
-    bars, settlements of short interest or days of short volume asked for; ``symbols`` None
-    means the whole market (short data only)."""
+    bars, settlements of short interest or days of short volume or NAV asked for; ``symbols``
+    None means the whole market (short data only). The fund jobs' symbols are fund tickers; a
+    source without the funds' files (not a `FundSource`) answers them NOT_AVAILABLE."""
     match job:
         case JobName.QUOTES:
             return await source.quotes(_named(job, symbols))
@@ -67,6 +70,15 @@ async def ask(
             return await source.short_volume(symbols, depth)
         case JobName.SHARES:
             return await source.shares(_named(job, symbols))
+        case JobName.MEMBER_BARS:
+            return await source.bars(_named(job, symbols), "1d", depth)
+        case JobName.FUND_NAV | JobName.FUND_HOLDINGS:
+            if not isinstance(source, FundSource):
+                message = f"the {source.name} source has no fund files"
+                return Failed(source.source_for(spec(job).role), FailureKind.NOT_AVAILABLE, message)
+            if job is JobName.FUND_NAV:
+                return await source.fund_nav_history(_named(job, symbols), depth)
+            return await source.fund_holdings(_named(job, symbols))
 
 
 def _named(job: JobName, symbols: Sequence[str] | None) -> Sequence[str]:
@@ -103,6 +115,10 @@ class Feed:
             return list(shorted.watchlist)
         return None
 
+    def _fund_symbols(self) -> list[str]:
+        """The sector ETFs: the funds whose files the fund jobs ask for."""
+        return list(dict.fromkeys(sector.symbol for sector in self.settings.sectors))
+
     def _alert_symbols(self) -> list[str]:
         """The symbols the config's alert rules name: priced even when no pane shows them."""
         return [rule.symbol for rule in self.settings.alerts if rule.symbol not in ("", ANY_SYMBOL)]
@@ -126,7 +142,17 @@ class Feed:
             case JobName.DAILY:
                 return self._core_symbols()
             case JobName.SHORT_INTEREST | JobName.SHORT_VOLUME:
-                return self._short_symbols()
+                listed = self._short_symbols()
+                if listed is None:
+                    return None
+                # The sectors' short pressure needs their members' short data too.
+                data = data if data is not None else self.market_data()
+                return list(dict.fromkeys([*listed, *member_symbols(data.fund_holdings)]))
+            case JobName.MEMBER_BARS:
+                data = data if data is not None else self.market_data()
+                return member_symbols(data.fund_holdings)
+            case JobName.FUND_NAV | JobName.FUND_HOLDINGS:
+                return self._fund_symbols()
             case JobName.SHARES:
                 listed = self._short_symbols()
                 if listed is not None:
@@ -142,6 +168,10 @@ class Feed:
                 return self.daily_sessions()
             case JobName.SHORT_VOLUME:
                 return SHORT_VOLUME_DAYS
+            case JobName.MEMBER_BARS:
+                return MEMBER_SESSIONS
+            case JobName.FUND_NAV:
+                return NAV_DAYS
             case _:
                 return 1
 

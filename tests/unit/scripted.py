@@ -14,6 +14,7 @@ from typing import Any
 import polars as pl
 
 from tests.loopback_market import ManualClock
+from tui.analytics.sectors import MEMBER_SESSIONS
 from tui.config import Basket, IndexSpec, SectorSpec, Settings
 from tui.jobs import JobName, spec
 from tui.sources.base import (
@@ -117,6 +118,8 @@ class ScriptedSource:
 
     async def bars(self, symbols: Sequence[str], interval: BarInterval, days: int) -> FetchOutcome:
         job = JobName.DAILY if interval == "1d" else JobName.INTRADAY
+        if interval == "1d" and days == MEMBER_SESSIONS:  # the sector funds' members' bars
+            job = JobName.MEMBER_BARS
         return self._answer(job, (list(symbols), interval, days))
 
     async def short_interest(
@@ -129,6 +132,12 @@ class ScriptedSource:
 
     async def shares(self, symbols: Sequence[str]) -> FetchOutcome:
         return self._answer(JobName.SHARES, (list(symbols),))
+
+    async def fund_nav_history(self, funds: Sequence[str], days: int) -> FetchOutcome:
+        return self._answer(JobName.FUND_NAV, (list(funds), days))
+
+    async def fund_holdings(self, funds: Sequence[str]) -> FetchOutcome:
+        return self._answer(JobName.FUND_HOLDINGS, (list(funds),))
 
     async def aclose(self) -> None:
         self.closed = True

@@ -13,7 +13,7 @@ import pytest
 from tests import faultserver
 from tests.faultserver import FaultServer, Reply
 from tests.ssga_workbooks import holdings_rows, holdings_workbook, nav_rows, nav_workbook
-from tui.analytics.fund_flows import daily_fund_flows, fund_flow_summary, sector_short_pressure
+from tui.analytics.sectors.funds import daily_fund_flows, fund_flow_summary, sector_short_pressure
 from tui.config import HttpSettings, SsgaSettings
 from tui.market_hours import session_close
 from tui.sources import universe

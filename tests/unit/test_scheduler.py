@@ -247,6 +247,9 @@ async def test_status_ages_come_from_the_injected_clock() -> None:
         "SI": None,
         "SV": None,
         "shares": None,
+        "members": None,
+        "NAV": None,
+        "holdings": None,
     }
 
 

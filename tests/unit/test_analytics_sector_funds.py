@@ -10,7 +10,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from tui.analytics.fund_flows import (
+from tui.analytics.sectors.funds import (
     FLOWS_SCHEMA,
     daily_fund_flows,
     fund_flow_summary,

@@ -1,14 +1,17 @@
-"""Real sector ETF flows from the funds' own figures, and per-sector short pressure and breadth
-from the funds' members. Pure functions on polars frames; no textual import, no I/O.
+"""The Sector flows pane's real figures: each sector ETF's creations and redemptions from the
+fund's own files, and per sector its members' short pressure and breadth. Pure functions on polars
+frames; no textual import, no I/O.
 
 - `daily_fund_flows`: creations and redemptions per fund and published day, splits taken out.
 - `fund_flow_summary`: flow 1d (the latest complete day), 5d and 20d per fund, with the as-of date.
 - `sector_short_pressure`: per fund (sector), its members' volume-weighted short-volume ratio today
   and its z-score, and their change in short interest at the latest settlement.
 - `sector_breadth`: per fund, the share of its members up today and above their 50-day average.
+- `fund_figures`: all of these per fund from the dashboard's `MarketData`, as the pane reads them.
 
 Membership comes from the funds' holdings (FUND_HOLDINGS_SCHEMA): each fund's newest holdings
-date counts; the other inputs are the usual frames (short_volume, short_interest, bars, quotes).
+date counts; the other inputs are the usual frames (short_volume, short_interest, quotes) and the
+members' daily bars (`MarketData.member_bars`).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from collections.abc import Sequence
 
 import polars as pl
 
+from tui.analytics.market import MarketData
 from tui.analytics.shorts import CONSTANT_RELATIVE_STD, ZSCORE_LOOKBACK, ZSCORE_MIN_DAYS
 
 FLOW_WINDOWS = (1, 5, 20)  # published days summed by flow_1d, flow_5d, flow_20d
@@ -27,6 +31,11 @@ SPLIT_RATIO_TOLERANCE = 0.02
 # ... and the fund's total net assets moved by less than this fraction that day.
 SPLIT_ASSETS_CONTINUITY = 0.15
 AVERAGE_SESSIONS = 50  # breadth: members above the mean of their last 50 daily closes
+# Published days of NAV history kept: a year of daily flows for the drill-down's 1Y chart (each
+# day's flow needs the day before), with some to spare.
+NAV_DAYS = 260
+# Daily bars of each member kept: today's, the 50 before it, and a few to spare.
+MEMBER_SESSIONS = AVERAGE_SESSIONS + 5
 
 FLOWS_SCHEMA = pl.Schema(
     {
@@ -121,6 +130,13 @@ def members(holdings: pl.DataFrame) -> pl.DataFrame:
     return holdings.filter(newest).select("fund", "symbol", "weight")
 
 
+def _in_one_order(frame: pl.LazyFrame, *keys: str) -> pl.LazyFrame:
+    """``frame`` sorted on ``keys`` into one contiguous block: sums over it then add in one
+    order every time (a join's rows, and a lazy plan's chunks, come in any order, and float sums
+    in another order differ in the last digits: the same data would print different figures)."""
+    return frame.sort(*keys).collect().lazy()
+
+
 def _funds(holdings: pl.DataFrame) -> pl.DataFrame:
     return holdings.select("fund").unique(maintain_order=True)
 
@@ -151,7 +167,8 @@ def sector_short_pressure(
         short_volume.lazy()
         .filter(pl.col("total_volume") > 0)
         .join(held.lazy(), on="symbol")
-        .group_by("fund", "date")
+        .pipe(_in_one_order, "fund", "date", "symbol")
+        .group_by("fund", "date", maintain_order=True)
         .agg(
             ratio=pl.col("short_volume").sum() / pl.col("total_volume").sum(),
             members=pl.len(),
@@ -191,13 +208,17 @@ def sector_short_pressure(
     )
     change = pl.col("short_shares") - pl.col("prior_short_shares")
     change_pct = change / pl.col("prior_short_shares") * 100.0
-    by_interest = priced.group_by("fund").agg(
-        settlement_date=pl.col("settlement_date").max(),
-        si_change_pct=(pl.col("weight") * change_pct).sum() / pl.col("weight").sum(),
-        si_change_usd=pl.when(pl.col("close").is_not_null().any()).then(
-            (change * pl.col("close")).sum()
-        ),
-        si_members=pl.len().cast(pl.UInt32),
+    by_interest = (
+        _in_one_order(priced, "fund", "symbol")
+        .group_by("fund", maintain_order=True)
+        .agg(
+            settlement_date=pl.col("settlement_date").max(),
+            si_change_pct=(pl.col("weight") * change_pct).sum() / pl.col("weight").sum(),
+            si_change_usd=pl.when(pl.col("close").is_not_null().any()).then(
+                (change * pl.col("close")).sum()
+            ),
+            si_members=pl.len().cast(pl.UInt32),
+        )
     )
     return (
         _funds(holdings)
@@ -259,3 +280,57 @@ def sector_breadth(
         .join(by_fund, on="fund", how="left", maintain_order="left")
         .collect()
     )
+
+
+def member_symbols(holdings: pl.DataFrame) -> list[str]:
+    """Every member of every fund (its newest holdings), once each, in the files' order."""
+    return members(holdings).get_column("symbol").unique(maintain_order=True).to_list()
+
+
+def member_quotes(quotes: pl.DataFrame, bars: pl.DataFrame) -> pl.DataFrame:
+    """Each member's latest price and the close before it (symbol, ts, last, prev_close): its
+    quote where the dashboard has one (the freshest price), else its latest two daily ``bars``
+    (the newest may be today's partial bar; ``ts`` is then that session's date at 00:00 UTC)."""
+    quoted = quotes.select("symbol", "ts", "last", "prev_close")
+    from_bars = (
+        bars.lazy()
+        .filter(pl.col("interval") == "1d", pl.col("close").is_not_null())
+        .sort("symbol", "ts")
+        .group_by("symbol", maintain_order=True)
+        .agg(
+            ts=pl.col("ts").last(),
+            last=pl.col("close").last(),
+            prev_close=pl.when(pl.len() >= 2).then(pl.col("close").slice(-2, 1).first()),
+        )
+        .join(quoted.lazy(), on="symbol", how="anti")
+        .collect()
+    )
+    return pl.concat([quoted, from_bars.cast(quoted.schema)])
+
+
+def fund_figures(data: MarketData, session: dt.date) -> pl.DataFrame:
+    """Per fund with a NAV history or holdings: its real flows (``as_of``, ``flow_1d``,
+    ``flow_5d``, ``flow_20d``), its members' short pressure (`sector_short_pressure`) and
+    breadth (`sector_breadth`, ``as_of`` there renamed ``breadth_as_of``) for ``session``.
+    Figures a fund lacks are null."""
+    summary = fund_flow_summary(daily_fund_flows(data.fund_nav))
+    holdings = data.fund_holdings
+    pressure = sector_short_pressure(
+        holdings, data.short_volume, data.short_interest, data.member_bars
+    )
+    prices = member_quotes(data.quotes, data.member_bars)
+    breadth = sector_breadth(holdings, prices, data.member_bars, session).rename(
+        {"as_of": "breadth_as_of"}
+    )
+    funds = pl.concat([summary.select("fund"), holdings.select("fund")]).unique(maintain_order=True)
+    return (
+        funds.join(summary, on="fund", how="left", maintain_order="left")
+        .join(pressure, on="fund", how="left", maintain_order="left")
+        .join(breadth, on="fund", how="left", maintain_order="left")
+    )
+
+
+def fund_flow_history(nav: pl.DataFrame, fund: str, days: int) -> list[tuple[dt.date, float]]:
+    """The ``days`` latest daily flows of one fund, oldest first: (date, USD)."""
+    flows = daily_fund_flows(nav.filter(pl.col("fund") == fund)).tail(days)
+    return [(day, flow) for day, flow in flows.select("date", "flow").iter_rows()]

@@ -1,0 +1,152 @@
+"""The Sector flows pane: its figures and the view builder that ranks the sectors.
+
+Two kinds of flow, never mixed: `estimate` holds today's estimate from the ETFs' own trading
+(signed dollar volume) and their relative volume; `funds` the funds' real creations and
+redemptions from their issuer's NAV history, and per sector its members' short pressure and
+breadth. `build_sectors` puts both in one row per sector ETF.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import polars as pl
+
+from tui.analytics.frame_rows import difference, newest, product, rows_by_key
+from tui.analytics.market import MarketData
+from tui.analytics.returns import latest_quotes, pct_change
+from tui.analytics.sectors.estimate import (
+    VOLUME_PROFILE,
+    SectorFlow,
+    SectorQuote,
+    TimeOfDayVolume,
+    money_flow,
+    money_flow_multiplier,
+    profile_share,
+    relative_volume,
+    sector_flows,
+    volume_by_time_of_day,
+    volume_clock,
+)
+from tui.analytics.sectors.funds import (
+    MEMBER_SESSIONS,
+    NAV_DAYS,
+    fund_figures,
+    fund_flow_history,
+    member_symbols,
+)
+from tui.analytics.sessions import current_session
+from tui.config import Settings
+from tui.models import NO_DATA
+from tui.presenters.sectors import SectorRow, SectorsView
+
+__all__ = [
+    "MEMBER_SESSIONS",
+    "NAV_DAYS",
+    "VOLUME_PROFILE",
+    "build_sectors",
+    "fund_flow_history",
+    "member_symbols",
+    "money_flow",
+    "money_flow_multiplier",
+    "profile_share",
+    "sector_flows",
+    "volume_by_time_of_day",
+]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class FundFigures:
+    """A row of `fund_figures`: what the pane reads of a fund; None where unknown."""
+
+    as_of: dt.date | None = None
+    flow_1d: float | None = None
+    flow_5d: float | None = None
+    flow_20d: float | None = None
+    sv_ratio: float | None = None
+    sv_zscore: float | None = None
+    sv_date: dt.date | None = None
+    si_change_pct: float | None = None
+    si_change_usd: float | None = None
+    settlement_date: dt.date | None = None
+    up_share: float | None = None
+    above_50d_share: float | None = None
+    breadth_as_of: dt.datetime | None = None
+    members: int | None = None
+
+
+def _newest_date(days: list[dt.date | None]) -> dt.date | None:
+    known = [day for day in days if day is not None]
+    return max(known) if known else None
+
+
+def build_sectors(data: MarketData, settings: Settings) -> SectorsView:
+    """The Sector flows pane, ranked by today's estimated flow, largest inflow first."""
+    session = current_session(data.now)
+    symbols = [spec.symbol for spec in settings.sectors]
+    quotes = latest_quotes(data.quotes, [*symbols, settings.benchmark]).with_columns(
+        change_pct=pct_change(pl.col("last"), pl.col("prev_close"))
+    )
+    by_symbol = rows_by_key(quotes, SectorQuote)
+    flows = rows_by_key(sector_flows(quotes, data.daily, symbols, session), SectorFlow)
+    funds = rows_by_key(fund_figures(data, session), FundFigures, key="fund")
+    clocks = {
+        symbol: volume_clock(by_symbol.get(symbol, SectorQuote()).ts, session) for symbol in symbols
+    }
+    during = {
+        symbol: clock.elapsed_minutes for symbol, clock in clocks.items() if not clock.whole_day
+    }
+    by_time = rows_by_key(volume_by_time_of_day(data.intraday, during, session), TimeOfDayVolume)
+    benchmark_change = by_symbol.get(settings.benchmark, SectorQuote()).change_pct
+    rows = []
+    for spec in settings.sectors:
+        quote = by_symbol.get(spec.symbol, SectorQuote())
+        flow = flows.get(spec.symbol, SectorFlow())
+        fund = funds.get(spec.symbol, FundFigures())
+        volume = relative_volume(
+            quote.volume, clocks[spec.symbol], flow.mean_volume, by_time.get(spec.symbol)
+        )
+        rows.append(
+            SectorRow(
+                symbol=spec.symbol,
+                sector=spec.name,
+                change_pct=quote.change_pct,
+                rel_strength=difference(quote.change_pct, benchmark_change),
+                flow_today=flow.flow_today,
+                flow_5d=flow.flow_5d,
+                rel_volume=volume.value,
+                as_of=quote.ts,
+                # The source's problem stands for the row only when it has no price to show.
+                problem=None
+                if quote.last is not None
+                else data.problems.get(spec.symbol) or NO_DATA,
+                rel_volume_basis=volume.basis if volume.value is not None else None,
+                rel_volume_sessions=volume.sessions,
+                usual_flow=product(flow.mean_abs_flow, volume.day_share),
+                fund_flow_1d=fund.flow_1d,
+                fund_flow_5d=fund.flow_5d,
+                fund_flow_20d=fund.flow_20d,
+                fund_flow_as_of=fund.as_of,
+                sv_ratio=fund.sv_ratio,
+                sv_zscore=fund.sv_zscore,
+                sv_date=fund.sv_date,
+                si_change_pct=fund.si_change_pct,
+                si_change_usd=fund.si_change_usd,
+                settlement_date=fund.settlement_date,
+                up_share=fund.up_share,
+                above_50d_share=fund.above_50d_share,
+                breadth_as_of=fund.breadth_as_of,
+                members=fund.members,
+            )
+        )
+    # Unknown flows sort last; Python's sort is stable, so ties keep the configured order.
+    rows.sort(key=lambda row: (row.flow_today is None, -(row.flow_today or 0.0)))
+    return SectorsView(
+        rows=tuple(rows),
+        benchmark=settings.benchmark,
+        as_of=newest([row.as_of for row in rows]),
+        fund_flow_as_of=_newest_date([row.fund_flow_as_of for row in rows]),
+        sv_date=_newest_date([row.sv_date for row in rows]),
+        settlement_date=_newest_date([row.settlement_date for row in rows]),
+    )
