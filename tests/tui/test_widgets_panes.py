@@ -12,7 +12,7 @@ from textual.containers import Vertical
 
 from tui.presenters.correlations import BasketCorrelations, CorrelationLine, CorrelationsView
 from tui.presenters.indices import IndexRow, IndicesPresenter, IndicesView
-from tui.presenters.sectors import SectorRow, SectorsView
+from tui.presenters.sectors import FLOW_BAR_HALF_WIDTH, SectorRow, SectorsView
 from tui.presenters.shorts import ShortRow, ShortsView
 from widgets.correlations import CorrelationsPane
 from widgets.indices import IndicesPane
@@ -67,18 +67,42 @@ INDICES = IndicesView(
 )
 
 
-def sector_row(symbol: str, sector: str, flow: float | None, change: float | None) -> SectorRow:
+def sector_row(
+    symbol: str,
+    sector: str,
+    flow: float | None,
+    change: float | None,
+    real: tuple[float, float, float] = (0.0, 0.0, 0.0),  # the fund's flows, 1d, 5d and 20d
+    pressure: tuple[float, float, float] = (0.0, 0.0, 0.5),  # SV z, SI chg, up share
+) -> SectorRow:
+    flow_1d, flow_5d, flow_20d = real
+    sv_zscore, si_change_pct, up_share = pressure
     return SectorRow(
-        symbol, sector, change, 0.2, flow, None if flow is None else flow * 3, 1.4, NOW
+        symbol,
+        sector,
+        change,
+        0.2,
+        flow,
+        None if flow is None else flow * 3,
+        1.4,
+        NOW,
+        fund_flow_1d=flow_1d,
+        fund_flow_5d=flow_5d,
+        fund_flow_20d=flow_20d,
+        sv_zscore=sv_zscore,
+        si_change_pct=si_change_pct,
+        up_share=up_share,
     )
 
 
 SECTORS = SectorsView(
     rows=(
-        sector_row("XLE", "Energy", 1.2e9, 0.3),
-        sector_row("XLF", "Financials", 3e8, 1.1),
-        sector_row("XLI", "Industrials", -8e8, -0.8),
-        sector_row("XLK", "Information Technology", -2.4e9, -2.1),
+        sector_row("XLE", "Energy", 1.2e9, 0.3, (-1e8, 2e8, 5e8), (0.5, 1.0, 0.6)),
+        sector_row("XLF", "Financials", 3e8, 1.1, (4e8, -3e8, 1e8), (-0.2, -2.0, 0.2)),
+        sector_row("XLI", "Industrials", -8e8, -0.8, (-3e8, -9e8, -2e9), (1.1, 0.5, 0.7)),
+        sector_row(
+            "XLK", "Information Technology", -2.4e9, -2.1, (2e7, -2e9, -6e9), (3.0, 3.0, 0.4)
+        ),
         SectorRow("XLRE", "Real Estate", None, None, None, None, None, None, problem="no data"),
     ),
     benchmark="^GSPC",
@@ -254,9 +278,14 @@ async def test_indices_rows_follow_the_configured_order() -> None:
         (
             SectorsPane,
             [
-                ("flow ▼", ["XLE", "XLF", "XLI", "XLK", "XLRE"]),
+                ("est today ▼", ["XLE", "XLF", "XLI", "XLK", "XLRE"]),
+                ("flow 1d ▼", ["XLF", "XLK", "XLE", "XLI", "XLRE"]),
+                ("flow 5d ▼", ["XLE", "XLF", "XLI", "XLK", "XLRE"]),
+                ("flow 20d ▼", ["XLE", "XLF", "XLI", "XLK", "XLRE"]),
+                ("SV z ▼", ["XLK", "XLI", "XLE", "XLF", "XLRE"]),
+                ("SI chg ▼", ["XLK", "XLE", "XLI", "XLF", "XLRE"]),
+                ("up % ▼", ["XLI", "XLE", "XLK", "XLF", "XLRE"]),
                 ("chg % ▼", ["XLF", "XLE", "XLI", "XLK", "XLRE"]),
-                ("5d flow ▼", ["XLE", "XLF", "XLI", "XLK", "XLRE"]),
                 ("rel vol ▼", ["XLE", "XLF", "XLI", "XLK", "XLRE"]),
             ],
         ),
@@ -357,16 +386,16 @@ async def test_the_subtitle_shows_the_views_as_of_and_the_stale_mark() -> None:
         pane = app.query_one(SectorsPane)
         await pilot.pause()
         assert not pane.has_class("stale")
-        assert pane.border_subtitle == "as of 10:32 ET · sort: flow ▼"
+        assert pane.border_subtitle == "as of 10:32 ET · sort: est today ▼"
         pane.set_stale(True)
         await pilot.pause()
         assert pane.has_class("stale")
-        assert pane.border_subtitle == f"{STALE_MARK} · as of 10:32 ET · sort: flow ▼"
+        assert pane.border_subtitle == f"{STALE_MARK} · as of 10:32 ET · sort: est today ▼"
         pane.show(replace(SECTORS, as_of=NOW + dt.timedelta(minutes=3)))
-        assert pane.border_subtitle == f"{STALE_MARK} · as of 10:35 ET · sort: flow ▼"
+        assert pane.border_subtitle == f"{STALE_MARK} · as of 10:35 ET · sort: est today ▼"
         pane.set_stale(False)
         assert not pane.has_class("stale")
-        assert pane.border_subtitle == "as of 10:35 ET · sort: flow ▼"
+        assert pane.border_subtitle == "as of 10:35 ET · sort: est today ▼"
         shorts = app.query_one(ShortsPane)
         assert shorts.border_subtitle == "SI Jan 30 · SV Feb 4 · sort: SI % ▼"
 
@@ -408,9 +437,14 @@ async def test_sector_flow_bars_point_left_for_outflows() -> None:
     async with app.run_test(size=(120, 60)) as pilot:
         await pilot.pause()
         text = lines(app.query_one(SectorsPane))
-        assert text[1].endswith("  │██")  # XLE, +$1.2B: half the largest flow, 2.5 of 5 blocks
+
+        def bar(line: str) -> str:  # the bar's half-widths either side of its centre line
+            centre = line.index("│")
+            return line[centre - FLOW_BAR_HALF_WIDTH : centre + FLOW_BAR_HALF_WIDTH + 1]
+
+        assert bar(text[1]) == "   │██ "  # XLE, +$1.2B: half the largest flow, 1.5 of 3 blocks
         assert "+$1.2B" in text[1]
-        assert text[4].endswith("█████│")  # XLK, −$2.4B: the largest outflow fills the left
+        assert bar(text[4]) == "███│   "  # XLK, −$2.4B: the largest outflow fills the left
         assert "−$2.4B" in text[4]
 
 

@@ -141,7 +141,7 @@ def test_flow_bars_share_one_scale_the_largest_flow_filling_its_half() -> None:
         ]
     )
     bars = [cell_text(row.cells[BAR]) for row in rows]
-    assert bars[0].count("█") == 5 and bars[1].count("█") == 1  # 4e8 fills, 1e8 a quarter
+    assert bars[0].count("█") == 3 and bars[1].count("█") == 1  # 4e8 fills, 1e8 a quarter
     assert bars[0].index("█") < bars[0].index("│") < bars[1].index("█")  # outflow left
 
 
@@ -232,8 +232,8 @@ def test_flow_bars_early_in_the_day_are_scaled_by_the_usual_flow_by_then() -> No
         ]
     )
     bars = [cell_text(row.cells[BAR]) for row in rows]
-    assert [bar.count("█") for bar in bars] == [1, 0, 5]  # a fifth, a twentieth; 4e8 caps
-    assert bars[0] == "     │█    "
+    assert [bar.count("█") for bar in bars] == [1, 0, 3]  # a fifth, a twentieth; 4e8 caps
+    assert bars[0] == "   │█  "
 
 
 def test_a_basket_row_key_names_its_basket() -> None:

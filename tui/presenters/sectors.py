@@ -27,7 +27,7 @@ from tui.presenters.table import (
     toned,
 )
 
-FLOW_BAR_HALF_WIDTH = 5
+FLOW_BAR_HALF_WIDTH = 3  # narrow: the funds' real flows and short pressure need the room
 FLOW_CAVEAT = (
     "est today is an estimate (signed dollar volume); flow 1d/5d/20d are the funds' creations "
     "and redemptions"
@@ -95,14 +95,14 @@ class SectorsView:
 
 COLUMNS: tuple[Column, ...] = (
     Column("etf", "ETF", "the sector's SPDR ETF", align="left"),
-    Column("sector", "Sector", "the GICS sector", max_width=16, align="left", priority=8),
+    Column("sector", "Sector", "the GICS sector", max_width=16, align="left", priority=12),
     Column("change_pct", "Chg %", "the change since the previous close, in %, with ▲ or ▼"),
     Column(
         "rel_strength",
         "vs S&P",
         "relative strength: the sector's Chg % minus the S&P 500's, in percentage points",
         short="RS",
-        priority=7,
+        priority=8,
     ),
     Column(
         "flow",
@@ -120,7 +120,7 @@ COLUMNS: tuple[Column, ...] = (
         "day a bar is as short as the flow so far",
         width=2 * FLOW_BAR_HALF_WIDTH + 1,
         align="left",
-        priority=3,
+        priority=4,
     ),
     Column(
         "rel_volume",
@@ -149,14 +149,14 @@ COLUMNS: tuple[Column, ...] = (
         "flow 5d",
         "the fund's real flow summed over its 5 latest published days (as flow 1d)",
         short="5d",
-        priority=2,
+        priority=3,
     ),
     Column(
         "fund_flow_20d",
         "flow 20d",
         "the fund's real flow summed over its 20 latest published days (as flow 1d)",
         short="20d",
-        priority=6,
+        priority=7,
     ),
     Column(
         "sv_ratio",
@@ -171,21 +171,21 @@ COLUMNS: tuple[Column, ...] = (
         "SV z",
         "that ratio's z-score against the sector's ratios on the 20 trading days before it: "
         "shorts leaning into the sector read high",
-        priority=1,
+        priority=2,
     ),
     Column(
         "si_change",
         "SI chg",
         "the change in the members' short interest at the latest settlement against the prior "
         "one, in %, weighted by each member's market value in the fund (date in the subtitle)",
-        priority=5,
+        priority=6,
     ),
     Column(
         "up_share",
         "Up %",
         "breadth: the share of the sector's members up today (last price above the previous close)",
         short="Up",
-        priority=4,
+        priority=5,
     ),
     Column(
         "above_50d",
@@ -239,7 +239,7 @@ def sector_row(row: SectorRow, flow_scale: float) -> Row:
             toned(fmt.money_flow(row.fund_flow_1d), row.fund_flow_1d),
             toned(fmt.money_flow(row.fund_flow_5d), row.fund_flow_5d),
             toned(fmt.money_flow(row.fund_flow_20d), row.fund_flow_20d),
-            fmt.percent(share_percent(row.sv_ratio)),
+            fmt.percent(share_percent(row.sv_ratio), 0),
             fmt.zscore(row.sv_zscore),
             toned(fmt.signed_percent(row.si_change_pct), row.si_change_pct),
             fmt.percent(share_percent(row.up_share), 0),
