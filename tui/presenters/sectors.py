@@ -110,6 +110,7 @@ COLUMNS: tuple[Column, ...] = (
         "today's flow so far, ESTIMATED from the ETF's trading (+ in, − out): signed dollar "
         "volume, the money-flow multiplier ((close − low) − (high − close)) / (high − low) × "
         "volume × typical price. Not fund-flow data: the real flows are the flow columns",
+        short="est",
     ),
     Column(
         "bar",

@@ -33,7 +33,6 @@ from tui.analytics.sectors.funds import (
     MEMBER_SESSIONS,
     NAV_DAYS,
     fund_figures,
-    fund_flow_history,
     member_symbols,
 )
 from tui.analytics.sessions import current_session
@@ -46,7 +45,6 @@ __all__ = [
     "NAV_DAYS",
     "VOLUME_PROFILE",
     "build_sectors",
-    "fund_flow_history",
     "member_symbols",
     "money_flow",
     "money_flow_multiplier",

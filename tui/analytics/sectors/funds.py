@@ -328,9 +328,3 @@ def fund_figures(data: MarketData, session: dt.date) -> pl.DataFrame:
         .join(pressure, on="fund", how="left", maintain_order="left")
         .join(breadth, on="fund", how="left", maintain_order="left")
     )
-
-
-def fund_flow_history(nav: pl.DataFrame, fund: str, days: int) -> list[tuple[dt.date, float]]:
-    """The ``days`` latest daily flows of one fund, oldest first: (date, USD)."""
-    flows = daily_fund_flows(nav.filter(pl.col("fund") == fund)).tail(days)
-    return [(day, flow) for day, flow in flows.select("date", "flow").iter_rows()]
