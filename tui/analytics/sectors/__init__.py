@@ -55,23 +55,35 @@ __all__ = [
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class FundFigures:
-    """A row of `fund_figures`: what the pane reads of a fund; None where unknown."""
+class FundFlowRow:
+    """A row of `fund_flow_summary`; None where unknown."""
 
     as_of: dt.date | None = None
     flow_1d: float | None = None
     flow_5d: float | None = None
     flow_20d: float | None = None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class PressureRow:
+    """A row of `sector_short_pressure`; None where unknown."""
+
+    sv_date: dt.date | None = None
     sv_ratio: float | None = None
     sv_zscore: float | None = None
-    sv_date: dt.date | None = None
+    settlement_date: dt.date | None = None
     si_change_pct: float | None = None
     si_change_usd: float | None = None
-    settlement_date: dt.date | None = None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class BreadthRow:
+    """A row of `sector_breadth`; None where unknown."""
+
+    as_of: dt.datetime | None = None
+    members: int | None = None
     up_share: float | None = None
     above_50d_share: float | None = None
-    breadth_as_of: dt.datetime | None = None
-    members: int | None = None
 
 
 def _newest_date(days: list[dt.date | None]) -> dt.date | None:
@@ -88,7 +100,10 @@ def build_sectors(data: MarketData, settings: Settings) -> SectorsView:
     )
     by_symbol = rows_by_key(quotes, SectorQuote)
     flows = rows_by_key(sector_flows(quotes, data.daily, symbols, session), SectorFlow)
-    funds = rows_by_key(fund_figures(data, session), FundFigures, key="fund")
+    summary, pressure, breadth = fund_figures(data, session)
+    real_flows = rows_by_key(summary, FundFlowRow, key="fund")
+    pressures = rows_by_key(pressure, PressureRow, key="fund")
+    breadths = rows_by_key(breadth, BreadthRow, key="fund")
     clocks = {
         symbol: volume_clock(by_symbol.get(symbol, SectorQuote()).ts, session) for symbol in symbols
     }
@@ -101,7 +116,9 @@ def build_sectors(data: MarketData, settings: Settings) -> SectorsView:
     for spec in settings.sectors:
         quote = by_symbol.get(spec.symbol, SectorQuote())
         flow = flows.get(spec.symbol, SectorFlow())
-        fund = funds.get(spec.symbol, FundFigures())
+        real = real_flows.get(spec.symbol, FundFlowRow())
+        shorts = pressures.get(spec.symbol, PressureRow())
+        members = breadths.get(spec.symbol, BreadthRow())
         volume = relative_volume(
             quote.volume, clocks[spec.symbol], flow.mean_volume, by_time.get(spec.symbol)
         )
@@ -122,20 +139,20 @@ def build_sectors(data: MarketData, settings: Settings) -> SectorsView:
                 rel_volume_basis=volume.basis if volume.value is not None else None,
                 rel_volume_sessions=volume.sessions,
                 usual_flow=product(flow.mean_abs_flow, volume.day_share),
-                fund_flow_1d=fund.flow_1d,
-                fund_flow_5d=fund.flow_5d,
-                fund_flow_20d=fund.flow_20d,
-                fund_flow_as_of=fund.as_of,
-                sv_ratio=fund.sv_ratio,
-                sv_zscore=fund.sv_zscore,
-                sv_date=fund.sv_date,
-                si_change_pct=fund.si_change_pct,
-                si_change_usd=fund.si_change_usd,
-                settlement_date=fund.settlement_date,
-                up_share=fund.up_share,
-                above_50d_share=fund.above_50d_share,
-                breadth_as_of=fund.breadth_as_of,
-                members=fund.members,
+                fund_flow_1d=real.flow_1d,
+                fund_flow_5d=real.flow_5d,
+                fund_flow_20d=real.flow_20d,
+                fund_flow_as_of=real.as_of,
+                sv_ratio=shorts.sv_ratio,
+                sv_zscore=shorts.sv_zscore,
+                sv_date=shorts.sv_date,
+                si_change_pct=shorts.si_change_pct,
+                si_change_usd=shorts.si_change_usd,
+                settlement_date=shorts.settlement_date,
+                up_share=members.up_share,
+                above_50d_share=members.above_50d_share,
+                breadth_as_of=members.as_of,
+                members=members.members,
             )
         )
     # Unknown flows sort last; Python's sort is stable, so ties keep the configured order.

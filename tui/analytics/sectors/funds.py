@@ -7,7 +7,7 @@ frames; no textual import, no I/O.
 - `sector_short_pressure`: per fund (sector), its members' volume-weighted short-volume ratio today
   and its z-score, and their change in short interest at the latest settlement.
 - `sector_breadth`: per fund, the share of its members up today and above their 50-day average.
-- `fund_figures`: all of these per fund from the dashboard's `MarketData`, as the pane reads them.
+- `fund_figures`: all three from the dashboard's `MarketData`, as the pane reads them.
 
 Membership comes from the funds' holdings (FUND_HOLDINGS_SCHEMA): each fund's newest holdings
 date counts; the other inputs are the usual frames (short_volume, short_interest, quotes) and the
@@ -229,22 +229,11 @@ def sector_short_pressure(
     )
 
 
-def sector_breadth(
-    holdings: pl.DataFrame, quotes: pl.DataFrame, daily: pl.DataFrame, session: dt.date
-) -> pl.DataFrame:
-    """Per fund (sector) in ``holdings``, from its members' quotes for ``session``:
-
-    - ``members``: its members; ``priced``: those with a last price and a previous close;
-    - ``up_share``: the share of the priced members whose last price is above the previous close;
-    - ``above_50d_share``: the share of members whose last price is above the mean of their 50
-      latest daily closes before ``session`` (``members_50d`` of them have 50 such closes);
-    - ``as_of``: the newest quote time among its members.
-    Shares are fractions (0.25 for a quarter); null when no member counts.
-    """
-    held = members(holdings)
-    last = quotes.lazy().select("symbol", "ts", "last", "prev_close")
+def moving_averages(daily: pl.DataFrame, session: dt.date) -> pl.DataFrame:
+    """Per symbol of ``daily``: ``average``, the mean of its AVERAGE_SESSIONS latest daily closes
+    before ``session`` (null with fewer)."""
     before = dt.datetime.combine(session, dt.time(), tzinfo=dt.UTC)
-    averages = (
+    return (
         daily.lazy()
         .filter(pl.col("interval") == "1d", pl.col("ts") < before, pl.col("close").is_not_null())
         .sort("symbol", "ts")
@@ -254,11 +243,35 @@ def sector_breadth(
                 pl.col("close").tail(AVERAGE_SESSIONS).mean()
             )
         )
+        .collect()
     )
+
+
+def sector_breadth(
+    holdings: pl.DataFrame,
+    quotes: pl.DataFrame,
+    daily: pl.DataFrame,
+    session: dt.date,
+    averages: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """Per fund (sector) in ``holdings``, from its members' quotes for ``session``:
+
+    - ``members``: its members; ``priced``: those with a last price and a previous close;
+    - ``up_share``: the share of the priced members whose last price is above the previous close;
+    - ``above_50d_share``: the share of members whose last price is above the mean of their 50
+      latest daily closes before ``session`` (``members_50d`` of them have 50 such closes);
+    - ``as_of``: the newest quote time among its members.
+    Shares are fractions (0.25 for a quarter); null when no member counts. ``averages``: the
+    `moving_averages` of ``daily``, when already computed.
+    """
+    held = members(holdings)
+    last = quotes.lazy().select("symbol", "ts", "last", "prev_close")
+    if averages is None:
+        averages = moving_averages(daily, session)
     joined = (
         held.lazy()
         .join(last, on="symbol", how="left")
-        .join(averages, on="symbol", how="left")
+        .join(averages.lazy(), on="symbol", how="left")
         .with_columns(
             up=pl.when(pl.col("prev_close").is_not_null())
             .then(pl.col("last") > pl.col("prev_close"))
@@ -308,23 +321,53 @@ def member_quotes(quotes: pl.DataFrame, bars: pl.DataFrame) -> pl.DataFrame:
     return pl.concat([quoted, from_bars.cast(quoted.schema)])
 
 
-def fund_figures(data: MarketData, session: dt.date) -> pl.DataFrame:
-    """Per fund with a NAV history or holdings: its real flows (``as_of``, ``flow_1d``,
-    ``flow_5d``, ``flow_20d``), its members' short pressure (`sector_short_pressure`) and
-    breadth (`sector_breadth`, ``as_of`` there renamed ``breadth_as_of``) for ``session``.
-    Figures a fund lacks are null."""
-    summary = fund_flow_summary(daily_fund_flows(data.fund_nav))
-    holdings = data.fund_holdings
-    pressure = sector_short_pressure(
-        holdings, data.short_volume, data.short_interest, data.member_bars
-    )
+def fund_figures(
+    data: MarketData, session: dt.date
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """The funds' real flows (`fund_flow_summary`), their members' short pressure
+    (`sector_short_pressure`) and breadth for ``session`` (`sector_breadth`), each a frame by
+    fund, from the dashboard's frames.
+
+    Only breadth moves with every quote: the rest comes from hourly or slower data, so it is
+    computed again only when one of its frames has been replaced (`_SlowFigures`)."""
+    summary, pressure, averages = _SLOW_FIGURES.get(data, session)
     prices = member_quotes(data.quotes, data.member_bars)
-    breadth = sector_breadth(holdings, prices, data.member_bars, session).rename(
-        {"as_of": "breadth_as_of"}
-    )
-    funds = pl.concat([summary.select("fund"), holdings.select("fund")]).unique(maintain_order=True)
-    return (
-        funds.join(summary, on="fund", how="left", maintain_order="left")
-        .join(pressure, on="fund", how="left", maintain_order="left")
-        .join(breadth, on="fund", how="left", maintain_order="left")
-    )
+    breadth = sector_breadth(data.fund_holdings, prices, data.member_bars, session, averages)
+    return summary, pressure, breadth
+
+
+class _SlowFigures:
+    """The figures of the last frames they were computed from, kept while those frames are the
+    dashboard's: its frames are immutable and replaced whole, so the same objects mean the same
+    figures, and the pane, rebuilt on every quotes poll, skips most of its work. (Two threads
+    at once can only compute the same figures twice.)"""
+
+    def __init__(self) -> None:
+        self._last: tuple[tuple[object, ...], tuple[pl.DataFrame, ...]] | None = None
+
+    def get(
+        self, data: MarketData, session: dt.date
+    ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+        frames = (
+            data.fund_nav,
+            data.fund_holdings,
+            data.short_volume,
+            data.short_interest,
+            data.member_bars,
+        )
+        last = self._last
+        if last is not None:
+            (*kept, kept_session), figures = last
+            if kept_session == session and all(a is b for a, b in zip(kept, frames, strict=True)):
+                summary, pressure, averages = figures
+                return summary, pressure, averages
+        summary = fund_flow_summary(daily_fund_flows(data.fund_nav))
+        pressure = sector_short_pressure(
+            data.fund_holdings, data.short_volume, data.short_interest, data.member_bars
+        )
+        averages = moving_averages(data.member_bars, session)
+        self._last = ((*frames, session), (summary, pressure, averages))
+        return summary, pressure, averages
+
+
+_SLOW_FIGURES = _SlowFigures()

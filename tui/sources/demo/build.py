@@ -66,8 +66,8 @@ _DAY = dt.timedelta(days=1)
 # Short pressure rising in IT in the late phase: each IT stock's short-volume ratio climbs by up
 # to this much more (software, the names being sold hardest, by more), on a convex ramp.
 _IT_SHORT_RAMP = 0.08
-_SOFTWARE_SHORT_RAMP = 0.14
-_SHORT_RAMP_POWER = 3.0
+_SOFTWARE_SHORT_RAMP = 0.10
+_SHORT_RAMP_POWER = 4.0
 
 
 def _short_volume_ramp(symbol: str) -> float:
