@@ -20,7 +20,7 @@ from tui.analytics.returns import (
     latest_quotes,
     pct_change,
 )
-from tui.analytics.sectors.funds import daily_fund_flows, fund_flow_summary
+from tui.analytics.sectors.funds import FundFlowRow, daily_fund_flows, fund_flow_summary
 from tui.analytics.sessions import current_session
 from tui.analytics.shorts import (
     latest_settlements,
@@ -167,23 +167,13 @@ def _member_quotes(data: MarketData, members: list[str]) -> tuple[MemberQuote, .
     return tuple(sorted(rows, key=lambda row: (row.change_pct is None, -(row.change_pct or 0.0))))
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class _FlowSummary:
-    """A row of `fund_flow_summary`."""
-
-    as_of: dt.date | None
-    flow_1d: float | None
-    flow_5d: float | None
-    flow_20d: float | None
-
-
 def ticker_fund_flows(data: MarketData, symbol: str, chart_range: ChartRange) -> FundFlows | None:
     """A fund's real daily flows over the chart range (`FLOW_DAYS`) and its 1-, 5- and 20-day
     flows, from the NAV history the dashboard holds; None for anything without one."""
     flows = daily_fund_flows(data.fund_nav.filter(pl.col("fund") == symbol))
     if flows.is_empty():
         return None
-    summary = frame_rows(fund_flow_summary(flows), _FlowSummary)[0]
+    summary = frame_rows(fund_flow_summary(flows), FundFlowRow)[0]
     recent = flows.tail(FLOW_DAYS[chart_range]).select("date", "flow")
     return FundFlows(
         daily=tuple(recent.iter_rows()),

@@ -32,6 +32,7 @@ from tui.analytics.sectors.estimate import (
 from tui.analytics.sectors.funds import (
     MEMBER_SESSIONS,
     NAV_DAYS,
+    FundFlowRow,
     fund_figures,
     member_symbols,
 )
@@ -52,16 +53,6 @@ __all__ = [
     "sector_flows",
     "volume_by_time_of_day",
 ]
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class FundFlowRow:
-    """A row of `fund_flow_summary`; None where unknown."""
-
-    as_of: dt.date | None = None
-    flow_1d: float | None = None
-    flow_5d: float | None = None
-    flow_20d: float | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

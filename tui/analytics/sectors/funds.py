@@ -16,6 +16,7 @@ members' daily bars (`MarketData.member_bars`).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 
@@ -108,19 +109,28 @@ def daily_fund_flows(nav: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class FundFlowRow:
+    """A row of `fund_flow_summary`, as the pane and the drill-down read it; None where
+    unknown."""
+
+    as_of: dt.date | None = None
+    flow_1d: float | None = None
+    flow_5d: float | None = None
+    flow_20d: float | None = None
+
+
 def fund_flow_summary(flows: pl.DataFrame, windows: Sequence[int] = FLOW_WINDOWS) -> pl.DataFrame:
     """Per fund: ``as_of`` (its latest complete day: the newest published day with a flow) and
     ``flow_{n}d`` for each window, the sum of the flows of its ``n`` latest published days up to
     as_of (null when the history has fewer). From `daily_fund_flows`' frame."""
-    ordered = flows.lazy().sort("fund", "date")
     flow = pl.col("flow")
-    return (
-        ordered.group_by("fund", maintain_order=True)
-        .agg(
-            as_of=pl.col("date").last(),
-            **{f"flow_{n}d": pl.when(flow.count() >= n).then(flow.tail(n).sum()) for n in windows},
-        )
-        .collect()
+    return _grouped(
+        flows.lazy(),
+        by=("fund",),
+        order=("date",),
+        as_of=pl.col("date").last(),
+        **{f"flow_{n}d": pl.when(flow.count() >= n).then(flow.tail(n).sum()) for n in windows},
     )
 
 
@@ -130,11 +140,15 @@ def members(holdings: pl.DataFrame) -> pl.DataFrame:
     return holdings.filter(newest).select("fund", "symbol", "weight")
 
 
-def _in_one_order(frame: pl.LazyFrame, *keys: str) -> pl.LazyFrame:
-    """``frame`` sorted on ``keys`` into one contiguous block: sums over it then add in one
-    order every time (a join's rows, and a lazy plan's chunks, come in any order, and float sums
-    in another order differ in the last digits: the same data would print different figures)."""
-    return frame.sort(*keys).collect().lazy()
+def _grouped(
+    frame: pl.LazyFrame, by: Sequence[str], order: Sequence[str], **aggregates: pl.Expr
+) -> pl.DataFrame:
+    """``aggregates`` per group of ``by``, in the order of ``by``, each over its rows sorted on
+    ``order``: computed eagerly over one sorted block, so float sums add in one order every time
+    (a join's rows, and a lazy plan's partial sums, come in any order, and float sums in another
+    order differ in the last digits: the same data would print different figures)."""
+    block = frame.sort(*by, *order).collect()
+    return block.group_by(*by, maintain_order=True).agg(**aggregates)
 
 
 def _funds(holdings: pl.DataFrame) -> pl.DataFrame:
@@ -163,22 +177,20 @@ def sector_short_pressure(
     A fund whose members have no data keeps its row, with nulls.
     """
     held = members(holdings)
-    volume = (
-        short_volume.lazy()
-        .filter(pl.col("total_volume") > 0)
-        .join(held.lazy(), on="symbol")
-        .pipe(_in_one_order, "fund", "date", "symbol")
-        .group_by("fund", "date", maintain_order=True)
-        .agg(
-            ratio=pl.col("short_volume").sum() / pl.col("total_volume").sum(),
-            members=pl.len(),
-        )
-        .sort("fund", "date")
+    volume = _grouped(
+        short_volume.lazy().filter(pl.col("total_volume") > 0).join(held.lazy(), on="symbol"),
+        by=("fund", "date"),
+        order=("symbol",),
+        ratio=pl.col("short_volume").sum() / pl.col("total_volume").sum(),
+        members=pl.len(),
     )
     latest = pl.col("ratio").last()
     baseline = pl.col("ratio").shift(1).tail(ZSCORE_LOOKBACK).drop_nulls()
     constant = baseline.std() <= baseline.abs().mean() * CONSTANT_RELATIVE_STD
-    by_volume = volume.group_by("fund").agg(
+    by_volume = _grouped(
+        volume.lazy(),
+        by=("fund",),
+        order=("date",),
         sv_date=pl.col("date").last(),
         sv_ratio=latest,
         sv_zscore=pl.when((baseline.len() >= ZSCORE_MIN_DAYS) & ~constant).then(
@@ -208,24 +220,21 @@ def sector_short_pressure(
     )
     change = pl.col("short_shares") - pl.col("prior_short_shares")
     change_pct = change / pl.col("prior_short_shares") * 100.0
-    by_interest = (
-        _in_one_order(priced, "fund", "symbol")
-        .group_by("fund", maintain_order=True)
-        .agg(
-            settlement_date=pl.col("settlement_date").max(),
-            si_change_pct=(pl.col("weight") * change_pct).sum() / pl.col("weight").sum(),
-            si_change_usd=pl.when(pl.col("close").is_not_null().any()).then(
-                (change * pl.col("close")).sum()
-            ),
-            si_members=pl.len().cast(pl.UInt32),
-        )
+    by_interest = _grouped(
+        priced,
+        by=("fund",),
+        order=("symbol",),
+        settlement_date=pl.col("settlement_date").max(),
+        si_change_pct=(pl.col("weight") * change_pct).sum() / pl.col("weight").sum(),
+        si_change_usd=pl.when(pl.col("close").is_not_null().any()).then(
+            (change * pl.col("close")).sum()
+        ),
+        si_members=pl.len().cast(pl.UInt32),
     )
     return (
         _funds(holdings)
-        .lazy()
         .join(by_volume, on="fund", how="left", maintain_order="left")
         .join(by_interest, on="fund", how="left", maintain_order="left")
-        .collect()
     )
 
 
@@ -233,17 +242,16 @@ def moving_averages(daily: pl.DataFrame, session: dt.date) -> pl.DataFrame:
     """Per symbol of ``daily``: ``average``, the mean of its AVERAGE_SESSIONS latest daily closes
     before ``session`` (null with fewer)."""
     before = dt.datetime.combine(session, dt.time(), tzinfo=dt.UTC)
-    return (
-        daily.lazy()
-        .filter(pl.col("interval") == "1d", pl.col("ts") < before, pl.col("close").is_not_null())
-        .sort("symbol", "ts")
-        .group_by("symbol")
-        .agg(
-            average=pl.when(pl.len() >= AVERAGE_SESSIONS).then(
-                pl.col("close").tail(AVERAGE_SESSIONS).mean()
-            )
-        )
-        .collect()
+    closes = daily.lazy().filter(
+        pl.col("interval") == "1d", pl.col("ts") < before, pl.col("close").is_not_null()
+    )
+    return _grouped(
+        closes,
+        by=("symbol",),
+        order=("ts",),
+        average=pl.when(pl.len() >= AVERAGE_SESSIONS).then(
+            pl.col("close").tail(AVERAGE_SESSIONS).mean()
+        ),
     )
 
 
