@@ -1,5 +1,5 @@
 """The fetch plan: which symbols each job asks for, which Source call answers it, and the
-drill-down's fetch. No textual.
+drill-down's fetches (when it opens, and its polls while open). No textual.
 
 The scheduler (tui.scheduler) decides when a job runs and keeps what it brings (tui.store); this
 module says what a job asks the source for. The symbols a job needs depend on what is stored
@@ -10,28 +10,32 @@ interest listed); working them out is CPU work on whole frames, so it runs in a 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Iterator, Mapping, Sequence
 
 import polars as pl
 
 from tui.analytics.market import MarketData
-from tui.analytics.sectors import MEMBER_SESSIONS, NAV_DAYS, member_symbols
+from tui.analytics.sectors import MEMBER_SESSIONS, NAV_DAYS, VOLUME_SESSIONS, member_symbols
 from tui.analytics.shorts import short_candidates
-from tui.analytics.ticker import build_ticker
+from tui.analytics.ticker import build_ticker, etf_members
 from tui.config import ANY_SYMBOL, Settings
 from tui.jobs import JobName, spec
 from tui.presenters.ticker import ChartRange, TickerView
 from tui.sources.base import (
     BarInterval,
+    Dataset,
     Failed,
     FailureKind,
     Fetched,
     FetchOutcome,
     FundSource,
     Source,
+    SourceRole,
     SymbolInfo,
 )
+from tui.sources.sanity import screen
 from tui.store import Store, merge_by_symbol
 
 log = logging.getLogger("tapewatch.feed")
@@ -39,6 +43,9 @@ log = logging.getLogger("tapewatch.feed")
 # Trading days of short-sale volume the dashboard keeps: today's ratio and the 20 days its
 # z-score is measured against.
 SHORT_VOLUME_DAYS = 21
+# Sessions of intraday bars the dashboard keeps: today's, and the sessions relative volume by
+# time of day compares with (as many as the source keeps).
+INTRADAY_SESSIONS = VOLUME_SESSIONS + 1
 # What the drill-down shows of one symbol: intraday sessions, settlements, short-volume days.
 TICKER_INTRADAY_SESSIONS = 5
 TICKER_SETTLEMENTS = 24
@@ -56,29 +63,61 @@ async def ask(
     """The one place that says which Source call answers each job. ``depth`` is the sessions of
     bars, settlements of short interest or days of short volume or NAV asked for; ``symbols``
     None means the whole market (short data only). The fund jobs' symbols are fund tickers; a
-    source without the funds' files (not a `FundSource`) answers them NOT_AVAILABLE."""
+    source without the funds' files (not a `FundSource`) answers them NOT_AVAILABLE. What comes
+    back has passed `sane`."""
+    job_spec = spec(job)
+    return await sane(
+        source,
+        job_spec.role,
+        job_spec.dataset,
+        _call(source, job, symbols, depth, intraday_interval),
+    )
+
+
+def _call(
+    source: Source,
+    job: JobName,
+    symbols: Sequence[str] | None,
+    depth: int,
+    intraday_interval: BarInterval,
+) -> Awaitable[FetchOutcome]:
     match job:
         case JobName.QUOTES:
-            return await source.quotes(_named(job, symbols))
+            return source.quotes(_named(job, symbols))
         case JobName.INTRADAY:
-            return await source.bars(_named(job, symbols), intraday_interval, depth)
+            return source.bars(_named(job, symbols), intraday_interval, depth)
         case JobName.DAILY:
-            return await source.bars(_named(job, symbols), "1d", depth)
+            return source.bars(_named(job, symbols), "1d", depth)
         case JobName.SHORT_INTEREST:
-            return await source.short_interest(symbols, depth)
+            return source.short_interest(symbols, depth)
         case JobName.SHORT_VOLUME:
-            return await source.short_volume(symbols, depth)
+            return source.short_volume(symbols, depth)
         case JobName.SHARES:
-            return await source.shares(_named(job, symbols))
+            return source.shares(_named(job, symbols))
         case JobName.MEMBER_BARS:
-            return await source.bars(_named(job, symbols), "1d", depth)
+            return source.bars(_named(job, symbols), "1d", depth)
         case JobName.FUND_NAV | JobName.FUND_HOLDINGS:
             if not isinstance(source, FundSource):
-                message = f"the {source.name} source has no fund files"
-                return Failed(source.source_for(spec(job).role), FailureKind.NOT_AVAILABLE, message)
+                return _no_fund_files(source, job)
             if job is JobName.FUND_NAV:
-                return await source.fund_nav_history(_named(job, symbols), depth)
-            return await source.fund_holdings(_named(job, symbols))
+                return source.fund_nav_history(_named(job, symbols), depth)
+            return source.fund_holdings(_named(job, symbols))
+
+
+async def _no_fund_files(source: Source, job: JobName) -> FetchOutcome:
+    message = f"the {source.name} source has no fund files"
+    return Failed(source.source_for(spec(job).role), FailureKind.NOT_AVAILABLE, message)
+
+
+async def sane(
+    source: Source, role: SourceRole, dataset: Dataset, call: Awaitable[FetchOutcome]
+) -> FetchOutcome:
+    """The outcome of ``call`` without the rows whose values cannot be right (tui.sources.sanity),
+    checked in a thread. Every frame a source sends passes here before it is stored, cached or
+    drawn: the dashboard's polls (and so `snapshot` and the doctor, through `ask`), the
+    drill-down's fetches, its polls and its member quotes."""
+    outcome = await call
+    return await asyncio.to_thread(screen, outcome, dataset, source.now(), source.source_for(role))
 
 
 def _named(job: JobName, symbols: Sequence[str] | None) -> Sequence[str]:
@@ -98,7 +137,8 @@ class Feed:
     # -- what to fetch ---------------------------------------------------------------------
 
     def _core_symbols(self) -> list[str]:
-        """Indices, sector ETFs, the benchmark and every basket member and benchmark."""
+        """Indices, sector ETFs, the benchmark, every basket member and benchmark, and every
+        watchlist's symbols."""
         settings = self.settings
         symbols = [index.symbol for index in settings.indices]
         symbols.append(settings.benchmark)
@@ -107,12 +147,18 @@ class Feed:
             symbols += basket.symbols
             if basket.benchmark:
                 symbols.append(basket.benchmark)
+        symbols += self._watched_symbols()
         return list(dict.fromkeys(symbols))
 
+    def _watched_symbols(self) -> list[str]:
+        return [symbol for watchlist in self.settings.watchlists for symbol in watchlist.symbols]
+
     def _short_symbols(self) -> list[str] | None:
+        """The names whose short data is fetched: None for the whole market; with a Most
+        shorted watchlist, its names and the watchlists' (which show SI % and SV z too)."""
         shorted = self.settings.shorted
         if shorted.universe == "watchlist":
-            return list(shorted.watchlist)
+            return list(dict.fromkeys([*shorted.watchlist, *self._watched_symbols()]))
         return None
 
     def _fund_symbols(self) -> list[str]:
@@ -135,9 +181,13 @@ class Feed:
                 alerted = self._alert_symbols()
                 return list(dict.fromkeys([*self._core_symbols(), *watch, *candidates, *alerted]))
             case JobName.INTRADAY:
+                # Indices and baskets for their Today sparklines, sector ETFs for relative
+                # volume by time of day.
                 symbols = [index.symbol for index in self.settings.indices]
                 for basket in self.settings.baskets:
                     symbols += basket.symbols
+                symbols += [sector.symbol for sector in self.settings.sectors]
+                symbols += self._watched_symbols()
                 return list(dict.fromkeys(symbols))
             case JobName.DAILY:
                 return self._core_symbols()
@@ -166,6 +216,8 @@ class Feed:
         match job:
             case JobName.DAILY:
                 return self.daily_sessions()
+            case JobName.INTRADAY:
+                return INTRADAY_SESSIONS
             case JobName.SHORT_VOLUME:
                 return SHORT_VOLUME_DAYS
             case JobName.MEMBER_BARS:
@@ -211,18 +263,40 @@ class Feed:
     # -- drill-down ------------------------------------------------------------------------
 
     async def fetch_ticker(self, symbol: str) -> MarketData | Failed:
-        """Everything the drill-down needs for one symbol, merged over the dashboard's frames."""
+        """Everything the drill-down needs for one symbol, merged over the dashboard's frames;
+        for a sector ETF the quotes of its sector's stocks too."""
         peers = self._peers(symbol)
         source = self.source
         interval = self.settings.sources.yahoo.intraday_interval
+        prices, short_data = SourceRole.PRICES, SourceRole.SHORT_DATA
         try:
             results = await asyncio.gather(
-                source.quotes([symbol]),
-                source.bars([symbol], interval, TICKER_INTRADAY_SESSIONS),
-                source.bars([symbol, *peers], "1d", self.daily_sessions()),
-                source.short_interest([symbol], TICKER_SETTLEMENTS),
-                source.short_volume([symbol], TICKER_SHORT_VOLUME_DAYS),
-                source.shares([symbol]),
+                sane(source, prices, Dataset.QUOTES, source.quotes([symbol])),
+                sane(
+                    source,
+                    prices,
+                    Dataset.BARS,
+                    source.bars([symbol], interval, TICKER_INTRADAY_SESSIONS),
+                ),
+                sane(
+                    source,
+                    prices,
+                    Dataset.BARS,
+                    source.bars([symbol, *peers], "1d", self.daily_sessions()),
+                ),
+                sane(
+                    source,
+                    short_data,
+                    Dataset.SHORT_INTEREST,
+                    source.short_interest([symbol], TICKER_SETTLEMENTS),
+                ),
+                sane(
+                    source,
+                    short_data,
+                    Dataset.SHORT_VOLUME,
+                    source.short_volume([symbol], TICKER_SHORT_VOLUME_DAYS),
+                ),
+                sane(source, SourceRole.SHARES, Dataset.SHARES, source.shares([symbol])),
             )
         except asyncio.CancelledError:
             raise
@@ -232,7 +306,56 @@ class Feed:
         quotes, _, daily, _, _, _ = results
         if isinstance(quotes, Failed) and isinstance(daily, Failed):
             return quotes
-        return await asyncio.to_thread(_merge_ticker, self.market_data(), symbol, results)
+        merged = await asyncio.to_thread(_merge_ticker, self.market_data(), symbol, results)
+        return await self._with_member_quotes(merged, symbol)
+
+    async def _with_member_quotes(self, data: MarketData, symbol: str) -> MarketData:
+        """A sector ETF lists its sector's stocks: the quotes of those ``data`` does not hold
+        yet (a failed fetch leaves them unpriced, never fails the drill-down)."""
+        members = await asyncio.to_thread(etf_members, data, symbol)
+        held = set(data.quotes.get_column("symbol").to_list())
+        wanted = [member for member in members if member not in held]
+        if not wanted:
+            return data
+        call = self.source.quotes(wanted)
+        outcome = await self._ask_quietly(symbol, "member quotes", Dataset.QUOTES, call)
+        if not isinstance(outcome, Fetched):
+            return data
+        return data.replace(quotes=merge_by_symbol(data.quotes, outcome.frame))
+
+    async def poll_ticker(self, data: MarketData, symbol: str) -> MarketData:
+        """The drill-down's poll while it is open, at the dashboard's quotes cadence:
+        ``symbol``'s intraday bars and its own quote (the dashboard's may be a cadence old; the
+        bars come first, so a quote read from the same chart costs no request), the
+        dashboard's newest quotes, and those it does not poll (an ETF's member stocks) — over
+        ``data``, with the market clock moved on. The chart and the last price stay together.
+        What fails keeps what ``data`` had (logged)."""
+        interval = self.settings.sources.yahoo.intraday_interval
+        call = self.source.bars([symbol], interval, TICKER_INTRADAY_SESSIONS)
+        bars = await self._ask_quietly(symbol, "intraday bars", Dataset.BARS, call)
+        polled = self.store.get(JobName.QUOTES)
+        latest = polled.frame if polled is not None else data.quotes.clear()
+        members = await asyncio.to_thread(etf_members, data, symbol)
+        held = set(latest.get_column("symbol").to_list())
+        wanted = [symbol, *(name for name in members if name not in held and name != symbol)]
+        call = self.source.quotes(wanted)
+        quotes = await self._ask_quietly(symbol, "quotes", Dataset.QUOTES, call)
+        return await asyncio.to_thread(
+            _merge_poll, data, symbol, latest, quotes, bars, self.source.now()
+        )
+
+    async def _ask_quietly(
+        self, symbol: str, what: str, dataset: Dataset, call: Awaitable[FetchOutcome]
+    ) -> FetchOutcome | None:
+        """``call``'s outcome (prices of ``dataset``, checked by `sane`), None for a source's
+        bug (logged with its traceback)."""
+        try:
+            return await sane(self.source, SourceRole.PRICES, dataset, call)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # a source bug costs the drill-down this fetch, not the screen
+            log.exception("drill-down of %s: %s failed", symbol, what)
+            return None
 
     def _peers(self, symbol: str) -> list[str]:
         for basket in self.settings.baskets:
@@ -254,6 +377,33 @@ class Feed:
 
     async def aclose(self) -> None:
         await self.source.aclose()
+
+
+def _merge_poll(
+    data: MarketData,
+    symbol: str,
+    latest: pl.DataFrame,
+    quotes: FetchOutcome | None,
+    intraday: FetchOutcome | None,
+    now: dt.datetime,
+) -> MarketData:
+    """A drill-down poll over its data (CPU work: call it in a thread): per symbol the newest
+    quote of what it had, the dashboard's ``latest`` and what the poll fetched (the poll's on a
+    tie); a failed fetch changes nothing, and no quote is replaced by an older one."""
+    frames = [data.quotes, latest]
+    if isinstance(quotes, Fetched):
+        frames.append(quotes.frame)
+    merged = (
+        pl.concat(frames)
+        .with_row_index("_order")
+        .sort("ts", "_order", nulls_last=False)
+        .unique("symbol", keep="last", maintain_order=True)
+        .drop("_order")
+    )
+    bars = data.intraday
+    if isinstance(intraday, Fetched):
+        bars = merge_by_symbol(bars, intraday.frame.filter(pl.col("symbol") == symbol))
+    return data.replace(quotes=merged, intraday=bars, now=now)
 
 
 def _merge_ticker(base: MarketData, symbol: str, results: Sequence[FetchOutcome]) -> MarketData:

@@ -76,8 +76,9 @@ class JobSpec:
         return f"snapshot/{source_name}/{self.name.value}"
 
 
-_PRICE_PANES = frozenset({Pane.INDICES, Pane.SECTORS, Pane.SHORTS})
-_SHORT_PANES = frozenset({Pane.SHORTS, Pane.SECTORS})  # Sector flows: the members' short pressure
+_PRICE_PANES = frozenset({Pane.INDICES, Pane.SECTORS, Pane.SHORTS, Pane.WATCHLIST})
+# Sector flows reads the members' short data for its short pressure.
+_SHORT_PANES = frozenset({Pane.SHORTS, Pane.WATCHLIST, Pane.SECTORS})
 _PROBE_FUND = "XLK"  # a sector SPDR with both files at SSGA
 
 # In the order the status bar lists the datasets: fastest-changing first.
@@ -95,7 +96,7 @@ JOBS: tuple[JobSpec, ...] = (
         JobName.INTRADAY,
         "intraday",
         lambda refresh: refresh.intraday,
-        frozenset({Pane.INDICES}),
+        frozenset({Pane.INDICES, Pane.WATCHLIST}),
         Dataset.BARS,
         SourceRole.PRICES,
     ),
@@ -103,7 +104,7 @@ JOBS: tuple[JobSpec, ...] = (
         JobName.DAILY,
         "daily",
         lambda refresh: refresh.daily,
-        frozenset({Pane.INDICES, Pane.SECTORS, Pane.CORRELATIONS}),
+        frozenset({Pane.INDICES, Pane.SECTORS, Pane.CORRELATIONS, Pane.WATCHLIST}),
         Dataset.BARS,
         SourceRole.PRICES,
         probe=Probe("daily bars", required=True, depth=5),
@@ -133,7 +134,7 @@ JOBS: tuple[JobSpec, ...] = (
         JobName.SHARES,
         "shares",
         lambda refresh: refresh.shares,
-        frozenset({Pane.SHORTS}),
+        frozenset({Pane.SHORTS, Pane.WATCHLIST}),
         Dataset.SHARES,
         SourceRole.SHARES,
         # Share counts re-rank the short candidates the quotes job prices.
@@ -230,4 +231,14 @@ def stale_panes(datasets: Sequence[DatasetFreshness]) -> frozenset[Pane]:
         return frozenset()
     return panes_of(
         job_spec.name for job_spec, fresh in zip(JOBS, datasets, strict=True) if fresh.stale
+    )
+
+
+def pane_datasets(pane: Pane, datasets: Sequence[DatasetFreshness]) -> tuple[DatasetFreshness, ...]:
+    """The datasets ``pane``'s figures come from, out of the scheduler's status (one per job,
+    in the table's order; anything else gives none)."""
+    if len(datasets) != len(JOBS):
+        return ()
+    return tuple(
+        fresh for job_spec, fresh in zip(JOBS, datasets, strict=True) if pane in job_spec.panes
     )

@@ -34,6 +34,11 @@ EARLY_CLOSE = dt.time(13, 0)
 POST_CLOSE = dt.time(20, 0)
 EARLY_POST_CLOSE = dt.time(17, 0)
 
+# The first date tapewatch deals in: a data row dated earlier is refused (tui.sources.sanity), and
+# so is an earlier --as-of. Far older than any source's history, and far enough from the first
+# date Python can represent that a calendar step back from it never overflows.
+EARLIEST_DATE = dt.date(1900, 1, 1)
+
 # Unscheduled closures: national days of mourning and emergencies.
 SPECIAL_CLOSURES: frozenset[dt.date] = frozenset(
     {
@@ -232,3 +237,14 @@ def last_session_date(moment: dt.datetime) -> dt.date:
     if times is not None and moment >= times.open:
         return local_day
     return previous_trading_day(local_day)
+
+
+def sessions_closed_since(day: dt.date, moment: dt.datetime) -> int:
+    """How many regular sessions after ``day`` have closed by ``moment`` (0: ``day``'s own
+    session, or a later one still running, is the latest closed)."""
+    latest = last_session_date(moment)
+    if moment < session_close(latest):
+        latest = previous_trading_day(latest)
+    if latest <= day:
+        return 0
+    return len(trading_days(next_trading_day(day), latest))

@@ -3,10 +3,13 @@ driven by its pane's presenter (tui/presenters/<pane>.py).
 
 The screen hands a pane its view model with `show(view)` and whether the data is stale with
 `set_stale(stale)`; the presenter turns the view into rows, the as-of text of the subtitle
-and the legend line. `s` sorts by the presenter's next sort order, `S` reverses it; the sorted
-column's header is marked ▼ or ▲ and the cursor goes to the new first row. Enter on a row posts
-the message the subclass chooses (`TickerSelected`, or `BasketSelected` for a basket);
-`a` asks for an alert on the row (`AlertRequested`).
+and the legend line. A pane without rows says "loading…" until the screen tells it why there is
+no data (`set_missing`, once its sources failed); a pane whose figures could not be computed
+says so over its last rows (`set_build_failure`). Both go in a notice line under the headers.
+`s` sorts by the presenter's next sort order, `S` reverses it; the sorted column's header is
+marked ▼ or ▲ and the cursor goes to the new first row. Enter on a row posts the message the
+subclass chooses (`TickerSelected`, or `BasketSelected` for a basket); `a` asks for an alert on
+the row (`AlertRequested`).
 """
 
 from __future__ import annotations
@@ -23,8 +26,9 @@ from textual.widgets import Static
 
 from tui.models import NO_DATA
 from tui.presenters.registry import Presenter
+from tui.presenters.status import build_failure_text
 from tui.presenters.table import Row, SortMode
-from widgets.messages import AlertRequested
+from widgets.messages import AlertRequested, TickerSelected
 from widgets.table import LiveTable
 
 STALE_MARK = "⚠ STALE"
@@ -67,6 +71,14 @@ class DataPane(Vertical, Generic[ViewT]):
             height: auto;
             color: $text-muted;
         }
+        & > .notice {
+            height: auto;
+            color: $text-warning;
+        }
+        /* Over rows, at the top: below them it would be pushed out of a full pane. */
+        & > .notice.-over-rows {
+            dock: top;
+        }
     }
     """
 
@@ -80,9 +92,14 @@ class DataPane(Vertical, Generic[ViewT]):
         self._sort: SortMode[Any] = self.presenter.sorts[0]
         self._subtitle = ""
         self._legend_text = ""
+        self._missing: str | None = None  # why there is no data, once the sources failed
+        self._build_failure: str | None = None  # why the figures could not be computed
+        self._notice_text = ""
         self.border_title = self.presenter.title
         self.table = LiveTable(self.presenter.columns, placeholder=LOADING)
         self.table.mark_sorted(self._sort.column, self._sort.descending)
+        self.notice = Static("", classes="notice")
+        self.notice.display = False  # until there is something to say
         self.legend = Static("", classes="legend") if self.HAS_LEGEND else None
         if self.legend is not None:
             self.legend.display = False  # until there is something to say
@@ -90,6 +107,7 @@ class DataPane(Vertical, Generic[ViewT]):
 
     def compose(self) -> ComposeResult:
         yield self.table
+        yield self.notice
         if self.legend is not None:
             yield self.legend
 
@@ -104,10 +122,27 @@ class DataPane(Vertical, Generic[ViewT]):
         return self.sort.label
 
     def show(self, view: ViewT) -> None:
-        """Show ``view``; only the rows that changed are repainted."""
+        """Show ``view``; only the rows that changed are repainted. Its figures were computed:
+        a failure to compute them before is over."""
         self.view = view
+        self._build_failure = None
         self._refresh_rows()
         self._update_subtitle()
+
+    def set_missing(self, reason: str | None) -> None:
+        """Why the pane has no data ("no data — yahoo unreachable, retrying 12:31 ET"), shown
+        while it has no rows; None while it is loading, or once data came."""
+        if reason != self._missing:
+            self._missing = reason
+            self._update_notice()
+            self._update_subtitle()
+
+    def set_build_failure(self, message: str | None) -> None:
+        """The figures could not be computed (``message`` says why; None: they were). The
+        last rows stay, under the notice."""
+        if message != self._build_failure:
+            self._build_failure = message
+            self._update_notice()
 
     def set_stale(self, stale: bool) -> None:
         """Mark the data as stale, visibly, or not (the as-of text comes from the view)."""
@@ -147,18 +182,40 @@ class DataPane(Vertical, Generic[ViewT]):
     def _refresh_rows(self) -> None:
         if self.view is None:
             return
-        self.table.placeholder = NO_DATA
         self.table.set_rows(self._rows(self.view))
+        self._update_notice()
         if self.legend is not None:
             legend = self.presenter.legend(self.view) or ""
             if legend != self._legend_text:  # an unchanged legend costs no repaint
                 self._legend_text = legend
-                self.legend.update(legend)
+                self.legend.update(Text(legend))  # it can quote a source: never markup
                 self.legend.display = bool(legend)  # no blank line when there is nothing to say
+
+    def _update_notice(self) -> None:
+        """The notice line: a failure to compute, or why there are no rows; the table's
+        placeholder says "loading…" or "no data" when there is no notice to say more."""
+        has_rows = bool(self.table.rows)
+        text = ""
+        if self._build_failure is not None:
+            text = build_failure_text(self._build_failure)
+        elif not has_rows and self._missing:
+            text = self._missing
+        if text:
+            self.table.placeholder = ""  # the notice right under the headers says it all
+        else:
+            self.table.placeholder = LOADING if self.view is None else NO_DATA
+        self.notice.set_class(has_rows, "-over-rows")
+        if text != self._notice_text:
+            self._notice_text = text
+            self.notice.update(Text(text))  # Text: an error's "[...]" is not markup
+            self.notice.display = bool(text)
 
     def _update_subtitle(self) -> None:
         parts = [STALE_MARK] if self.has_class("stale") else []
-        parts.append(LOADING if self.view is None else self.presenter.as_of_text(self.view))
+        if self.view is not None:
+            parts.append(self.presenter.as_of_text(self.view))
+        else:
+            parts.append(NO_DATA if self._missing else LOADING)
         parts.append(f"sort: {self._sort.text}")
         subtitle = " · ".join(parts)
         # The screen re-sends staleness every second: an unchanged subtitle costs no repaint.
@@ -173,3 +230,10 @@ class DataPane(Vertical, Generic[ViewT]):
     def _activation(self, key: str) -> Message | None:
         """The message Enter on the row ``key`` posts (each subclass says which)."""
         raise NotImplementedError
+
+    def cursor_symbol(self) -> str | None:
+        """The ticker of the cursor row (None on a row that is no ticker, such as a basket):
+        what `+` adds to a watchlist."""
+        key = self.table.cursor_key
+        message = None if key is None else self._activation(key)
+        return message.symbol if isinstance(message, TickerSelected) else None

@@ -223,6 +223,7 @@ class LiveTable(ScrollView, can_focus=True):
             self._placeholder = text
             if not self._rows:
                 self.refresh_lines(HEADER_HEIGHT)
+                self._update_virtual_size()  # no placeholder: no line for it
 
     def row_index(self, key: str) -> int | None:
         """Index of the row with ``key``, None if there is none."""

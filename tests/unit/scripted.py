@@ -47,9 +47,11 @@ SMALL = Settings(
         Basket("Pair", ("AAPL", "MSFT"), "QQQ"),
         Basket("Trio", ("MSFT", "NVDA", "ORCL"), "XLK"),
     ),
+    watchlists=(),  # tests that need one add it
 )
 SMALL_CORE = ["^GSPC", "^VIX", "SPY", "XLK", "XLI", "AAPL", "MSFT", "QQQ", "NVDA", "ORCL"]
-SMALL_INTRADAY = ["^GSPC", "^VIX", "AAPL", "MSFT", "NVDA", "ORCL"]
+SMALL_INTRADAY = ["^GSPC", "^VIX", "AAPL", "MSFT", "NVDA", "ORCL", "XLK", "XLI"]
+INTRADAY_SESSIONS = 21  # today and the 20 sessions relative volume compares with
 DAILY_SESSIONS = 252 + 60 + 5  # a year of correlation history, its window, and slack
 
 Reply = Fetched | Failed | Exception

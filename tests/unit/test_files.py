@@ -6,18 +6,20 @@ import datetime as dt
 import logging
 import os
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import polars as pl
 import pytest
 
 import tui.sources.files as files_module
-from tui.config import FilesSettings
+from tui.config import FilesSettings, Settings
 from tui.market_hours import session_times
 from tui.sources.base import (
     BARS_SCHEMA,
     QUOTES_SCHEMA,
     SHORT_INTEREST_SCHEMA,
+    Dataset,
     Failed,
     FailureKind,
     Fetched,
@@ -25,15 +27,18 @@ from tui.sources.base import (
     Source,
 )
 from tui.sources.files import FilesSource
+from tui.sources.sanity import screen
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "files"
 NOW = dt.datetime(2026, 2, 11, 15, 0, tzinfo=dt.UTC)
 CLOSE_FEB_10 = dt.datetime(2026, 2, 10, 21, 0, tzinfo=dt.UTC)  # 16:00 New York
 
 
-def source(bars: Path | str = "", short_interest: Path | str = "") -> FilesSource:
+def source(
+    bars: Path | str = "", short_interest: Path | str = "", *, now: dt.datetime = NOW
+) -> FilesSource:
     settings = FilesSettings(bars=str(bars), short_interest=str(short_interest))
-    return FilesSource(settings, clock=lambda: NOW)
+    return FilesSource(settings, clock=lambda: now)
 
 
 def fetched(outcome: FetchOutcome) -> Fetched:
@@ -64,12 +69,42 @@ def write(folder: Path, name: str, text: str) -> Path:
 # --- layouts ---------------------------------------------------------------------------------
 
 
-def test_it_is_a_source_named_files() -> None:
+async def test_it_is_a_source_named_files_whose_clock_stops_at_its_last_session() -> None:
     files = source(FIXTURES / "per_symbol")
     assert isinstance(files, Source)
     assert files.name == "files"
     assert files.is_demo is False
-    assert files.now() == NOW
+    assert (files.now(), files.data_through()) == (NOW, None)  # nothing loaded yet
+    await files.bars(["AAPL"], "1d", 5)
+    # The files end on Feb 10: the figures are as of its close, not of the wall clock's day.
+    assert (files.now(), files.data_through()) == (CLOSE_FEB_10, dt.date(2026, 2, 10))
+
+
+async def test_files_that_end_long_ago_give_their_own_five_day_change(tmp_path: Path) -> None:
+    """Figures as of the files' last session: with the wall clock two weeks later, every 5 d
+    change was 0.0 (the last close against itself)."""
+    days = [dt.date(2026, 1, 20) + dt.timedelta(days=n) for n in range(11)]
+    sessions = [d for d in days if d.weekday() < 5]  # Jan 20 to Jan 30: 9 sessions
+    lines = [f"{d},{100 + i}" for i, d in enumerate(sessions)]
+    write(tmp_path, "aapl.csv", "date,close\n" + "\n".join(lines) + "\n")
+    from tui.analytics.indices import build_indices
+    from tui.config import Basket, IndexSpec
+    from tui.scheduler import Scheduler
+
+    settings = Settings(
+        source="files",
+        indices=(IndexSpec("AAPL", "Apple"),),
+        baskets=(Basket("One", ("AAPL",)),),
+        sources=replace(Settings().sources, files=FilesSettings(bars=str(tmp_path))),
+    )
+    scheduler = Scheduler(settings, source(tmp_path), clock=lambda: NOW)
+    await scheduler.refresh_all()
+    view = build_indices(scheduler.feed.market_data(), settings)
+    apple = next(row for row in view.rows if row.symbol == "AAPL")
+    assert apple.change_5d_pct == pytest.approx((108 / 103 - 1) * 100)
+    status = scheduler.status()
+    assert status.data_through == dt.date(2026, 1, 30)
+    assert status.sessions_behind == 7  # Feb 2 to Feb 10 have closed by NOW (Feb 11, 10:00)
 
 
 async def test_one_csv_per_symbol_named_by_the_file() -> None:
@@ -314,7 +349,8 @@ async def test_bad_rows_are_refused_with_their_reasons(
 ) -> None:
     write(tmp_path, "rows.csv", BAD_ROWS)
     with caplog.at_level(logging.WARNING, logger="tapewatch.files"):
-        outcome = fetched(await source(tmp_path).bars(["OK"], "1d", 30))
+        later = NOW + dt.timedelta(days=7)  # every date in the file has passed
+        outcome = fetched(await source(tmp_path, now=later).bars(["OK"], "1d", 30))
     assert outcome.frame["ts"].to_list() == [day(2026, 2, 2), day(2026, 2, 18)]
     logged = [record.getMessage() for record in caplog.records]
     assert logged == [
@@ -373,6 +409,27 @@ async def test_a_repeated_date_keeps_the_later_row_and_says_so(tmp_path: Path) -
 # --- configuration ---------------------------------------------------------------------------
 
 
+async def test_files_without_short_interest_are_ok_and_say_it_is_not_configured() -> None:
+    """The status bar said "files unavailable" for a source that serves bars: health is per
+    dataset, and an optional dataset nobody set up is no failure."""
+    from tui.presenters.status import freshness_text, health_text
+    from tui.scheduler import Scheduler
+
+    settings = replace(
+        Settings(source="files"),
+        sources=replace(Settings().sources, files=FilesSettings(bars=str(FIXTURES / "per_symbol"))),
+    )
+    scheduler = Scheduler(settings, source(FIXTURES / "per_symbol"), clock=lambda: NOW)
+    await scheduler.refresh_all()
+
+    status = scheduler.status()
+    assert [health_text(health, NOW) for health in status.health] == ["files ok"]
+    ages = {dataset.name: freshness_text(dataset) for dataset in status.datasets}
+    assert ages["SI"] == "SI not configured"
+    assert ages["SV"] == "SV unavailable" and ages["shares"] == "shares unavailable"
+    assert ages["daily"] == "daily 0s"
+
+
 @pytest.mark.parametrize(
     ("configured", "message"),
     [
@@ -386,8 +443,9 @@ async def test_unusable_bars_setting_is_not_available(
 ) -> None:
     (tmp_path / "empty").mkdir()
     files = source(tmp_path / configured if configured else "")
+    kind = FailureKind.NOT_AVAILABLE if configured else FailureKind.NOT_CONFIGURED
     for outcome in (await files.bars(["X"], "1d", 5), await files.quotes(["X"])):
-        assert failed(outcome).kind is FailureKind.NOT_AVAILABLE
+        assert failed(outcome).kind is kind
         assert message in failed(outcome).message
     assert files.known_symbols() == []
 
@@ -407,8 +465,11 @@ async def test_short_volume_and_shares_are_not_available() -> None:
     assert holdings.message == "fund holdings are not configured for files"
 
 
-def test_known_symbols_and_describe() -> None:
+async def test_known_symbols_and_describe_once_loaded() -> None:
     files = source(FIXTURES / "single" / "prices.csv")
+    # Asked on the event loop: nothing is read there, the first fetch loads the files.
+    assert files.known_symbols() == [] and files.describe("MSFT") is None
+    await files.bars(["MSFT"], "1d", 1)
     assert sorted(files.known_symbols()) == ["AVGO", "MSFT", "ORCL"]
     info = files.describe("MSFT")
     assert info is not None and (info.symbol, info.name, info.kind) == ("MSFT", "MSFT", "stock")
@@ -417,7 +478,9 @@ def test_known_symbols_and_describe() -> None:
 
 async def test_index_symbols_are_described_as_indices(tmp_path: Path) -> None:
     write(tmp_path, "^gspc.csv", "date,close\n2026-02-10,6900\n")
-    info = source(tmp_path).describe("^GSPC")
+    files = source(tmp_path)
+    await files.quotes(["^GSPC"])
+    info = files.describe("^GSPC")
     assert info is not None and info.kind == "index"
 
 
@@ -432,9 +495,9 @@ async def test_changed_files_are_reread_and_unchanged_ones_are_not(
     reads: list[str] = []
     real_read = files_module.read_bars_file
 
-    def counting_read(file: Path) -> object:
+    def counting_read(file: Path, latest: dt.date) -> object:
         reads.append(file.name)
-        return real_read(file)
+        return real_read(file, latest)
 
     monkeypatch.setattr(files_module, "read_bars_file", counting_read)
     files = source(tmp_path)
@@ -506,5 +569,96 @@ async def test_unusable_short_interest_setting_is_not_available(
 ) -> None:
     files = source(short_interest=tmp_path / configured if configured else "")
     outcome = failed(await files.short_interest(None))
-    assert outcome.kind is FailureKind.NOT_AVAILABLE
+    # No folder at all is an optional dataset not set up; a folder that is not there is not.
+    kind = FailureKind.NOT_AVAILABLE if configured else FailureKind.NOT_CONFIGURED
+    assert outcome.kind is kind
     assert message in outcome.message
+
+
+# --- hostile files ---------------------------------------------------------------------------
+
+
+async def test_a_close_of_zero_is_refused_and_never_shows_as_minus_100_percent(
+    tmp_path: Path,
+) -> None:
+    write(tmp_path, "x.csv", "date,close\n2026-02-06,9\n2026-02-09,10\n2026-02-10,0\n")
+    files = source(tmp_path)
+    bars = fetched(await files.bars(["X"], "1d", 5))
+    assert closes(bars.frame, "X") == [9.0, 10.0]
+    assert bars.bad_rows == 1
+    assert bars.problems == {"X": "1 row(s) refused, e.g. x.csv line 4: close is 0"}
+    quote = fetched(await files.quotes(["X"]))
+    assert quote.frame.select("last", "prev_close").row(0) == (10.0, 9.0)
+    assert quote.bad_rows == 0  # counted once, with the bars
+
+
+@pytest.mark.parametrize(
+    ("row", "reason"),
+    [
+        ("2026-02-10,1e308", "close 1e+308 is not a price (above 1e9)"),
+        ("2030-01-02,11", "date 2030-01-02 is in the future"),
+        ("9999-12-31,11", "date 9999-12-31 is in the future"),
+        ("1850-01-02,11", "date 1850-01-02 is before 1900"),
+    ],
+)
+async def test_absurd_prices_and_dates_are_refused_with_file_line_and_reason(
+    tmp_path: Path, row: str, reason: str
+) -> None:
+    write(tmp_path, "x.csv", f"date,close\n2026-02-09,10\n{row}\n")
+    files = source(tmp_path)
+    quote = fetched(await files.quotes(["X"]))
+    assert quote.frame.select("last").item() == 10.0  # the last sane row is the quote
+    assert quote.as_of == dt.datetime(2026, 2, 9, 21, 0, tzinfo=dt.UTC)
+    assert quote.problems == {"X": f"1 row(s) refused, e.g. x.csv line 3: {reason}"}
+
+
+async def test_a_row_dated_9999_leaves_every_dataset_working(tmp_path: Path) -> None:
+    write(tmp_path, "all.csv", "date,symbol,close\n2026-02-10,AAPL,230\n9999-12-31,MSFT,400\n")
+    write(
+        tmp_path / "si",
+        "shrt20260130.csv",
+        (FIXTURES / "short_interest" / "shrt20260130.csv").read_text(),
+    )
+    files = source(tmp_path / "all.csv", tmp_path / "si")
+    assert closes(fetched(await files.bars(["AAPL"], "1d", 5)).frame, "AAPL") == [230.0]
+    assert fetched(await files.quotes(["AAPL", "MSFT"])).problems["MSFT"] == (
+        "every row refused, e.g. all.csv line 3: date 9999-12-31 is in the future"
+    )
+    assert fetched(await files.short_interest(None)).frame.height > 0
+
+
+@pytest.mark.timeout(10)  # reading a FIFO would wait for a writer for ever
+async def test_a_fifo_or_a_device_is_never_read(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "pipe.csv")
+    (tmp_path / "zero.csv").symlink_to("/dev/zero")
+    write(tmp_path, "x.csv", "date,close\n2026-02-10,10\n")
+    files = source(tmp_path)
+    assert closes(fetched(await files.bars(["X"], "1d", 5)).frame, "X") == [10.0]
+    assert files.known_symbols() == ["X"]
+
+    named = failed(await source(tmp_path / "pipe.csv").bars(["X"], "1d", 5))
+    assert named.kind is FailureKind.NOT_AVAILABLE
+    assert named.message.endswith("pipe.csv is neither a regular file nor a folder")
+
+    # A file replaced by a FIFO after the folder was listed: refused when it is opened.
+    parsed = files_module.read_bars_file(tmp_path / "pipe.csv", dt.date(2026, 2, 12))
+    assert parsed.error is not None
+    assert parsed.error.message == ("pipe.csv: cannot be read (a FIFO, not a regular file)")
+    os.mkfifo(tmp_path / "shrt20260130.csv")
+    assert files_module._read_short_interest_file(tmp_path / "shrt20260130.csv") == (
+        "shrt20260130.csv: cannot be read (a FIFO, not a regular file)"
+    )
+
+
+async def test_a_home_folder_that_cannot_be_found_is_not_available() -> None:
+    outcome = failed(await source("~nosuchuser-tapewatch/bars").bars(["X"], "1d", 5))
+    assert outcome.kind is FailureKind.NOT_AVAILABLE
+    assert "no such user" in outcome.message
+
+
+async def test_a_bar_dated_today_is_the_price_so_far_and_passes_the_checks(tmp_path: Path) -> None:
+    write(tmp_path, "x.csv", "date,close\n2026-02-10,10\n2026-02-11,11\n")  # NOW: 10:00 ET
+    files = source(tmp_path)
+    quote = fetched(await files.quotes(["X"]))
+    assert quote.frame.select("last", "ts").row(0) == (11.0, NOW)
+    assert screen(quote, Dataset.QUOTES, files.now(), "files") is quote

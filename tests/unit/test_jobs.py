@@ -47,13 +47,23 @@ def test_jobs_run_at_the_configured_cadences_and_feed_their_panes() -> None:
         (JobName.FUND_NAV, "NAV", 31),
         (JobName.FUND_HOLDINGS, "holdings", 37),
     ]
-    assert spec(JobName.QUOTES).panes == {Pane.INDICES, Pane.SECTORS, Pane.SHORTS}
-    assert spec(JobName.INTRADAY).panes == {Pane.INDICES}
-    assert spec(JobName.DAILY).panes == {Pane.INDICES, Pane.SECTORS, Pane.CORRELATIONS}
+    assert spec(JobName.QUOTES).panes == {
+        Pane.INDICES,
+        Pane.SECTORS,
+        Pane.SHORTS,
+        Pane.WATCHLIST,
+    }
+    assert spec(JobName.INTRADAY).panes == {Pane.INDICES, Pane.WATCHLIST}
+    assert spec(JobName.DAILY).panes == {
+        Pane.INDICES,
+        Pane.SECTORS,
+        Pane.CORRELATIONS,
+        Pane.WATCHLIST,
+    }
     # The sectors' short pressure is their members' short data.
     short_jobs = (JobName.SHORT_INTEREST, JobName.SHORT_VOLUME)
-    assert all(spec(job).panes == {Pane.SHORTS, Pane.SECTORS} for job in short_jobs)
-    assert spec(JobName.SHARES).panes == {Pane.SHORTS}
+    assert all(spec(job).panes == {Pane.SHORTS, Pane.WATCHLIST, Pane.SECTORS} for job in short_jobs)
+    assert spec(JobName.SHARES).panes == {Pane.SHORTS, Pane.WATCHLIST}
     fund_jobs = (JobName.MEMBER_BARS, JobName.FUND_NAV, JobName.FUND_HOLDINGS)
     assert all(spec(job).panes == {Pane.SECTORS} for job in fund_jobs)
 
@@ -64,7 +74,7 @@ def test_every_job_has_a_spec_and_a_frame_schema() -> None:
 
 
 def test_each_pane_lists_the_jobs_that_feed_it() -> None:
-    assert PANE_JOBS == {
+    assert {
         Pane.INDICES: (JobName.QUOTES, JobName.INTRADAY, JobName.DAILY),
         Pane.SECTORS: (
             JobName.QUOTES,
@@ -82,7 +92,17 @@ def test_each_pane_lists_the_jobs_that_feed_it() -> None:
             JobName.SHARES,
         ),
         Pane.CORRELATIONS: (JobName.DAILY,),
-    }
+        # Watchlists show prices, their history and the short figures: every job but the
+        # sector funds' own.
+        Pane.WATCHLIST: (
+            JobName.QUOTES,
+            JobName.INTRADAY,
+            JobName.DAILY,
+            JobName.SHORT_INTEREST,
+            JobName.SHORT_VOLUME,
+            JobName.SHARES,
+        ),
+    } == PANE_JOBS
 
 
 def test_short_interest_wakes_share_counts_and_quotes_and_holdings_the_members_bars() -> None:
@@ -147,5 +167,10 @@ def test_the_disk_copy_of_a_job_is_kept_per_source() -> None:
 
 def test_a_stale_dataset_marks_every_pane_it_feeds() -> None:
     datasets = [DatasetFreshness(job.label, 1.0, job.name is JobName.DAILY) for job in JOBS]
-    assert stale_panes(datasets) == {Pane.INDICES, Pane.SECTORS, Pane.CORRELATIONS}
+    assert stale_panes(datasets) == {
+        Pane.INDICES,
+        Pane.SECTORS,
+        Pane.CORRELATIONS,
+        Pane.WATCHLIST,
+    }
     assert stale_panes([]) == frozenset()  # the placeholder before the first poll

@@ -20,12 +20,13 @@ import io
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Literal, Protocol
+from typing import Literal, Protocol, get_args
 from urllib.parse import quote, unquote
 
 import polars as pl
 
 from tui.models import HealthState, SourceHealth
+from tui.plain import plain
 
 # The layout of headers and body, and the frame schemas: bump it when either changes, so an old
 # monitor rejects a new feed's frames in plain words instead of misreading them.
@@ -50,9 +51,7 @@ H_CHUNKS = "Tapewatch-Chunks"  # 0: the body is in this message; n: in n chunk m
 H_CHUNK = "Tapewatch-Chunk"  # on a chunk message: its index
 
 MAX_DETAIL_CHARS = 300  # a health detail is one error in plain words; headers stay small
-_HEALTH_STATES: frozenset[str] = frozenset(
-    {"ok", "retrying", "rate_limited", "offline", "unavailable"}
-)
+_HEALTH_STATES: frozenset[str] = frozenset(get_args(HealthState))
 # Printable ASCII stays as it is, so `nats kv get` shows readable headers; the rest is %-escaped.
 _SAFE = "".join(chr(c) for c in range(0x20, 0x7F) if chr(c) != "%")
 
@@ -301,4 +300,5 @@ def _read_problems(data: bytes, job: str) -> dict[str, str]:
         isinstance(key, str) and isinstance(value, str) for key, value in problems.items()
     ):
         raise FrameRejected(job, "its problems are not a symbol -> text map")
-    return problems
+    # Shown on screen: plain text, whatever the feed sent (tui.plain).
+    return {plain(symbol): plain(why) for symbol, why in problems.items()}

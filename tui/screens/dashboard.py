@@ -2,8 +2,10 @@
 
 The scheduler (tui.scheduler, no Textual) decides when each dataset is polled and rebuilds the
 panes its data feeds, in threads. The screen runs it in one worker and turns its reports into
-messages — a pane's new view, the status bar's new state — which collapse to the newest when the
-UI is busy. Widgets only render what they are given.
+messages — a pane's new view, a pane whose figures could not be computed, the status bar's new
+state — which collapse to the newest when the UI is busy. Each status also tells every pane
+without rows whether it is still loading or why its data could not be fetched. Widgets only
+render what they are given.
 """
 
 from __future__ import annotations
@@ -25,18 +27,17 @@ from textual.widgets import Footer, Static
 from tui import market_hours
 from tui.clock import utc_now
 from tui.config import Settings
-from tui.jobs import stale_panes
-from tui.messages import PaneUpdated, StatusUpdated
+from tui.jobs import pane_datasets, stale_panes
+from tui.messages import PaneNotComputed, PaneUpdated, StatusUpdated
 from tui.models import Pane, StatusView
+from tui.plain import plain
 from tui.presenters.registry import PRESENTERS, PaneView
+from tui.presenters.status import DEMO_HINT, no_data_text
 from tui.reports import PaneBuilt, PaneFailed, Report, StatusChanged
 from tui.screens.watched import WatchedScreen
-from widgets.correlations import CorrelationsPane
-from widgets.indices import IndicesPane
-from widgets.messages import AlertRequested, BasketSelected
+from widgets.messages import AlertRequested
 from widgets.pane import DataPane
-from widgets.sectors import SectorsPane
-from widgets.shorts import ShortsPane
+from widgets.panes import PANE_WIDGETS
 from widgets.status import StatusBar
 from widgets.table import LiveTable
 
@@ -98,10 +99,9 @@ class DashboardScreen(WatchedScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Container(id="panes"):
-            yield IndicesPane(id="indices")
-            yield SectorsPane(id="sectors")
-            yield ShortsPane(id="shorts")
-            yield CorrelationsPane(id="correlations")
+            # The panes the config's [layout] puts in the four places, in reading order.
+            for name in self.settings.layout.panes:
+                yield PANE_WIDGETS[Pane(name)](id=name)
         yield Static("Terminal too small for tapewatch.\nMake it at least 36 x 12.", id="too-small")
         yield StatusBar(id="status")
         yield Footer()
@@ -119,7 +119,7 @@ class DashboardScreen(WatchedScreen[None]):
 
     def _focus_first_table(self) -> None:
         if self.focused is None:
-            self._pane(Pane.INDICES).table.focus()
+            self.query(DataPane).first().table.focus()
 
     def _placeholder_status(self) -> StatusView:
         demo = self.settings.source == "demo"
@@ -144,9 +144,14 @@ class DashboardScreen(WatchedScreen[None]):
             scheduler = await asyncio.to_thread(self._make_scheduler, settings)
         except Exception as error:  # a broken source must say so, not leave "loading…" forever
             log.exception("could not start the %s source", settings.source)
-            self._note = f"could not start the {settings.source} source: {error} · d: demo market"
+            # The error can quote a path or a file's content: plain text (tui.plain).
+            self._note = plain(
+                f"could not start the {settings.source} source: {error} · {DEMO_HINT}"
+            )
             self.query_one(StatusBar).show(replace(self._placeholder_status(), note=self._note))
-            self.notify(self._note, severity="error", timeout=10)
+            for widget in self.query(DataPane):
+                widget.set_missing(f"no data — {self._note}")
+            self.notify(self._note, severity="error", timeout=10, markup=False)
             return
         self.scheduler = scheduler
         self._note = None
@@ -180,30 +185,48 @@ class DashboardScreen(WatchedScreen[None]):
                 self.post_message(PaneUpdated(pane, view))
             case StatusChanged(status):
                 self.post_message(StatusUpdated(status))
-            case PaneFailed(pane, message) if pane not in self._failed_panes:
-                # Once per failing spell: the pane keeps its last view, the log has the rest.
-                self._failed_panes.add(pane)
-                self.notify(
-                    f"{PRESENTERS[pane].title} could not be updated: {message}",
-                    severity="error",
-                    timeout=10,
-                    markup=False,
-                )
+            case PaneFailed(pane, message):
+                # The pane says so over its last view; the log has the traceback.
+                self.post_message(PaneNotComputed(pane, message))
+                if pane not in self._failed_panes:  # told once per failing spell
+                    self._failed_panes.add(pane)
+                    self.notify(
+                        f"{PRESENTERS[pane].title} could not be updated: {message}",
+                        severity="error",
+                        timeout=10,
+                        markup=False,
+                    )
 
     def _publish_status(self) -> None:
         if self.scheduler is None:
             return
         self.post_message(StatusUpdated(self.scheduler.status(self._note)))
 
+    def status_now(self) -> StatusView:
+        """What the status bar says now (the drill-down shows the same)."""
+        if self.scheduler is not None:
+            return self.scheduler.status(self._note)
+        return self._last_status or replace(self._placeholder_status(), note=self._note)
+
     # -- messages --------------------------------------------------------------------------
 
-    def _pane(self, pane: Pane) -> DataPane[PaneView]:
-        return self.query_one(f"#{pane.value}", DataPane)
+    def _pane(self, pane: Pane) -> DataPane[PaneView] | None:
+        """The widget of ``pane``, None when the layout does not show it."""
+        found = self.query(f"#{pane.value}").results(DataPane)
+        return next(found, None)
 
     @on(PaneUpdated)
     def _show_pane(self, message: PaneUpdated) -> None:
-        self._pane(message.pane).show(message.view)
+        widget = self._pane(message.pane)
+        if widget is not None:
+            widget.show(message.view)
         self._refresh_freshness()
+
+    @on(PaneNotComputed)
+    def _show_failure(self, message: PaneNotComputed) -> None:
+        widget = self._pane(message.pane)
+        if widget is not None:
+            widget.set_build_failure(message.error)
 
     @on(StatusUpdated)
     def _show_status(self, message: StatusUpdated) -> None:
@@ -215,14 +238,19 @@ class DashboardScreen(WatchedScreen[None]):
         self._refresh_freshness()
 
     def _refresh_freshness(self) -> None:
-        """Each pane's stale mark, when its data is old (the pane shows its own as-of)."""
+        """Each pane's stale mark, when its data is old or behind the market calendar (the pane
+        shows its own as-of), and why a pane without rows has none."""
         status = self._last_status
         if status is None:
             return
-        stale = stale_panes(status.datasets)
+        stale = set(Pane) if status.sessions_behind else stale_panes(status.datasets)
         for pane in Pane:
             widget = self._pane(pane)
+            if widget is None:
+                continue  # not in the layout
             widget.set_stale(pane in stale)
+            datasets = pane_datasets(pane, status.datasets)
+            widget.set_missing(no_data_text(datasets, is_demo=status.is_demo))
 
     # -- focus across a terminal too small for the panes ------------------------------------
 
@@ -239,11 +267,6 @@ class DashboardScreen(WatchedScreen[None]):
         if self.focused is None and isinstance(table, LiveTable) and table in self.focus_chain:
             self.set_focus(table)
             table.move_cursor(table.cursor_row)
-
-    @on(BasketSelected)
-    def _focus_basket(self, message: BasketSelected) -> None:
-        message.stop()
-        self.query_one(CorrelationsPane).focus_basket(message.name)
 
     @on(AlertRequested)
     def _new_alert(self, message: AlertRequested) -> None:

@@ -15,6 +15,7 @@ and honours 429s). Quirks handled here:
 from __future__ import annotations
 
 import asyncio
+import calendar
 import datetime as dt
 import json
 import logging
@@ -29,7 +30,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import polars as pl
 
 from tui import market_hours
-from tui.clock import utc_now
+from tui.clock import NEW_YORK, utc_now
 from tui.config import YahooSettings
 from tui.sources.base import (
     QUOTES_SCHEMA,
@@ -44,6 +45,7 @@ from tui.sources.base import (
     in_thread,
 )
 from tui.sources.http import MB, HttpClient, HttpReply, ReplyLimit
+from tui.sources.sanity import sane_price
 
 logger = logging.getLogger("tapewatch.yahoo")
 
@@ -62,6 +64,10 @@ CHART_REPLY_LIMIT: Final = ReplyLimit("one chart", 8 * MB)
 # Yahoo's ranges for daily bars, by the number of sessions they hold at least.
 DAILY_RANGES: Final = ((252, "1y"), (504, "2y"), (1260, "5y"), (2520, "10y"))
 
+# Yahoo's ranges for intraday bars, narrowest first: one chart request per symbol covers the
+# sessions asked for, and a reply of a wider range answers a narrower request too.
+INTRADAY_RANGES: Final = ("1d", "5d", "1mo", "3mo")
+
 KINDS: Final[Mapping[str, Literal["stock", "etf", "index"]]] = {
     "EQUITY": "stock",
     "ETF": "etf",
@@ -76,6 +82,7 @@ FAILURE_PROBLEMS: Final[Mapping[FailureKind, str]] = {
     FailureKind.HTTP: "HTTP error",
     FailureKind.PARSE: "unreadable reply",
     FailureKind.NOT_AVAILABLE: "not available",
+    FailureKind.NOT_CONFIGURED: "not configured",
 }
 
 
@@ -255,10 +262,18 @@ def _parse_meta(meta: dict[str, Any]) -> ChartMeta:
         price=_number(meta.get("regularMarketPrice"), "regularMarketPrice"),
         price_time=_epoch(meta.get("regularMarketTime"), "regularMarketTime"),
         day_volume=_number(meta.get("regularMarketVolume"), "regularMarketVolume"),
-        delayed_s=round((delayed_minutes or 0.0) * 60),
+        delayed_s=_delay_s(delayed_minutes),
         regular_period=regular_period,
         trading_periods=_trading_periods(meta.get("tradingPeriods")),
     )
+
+
+def _delay_s(minutes: float | None) -> int:
+    """Yahoo's delay in minutes as seconds; a delay that cannot be one (negative, NaN, more
+    than a day) as none known."""
+    if minutes is None or not 0 <= minutes <= 24 * 60:
+        return 0
+    return round(minutes * 60)
 
 
 def _trading_periods(periods: Any) -> tuple[TradingPeriod, ...]:
@@ -292,7 +307,10 @@ def _exchange_timezone(meta: dict[str, Any]) -> dt.tzinfo:
     offset = _number(meta.get("gmtoffset"), "gmtoffset")
     if offset is None:
         raise ChartFormatError("meta names no exchange time zone")
-    return dt.timezone(dt.timedelta(seconds=offset))
+    try:
+        return dt.timezone(dt.timedelta(seconds=offset))
+    except (OverflowError, ValueError):  # not within a day of UTC, or NaN
+        raise ChartFormatError(f"gmtoffset {offset!r} is not a time zone") from None
 
 
 def _parse_bars(result: dict[str, Any], meta: ChartMeta, interval: BarInterval) -> ChartData:
@@ -315,7 +333,7 @@ def _parse_bars(result: dict[str, Any], meta: ChartMeta, interval: BarInterval) 
         if stamp is None:
             raise ChartFormatError("a timestamp is null")
         if interval == "1d":
-            day = dt.datetime.fromtimestamp(stamp, meta.timezone).date()
+            day = _utc(stamp).astimezone(meta.timezone).date()
             stamp = dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC).timestamp()
         seconds.append(int(stamp))
     # Null closes are bars without trades; a repeated bar (Yahoo sometimes sends the newest one
@@ -345,6 +363,28 @@ def daily_range(days: int) -> str:
         if days <= sessions:
             return name
     return "max"
+
+
+def intraday_range(interval: str, sessions: int, today: dt.date) -> str:
+    """Yahoo's ``range`` for ``sessions`` sessions of intraday bars up to ``today`` (New York).
+
+    Yahoo keeps 1-minute bars for about a week per request and refuses a month of them: five
+    sessions is the most a 1-minute request brings. A month holds 19 to 23 sessions, counted
+    on the calendar; three months are asked for when it holds too few."""
+    if sessions <= 1:
+        return "1d"
+    if sessions <= 5 or interval == "1m":
+        return "5d"
+    month_ago = _months_before(today, 1)
+    in_a_month = len(market_hours.trading_days(month_ago + dt.timedelta(days=1), today))
+    return "1mo" if sessions <= in_a_month else "3mo"
+
+
+def _months_before(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` months earlier (the last day of a shorter month)."""
+    year, month_index = divmod(day.year * 12 + day.month - 1 - months, 12)
+    month = month_index + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -402,7 +442,10 @@ def quote_from_chart(chart: ChartData, now: dt.datetime) -> QuoteFields | None:
 
 
 def _utc(seconds: float) -> dt.datetime:
-    return dt.datetime.fromtimestamp(seconds, dt.UTC)
+    try:
+        return dt.datetime.fromtimestamp(seconds, dt.UTC)
+    except (OverflowError, ValueError, OSError):  # a time past the year 9999, or NaN
+        raise ChartFormatError(f"the time {seconds!r} is out of range") from None
 
 
 _INTERVAL_LENGTH: Final[Mapping[str, dt.timedelta]] = {
@@ -511,7 +554,8 @@ class YahooSource:
         if interval == "1d":
             outcome = await self._chart(symbol, "1d", daily_range(days), pre_post=False)
         else:
-            outcome = await self._intraday(symbol, interval, "1d" if days <= 1 else "5d")
+            today = now.astimezone(NEW_YORK).date()
+            outcome = await self._intraday(symbol, interval, intraday_range(interval, days, today))
         if not isinstance(outcome, ChartData):
             return _miss(outcome)
         if interval == "1d":
@@ -556,26 +600,35 @@ class YahooSource:
             return None
         return self._remember_closes(symbol, outcome, now)
 
-    def _remember_closes(self, symbol: str, chart: ChartData, now: dt.datetime) -> _DailyCloses:
-        closes = _DailyCloses(
-            fetched_at=now,
-            closes=tuple(
-                (_utc(start).date(), close)
-                for start, close in zip(chart.starts[-10:], chart.closes[-10:], strict=True)
-            ),
+    def _remember_closes(
+        self, symbol: str, chart: ChartData, now: dt.datetime
+    ) -> _DailyCloses | None:
+        """Keep the chart's last closes for the previous close of later quotes. Closes that
+        cannot be right (a server sending zeros) are not kept, and neither are the others (an
+        older close must not stand in for a bad one): nothing is remembered, so the next quote
+        asks again rather than going without until the next daily poll."""
+        recent = tuple(
+            (_utc(start).date(), close)
+            for start, close in zip(chart.starts[-10:], chart.closes[-10:], strict=True)
         )
+        if not all(sane_price(symbol, close) for _, close in recent):
+            self._daily_closes.pop(symbol, None)
+            return None
+        closes = _DailyCloses(fetched_at=now, closes=recent)
         self._daily_closes[symbol] = closes
         return closes
 
     async def _intraday(self, symbol: str, interval: str, range_: str) -> ChartOutcome:
-        """An intraday chart, shared with any other caller asking for it within the TTL."""
+        """An intraday chart, shared with any other caller asking for it, or for a narrower
+        range of it, within the TTL (a quote reads the newest bars of a month's chart)."""
         key = (symbol, interval, range_)
         lock = self._recent_locks.setdefault(key, asyncio.Lock())
         async with lock:
             now = self._clock()
-            cached = self._recent.get(key)
-            if cached is not None and (now - cached[0]).total_seconds() <= SHARED_REPLY_TTL_S:
-                return cached[1]
+            for wider in INTRADAY_RANGES[INTRADAY_RANGES.index(range_) :]:
+                cached = self._recent.get((symbol, interval, wider))
+                if cached is not None and (now - cached[0]).total_seconds() <= SHARED_REPLY_TTL_S:
+                    return cached[1]
             outcome = await self._chart(symbol, interval, range_, pre_post=True)
             if not isinstance(outcome, Failed):
                 self._recent[key] = (self._clock(), outcome)

@@ -18,16 +18,16 @@ from tui.analytics.market import MarketData
 from tui.analytics.returns import latest_quotes, pct_change
 from tui.analytics.sectors.estimate import (
     VOLUME_PROFILE,
+    VOLUME_SESSIONS,
     SectorFlow,
     SectorQuote,
-    TimeOfDayVolume,
+    mean_daily_volumes,
     money_flow,
     money_flow_multiplier,
     profile_share,
-    relative_volume,
+    relative_volumes,
     sector_flows,
     volume_by_time_of_day,
-    volume_clock,
 )
 from tui.analytics.sectors.funds import (
     MEMBER_SESSIONS,
@@ -45,11 +45,14 @@ __all__ = [
     "MEMBER_SESSIONS",
     "NAV_DAYS",
     "VOLUME_PROFILE",
+    "VOLUME_SESSIONS",
     "build_sectors",
+    "mean_daily_volumes",
     "member_symbols",
     "money_flow",
     "money_flow_multiplier",
     "profile_share",
+    "relative_volumes",
     "sector_flows",
     "volume_by_time_of_day",
 ]
@@ -95,13 +98,16 @@ def build_sectors(data: MarketData, settings: Settings) -> SectorsView:
     real_flows = rows_by_key(summary, FundFlowRow, key="fund")
     pressures = rows_by_key(pressure, PressureRow, key="fund")
     breadths = rows_by_key(breadth, BreadthRow, key="fund")
-    clocks = {
-        symbol: volume_clock(by_symbol.get(symbol, SectorQuote()).ts, session) for symbol in symbols
-    }
-    during = {
-        symbol: clock.elapsed_minutes for symbol, clock in clocks.items() if not clock.whole_day
-    }
-    by_time = rows_by_key(volume_by_time_of_day(data.intraday, during, session), TimeOfDayVolume)
+    volumes = relative_volumes(
+        data.intraday,
+        {
+            symbol: (quote.ts, quote.volume)
+            for symbol in symbols
+            for quote in (by_symbol.get(symbol, SectorQuote()),)
+        },
+        {symbol: flows.get(symbol, SectorFlow()).mean_volume for symbol in symbols},
+        session,
+    )
     benchmark_change = by_symbol.get(settings.benchmark, SectorQuote()).change_pct
     rows = []
     for spec in settings.sectors:
@@ -110,9 +116,7 @@ def build_sectors(data: MarketData, settings: Settings) -> SectorsView:
         real = real_flows.get(spec.symbol, FundFlowRow())
         shorts = pressures.get(spec.symbol, PressureRow())
         members = breadths.get(spec.symbol, BreadthRow())
-        volume = relative_volume(
-            quote.volume, clocks[spec.symbol], flow.mean_volume, by_time.get(spec.symbol)
-        )
+        volume = volumes[spec.symbol]
         rows.append(
             SectorRow(
                 symbol=spec.symbol,

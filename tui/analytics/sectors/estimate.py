@@ -21,6 +21,7 @@ from typing import Literal
 
 import polars as pl
 
+from tui.analytics.frame_rows import rows_by_key
 from tui.analytics.sessions import bar_date, sessions_before
 from tui.clock import NEW_YORK
 from tui.market_hours import session_times
@@ -234,6 +235,49 @@ def relative_volume(
     share = profile_share(clock.elapsed_minutes, clock.session_minutes)
     usual = None if mean_daily_volume is None else mean_daily_volume * share
     return RelativeVolume(ratio(usual), "profile", 0, share)
+
+
+def relative_volumes(
+    intraday: pl.DataFrame,
+    quotes: Mapping[str, tuple[dt.datetime | None, float | None]],
+    mean_volumes: Mapping[str, float | None],
+    session: dt.date,
+) -> dict[str, RelativeVolume]:
+    """Per symbol of ``quotes`` (its latest quote's time and volume), its `relative_volume`:
+    against the previous sessions' intraday bars up to the same time of day, else against
+    ``mean_volumes`` (the mean daily volume) times the typical profile."""
+    clocks = {symbol: volume_clock(ts, session) for symbol, (ts, _) in quotes.items()}
+    during = {
+        symbol: clock.elapsed_minutes for symbol, clock in clocks.items() if not clock.whole_day
+    }
+    by_time = rows_by_key(volume_by_time_of_day(intraday, during, session), TimeOfDayVolume)
+    return {
+        symbol: relative_volume(
+            volume, clocks[symbol], mean_volumes.get(symbol), by_time.get(symbol)
+        )
+        for symbol, (_, volume) in quotes.items()
+    }
+
+
+def mean_daily_volumes(
+    daily: pl.DataFrame, symbols: Collection[str], session: dt.date
+) -> dict[str, float]:
+    """Per symbol, the mean volume of its daily bars over the `VOLUME_SESSIONS` sessions before
+    ``session`` (symbols without any are left out)."""
+    window = sessions_before(session, VOLUME_SESSIONS)
+    start = dt.datetime.combine(window[0], dt.time(), tzinfo=dt.UTC)
+    end = dt.datetime.combine(session, dt.time(), tzinfo=dt.UTC)
+    means = (
+        daily.filter(
+            pl.col("symbol").is_in(list(symbols)),
+            pl.col("ts") >= start,
+            pl.col("ts") < end,
+            pl.col("volume").is_not_null(),
+        )
+        .group_by("symbol")
+        .agg(pl.col("volume").mean())
+    )
+    return dict(means.iter_rows())
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
