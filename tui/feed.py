@@ -236,12 +236,15 @@ class Feed:
         """The source that answers ``job`` (for a composite source, the part that does)."""
         return self.source.source_for(spec(job).role)
 
-    async def fetch(self, job: JobName) -> FetchOutcome:
-        """Ask the source for ``job``'s data. Never raises for a source's bug: that is a failure
-        like any other, logged with its traceback."""
+    async def fetch(self, job: JobName) -> FetchOutcome | None:
+        """Ask the source for ``job``'s data; None when there is nothing to ask yet (a job that
+        waits for its symbols, before any are known). Never raises for a source's bug: that is
+        a failure like any other, logged with its traceback."""
         try:
             data = self.market_data()  # on the event loop: the store is not read from threads
             symbols = await asyncio.to_thread(self.symbols_for, job, data)
+            if spec(job).waits_for_symbols and not symbols:
+                return None
             return await ask(
                 self.source,
                 job,

@@ -59,6 +59,9 @@ class JobSpec:
     role: SourceRole  # which source answers it (for a composite source, which part)
     wakes: tuple[JobName, ...] = ()  # jobs to poll at once when it brings new data
     probe: Probe | None = None  # how the doctor checks it; None: not checked
+    # Its symbols come from another job's data (the funds' members, from their holdings): until
+    # that names some it asks nothing and keeps nothing, so a pane is not built from nothing.
+    waits_for_symbols: bool = False
 
     def cadence_s(self, refresh: RefreshSettings) -> float:
         """Seconds between two polls of this job."""
@@ -148,6 +151,7 @@ JOBS: tuple[JobSpec, ...] = (
         frozenset({Pane.SECTORS}),
         Dataset.BARS,
         SourceRole.PRICES,
+        waits_for_symbols=True,
     ),
     JobSpec(
         JobName.FUND_NAV,

@@ -19,6 +19,7 @@ from tui.config import Basket, IndexSpec, SectorSpec, Settings
 from tui.jobs import JobName, spec
 from tui.sources.base import (
     BARS_SCHEMA,
+    FUND_HOLDINGS_SCHEMA,
     QUOTES_SCHEMA,
     SCHEMAS,
     SHARES_SCHEMA,
@@ -287,3 +288,13 @@ def failed(
     retry_at: dt.datetime | None = None,
 ) -> Failed:
     return Failed(source, kind, message, retry_at)
+
+
+def holdings_frame(members: dict[str, list[str]]) -> pl.DataFrame:
+    """Each fund's members, equally weighted, in one holdings file."""
+    rows = [
+        (fund, MARKET_NOW.date(), symbol, symbol, 1 / len(symbols), 1.0, None, None, "t")
+        for fund, symbols in members.items()
+        for symbol in symbols
+    ]
+    return pl.DataFrame(rows, schema=FUND_HOLDINGS_SCHEMA, orient="row")

@@ -26,6 +26,7 @@ from tests.unit.scripted import (
     bars_frame,
     failed,
     fetched,
+    holdings_frame,
     quotes_frame,
     shares_frame,
     short_interest_frame,
@@ -33,8 +34,8 @@ from tests.unit.scripted import (
 from tui.analytics.market import MarketData
 from tui.config import AlertRule, Settings, ShortedSettings, Watchlist
 from tui.feed import Feed
-from tui.jobs import JobName
-from tui.sources.base import FUND_HOLDINGS_SCHEMA, Failed, FailureKind, Source, SymbolInfo
+from tui.jobs import REFRESH_ORDER, JobName
+from tui.sources.base import Failed, FailureKind, Source, SymbolInfo
 from tui.sources.demo import DemoMarket
 from tui.store import Store, Stored
 
@@ -119,16 +120,6 @@ def test_short_data_covers_the_market_unless_a_watchlist_limits_it() -> None:
         assert watched.symbols_for(job) == ["GME", "AMC"]
 
 
-def holdings_frame(members: dict[str, list[str]]) -> pl.DataFrame:
-    """Each fund's members, equally weighted, in one holdings file."""
-    rows = [
-        (fund, MARKET_NOW.date(), symbol, symbol, 1 / len(symbols), 1.0, None, None, "t")
-        for fund, symbols in members.items()
-        for symbol in symbols
-    ]
-    return pl.DataFrame(rows, schema=FUND_HOLDINGS_SCHEMA, orient="row")
-
-
 def test_the_funds_files_are_asked_for_the_sector_etfs_and_bars_for_their_members() -> None:
     feed = feed_over(ScriptedSource())
     assert feed.symbols_for(JobName.FUND_NAV) == ["XLK", "XLI"]
@@ -147,6 +138,18 @@ def test_the_funds_files_are_asked_for_the_sector_etfs_and_bars_for_their_member
     for job in (JobName.SHORT_INTEREST, JobName.SHORT_VOLUME):
         assert watched.symbols_for(job) == ["GME", "MSFT", "NVDA"]
     assert watched.symbols_for(JobName.SHARES) == ["GME", "MSFT"]  # Most shorted's own
+
+
+async def test_the_members_bars_are_asked_for_once_holdings_name_the_members() -> None:
+    source = ScriptedSource()
+    feed = feed_over(source)
+    assert await feed.fetch(JobName.MEMBER_BARS) is None  # nothing to ask yet
+    assert source.requests == []
+
+    put(feed, JobName.FUND_HOLDINGS, holdings_frame({"XLK": ["MSFT", "NVDA"]}))
+    await feed.fetch(JobName.MEMBER_BARS)
+
+    assert source.requests == [(JobName.MEMBER_BARS, (["MSFT", "NVDA"], "1d", 55))]
 
 
 async def test_a_source_without_fund_files_answers_the_fund_jobs_not_available() -> None:
@@ -179,7 +182,6 @@ def test_shares_are_asked_about_the_names_short_interest_listed() -> None:
         (JobName.SHORT_INTEREST, (None, 1)),
         (JobName.SHORT_VOLUME, (None, 21)),
         (JobName.SHARES, ([],)),
-        (JobName.MEMBER_BARS, ([], "1d", 55)),
         (JobName.FUND_NAV, (["XLK", "XLI"], 260)),
         (JobName.FUND_HOLDINGS, (["XLK", "XLI"],)),
     ],
@@ -328,9 +330,9 @@ async def test_a_raising_source_fails_the_drill_down_instead_of_hanging_it() -> 
 async def test_the_drill_down_over_the_demo_market() -> None:
     demo = DemoMarket(monotonic=lambda: 0.0)
     feed = feed_over(demo, Settings())
-    for job in JobName:
+    for job in REFRESH_ORDER:  # each after the jobs whose data names its symbols
         outcome = await feed.fetch(job)
-        assert not isinstance(outcome, Failed), outcome
+        assert outcome is not None and not isinstance(outcome, Failed), outcome
         feed.store.put(job, Stored(outcome.frame, outcome.as_of, WALL_START))
 
     data = await feed.fetch_ticker("MSFT")

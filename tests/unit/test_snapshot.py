@@ -234,11 +234,10 @@ def test_nothing_fetched_exits_3_and_names_every_dataset() -> None:
 
     assert status == EXIT_NO_DATA == 3
     # In the order of a round: each job after those whose data names its symbols, slow data
-    # first, prices last.
+    # first, prices last. (Without holdings, the members' bars had nothing to ask.)
     assert err.splitlines() == [
         "tapewatch: holdings: fund_holdings is down",
         "tapewatch: NAV: fund_nav is down",
-        "tapewatch: members: member_bars is down",
         "tapewatch: SV: short_volume is down",
         "tapewatch: SI: short_interest is down",
         "tapewatch: shares: shares is down",
