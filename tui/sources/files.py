@@ -706,11 +706,11 @@ class FilesSource:
 
     async def fund_nav_history(self, funds: Sequence[str], days: int) -> FetchOutcome:
         """Not available from files: the Sector flows pane shows no real flows."""
-        return self._unavailable("fund NAV history is not configured for files")
+        return self._unavailable("fund NAV history is not read from files")
 
     async def fund_holdings(self, funds: Sequence[str]) -> FetchOutcome:
         """Not available from files: the Sector flows pane shows no short pressure or breadth."""
-        return self._unavailable("fund holdings are not configured for files")
+        return self._unavailable("fund holdings are not read from files")
 
     async def aclose(self) -> None:
         """Nothing to release: files are read whole and closed."""
