@@ -67,18 +67,42 @@ INDICES = IndicesView(
 )
 
 
-def sector_row(symbol: str, sector: str, flow: float | None, change: float | None) -> SectorRow:
+def sector_row(
+    symbol: str,
+    sector: str,
+    flow: float | None,
+    change: float | None,
+    real: tuple[float, float, float] = (0.0, 0.0, 0.0),  # the fund's flows, 1d, 5d and 20d
+    pressure: tuple[float, float, float] = (0.0, 0.0, 0.5),  # SV z, SI chg, up share
+) -> SectorRow:
+    flow_1d, flow_5d, flow_20d = real
+    sv_zscore, si_change_pct, up_share = pressure
     return SectorRow(
-        symbol, sector, change, 0.2, flow, None if flow is None else flow * 3, 1.4, NOW
+        symbol,
+        sector,
+        change,
+        0.2,
+        flow,
+        None if flow is None else flow * 3,
+        1.4,
+        NOW,
+        fund_flow_1d=flow_1d,
+        fund_flow_5d=flow_5d,
+        fund_flow_20d=flow_20d,
+        sv_zscore=sv_zscore,
+        si_change_pct=si_change_pct,
+        up_share=up_share,
     )
 
 
 SECTORS = SectorsView(
     rows=(
-        sector_row("XLE", "Energy", 1.2e9, 0.3),
-        sector_row("XLF", "Financials", 3e8, 1.1),
-        sector_row("XLI", "Industrials", -8e8, -0.8),
-        sector_row("XLK", "Information Technology", -2.4e9, -2.1),
+        sector_row("XLE", "Energy", 1.2e9, 0.3, (-1e8, 2e8, 5e8), (0.5, 1.0, 0.6)),
+        sector_row("XLF", "Financials", 3e8, 1.1, (4e8, -3e8, 1e8), (-0.2, -2.0, 0.2)),
+        sector_row("XLI", "Industrials", -8e8, -0.8, (-3e8, -9e8, -2e9), (1.1, 0.5, 0.7)),
+        sector_row(
+            "XLK", "Information Technology", -2.4e9, -2.1, (2e7, -2e9, -6e9), (3.0, 3.0, 0.4)
+        ),
         SectorRow("XLRE", "Real Estate", None, None, None, None, None, None, problem="no data"),
     ),
     benchmark="^GSPC",
@@ -257,9 +281,14 @@ async def test_indices_rows_follow_the_configured_order() -> None:
         (
             SectorsPane,
             [
-                ("flow ▼", ["XLE", "XLF", "XLI", "XLK", "XLRE"]),
+                ("est today ▼", ["XLE", "XLF", "XLI", "XLK", "XLRE"]),
+                ("flow 1d ▼", ["XLF", "XLK", "XLE", "XLI", "XLRE"]),
+                ("flow 5d ▼", ["XLE", "XLF", "XLI", "XLK", "XLRE"]),
+                ("flow 20d ▼", ["XLE", "XLF", "XLI", "XLK", "XLRE"]),
+                ("SV z ▼", ["XLK", "XLI", "XLE", "XLF", "XLRE"]),
+                ("SI chg ▼", ["XLK", "XLE", "XLI", "XLF", "XLRE"]),
+                ("up % ▼", ["XLI", "XLE", "XLK", "XLF", "XLRE"]),
                 ("chg % ▼", ["XLF", "XLE", "XLI", "XLK", "XLRE"]),
-                ("5d flow ▼", ["XLE", "XLF", "XLI", "XLK", "XLRE"]),
                 ("rel vol ▼", ["XLE", "XLF", "XLI", "XLK", "XLRE"]),
             ],
         ),
@@ -360,16 +389,16 @@ async def test_the_subtitle_shows_the_views_as_of_and_the_stale_mark() -> None:
         pane = app.query_one(SectorsPane)
         await pilot.pause()
         assert not pane.has_class("stale")
-        assert pane.border_subtitle == "as of 10:32 ET · sort: flow ▼"
+        assert pane.border_subtitle == "as of 10:32 ET · sort: est today ▼"
         pane.set_stale(True)
         await pilot.pause()
         assert pane.has_class("stale")
-        assert pane.border_subtitle == f"{STALE_MARK} · as of 10:32 ET · sort: flow ▼"
+        assert pane.border_subtitle == f"{STALE_MARK} · as of 10:32 ET · sort: est today ▼"
         pane.show(replace(SECTORS, as_of=NOW + dt.timedelta(minutes=3)))
-        assert pane.border_subtitle == f"{STALE_MARK} · as of 10:35 ET · sort: flow ▼"
+        assert pane.border_subtitle == f"{STALE_MARK} · as of 10:35 ET · sort: est today ▼"
         pane.set_stale(False)
         assert not pane.has_class("stale")
-        assert pane.border_subtitle == "as of 10:35 ET · sort: flow ▼"
+        assert pane.border_subtitle == "as of 10:35 ET · sort: est today ▼"
         shorts = app.query_one(ShortsPane)
         assert shorts.border_subtitle == "SI Jan 30 · SV Feb 4 · sort: SI % ▼"
 

@@ -124,7 +124,8 @@ def test_at_58_columns_the_panes_keep_what_a_trader_reads_first() -> None:
         for pane, columns in PANES.items()
     }
     assert {"name", "last", "change_pct", "change_5d", "intraday"} <= keys["indices"]
-    assert {"etf", "sector", "change_pct", "flow", "flow_5d", "bar"} <= keys["sectors"]
+    sector_keys = {"etf", "sector", "change_pct", "flow", "fund_flow_1d", "fund_flow_5d", "sv_zscore"}
+    assert sector_keys <= keys["sectors"]
     assert {"symbol", "short_pct", "short_change", "days_to_cover", "sv_zscore"} <= keys["shorts"]
     assert keys["correlations"] == {"name", "series", "now", "year_ago", "change"}
 
