@@ -7,7 +7,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from tests.tui.harness import demo_app, panes, wait_for_data
+from tests.tui.harness import demo_app, panes, wait_for_data, wait_until
 from tui.app import TapewatchApp
 from tui.models import Pane
 from tui.presenters import format as fmt
@@ -52,8 +52,17 @@ def demo_flows(app: TapewatchApp, fund: str) -> list[float]:
 @pytest.mark.parametrize(
     ("size", "hidden"),
     [
-        ((200, 60), {"sector"}),  # half the screen: every figure, the names give way
-        ((120, 40), set()),  # the whole width: every column, names in full
+        # Half of 200 columns: every figure but the short-volume ratio (its z-score stays) and
+        # the share above the 50-day average (Up % stays), the sectors in their short forms.
+        ((200, 60), {"sv_ratio", "above_50d"}),
+        # Half of 120: what a trader reads first — the two flows beside the estimate, the
+        # short pressure, the sector named.
+        (
+            (120, 40),
+            set(EVERY_COLUMN)
+            - {"etf", "sector", "change_pct", "flow", "fund_flow_1d", "fund_flow_5d", "sv_zscore"},
+        ),
+        # 40 columns: the ETF names the sector.
         ((40, 30), set(EVERY_COLUMN) - {"etf", "change_pct", "flow", "fund_flow_1d", "sv_zscore"}),
     ],
 )
@@ -69,6 +78,26 @@ async def test_the_pane_keeps_its_essential_columns_as_it_narrows(
         header = table.render_line(0).text
         # Today's estimate and yesterday's real flow are never confused, however narrow.
         assert "est" in header and "flow 1d" in header
+        if "sector" in shown:  # whole, in its short form where the long one does not fit
+            assert "Info Tech" in "\n".join(table.render_line(y).text for y in range(12))
+
+
+async def test_zoomed_the_pane_shows_every_column_and_the_bar_stops_growing() -> None:
+    app = demo_app()
+    async with app.run_test(size=(200, 60)) as pilot:
+        await wait_for_data(pilot, app)
+        pane = panes(app)[Pane.SECTORS]
+        pane.table.focus()
+        await pilot.press("z")
+        await wait_until(pilot, lambda: pane.region.width == 200, "the zoom")
+        table = pane.table
+        assert [column.key for column in table.visible_columns] == list(EVERY_COLUMN)
+        lines = [table.render_line(y).text for y in range(12)]
+        assert any(line.startswith("XLK  Information Technology") for line in lines)
+        # The bar is as wide as a bar needs, not the 70 columns left: the rest stays blank.
+        assert table.column_widths["bar"] == 41
+        xlk = next(line for line in lines if line.startswith("XLK"))
+        assert len(xlk.rstrip()) < 200 - 20
 
 
 async def test_xlk_xli_and_xlb_show_the_money_that_left_them() -> None:

@@ -10,6 +10,7 @@ import pytest
 from textual.app import App, ComposeResult
 from textual.containers import Vertical
 
+from tests.tui.harness import wait_until
 from tui.presenters.correlations import BasketCorrelations, CorrelationLine, CorrelationsView
 from tui.presenters.indices import IndexRow, IndicesPresenter, IndicesView
 from tui.presenters.sectors import SectorRow, SectorsView
@@ -403,6 +404,24 @@ async def test_the_subtitle_shows_the_views_as_of_and_the_stale_mark() -> None:
         assert shorts.border_subtitle == "SI Jan 30 · SV Feb 4 · sort: SI % ▼"
 
 
+async def test_a_subtitle_too_wide_for_the_border_is_said_shorter_not_cut() -> None:
+    app = PanesApp()
+    dated = replace(
+        SECTORS,
+        fund_flow_as_of=dt.date(2026, 2, 10),
+        sv_date=dt.date(2026, 2, 10),
+        settlement_date=dt.date(2026, 1, 30),
+    )
+    full = "as of 10:32 ET · flow Feb 10 · SV Feb 10 · SI Jan 30 · sort: est today ▼"
+    async with app.run_test(size=(60, 60)) as pilot:
+        pane = app.query_one(SectorsPane)
+        pane.show(dated)
+        await pilot.pause()
+        assert pane.border_subtitle == "10:32 ET · flow, SV Feb 10 · SI Jan 30 · est today ▼"
+        await pilot.resize_terminal(120, 60)
+        await wait_until(pilot, lambda: pane.border_subtitle == full, "the full subtitle")
+
+
 async def test_enter_on_a_ticker_posts_ticker_selected() -> None:
     app = PanesApp()
     async with app.run_test(size=(120, 60)) as pilot:
@@ -435,8 +454,10 @@ async def test_rows_with_a_problem_show_it_instead_of_numbers() -> None:
         assert sector_lines[-1].split() == ["XLRE", "Real", "Estate", "no", "data"]
 
 
-@pytest.mark.parametrize("width", [60, 120])
-async def test_sector_flow_bars_point_left_for_outflows(width: int) -> None:
+# 100 columns: the bar at its narrowest beside every figure but two; 160: every column, the
+# names whole, and the bar takes the room left.
+@pytest.mark.parametrize(("width", "bar_widths"), [(100, range(7, 8)), (160, range(21, 42))])
+async def test_sector_flow_bars_point_left_for_outflows(width: int, bar_widths: range) -> None:
     app = PanesApp()
     async with app.run_test(size=(width, 60)) as pilot:
         await pilot.pause()
@@ -444,9 +465,11 @@ async def test_sector_flow_bars_point_left_for_outflows(width: int) -> None:
         text = lines(pane)
         bar_width = pane.table.column_widths["bar"]
         half = (bar_width - 1) // 2
-        assert bar_width >= 11  # at least its defined width, wider in a wider pane
+        assert bar_width in bar_widths
         bar_start = pane.table.column_offsets["bar"]
         xle, xlk = text[1][bar_start:], text[4][bar_start:]
+        # Drawn as wide as its column: the centre line in the middle, the bar within it.
+        assert xlk[half] == "│" and xlk[bar_width:].startswith(" ")
         # XLE, +$1.2B: half the largest flow fills half the right side.
         assert xle.split("│")[0].strip() == "" and xle.split("│")[1].count("█") == round(half / 2)
         assert "+$1.2B" in text[1]

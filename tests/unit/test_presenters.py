@@ -3,6 +3,7 @@ and the plain-text table it prints."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -90,6 +91,12 @@ def test_prices_are_as_of_a_time_and_no_prices_say_no_data() -> None:
         settlement_date=dt.date(2026, 1, 30),
     )
     assert SECTORS.as_of_text(dated) == "as of 10:32 ET · flow Feb 10 · SV Feb 10 · SI Jan 30"
+    # A half-width pane's subtitle says it shorter: one date for the figures of one day.
+    assert SECTORS.short_as_of_text(dated) == "10:32 ET · flow, SV Feb 10 · SI Jan 30"
+    apart = dataclasses.replace(dated, sv_date=dt.date(2026, 2, 9))
+    assert SECTORS.short_as_of_text(apart) == "10:32 ET · flow Feb 10 · SV Feb 9 · SI Jan 30"
+    assert SECTORS.short_as_of_text(sectors) == "10:32 ET"
+    assert INDICES.short_as_of_text(IndicesView((), NOW)) == "as of 10:32 ET"  # short enough
 
 
 def test_short_figures_are_as_of_their_settlement_and_volume_dates() -> None:

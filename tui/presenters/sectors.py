@@ -18,6 +18,7 @@ from typing import Literal
 
 from tui.presenters import format as fmt
 from tui.presenters.table import (
+    AS_OF_PREFIX,
     Cell,
     Column,
     PanePresenter,
@@ -31,6 +32,7 @@ from tui.presenters.table import (
 )
 
 FLOW_BAR_HALF_WIDTH = 3  # the bar's narrowest (and `snapshot`'s) half; it grows with the pane
+FLOW_BAR_MAX_HALF_WIDTH = 20  # up to this: a wider bar (a zoomed pane) says nothing more
 FLOW_CAVEAT = (
     "est today is an estimate (signed dollar volume); flow 1d/5d/20d are the funds' creations "
     "and redemptions"
@@ -113,7 +115,7 @@ COLUMNS: tuple[Column, ...] = (
         width=22,
         min_width=12,
         align="left",
-        priority=1,
+        priority=3,
     ),
     Column(
         "change_pct", "Chg %", "the change since the previous close, in %, with ▲ or ▼", width=8
@@ -144,6 +146,7 @@ COLUMNS: tuple[Column, ...] = (
         "day a bar is as short as the flow so far; the bar is as wide as the pane allows",
         width=2 * FLOW_BAR_HALF_WIDTH + 1,
         grows=True,
+        max_width=2 * FLOW_BAR_MAX_HALF_WIDTH + 1,
         align="left",
         priority=4,
     ),
@@ -177,7 +180,7 @@ COLUMNS: tuple[Column, ...] = (
         "the fund's real flow summed over its 5 latest published days (as flow 1d)",
         short="5d",
         width=7,
-        priority=3,
+        priority=2,
     ),
     Column(
         "fund_flow_20d",
@@ -201,7 +204,7 @@ COLUMNS: tuple[Column, ...] = (
         "that ratio's z-score against the sector's ratios on the 20 trading days before it: "
         "shorts leaning into the sector read high",
         width=5,
-        priority=2,
+        priority=1,
     ),
     Column(
         "si_change",
@@ -312,6 +315,12 @@ def sector_rows(rows: Sequence[SectorRow]) -> list[Row]:
     return [sector_row(row, scale) for row in rows]
 
 
+def _lagged_dates(view: SectorsView) -> list[tuple[str, dt.date]]:
+    """The lagged figures' names and as-of dates, those the view has."""
+    dated = (("flow", view.fund_flow_as_of), ("SV", view.sv_date), ("SI", view.settlement_date))
+    return [(name, day) for name, day in dated if day is not None]
+
+
 class SectorsPresenter(PanePresenter[SectorsView]):
     """What the Sector flows pane and `snapshot` show of a `SectorsView`."""
 
@@ -327,8 +336,19 @@ class SectorsPresenter(PanePresenter[SectorsView]):
         """The time of the newest price, then the dates of the lagged figures: the funds' flows,
         the short-sale volume, the short interest's settlement."""
         parts = [as_of_time(view.as_of)]
-        dated = (("flow", view.fund_flow_as_of), ("SV", view.sv_date), ("SI", view.settlement_date))
-        parts += [f"{name} {fmt.short_date(day)}" for name, day in dated if day is not None]
+        parts += [f"{name} {fmt.short_date(day)}" for name, day in _lagged_dates(view)]
+        return " · ".join(parts)
+
+    def short_as_of_text(self, view: SectorsView) -> str:
+        """As `as_of_text` in a half-width pane: the time alone ("11:30 ET"), and the lagged
+        figures of one date under it ("flow, SV Feb 10 · SI Jan 30")."""
+        parts = [as_of_time(view.as_of).removeprefix(AS_OF_PREFIX)]
+        names_by_day: dict[dt.date, list[str]] = {}
+        for name, day in _lagged_dates(view):
+            names_by_day.setdefault(day, []).append(name)
+        parts += [
+            f"{', '.join(names)} {fmt.short_date(day)}" for day, names in names_by_day.items()
+        ]
         return " · ".join(parts)
 
     def legend(self, view: SectorsView) -> str | None:
