@@ -143,7 +143,8 @@ COLUMNS: tuple[Column, ...] = (
         "est today as a bar, outflows left of the line and inflows right, on one scale: the "
         "largest flow a sector usually has by this time of day (its mean absolute daily flow "
         "times the share of a day's volume usually traded by now) fills a half, so early in the "
-        "day a bar is as short as the flow so far; the bar is as wide as the pane allows",
+        "day a bar is as short as the flow so far; the bar is as wide as the pane allows, up to "
+        f"{2 * FLOW_BAR_MAX_HALF_WIDTH + 1} columns",
         width=2 * FLOW_BAR_HALF_WIDTH + 1,
         grows=True,
         max_width=2 * FLOW_BAR_MAX_HALF_WIDTH + 1,
