@@ -1,4 +1,5 @@
-"""The live market on loopback: a FaultServer that answers as Yahoo, FINRA and the SEC do, serving
+"""The live market on loopback: a FaultServer that answers as Yahoo, FINRA, the SEC and State
+Street do, serving
 a frozen demo market as the truth, with faults that can be switched on and off per source.
 
     market = await LoopbackMarket.start(fault_server)
@@ -18,6 +19,8 @@ What is served, in each service's own format, with values from `MarketTruth`:
   line with the record count); 404 for a date whose file the demo has not posted.
 - SEC: ``company_tickers.json`` and the XBRL frames of ``EntityCommonStockSharesOutstanding`` per
   calendar quarter (404 for a quarter without facts). CIKs are synthetic.
+- SSGA: ``navhist-us-en-{fund}.xlsx`` and ``holdings-daily-us-en-{fund}.xlsx`` for the demo's
+  sector SPDRs, written in State Street's layout (tests/ssga_workbooks.py); 404 for another fund.
 
 The market stands still: every poll gets the same figures, whatever the clock says, so a test can
 compare what the dashboard shows with `LoopbackMarket.truth`.
@@ -57,6 +60,7 @@ from tests.faultserver import (
     server_error,
     truncated,
 )
+from tests.ssga_workbooks import holdings_rows, holdings_workbook, nav_rows, nav_workbook
 from tui import market_hours
 from tui.cache import Cache
 from tui.config import (
@@ -65,6 +69,7 @@ from tui.config import (
     SecSettings,
     Settings,
     SourcesSettings,
+    SsgaSettings,
     YahooSettings,
 )
 from tui.market_hours import NEW_YORK
@@ -73,7 +78,7 @@ from tui.sources.base import Fetched, FetchOutcome, SymbolInfo
 from tui.sources.demo import DemoMarket
 from tui.sources.live import LiveSource
 
-ServiceName = Literal["yahoo", "finra", "sec"]
+ServiceName = Literal["yahoo", "finra", "sec", "ssga"]
 
 # 11:30 in New York on the demo's session day: two hours of the session traded.
 DEFAULT_MOMENT: Final = dt.datetime(2026, 2, 11, 16, 30, tzinfo=dt.UTC)
@@ -86,6 +91,7 @@ FINRA_URL: Final = "http://cdn.finra.test"
 SEC_URL: Final = "http://data.sec.test"
 SEC_TICKERS_URL: Final = "http://www.sec.test/files/company_tickers.json"
 SEC_CONTACT: Final = "tapewatch tests tests@example.com"
+SSGA_URL: Final = "http://www.ssga.test/library-content/products/fund-data/etfs/us"
 
 # One retry keeps a failing poll short; the timeouts leave room for a busy test machine.
 TEST_HTTP: Final = HttpSettings(connect_timeout=2.0, read_timeout=5.0, retries=1)
@@ -244,6 +250,8 @@ class MarketTruth:
     short_interest: pl.DataFrame  # every settlement published by ``moment``
     short_volume: pl.DataFrame  # every day posted by ``moment``
     shares: pl.DataFrame
+    fund_nav: pl.DataFrame  # the sector SPDRs' NAV history, every day published by ``moment``
+    fund_holdings: pl.DataFrame  # their holdings, as of the day before ``moment``
 
     @classmethod
     async def of_demo(cls, seed: int, moment: dt.datetime) -> MarketTruth:
@@ -254,6 +262,7 @@ class MarketTruth:
         )
         symbols = list(universe.SYMBOLS)
         stocks = universe.stock_symbols()
+        funds = universe.etf_symbols()
         everything = 100_000  # more sessions, settlements or days than the demo holds
         return cls(
             moment=moment,
@@ -266,6 +275,8 @@ class MarketTruth:
             short_interest=_frame(await demo.short_interest(None, everything)),
             short_volume=_frame(await demo.short_volume(None, everything)),
             shares=_frame(await demo.shares(stocks)),
+            fund_nav=_frame(await demo.fund_nav_history(funds, everything)),
+            fund_holdings=_frame(await demo.fund_holdings(funds)),
         )
 
 
@@ -324,6 +335,12 @@ class LoopbackMarket:
                 ),
                 "sec",
                 self._shares_frame,
+            ),
+            (re.compile(r".*/navhist-us-en-(?P<fund>[a-z]+)\.xlsx"), "ssga", self._nav_history),
+            (
+                re.compile(r".*/holdings-daily-us-en-(?P<fund>[a-z]+)\.xlsx"),
+                "ssga",
+                self._holdings,
             ),
         )
         self._daily = _by_symbol(truth.daily)
@@ -397,6 +414,7 @@ class LoopbackMarket:
             yahoo=YahooSettings(base_url=YAHOO_URL),
             finra=FinraSettings(base_url=FINRA_URL),
             sec=SecSettings(base_url=SEC_URL, tickers_url=SEC_TICKERS_URL, contact=SEC_CONTACT),
+            ssga=SsgaSettings(base_url=SSGA_URL),
             files=base.sources.files,
         )
         return dataclasses.replace(base, source="live", sources=sources, http=TEST_HTTP)
@@ -606,7 +624,25 @@ class LoopbackMarket:
             }
         )
 
+    # SSGA -------------------------------------------------------------------------------------
 
+    def _nav_history(self, request: RecordedRequest, match: re.Match[str]) -> Reply:
+        fund = match["fund"].upper()
+        rows = self.truth.fund_nav.filter(pl.col("fund") == fund)
+        if rows.is_empty():
+            return Reply(404, b"Not Found")
+        return Reply(200, nav_workbook(fund, nav_rows(rows)), _XLSX)
+
+    def _holdings(self, request: RecordedRequest, match: re.Match[str]) -> Reply:
+        fund = match["fund"].upper()
+        rows = self.truth.fund_holdings.filter(pl.col("fund") == fund)
+        if rows.is_empty():
+            return Reply(404, b"Not Found")
+        workbook = holdings_workbook(fund, rows["as_of"][0], holdings_rows(rows))
+        return Reply(200, workbook, _XLSX)
+
+
+_XLSX: Final = {"Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 _SHORT_INTEREST_HEADER: Final = (
     "accountingYearMonthNumber|symbolCode|issueName|issuerServicesGroupExchangeCode|"
     "marketClassCode|currentShortPositionQuantity|previousShortPositionQuantity|stockSplitFlag|"

@@ -25,6 +25,7 @@ class Check:
     what: str
     required: bool  # the dashboard cannot do without it
     run: Callable[[], Awaitable[FetchOutcome]]
+    symbol: str = PROBE_SYMBOL  # what it asks for: a found symbol is the check's proof
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,17 +37,19 @@ class CheckResult:
 
 
 def checks_for(source: Source, settings: Settings) -> list[Check]:
-    """A check of every job the job table says the doctor checks, asking for the probe symbol
-    the way the dashboard's poll would, in the table's order."""
-    symbols = [PROBE_SYMBOL]
+    """A check of every job the job table says the doctor checks, asking for its probe symbol
+    (a stock, or a fund for the funds' files) the way the dashboard's poll would, in the table's
+    order."""
     interval = settings.sources.yahoo.intraday_interval
 
     def check(job_spec: JobSpec, probe: Probe) -> Check:
+        symbol = probe.symbol or PROBE_SYMBOL
         return Check(
             source.source_for(job_spec.role),
             probe.what,
             probe.required,
-            lambda: ask(source, job_spec.name, symbols, probe.depth, intraday_interval=interval),
+            lambda: ask(source, job_spec.name, [symbol], probe.depth, intraday_interval=interval),
+            symbol,
         )
 
     return [check(job_spec, job_spec.probe) for job_spec in JOBS if job_spec.probe is not None]
@@ -72,10 +75,10 @@ def _judge(check: Check, outcome: FetchOutcome, latency: float) -> CheckResult:
         not_served = (FailureKind.NOT_AVAILABLE, FailureKind.NOT_CONFIGURED)
         status = "skipped" if outcome.kind in not_served else "FAIL"
         return CheckResult(check, status, latency, outcome.message)
-    problem = outcome.problems.get(PROBE_SYMBOL)
+    problem = outcome.problems.get(check.symbol)
     if outcome.frame.is_empty() or problem is not None:
         reason = problem or "the reply held no rows"
-        return CheckResult(check, "FAIL", latency, f"{PROBE_SYMBOL}: {reason}")
+        return CheckResult(check, "FAIL", latency, f"{check.symbol}: {reason}")
     count = outcome.frame.height
     rows = "1 row" if count == 1 else f"{count} rows"
     as_of = outcome.as_of.astimezone(NEW_YORK)

@@ -200,7 +200,9 @@ class Scheduler:
     async def refresh(self, job: JobName) -> JobResult:
         """Poll ``job`` once: on success store what came, on failure keep what was there."""
         outcome = await self.feed.fetch(job)
-        if isinstance(outcome, Failed):
+        if outcome is None:  # nothing to ask yet: nothing changes
+            result = JobResult(job, False, asked=False)
+        elif isinstance(outcome, Failed):
             retry_in = self._failed(job, outcome)
             result = JobResult(job, False, outcome, retry_in)
         elif outcome.refresh_failed is not None:

@@ -146,6 +146,9 @@ class RefreshSettings:
     short_interest: float = 6 * 3600.0
     short_volume: float = 3600.0
     shares: float = 24 * 3600.0
+    member_bars: float = 3600.0  # the sector funds' members' daily bars (breadth)
+    fund_nav: float = 3600.0  # the sector funds' NAV history (real flows), posted in the evening
+    fund_holdings: float = 7 * 24 * 3600.0  # the sector funds' holdings (sector membership)
 
 
 @dataclass(frozen=True, slots=True)
