@@ -100,6 +100,18 @@ class Health(Generic[JobT]):
         self._by_job[job] = SourceHealth(source, state_after(kind, count), until, message)
         return delay
 
+    def reported(self, job: JobT, health: SourceHealth) -> None:
+        """``job``'s health as another process saw it (a desk's feed, which polls the source):
+        shown as it is, its retry time included."""
+        self._by_job[job] = health
+        if health.state == "ok":
+            self._failures[job] = 0
+            self._reached.add(job)
+
+    def of(self, job: JobT) -> SourceHealth | None:
+        """The health of the source that answers ``job``, as its last poll left it."""
+        return self._by_job.get(job)
+
     def failures(self, job: JobT) -> int:
         """Failures of ``job`` in a row (0 after a success)."""
         return self._failures.get(job, 0)

@@ -20,7 +20,7 @@ from tui.config.loading import (
     locate_config,
     parse_settings,
 )
-from tui.config.reader import ConfigError, ConfigProblem, normalize_symbol
+from tui.config.reader import ConfigError, ConfigProblem, nats_url_problem, normalize_symbol
 from tui.config.settings import (
     DEFAULT_BASKETS,
     DEFAULT_INDICES,
@@ -33,6 +33,7 @@ from tui.config.settings import (
     HttpSettings,
     IndexSpec,
     RefreshSettings,
+    RemoteSettings,
     SecSettings,
     SectorSpec,
     Settings,
@@ -60,6 +61,7 @@ __all__ = [
     "HttpSettings",
     "IndexSpec",
     "RefreshSettings",
+    "RemoteSettings",
     "SecSettings",
     "SectorSpec",
     "Settings",
@@ -72,6 +74,7 @@ __all__ = [
     "example_config_text",
     "load_settings",
     "locate_config",
+    "nats_url_problem",
     "normalize_symbol",
     "parse_settings",
 ]
