@@ -360,7 +360,7 @@ PROBLEMS = [
     # a desk's feed
     (
         'source = "remote"',
-        'sources.remote.url: expected the NATS server `tapewatch feed` publishes to when source '
+        "sources.remote.url: expected the NATS server `tapewatch feed` publishes to when source "
         'is "remote", such as "nats://desk-host:4222", found ""',
     ),
     (

@@ -15,8 +15,12 @@ from polars.testing import assert_frame_equal
 from tests.desk.helpers import AS_OF, OK, SCHEMAS, bars_frame, quotes_frame
 from tui.desk.frames import (
     H_BODY_BYTES,
+    H_CADENCE,
     H_DIGEST,
+    H_FEED_LABEL,
+    H_MARKET_RATE,
     H_ROWS,
+    FeedContext,
     FrameMeta,
     FrameRejected,
     decode_body,
@@ -65,6 +69,30 @@ def test_a_frame_round_trips_with_its_metadata() -> None:
     assert update.health == health
     assert update.meta.problems == {"ZZZZ": "not found — ü"}
     assert (update.revision, update.digest, update.meta.rows) == (7, encoded.digest, 2)
+
+
+def test_the_feeds_context_round_trips_and_a_frame_without_it_reads_with_defaults() -> None:
+    market = dt.datetime(2026, 2, 11, 15, 0, tzinfo=dt.UTC)
+    context = FeedContext("DEMO REPLAY 2026-02-05", 15.0, market, 60.0)
+    encoded = encode_frame(_meta(feed=context), quotes_frame("AAPL"))
+    assert encoded.headers[H_FEED_LABEL] == "DEMO REPLAY 2026-02-05"
+    assert decode_body(encoded.headers, encoded.body, SCHEMAS).meta.feed == context
+    # An older feed sends none of these headers: nothing is rejected, nothing is invented.
+    plain = encode_frame(_meta(), quotes_frame("AAPL"))
+    assert not {H_FEED_LABEL, H_CADENCE, H_MARKET_RATE} & set(plain.headers)
+    assert decode_body(plain.headers, plain.body, SCHEMAS).meta.feed == FeedContext()
+    for name, value in ((H_CADENCE, "0"), (H_CADENCE, "soon"), (H_MARKET_RATE, "-1")):
+        assert name in _rejection({**encoded.headers, name: value}, encoded.body)
+
+
+def test_the_feeds_market_clock_runs_at_its_rate_and_moves_on_when_published_again() -> None:
+    market = dt.datetime(2026, 2, 11, 15, 0, tzinfo=dt.UTC)
+    demo = FeedContext("DEMO", 15.0, market, 60.0)  # a market minute per second
+    assert demo.market_now(2.0) == market + dt.timedelta(minutes=2)
+    assert FeedContext(market_time=market).market_now(2.0) == market + dt.timedelta(seconds=2)
+    assert FeedContext(market_time=market, market_rate=0.0).market_now(99.0) == market
+    assert FeedContext().market_now(2.0) is None
+    assert demo.moved_on(3.0).market_time == market + dt.timedelta(minutes=3)
 
 
 def test_an_empty_frame_round_trips() -> None:
