@@ -29,10 +29,8 @@ from pathlib import Path
 import pytest
 
 from tests.faultserver import FaultServer
-from tests.loopback_market import SEC_CONTACT, LoopbackMarket
+from tests.loopback_market import SEC_CONTACT, LoopbackMarket, session_moment
 from tests.natsserver import NatsServer
-from tui import market_hours
-from tui.clock import NEW_YORK
 from widgets.pane import STALE_MARK
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
@@ -41,18 +39,6 @@ TAPEWATCH = Path(sys.executable).with_name("tapewatch")
 CADENCE_S = 3  # every dataset, on the feed: stale on the monitors after 6 s without it
 WAIT_S = 45.0
 FIGURES_WIDTH = 100  # the columns of a 120-column monitor compared (the figures, no scrollbar)
-
-
-def market_moment(now: dt.datetime) -> dt.datetime:
-    """A moment of a session that has begun by ``now`` (today's, or the last one's afternoon):
-    the loopback market serves the demo as it stood then, and the feed's real clock finds
-    FINRA's files of the days before it."""
-    local = now.astimezone(NEW_YORK)
-    times = market_hours.session_times(local.date())
-    if times is not None and now >= times.open + dt.timedelta(minutes=15):
-        return min(now, times.close)
-    day = market_hours.previous_trading_day(local.date())
-    return dt.datetime.combine(day, dt.time(15, 30), tzinfo=NEW_YORK).astimezone(dt.UTC)
 
 
 class MarketThread:
@@ -93,7 +79,7 @@ class MarketThread:
         self._loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
         async with FaultServer() as server:
-            await LoopbackMarket.start(server, moment=market_moment(dt.datetime.now(dt.UTC)))
+            await LoopbackMarket.start(server, moment=session_moment(dt.datetime.now(dt.UTC)))
             self.server = server
             self._ready.set()
             await self._stop.wait()

@@ -174,17 +174,20 @@ class RemoteSource:
             self._watcher = None
             await watcher.aclose()
 
-    async def _take(self, scheduler: Scheduler, update: FrameUpdate) -> None:
+    async def _take(self, scheduler: Scheduler, update: FrameUpdate) -> bool:
+        """Hand one frame to the scheduler; True when it changed what the monitor shows."""
         try:
             job = JobName(update.job)
         except ValueError:
-            return  # a dataset of a newer feed: the watcher's schemas let none through
+            return False  # a dataset of a newer feed: the watcher's schemas let none through
         meta = update.meta
         stored = Stored(update.frame, meta.as_of, meta.fetched_at, dict(meta.problems))
         self._held[job] = stored
         self._sources[job] = meta.source
         self._note_feed(meta.feed, meta.published_at)
-        await scheduler.accept_published(job, stored, meta.health, cadence_s=meta.feed.cadence_s)
+        return await scheduler.accept_published(
+            job, stored, meta.health, cadence_s=meta.feed.cadence_s
+        )
 
     def _note_feed(self, feed: FeedContext, published_at: dt.datetime) -> None:
         """The feed's label and market clock, from its newest frame."""
