@@ -143,20 +143,10 @@ def demo_config(folder: Path, quotes_s: float) -> Path:
 
 def feed_config(folder: Path, base: str) -> Path:
     """Live sources on the loopback market, default cadences."""
+    from tests.loopback_market import sources_toml
+
     path = folder / "feed.toml"
-    path.write_text(
-        f"""
-source = "live"
-[sources.yahoo]
-base_url = "{base}"
-[sources.finra]
-base_url = "{base}"
-[sources.sec]
-base_url = "{base}"
-tickers_url = "{base}/files/company_tickers.json"
-contact = "tapewatch benchmark bench@example.com"
-"""
-    )
+    path.write_text('source = "live"\n' + sources_toml(base))
     return path
 
 

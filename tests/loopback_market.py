@@ -163,6 +163,21 @@ class MarketTruth:
         )
 
 
+def sources_toml(base_url: str) -> str:
+    """The config lines that point a `tapewatch` process's live sources at a loopback market
+    served at ``base_url`` (every service answers on the one address, by path)."""
+    return f"""
+[sources.yahoo]
+base_url = "{base_url}"
+[sources.finra]
+base_url = "{base_url}"
+[sources.sec]
+base_url = "{base_url}"
+tickers_url = "{base_url}/files/company_tickers.json"
+contact = "{SEC_CONTACT}"
+"""
+
+
 def session_moment(now: dt.datetime) -> dt.datetime:
     """A moment of a session that has begun by ``now`` (today's, or the last one's afternoon):
     a market served as it stood then suits a process that runs on the real clock (FINRA's files

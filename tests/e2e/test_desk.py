@@ -29,7 +29,7 @@ from pathlib import Path
 import pytest
 
 from tests.faultserver import FaultServer
-from tests.loopback_market import SEC_CONTACT, LoopbackMarket, session_moment
+from tests.loopback_market import LoopbackMarket, session_moment, sources_toml
 from tests.natsserver import NatsServer
 from widgets.pane import STALE_MARK
 
@@ -181,15 +181,7 @@ short_volume = {CADENCE_S}
 shares = {CADENCE_S}
 [http]
 retries = 1
-[sources.yahoo]
-base_url = "{base}"
-[sources.finra]
-base_url = "{base}"
-[sources.sec]
-base_url = "{base}"
-tickers_url = "{base}/files/company_tickers.json"
-contact = "{SEC_CONTACT}"
-"""
+{sources_toml(base)}"""
     )
     monitor_config = tmp_path / "desk.toml"
     monitor_config.write_text(f'source = "remote"\n[sources.remote]\nurl = "{nats.url}"\n')

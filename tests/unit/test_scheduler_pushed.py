@@ -6,9 +6,7 @@ pushed frames; a scheduler with no builders (the feed daemon) builds nothing."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
-from collections.abc import AsyncIterator
 
 import pytest
 
@@ -21,6 +19,7 @@ from tests.unit.scripted import (
     until,
     wall_clock,
 )
+from tests.unit.test_scheduler import running
 from tui.jobs import REFRESH_ORDER, JobName, spec
 from tui.models import Pane, SourceHealth
 from tui.reports import JobFinished, PaneBuilt, Report
@@ -60,17 +59,6 @@ class PushedSource(ScriptedSource):
 
     def connection(self, now: dt.datetime) -> tuple[SourceHealth, str | None]:
         return self.link, self.note
-
-
-@contextlib.asynccontextmanager
-async def running(scheduler: Scheduler) -> AsyncIterator[None]:
-    task = asyncio.create_task(scheduler.run())
-    try:
-        yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 def empty(job: JobName) -> Stored:
