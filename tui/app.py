@@ -17,6 +17,8 @@ from textual.binding import Binding, BindingType
 from tui.commands import TapewatchCommands
 from tui.config import Settings
 from tui.screens.dashboard import DashboardScreen, SourceFactory
+from tui.symbols import SymbolEntry, directory
+from tui.themes import THEMES, tone_variables
 from widgets.messages import TickerSelected
 
 
@@ -52,7 +54,10 @@ class TapewatchApp(App[int]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="quit"),
         Binding("question_mark", "help", "Help", id="help"),
-        Binding("slash", "find", "Find ticker", id="find"),
+        # A priority binding: the App runs it as soon as it reads the key, before it hands the
+        # next keys on, so the keys typed right after `/` go to the prompt (see action_find).
+        Binding("slash", "find", "Find ticker", id="find", priority=True),
+        Binding("A", "alerts", "Alerts", id="alerts", show=False),
     ]
 
     def __init__(
@@ -64,10 +69,20 @@ class TapewatchApp(App[int]):
         clock: Callable[[], dt.datetime] | None = None,
     ) -> None:
         super().__init__()
+        for theme in THEMES:
+            self.register_theme(theme)
         self.settings = settings
         self.dashboard = DashboardScreen(
             settings, as_of=as_of, source_factory=source_factory, clock=clock
         )
+
+    def get_css_variables(self) -> dict[str, str]:
+        # Strong gain and loss colours under every theme (see tui/themes.py); a theme's own
+        # variables still win.
+        theme = self.current_theme
+        variables = {**super().get_css_variables(), **tone_variables(theme), **theme.variables}
+        self.theme_variables = variables
+        return variables
 
     def on_mount(self) -> None:
         if self.settings.theme in self.available_themes:
@@ -83,6 +98,14 @@ class TapewatchApp(App[int]):
         self.dashboard.add_class(*breakpoint_classes(self.size.width, self.size.height))
         self.push_screen(self.dashboard)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "find":
+            from textual.widgets import Input
+
+            # In a text field (the prompt itself, the command palette) `/` is a character.
+            return not isinstance(self.focused, Input)
+        return True
+
     # Screens other than the dashboard are imported when first opened: the first frame does not
     # wait for them (help's Markdown alone costs ~50 ms of imports).
 
@@ -92,12 +115,40 @@ class TapewatchApp(App[int]):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.settings.keys))
 
-    def action_find(self) -> None:
+    async def action_find(self) -> None:
         from tui.screens.prompt import TickerPrompt
 
         if isinstance(self.screen, TickerPrompt):
             return
-        self.push_screen(TickerPrompt(self.dashboard.symbol_checker()), self.open_ticker)
+        prompt = TickerPrompt(self.dashboard.symbol_checker(), self.symbol_lister())
+        # Awaited, with the input focused before this returns: the App handles its keys one at
+        # a time, so the keys typed right after `/` wait until the prompt can take them instead
+        # of reaching the screen below (or an unfocused prompt) while it mounts.
+        await self.push_screen(prompt, self.open_ticker)
+        prompt.focus_input()
+
+    def symbol_lister(self) -> Callable[[], list[SymbolEntry]]:
+        """For the prompt and the palette: a function that lists every symbol the source knows
+        with its name (slow for a whole market: call it in a thread; the feed is taken here, on
+        the event loop). It lists none while the market data is still starting."""
+        feed = self.dashboard.feed
+        if feed is None:
+            return list
+        return lambda: directory(feed.known_symbols(), feed.source.describe)
+
+    def action_alerts(self) -> None:
+        """Open ALRT: every alert rule, its state, and the history of firings."""
+        from tui.screens.alerts import AlertsScreen, market_of
+
+        if isinstance(self.screen, AlertsScreen):
+            return
+        monitor = self.dashboard.alerts
+        if monitor is None:
+            self.notify("Alerts are still loading; try again in a moment.", severity="warning")
+            return
+        self.push_screen(
+            AlertsScreen(monitor, market_of(self.dashboard), self.dashboard.settings.baskets)
+        )
 
     @on(TickerSelected)
     def _drill_down(self, message: TickerSelected) -> None:
@@ -116,7 +167,7 @@ class TapewatchApp(App[int]):
 
         if isinstance(self.screen, TickerScreen):
             self.pop_screen()
-        self.push_screen(TickerScreen(feed, symbol, self.settings))
+        self.push_screen(TickerScreen(feed, symbol, self.settings, self.dashboard.status_now))
 
 
 def run_app(settings: Settings, *, as_of: dt.date | None = None) -> int:

@@ -144,6 +144,20 @@ def build_parser() -> argparse.ArgumentParser:
     snapshot.add_argument("--json", action="store_true", help="print JSON instead of text")
     snapshot.set_defaults(handler=_snapshot)
 
+    alerts = commands.add_parser(
+        "alerts",
+        parents=[config_option, demo_option, as_of_option],
+        help="evaluate every alert rule once and print the true ones (exit status 1 if any)",
+        description="Fetch the data once, evaluate every alert rule (the config's and those made "
+        "in the app) and print the ones that are true: exit status 1 when any is, 0 when none "
+        "is, 2 on a config error. --history prints the alert log instead.",
+    )
+    alerts.add_argument("--json", action="store_true", help="print JSON instead of text")
+    alerts.add_argument(
+        "--history", action="store_true", help="print the alert log (every firing) instead"
+    )
+    alerts.set_defaults(handler=_alerts)
+
     # Where a desk's NATS server is: for `feed` and `doctor`, over the config's [sources.remote].
     nats_options = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
     nats_options.add_argument(
@@ -290,6 +304,24 @@ def _snapshot(args: argparse.Namespace) -> int:
 
     configure_file_logging()  # failed requests are logged, as in the monitor
     return run_snapshot(settings, as_json=args.json, as_of=getattr(args, "as_of", None))
+
+
+def _alerts(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    if settings is None:
+        return EXIT_USAGE
+    if args.history:
+        from tui.alerts.headless import print_history
+
+        return print_history(as_json=args.json)
+    if problem := _as_of_problem(args, settings):
+        _error(problem)
+        return EXIT_USAGE
+    from tui.alerts.headless import run_alerts
+    from tui.logs import configure_file_logging
+
+    configure_file_logging()
+    return run_alerts(settings, as_json=args.json, as_of=getattr(args, "as_of", None))
 
 
 def _nats_options(args: argparse.Namespace, settings: Settings, name: str) -> NatsOptions | None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from functools import partial
 from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from widgets.pane import DataPane
 
 if TYPE_CHECKING:
     from tui.app import TapewatchApp
@@ -14,7 +17,9 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("Refresh now", "Poll every dataset now", "screen.refresh"),
     ("Help", "Every key, and how each figure is computed", "app.help"),
     ("Find ticker", "Open a ticker by symbol", "app.find"),
-    ("Sort focused table", "Cycle the sort of the focused table", "sort"),
+    ("Alerts (ALRT)", "Every alert rule, its state, and the firings", "app.alerts"),
+    ("Sort focused table", "Sort the focused table by its next column", "cycle_sort"),
+    ("Reverse sort", "Sort the focused table the other way", "reverse_sort"),
     ("Use the demo market", "Switch to the embedded demo market", "screen.use_demo"),
 )
 
@@ -26,21 +31,14 @@ class TapewatchCommands(Provider):
     def tapewatch(self) -> TapewatchApp:
         return self.app  # type: ignore[return-value]
 
-    def _tickers(self) -> list[tuple[str, str]]:
-        feed = self.tapewatch.dashboard.feed
-        if feed is None:
-            return []
-        tickers = []
-        for symbol in feed.known_symbols():
-            info = feed.source.describe(symbol)
-            tickers.append((symbol, info.name if info is not None else ""))
-        return tickers
-
     async def _run(self, action: str) -> None:
-        if action == "sort":
+        if action in ("cycle_sort", "reverse_sort"):
+            # The focused table's pane sorts it.
             focused = self.screen.focused
-            if focused is not None:
-                await focused.run_action("cycle_sort")
+            for node in focused.ancestors_with_self if focused is not None else ():
+                if isinstance(node, DataPane):
+                    await node.run_action(action)
+                    return
             return
         await self.tapewatch.dashboard.run_action(action.removeprefix("screen."))
 
@@ -56,8 +54,9 @@ class TapewatchCommands(Provider):
                 yield Hit(
                     score, matcher.highlight(name), partial(self._run, action), help=help_text
                 )
-        for symbol, company in self._tickers():
-            text = f"{symbol}  {company}".strip()
+        for entry in await asyncio.to_thread(self.tapewatch.symbol_lister()):
+            symbol = entry.symbol
+            text = f"{symbol}  {entry.name}".strip()
             score = matcher.match(text)
             if score > 0:
                 yield Hit(

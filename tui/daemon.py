@@ -63,8 +63,8 @@ REQUEST_TIMEOUT_S = 15.0
 
 def request_depth(scheduler: Scheduler, job: JobName) -> int:
     """How deep a monitor's request for ``job`` is fetched: as a drill-down asks (five
-    sessions of intraday bars, two years of settlements), never shallower than the feed's own
-    polls, which the published frames hold."""
+    sessions of intraday bars, two years of settlements, 60 days of short volume); daily bars
+    as deep as the feed's own polls."""
     match job:
         case JobName.INTRADAY:
             return TICKER_INTRADAY_SESSIONS

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TextIO
 
+from tui.clock import NEW_YORK
 from tui.config import Settings
 
 if TYPE_CHECKING:
@@ -71,7 +72,8 @@ async def run_checks(checks: Sequence[Check]) -> list[CheckResult]:
 
 def _judge(check: Check, outcome: FetchOutcome, latency: float) -> CheckResult:
     if isinstance(outcome, Failed):
-        status = "skipped" if outcome.kind is FailureKind.NOT_AVAILABLE else "FAIL"
+        not_served = (FailureKind.NOT_AVAILABLE, FailureKind.NOT_CONFIGURED)
+        status = "skipped" if outcome.kind in not_served else "FAIL"
         return CheckResult(check, status, latency, outcome.message)
     problem = outcome.problems.get(PROBE_SYMBOL)
     if outcome.frame.is_empty() or problem is not None:
@@ -79,7 +81,8 @@ def _judge(check: Check, outcome: FetchOutcome, latency: float) -> CheckResult:
         return CheckResult(check, "FAIL", latency, f"{PROBE_SYMBOL}: {reason}")
     count = outcome.frame.height
     rows = "1 row" if count == 1 else f"{count} rows"
-    return CheckResult(check, "ok", latency, f"{rows}, as of {outcome.as_of:%Y-%m-%d %H:%M} UTC")
+    as_of = outcome.as_of.astimezone(NEW_YORK)
+    return CheckResult(check, "ok", latency, f"{rows}, as of {as_of:%Y-%m-%d %H:%M} ET")
 
 
 def format_results(results: Sequence[CheckResult]) -> list[str]:

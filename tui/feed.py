@@ -1,5 +1,5 @@
 """The fetch plan: which symbols each job asks for, which Source call answers it, and the
-drill-down's fetch. No textual.
+drill-down's fetches (when it opens, and its polls while open). No textual.
 
 The scheduler (tui.scheduler) decides when a job runs and keeps what it brings (tui.store); this
 module says what a job asks the source for. The symbols a job needs depend on what is stored
@@ -10,15 +10,17 @@ interest listed); working them out is CPU work on whole frames, so it runs in a 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Iterator, Mapping, Sequence
 
 import polars as pl
 
 from tui.analytics.market import MarketData
+from tui.analytics.sectors import VOLUME_SESSIONS
 from tui.analytics.shorts import short_candidates
-from tui.analytics.ticker import build_ticker
-from tui.config import Settings
+from tui.analytics.ticker import build_ticker, etf_members
+from tui.config import ANY_SYMBOL, Settings
 from tui.jobs import JobName, spec
 from tui.presenters.ticker import ChartRange, TickerView
 from tui.sources.base import (
@@ -37,6 +39,9 @@ log = logging.getLogger("tapewatch.feed")
 # Trading days of short-sale volume the dashboard keeps: today's ratio and the 20 days its
 # z-score is measured against.
 SHORT_VOLUME_DAYS = 21
+# Sessions of intraday bars the dashboard keeps: today's, and the sessions relative volume by
+# time of day compares with (as many as the source keeps).
+INTRADAY_SESSIONS = VOLUME_SESSIONS + 1
 # What the drill-down shows of one symbol: intraday sessions, settlements, short-volume days.
 TICKER_INTRADAY_SESSIONS = 5
 TICKER_SETTLEMENTS = 24
@@ -103,6 +108,10 @@ class Feed:
             return list(shorted.watchlist)
         return None
 
+    def _alert_symbols(self) -> list[str]:
+        """The symbols the config's alert rules name: priced even when no pane shows them."""
+        return [rule.symbol for rule in self.settings.alerts if rule.symbol not in ("", ANY_SYMBOL)]
+
     def symbols_for(self, job: JobName, data: MarketData | None = None) -> list[str] | None:
         """The symbols ``job`` asks for this time, given what is stored (``data``, by default
         the store's snapshot); None: the whole market the source covers. CPU work on whole
@@ -112,11 +121,15 @@ class Feed:
                 data = data if data is not None else self.market_data()
                 candidates = short_candidates(data, self.settings, 2 * self.settings.shorted.rows)
                 watch = self._short_symbols() or []
-                return list(dict.fromkeys([*self._core_symbols(), *watch, *candidates]))
+                alerted = self._alert_symbols()
+                return list(dict.fromkeys([*self._core_symbols(), *watch, *candidates, *alerted]))
             case JobName.INTRADAY:
+                # Indices and baskets for their Today sparklines, sector ETFs for relative
+                # volume by time of day.
                 symbols = [index.symbol for index in self.settings.indices]
                 for basket in self.settings.baskets:
                     symbols += basket.symbols
+                symbols += [sector.symbol for sector in self.settings.sectors]
                 return list(dict.fromkeys(symbols))
             case JobName.DAILY:
                 return self._core_symbols()
@@ -135,6 +148,8 @@ class Feed:
         match job:
             case JobName.DAILY:
                 return self.daily_sessions()
+            case JobName.INTRADAY:
+                return INTRADAY_SESSIONS
             case JobName.SHORT_VOLUME:
                 return SHORT_VOLUME_DAYS
             case _:
@@ -176,7 +191,8 @@ class Feed:
     # -- drill-down ------------------------------------------------------------------------
 
     async def fetch_ticker(self, symbol: str) -> MarketData | Failed:
-        """Everything the drill-down needs for one symbol, merged over the dashboard's frames."""
+        """Everything the drill-down needs for one symbol, merged over the dashboard's frames;
+        for a sector ETF the quotes of its sector's stocks too."""
         peers = self._peers(symbol)
         source = self.source
         interval = self.settings.sources.yahoo.intraday_interval
@@ -197,7 +213,53 @@ class Feed:
         quotes, _, daily, _, _, _ = results
         if isinstance(quotes, Failed) and isinstance(daily, Failed):
             return quotes
-        return await asyncio.to_thread(_merge_ticker, self.market_data(), symbol, results)
+        merged = await asyncio.to_thread(_merge_ticker, self.market_data(), symbol, results)
+        return await self._with_member_quotes(merged, symbol)
+
+    async def _with_member_quotes(self, data: MarketData, symbol: str) -> MarketData:
+        """A sector ETF lists its sector's stocks: the quotes of those ``data`` does not hold
+        yet (a failed fetch leaves them unpriced, never fails the drill-down)."""
+        members = await asyncio.to_thread(etf_members, data, symbol)
+        held = set(data.quotes.get_column("symbol").to_list())
+        wanted = [member for member in members if member not in held]
+        if not wanted:
+            return data
+        outcome = await self._ask_quietly(symbol, "member quotes", self.source.quotes(wanted))
+        if not isinstance(outcome, Fetched):
+            return data
+        return data.replace(quotes=merge_by_symbol(data.quotes, outcome.frame))
+
+    async def poll_ticker(self, data: MarketData, symbol: str) -> MarketData:
+        """The drill-down's poll while it is open, at the dashboard's quotes cadence:
+        ``symbol``'s intraday bars and its own quote (the dashboard's may be a cadence old; the
+        bars come first, so a quote read from the same chart costs no request), the
+        dashboard's newest quotes, and those it does not poll (an ETF's member stocks) — over
+        ``data``, with the market clock moved on. The chart and the last price stay together.
+        What fails keeps what ``data`` had (logged)."""
+        interval = self.settings.sources.yahoo.intraday_interval
+        call = self.source.bars([symbol], interval, TICKER_INTRADAY_SESSIONS)
+        bars = await self._ask_quietly(symbol, "intraday bars", call)
+        polled = self.store.get(JobName.QUOTES)
+        latest = polled.frame if polled is not None else data.quotes.clear()
+        members = await asyncio.to_thread(etf_members, data, symbol)
+        held = set(latest.get_column("symbol").to_list())
+        wanted = [symbol, *(name for name in members if name not in held and name != symbol)]
+        quotes = await self._ask_quietly(symbol, "quotes", self.source.quotes(wanted))
+        return await asyncio.to_thread(
+            _merge_poll, data, symbol, latest, quotes, bars, self.source.now()
+        )
+
+    async def _ask_quietly(
+        self, symbol: str, what: str, call: Awaitable[FetchOutcome]
+    ) -> FetchOutcome | None:
+        """``call``'s outcome, None for a source's bug (logged with its traceback)."""
+        try:
+            return await call
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # a source bug costs the drill-down this fetch, not the screen
+            log.exception("drill-down of %s: %s failed", symbol, what)
+            return None
 
     def _peers(self, symbol: str) -> list[str]:
         for basket in self.settings.baskets:
@@ -219,6 +281,33 @@ class Feed:
 
     async def aclose(self) -> None:
         await self.source.aclose()
+
+
+def _merge_poll(
+    data: MarketData,
+    symbol: str,
+    latest: pl.DataFrame,
+    quotes: FetchOutcome | None,
+    intraday: FetchOutcome | None,
+    now: dt.datetime,
+) -> MarketData:
+    """A drill-down poll over its data (CPU work: call it in a thread): per symbol the newest
+    quote of what it had, the dashboard's ``latest`` and what the poll fetched (the poll's on a
+    tie); a failed fetch changes nothing, and no quote is replaced by an older one."""
+    frames = [data.quotes, latest]
+    if isinstance(quotes, Fetched):
+        frames.append(quotes.frame)
+    merged = (
+        pl.concat(frames)
+        .with_row_index("_order")
+        .sort("ts", "_order", nulls_last=False)
+        .unique("symbol", keep="last", maintain_order=True)
+        .drop("_order")
+    )
+    bars = data.intraday
+    if isinstance(intraday, Fetched):
+        bars = merge_by_symbol(bars, intraday.frame.filter(pl.col("symbol") == symbol))
+    return data.replace(quotes=merged, intraday=bars, now=now)
 
 
 def _merge_ticker(base: MarketData, symbol: str, results: Sequence[FetchOutcome]) -> MarketData:

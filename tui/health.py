@@ -18,15 +18,18 @@ Condition = HealthState | Literal["stale"]
 
 # Worst first. Offline is the worst a trader can be told: nothing will come until the network
 # does. Rate-limited data resumes at a known time; retrying is a single failure; stale data is
-# still on screen; unavailable is a dataset the source never serves (a missing key), which a
-# trader knows about and can live with.
+# still on screen; slow is requests taking long, before anything failed. Below "ok", and no
+# problem at all: a dataset the source never serves, or an optional one the user has not set up
+# — a source that serves anything else is "ok".
 SEVERITY: tuple[Condition, ...] = (
     "offline",
     "rate_limited",
     "retrying",
     "stale",
-    "unavailable",
+    "slow",
     "ok",
+    "unavailable",
+    "not_configured",
 )
 
 # Back-off after failures: 5 s, 10 s, 20 s ... never longer than the job's own cadence.
@@ -42,12 +45,19 @@ def worst(conditions: Iterable[Condition]) -> Condition | None:
     return min(conditions, key=SEVERITY.index, default=None)
 
 
+def is_problem(condition: Condition) -> bool:
+    """Whether ``condition`` is something to warn about (ranked above "ok")."""
+    return SEVERITY.index(condition) < SEVERITY.index("ok")
+
+
 def state_after(kind: FailureKind, consecutive: int) -> HealthState:
     """The state of a source after ``consecutive`` failures in a row, the last of ``kind``."""
     if kind is FailureKind.RATE_LIMITED:
         return "rate_limited"
     if kind is FailureKind.NOT_AVAILABLE:
         return "unavailable"
+    if kind is FailureKind.NOT_CONFIGURED:
+        return "not_configured"
     if kind in (FailureKind.OFFLINE, FailureKind.TIMEOUT) and consecutive >= OFFLINE_AFTER:
         return "offline"
     return "retrying"
@@ -96,8 +106,10 @@ class Health(Generic[JobT]):
         count = self._failures.get(job, 0) + 1
         self._failures[job] = count
         delay = retry_delay_s(count, cadence_s, retry_at, now)
+        if kind in (FailureKind.NOT_AVAILABLE, FailureKind.NOT_CONFIGURED):
+            delay = cadence_s  # asking sooner would not change the answer
         until = now + dt.timedelta(seconds=delay)
-        self._by_job[job] = SourceHealth(source, state_after(kind, count), until, message)
+        self._by_job[job] = SourceHealth(source, state_after(kind, count), until, message, kind)
         return delay
 
     def reported(self, job: JobT, health: SourceHealth) -> None:
@@ -109,7 +121,7 @@ class Health(Generic[JobT]):
             self._reached.add(job)
 
     def of(self, job: JobT) -> SourceHealth | None:
-        """The health of the source that answers ``job``, as its last poll left it."""
+        """How the last poll of ``job`` went (None before the first)."""
         return self._by_job.get(job)
 
     def failures(self, job: JobT) -> int:
@@ -121,7 +133,8 @@ class Health(Generic[JobT]):
         return job in self._reached
 
     def sources(self) -> tuple[SourceHealth, ...]:
-        """Each source's health: the worst state among the jobs it serves."""
+        """Each source's health: the worst state among the jobs it serves (a source that serves
+        some jobs is "ok" however many others it does not serve)."""
         worst_of: dict[str, SourceHealth] = {}
         for health in self._by_job.values():
             current = worst_of.get(health.name)

@@ -195,3 +195,13 @@ def stale_panes(datasets: Sequence[DatasetFreshness]) -> frozenset[Pane]:
     return panes_of(
         job_spec.name for job_spec, fresh in zip(JOBS, datasets, strict=True) if fresh.stale
     )
+
+
+def pane_datasets(pane: Pane, datasets: Sequence[DatasetFreshness]) -> tuple[DatasetFreshness, ...]:
+    """The datasets ``pane``'s figures come from, out of the scheduler's status (one per job,
+    in the table's order; anything else gives none)."""
+    if len(datasets) != len(JOBS):
+        return ()
+    return tuple(
+        fresh for job_spec, fresh in zip(JOBS, datasets, strict=True) if pane in job_spec.panes
+    )

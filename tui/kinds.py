@@ -43,3 +43,4 @@ class FailureKind(StrEnum):
     HTTP = "http"  # any other non-success status
     PARSE = "parse"  # the reply arrived but was not in the expected format
     NOT_AVAILABLE = "not_available"  # the source cannot provide this dataset (e.g. a missing key)
+    NOT_CONFIGURED = "not_configured"  # an optional dataset the user has not set up (a folder)

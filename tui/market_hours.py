@@ -232,3 +232,14 @@ def last_session_date(moment: dt.datetime) -> dt.date:
     if times is not None and moment >= times.open:
         return local_day
     return previous_trading_day(local_day)
+
+
+def sessions_closed_since(day: dt.date, moment: dt.datetime) -> int:
+    """How many regular sessions after ``day`` have closed by ``moment`` (0: ``day``'s own
+    session, or a later one still running, is the latest closed)."""
+    latest = last_session_date(moment)
+    if moment < session_close(latest):
+        latest = previous_trading_day(latest)
+    if latest <= day:
+        return 0
+    return len(trading_days(next_trading_day(day), latest))

@@ -1,4 +1,4 @@
-"""Messages that cross panes: a pane's new view, the status bar's new state.
+"""Messages that cross panes: a pane's new view (or why it has none), the status bar's new state.
 
 Each carries an immutable view model. A newer message for the same pane replaces an older one
 still waiting in the queue (`can_replace`), so a backlog collapses to the newest data.
@@ -22,7 +22,20 @@ class PaneUpdated(Message):
     view: PaneView
 
     def can_replace(self, message: Message) -> bool:
-        return isinstance(message, PaneUpdated) and message.pane == self.pane
+        # Newer figures replace older ones, and a failure to compute that came before them.
+        return isinstance(message, PaneUpdated | PaneNotComputed) and message.pane == self.pane
+
+
+@dataclass
+class PaneNotComputed(Message):
+    """A pane's figures could not be computed from the newest data (``error`` says why); the
+    pane keeps what it showed."""
+
+    pane: Pane
+    error: str
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, PaneNotComputed) and message.pane == self.pane
 
 
 @dataclass

@@ -15,6 +15,8 @@ import math
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Literal
 
+from tui.kinds import FailureKind
+
 if TYPE_CHECKING:  # transitional re-exports, see __getattr__ at the end
     from tui.presenters.registry import PaneView as PaneView
     from tui.presenters.ticker import ChartRange as ChartRange
@@ -34,16 +36,12 @@ class Pane(StrEnum):
 NO_DATA = "no data"
 
 
-HealthState = Literal["ok", "retrying", "rate_limited", "offline", "unavailable"]
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class DatasetFreshness:
-    """How old one dataset is, for the status bar."""
-
-    name: str  # "quotes", "bars", "short interest", ...
-    age_s: float | None  # seconds since it was last refreshed; None: never loaded
-    stale: bool  # older than twice its refresh cadence
+# "slow": requests have been waiting longer than half their deadline, nothing failed yet;
+# "unavailable": a dataset the source never serves; "not_configured": an optional dataset the
+# user has not set up. Neither of the last two is a failure.
+HealthState = Literal[
+    "ok", "slow", "retrying", "rate_limited", "offline", "unavailable", "not_configured"
+]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -54,6 +52,17 @@ class SourceHealth:
     state: HealthState
     until: dt.datetime | None = None  # next attempt (retrying) or end of the rate limit
     detail: str = ""  # the last error in plain words
+    cause: FailureKind | None = None  # what kind of failure the last one was
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class DatasetFreshness:
+    """How old one dataset is, and how its last poll went, for the status bar and the panes."""
+
+    name: str  # "quotes", "bars", "short interest", ...
+    age_s: float | None  # seconds since it was last refreshed; None: never loaded, or unknown
+    stale: bool  # older than twice its refresh cadence (or of unknown age)
+    health: SourceHealth | None = None  # the last poll's outcome; None: not polled yet
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -67,7 +76,13 @@ class StatusView:
     wall_time: dt.datetime  # aware; what SourceHealth.until and the dataset ages are measured on
     datasets: tuple[DatasetFreshness, ...]
     health: tuple[SourceHealth, ...]
-    note: str | None = None  # e.g. "live sources unreachable: showing cached data"
+    note: str | None = None  # e.g. "could not start the live source: …"
+    # No price could be fetched since start: "cached" while the disk copy shows, else "empty".
+    unreachable: Literal["cached", "empty"] | None = None
+    # The figures are computed as of this session's close, not today (files that end earlier);
+    # ``sessions_behind`` completed sessions have closed since (more than none: stale).
+    data_through: dt.date | None = None
+    sessions_behind: int = 0
 
 
 def to_jsonable(value: Any) -> Any:

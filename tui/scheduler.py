@@ -9,12 +9,18 @@ it, and a headless feed daemon can run the same scheduler with no screen at all.
   a thread (tui.analytics.builders.BUILDERS), each reported as soon as it is built, in Pane order.
   The first batch of polled data waits for the first round to settle (at most FIRST_ROUND_S).
   A builder that raises is logged and reported (`PaneFailed`); the other panes go on updating.
+  A pane that failed is built again after the next poll, whatever it brought; so is every pane
+  when a poll finds the market clock in another session than the panes were built for (a new
+  day, or files whose clock stops at their last session once they are read).
 - A source that another process polls (a desk's remote source, `PushingSource`) is not polled:
   it pushes each dataset's frame as the feed publishes it (`accept_published`), with the feed's
   fetch time, health and cadence, so ages, stale marks and health read as they do locally.
 - What happens is reported through one callback, as small immutable reports (tui.reports:
   `PaneBuilt`, `PaneFailed`, `StatusChanged`, `JobFinished`); the dashboard turns them into
-  messages.
+  messages. The status says how each dataset's last poll went, how old it is (on the demo
+  market's own clock for the demo, so ages agree with the panes' times), which sources are slow
+  now, and whether nothing could be reached; the words are the presentation layer's
+  (tui.presenters.status).
 
 Everything the event loop does here is short: fetching waits on the network, and parsing,
 merging, building and the disk copy run in threads. Waiting is injectable (`wait`), so tests
@@ -28,7 +34,7 @@ import contextlib
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from typing import Protocol, runtime_checkable
+from typing import Literal, Protocol, runtime_checkable
 
 from tui import market_hours
 from tui.analytics.builders import BUILDERS, PaneBuilder
@@ -37,8 +43,8 @@ from tui.cache import Cache
 from tui.clock import utc_now
 from tui.config import Settings
 from tui.feed import Feed
-from tui.health import Health
-from tui.jobs import JOBS, PRICE_JOBS, REFRESH_ORDER, JobName, panes_of, spec
+from tui.health import SEVERITY, Health
+from tui.jobs import JOBS, PRICE_JOBS, REFRESH_ORDER, JobName, JobSpec, panes_of, spec
 from tui.models import DatasetFreshness, Pane, SourceHealth, StatusView
 from tui.presenters.registry import PaneView
 from tui.reports import (
@@ -62,8 +68,21 @@ Waiter = Callable[[asyncio.Event, float], Awaitable[None]]
 # At most this long after start, the panes show what has come, whether or not every source has.
 FIRST_ROUND_S = 1.5
 
-UNREACHABLE_CACHED = "sources unreachable: showing cached data · d: demo market"
-UNREACHABLE_EMPTY = "sources unreachable: no data yet · d: demo market"
+
+@runtime_checkable
+class SlowRequests(Protocol):
+    """A source that can tell how many of its requests to a part are overdue (the live
+    source, from its HTTP client): the status says that part is slow before anything fails."""
+
+    def overdue(self, source: str) -> int: ...
+
+
+@runtime_checkable
+class DataThrough(Protocol):
+    """A source whose market clock stops at the end of its data (the files source): the status
+    says as of which session the figures are, and how many sessions behind that is."""
+
+    def data_through(self) -> dt.date | None: ...
 
 
 async def wait_or_wake(wake: asyncio.Event, seconds: float) -> None:
@@ -121,6 +140,12 @@ class Scheduler:
         self._dirty: set[Pane] = set()
         self._rebuild_wanted = asyncio.Event()
         self._building = False
+        self._failed_panes: set[Pane] = set()  # their last build raised: built again next poll
+        # The market session the panes were last built for: figures ("today", 5 d) depend on
+        # it, so a poll that finds the market clock in another session rebuilds every pane.
+        self._built_for: dt.date | None = None
+        # When each job's frame was fetched on the demo market's own clock (demo sources only).
+        self._market_fetched: dict[JobName, dt.datetime] = {}
         # The first round: jobs not yet polled, loops inside a poll, and whether all is quiet.
         self._unpolled = set(JobName)
         self._polling = 0
@@ -219,31 +244,53 @@ class Scheduler:
         """Poll ``job`` once: on success store what came, on failure keep what was there."""
         outcome = await self.feed.fetch(job)
         if isinstance(outcome, Failed):
-            retry_in = self.health.failed(
-                job,
-                outcome.source,
-                outcome.kind,
-                outcome.message,
-                cadence_s=self.cadence_s(job),
-                retry_at=outcome.retry_at,
-                now=self.clock(),
-            )
-            log.warning("%s failed (%s): %s", job, outcome.kind.value, outcome.message)
+            retry_in = self._failed(job, outcome)
             result = JobResult(job, False, outcome, retry_in)
+        elif outcome.refresh_failed is not None:
+            # An older copy the source kept: shown, stale, with the failure in its health.
+            changed = await self.accept(job, outcome)
+            retry_in = self._failed(job, outcome.refresh_failed)
+            result = JobResult(job, changed, outcome.refresh_failed, retry_in)
         else:
             result = JobResult(job, await self.accept(job, outcome))
+        self._mark_due_panes()
         self._report(JobFinished(result))
         self._report(StatusChanged(self.status()))
         return result
+
+    def _mark_due_panes(self) -> None:
+        """After new data, whatever it changed: the panes whose last build failed, and every
+        pane when the market clock has moved to another session than they were built for."""
+        if self._failed_panes:
+            self._mark_dirty(self._failed_panes)
+        session = market_hours.last_session_date(self.source.now())
+        if self._built_for is not None and session != self._built_for:
+            self._mark_dirty(Pane)
+
+    def _failed(self, job: JobName, failure: Failed) -> float:
+        """Record a failure of ``job``; the seconds until it runs again."""
+        log.warning("%s failed (%s): %s", job, failure.kind.value, failure.message)
+        return self.health.failed(
+            job,
+            failure.source,
+            failure.kind,
+            failure.message,
+            cadence_s=self.cadence_s(job),
+            retry_at=failure.retry_at,
+            now=self.clock(),
+        )
 
     async def accept(self, job: JobName, fetched: Fetched) -> bool:
         """Keep what ``job`` brought — a poll's answer, or frames a streaming source pushes —
         mark the panes it feeds for rebuilding and wake the jobs that follow it when it changed
         anything, and write it to disk. True when it changed the stored frame."""
-        self.health.succeeded(job, self.feed.source_name(job))
+        if fetched.refresh_failed is None:  # else the caller records the failure
+            self.health.succeeded(job, self.feed.source_name(job))
         previous = self.store.get(job)
         stored, changed = await asyncio.to_thread(combine, previous, job, fetched, self.clock())
         self.store.put(job, stored)
+        if self.source.is_demo:
+            self._market_fetched[job] = self.source.now()
         if changed:
             self._mark_dirty(spec(job).panes)
             for follower in spec(job).wakes:
@@ -259,10 +306,13 @@ class Scheduler:
         health: SourceHealth,
         *,
         cadence_s: float | None = None,
+        market_fetched_at: dt.datetime | None = None,
     ) -> bool:
         """Keep what another process's scheduler stored for ``job`` (a desk's feed): its frame
         whole, its own fetch time (so ages and stale marks follow the feed), the health of the
-        source that answered it, and the feed's cadence for it. True when the frame changed."""
+        source that answered it, the feed's cadence for it and, on a demo market, when on its
+        clock the frame was fetched (ages shown on the market's clock, as on the feed). True
+        when the frame changed."""
         self.health.reported(job, health)
         if cadence_s is not None:
             self._published_cadence[job] = cadence_s
@@ -272,8 +322,11 @@ class Scheduler:
             and not await asyncio.to_thread(previous.frame.equals, stored.frame)
         )
         self.store.put(job, stored)
+        if self.source.is_demo and market_fetched_at is not None:
+            self._market_fetched[job] = market_fetched_at
         if changed:
             self._mark_dirty(spec(job).panes)
+        self._mark_due_panes()
         if self.store.cache is not None:
             await asyncio.to_thread(self.store.save, job, stored)
         self._unpolled.discard(job)
@@ -284,7 +337,7 @@ class Scheduler:
     async def restore(self) -> list[JobName]:
         """Show the last good data on disk at once (the polls then replace it)."""
         found = await asyncio.to_thread(self.store.read_disk)
-        restored = self.store.restore(found)
+        restored = self.store.restore(found, self.clock())
         if restored:
             self._mark_dirty(panes_of(restored))
             self._report(StatusChanged(self.status()))
@@ -331,14 +384,17 @@ class Scheduler:
         first), each reported as soon as it is built: views never arrive out of order."""
         panes, self._dirty = self._dirty, set()
         data = self.feed.market_data()
+        self._built_for = market_hours.last_session_date(data.now)
         # A headless feed builds nothing: it has no builders.
         for pane in (pane for pane in Pane if pane in panes and pane in self._builders):
             try:
                 view = await asyncio.to_thread(self._builders[pane], data, self.settings)
             except Exception as error:  # one broken pane must not stop the others updating
                 log.exception("the %s pane could not be built", pane.value)
+                self._failed_panes.add(pane)
                 self._report(PaneFailed(pane, f"{type(error).__name__}: {error}"))
                 continue
+            self._failed_panes.discard(pane)
             self._report(PaneBuilt(pane, view))
 
     async def build(self, panes: Iterable[Pane], data: MarketData) -> dict[Pane, PaneView]:
@@ -352,20 +408,12 @@ class Scheduler:
     # -- status ------------------------------------------------------------------------------
 
     def status(self, note: str | None = None) -> StatusView:
-        """The status bar's view now: each dataset's age, each source's health, the note."""
+        """The status bar's view now: each dataset's age and last poll, each source's health,
+        where the figures stand against the market calendar, the note."""
         now = self.clock()
-        freshness = []
-        for job_spec in JOBS:
-            stored = self.store.get(job_spec.name)
-            if stored is None:
-                freshness.append(DatasetFreshness(job_spec.label, None, False))
-                continue
-            age = max(0.0, (now - stored.fetched_at).total_seconds())
-            stale = age > 2 * self.cadence_s(job_spec.name)
-            freshness.append(DatasetFreshness(job_spec.label, age, stale))
         market_now = self.source.now()
-        health = self.health.sources()
-        note = note or self.unreachable_note()
+        through, behind = self._data_through(now)
+        health = self._source_health()
         if isinstance(self.source, PushingSource):  # the link to the feed is a source too
             link, link_note = self.source.connection(now)
             health = (*health, link)
@@ -376,13 +424,64 @@ class Scheduler:
             session=market_hours.session_at(market_now).value,
             market_time=market_now,
             wall_time=now,
-            datasets=tuple(freshness),
+            datasets=tuple(self._freshness(job_spec, now, market_now) for job_spec in JOBS),
             health=health,
             note=note,
+            unreachable=self.unreachable(),
+            data_through=through,
+            sessions_behind=behind,
         )
 
-    def unreachable_note(self) -> str | None:
-        """What to tell the user while no price could be fetched since start.
+    def _freshness(
+        self, job_spec: JobSpec, now: dt.datetime, market_now: dt.datetime
+    ) -> DatasetFreshness:
+        """How old ``job_spec``'s frame is and how its last poll went. Stale: older than twice
+        its cadence on the wall clock, or of unknown age. The age shown is on the demo market's
+        own clock for the demo."""
+        job = job_spec.name
+        health = self.health.of(job)
+        stored = self.store.get(job)
+        if stored is None:
+            return DatasetFreshness(job_spec.label, None, False, health)
+        if self.store.age_unknown(job):
+            return DatasetFreshness(job_spec.label, None, True, health)
+        wall_age = max(0.0, (now - stored.fetched_at).total_seconds())
+        stale = wall_age > 2 * self.cadence_s(job)
+        fetched_on_market_clock = self._market_fetched.get(job)
+        age = wall_age
+        if fetched_on_market_clock is not None:
+            age = max(0.0, (market_now - fetched_on_market_clock).total_seconds())
+        return DatasetFreshness(job_spec.label, age, stale, health)
+
+    def _source_health(self) -> tuple[SourceHealth, ...]:
+        """Each source's health, "slow" for one with overdue requests that nothing worse
+        describes (recomputed at every look: requests in flight come and go)."""
+        health = {entry.name: entry for entry in self.health.sources()}
+        source = self.source
+        if isinstance(source, SlowRequests):
+            for name in dict.fromkeys(source.source_for(job_spec.role) for job_spec in JOBS):
+                overdue = source.overdue(name)
+                current = health.get(name)
+                if overdue and (
+                    current is None or SEVERITY.index(current.state) > SEVERITY.index("slow")
+                ):
+                    waiting = "1 request" if overdue == 1 else f"{overdue} requests"
+                    health[name] = SourceHealth(name, "slow", detail=f"{waiting} overdue")
+        return tuple(health.values())
+
+    def _data_through(self, now: dt.datetime) -> tuple[dt.date | None, int]:
+        """The session a source's data ends with, when its clock stops there, and how many
+        sessions have closed since by ``now``."""
+        if not isinstance(self.source, DataThrough):
+            return None, 0
+        through = self.source.data_through()
+        if through is None:
+            return None, 0
+        return through, market_hours.sessions_closed_since(through, now)
+
+    def unreachable(self) -> Literal["cached", "empty"] | None:
+        """Whether no price could be fetched since start: "cached" while the disk copy shows,
+        "empty" with nothing to show, None once a price came (or before any poll failed).
 
         Prices decide it: the short-interest and share-count sources answer from their own
         on-disk copies of immutable files, so they succeed offline."""
@@ -390,4 +489,4 @@ class Scheduler:
             return None
         if not any(self.health.failures(job) for job in PRICE_JOBS):
             return None
-        return UNREACHABLE_CACHED if self.store.showing_disk_copy else UNREACHABLE_EMPTY
+        return "cached" if self.store.showing_disk_copy else "empty"

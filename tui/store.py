@@ -70,7 +70,9 @@ def combine(
     shown = set(frame.get_column("symbol").unique().to_list())
     problems = {symbol: why for symbol, why in problems.items() if symbol not in shown}
     changed = previous is None or not previous.frame.equals(frame)
-    return Stored(frame, fetched.as_of, now, problems), changed
+    # An older copy a source fell back on keeps the time it was fetched: its true age shows.
+    fetched_at = fetched.fetched_at if fetched.fetched_at is not None else now
+    return Stored(frame, fetched.as_of, fetched_at, problems), changed
 
 
 class Store:
@@ -82,6 +84,7 @@ class Store:
         self.cache = cache
         self._stored: dict[JobName, Stored] = {}
         self._from_disk: set[JobName] = set()  # restored from disk, not refreshed since
+        self._age_unknown: set[JobName] = set()  # restored with a fetch time in the future
 
     def get(self, job: JobName) -> Stored | None:
         """The latest good result of ``job``, if any."""
@@ -94,6 +97,12 @@ class Store:
         """Keep ``stored`` (see `combine`) as ``job``'s latest."""
         self._stored[job] = stored
         self._from_disk.discard(job)
+        self._age_unknown.discard(job)
+
+    def age_unknown(self, job: JobName) -> bool:
+        """``job``'s frame came from disk with a fetch time in the future (a clock that was set
+        back, or a damaged copy): how old it is cannot be told."""
+        return job in self._age_unknown
 
     @property
     def showing_disk_copy(self) -> bool:
@@ -151,13 +160,21 @@ class Store:
             found[job_spec.name] = Stored(frame, as_of, fetched_at, problems)
         return found
 
-    def restore(self, found: Mapping[JobName, Stored]) -> list[JobName]:
+    def restore(self, found: Mapping[JobName, Stored], now: dt.datetime) -> list[JobName]:
         """Keep what `read_disk` found for the jobs that have nothing yet (data fetched in this
-        run is never replaced by an older copy); the jobs restored, in table order."""
+        run is never replaced by an older copy); the jobs restored, in table order. A copy
+        fetched after ``now`` is kept, but its age is unknown (`age_unknown`)."""
         restored = [job for job in _in_table_order(found) if job not in self._stored]
         for job in restored:
             self._stored[job] = found[job]
             self._from_disk.add(job)
+            if found[job].fetched_at > now:
+                log.warning(
+                    "the copy of %s on disk says it was fetched at %s, after now: age unknown",
+                    job.value,
+                    found[job].fetched_at.isoformat(),
+                )
+                self._age_unknown.add(job)
         return restored
 
 

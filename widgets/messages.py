@@ -1,4 +1,5 @@
-"""Messages the widgets post for the screen: the user asked to open a ticker or a basket."""
+"""Messages the widgets post for the screen: the user asked to open a ticker or a basket, or for
+an alert on a row."""
 
 from __future__ import annotations
 
@@ -19,3 +20,12 @@ class BasketSelected(Message):
     def __init__(self, name: str) -> None:
         super().__init__()
         self.name = name
+
+
+class AlertRequested(Message):
+    """The user asked for an alert on the row ``key`` of the pane ``pane`` (`a` on a row)."""
+
+    def __init__(self, pane: str, key: str) -> None:
+        super().__init__()
+        self.pane = pane
+        self.key = key

@@ -3,8 +3,13 @@ driven by its pane's presenter (tui/presenters/<pane>.py).
 
 The screen hands a pane its view model with `show(view)` and whether the data is stale with
 `set_stale(stale)`; the presenter turns the view into rows, the as-of text of the subtitle
-and the legend line. `s` cycles the presenter's sort orders. Enter on a row posts the message the
-subclass chooses (`TickerSelected`, or `BasketSelected` for a basket).
+and the legend line. A pane without rows says "loading…" until the screen tells it why there is
+no data (`set_missing`, once its sources failed); a pane whose figures could not be computed
+says so over its last rows (`set_build_failure`). Both go in a notice line under the headers.
+`s` sorts by the presenter's next sort order, `S` reverses it; the sorted column's header is
+marked ▼ or ▲ and the cursor goes to the new first row. Enter on a row posts the message the
+subclass chooses (`TickerSelected`, or `BasketSelected` for a basket); `a` asks for an alert on
+the row (`AlertRequested`).
 """
 
 from __future__ import annotations
@@ -21,7 +26,9 @@ from textual.widgets import Static
 
 from tui.models import NO_DATA
 from tui.presenters.registry import Presenter
+from tui.presenters.status import build_failure_text
 from tui.presenters.table import Row, SortMode
+from widgets.messages import AlertRequested
 from widgets.table import LiveTable
 
 STALE_MARK = "⚠ STALE"
@@ -40,6 +47,9 @@ class DataPane(Vertical, Generic[ViewT]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("s", "cycle_sort", "Sort", id="sort"),
+        Binding("S", "reverse_sort", "Reverse", id="reverse_sort"),
+        # Off the footer (an 80-column footer has no room left); help and the README list it.
+        Binding("a", "new_alert", "Alert", id="alert", show=False),
     ]
 
     DEFAULT_CSS = """
@@ -61,6 +71,14 @@ class DataPane(Vertical, Generic[ViewT]):
             height: auto;
             color: $text-muted;
         }
+        & > .notice {
+            height: auto;
+            color: $text-warning;
+        }
+        /* Over rows, at the top: below them it would be pushed out of a full pane. */
+        & > .notice.-over-rows {
+            dock: top;
+        }
     }
     """
 
@@ -71,10 +89,17 @@ class DataPane(Vertical, Generic[ViewT]):
         super().__init__(id=id, classes=classes)
         self.view: ViewT | None = None
         self.sort_index = 0
+        self._sort: SortMode[Any] = self.presenter.sorts[0]
         self._subtitle = ""
         self._legend_text = ""
+        self._missing: str | None = None  # why there is no data, once the sources failed
+        self._build_failure: str | None = None  # why the figures could not be computed
+        self._notice_text = ""
         self.border_title = self.presenter.title
         self.table = LiveTable(self.presenter.columns, placeholder=LOADING)
+        self.table.mark_sorted(self._sort.column, self._sort.descending)
+        self.notice = Static("", classes="notice")
+        self.notice.display = False  # until there is something to say
         self.legend = Static("", classes="legend") if self.HAS_LEGEND else None
         if self.legend is not None:
             self.legend.display = False  # until there is something to say
@@ -82,13 +107,14 @@ class DataPane(Vertical, Generic[ViewT]):
 
     def compose(self) -> ComposeResult:
         yield self.table
+        yield self.notice
         if self.legend is not None:
             yield self.legend
 
     @property
     def sort(self) -> SortMode[Any]:
-        """The current sort order."""
-        return self.presenter.sorts[self.sort_index]
+        """The current sort order, in its current direction."""
+        return self._sort
 
     @property
     def sort_label(self) -> str:
@@ -96,10 +122,27 @@ class DataPane(Vertical, Generic[ViewT]):
         return self.sort.label
 
     def show(self, view: ViewT) -> None:
-        """Show ``view``; only the rows that changed are repainted."""
+        """Show ``view``; only the rows that changed are repainted. Its figures were computed:
+        a failure to compute them before is over."""
         self.view = view
+        self._build_failure = None
         self._refresh_rows()
         self._update_subtitle()
+
+    def set_missing(self, reason: str | None) -> None:
+        """Why the pane has no data ("no data — yahoo unreachable, retrying 12:31 ET"), shown
+        while it has no rows; None while it is loading, or once data came."""
+        if reason != self._missing:
+            self._missing = reason
+            self._update_notice()
+            self._update_subtitle()
+
+    def set_build_failure(self, message: str | None) -> None:
+        """The figures could not be computed (``message`` says why; None: they were). The
+        last rows stay, under the notice."""
+        if message != self._build_failure:
+            self._build_failure = message
+            self._update_notice()
 
     def set_stale(self, stale: bool) -> None:
         """Mark the data as stale, visibly, or not (the as-of text comes from the view)."""
@@ -107,10 +150,27 @@ class DataPane(Vertical, Generic[ViewT]):
         self._update_subtitle()
 
     def action_cycle_sort(self) -> None:
-        """Switch to the next sort order."""
+        """Sort by the next sort order, in its usual direction."""
         self.sort_index = (self.sort_index + 1) % len(self.presenter.sorts)
+        self._sort_by(self.presenter.sorts[self.sort_index])
+
+    def action_reverse_sort(self) -> None:
+        """Sort the other way."""
+        self._sort_by(self._sort.reversed())
+
+    def _sort_by(self, sort: SortMode[Any]) -> None:
+        self._sort = sort
+        self.table.mark_sorted(sort.column, sort.descending)
         self._update_subtitle()
         self._refresh_rows()
+        # A new order is read from its top: the cursor goes to the first row, in view.
+        self.table.move_cursor(0)
+
+    def action_new_alert(self) -> None:
+        """Ask for an alert on the row under the cursor (the screen opens the form)."""
+        key = self.table.cursor_key
+        if key is not None and self.id is not None:
+            self.post_message(AlertRequested(self.id, key))
 
     @on(LiveTable.RowActivated)
     def _row_activated(self, event: LiveTable.RowActivated) -> None:
@@ -122,8 +182,8 @@ class DataPane(Vertical, Generic[ViewT]):
     def _refresh_rows(self) -> None:
         if self.view is None:
             return
-        self.table.placeholder = NO_DATA
         self.table.set_rows(self._rows(self.view))
+        self._update_notice()
         if self.legend is not None:
             legend = self.presenter.legend(self.view) or ""
             if legend != self._legend_text:  # an unchanged legend costs no repaint
@@ -131,10 +191,32 @@ class DataPane(Vertical, Generic[ViewT]):
                 self.legend.update(legend)
                 self.legend.display = bool(legend)  # no blank line when there is nothing to say
 
+    def _update_notice(self) -> None:
+        """The notice line: a failure to compute, or why there are no rows; the table's
+        placeholder says "loading…" or "no data" when there is no notice to say more."""
+        has_rows = bool(self.table.rows)
+        text = ""
+        if self._build_failure is not None:
+            text = build_failure_text(self._build_failure)
+        elif not has_rows and self._missing:
+            text = self._missing
+        if text:
+            self.table.placeholder = ""  # the notice right under the headers says it all
+        else:
+            self.table.placeholder = LOADING if self.view is None else NO_DATA
+        self.notice.set_class(has_rows, "-over-rows")
+        if text != self._notice_text:
+            self._notice_text = text
+            self.notice.update(Text(text))  # Text: an error's "[...]" is not markup
+            self.notice.display = bool(text)
+
     def _update_subtitle(self) -> None:
         parts = [STALE_MARK] if self.has_class("stale") else []
-        parts.append(LOADING if self.view is None else self.presenter.as_of_text(self.view))
-        parts.append(f"sort: {self.sort_label}")
+        if self.view is not None:
+            parts.append(self.presenter.as_of_text(self.view))
+        else:
+            parts.append(NO_DATA if self._missing else LOADING)
+        parts.append(f"sort: {self._sort.text}")
         subtitle = " · ".join(parts)
         # The screen re-sends staleness every second: an unchanged subtitle costs no repaint.
         if subtitle != self._subtitle:

@@ -3,61 +3,31 @@ and how each source is doing, on one line.
 
 When the full line does not fit (a 40-column tmux pane) it falls back to a compact form: the
 source label, session, time and one indicator for the worst problem. Problems are spelled out
-with a "⚠" mark, so they read without colour.
+with a "⚠" mark, so they read without colour. The words are tui.presenters.status's.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import ClassVar
 
 from rich.style import Style
 from rich.text import Text
 from textual.widget import Widget
 
-from tui.clock import NEW_YORK
-from tui.health import Condition, worst
-from tui.models import DatasetFreshness, SourceHealth, StatusView
-from tui.presenters import format as fmt
+from tui.health import is_problem
+from tui.models import SourceHealth, StatusView
+from tui.presenters.status import (
+    WARNING_MARK,
+    freshness_text,
+    head_text,
+    health_text,
+    note_text,
+    worst_problem,
+)
 from widgets.tones import ALL_ROLES, tone_classes, tone_css
 
-WARNING_MARK = "⚠"
 OK_MARK = "✓"
 SEPARATOR = " │ "
-
-
-def _hours_minutes(moment: dt.datetime) -> str:
-    return f"{moment.astimezone(NEW_YORK):%H:%M}"
-
-
-def health_text(health: SourceHealth, now: dt.datetime) -> str:
-    """A source's state in plain words: "yahoo ok", "yahoo retrying in 12s",
-    "yahoo rate-limited until 10:45", "finra offline", "sec unavailable"."""
-    if health.state == "retrying":
-        if health.until is None:
-            return f"{health.name} retrying"
-        return f"{health.name} retrying in {fmt.age((health.until - now).total_seconds())}"
-    if health.state == "rate_limited":
-        if health.until is None:
-            return f"{health.name} rate-limited"
-        return f"{health.name} rate-limited until {_hours_minutes(health.until)}"
-    return f"{health.name} {health.state}"
-
-
-def freshness_text(dataset: DatasetFreshness) -> str:
-    """A dataset's age, marked when stale: "quotes 12s", "short interest 4d ⚠"."""
-    text = f"{dataset.name} {fmt.age(dataset.age_s)}"
-    return f"{text} {WARNING_MARK}" if dataset.stale else text
-
-
-def worst_problem(view: StatusView) -> str | None:
-    """The most serious problem in ``view`` as one word ("offline", "stale", ...), or None;
-    ranked by the one severity order the feed ranks source health by (tui.health)."""
-    problems: list[Condition] = [health.state for health in view.health if health.state != "ok"]
-    if any(dataset.stale for dataset in view.datasets):
-        problems.append("stale")
-    problem = worst(problems)
-    return None if problem is None else problem.replace("_", "-")
 
 
 class StatusBar(Widget):
@@ -126,15 +96,16 @@ class StatusBar(Widget):
                 if index:
                     line.append(" · ")
                 line.append(health_text(health, view.wall_time), style=self._health_style(health))
-        if view.note:
+        note = note_text(view)
+        if note:
             line.append(SEPARATOR)
-            line.append(view.note, style=self._style("status-bar--warning"))
+            line.append(note, style=self._style("status-bar--warning"))
         return line
 
     def compact_text(self, view: StatusView) -> Text:
         """For narrow terminals: label, session, time and a single health indicator, then the
         note when it fits whole (it says what to do: "d: demo market")."""
-        line = self._head(view)
+        line = self._head(view, compact=True)
         problem = worst_problem(view)
         line.append("  ")
         if problem is None:
@@ -142,15 +113,19 @@ class StatusBar(Widget):
         else:
             style = "status-bar--error" if problem == "offline" else "status-bar--warning"
             line.append(f"{WARNING_MARK} {problem}", style=self._style(style))
-        if view.note and line.cell_len + 2 + len(view.note) <= self.size.width:
-            line.append(f"  {view.note}", style=self._style("status-bar--warning"))
+        note = note_text(view)
+        if note and line.cell_len + 2 + len(note) <= self.size.width:
+            line.append(f"  {note}", style=self._style("status-bar--warning"))
         return line
 
-    def _head(self, view: StatusView) -> Text:
+    def _head(self, view: StatusView, *, compact: bool = False) -> Text:
         label_style = "status-bar--demo" if view.is_demo else "status-bar--label"
         line = Text()
         line.append(f" {view.source_label} ", style=self._style(label_style))
-        line.append(f" {view.session.upper()} {fmt.clock(view.market_time)}")
+        style = "status-bar--warning" if view.sessions_behind and not compact else None
+        line.append(
+            f" {head_text(view, compact=compact)}", style=self._style(style) if style else ""
+        )
         return line
 
     def _health_style(self, health: SourceHealth) -> Style:
@@ -158,6 +133,8 @@ class StatusBar(Widget):
             return self._style("status-bar--success")
         if health.state == "offline":
             return self._style("status-bar--error")
+        if not is_problem(health.state):  # not served, or not set up: nothing to warn about
+            return self._style("status-bar--muted")
         return self._style("status-bar--warning")
 
     def _style(self, component: str) -> Style:

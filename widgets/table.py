@@ -5,8 +5,10 @@ few seconds with most rows unchanged, so this widget diffs each new set of rows 
 shows, re-renders only the rows that differ (one cached strip per row) and repaints only their
 lines; an update that changes nothing repaints nothing.
 
-Columns have a priority: when the table is too narrow, whole low-priority columns are hidden, so a
-number is never cut mid-way. Cells are plain strings, Rich `Text`, or `Cell`s that carry a tone
+Columns have a priority: when the table is too narrow, the short headers replace the full ones if
+that shows more columns, and whole low-priority columns are hidden, so a number is never cut
+mid-way; room to spare widens columns whose text was capped. The sorted column's header is marked
+▼ (largest first) or ▲. Cells are plain strings, Rich `Text`, or `Cell`s that carry a tone
 (up / down / muted) which the stylesheet turns into theme colours.
 """
 
@@ -25,7 +27,16 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from tui.presenters.table import Align, Cell, CellValue, Column, Row, Tone
+from tui.presenters.table import (
+    SORTED_ASCENDING,
+    SORTED_DESCENDING,
+    Align,
+    Cell,
+    CellValue,
+    Column,
+    Row,
+    Tone,
+)
 from widgets.tones import tone_classes, tone_css, tone_style
 
 HEADER_HEIGHT = 1
@@ -137,10 +148,13 @@ class LiveTable(ScrollView, can_focus=True):
         self._rows: list[Row] = []
         self._index_of: dict[str, int] = {}
         self._cursor_index = 0
-        self._natural_widths: list[int] = []
+        self._sorted: tuple[str, bool] | None = None  # (column key, descending)
+        # Per column: its widest cell, uncapped (0 for a fixed width).
+        self._widest_cells: list[int] = []
         self._measure()
         self._visible: tuple[int, ...] = ()
         self._widths: tuple[int, ...] = ()
+        self._short_headers = False
         self._layout_width = -1
         # Rendered rows by key: (the Row object rendered, rendered as the cursor row, strip).
         self._strips: dict[str, tuple[Row, bool, Strip]] = {}
@@ -157,6 +171,31 @@ class LiveTable(ScrollView, can_focus=True):
     def visible_columns(self) -> tuple[Column, ...]:
         """The columns that fit the current width, in order."""
         return tuple(self._columns[index] for index in self._visible)
+
+    @property
+    def shown_headers(self) -> tuple[str, ...]:
+        """The headers of the visible columns as they read now (short in a narrow table),
+        without the sort marker."""
+        return tuple(self._header_text(self._columns[index]) for index in self._visible)
+
+    @property
+    def sorted_by(self) -> tuple[str, bool] | None:
+        """The key of the column marked as sorted and whether it is descending, or None."""
+        return self._sorted
+
+    def mark_sorted(self, column_key: str | None, descending: bool = True) -> None:
+        """Mark the column ``column_key`` as sorted, ▼ when descending and ▲ when ascending
+        (None: no column is marked). The rows' order is the caller's."""
+        marked = None if column_key is None else (column_key, descending)
+        if marked == self._sorted:
+            return
+        self._sorted = marked
+        self._header_strip = None
+        if self._update_layout():
+            self.refresh()
+        else:
+            self.refresh_lines(0, HEADER_HEIGHT)
+        self._update_virtual_size()
 
     @property
     def rows(self) -> tuple[Row, ...]:
@@ -184,6 +223,7 @@ class LiveTable(ScrollView, can_focus=True):
             self._placeholder = text
             if not self._rows:
                 self.refresh_lines(HEADER_HEIGHT)
+                self._update_virtual_size()  # no placeholder: no line for it
 
     def row_index(self, key: str) -> int | None:
         """Index of the row with ``key``, None if there is none."""
@@ -322,9 +362,19 @@ class LiveTable(ScrollView, can_focus=True):
                 if position:
                     line.append(" " * COLUMN_GAP)
                 column = self._columns[index]
-                line.append_text(_fit(Text(column.header), width, column.align))
+                header = self._header_text(column) + self._sort_marker(column)
+                line.append_text(_fit(Text(header), width, column.align))
             self._header_strip = self._to_strip(line, style)
         return self._header_strip
+
+    def _header_text(self, column: Column, short: bool | None = None) -> str:
+        use_short = self._short_headers if short is None else short
+        return column.short_header if use_short else column.header
+
+    def _sort_marker(self, column: Column) -> str:
+        if self._sorted is None or self._sorted[0] != column.key:
+            return ""
+        return SORTED_DESCENDING if self._sorted[1] else SORTED_ASCENDING
 
     def _placeholder_strip(self) -> Strip:
         style = self.get_component_rich_style("live-table--muted")
@@ -386,42 +436,74 @@ class LiveTable(ScrollView, can_focus=True):
         return self.scrollable_content_region.width
 
     def _measure(self) -> None:
-        """Natural width of each column: fixed, or its widest cell (capped at max_width)."""
-        widths: list[int] = []
-        for index, column in enumerate(self._columns):
-            if column.width is not None:
-                widths.append(column.width)
-                continue
-            widest = cell_len(column.header)
-            for row in self._rows:
-                if index < len(row.cells):
-                    widest = max(widest, _cell_width(row.cells[index]))
-            if column.max_width is not None:
-                widest = min(widest, column.max_width)
-            widths.append(widest)
-        self._natural_widths = widths
+        """The widest cell of each column, uncapped (the layout caps and adds the header)."""
+        widest = [0] * len(self._columns)
+        for row in self._rows:
+            for index, cell in enumerate(row.cells[: len(widest)]):
+                widest[index] = max(widest[index], _cell_width(cell))
+        self._widest_cells = widest
 
-    def _update_layout(self) -> bool:
-        """Choose the columns that fit the available width; True if the layout changed."""
-        available = self._available_width()
-        self._layout_width = available
+    def _natural_width(self, index: int, short: bool, *, capped: bool = True) -> int:
+        """Column ``index``'s width: fixed, or its widest cell or header (with the sort marker),
+        at most its ``max_width`` when ``capped``."""
+        column = self._columns[index]
+        if column.width is not None:
+            return column.width
+        header = cell_len(self._header_text(column, short) + self._sort_marker(column))
+        width = max(header, self._widest_cells[index])
+        if capped and column.max_width is not None:
+            width = min(width, column.max_width)
+        return width
+
+    def _fitting_columns(self, widths: Sequence[int], available: int) -> list[int]:
+        """The columns shown at ``widths``: the highest priority numbers are hidden first (the
+        rightmost among equals) until the rest fit or only priority 0 columns are left."""
         visible = list(range(len(self._columns)))
 
         def total() -> int:
-            return sum(self._natural_widths[i] for i in visible) + COLUMN_GAP * (len(visible) - 1)
+            return sum(widths[i] for i in visible) + COLUMN_GAP * (len(visible) - 1)
 
         hide_order = sorted(visible, key=lambda i: (self._columns[i].priority, i), reverse=True)
         for index in hide_order:
             if total() <= available or self._columns[index].priority == 0:
                 break
             visible.remove(index)
-        new_visible = tuple(visible)
-        new_widths = tuple(self._natural_widths[i] for i in visible)
-        if (new_visible, new_widths) == (self._visible, self._widths):
+        return visible
+
+    def _update_layout(self) -> bool:
+        """Choose the columns that fit the available width, their headers and widths; True if
+        the layout changed.
+
+        Full headers unless short ones show more columns, or as many with less text cut."""
+        available = self._available_width()
+        self._layout_width = available
+        full = self._layout(available, short=False)
+        short = self._layout(available, short=True)
+        short_headers = (len(short[0]), -short[2]) > (len(full[0]), -full[2])
+        visible, widths, _ = short if short_headers else full
+        if (visible, widths, short_headers) == (self._visible, self._widths, self._short_headers):
             return False
-        self._visible, self._widths = new_visible, new_widths
+        self._visible, self._widths = visible, widths
+        self._short_headers = short_headers
         self._clear_strips()
         return True
+
+    def _layout(self, available: int, short: bool) -> tuple[tuple[int, ...], tuple[int, ...], int]:
+        """The visible columns and their widths with full or ``short`` headers, and how many
+        cells of capped text are still cut."""
+        natural = [self._natural_width(i, short) for i in range(len(self._columns))]
+        visible = self._fitting_columns(natural, available)
+        widths = {i: natural[i] for i in visible}
+        # Room to spare goes to capped columns (a long basket or sector name), left first.
+        spare = available - sum(widths.values()) - COLUMN_GAP * (len(visible) - 1)
+        cut = 0
+        for index in visible:
+            uncapped = self._natural_width(index, short, capped=False)
+            grow = max(0, min(spare, uncapped - widths[index]))
+            widths[index] += grow
+            spare -= grow
+            cut += uncapped - widths[index]
+        return tuple(visible), tuple(widths[i] for i in visible), cut
 
     def _layout_total(self) -> int:
         return sum(self._widths) + COLUMN_GAP * max(0, len(self._widths) - 1)

@@ -80,7 +80,7 @@ async def test_each_dataset_shows_its_age_and_a_stale_or_missing_one_fails(
     daily = _row(rows, "frame.daily")
     assert daily.status == "ok"
     assert daily.detail.startswith("30 rows, ")
-    assert daily.detail.endswith(", as of 2026-02-05 20:00 UTC, published 40 s ago from yahoo")
+    assert daily.detail.endswith(", as of 2026-02-05 15:00 ET, published 40 s ago from yahoo")
     quotes = _row(rows, "frame.quotes")
     assert quotes.status == "FAIL"
     assert quotes.detail == (

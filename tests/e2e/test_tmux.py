@@ -1,8 +1,13 @@
-"""End to end: the real `tapewatch --demo` in a tmux pane, driven with keys, read off the screen."""
+"""End to end: the real `tapewatch --demo` in a tmux pane, driven with keys, read off the screen.
+
+Every session runs on a private tmux server (`tmux -L <socket>`), started for the test and killed
+after it: running the tests never touches the user's own tmux sessions.
+"""
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -18,25 +23,45 @@ pytestmark = pytest.mark.e2e
 TAPEWATCH = Path(sys.executable).with_name("tapewatch")
 
 
-def _tmux(*args: str) -> str:
-    done = subprocess.run(["tmux", *args], capture_output=True, text=True, timeout=10)
-    return done.stdout
+class Tmux:
+    """A private tmux server: its own socket name, so the user's default server is never used."""
+
+    def __init__(self, socket: str) -> None:
+        self.socket = socket
+
+    def __call__(self, *args: str) -> str:
+        done = subprocess.run(
+            ["tmux", "-L", self.socket, *args], capture_output=True, text=True, timeout=10
+        )
+        return done.stdout
 
 
 class Terminal:
     """A detached tmux session running one command."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, tmux: Tmux, name: str) -> None:
+        self.tmux = tmux
         self.name = name
 
     def screen(self) -> str:
-        return _tmux("capture-pane", "-p", "-t", self.name)
+        return self.tmux("capture-pane", "-p", "-t", self.name)
+
+    def screen_with_colours(self) -> str:
+        """The screen with its SGR escape codes, as tmux keeps them."""
+        return self.tmux("capture-pane", "-e", "-p", "-t", self.name)
 
     def keys(self, *keys: str) -> None:
-        _tmux("send-keys", "-t", self.name, *keys)
+        self.tmux("send-keys", "-t", self.name, *keys)
 
     def type(self, text: str) -> None:
-        _tmux("send-keys", "-t", self.name, "-l", text)
+        self.tmux("send-keys", "-t", self.name, "-l", text)
+
+    def type_then_keys(self, text: str, *keys: str) -> None:
+        """``text`` and then ``keys`` in one tmux command: they reach the terminal in one write,
+        as fast as a quick typist (or a paste) sends them."""
+        self.tmux(
+            "send-keys", "-t", self.name, "-l", text, ";", "send-keys", "-t", self.name, *keys
+        )
 
     def wait_for(self, predicate: Callable[[str], bool], what: str, timeout: float = 20.0) -> str:
         deadline = time.monotonic() + timeout
@@ -49,16 +74,23 @@ class Terminal:
         raise AssertionError(f"timed out waiting for {what}; screen was:\n{screen}")
 
     def alive(self) -> bool:
-        return _tmux("list-panes", "-t", self.name, "-F", "#{pane_dead}").strip() == "0"
+        return self.tmux("list-panes", "-t", self.name, "-F", "#{pane_dead}").strip() == "0"
 
 
 @pytest.fixture
-def terminal(tmp_path: Path) -> Iterator[Callable[[int, int], Terminal]]:
+def tmux() -> Iterator[Tmux]:
+    """A private tmux server for one test, killed with all its sessions afterwards."""
     if shutil.which("tmux") is None:
         pytest.fail("tmux is not installed (.ci/run installs it)")
+    server = Tmux(f"tapewatch-e2e-{uuid.uuid4().hex[:8]}")
+    yield server
+    server("kill-server")
+
+
+@pytest.fixture
+def terminal(tmp_path: Path, tmux: Tmux) -> Iterator[Callable[..., Terminal]]:
     if not TAPEWATCH.exists():
         pytest.fail(f"console script not found at {TAPEWATCH}")
-    sessions: list[str] = []
     config = tmp_path / "config.toml"
     config.write_text('source = "demo"\n')
     env = {
@@ -72,12 +104,13 @@ def terminal(tmp_path: Path) -> Iterator[Callable[[int, int], Terminal]]:
         "LANG": "C.UTF-8",
     }
 
-    def start(width: int, height: int) -> Terminal:
+    def start(width: int, height: int, term: str = "xterm-256color") -> Terminal:
         name = f"tapewatch-e2e-{uuid.uuid4().hex[:8]}"
+        variables = {**env, "TERM": term}
         command = " ".join(
-            [*(f"{key}='{value}'" for key, value in env.items()), str(TAPEWATCH), "--demo"]
+            [*(f"{key}='{value}'" for key, value in variables.items()), str(TAPEWATCH), "--demo"]
         )
-        _tmux(
+        tmux(
             "new-session",
             "-d",
             "-s",
@@ -89,13 +122,10 @@ def terminal(tmp_path: Path) -> Iterator[Callable[[int, int], Terminal]]:
             # env -i: nothing inherited from the test runner (COLUMNS/LINES would fix the size).
             "env -i " + command,
         )
-        _tmux("set-option", "-t", name, "remain-on-exit", "on")
-        sessions.append(name)
-        return Terminal(name)
+        tmux("set-option", "-t", name, "remain-on-exit", "on")
+        return Terminal(tmux, name)
 
-    yield start
-    for name in sessions:
-        _tmux("kill-session", "-t", name)
+    yield start  # the `tmux` fixture kills the server, and these sessions with it
 
 
 def test_dashboard_drill_down_help_and_quit_at_120x40(
@@ -152,3 +182,41 @@ def test_compact_pane_at_40x30(terminal: Callable[[int, int], Terminal]) -> None
     term.wait_for(lambda s: "Indices" in s and "1D" not in s, "back on the dashboard")
     term.keys("q")
     term.wait_for(lambda s: not term.alive(), "tapewatch to quit", timeout=10)
+
+
+def test_keys_typed_right_after_slash_reach_the_prompt(
+    terminal: Callable[[int, int], Terminal],
+) -> None:
+    """`/ORCL` and Enter in one write: every key after `/` goes to the prompt, none to the
+    dashboard behind it (it used to open CL, the O and R lost on the way)."""
+    term = terminal(120, 40)
+    term.wait_for(lambda s: "XLK" in s and "SOUN" in s, "the dashboard with data")
+    term.type_then_keys("/ORCL", "Enter")
+    term.wait_for(lambda s: "ORCL" in s and "Oracle" in s and "1D" in s, "the ORCL drill-down")
+    term.keys("Escape")
+    term.wait_for(lambda s: "Sector flows" in s, "back on the dashboard")
+    # S is a key of the dashboard too (reverse sort): typed after `/`, it is a letter of MSFT.
+    term.type_then_keys("/MSFT", "Enter")
+    term.wait_for(lambda s: "Microsoft" in s and "1D" in s, "the MSFT drill-down")
+
+
+def test_tmux_server_is_private(tmux: Tmux) -> None:
+    """The tests' sessions live on their own server (its own socket), not the user's default."""
+    tmux("new-session", "-d", "-s", "probe", "sleep 30")
+    assert "probe" in tmux("list-sessions", "-F", "#{session_name}")
+    socket = tmux("display-message", "-p", "-t", "probe", "#{socket_path}").strip()
+    assert socket.endswith("/" + tmux.socket)
+
+
+def test_gains_and_losses_in_ansi_green_and_red_on_a_16_colour_terminal(
+    terminal: Callable[..., Terminal],
+) -> None:
+    """TERM=xterm has 16 colours: a gain and a loss used to be the same grey (ESC[37m)."""
+    term = terminal(120, 40, term="xterm")
+    term.wait_for(lambda s: "XLK" in s and "▲" in s and "▼" in s, "the dashboard with data")
+    screen = term.screen_with_colours()
+    gain = re.search(r"\x1b\[([0-9;]*)m▲ \+", screen)
+    loss = re.search(r"\x1b\[([0-9;]*)m▼ −", screen)
+    assert gain is not None and loss is not None, screen
+    assert "92" in gain.group(1).split(";")
+    assert "91" in loss.group(1).split(";")

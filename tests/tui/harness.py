@@ -105,3 +105,8 @@ async def wait_for_drill_down(
     screen = app.screen
     assert isinstance(screen, TickerScreen)
     return screen
+
+
+def screen_text(app: TapewatchApp) -> list[str]:
+    """What the terminal shows, line by line, as the compositor renders the current screen."""
+    return [strip.text for strip in app.screen._compositor.render_strips()]

@@ -247,7 +247,7 @@ async def test_slash_opens_a_ticker_by_symbol() -> None:
     ("typed", "message"),
     [
         ("ZZZZ", "ZZZZ is not in the demo market"),
-        ("MS FT", "is not a ticker symbol"),
+        ("Q Q Q Q", "is not a ticker symbol"),  # nothing close either
     ],
 )
 async def test_slash_refuses_what_it_cannot_open_with_a_clear_message(
@@ -274,7 +274,7 @@ async def test_question_mark_shows_every_key_and_how_figures_are_computed() -> N
         markdown = app.screen.query_one("#help-text", Markdown)
         text = " ".join(markdown.source.split())
         assert "money-flow multiplier" in text and "z-score" in text
-        assert "| `o` | tables | cycle the sort" in text  # the user's own key, not `s`
+        assert "- `o` — sort the focused table" in text  # the user's own key, not `s`
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, DashboardScreen)
@@ -369,6 +369,24 @@ async def test_the_command_palette_finds_tickers_by_name_and_opens_them() -> Non
         assert "Microsoft" in str(commands.get_option_at_index(0).prompt)
         await pilot.press("enter")
         await wait_for_drill_down(pilot, app, "MSFT")
+
+
+@pytest.mark.parametrize(
+    ("typed", "sort"), [("sort focused", "SI chg ▼"), ("reverse sort", "SI % ▲")]
+)
+async def test_the_command_palette_sorts_the_focused_table(typed: str, sort: str) -> None:
+    app = demo_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_data(pilot, app)
+        shorts = panes(app)[Pane.SHORTS]
+        shorts.table.focus()
+        await pilot.press("ctrl+p")
+        await pilot.press(*("space" if character == " " else character for character in typed))
+        commands = app.screen.query_one(CommandList)
+        await wait_until(pilot, lambda: commands.option_count > 0, "the palette's commands")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: shorts.sort.text == sort, f"the {sort} sort")
+        assert app.focused is shorts.table
 
 
 @pytest.mark.parametrize(

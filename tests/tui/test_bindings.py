@@ -20,6 +20,7 @@ import tui.app  # imported for its bindings: the App declares quit, help and fin
 import tui.screens
 import widgets
 from tui.config import BINDING_IDS
+from tui.config.keys import DEFAULT_KEYS
 from tui.screens.help import KEY_ROWS
 from widgets.table import LiveTable
 
@@ -96,3 +97,20 @@ def test_table_ids_are_declared_only_by_the_table_widget() -> None:
     }
     assert owners == {f"{LiveTable.__module__}.{LiveTable.__qualname__}"}
     assert not any(binding_id.startswith(TABLE_WIDGET_PREFIX) for binding_id in BINDING_IDS)
+
+
+def declared_keys() -> dict[str, set[str]]:
+    """Binding id -> the keys its Bindings declare (in Textual's notation)."""
+    keys: dict[str, set[str]] = defaultdict(set)
+    for cls in tapewatch_classes():
+        for key, bindings in BindingsMap(cls.__dict__.get("BINDINGS", [])).key_to_bindings.items():
+            for binding in bindings:
+                if binding.id:
+                    keys[binding.id].add(key)
+    return keys
+
+
+def test_the_configs_default_keys_are_the_real_bindings_keys() -> None:
+    """The config refuses a key that is another binding's only key: it must know them all."""
+    declared = declared_keys()
+    assert {name: set(keys) for name, keys in DEFAULT_KEYS.items()} == dict(declared)

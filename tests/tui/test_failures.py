@@ -12,7 +12,14 @@ import pytest
 from textual import work
 from textual.app import App
 
-from tests.tui.harness import MARKET_START, WALL_CLOCK, demo_settings, panes
+from tests.tui.harness import (
+    MARKET_START,
+    WALL_CLOCK,
+    demo_settings,
+    frozen_demo,
+    panes,
+    wait_until,
+)
 from tui.analytics.builders import BUILDERS
 from tui.analytics.market import MarketData
 from tui.app import TapewatchApp
@@ -100,3 +107,44 @@ async def test_a_pane_that_cannot_be_built_is_notified_once_and_the_others_fill(
             messages = [n.message for n in app._notifications if n.severity == "error"]
     assert messages == ["Most shorted could not be updated: RuntimeError: no shorts today"]
     assert all(r.exc_info is not None for r in caplog.records if "shorts pane" in r.getMessage())
+
+
+async def test_a_pane_whose_figures_fail_once_says_so_in_the_pane_and_recovers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A builder that raises once: the pane says "could not compute: …" under its headers (not
+    "loading…" for good), the other panes fill, and the next refresh builds it."""
+    raised: list[int] = []
+
+    sectors = BUILDERS[Pane.SECTORS]
+
+    def sectors_once_broken(data: MarketData, settings: Settings) -> PaneView:
+        if not raised:
+            raised.append(1)
+            raise RuntimeError("sectors broke [once]")
+        return sectors(data, settings)
+
+    monkeypatch.setitem(BUILDERS, Pane.SECTORS, sectors_once_broken)  # type: ignore[index]
+    app = TapewatchApp(demo_settings(), source_factory=frozen_demo, clock=lambda: WALL_CLOCK)
+    async with app.run_test(size=(120, 40)) as pilot:
+        widgets = panes(app)
+        notice = widgets[Pane.SECTORS].notice
+
+        def says_it() -> bool:
+            return notice.display and "could not compute" in str(notice.render())
+
+        await wait_until(pilot, says_it, "the failure in the pane")
+        assert str(notice.render()) == "could not compute: RuntimeError: sectors broke [once]"
+        assert widgets[Pane.SECTORS].view is None
+        assert widgets[Pane.SECTORS].table.placeholder == ""  # the notice says it all
+        await wait_until(
+            pilot,
+            lambda: all(widgets[p].view is not None for p in Pane if p is not Pane.SECTORS),
+            "the other panes",
+        )
+
+        await pilot.press("r")
+
+        await wait_until(pilot, lambda: widgets[Pane.SECTORS].view is not None, "sectors built")
+        assert not notice.display
+        assert widgets[Pane.SECTORS].table.rows

@@ -23,6 +23,7 @@ from tests.loopback_market import (
     ServiceName,
     connection_reset,
     cut_short,
+    delayed,
     internal_error,
     throttled,
 )
@@ -42,7 +43,7 @@ from tui.scheduler import Scheduler
 from tui.sources.base import BarInterval, FetchOutcome, Source
 from tui.sources.finra import SHORT_INTEREST_FILE_SCHEMA
 from tui.sources.live import LiveSource
-from widgets.pane import STALE_MARK
+from widgets.pane import LOADING, STALE_MARK
 from widgets.status import StatusBar
 
 pytestmark = pytest.mark.timeout(30)
@@ -469,3 +470,50 @@ async def test_a_basket_member_yahoo_does_not_know_is_shown_as_not_found(
         index = table.row_index(member_key("Test", "ZZZZ"))
         assert index is not None, "the member was dropped"
         assert table.rows[index].note == "not found"
+
+
+async def test_offline_at_start_with_nothing_cached_each_pane_says_why_it_is_empty(
+    market: LoopbackMarket, fault_server: FaultServer
+) -> None:
+    """Not "loading…" for good: once the sources have failed, each pane says it has no data,
+    why, when it tries again and what to press for the demo, under its headers."""
+    settings = market.settings(BASE_SETTINGS)
+    await fault_server.stop()
+
+    app = live_app(market, ManualClock(market.truth.moment), settings)
+    async with app.run_test(size=SIZE) as pilot:
+        widgets = panes(app)
+        assert all(LOADING in subtitle(app, pane) for pane in Pane)  # the first seconds
+        await wait_until(pilot, lambda: app.dashboard.scheduler is not None, "the scheduler")
+        await refresh(pilot, app)  # a second failure in a row: offline
+
+        expected = "no data — yahoo unreachable, retrying 11:30 ET · d: demo market"
+
+        def explained() -> bool:
+            return all(str(widget.notice.render()) == expected for widget in widgets.values())
+
+        await wait_until(pilot, explained, "every pane to say why it is empty")
+        for pane, widget in widgets.items():
+            assert widget.notice.display and widget.view is None, pane
+            assert not widget.table.rows and widget.table.visible_columns, pane  # headers kept
+            assert subtitle(app, pane).startswith("no data"), pane
+        line = status_line(app)
+        assert "yahoo offline" in line and "sources unreachable: no data yet" in line
+
+
+async def test_requests_that_hang_show_yahoo_slow_not_ok(market: LoopbackMarket) -> None:
+    """A reply overdue by half the request deadline: the status bar says so at its next tick,
+    before the deadline turns it into a failure."""
+    clock = ManualClock(market.truth.moment)
+    base = market.settings(BASE_SETTINGS)
+    settings = replace(base, http=replace(base.http, request_deadline=3.0))
+    app = live_app(market, clock, settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await load(pilot, app)
+        assert "yahoo ok" in status_line(app)
+        market.inject("yahoo", delayed(30))
+        clock.advance(POLL_GAP_S)
+        await pilot.press("r")
+
+        await wait_until(pilot, lambda: "yahoo ⚠ slow" in status_line(app), "yahoo slow")
+        assert "yahoo ok" not in status_line(app) and "finra ok" in status_line(app)

@@ -196,7 +196,7 @@ async def test_panes_say_loading_before_their_first_view() -> None:
         for pane_type in PANES:
             pane = app.query_one(pane_type)
             assert pane.table.render_line(1).text.strip() == "loading…"
-            assert str(pane.border_subtitle) == f"loading… · sort: {pane.sort_label}"
+            assert str(pane.border_subtitle) == f"loading… · sort: {pane.sort.text}"
 
 
 async def test_panes_are_titled_as_the_design_says() -> None:
@@ -246,27 +246,29 @@ async def test_indices_rows_follow_the_configured_order() -> None:
             IndicesPane,
             [
                 ("order", ["^GSPC", "^NDX", "^VIX", "^TNX", "basket:AI infra", "^RUT"]),
-                ("chg %", ["^VIX", "^GSPC", "^TNX", "^NDX", "basket:AI infra", "^RUT"]),
-                ("YTD", ["^VIX", "^GSPC", "^NDX", "^TNX", "basket:AI infra", "^RUT"]),
+                ("chg % ▼", ["^VIX", "^GSPC", "^TNX", "^NDX", "basket:AI infra", "^RUT"]),
+                ("5d % ▼", ["^GSPC", "^NDX", "^VIX", "^TNX", "basket:AI infra", "^RUT"]),
+                ("YTD ▼", ["^VIX", "^GSPC", "^NDX", "^TNX", "basket:AI infra", "^RUT"]),
             ],
         ),
         (
             SectorsPane,
             [
-                ("flow", ["XLE", "XLF", "XLI", "XLK", "XLRE"]),
-                ("chg %", ["XLF", "XLE", "XLI", "XLK", "XLRE"]),
-                ("5d flow", ["XLE", "XLF", "XLI", "XLK", "XLRE"]),
-                ("rel vol", ["XLE", "XLF", "XLI", "XLK", "XLRE"]),
+                ("flow ▼", ["XLE", "XLF", "XLI", "XLK", "XLRE"]),
+                ("chg % ▼", ["XLF", "XLE", "XLI", "XLK", "XLRE"]),
+                ("5d flow ▼", ["XLE", "XLF", "XLI", "XLK", "XLRE"]),
+                ("rel vol ▼", ["XLE", "XLF", "XLI", "XLK", "XLRE"]),
             ],
         ),
         (
             ShortsPane,
             [
-                ("SI %", ["GME", "ORCL", "MSFT"]),
-                ("SI chg", ["ORCL", "MSFT", "GME"]),
-                ("DTC", ["GME", "ORCL", "MSFT"]),
-                ("SV z", ["ORCL", "MSFT", "GME"]),
-                ("symbol", ["GME", "MSFT", "ORCL"]),
+                ("SI % ▼", ["GME", "ORCL", "MSFT"]),
+                ("SI chg ▼", ["ORCL", "MSFT", "GME"]),
+                ("DTC ▼", ["GME", "ORCL", "MSFT"]),
+                ("SV z ▼", ["ORCL", "MSFT", "GME"]),
+                ("Px % ▼", ["GME", "ORCL", "MSFT"]),
+                ("symbol ▲", ["GME", "MSFT", "ORCL"]),
             ],
         ),
     ],
@@ -278,24 +280,75 @@ async def test_s_cycles_the_sort_orders(
     async with app.run_test(size=(120, 60)) as pilot:
         pane = app.query_one(pane_type)
         pane.table.focus()
-        for label, expected in [*orders, orders[0]]:
+        for text, expected in [*orders, orders[0]]:
             await pilot.pause()
-            assert pane.sort_label == label
-            assert str(pane.border_subtitle).endswith(f"sort: {label}")
+            assert pane.sort.text == text
+            assert str(pane.border_subtitle).endswith(f"sort: {text}")
             assert keys(pane) == expected
             await pilot.press("s")
 
 
-async def test_the_cursor_stays_on_its_row_when_the_sort_changes() -> None:
+@pytest.mark.parametrize("pane_type", PANES)
+async def test_S_reverses_any_sort_keeping_missing_values_last(
+    pane_type: type[DataPane[Any]],
+) -> None:
+    app = PanesApp()
+    async with app.run_test(size=(120, 60)) as pilot:
+        pane = app.query_one(pane_type)
+        pane.table.focus()
+        for sort in pane.presenter.sorts:
+            await pilot.pause()
+            assert pane.sort.label == sort.label
+            # (The Correlations pane opens the basket the cursor lands on: compare baskets.)
+            forward = [key for key in keys(pane) if not key.startswith("member:")]
+            await pilot.press("S")
+            assert pane.sort.descending is not sort.descending
+            assert pane.sort.marker in str(pane.border_subtitle) or sort.value is None
+            backward = [key for key in keys(pane) if not key.startswith("member:")]
+            assert sorted(backward) == sorted(forward)
+            view = pane.view
+            assert view is not None
+            if sort.value is not None and pane_type is not CorrelationsPane:
+                values = [sort.value(row) for row in view.rows]
+                missing = [
+                    row.symbol
+                    for row, value in zip(view.rows, values, strict=True)
+                    if value is None
+                ]
+                assert backward[len(backward) - len(missing) :] == missing
+            await pilot.press("S", "s")
+
+
+async def test_the_sorted_column_is_marked_in_the_header_either_way() -> None:
     app = PanesApp()
     async with app.run_test(size=(120, 60)) as pilot:
         pane = app.query_one(ShortsPane)
         pane.table.focus()
-        await pilot.press("j")
-        assert pane.table.cursor_key == "ORCL"
-        await pilot.press("s", "s", "s", "s")  # symbol order: GME, MSFT, ORCL
-        assert pane.table.cursor_key == "ORCL"
-        assert pane.table.cursor_row == 2
+        await pilot.pause()
+        header = lines(pane)[0]
+        assert "SI %▼" in header and "▲" not in header
+        await pilot.press("S")
+        await pilot.pause()
+        assert "SI %▲" in lines(pane)[0]
+        await pilot.press("s")
+        await pilot.pause()
+        header = lines(pane)[0]
+        assert "SI chg▼" in header and "SI %▼" not in header and "SI %▲" not in header
+        indices = app.query_one(IndicesPane)
+        assert "▼" not in lines(indices)[0] and "▲" not in lines(indices)[0]  # its own order
+
+
+async def test_a_new_sort_puts_the_cursor_on_the_new_first_row() -> None:
+    app = PanesApp()
+    async with app.run_test(size=(120, 60)) as pilot:
+        pane = app.query_one(ShortsPane)
+        pane.table.focus()
+        await pilot.press("G")
+        assert pane.table.cursor_key == "MSFT"
+        await pilot.press("s")  # SI chg: ORCL, MSFT, GME
+        assert (pane.table.cursor_row, pane.table.cursor_key) == (0, "ORCL")
+        await pilot.press("G", "S")  # SI chg, smallest first: GME, MSFT, ORCL
+        assert (pane.table.cursor_row, pane.table.cursor_key) == (0, "GME")
 
 
 async def test_the_subtitle_shows_the_views_as_of_and_the_stale_mark() -> None:
@@ -304,18 +357,18 @@ async def test_the_subtitle_shows_the_views_as_of_and_the_stale_mark() -> None:
         pane = app.query_one(SectorsPane)
         await pilot.pause()
         assert not pane.has_class("stale")
-        assert pane.border_subtitle == "as of 10:32 ET · sort: flow"
+        assert pane.border_subtitle == "as of 10:32 ET · sort: flow ▼"
         pane.set_stale(True)
         await pilot.pause()
         assert pane.has_class("stale")
-        assert pane.border_subtitle == f"{STALE_MARK} · as of 10:32 ET · sort: flow"
+        assert pane.border_subtitle == f"{STALE_MARK} · as of 10:32 ET · sort: flow ▼"
         pane.show(replace(SECTORS, as_of=NOW + dt.timedelta(minutes=3)))
-        assert pane.border_subtitle == f"{STALE_MARK} · as of 10:35 ET · sort: flow"
+        assert pane.border_subtitle == f"{STALE_MARK} · as of 10:35 ET · sort: flow ▼"
         pane.set_stale(False)
         assert not pane.has_class("stale")
-        assert pane.border_subtitle == "as of 10:35 ET · sort: flow"
+        assert pane.border_subtitle == "as of 10:35 ET · sort: flow ▼"
         shorts = app.query_one(ShortsPane)
-        assert shorts.border_subtitle == "SI Jan 30 · SV Feb 4 · sort: SI %"
+        assert shorts.border_subtitle == "SI Jan 30 · SV Feb 4 · sort: SI % ▼"
 
 
 async def test_enter_on_a_ticker_posts_ticker_selected() -> None:
@@ -420,15 +473,18 @@ async def test_correlations_sort_by_change_puts_the_biggest_fall_first() -> None
         await pilot.press("G", "s")
         await pilot.pause()
         assert pane.sort_label == "chg vs 1y"
+        # The new order is shown from its top: the cursor is on the first row, whose basket
+        # is open.
         assert keys(pane) == [
             "basket:Mag 7",
+            "member:Mag 7:MSFT",
+            "member:Mag 7:AAPL",
             "basket:Software",
-            "member:Software:CRM",
-            "member:Software:NOW",
         ]
+        assert pane.table.cursor_row == 0
         await pilot.press("enter")
         await pilot.pause()
-        assert app.baskets == ["Software"]
+        assert app.baskets == ["Mag 7"]
 
 
 ESSENTIALS: dict[type[DataPane[Any]], set[str]] = {

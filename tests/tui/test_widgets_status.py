@@ -9,9 +9,16 @@ import itertools
 import pytest
 from textual.app import App, ComposeResult
 
-from tui.health import SEVERITY
+from tui.health import SEVERITY, is_problem
 from tui.models import DatasetFreshness, SourceHealth, StatusView
-from widgets.status import StatusBar, freshness_text, health_text, worst_problem
+from tui.presenters.status import (
+    freshness_text,
+    head_text,
+    health_text,
+    note_text,
+    worst_problem,
+)
+from widgets.status import StatusBar
 
 NOW = dt.datetime(2026, 2, 5, 15, 32, tzinfo=dt.UTC)  # 10:32 in New York
 WALL = NOW + dt.timedelta(hours=3)
@@ -67,6 +74,8 @@ def rendered(bar: StatusBar) -> str:
         ),
         (SourceHealth("finra", "offline"), "finra offline"),
         (SourceHealth("sec", "unavailable"), "sec unavailable"),
+        (SourceHealth("sec", "not_configured"), "sec not configured"),
+        (SourceHealth("yahoo", "slow", detail="3 requests overdue"), "yahoo ⚠ slow"),
     ],
 )
 def test_health_is_spelled_out(health: SourceHealth, expected: str) -> None:
@@ -81,6 +90,60 @@ def test_freshness_marks_stale_datasets() -> None:
     assert freshness_text(DatasetFreshness("bars", None, stale=True)) == "bars — ⚠"
 
 
+def test_a_dataset_not_served_or_not_set_up_says_so_instead_of_an_age() -> None:
+    not_set_up = SourceHealth("files", "not_configured", detail="no short-interest folder")
+    assert freshness_text(DatasetFreshness("SI", None, False, not_set_up)) == "SI not configured"
+    not_served = SourceHealth("files", "unavailable")
+    assert freshness_text(DatasetFreshness("SV", None, False, not_served)) == "SV unavailable"
+    failing = SourceHealth("yahoo", "offline")
+    assert freshness_text(DatasetFreshness("quotes", None, False, failing)) == "quotes —"
+    unknown_age = DatasetFreshness("quotes", None, True, SourceHealth("yahoo", "ok"))
+    assert freshness_text(unknown_age) == "quotes — ⚠"
+
+
+def test_data_that_ends_before_today_says_as_of_when_and_marks_it_stale() -> None:
+    files = dataclasses.replace(
+        HEALTHY,
+        source_label="FILES",
+        is_demo=False,
+        data_through=dt.date(2026, 1, 30),
+        sessions_behind=8,
+    )
+    assert head_text(files) == "as of Fri Jan 30 close ⚠ 8 sessions old"
+    assert worst_problem(files) == "stale"
+    current = dataclasses.replace(files, sessions_behind=0)
+    assert head_text(current) == "as of Fri Jan 30 close"
+    assert worst_problem(current) is None
+    assert head_text(HEALTHY) == "REGULAR 10:32 ET"
+    assert head_text(files, compact=True) == "as of Jan 30"
+
+
+async def test_data_behind_the_calendar_fits_40_columns() -> None:
+    files = dataclasses.replace(
+        HEALTHY,
+        source_label="FILES",
+        is_demo=False,
+        health=(SourceHealth("files", "ok"),),
+        data_through=dt.date(2026, 1, 30),
+        sessions_behind=212,
+    )
+    app = StatusApp()
+    async with app.run_test(size=(40, 5)) as pilot:
+        bar = app.query_one(StatusBar)
+        bar.show(files)
+        await pilot.pause()
+        assert rendered(bar) == " FILES  as of Jan 30  ⚠ stale"
+
+
+def test_the_demo_key_is_offered_off_the_demo_only() -> None:
+    live = dataclasses.replace(HEALTHY, is_demo=False, unreachable="empty")
+    assert note_text(live) == "sources unreachable: no data yet · d: demo market"
+    cached = dataclasses.replace(live, unreachable="cached")
+    assert note_text(cached) == "sources unreachable: showing cached data · d: demo market"
+    assert note_text(dataclasses.replace(live, note="switching")) == "switching"
+    assert note_text(HEALTHY) is None
+
+
 def test_worst_problem_ranks_offline_above_stale() -> None:
     assert worst_problem(VIEW) == "offline"
     stale_only = dataclasses.replace(VIEW, health=(SourceHealth("yahoo", "ok"),))
@@ -90,8 +153,9 @@ def test_worst_problem_ranks_offline_above_stale() -> None:
 
 def test_worst_problem_ranks_by_the_one_severity_order_of_source_health() -> None:
     """The compact indicator and each source's health (tui.health) agree on which state is
-    worse: offline over rate-limited over retrying over stale over unavailable."""
-    for better, worse in itertools.pairwise(reversed(SEVERITY[:-1])):
+    worse: offline over rate-limited over retrying over stale over slow."""
+    problems = [state for state in SEVERITY if is_problem(state)]
+    for better, worse in itertools.pairwise(reversed(problems)):
         states = {better, worse} - {"stale"}
         view = dataclasses.replace(
             VIEW,

@@ -322,12 +322,18 @@ async def test_columns_are_hidden_lowest_priority_first_on_resize() -> None:
         assert len(table.visible_columns) == len(COLUMNS)
 
 
-async def test_capped_text_columns_end_in_an_ellipsis() -> None:
+async def test_capped_text_columns_end_in_an_ellipsis_only_without_room_to_spare() -> None:
     app = TableApp(make_rows(1))
-    async with app.run_test(size=(120, 8)) as pilot:
+    async with app.run_test(size=(48, 8)) as pilot:  # every column, the name at its cap
         table = app.query_one(LiveTable)
         await pilot.pause()
         assert "A very long…" in line_text(table, 1)
+        await pilot.resize_terminal(52, 8)
+        await pilot.pause()
+        assert line_text(table, 1).rstrip().endswith("A very long com…")
+        await pilot.resize_terminal(120, 8)
+        await pilot.pause()
+        assert "A very long company name" in line_text(table, 1)
 
 
 async def test_a_note_replaces_the_missing_cells() -> None:
@@ -388,3 +394,50 @@ async def test_fixed_widths_hold_before_any_row_arrives() -> None:
         table = app.query_one(LiveTable)
         await pilot.pause()
         assert line_text(table, 0).rstrip() == "Name    Today"
+
+
+SHORT_COLUMNS = (
+    Column("symbol", "Symbol", align="left"),
+    Column("flow", "Five-day flow", short="5d", priority=1),
+    Column("volume", "Relative volume", short="RVol", priority=2),
+)
+
+
+def short_row(index: int) -> Row:
+    return Row(f"S{index}", (f"S{index}", "+$1.2B", "1.4×"))
+
+
+async def test_short_headers_take_over_where_they_show_more_columns() -> None:
+    app = TableApp([short_row(i) for i in range(3)], columns=SHORT_COLUMNS)
+    # Full headers: 6 + 13 + 15 + 2 gaps = 36 columns; short ones: 6 + 6 + 4 + 2 = 18.
+    async with app.run_test(size=(40, 8)) as pilot:
+        table = app.query_one(LiveTable)
+        await pilot.pause()
+        assert table.shown_headers == ("Symbol", "Five-day flow", "Relative volume")
+        await pilot.resize_terminal(30, 8)
+        await pilot.pause()
+        assert table.shown_headers == ("Symbol", "5d", "RVol")
+        assert line_text(table, 0).split() == ["Symbol", "5d", "RVol"]
+        assert line_text(table, 1).split() == ["S0", "+$1.2B", "1.4×"]
+        await pilot.resize_terminal(14, 8)
+        await pilot.pause()
+        assert table.shown_headers == ("Symbol", "5d")
+
+
+async def test_the_sorted_column_is_marked_and_widened_for_its_mark() -> None:
+    app = TableApp(make_rows(2))
+    async with app.run_test(size=(120, 8)) as pilot:
+        table = app.query_one(LiveTable)
+        await pilot.pause()
+        table.mark_sorted("flow", descending=True)
+        await pilot.pause()
+        assert "Flow 5d▼" in line_text(table, 0)
+        assert "−$350M" in line_text(table, 1)
+        table.mark_sorted("symbol", descending=False)
+        await pilot.pause()
+        assert line_text(table, 0).startswith("Symbol▲")
+        assert "▼" not in line_text(table, 0)
+        table.mark_sorted(None)
+        await pilot.pause()
+        assert "▲" not in line_text(table, 0)
+        assert table.sorted_by is None

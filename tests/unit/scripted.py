@@ -48,7 +48,8 @@ SMALL = Settings(
     ),
 )
 SMALL_CORE = ["^GSPC", "^VIX", "SPY", "XLK", "XLI", "AAPL", "MSFT", "QQQ", "NVDA", "ORCL"]
-SMALL_INTRADAY = ["^GSPC", "^VIX", "AAPL", "MSFT", "NVDA", "ORCL"]
+SMALL_INTRADAY = ["^GSPC", "^VIX", "AAPL", "MSFT", "NVDA", "ORCL", "XLK", "XLI"]
+INTRADAY_SESSIONS = 21  # today and the 20 sessions relative volume compares with
 DAILY_SESSIONS = 252 + 60 + 5  # a year of correlation history, its window, and slack
 
 Reply = Fetched | Failed | Exception

@@ -654,3 +654,27 @@ async def test_sector_etfs_move_with_their_members(story_market: DemoMarket) -> 
         basket = caps @ gains / caps.sum()
         correlation = np.corrcoef(basket, np.expm1(log_returns(bars[etf])))[0, 1]
         assert correlation > 0.99, etf
+
+
+async def test_the_demo_slices_its_frames_off_the_event_loop() -> None:
+    """Its polars work runs in the sources' thread, as every source's: the event loop only
+    waits for it."""
+    import threading
+
+    demo = DemoMarket(monotonic=lambda: 0.0)
+    split = demo._split
+    threads: list[int] = []
+
+    def watched(*args: Any, **kwargs: Any) -> Any:
+        threads.append(threading.get_ident())
+        return split(*args, **kwargs)
+
+    demo._split = watched  # type: ignore[method-assign]
+    await demo.quotes(["AAPL"])
+    await demo.bars(["AAPL"], "1d", 5)
+    await demo.bars(["AAPL"], "5m", 1)
+    await demo.short_interest(["AAPL"])
+    await demo.short_volume(["AAPL"], 5)
+    await demo.shares(["AAPL"])
+    assert len(threads) == 6
+    assert threading.get_ident() not in threads

@@ -39,6 +39,7 @@ from tui.desk.service import (
     parse_request,
 )
 from tui.desk.ticks import Tick, decode_ticks, encode_tick_batches
+from tui.kinds import FailureKind
 from tui.models import SourceHealth
 
 
@@ -58,7 +59,13 @@ def _meta(job: str = "quotes", **changes: object) -> FrameMeta:
 def test_a_frame_round_trips_with_its_metadata() -> None:
     frame = quotes_frame("AAPL", "BRK.B")
     # The health is the source's: it travels under the source's name.
-    health = SourceHealth("yahoo ✓", "rate_limited", AS_OF, "HTTP 429\r\nsecond line — ok 100%")
+    health = SourceHealth(
+        "yahoo ✓",
+        "rate_limited",
+        AS_OF,
+        "HTTP 429\r\nsecond line — ok 100%",
+        FailureKind.RATE_LIMITED,
+    )
     meta = _meta(source="yahoo ✓", health=health, problems={"ZZZZ": "not found — ü"})
     encoded = encode_frame(meta, frame)
     assert all(value.isascii() and "\n" not in value for value in encoded.headers.values())
@@ -122,6 +129,7 @@ def test_frames_that_cannot_be_used_are_rejected_in_plain_words() -> None:
     missing = {key: value for key, value in headers.items() if key != H_DIGEST}
     assert _rejection(missing, body) == "the header Tapewatch-Digest is missing"
     assert "unknown health state" in _rejection({**headers, "Tapewatch-Health": "meh"}, body)
+    assert "unknown failure kind" in _rejection({**headers, "Tapewatch-Health-Cause": "x"}, body)
 
 
 def test_bytes_that_are_not_arrow_are_rejected_not_raised() -> None:
@@ -231,7 +239,7 @@ def test_bad_requests_are_named(data: bytes, reason: str) -> None:
 
 def test_a_request_is_normalised_and_deduplicated() -> None:
     data = b'{"symbols": [" aapl", "AAPL", "brk.b"], "jobs": ["daily", "daily"]}'
-    assert parse_request(data, max_symbols=5) == (("AAPL", "BRK.B"), ("daily",))
+    assert parse_request(data, max_symbols=5) == (("AAPL", "BRK-B"), ("daily",))
 
 
 def test_the_client_identity_is_its_inbox() -> None:

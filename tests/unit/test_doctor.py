@@ -124,7 +124,7 @@ def test_every_check_passes_on_the_demo_market() -> None:
     assert {row["status"] for row in rows} == {"ok"}
     for row in rows:
         assert re.fullmatch(r"\d+ ms", row["latency"])
-        assert re.fullmatch(r"\d+ rows?, as of \d{4}-\d\d-\d\d \d\d:\d\d UTC", row["detail"])
+        assert re.fullmatch(r"\d+ rows?, as of \d{4}-\d\d-\d\d \d\d:\d\d ET", row["detail"])
     assert "failed" not in output
     # every check asks about the one probe symbol
     assert source.asked == [

@@ -7,6 +7,7 @@ test scripts; its store is filled directly.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import replace
 
@@ -15,6 +16,7 @@ import pytest
 
 from tests.unit.scripted import (
     DAILY_SESSIONS,
+    INTRADAY_SESSIONS,
     MARKET_NOW,
     SMALL,
     SMALL_CORE,
@@ -29,7 +31,7 @@ from tests.unit.scripted import (
     short_interest_frame,
 )
 from tui.analytics.market import MarketData
-from tui.config import Settings, ShortedSettings
+from tui.config import AlertRule, Settings, ShortedSettings
 from tui.feed import Feed
 from tui.jobs import JobName
 from tui.sources.base import Failed, FailureKind, Source, SymbolInfo
@@ -52,7 +54,7 @@ def test_daily_bars_cover_indices_benchmark_sectors_and_baskets_once_each() -> N
     assert feed_over(ScriptedSource()).symbols_for(JobName.DAILY) == SMALL_CORE
 
 
-def test_intraday_bars_cover_indices_and_basket_members_only() -> None:
+def test_intraday_bars_cover_indices_basket_members_and_sector_etfs() -> None:
     assert feed_over(ScriptedSource()).symbols_for(JobName.INTRADAY) == SMALL_INTRADAY
 
 
@@ -82,6 +84,16 @@ def test_quotes_add_the_top_short_candidates_of_the_market() -> None:
     assert feed.symbols_for(JobName.QUOTES) == [*SMALL_CORE, "AAA", "CCC"]
 
 
+def test_quotes_add_the_symbols_alert_rules_name() -> None:
+    alerts = (
+        AlertRule("last", symbol="PLTR", below=100.0),
+        AlertRule("sv_z", symbol="*", above=3.0),
+        AlertRule("basket_corr", basket="Mag 7", below=0.2),
+    )
+    feed = feed_over(ScriptedSource(), replace(SMALL, alerts=alerts))
+    assert feed.symbols_for(JobName.QUOTES) == [*SMALL_CORE, "PLTR"]
+
+
 def test_short_data_covers_the_market_unless_a_watchlist_limits_it() -> None:
     market = feed_over(ScriptedSource())
     assert market.symbols_for(JobName.SHORT_INTEREST) is None
@@ -106,7 +118,7 @@ def test_shares_are_asked_about_the_names_short_interest_listed() -> None:
     ("job", "asked"),
     [
         (JobName.QUOTES, (SMALL_CORE,)),
-        (JobName.INTRADAY, (SMALL_INTRADAY, "1m", 1)),
+        (JobName.INTRADAY, (SMALL_INTRADAY, "1m", INTRADAY_SESSIONS)),
         (JobName.DAILY, (SMALL_CORE, "1d", DAILY_SESSIONS)),
         (JobName.SHORT_INTEREST, (None, 1)),
         (JobName.SHORT_VOLUME, (None, 21)),
@@ -270,7 +282,57 @@ async def test_the_drill_down_over_the_demo_market() -> None:
     settlements = data.short_interest.filter(pl.col("symbol") == "MSFT").height
     assert settlements > 1  # a history, where the dashboard keeps only the latest
     msft_minutes = data.intraday.filter(pl.col("symbol") == "MSFT").get_column("ts")
-    assert msft_minutes.dt.date().n_unique() == 5  # five sessions, where the dashboard has one
+    assert msft_minutes.dt.date().n_unique() == 5  # the five sessions of its 5D chart
+
+
+async def test_a_sector_etf_s_drill_down_prices_its_sector_s_stocks() -> None:
+    """The plan owns fetching: the stocks an ETF lists are quoted by the feed, those the
+    dashboard does not hold yet only."""
+    demo = DemoMarket(monotonic=lambda: 0.0)
+    feed = feed_over(demo, Settings())
+    put(feed, JobName.QUOTES, quotes_frame({"MSFT": 400.0}))
+
+    data = await feed.fetch_ticker("XLK")
+
+    assert isinstance(data, MarketData)
+    members = {"AAPL", "NVDA", "ORCL", "AVGO"}
+    priced = set(data.quotes.filter(pl.col("last").is_not_null())["symbol"].to_list())
+    assert members <= priced
+    assert data.quotes.filter(pl.col("symbol") == "MSFT")["last"].to_list() == [400.0]
+
+
+async def test_a_drill_down_poll_asks_for_its_symbol_and_what_the_dashboard_does_not_poll() -> None:
+    source = ScriptedSource()
+    feed = feed_over(source)
+    put(feed, JobName.QUOTES, quotes_frame({"MSFT": 2.0, "AAPL": 5.0}))
+    data = await feed.fetch_ticker("MSFT")
+    assert isinstance(data, MarketData)
+    source.requests.clear()
+    put(feed, JobName.QUOTES, quotes_frame({"MSFT": 3.0, "AAPL": 6.0}))  # the dashboard polled
+    source.script(JobName.INTRADAY, fetched(bars_frame({"MSFT": 3.0, "AAPL": 9.0}, "5m")))
+    later = quotes_frame({"MSFT": 4.0}).with_columns(pl.col("ts") + dt.timedelta(minutes=1))
+    source.script(JobName.QUOTES, fetched(later))
+
+    polled = await feed.poll_ticker(data, "MSFT")
+
+    # Intraday bars first: a quote asked for just after may read the same chart.
+    assert source.requests == [
+        (JobName.INTRADAY, (["MSFT"], "5m", 5)),
+        (JobName.QUOTES, (["MSFT"],)),
+    ]
+    last = dict(polled.quotes.select("symbol", "last").rows())
+    assert (last["MSFT"], last["AAPL"]) == (4.0, 6.0)  # its own quote, the dashboard's others
+    assert polled.intraday["symbol"].to_list() == ["MSFT"]
+    assert polled.now == MARKET_NOW  # the source's market clock
+
+    source.requests.clear()
+    source.script(JobName.QUOTES, failed(FailureKind.TIMEOUT))
+    source.script(JobName.INTRADAY, RuntimeError("a source bug"))
+    kept = await feed.poll_ticker(polled, "MSFT")
+    assert [job for job, _ in source.requests] == [JobName.INTRADAY, JobName.QUOTES]
+    assert kept.intraday.equals(polled.intraday)
+    # Its own quote is newer than the dashboard's: never replaced by an older one.
+    assert dict(kept.quotes.select("symbol", "last").rows())["MSFT"] == 4.0
 
 
 async def test_aclose_closes_the_source() -> None:

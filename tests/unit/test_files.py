@@ -6,13 +6,14 @@ import datetime as dt
 import logging
 import os
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import polars as pl
 import pytest
 
 import tui.sources.files as files_module
-from tui.config import FilesSettings
+from tui.config import FilesSettings, Settings
 from tui.market_hours import session_times
 from tui.sources.base import (
     BARS_SCHEMA,
@@ -64,12 +65,42 @@ def write(folder: Path, name: str, text: str) -> Path:
 # --- layouts ---------------------------------------------------------------------------------
 
 
-def test_it_is_a_source_named_files() -> None:
+async def test_it_is_a_source_named_files_whose_clock_stops_at_its_last_session() -> None:
     files = source(FIXTURES / "per_symbol")
     assert isinstance(files, Source)
     assert files.name == "files"
     assert files.is_demo is False
-    assert files.now() == NOW
+    assert (files.now(), files.data_through()) == (NOW, None)  # nothing loaded yet
+    await files.bars(["AAPL"], "1d", 5)
+    # The files end on Feb 10: the figures are as of its close, not of the wall clock's day.
+    assert (files.now(), files.data_through()) == (CLOSE_FEB_10, dt.date(2026, 2, 10))
+
+
+async def test_files_that_end_long_ago_give_their_own_five_day_change(tmp_path: Path) -> None:
+    """Figures as of the files' last session: with the wall clock two weeks later, every 5 d
+    change was 0.0 (the last close against itself)."""
+    days = [dt.date(2026, 1, 20) + dt.timedelta(days=n) for n in range(11)]
+    sessions = [d for d in days if d.weekday() < 5]  # Jan 20 to Jan 30: 9 sessions
+    lines = [f"{d},{100 + i}" for i, d in enumerate(sessions)]
+    write(tmp_path, "aapl.csv", "date,close\n" + "\n".join(lines) + "\n")
+    from tui.analytics.indices import build_indices
+    from tui.config import Basket, IndexSpec
+    from tui.scheduler import Scheduler
+
+    settings = Settings(
+        source="files",
+        indices=(IndexSpec("AAPL", "Apple"),),
+        baskets=(Basket("One", ("AAPL",)),),
+        sources=replace(Settings().sources, files=FilesSettings(bars=str(tmp_path))),
+    )
+    scheduler = Scheduler(settings, source(tmp_path), clock=lambda: NOW)
+    await scheduler.refresh_all()
+    view = build_indices(scheduler.feed.market_data(), settings)
+    apple = next(row for row in view.rows if row.symbol == "AAPL")
+    assert apple.change_5d_pct == pytest.approx((108 / 103 - 1) * 100)
+    status = scheduler.status()
+    assert status.data_through == dt.date(2026, 1, 30)
+    assert status.sessions_behind == 7  # Feb 2 to Feb 10 have closed by NOW (Feb 11, 10:00)
 
 
 async def test_one_csv_per_symbol_named_by_the_file() -> None:
@@ -146,6 +177,15 @@ async def test_csv_and_parquet_in_one_folder(tmp_path: Path) -> None:
     frame = fetched(await files.bars(["AAPL", "X"], "1d", 1)).frame
     assert frame["symbol"].to_list() == ["AAPL", "X"]
     assert sorted(files.known_symbols()) == ["AAPL", "X"]
+
+
+async def test_class_shares_get_the_one_spelling_of_every_source(tmp_path: Path) -> None:
+    write(tmp_path, "brk.b.csv", "date,close\n2026-02-10,490\n")
+    write(tmp_path, "all.csv", "symbol,date,close\nBF/B,2026-02-10,30\nheI.a,2026-02-10,200\n")
+    files = source(tmp_path)
+    frame = fetched(await files.bars(["BRK-B", "BF-B", "HEI-A"], "1d", 1)).frame
+    assert sorted(frame["symbol"].to_list()) == ["BF-B", "BRK-B", "HEI-A"]
+    assert sorted(files.known_symbols()) == ["BF-B", "BRK-B", "HEI-A"]
 
 
 async def test_columns_tapewatch_does_not_read_are_ignored(tmp_path: Path) -> None:
@@ -364,6 +404,27 @@ async def test_a_repeated_date_keeps_the_later_row_and_says_so(tmp_path: Path) -
 # --- configuration ---------------------------------------------------------------------------
 
 
+async def test_files_without_short_interest_are_ok_and_say_it_is_not_configured() -> None:
+    """The status bar said "files unavailable" for a source that serves bars: health is per
+    dataset, and an optional dataset nobody set up is no failure."""
+    from tui.presenters.status import freshness_text, health_text
+    from tui.scheduler import Scheduler
+
+    settings = replace(
+        Settings(source="files"),
+        sources=replace(Settings().sources, files=FilesSettings(bars=str(FIXTURES / "per_symbol"))),
+    )
+    scheduler = Scheduler(settings, source(FIXTURES / "per_symbol"), clock=lambda: NOW)
+    await scheduler.refresh_all()
+
+    status = scheduler.status()
+    assert [health_text(health, NOW) for health in status.health] == ["files ok"]
+    ages = {dataset.name: freshness_text(dataset) for dataset in status.datasets}
+    assert ages["SI"] == "SI not configured"
+    assert ages["SV"] == "SV unavailable" and ages["shares"] == "shares unavailable"
+    assert ages["daily"] == "daily 0s"
+
+
 @pytest.mark.parametrize(
     ("configured", "message"),
     [
@@ -377,8 +438,9 @@ async def test_unusable_bars_setting_is_not_available(
 ) -> None:
     (tmp_path / "empty").mkdir()
     files = source(tmp_path / configured if configured else "")
+    kind = FailureKind.NOT_AVAILABLE if configured else FailureKind.NOT_CONFIGURED
     for outcome in (await files.bars(["X"], "1d", 5), await files.quotes(["X"])):
-        assert failed(outcome).kind is FailureKind.NOT_AVAILABLE
+        assert failed(outcome).kind is kind
         assert message in failed(outcome).message
     assert files.known_symbols() == []
 
@@ -392,8 +454,11 @@ async def test_short_volume_and_shares_are_not_available() -> None:
     assert "shares outstanding" in shares.message
 
 
-def test_known_symbols_and_describe() -> None:
+async def test_known_symbols_and_describe_once_loaded() -> None:
     files = source(FIXTURES / "single" / "prices.csv")
+    # Asked on the event loop: nothing is read there, the first fetch loads the files.
+    assert files.known_symbols() == [] and files.describe("MSFT") is None
+    await files.bars(["MSFT"], "1d", 1)
     assert sorted(files.known_symbols()) == ["AVGO", "MSFT", "ORCL"]
     info = files.describe("MSFT")
     assert info is not None and (info.symbol, info.name, info.kind) == ("MSFT", "MSFT", "stock")
@@ -402,7 +467,9 @@ def test_known_symbols_and_describe() -> None:
 
 async def test_index_symbols_are_described_as_indices(tmp_path: Path) -> None:
     write(tmp_path, "^gspc.csv", "date,close\n2026-02-10,6900\n")
-    info = source(tmp_path).describe("^GSPC")
+    files = source(tmp_path)
+    await files.quotes(["^GSPC"])
+    info = files.describe("^GSPC")
     assert info is not None and info.kind == "index"
 
 
@@ -491,5 +558,7 @@ async def test_unusable_short_interest_setting_is_not_available(
 ) -> None:
     files = source(short_interest=tmp_path / configured if configured else "")
     outcome = failed(await files.short_interest(None))
-    assert outcome.kind is FailureKind.NOT_AVAILABLE
+    # No folder at all is an optional dataset not set up; a folder that is not there is not.
+    kind = FailureKind.NOT_AVAILABLE if configured else FailureKind.NOT_CONFIGURED
+    assert outcome.kind is kind
     assert message in outcome.message

@@ -102,6 +102,14 @@ def test_short_interest_real_rows_parse_into_the_schema_plus_listing_columns() -
     }
 
 
+def test_class_shares_get_the_one_spelling_of_every_source() -> None:
+    """FINRA writes BRK.B (some feeds BRK/B); every source gives BRK-B."""
+    short_interest = SHRT_2021.replace(b"|AAPL|", b"|BRK.B|").replace(b"|AA|", b"|BF/B|")
+    assert {"BRK-B", "BF-B"} <= set(parse_short_interest(short_interest)["symbol"])
+    short_volume = short_volume_file(dt.date(2026, 3, 12)).replace(b"|MSFT|", b"|BRK.B|")
+    assert "BRK-B" in parse_short_volume(short_volume)["symbol"].to_list()
+
+
 def test_days_to_cover_of_999_99_means_no_volume_and_becomes_null() -> None:
     days_to_cover = dict(parse_short_interest(SHRT_2021).select("symbol", "days_to_cover").rows())
     assert days_to_cover["AAALF"] is None  # average daily volume 0

@@ -4,10 +4,11 @@ severity order both the per-source health and the status bar's compact indicator
 from __future__ import annotations
 
 import datetime as dt
+from unittest.mock import ANY
 
 import pytest
 
-from tui.health import SEVERITY, Health, retry_delay_s, state_after, worst
+from tui.health import SEVERITY, Health, is_problem, retry_delay_s, state_after, worst
 from tui.kinds import FailureKind
 from tui.models import SourceHealth
 
@@ -30,10 +31,54 @@ def fail(
 
 
 def test_offline_is_the_worst_a_trader_can_be_told() -> None:
-    assert SEVERITY == ("offline", "rate_limited", "retrying", "stale", "unavailable", "ok")
+    assert SEVERITY == (
+        "offline",
+        "rate_limited",
+        "retrying",
+        "stale",
+        "slow",
+        "ok",
+        "unavailable",
+        "not_configured",
+    )
     assert worst(["rate_limited", "offline", "retrying"]) == "offline"
     assert worst(["unavailable", "stale"]) == "stale"
+    assert worst(["slow", "ok"]) == "slow"
+    assert worst(["retrying", "slow"]) == "retrying"
     assert worst([]) is None
+
+
+def test_a_dataset_a_source_does_not_serve_or_that_is_not_set_up_is_no_problem() -> None:
+    assert [state for state in SEVERITY if is_problem(state)] == [
+        "offline",
+        "rate_limited",
+        "retrying",
+        "stale",
+        "slow",
+    ]
+    health: Health[str] = Health()
+    health.succeeded("daily", "files")
+    fail(health, "short_interest", FailureKind.NOT_CONFIGURED, source="files")
+    fail(health, "short_volume", FailureKind.NOT_AVAILABLE, source="files")
+
+    (files,) = health.sources()
+    assert files.state == "ok"  # not "files unavailable"
+    assert health.of("short_interest") == SourceHealth(
+        "files", "not_configured", ANY, "it failed", FailureKind.NOT_CONFIGURED
+    )
+    assert health.of("short_volume") == SourceHealth(
+        "files", "unavailable", ANY, "it failed", FailureKind.NOT_AVAILABLE
+    )
+
+    only_unconfigured: Health[str] = Health()
+    fail(only_unconfigured, "shares", FailureKind.NOT_CONFIGURED, source="sec")
+    assert [h.state for h in only_unconfigured.sources()] == ["not_configured"]
+
+
+def test_a_dataset_that_is_not_served_is_asked_again_at_its_cadence_only() -> None:
+    health: Health[str] = Health()
+    assert fail(health, "shares", FailureKind.NOT_CONFIGURED, cadence_s=86400.0) == 86400.0
+    assert fail(health, "shares", FailureKind.NOT_AVAILABLE, cadence_s=3600.0) == 3600.0
 
 
 def test_a_source_shows_offline_over_rate_limited() -> None:
@@ -52,6 +97,7 @@ def test_a_source_shows_offline_over_rate_limited() -> None:
     [
         ([FailureKind.RATE_LIMITED], ["rate_limited"]),
         ([FailureKind.NOT_AVAILABLE], ["unavailable"]),
+        ([FailureKind.NOT_CONFIGURED], ["not_configured"]),
         ([FailureKind.OFFLINE, FailureKind.OFFLINE], ["retrying", "offline"]),
         ([FailureKind.TIMEOUT, FailureKind.TIMEOUT], ["retrying", "offline"]),
         ([FailureKind.TIMEOUT, FailureKind.OFFLINE], ["retrying", "offline"]),

@@ -271,6 +271,8 @@ async def test_429_opens_the_circuit_until_retry_after(fault_server: FaultServer
         assert first.kind is FailureKind.RATE_LIMITED
         assert first.retry_at == T0 + dt.timedelta(seconds=120)
         assert "429" in first.message
+        # In New York time, as a trader reads it (T0 is 10:00 there).
+        assert first.message.endswith("next request to 127.0.0.1 at 10:02:00 ET")
         assert client.circuit_until(host) == first.retry_at
         assert len(fault_server.requests) == 1  # a 429 is not retried
 
@@ -279,6 +281,7 @@ async def test_429_opens_the_circuit_until_retry_after(fault_server: FaultServer
             blocked = await client.get(f"{fault_server.url}{path}", source="yahoo")
             assert isinstance(blocked, Failed)
             assert (blocked.kind, blocked.retry_at) == (FailureKind.RATE_LIMITED, first.retry_at)
+            assert blocked.message.endswith("at 10:02:00 ET")
         assert len(fault_server.requests) == 1
 
         clock.advance(1)
@@ -471,6 +474,7 @@ async def test_a_host_that_refuses_every_connection_is_left_alone_for_a_while() 
         paused = [o for o in outcomes if isinstance(o, Failed) and "unreachable" in o.message]
         assert len(paused) == 20
         assert all(o.retry_at == T0 + dt.timedelta(seconds=15) for o in paused)
+        assert all(o.message.endswith("next try at 10:00:15 ET") for o in paused)
 
         await client.get("https://elsewhere.test/x", source="sec")
         assert attempts > 2  # other hosts are still asked

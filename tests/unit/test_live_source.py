@@ -243,12 +243,13 @@ def test_the_factory_makes_the_demo_market_with_its_settings() -> None:
     assert (source.seed, source.speed, source.is_demo) == (11, 3.0, True)
 
 
-def test_the_factory_reads_the_users_files() -> None:
+async def test_the_factory_reads_the_users_files() -> None:
     folder = FIXTURES / "files" / "per_symbol"
     source = make_source(
         Settings(source="files", sources=SourcesSettings(files=FilesSettings(bars=str(folder))))
     )
     assert isinstance(source, FilesSource)
+    await source.quotes(["AAPL"])  # the files are read by a fetch, in a thread
     assert set(source.known_symbols()) == {"AAPL", "SPY"}
 
 

@@ -19,6 +19,7 @@ import pytest
 from tests.loopback_market import ManualClock
 from tests.unit.scripted import (
     DAILY_SESSIONS,
+    INTRADAY_SESSIONS,
     MARKET_NOW,
     SMALL,
     SMALL_CORE,
@@ -41,14 +42,14 @@ from tui.analytics.market import MarketData
 from tui.cache import Cache
 from tui.config import RefreshSettings, Settings, ShortedSettings, SourcesSettings, YahooSettings
 from tui.jobs import REFRESH_ORDER, JobName
-from tui.models import Pane
+from tui.models import Pane, SourceHealth
 from tui.presenters.correlations import CorrelationsView
 from tui.presenters.indices import IndicesView
 from tui.presenters.registry import PaneView
 from tui.presenters.sectors import SectorsView
 from tui.presenters.shorts import ShortsView
 from tui.reports import JobFinished, PaneBuilt, PaneFailed, Report, StatusChanged
-from tui.scheduler import FIRST_ROUND_S, UNREACHABLE_CACHED, UNREACHABLE_EMPTY, Scheduler
+from tui.scheduler import FIRST_ROUND_S, Scheduler
 from tui.sources.base import SHORT_VOLUME_SCHEMA, FailureKind, Fetched, Source
 from tui.sources.demo import DemoMarket
 from tui.sources.replay import AsOfSource
@@ -266,6 +267,139 @@ async def test_a_dataset_is_stale_when_older_than_twice_its_cadence() -> None:
     assert never_loaded and not any(f.stale for f in never_loaded)
 
 
+async def test_each_dataset_says_how_its_last_poll_went() -> None:
+    """Health per dataset: the panes say why they have no data, and a dataset the source does
+    not serve, or that is not set up, is no failure of the source."""
+    source = ScriptedSource("files")
+    not_set_up = failed(FailureKind.NOT_CONFIGURED, "no folder", source="files")
+    source.script(JobName.SHORT_INTEREST, not_set_up)
+    not_served = failed(FailureKind.NOT_AVAILABLE, "not from files", source="files")
+    source.script(JobName.SHORT_VOLUME, not_served)
+    source.script(JobName.INTRADAY, failed(FailureKind.OFFLINE, "down", source="files"))
+    scheduler = scheduler_over(source)
+    for job in (JobName.DAILY, JobName.INTRADAY, JobName.SHORT_INTEREST, JobName.SHORT_VOLUME):
+        await scheduler.refresh(job)
+
+    status = scheduler.status()
+    health = {fresh.name: fresh.health for fresh in status.datasets}
+    assert health["quotes"] is None  # not polled yet
+    assert health["daily"] == SourceHealth("files", "ok")
+    assert health["SI"] is not None and (health["SI"].state, health["SI"].detail) == (
+        "not_configured",
+        "no folder",
+    )
+    assert health["SV"] is not None and health["SV"].state == "unavailable"
+    assert health["intraday"] is not None and health["intraday"].state == "retrying"
+    assert [(h.name, h.state) for h in status.health] == [("files", "retrying")]
+
+
+async def test_a_source_with_overdue_requests_is_slow_until_they_finish() -> None:
+    class Hanging(RoutedSource):
+        """Its requests to Yahoo are overdue while ``overdue_requests`` says so."""
+
+        overdue_requests = 0
+
+        def overdue(self, source: str) -> int:
+            return self.overdue_requests if source == "yahoo" else 0
+
+    source = Hanging("live")
+    scheduler = scheduler_over(source)
+    source.overdue_requests = 3
+    assert [(h.name, h.state) for h in scheduler.status().health] == [("yahoo", "slow")]
+
+    await scheduler.refresh(JobName.QUOTES)
+    await scheduler.refresh(JobName.SHORT_INTEREST)
+    health = {h.name: h for h in scheduler.status().health}
+    assert health["yahoo"].state == "slow" and health["yahoo"].detail == "3 requests overdue"
+    assert health["finra"].state == "ok"
+
+    source.overdue_requests = 0  # recomputed at every look: the requests finished
+    assert {h.name: h.state for h in scheduler.status().health} == {"yahoo": "ok", "finra": "ok"}
+
+    source.script(JobName.QUOTES, failed(FailureKind.OFFLINE, source="yahoo"))
+    await scheduler.refresh(JobName.QUOTES)
+    source.overdue_requests = 1
+    assert {h.name: h.state for h in scheduler.status().health}["yahoo"] == "retrying"
+
+
+async def test_an_older_copy_a_source_falls_back_on_is_stale_with_the_failure_in_health() -> None:
+    """The SEC serves its kept share counts when a refresh fails: shown, but stale and with
+    the SEC's health, never as a success."""
+    clock = wall_clock()
+    source = RoutedSource("live")
+    refresh_failed = failed(FailureKind.OFFLINE, "could not connect to sec", source="sec")
+    kept_since = clock.now - dt.timedelta(days=4)
+    older_copy = Fetched(
+        shares_frame({"AAPL": 9.0}),
+        MARKET_NOW,
+        refresh_failed=refresh_failed,
+        fetched_at=kept_since,
+    )
+    source.source_for = lambda role: "sec"  # type: ignore[method-assign]
+    source.script(JobName.SHARES, older_copy, older_copy)
+    scheduler = scheduler_over(source, clock=clock)
+
+    first = await scheduler.refresh(JobName.SHARES)
+    second = await scheduler.refresh(JobName.SHARES)
+
+    assert first.failure == refresh_failed and first.retry_in_s == 5.0
+    assert second.retry_in_s == 10.0  # backing off, as after any failure
+    assert scheduler.store.get(JobName.SHARES) is not None
+    shares = next(f for f in scheduler.status().datasets if f.name == "shares")
+    assert shares.age_s == 4 * 86400 and shares.stale
+    assert [(h.name, h.state) for h in scheduler.status().health] == [("sec", "offline")]
+
+
+async def test_a_disk_copy_fetched_in_the_future_shows_an_unknown_age(tmp_path: Path) -> None:
+    clock = wall_clock()
+    writer = scheduler_over(ScriptedSource(), cache=Cache(tmp_path))
+    writer.store.save(
+        JobName.QUOTES,
+        Stored(quotes_frame({"AAPL": 1.0}), MARKET_NOW, clock.now + dt.timedelta(hours=5)),
+    )
+    scheduler = scheduler_over(ScriptedSource(), clock=clock, cache=Cache(tmp_path))
+    await scheduler.restore()
+
+    quotes = next(f for f in scheduler.status().datasets if f.name == "quotes")
+    assert (quotes.age_s, quotes.stale) == (None, True)  # not "quotes 0s" for five hours
+    clock.advance(6 * 3600)
+    quotes = next(f for f in scheduler.status().datasets if f.name == "quotes")
+    assert (quotes.age_s, quotes.stale) == (None, True)
+
+
+async def test_demo_ages_run_on_the_demo_market_s_clock() -> None:
+    """At a market minute a second, a quote fetched 10 wall seconds ago is 10 market minutes
+    old, as the panes' times and the status bar's clock say."""
+    wall = wall_clock()
+    elapsed = [0.0]
+    demo = DemoMarket(speed=1.0, monotonic=lambda: elapsed[0])  # a market minute a second
+    scheduler = scheduler_over(demo, clock=wall)
+    await scheduler.refresh(JobName.QUOTES)
+
+    wall.advance(10)
+    elapsed[0] += 10
+
+    quotes = next(f for f in scheduler.status().datasets if f.name == "quotes")
+    assert quotes.age_s == 600.0
+    assert not quotes.stale  # staleness stays on the wall clock: 10 s of a 15 s cadence
+
+
+async def test_files_that_end_before_today_say_as_of_when_and_how_far_behind() -> None:
+    class EndsEarly(ScriptedSource):
+        def data_through(self) -> dt.date:
+            return dt.date(2026, 1, 30)  # a Friday
+
+    monday_after_close = dt.datetime(2026, 2, 2, 22, 0, tzinfo=dt.UTC)
+    status = scheduler_over(EndsEarly(), clock=ManualClock(monday_after_close)).status()
+    assert (status.data_through, status.sessions_behind) == (dt.date(2026, 1, 30), 1)
+
+    monday_lunch = dt.datetime(2026, 2, 2, 17, 0, tzinfo=dt.UTC)
+    status = scheduler_over(EndsEarly(), clock=ManualClock(monday_lunch)).status()
+    assert (status.data_through, status.sessions_behind) == (dt.date(2026, 1, 30), 0)
+
+    assert scheduler_over(ScriptedSource()).status().data_through is None
+
+
 def test_status_shows_the_market_clock_session_and_the_source_s_label() -> None:
     clock = wall_clock()
     status = scheduler_over(RoutedSource("live", label="LIVE"), clock=clock).status(note="hello")
@@ -289,15 +423,15 @@ async def test_the_unreachable_note_shows_only_while_nothing_could_be_fetched() 
     source.script(JobName.QUOTES, failed(FailureKind.OFFLINE), fetched(quotes_frame({"AAPL": 1.0})))
     source.script(JobName.DAILY, failed(FailureKind.OFFLINE))
     scheduler = scheduler_over(source)
-    assert scheduler.status().note is None  # nothing tried yet
+    assert scheduler.status().unreachable is None  # nothing tried yet
 
     await scheduler.refresh(JobName.QUOTES)
-    assert scheduler.status().note == UNREACHABLE_EMPTY
+    assert scheduler.status().unreachable == "empty"
     assert scheduler.status(note="switching").note == "switching"
 
     await scheduler.refresh(JobName.QUOTES)
     await scheduler.refresh(JobName.DAILY)
-    assert scheduler.status().note is None  # something came through since start
+    assert scheduler.status().unreachable is None  # something came through since start
 
 
 # --- the on-disk copy ----------------------------------------------------------------------------
@@ -363,7 +497,7 @@ async def test_restored_data_that_cannot_be_refreshed_is_called_cached(tmp_path:
     await scheduler.restore()
     await scheduler.refresh(JobName.QUOTES)
 
-    assert scheduler.status().note == UNREACHABLE_CACHED
+    assert scheduler.status().unreachable == "cached"
 
 
 # --- one round -----------------------------------------------------------------------------------
@@ -386,7 +520,7 @@ async def test_a_round_asks_each_job_once_in_dependency_order() -> None:
     assert source.asked(JobName.SHORT_VOLUME) == [(None, 21)]
     assert source.asked(JobName.SHARES) == [(["AAA", "ZZZ"],)]  # the names short interest listed
     assert source.asked(JobName.DAILY) == [(SMALL_CORE, "1d", DAILY_SESSIONS)]
-    assert source.asked(JobName.INTRADAY) == [(SMALL_INTRADAY, "1m", 1)]
+    assert source.asked(JobName.INTRADAY) == [(SMALL_INTRADAY, "1m", INTRADAY_SESSIONS)]
     # short % is unknown without shares, but the names still rank (last) as candidates
     assert source.asked(JobName.QUOTES) == [([*SMALL_CORE, "AAA", "ZZZ"],)]
 
@@ -452,6 +586,23 @@ async def test_the_demo_market_fills_every_pane(demo: DemoMarket) -> None:
     correlations = views[Pane.CORRELATIONS]
     assert isinstance(correlations, CorrelationsView)
     assert [b.name for b in correlations.baskets] == [b.name for b in settings.baskets]
+
+
+async def test_relative_volume_compares_with_earlier_sessions_intraday_bars(
+    demo: DemoMarket,
+) -> None:
+    """The intraday job brings the sector ETFs' bars of the sessions relative volume compares
+    with (the demo keeps 10), so no sector falls back on the typical profile (marked ≈)."""
+    scheduler = scheduler_over(demo, Settings())
+
+    await scheduler.refresh_all()
+
+    intraday = scheduler.feed.market_data().intraday.filter(pl.col("symbol") == "XLK")
+    assert intraday["ts"].dt.date().n_unique() == 10
+    views = await scheduler.build([Pane.SECTORS], scheduler.feed.market_data())
+    sectors = views[Pane.SECTORS]
+    assert isinstance(sectors, SectorsView)
+    assert {row.rel_volume_basis for row in sectors.rows} == {"intraday"}
 
 
 async def test_build_computes_only_the_panes_asked_for(demo: DemoMarket) -> None:
@@ -617,6 +768,67 @@ async def test_a_failing_builder_is_reported_and_the_other_panes_keep_updating(
             await until(lambda: set(built(reports)) == {Pane.INDICES, Pane.SECTORS}, "quotes")
     record = next(r for r in caplog.records if "shorts pane could not be built" in r.message)
     assert record.exc_info is not None  # with its traceback
+
+
+async def test_a_pane_that_failed_is_built_again_after_the_next_poll() -> None:
+    """A builder that raised once: the next poll retries it, even one that brings nothing the
+    pane is built from (quotes do not feed Correlations)."""
+    raised: list[int] = []
+
+    def once_broken(data: MarketData, settings: Settings) -> PaneView:
+        if not raised:
+            raised.append(1)
+            raise RuntimeError("a bad day")
+        return BUILDERS[Pane.CORRELATIONS](data, settings)
+
+    reports: list[Report] = []
+    builders = {**BUILDERS, Pane.CORRELATIONS: once_broken}
+    async with started(report=reports.append, builders=builders) as (scheduler, _, time):
+        failure = PaneFailed(Pane.CORRELATIONS, "RuntimeError: a bad day")
+        await until(lambda: failure in reports, "the failure reported")
+        await until(settled(scheduler, time), "every job waiting, every pane built")
+        assert Pane.CORRELATIONS not in built(reports)
+
+        scheduler.wake(JobName.QUOTES)  # the same (empty) quotes: nothing new
+
+        await until(lambda: Pane.CORRELATIONS in built(reports), "Correlations built again")
+        await until(settled(scheduler, time), "every job waiting, every pane built")
+        reports.clear()
+        scheduler.wake(JobName.QUOTES)
+        await until(lambda: any(isinstance(r, JobFinished) for r in reports), "another poll")
+        await until(settled(scheduler, time), "every job waiting, every pane built")
+        assert Pane.CORRELATIONS not in built(reports)  # built: not retried any more
+
+
+async def test_a_poll_that_finds_the_market_in_another_session_rebuilds_every_pane() -> None:
+    """Figures depend on the session ("today", 5 d): files whose clock stops at their last
+    session once read, or a new trading day, rebuild every pane though no frame changed."""
+
+    class Clocked(ScriptedSource):
+        moment = MARKET_NOW
+
+        def now(self) -> dt.datetime:
+            return self.moment
+
+    time = VirtualTime(wall_clock())
+    source = Clocked()
+    reports: list[Report] = []
+    scheduler = scheduler_over(source, clock=time.clock, wait=time, report=reports.append)
+    async with running(scheduler):
+        await until(lambda: set(built(reports)) == set(Pane), "the first picture")
+        await until(settled(scheduler, time), "every job waiting, every pane built")
+        reports.clear()
+
+        source.moment = MARKET_NOW - dt.timedelta(days=12)  # a session two weeks earlier
+        scheduler.wake(JobName.SHORT_VOLUME)  # nothing new, and feeding one pane only
+
+        await until(lambda: set(built(reports)) == set(Pane), "every pane built again")
+        await until(settled(scheduler, time), "every job waiting, every pane built")
+        reports.clear()
+        scheduler.wake(JobName.SHORT_VOLUME)
+        await until(lambda: any(isinstance(r, JobFinished) for r in reports), "another poll")
+        await until(settled(scheduler, time), "every job waiting, every pane built")
+        assert built(reports) == []  # the same session: nothing to rebuild
 
 
 async def test_the_disk_copy_is_shown_before_any_poll_answers(tmp_path: Path) -> None:

@@ -116,6 +116,23 @@ async def test_ages_and_stale_marks_follow_the_feeds_fetch_time_and_cadence() ->
         assert (quotes.age_s, quotes.stale) == (121.0, True)
 
 
+async def test_on_a_demo_feed_ages_are_on_the_markets_clock_as_on_the_feed() -> None:
+    clock = wall_clock()
+    source = PushedSource()
+    source.is_demo = True  # a feed publishing the demo market, whose clock runs 60 x
+    scheduler = Scheduler(SMALL, source, clock=clock)
+    fetched_on_market = MARKET_NOW - dt.timedelta(minutes=3)
+    stored = stored_at(clock.now - dt.timedelta(seconds=3))
+    source.queue.put_nowait((JobName.QUOTES, stored, OK_YAHOO, 15.0))
+    async with running(scheduler):
+        await until(lambda: scheduler.store.has_data(JobName.QUOTES), "the pushed quotes")
+        await scheduler.accept_published(
+            JobName.QUOTES, stored, OK_YAHOO, cadence_s=15.0, market_fetched_at=fetched_on_market
+        )
+        quotes = scheduler.status().datasets[0]
+    assert (quotes.age_s, quotes.stale) == (180.0, False)  # 3 market minutes; 3 s of wall time
+
+
 async def test_the_feeds_health_and_the_link_show_in_the_status() -> None:
     clock = wall_clock()
     source = PushedSource()

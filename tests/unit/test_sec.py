@@ -205,7 +205,7 @@ async def test_without_a_contact_nothing_is_asked_and_the_message_names_the_key(
     outcome = await source.shares(["AAPL"])
 
     assert isinstance(outcome, Failed)
-    assert outcome.kind is FailureKind.NOT_AVAILABLE
+    assert outcome.kind is FailureKind.NOT_CONFIGURED  # an optional setting, not a failure
     assert outcome.source == "sec"
     assert "sources.sec.contact" in outcome.message
     assert "[sources.sec]" in outcome.message
@@ -340,7 +340,7 @@ async def test_an_old_cache_is_refreshed(
 
 
 @pytest.mark.usefixtures("small_market")
-async def test_when_a_refresh_fails_the_old_cache_is_used_and_kept(
+async def test_when_a_refresh_fails_the_old_cache_is_used_kept_and_said_to_be_old(
     fault_server: FaultServer, client: HttpClient, tmp_path: Path
 ) -> None:
     serve_sec(fault_server)
@@ -349,11 +349,21 @@ async def test_when_a_refresh_fails_the_old_cache_is_used_and_kept(
     for path in (TICKERS_PATH, FRAME_PATH.format("CY2026Q1I")):
         fault_server.serve(path, server_error(503))
 
-    outcome = await make_source(client, fault_server, Cache(tmp_path)).shares(["AAPL", "NVDA"])
+    source = make_source(client, fault_server, Cache(tmp_path))
+    outcome = await source.shares(["AAPL", "NVDA"])
 
     assert isinstance(first, Fetched) and isinstance(outcome, Fetched)
     assert outcome.frame.equals(first.frame)
     assert Cache(tmp_path).read_frame(sec.MARKET_KEY, COMPANY_SHARES_SCHEMA) is not None
+    # Not a success: the failure and the copy's age go with it (shown stale, with health).
+    assert outcome.refresh_failed is not None and "503" in outcome.refresh_failed.message
+    assert outcome.fetched_at is not None
+    age = (NOW.astimezone(dt.UTC) - outcome.fetched_at).total_seconds()
+    assert age == pytest.approx(MAX_AGE_S + 60, abs=30)
+    # The next call asks again, and is as honest while the SEC still fails.
+    again = await source.shares(["AAPL"])
+    assert isinstance(again, Fetched) and again.refresh_failed is not None
+    assert first.refresh_failed is None and first.fetched_at is None
 
 
 async def test_a_failure_with_nothing_cached_is_reported(

@@ -199,6 +199,15 @@ def test_holdings_sum_a_ticker_listed_twice_and_keep_a_printed_sector() -> None:
     ]
 
 
+def test_holdings_spell_class_shares_as_every_source_does() -> None:
+    rows = [
+        ("BERKSHIRE HATHAWAY INC CL B", "BRK.B", "x", "-", 12.0, "-", 10.0, "USD"),
+        ("BROWN FORMAN CORP CL B", "bf/b", "y", "-", 1.0, "-", 2.0, "USD"),
+    ]
+    frame = parse_holdings(holdings_workbook("XLF", dt.date(2026, 2, 11), rows), "XLF")
+    assert frame["symbol"].to_list() == ["BRK-B", "BF-B"]
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [

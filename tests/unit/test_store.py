@@ -150,7 +150,7 @@ def test_a_restart_reads_back_frames_with_their_original_times(tmp_path: Path) -
     writer.save(JobName.DAILY, daily)
 
     store = Store("fake", Cache(tmp_path))
-    assert store.restore(store.read_disk()) == [JobName.QUOTES, JobName.DAILY]
+    assert store.restore(store.read_disk(), WALL_START) == [JobName.QUOTES, JobName.DAILY]
 
     for job, written in ((JobName.QUOTES, quotes), (JobName.DAILY, daily)):
         read = store.get(job)
@@ -173,18 +173,35 @@ def test_data_fetched_in_this_run_is_never_replaced_by_the_disk_copy(tmp_path: P
     fresh = quotes_frame({"AAPL": 2.0})
     keep(store, JobName.QUOTES, fetched(fresh))
 
-    assert store.restore(store.read_disk()) == [JobName.DAILY]
+    assert store.restore(store.read_disk(), WALL_START) == [JobName.DAILY]
     assert store.market_data(MARKET_NOW, {}).quotes.equals(fresh)
 
 
 def test_a_refreshed_job_no_longer_shows_the_disk_copy(tmp_path: Path) -> None:
     Store("fake", Cache(tmp_path)).save(JobName.QUOTES, stored(quotes_frame({"AAPL": 1.0})))
     store = Store("fake", Cache(tmp_path))
-    store.restore(store.read_disk())
+    store.restore(store.read_disk(), WALL_START)
 
     keep(store, JobName.QUOTES, fetched(quotes_frame({"AAPL": 2.0})))
 
     assert not store.showing_disk_copy
+
+
+def test_a_disk_copy_fetched_in_the_future_has_an_unknown_age(tmp_path: Path) -> None:
+    """A clock set back, or a damaged file: the copy is shown, but nobody can say how old it
+    is (it used to read "0s" until the clock caught up)."""
+    future = Stored(quotes_frame({"AAPL": 1.0}), MARKET_NOW, WALL_START + dt.timedelta(days=3))
+    writer = Store("fake", Cache(tmp_path))
+    writer.save(JobName.QUOTES, future)
+    writer.save(JobName.DAILY, stored(bars_frame({"AAPL": 1.0})))
+
+    store = Store("fake", Cache(tmp_path))
+    store.restore(store.read_disk(), WALL_START)
+
+    assert store.age_unknown(JobName.QUOTES)
+    assert not store.age_unknown(JobName.DAILY)
+    keep(store, JobName.QUOTES, fetched(quotes_frame({"AAPL": 2.0})))
+    assert not store.age_unknown(JobName.QUOTES)
 
 
 def test_the_disk_copy_belongs_to_the_source_that_wrote_it(tmp_path: Path) -> None:

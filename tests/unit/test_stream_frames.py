@@ -15,8 +15,9 @@ from google.protobuf import descriptor_pb2
 
 from tui.market_hours import Session
 from tui.sources.streaming import AuthRejected, FrameError
-from tui.sources.streaming.alpaca import parse_alpaca_frame
-from tui.sources.streaming.finnhub import parse_finnhub_frame
+from tui.sources.streaming.alpaca import AlpacaCredentials, AlpacaStream, parse_alpaca_frame
+from tui.sources.streaming.finnhub import FinnhubStream, parse_finnhub_frame
+from tui.sources.streaming.keys import Secret
 from tui.sources.streaming.pricing import FIELDS, PACKAGE, float32_value, pricing_file
 from tui.sources.streaming.yahoo import YahooStream, parse_yahoo_frame
 
@@ -197,3 +198,19 @@ def test_finnhub_pings_and_errors() -> None:
         parse_finnhub_frame('{"type": "error", "msg": "Invalid API key"}')
     with pytest.raises(FrameError):
         parse_finnhub_frame('{"type": "trade", "data": [{"s": "X", "p": null, "t": 1}]}')
+
+
+def test_alpaca_and_finnhub_spell_class_shares_their_way_and_ticks_come_back_canonical() -> None:
+    """They write BRK.B; every source gives BRK-B, and a stream is asked for BRK.B."""
+    trade = '[{"T": "t", "S": "BRK.B", "p": 490.5, "s": 10, "t": "2026-02-10T16:02:05Z"}]'
+    assert [tick.symbol for tick in parse_alpaca_frame(trade)] == ["BRK-B"]
+    finnhub = '{"type": "trade", "data": [{"s": "BRK.B", "p": 490.5, "t": 1770739325000}]}'
+    assert [tick.symbol for tick in parse_finnhub_frame(finnhub)] == ["BRK-B"]
+    wanted = frozenset({"BRK-B", "MSFT"})
+    credentials = AlpacaCredentials(Secret("id"), Secret("secret"))
+    [alpaca] = AlpacaStream(credentials).subscription_messages(wanted, frozenset(), resend=True)
+    assert json.loads(alpaca) == {"action": "subscribe", "trades": ["BRK.B", "MSFT"]}
+    messages = FinnhubStream(Secret("token")).subscription_messages(
+        wanted, frozenset(), resend=True
+    )
+    assert sorted(json.loads(message)["symbol"] for message in messages) == ["BRK.B", "MSFT"]

@@ -34,6 +34,7 @@ from tui.sources.yahoo import (
     ChartFormatError,
     YahooSource,
     daily_range,
+    intraday_range,
     parse_chart,
     quote_from_chart,
 )
@@ -583,6 +584,37 @@ async def test_daily_bars_feed_the_previous_close_cache(
     assert isinstance(outcome, Fetched)
     assert outcome.frame["prev_close"].to_list() == [274.62]
     assert len(charts_requested(server, "AAPL", "1d")) == 1
+
+
+def test_intraday_range_covers_the_sessions_asked_for_in_one_request() -> None:
+    today = dt.date(2026, 2, 11)  # a month back: Jan 12 to Feb 11, MLK day off, 22 sessions
+    assert [intraday_range("5m", n, today) for n in (0, 1, 2, 5, 6, 22, 23, 60)] == [
+        "1d",
+        "1d",
+        "5d",
+        "5d",
+        "1mo",
+        "1mo",
+        "3mo",
+        "3mo",
+    ]
+    # Yahoo keeps 1-minute bars for a week: five sessions is the most one request brings.
+    assert intraday_range("1m", 21, today) == "5d"
+    may = dt.date(2026, 5, 29)  # a month back: Apr 30 to May 29, Memorial Day off, 21 sessions
+    assert (intraday_range("5m", 21, may), intraday_range("5m", 22, may)) == ("1mo", "3mo")
+
+
+async def test_a_quote_reads_a_wider_intraday_reply_just_fetched(
+    yahoo: YahooSource, server: FaultServer
+) -> None:
+    """The intraday job asks for a month of bars (relative volume by time of day): a quote
+    asked for just after reads its newest bars instead of asking again."""
+    bars = await yahoo.bars(["AAPL"], "5m", 21)
+    quotes = await yahoo.quotes(["AAPL"])
+    assert isinstance(bars, Fetched) and isinstance(quotes, Fetched)
+    (request,) = charts_requested(server, "AAPL", "5m")
+    assert request.query["range"] == "1mo"
+    assert quotes.frame["last"].to_list() != [None]
 
 
 async def test_quotes_and_intraday_bars_share_one_reply(

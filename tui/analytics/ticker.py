@@ -29,6 +29,7 @@ from tui.analytics.shorts import (
 )
 from tui.config import Settings
 from tui.presenters.correlations import CorrelationLine
+from tui.presenters.shorts import ShortRow
 from tui.presenters.ticker import (
     ChartRange,
     MemberQuote,
@@ -182,6 +183,35 @@ def _sections(
     return tuple(section for section, shown in applies.items() if shown)
 
 
+def ticker_quote(data: MarketData, symbol: str) -> TickerQuote:
+    """The symbol's latest quote and its change, as the drill-down shows them (alerts on a
+    symbol's price read them too)."""
+    quotes = latest_quotes(data.quotes, [symbol]).with_columns(
+        change=pl.col("last") - pl.col("prev_close"),
+        change_pct=pct_change(pl.col("last"), pl.col("prev_close")),
+    )
+    return next(iter(frame_rows(quotes, TickerQuote)), TickerQuote())
+
+
+def _settlements(data: MarketData, symbol: str) -> pl.DataFrame:
+    return data.short_interest.filter(pl.col("symbol") == symbol).sort("settlement_date")
+
+
+def ticker_short_row(
+    data: MarketData, symbol: str, settlements: pl.DataFrame | None = None
+) -> ShortRow:
+    """The symbol's short figures as a Most shorted row, whether or not the table ranks it: what
+    the drill-down shows (alerts on a name outside the table read them too). ``settlements``: the
+    symbol's short-interest rows, when already filtered."""
+    if settlements is None:
+        settlements = _settlements(data, symbol)
+    listed = pl.DataFrame({"symbol": [symbol]}, schema={"symbol": pl.String()})
+    metrics = listed.join(
+        short_metrics(latest_settlements(settlements), data.shares), on="symbol", how="left"
+    )
+    return short_rows(with_prices(metrics, data.quotes), data)[0]
+
+
 def build_ticker(
     data: MarketData, symbol: str, chart_range: ChartRange, settings: Settings
 ) -> TickerView:
@@ -190,19 +220,11 @@ def build_ticker(
     1D and 5D are the intraday bars of the symbol's last 1 or 5 sessions, 1M/6M/1Y its last
     21/126/252 daily bars (today's partial bar included)."""
     known = data.info.get(symbol)
-    quotes = latest_quotes(data.quotes, [symbol]).with_columns(
-        change=pl.col("last") - pl.col("prev_close"),
-        change_pct=pct_change(pl.col("last"), pl.col("prev_close")),
-    )
-    quote = next(iter(frame_rows(quotes, TickerQuote)), TickerQuote())
+    quote = ticker_quote(data, symbol)
     prices = _chart_prices(data, symbol, chart_range)
 
-    settlements = data.short_interest.filter(pl.col("symbol") == symbol).sort("settlement_date")
-    listed = pl.DataFrame({"symbol": [symbol]}, schema={"symbol": pl.String()})
-    metrics = listed.join(
-        short_metrics(latest_settlements(settlements), data.shares), on="symbol", how="left"
-    )
-    short_row = short_rows(with_prices(metrics, data.quotes), data)[0]
+    settlements = _settlements(data, symbol)
+    short_row = ticker_short_row(data, symbol, settlements)
     has_short_data = short_row.settlement_date is not None or short_row.sv_date is not None
 
     correlation, peer_group = _ticker_correlation(data, symbol, settings)

@@ -14,13 +14,45 @@ BINDING_IDS: tuple[str, ...] = (
     "find",
     "refresh",
     "sort",
+    "reverse_sort",
     "next_pane",
     "prev_pane",
     "back",
     "range_prev",
     "range_next",
     "use_demo",
+    "alert",
+    "alerts",
+    "delete_alert",
 )
+
+# The keys each binding has unless the config remaps it, in Textual's notation: the remappable
+# ones, and the tables' own (not remappable, but a binding must not take their only key).
+# tests/tui/test_bindings.py checks these against the real bindings.
+DEFAULT_KEYS: dict[str, tuple[str, ...]] = {
+    "quit": ("q",),
+    "help": ("question_mark",),
+    "find": ("slash",),
+    "refresh": ("r",),
+    "sort": ("s",),
+    "reverse_sort": ("S",),
+    "next_pane": ("tab",),
+    "prev_pane": ("shift+tab",),
+    "back": ("escape",),
+    "range_prev": ("left_square_bracket",),
+    "range_next": ("right_square_bracket",),
+    "use_demo": ("d",),
+    "alert": ("a",),
+    "alerts": ("A",),
+    "delete_alert": ("x",),
+    "table.activate": ("enter",),
+    "table.cursor_up": ("up", "k"),
+    "table.cursor_down": ("down", "j"),
+    "table.cursor_top": ("home", "g"),
+    "table.cursor_bottom": ("end", "G"),
+    "table.page_up": ("pageup",),
+    "table.page_down": ("pagedown",),
+}
 
 _MODIFIERS = ("ctrl", "shift", "alt", "meta", "super", "hyper")
 # Terminal multiplexers take these before the application ever sees them.

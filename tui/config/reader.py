@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import difflib
 import math
-import re
+import string
 import types
 from collections.abc import Callable, Sequence
 from dataclasses import MISSING, dataclass, fields, is_dataclass
@@ -14,8 +14,15 @@ from pathlib import Path
 from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 from urllib.parse import urlsplit
 
-from tui.config.keys import BINDING_IDS, RESERVED_KEYS, normalize_key
+from tui.config.keys import BINDING_IDS, DEFAULT_KEYS, RESERVED_KEYS, normalize_key
 from tui.config.settings import (
+    ANY_SYMBOL,
+    BASKET_ALERT_FIELDS,
+    CORRELATION_ALERT_FIELDS,
+    MEMBER_ALERT_FIELDS,
+    SYMBOL_OR_BASKET_ALERT_FIELDS,
+    AlertingSettings,
+    AlertRule,
     Basket,
     CorrelationSettings,
     DemoSettings,
@@ -31,25 +38,8 @@ from tui.config.settings import (
     SsgaSettings,
     YahooSettings,
 )
-
-_SYMBOL_PATTERN = re.compile(r"[A-Za-z0-9.\-^=]{1,15}")
-
-
-def normalize_symbol(text: str) -> str:
-    """A ticker symbol as tapewatch stores it: stripped and upper-case.
-
-    Letters, digits and ``. - ^ =`` only (``BRK.B``, ``^GSPC``, ``EURUSD=X``), 1 to 15 characters;
-    anything else raises ``ValueError`` with a message meant for the user.
-    """
-    symbol = text.strip()
-    if not symbol:
-        raise ValueError("a ticker symbol cannot be empty")
-    if not _SYMBOL_PATTERN.fullmatch(symbol):
-        raise ValueError(
-            f"`{symbol}` is not a ticker symbol: use letters, digits and . - ^ = "
-            "(at most 15 characters)"
-        )
-    return symbol.upper()
+from tui.config.themes import THEME_NAMES
+from tui.symbols import parse_symbol
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +80,12 @@ class _Invalid:
 
 
 _INVALID = _Invalid()
+
+# What to say beside "expected ..., found ..." at these keys.
+_SHAPE_HINTS: dict[str, str] = {
+    "alerts": " (write one [[alerts]] table per rule; on_alert and the defaults go under "
+    "[alerting] and [alerting.defaults])",
+}
 
 # Fields that never come from the file.
 _NOT_IN_FILE: frozenset[tuple[type, str]] = frozenset({(Settings, "path")})
@@ -171,7 +167,8 @@ class Reader:
         self.problems.append(ConfigProblem(key, message))
 
     def wrong(self, key: str, expected: str, value: object) -> _Invalid:
-        self.report(key, f"expected {expected}, found {_describe(value)}")
+        hint = _SHAPE_HINTS.get(key)
+        self.report(key, f"expected {expected}, found {_describe(value)}{hint or ''}")
         return _INVALID
 
     def read_dataclass(self, cls: type, table: object, key: str) -> Any:
@@ -293,6 +290,17 @@ def _positive(maximum: float | None, unit: str, why: str) -> FieldCheck:
     return check
 
 
+def _theme(value: str, key: str, reader: Reader) -> str:
+    name = value.strip()
+    if name not in THEME_NAMES:
+        suggestion = _did_you_mean(name, THEME_NAMES)
+        hint = (
+            f"did you mean `{suggestion}`?" if suggestion else "themes: " + ", ".join(THEME_NAMES)
+        )
+        reader.report(key, f"unknown theme {_describe(value)} ({hint})")
+    return name
+
+
 def _non_empty(value: str, key: str, reader: Reader) -> str:
     if not value.strip():
         reader.wrong(key, "a non-empty string", value)
@@ -345,7 +353,7 @@ def _existing_file(value: str, key: str, reader: Reader) -> str:
 
 def _symbol(value: str, key: str, reader: Reader) -> str | _Invalid:
     try:
-        return normalize_symbol(value)
+        return parse_symbol(value)
     except ValueError as error:
         reader.report(key, str(error))
         return _INVALID
@@ -410,6 +418,29 @@ def _unique(attribute: str, describe: str) -> FieldCheck:
 
 
 def _key_bindings(keymap: dict[str, str | _Invalid], key: str, reader: Reader) -> dict[str, str]:
+    normalized = _bound_keys(keymap, key, reader)
+    # The keys every binding ends up with: a key bound here leaves any other binding that had
+    # it as its only key with none (Textual takes it from the other binding).
+    effective = {
+        **DEFAULT_KEYS,
+        **{name: tuple(keys.split(",")) for name, keys in normalized.items()},
+    }
+    for binding_id, keys in normalized.items():
+        for bound_key in keys.split(","):
+            for other, other_keys in effective.items():
+                if other != binding_id and other_keys == (bound_key,):
+                    reader.report(
+                        _join(key, binding_id),
+                        f"`{bound_key}` is the only key of `{other}`: `{binding_id}` would take "
+                        f"it and leave `{other}` without a key (choose another key, or give "
+                        f"`{other}` one under [keys])",
+                    )
+    return normalized
+
+
+def _bound_keys(keymap: dict[str, str | _Invalid], key: str, reader: Reader) -> dict[str, str]:
+    """Each known binding's keys in Textual's notation, comma-separated; reports unknown
+    bindings, key names that are not keys, reserved keys and a key given to two bindings."""
     normalized: dict[str, str] = {}
     bound_to: dict[str, str] = {}
     for binding_id, keys_text in keymap.items():
@@ -479,9 +510,173 @@ def _key_needs_certificate(remote: RemoteSettings, key: str, reader: Reader) -> 
         )
 
 
+# --- alerts ---------------------------------------------------------------------------------------
+
+# What a command's arguments may name: str.format placeholders, filled in when an alert fires.
+COMMAND_PLACEHOLDERS = ("symbol", "basket", "field", "value", "bound", "note", "message")
+
+
+def _alert_symbol(value: str, key: str, reader: Reader) -> str | _Invalid:
+    text = value.strip()
+    if text in ("", ANY_SYMBOL):
+        return text
+    return _symbol(text, key, reader)
+
+
+def _stripped(value: str, key: str, reader: Reader) -> str:
+    return value.strip()
+
+
+def _command(argv: tuple[str | _Invalid, ...], key: str, reader: Reader) -> tuple[str, ...]:
+    """A program and its arguments, run without a shell; placeholders only from
+    COMMAND_PLACEHOLDERS, without format specs (each is filled in as text)."""
+    if argv and isinstance(argv[0], str) and not argv[0].strip():
+        reader.report(f"{key}[0]", "expected the program to run, found an empty string")
+    names = ", ".join(f"{{{name}}}" for name in COMMAND_PLACEHOLDERS)
+    for index, part in enumerate(argv):
+        if isinstance(part, _Invalid):
+            continue
+        try:
+            pieces = list(string.Formatter().parse(part))
+        except ValueError as error:
+            reader.report(f"{key}[{index}]", f"{error} (write {{{{ or }}}} for a brace itself)")
+            continue
+        for _, name, spec, conversion in pieces:
+            if name is None:
+                continue
+            if name not in COMMAND_PLACEHOLDERS:
+                reader.report(
+                    f"{key}[{index}]", f"unknown placeholder `{{{name}}}` (placeholders: {names})"
+                )
+            elif spec or conversion:
+                reader.report(
+                    f"{key}[{index}]",
+                    f"`{{{name}}}` takes no format: it is filled in as the screen shows it",
+                )
+    return tuple(part for part in argv if isinstance(part, str))
+
+
+def _alert_rule(rule: AlertRule, key: str, reader: Reader) -> None:
+    """A rule names a level, bounds in order, and the subject its field belongs to."""
+    field_name = rule.field
+    if rule.below is None and rule.above is None:
+        reader.report(key, "expected `below`, `above` or both: the level the figure crosses")
+    if rule.below is not None and rule.above is not None and rule.below >= rule.above:
+        reader.report(
+            _join(key, "below"),
+            f"both bounds inverted: below ({rule.below:g}) must be less than above "
+            f"({rule.above:g}); with both, the alert fires when {field_name} leaves the range "
+            "between them",
+        )
+    if field_name in CORRELATION_ALERT_FIELDS:
+        for name, bound in (("below", rule.below), ("above", rule.above)):
+            if bound is not None and not -1 <= bound <= 1:
+                reader.report(
+                    _join(key, name),
+                    f"expected -1 to 1 (a correlation), found {bound:g}: it would never fire",
+                )
+    symbol_key, basket_key = _join(key, "symbol"), _join(key, "basket")
+    if field_name in BASKET_ALERT_FIELDS:
+        if not rule.basket:
+            reader.report(
+                basket_key, f'{field_name} is a basket\'s own figure: name it (basket = "Mag 7")'
+            )
+        if rule.symbol:
+            reader.report(
+                symbol_key,
+                f"{field_name} is a basket's own figure, not a symbol's: remove symbol (a "
+                "member's correlation to its peers is corr_to_peers)",
+            )
+    elif field_name in MEMBER_ALERT_FIELDS:
+        if not rule.symbol:
+            reader.report(
+                symbol_key,
+                f'{field_name} is a basket member\'s figure: name the symbol (or "*" for every '
+                "member)",
+            )
+    elif field_name in SYMBOL_OR_BASKET_ALERT_FIELDS:
+        if not rule.symbol and not rule.basket:
+            reader.report(key, f"expected `symbol` or `basket`: whose {field_name} to watch")
+        elif rule.symbol and rule.basket:
+            reader.report(
+                basket_key,
+                f"{field_name} is a symbol's or a basket's: give symbol or basket, not both",
+            )
+    else:
+        if not rule.symbol:
+            reader.report(
+                symbol_key,
+                f'{field_name} is a stock\'s figure: name the symbol (or "*" for every row that '
+                "shows it)",
+            )
+        if rule.basket:
+            reader.report(
+                basket_key,
+                f"{field_name} is a stock's figure: basket goes only with basket_corr, "
+                "corr_to_peers, last and change_pct",
+            )
+
+
+def _alert_baskets(
+    rules: Sequence[AlertRule | _Invalid], baskets: Sequence[Basket], key: str, reader: Reader
+) -> None:
+    """Each rule's basket is a configured one, and a member's correlation names a member of it
+    (or of exactly one basket, when no basket is named)."""
+    by_name = {basket.name: basket for basket in baskets}
+    for index, rule in enumerate(rules):
+        if not isinstance(rule, AlertRule):
+            continue
+        rule_key = f"{key}[{index}]"
+        basket = by_name.get(rule.basket) if rule.basket else None
+        if rule.basket and basket is None:
+            if suggestion := _did_you_mean(rule.basket, list(by_name)):
+                hint = f'did you mean "{suggestion}"?'
+            else:
+                hint = "baskets: " + (", ".join(by_name) or "none configured")
+            reader.report(_join(rule_key, "basket"), f"unknown basket `{rule.basket}` ({hint})")
+            continue
+        if rule.field not in MEMBER_ALERT_FIELDS or rule.symbol in ("", ANY_SYMBOL):
+            continue
+        if basket is not None:
+            if rule.symbol not in basket.symbols:
+                reader.report(
+                    _join(rule_key, "symbol"),
+                    f"`{rule.symbol}` is not a member of the basket `{basket.name}`",
+                )
+            continue
+        holding = [basket.name for basket in baskets if rule.symbol in basket.symbols]
+        if not holding:
+            reader.report(
+                _join(rule_key, "symbol"),
+                f"`{rule.symbol}` is in no basket: corr_to_peers is its correlation to the other "
+                "members of a basket",
+            )
+        elif len(holding) > 1:
+            reader.report(
+                _join(rule_key, "basket"),
+                f"`{rule.symbol}` is in {len(holding)} baskets ({', '.join(holding)}): name one "
+                f'with basket = "{holding[0]}"',
+            )
+
+
+def read_alert_rule(
+    table: dict[str, Any], baskets: Sequence[Basket], key: str = "alert"
+) -> AlertRule:
+    """One alert rule from TOML-like values (a rule made in the app, or saved by it), checked as
+    `[[alerts]]` is. Raises :class:`ConfigError` listing every problem."""
+    reader = Reader()
+    rule = reader.read_dataclass(AlertRule, table, key)
+    if isinstance(rule, AlertRule):
+        _alert_baskets([rule], baskets, key, reader)
+    if reader.problems or not isinstance(rule, AlertRule):
+        raise ConfigError(None, reader.problems)
+    return rule
+
+
 def _settings_checks(settings: Settings, key: str, reader: Reader) -> None:
     _files_needed(settings, key, reader)
     _remote_url_needed(settings, key, reader)
+    _alert_baskets(settings.alerts, settings.baskets, "alerts", reader)
 
 
 _CADENCE = _at_least(1, " s", "polling faster than once a second would hammer the sources")
@@ -489,7 +684,7 @@ _NOT_NEGATIVE = _at_least(0, "", "a negative limit filters nothing")
 _TIMEOUT = _positive(None, " s", "a request needs time to answer")
 
 _FIELD_CHECKS: dict[tuple[type, str], FieldCheck] = {
-    (Settings, "theme"): _non_empty,
+    (Settings, "theme"): _theme,
     (Settings, "benchmark"): _symbol,
     (Settings, "indices"): _unique("symbol", "the symbol"),
     (Settings, "sectors"): _unique("symbol", "the symbol"),
@@ -537,10 +732,20 @@ _FIELD_CHECKS: dict[tuple[type, str], FieldCheck] = {
     (RemoteSettings, "tls_ca_file"): _existing_file,
     (RemoteSettings, "tls_cert_file"): _existing_file,
     (RemoteSettings, "tls_key_file"): _existing_file,
+    (AlertRule, "symbol"): _alert_symbol,
+    (AlertRule, "basket"): _stripped,
+    (AlertRule, "note"): _stripped,
+    (AlertRule, "hysteresis"): _at_least(0, "", "a negative margin would re-arm before the level"),
+    (AlertRule, "command"): _command,
+    (AlertingSettings, "on_alert"): _command,
+    (AlertingSettings, "command_timeout"): _positive(
+        300, " s", "a command that needs longer should run in the background itself"
+    ),
 }
 
 _OBJECT_CHECKS: dict[type, ObjectCheck] = {
     ShortedSettings: _watchlist_needed,
     RemoteSettings: _key_needs_certificate,
+    AlertRule: _alert_rule,
     Settings: _settings_checks,
 }

@@ -12,6 +12,31 @@ from typing import Literal
 
 SourceName = Literal["live", "demo", "files", "remote"]
 
+# The figures an alert can watch, each read from the view a pane (or the drill-down) shows.
+AlertField = Literal[
+    "last",
+    "change_pct",
+    "ext_change_pct",
+    "rel_vol",
+    "si_pct",
+    "si_change_pct",
+    "days_to_cover",
+    "sv_pct",
+    "sv_z",
+    "corr_to_peers",
+    "basket_corr",
+]
+DesktopNotification = Literal["osc9", "osc777", "both", "off"]
+# `symbol = "*"`: every row that shows the field (the Most shorted names, a basket's members...).
+ANY_SYMBOL = "*"
+# Whose figure each field is: a basket's own (named with `basket`), a basket member's (a symbol
+# and the basket whose other members are its peers), a symbol's or a basket's as an index; the
+# other fields are a symbol's.
+BASKET_ALERT_FIELDS: frozenset[str] = frozenset({"basket_corr"})
+MEMBER_ALERT_FIELDS: frozenset[str] = frozenset({"corr_to_peers"})
+SYMBOL_OR_BASKET_ALERT_FIELDS: frozenset[str] = frozenset({"last", "change_pct"})
+CORRELATION_ALERT_FIELDS: frozenset[str] = BASKET_ALERT_FIELDS | MEMBER_ALERT_FIELDS
+
 
 @dataclass(frozen=True, slots=True)
 class IndexSpec:
@@ -193,6 +218,50 @@ class SourcesSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class AlertRule:
+    """One `[[alerts]]` table: a figure of a symbol or a basket crossing a level.
+
+    It fires when the figure falls below ``below`` or rises above ``above`` (with both: when it
+    leaves the range between them), once, and re-arms when the figure is back inside by the
+    hysteresis. Short interest and short volume fire once per new settlement or file.
+    """
+
+    field: AlertField
+    symbol: str = ""  # a ticker, or "*" for every row that shows the field
+    basket: str = ""  # a configured basket: for basket_corr, corr_to_peers, or a basket's last
+    below: float | None = None
+    above: float | None = None
+    note: str = ""  # shown with the alert when it fires
+    hysteresis: float | None = None  # re-arm margin in the field's units; None: the field's own
+    command: tuple[str, ...] = ()  # run when it fires, instead of `alerting.on_alert`
+
+
+@dataclass(frozen=True, slots=True)
+class AlertDefaults:
+    """Alerts to switch on without naming symbols."""
+
+    sv_spikes: bool = False  # any Most shorted name whose short-volume z-score rises above sv_z
+    sv_z: float = 3.0
+    si_jumps: bool = False  # any Most shorted name whose short interest rose si_change_pct or more
+    si_change_pct: float = 20.0
+    correlation_breaks: bool = False  # any basket member whose correlation to its peers falls
+    corr_to_peers: float = 0.1  # below this
+
+
+@dataclass(frozen=True, slots=True)
+class AlertingSettings:
+    """How alerts are told: besides a toast and a line in the alert log, always."""
+
+    # Run for every alert without a `command` of its own, without a shell; placeholders
+    # {symbol} {basket} {field} {value} {bound} {note} {message}.
+    on_alert: tuple[str, ...] = ()
+    command_timeout: float = 10.0  # seconds before a command is stopped
+    bell: bool = True  # the terminal bell
+    desktop: DesktopNotification = "osc9"  # a desktop notification by terminal escape
+    defaults: AlertDefaults = field(default_factory=AlertDefaults)
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """Everything tapewatch can be told. Frozen: passed into the App and the feed, never edited."""
 
@@ -209,4 +278,6 @@ class Settings:
     http: HttpSettings = field(default_factory=HttpSettings)
     sources: SourcesSettings = field(default_factory=SourcesSettings)
     keys: dict[str, str] = field(default_factory=dict)  # binding id -> keys, e.g. quit = "ctrl+q"
+    alerts: tuple[AlertRule, ...] = ()
+    alerting: AlertingSettings = field(default_factory=AlertingSettings)
     path: Path | None = None  # the file these settings came from, if any

@@ -21,7 +21,7 @@ import nats.js.errors
 import polars as pl
 from nats.aio.client import Client
 
-from tui.clock import utc_now
+from tui.clock import NEW_YORK, utc_now
 from tui.desk.bucket import (
     FRAME_KEY_PREFIX,
     FrameSuperseded,
@@ -194,9 +194,9 @@ async def _check_key(
     age_s = (clock() - meta.published_at).total_seconds()
     health = meta.health
     source = meta.source if health.state == "ok" else f"{meta.source} ({health.state})"
-    as_of = meta.as_of.astimezone(dt.UTC)
+    as_of = meta.as_of.astimezone(NEW_YORK)  # as a trader reads it
     detail = (
-        f"{rows_text}, as of {as_of:%Y-%m-%d %H:%M} UTC, "
+        f"{rows_text}, as of {as_of:%Y-%m-%d %H:%M} ET, "
         f"published {age_text(age_s)} ago from {source}"
     )
     # The feed says how often it polls the dataset; the monitor's own config is the fallback.

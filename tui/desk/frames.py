@@ -24,11 +24,12 @@ import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Literal, Protocol
+from typing import Literal, Protocol, get_args
 from urllib.parse import quote, unquote
 
 import polars as pl
 
+from tui.kinds import FailureKind
 from tui.models import HealthState, SourceHealth
 
 # The layout of headers and body, and the frame schemas: bump it when either changes, so an old
@@ -46,6 +47,7 @@ H_SOURCE = "Tapewatch-Source"
 H_HEALTH = "Tapewatch-Health"
 H_HEALTH_UNTIL = "Tapewatch-Health-Until"
 H_HEALTH_DETAIL = "Tapewatch-Health-Detail"
+H_HEALTH_CAUSE = "Tapewatch-Health-Cause"  # optional: the kind of the last failure
 H_ROWS = "Tapewatch-Rows"
 H_PROBLEMS_BYTES = "Tapewatch-Problems-Bytes"
 H_BODY_BYTES = "Tapewatch-Body-Bytes"
@@ -59,9 +61,7 @@ H_MARKET_TIME = "Tapewatch-Market-Time"
 H_MARKET_RATE = "Tapewatch-Market-Rate"
 
 MAX_DETAIL_CHARS = 300  # a health detail is one error in plain words; headers stay small
-_HEALTH_STATES: frozenset[str] = frozenset(
-    {"ok", "retrying", "rate_limited", "offline", "unavailable"}
-)
+_HEALTH_STATES: frozenset[str] = frozenset(get_args(HealthState))
 # Printable ASCII stays as it is, so `nats kv get` shows readable headers; the rest is %-escaped.
 _SAFE = "".join(chr(c) for c in range(0x20, 0x7F) if chr(c) != "%")
 
@@ -207,6 +207,8 @@ def encode_frame(
         headers[H_HEALTH_UNTIL] = _time(health.until)
     if health.detail:
         headers[H_HEALTH_DETAIL] = encode_text(health.detail[:MAX_DETAIL_CHARS])
+    if health.cause is not None:
+        headers[H_HEALTH_CAUSE] = health.cause.value
     headers.update(_feed_headers(meta.feed))
     return Encoded(headers, body, digest)
 
@@ -299,11 +301,17 @@ def read_meta(headers: Mapping[str, str]) -> FrameMeta:
     source = unquote(_header(headers, H_SOURCE, job))
     until = _parse_time(headers, H_HEALTH_UNTIL, job) if H_HEALTH_UNTIL in headers else None
     health_state: HealthState = state  # type: ignore[assignment]  # checked just above
+    cause_text = headers.get(H_HEALTH_CAUSE)
+    try:
+        cause = FailureKind(cause_text) if cause_text is not None else None
+    except ValueError:
+        raise FrameRejected(job, f"unknown failure kind {cause_text!r}") from None
     health = SourceHealth(
         name=source,
         state=health_state,
         until=until,
         detail=unquote(headers.get(H_HEALTH_DETAIL, "")),
+        cause=cause,
     )
     return FrameMeta(
         job=job,

@@ -37,13 +37,13 @@ from nats.aio.client import Client
 from nats.aio.msg import Msg
 
 from tui.clock import utc_now
-from tui.config import normalize_symbol
 from tui.desk.bucket import HEADER_ALLOWANCE
 from tui.desk.frames import FrameMeta, FrameRejected, FrameUpdate, decode_body, encode_text
 from tui.desk.frames import encode_frame as _encode_frame
 from tui.desk.link import Backoff, LinkStatus, LinkUser, NatsLink, plain_error
 from tui.desk.options import NatsOptions
 from tui.models import SourceHealth
+from tui.symbols import parse_symbol
 
 log = logging.getLogger("tapewatch.desk")  # the log folder's logger (tui.logs)
 
@@ -180,7 +180,7 @@ def parse_request(data: bytes, *, max_symbols: int) -> tuple[tuple[str, ...], tu
         isinstance(j, str) and _JOB_NAME.fullmatch(j) for j in jobs
     ):
         raise ValueError("`jobs` must be a list of dataset names")
-    normalized = tuple(dict.fromkeys(normalize_symbol(symbol) for symbol in symbols))
+    normalized = tuple(dict.fromkeys(parse_symbol(symbol) for symbol in symbols))
     return normalized, tuple(dict.fromkeys(jobs))
 
 

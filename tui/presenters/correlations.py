@@ -19,7 +19,6 @@ from tui.presenters.table import (
     SortMode,
     basket_key,
     ordered,
-    smallest_first,
     toned,
 )
 
@@ -56,11 +55,24 @@ class CorrelationsView:
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("name", "Basket", max_width=14, align="left"),
-    Column("series", "1y", width=SPARK_WIDTH, align="left"),
-    Column("now", "Now"),
-    Column("year_ago", "1y ago", priority=1),
-    Column("change", "Chg", priority=2),
+    Column(
+        "name",
+        "Basket",
+        "the basket and, under the basket the cursor is on, its members",
+        max_width=14,
+        align="left",
+    ),
+    Column(
+        "series",
+        "1y",
+        "the rolling correlation over the last year as a sparkline, every row on one 0-to-1 "
+        "scale (below 0 sits on the bottom)",
+        width=SPARK_WIDTH,
+        align="left",
+    ),
+    Column("now", "Now", "the latest rolling correlation, −1 to 1"),
+    Column("year_ago", "1y ago", "the rolling correlation a year ago", priority=1),
+    Column("change", "Chg", "Now minus 1y ago", priority=2),
 )
 
 
@@ -71,9 +83,10 @@ def correlation_change(line: CorrelationLine) -> float | None:
     return line.now - line.year_ago
 
 
+# Lowest first by default: the baskets and members that stopped moving together lead.
 SORTS: tuple[SortMode[CorrelationLine], ...] = (
-    SortMode("now", lambda line: smallest_first(line.now)),
-    SortMode("chg vs 1y", lambda line: smallest_first(correlation_change(line))),
+    SortMode("now", lambda line: line.now, "now", descending=False),
+    SortMode("chg vs 1y", correlation_change, "change", descending=False),
 )
 
 
@@ -107,10 +120,7 @@ def ordered_baskets(
     view: CorrelationsView, sort: SortMode[CorrelationLine] | None
 ) -> list[BasketCorrelations]:
     """The baskets in ``sort``'s order of their average line (the configured order without)."""
-    key = None if sort is None else sort.key
-    if key is None:
-        return list(view.baskets)
-    return sorted(view.baskets, key=lambda basket: key(basket.average))
+    return ordered(view.baskets, sort, of=lambda basket: basket.average)
 
 
 def member_symbols(view: CorrelationsView) -> dict[str, str]:

@@ -18,7 +18,6 @@ from tui.presenters.table import (
     Row,
     SortMode,
     as_of_time,
-    largest_first,
     ordered,
     tone_for,
     toned,
@@ -59,20 +58,60 @@ class IndicesView:
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("name", "Name", max_width=14, align="left"),
-    Column("last", "Last"),
-    Column("change", "Chg", priority=2),
-    Column("change_pct", "Chg %"),
-    Column("change_5d", "5d %", priority=3),
-    Column("ytd", "YTD %", priority=4),
-    Column("intraday", "Today", width=SPARK_WIDTH, align="left", priority=1),
-    Column("rel_5d", "vs bm 5d", priority=5),
+    Column(
+        "name",
+        "Name",
+        "the index, rate or basket (set in the config's `[[indices]]` and `[[baskets]]`)",
+        max_width=14,
+        align="left",
+    ),
+    Column("last", "Last", "the latest price or level (a yield in percent)"),
+    Column(
+        "change",
+        "Chg",
+        "the change since the previous session's close, in points (a yield in yield points)",
+        priority=2,
+    ),
+    Column(
+        "change_pct",
+        "Chg %",
+        "that change in percent of the previous close, with ▲ or ▼ (a yield: in bp)",
+    ),
+    Column(
+        "change_5d",
+        "5d %",
+        "the change since the close five sessions ago, in % (a yield: in bp)",
+        priority=3,
+    ),
+    Column(
+        "ytd",
+        "YTD %",
+        "the change since the last close of the previous year, in % (a yield: in bp)",
+        priority=4,
+    ),
+    Column(
+        "intraday",
+        "Today",
+        "today's path since the open as a sparkline, low to high; without intraday bars (an "
+        'old replay, your own files) it says "no intraday" and the line under the table why',
+        width=SPARK_WIDTH,
+        align="left",
+        priority=1,
+    ),
+    Column(
+        "rel_5d",
+        "vs bm 5d",
+        "baskets only: the basket's 5-day % minus its benchmark's, in percentage points",
+        short="vs bm",
+        priority=5,
+    ),
 )
 
 SORTS: tuple[SortMode[IndexRow], ...] = (
-    SortMode("order", None),
-    SortMode("chg %", lambda row: largest_first(row.change_pct)),
-    SortMode("YTD", lambda row: largest_first(row.ytd_pct)),
+    SortMode("order", None, descending=False),
+    SortMode("chg %", lambda row: row.change_pct, "change_pct"),
+    SortMode("5d %", lambda row: row.change_5d_pct, "change_5d"),
+    SortMode("YTD", lambda row: row.ytd_pct, "ytd"),
 )
 
 

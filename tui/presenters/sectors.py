@@ -19,7 +19,6 @@ from tui.presenters.table import (
     Row,
     SortMode,
     as_of_time,
-    largest_first,
     ordered,
     toned,
 )
@@ -60,21 +59,54 @@ class SectorsView:
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("etf", "ETF", align="left"),
-    Column("sector", "Sector", max_width=16, align="left", priority=3),
-    Column("change_pct", "Chg %"),
-    Column("rel_strength", "vs S&P", priority=4),
-    Column("flow", "Flow"),
-    Column("flow_5d", "Flow 5d", priority=2),
-    Column("rel_volume", "RelVol", priority=5),
-    Column("bar", "Flow today", width=2 * FLOW_BAR_HALF_WIDTH + 1, align="left", priority=1),
+    Column("etf", "ETF", "the sector's SPDR ETF", align="left"),
+    Column("sector", "Sector", "the GICS sector", max_width=16, align="left", priority=3),
+    Column("change_pct", "Chg %", "the change since the previous close, in %, with ▲ or ▼"),
+    Column(
+        "rel_strength",
+        "vs S&P",
+        "relative strength: the sector's Chg % minus the S&P 500's, in percentage points",
+        short="RS",
+        priority=4,
+    ),
+    Column("flow", "Flow", "today's estimated flow in dollars (+ in, − out)"),
+    Column(
+        "flow_5d",
+        "Flow 5d",
+        "the estimated flow summed over the last five sessions, today included",
+        short="5d",
+        priority=2,
+    ),
+    Column(
+        "rel_volume",
+        "RelVol",
+        "relative volume: today's volume so far over the volume usually traded by the same "
+        "time of day — the mean of the previous 20 sessions' intraday bars up to that time (as "
+        "many as the source keeps: the demo keeps 10); after the close, whole days against the "
+        "20-session mean. Without earlier intraday bars it is estimated from the mean daily "
+        "volume and a typical U-shaped intraday volume profile, and marked ≈ (1.0× is a normal "
+        "day)",
+        short="RVol",
+        priority=5,
+    ),
+    Column(
+        "bar",
+        "Flow today",
+        "today's flow as a bar, outflows left of the line and inflows right, on one scale: the "
+        "largest flow a sector usually has by this time of day (its mean absolute daily flow "
+        "times the share of a day's volume usually traded by now) fills a half, so early in the "
+        "day a bar is as short as the flow so far",
+        width=2 * FLOW_BAR_HALF_WIDTH + 1,
+        align="left",
+        priority=1,
+    ),
 )
 
 SORTS: tuple[SortMode[SectorRow], ...] = (
-    SortMode("flow", lambda row: largest_first(row.flow_today)),
-    SortMode("chg %", lambda row: largest_first(row.change_pct)),
-    SortMode("5d flow", lambda row: largest_first(row.flow_5d)),
-    SortMode("rel vol", lambda row: largest_first(row.rel_volume)),
+    SortMode("flow", lambda row: row.flow_today, "flow"),
+    SortMode("chg %", lambda row: row.change_pct, "change_pct"),
+    SortMode("5d flow", lambda row: row.flow_5d, "flow_5d"),
+    SortMode("rel vol", lambda row: row.rel_volume, "rel_volume"),
 )
 
 

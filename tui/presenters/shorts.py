@@ -12,7 +12,7 @@ import datetime as dt
 from typing import Literal
 
 from tui.presenters import format as fmt
-from tui.presenters.table import Column, PanePresenter, Row, SortMode, largest_first, ordered, toned
+from tui.presenters.table import Column, PanePresenter, Row, SortMode, ordered, toned
 
 OUTSTANDING_MARK = "ᵒ"
 NO_SHORT_DATA = "no short data"
@@ -46,23 +46,50 @@ class ShortsView:
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("symbol", "Symbol", align="left"),
-    Column("short_pct", "SI %"),
-    Column("short_shares", "Short", priority=3),
-    Column("short_change", "SI chg", priority=2),
-    Column("days_to_cover", "DTC"),
-    Column("sv_ratio", "SV %", priority=4),
-    Column("sv_zscore", "SV z", priority=1),
-    Column("price_change", "Px %", priority=5),
-    Column("settlement", "Settled", priority=6),
+    Column("symbol", "Symbol", "the stock's ticker symbol", short="Sym", align="left"),
+    Column(
+        "short_pct",
+        "SI %",
+        "short interest as a percentage of the float, or of shares outstanding where the "
+        f"float is unknown (marked {OUTSTANDING_MARK})",
+    ),
+    Column("short_shares", "Short", "short interest: the shares sold short", priority=3),
+    Column(
+        "short_change",
+        "SI chg",
+        "the change in short interest since the prior settlement, in %",
+        priority=2,
+    ),
+    Column("days_to_cover", "DTC", "days to cover: short interest over average daily volume"),
+    Column(
+        "sv_ratio",
+        "SV %",
+        "short-sale volume as a percentage of total volume, on the latest day of FINRA's "
+        "Reg SHO file",
+        priority=4,
+    ),
+    Column(
+        "sv_zscore",
+        "SV z",
+        "that percentage's z-score against the 20 trading days before it",
+        priority=1,
+    ),
+    Column("price_change", "Px %", "today's price change, in %", priority=5),
+    Column(
+        "settlement",
+        "Settled",
+        "the settlement date of the short interest shown",
+        priority=6,
+    ),
 )
 
 SORTS: tuple[SortMode[ShortRow], ...] = (
-    SortMode("SI %", lambda row: largest_first(row.short_pct)),
-    SortMode("SI chg", lambda row: largest_first(row.short_change_pct)),
-    SortMode("DTC", lambda row: largest_first(row.days_to_cover)),
-    SortMode("SV z", lambda row: largest_first(row.sv_zscore)),
-    SortMode("symbol", lambda row: (False, row.symbol)),
+    SortMode("SI %", lambda row: row.short_pct, "short_pct"),
+    SortMode("SI chg", lambda row: row.short_change_pct, "short_change"),
+    SortMode("DTC", lambda row: row.days_to_cover, "days_to_cover"),
+    SortMode("SV z", lambda row: row.sv_zscore, "sv_zscore"),
+    SortMode("Px %", lambda row: row.price_change_pct, "price_change"),
+    SortMode("symbol", lambda row: row.symbol, "symbol", descending=False),
 )
 
 

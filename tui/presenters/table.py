@@ -8,8 +8,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Generic, Literal, TypeVar
+from dataclasses import dataclass, replace
+from typing import Any, Generic, Literal, TypeVar, cast
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -28,20 +28,36 @@ BASKET_PREFIX = "basket:"
 
 @dataclass(frozen=True, slots=True)
 class Column:
-    """One column of a LiveTable.
+    """One column of a pane's table, defined once: the pane's table, its narrow layouts, the help
+    screen's glossary and `tapewatch snapshot` all read it from here.
 
-    ``width`` fixes the width; otherwise the column is as wide as its widest cell (or header),
-    capped at ``max_width``. Text longer than a fixed or capped width ends in "…", so give numeric
+    ``header`` heads the column; ``short`` replaces it where the table is too narrow for every
+    column with its full header (None: the header is short enough). ``help`` says what the
+    figure is and how it is written, for the help screen. ``width`` fixes the width; otherwise
+    the column is as wide as its widest cell (or header), capped at ``max_width`` unless the table
+    has room to spare. Text longer than a fixed or capped width ends in "…", so give numeric
     columns neither. ``priority`` 0 columns are always shown; when the table is too narrow, the
     columns with the highest priority number are hidden first (the rightmost among equals).
     """
 
     key: str
     header: str
+    help: str = ""
+    short: str | None = None
     width: int | None = None
     max_width: int | None = None
     align: Align = "right"
     priority: int = 0
+
+    @property
+    def short_header(self) -> str:
+        """The header in narrow layouts."""
+        return self.short or self.header
+
+    @property
+    def headers(self) -> tuple[str, ...]:
+        """Every header the column can show: the full one, then the short one if it differs."""
+        return tuple(dict.fromkeys((self.header, self.short_header)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,36 +101,67 @@ def toned(text: str, value: float | None) -> Cell:
     return Cell(text, tone_for(value))
 
 
-SortKey = Callable[[ItemT], tuple[bool, float | str]]
+SortValue = Callable[[ItemT], float | str | None]
+
+SORTED_DESCENDING = "▼"
+SORTED_ASCENDING = "▲"
 
 
 @dataclass(frozen=True, slots=True)
 class SortMode(Generic[ItemT]):
-    """One way of ordering a pane's rows: its label and a key (None keeps the view's order)."""
+    """One way of ordering a pane's rows, either way.
+
+    ``value`` is what a row is sorted by (None or NaN: missing, always last); without one the
+    rows keep the view's order (reversed when descending). ``column`` is the key of the column
+    it sorts by, marked ▼ or ▲ in the header. ``descending`` (largest first) is the direction `s`
+    brings; `S` reverses it.
+    """
 
     label: str
-    key: SortKey[ItemT] | None
+    value: SortValue[ItemT] | None
+    column: str | None = None
+    descending: bool = True
+
+    def reversed(self) -> SortMode[ItemT]:
+        """The same order, the other way."""
+        return replace(self, descending=not self.descending)
+
+    @property
+    def marker(self) -> str:
+        """▼ when descending, ▲ when ascending."""
+        return SORTED_DESCENDING if self.descending else SORTED_ASCENDING
+
+    @property
+    def text(self) -> str:
+        """The label and the direction, for a pane's subtitle: "flow ▼" ("order" alone for the
+        view's own order)."""
+        if self.value is None and not self.descending:
+            return self.label
+        return f"{self.label} {self.marker}"
 
 
-def largest_first(value: float | None) -> tuple[bool, float]:
-    """Sort key: largest value first, missing values last."""
-    if value is None or math.isnan(value):
-        return (True, 0.0)
-    return (False, -value)
+def _missing(value: float | str | None) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
-def smallest_first(value: float | None) -> tuple[bool, float]:
-    """Sort key: smallest value first, missing values last."""
-    if value is None or math.isnan(value):
-        return (True, 0.0)
-    return (False, value)
-
-
-def ordered(items: Sequence[ItemT], mode: SortMode[ItemT] | None) -> list[ItemT]:
-    """``items`` in ``mode``'s order; without a mode (or a key), in the view's own order."""
-    if mode is None or mode.key is None:
+def ordered(
+    items: Sequence[ItemT],
+    mode: SortMode[Any] | None,
+    of: Callable[[ItemT], Any] | None = None,
+) -> list[ItemT]:
+    """``items`` in ``mode``'s order of each item (or of ``of(item)``: a basket by its average
+    line), missing values last either way; without a mode, in the view's own order. Ties keep
+    the view's order."""
+    if mode is None:
         return list(items)
-    return sorted(items, key=mode.key)  # stable: ties keep the view's order
+    value = mode.value
+    if value is None:
+        return list(reversed(items)) if mode.descending else list(items)
+    keyed = [(value(item if of is None else of(item)), item) for item in items]
+    present = [(key, item) for key, item in keyed if not _missing(key)]
+    missing = [item for key, item in keyed if _missing(key)]
+    present.sort(key=lambda pair: cast("float | str", pair[0]), reverse=mode.descending)
+    return [item for _, item in present] + missing
 
 
 def cell_text(cell: CellValue) -> str:

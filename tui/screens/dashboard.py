@@ -2,8 +2,10 @@
 
 The scheduler (tui.scheduler, no Textual) decides when each dataset is polled and rebuilds the
 panes its data feeds, in threads. The screen runs it in one worker and turns its reports into
-messages — a pane's new view, the status bar's new state — which collapse to the newest when the
-UI is busy. Widgets only render what they are given.
+messages — a pane's new view, a pane whose figures could not be computed, the status bar's new
+state — which collapse to the newest when the UI is busy. Each status also tells every pane
+without rows whether it is still loading or why its data could not be fetched. Widgets only
+render what they are given.
 """
 
 from __future__ import annotations
@@ -15,30 +17,34 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container
+from textual.widget import Widget
 from textual.widgets import Footer, Static
 
 from tui import market_hours
 from tui.clock import utc_now
 from tui.config import Settings
-from tui.jobs import stale_panes
-from tui.messages import PaneUpdated, StatusUpdated
+from tui.jobs import pane_datasets, stale_panes
+from tui.messages import PaneNotComputed, PaneUpdated, StatusUpdated
 from tui.models import Pane, StatusView
 from tui.presenters.registry import PRESENTERS, PaneView
+from tui.presenters.status import DEMO_HINT, no_data_text
 from tui.reports import PaneBuilt, PaneFailed, Report, StatusChanged
 from tui.screens.watched import WatchedScreen
 from widgets.correlations import CorrelationsPane
 from widgets.indices import IndicesPane
-from widgets.messages import BasketSelected
+from widgets.messages import AlertRequested, BasketSelected
 from widgets.pane import DataPane
 from widgets.sectors import SectorsPane
 from widgets.shorts import ShortsPane
 from widgets.status import StatusBar
+from widgets.table import LiveTable
 
 if TYPE_CHECKING:
+    from tui.alerts.monitor import AlertMonitor
     from tui.feed import Feed
     from tui.scheduler import Scheduler
     from tui.sources.base import Source
@@ -85,6 +91,8 @@ class DashboardScreen(WatchedScreen[None]):
         self._note: str | None = None
         self._last_status: StatusView | None = None
         self._failed_panes: set[Pane] = set()  # panes whose last build raised
+        self.alerts: AlertMonitor | None = None  # the alert rules, fed the scheduler's reports
+        self._last_focused: Widget | None = None
 
     @property
     def feed(self) -> Feed | None:
@@ -139,12 +147,17 @@ class DashboardScreen(WatchedScreen[None]):
             scheduler = await asyncio.to_thread(self._make_scheduler, settings)
         except Exception as error:  # a broken source must say so, not leave "loading…" forever
             log.exception("could not start the %s source", settings.source)
-            self._note = f"could not start the {settings.source} source: {error} · d: demo market"
+            self._note = f"could not start the {settings.source} source: {error} · {DEMO_HINT}"
             self.query_one(StatusBar).show(replace(self._placeholder_status(), note=self._note))
-            self.notify(self._note, severity="error", timeout=10)
+            for pane in Pane:
+                self._pane(pane).set_missing(f"no data — {self._note}")
+            self.notify(self._note, severity="error", timeout=10, markup=False)
             return
         self.scheduler = scheduler
         self._note = None
+        from tui.screens.alerts import attach_alerts
+
+        await attach_alerts(self, scheduler)
         await scheduler.run()
 
     def _make_scheduler(self, settings: Settings) -> Scheduler:
@@ -164,26 +177,36 @@ class DashboardScreen(WatchedScreen[None]):
 
     def _on_report(self, report: Report) -> None:
         """The scheduler's reports, as messages (called on the event loop)."""
+        if self.alerts is not None:
+            self.alerts.note(report)
         match report:
             case PaneBuilt(pane, view):
                 self._failed_panes.discard(pane)
                 self.post_message(PaneUpdated(pane, view))
             case StatusChanged(status):
                 self.post_message(StatusUpdated(status))
-            case PaneFailed(pane, message) if pane not in self._failed_panes:
-                # Once per failing spell: the pane keeps its last view, the log has the rest.
-                self._failed_panes.add(pane)
-                self.notify(
-                    f"{PRESENTERS[pane].title} could not be updated: {message}",
-                    severity="error",
-                    timeout=10,
-                    markup=False,
-                )
+            case PaneFailed(pane, message):
+                # The pane says so over its last view; the log has the traceback.
+                self.post_message(PaneNotComputed(pane, message))
+                if pane not in self._failed_panes:  # told once per failing spell
+                    self._failed_panes.add(pane)
+                    self.notify(
+                        f"{PRESENTERS[pane].title} could not be updated: {message}",
+                        severity="error",
+                        timeout=10,
+                        markup=False,
+                    )
 
     def _publish_status(self) -> None:
         if self.scheduler is None:
             return
         self.post_message(StatusUpdated(self.scheduler.status(self._note)))
+
+    def status_now(self) -> StatusView:
+        """What the status bar says now (the drill-down shows the same)."""
+        if self.scheduler is not None:
+            return self.scheduler.status(self._note)
+        return self._last_status or replace(self._placeholder_status(), note=self._note)
 
     # -- messages --------------------------------------------------------------------------
 
@@ -195,6 +218,10 @@ class DashboardScreen(WatchedScreen[None]):
         self._pane(message.pane).show(message.view)
         self._refresh_freshness()
 
+    @on(PaneNotComputed)
+    def _show_failure(self, message: PaneNotComputed) -> None:
+        self._pane(message.pane).set_build_failure(message.error)
+
     @on(StatusUpdated)
     def _show_status(self, message: StatusUpdated) -> None:
         status = message.status
@@ -205,19 +232,49 @@ class DashboardScreen(WatchedScreen[None]):
         self._refresh_freshness()
 
     def _refresh_freshness(self) -> None:
-        """Each pane's stale mark, when its data is old (the pane shows its own as-of)."""
+        """Each pane's stale mark, when its data is old or behind the market calendar (the pane
+        shows its own as-of), and why a pane without rows has none."""
         status = self._last_status
         if status is None:
             return
-        stale = stale_panes(status.datasets)
+        stale = set(Pane) if status.sessions_behind else stale_panes(status.datasets)
         for pane in Pane:
             widget = self._pane(pane)
             widget.set_stale(pane in stale)
+            datasets = pane_datasets(pane, status.datasets)
+            widget.set_missing(no_data_text(datasets, is_demo=status.is_demo))
+
+    # -- focus across a terminal too small for the panes ------------------------------------
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        self._last_focused = event.widget
+
+    def on_resize(self, event: events.Resize) -> None:
+        # Hidden panes lose the focus; when they show again, the table that had it gets it
+        # back, its cursor row in view (else no key reaches a table until Tab).
+        self.call_after_refresh(self._restore_focus)
+
+    def _restore_focus(self) -> None:
+        table = self._last_focused
+        if self.focused is None and isinstance(table, LiveTable) and table in self.focus_chain:
+            self.set_focus(table)
+            table.move_cursor(table.cursor_row)
 
     @on(BasketSelected)
     def _focus_basket(self, message: BasketSelected) -> None:
         message.stop()
         self.query_one(CorrelationsPane).focus_basket(message.name)
+
+    @on(AlertRequested)
+    def _new_alert(self, message: AlertRequested) -> None:
+        message.stop()
+        self._open_alert_form(Pane(message.pane), message.key)
+
+    @work(group="alert-form", exclusive=True, exit_on_error=False)
+    async def _open_alert_form(self, pane: Pane, key: str) -> None:
+        from tui.screens.alerts import new_alert_from_row
+
+        await new_alert_from_row(self, pane, key)
 
     # -- actions ---------------------------------------------------------------------------
 

@@ -2,14 +2,17 @@
 correlation to its peers, and the key numbers; for a sector ETF the stocks of its sector. Only
 the sections that apply to the ticker show (an index has no short interest).
 
-Its fetches are workers of this screen, so leaving the screen cancels them. The fetched data is kept
-while the screen is open: switching range only rebuilds the view, it never refetches.
+Its fetches are workers of this screen, so leaving the screen cancels them. While it is open it
+polls the ticker's quote and intraday bars at the dashboard's quotes cadence, so its chart and
+its last price agree (tui.feed plans what is asked for), and shows the dashboard's status bar:
+source, session, health, stale marks. The fetched data is kept while the screen is open:
+switching range only rebuilds the view.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
@@ -19,6 +22,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Footer, Static
 
 from tui.config import Settings
+from tui.models import StatusView
 from tui.presenters.ticker import CHART_RANGES, ChartRange, Section, TickerView
 from tui.screens.watched import WatchedScreen
 from widgets.charts import (
@@ -31,12 +35,11 @@ from widgets.charts import (
     TickerChart,
     VolumeChart,
 )
+from widgets.status import StatusBar
 
 if TYPE_CHECKING:
     from tui.analytics.market import MarketData
     from tui.feed import Feed
-
-log = logging.getLogger("tapewatch.ticker")
 
 
 # The drill-down's optional parts and the section of the view each shows.
@@ -54,8 +57,13 @@ class TickerScreen(WatchedScreen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "Back", id="back"),
-        Binding("left_square_bracket", "shift_range(-1)", "Shorter range", id="range_prev"),
-        Binding("right_square_bracket", "shift_range(1)", "Longer range", id="range_next"),
+        # Not in the footer: the range bar above the chart shows them ("[ ] change range").
+        Binding(
+            "left_square_bracket", "shift_range(-1)", "Shorter range", id="range_prev", show=False
+        ),
+        Binding(
+            "right_square_bracket", "shift_range(1)", "Longer range", id="range_next", show=False
+        ),
         Binding("r", "reload", "Refresh", id="refresh"),
         *(
             Binding(str(index), f"set_range('{name}')", name, show=False)
@@ -63,13 +71,20 @@ class TickerScreen(WatchedScreen[None]):
         ),
     ]
 
-    def __init__(self, feed: Feed, symbol: str, settings: Settings) -> None:
+    def __init__(
+        self,
+        feed: Feed,
+        symbol: str,
+        settings: Settings,
+        status: Callable[[], StatusView] | None = None,
+    ) -> None:
         super().__init__()
         self.feed = feed
         self.symbol = symbol
         self.settings = settings
         self.chart_range: ChartRange = "1D"
         self._data: MarketData | None = None
+        self._status = status  # what the dashboard's status bar says now
 
     def compose(self) -> ComposeResult:
         yield Static(id="ticker-title")
@@ -83,12 +98,20 @@ class TickerScreen(WatchedScreen[None]):
                 yield ShortVolumeChart(id="sv-chart")
             yield CorrelationChart(id="corr-chart")
             yield MembersList(id="members")
+        yield StatusBar(id="ticker-status")
         yield Footer()
 
     def on_mount(self) -> None:
         demo = "[reverse] DEMO [/] " if self.feed.source.is_demo else ""
         self.query_one("#ticker-title", Static).update(f"{demo} {self.symbol}  loading…")
         self._load()
+        if self._status is not None:
+            self._show_status()
+            self.set_interval(1.0, self._show_status)  # cheap: the bar repaints on change only
+
+    def _show_status(self) -> None:
+        if self._status is not None:
+            self.query_one(StatusBar).show(self._status())
 
     def _range_bar(self) -> str:
         parts = []
@@ -101,38 +124,30 @@ class TickerScreen(WatchedScreen[None]):
     async def _load(self) -> None:
         from tui.sources.base import Failed
 
+        self.workers.cancel_group(self, "ticker-poll")
         data = await self.feed.fetch_ticker(self.symbol)
         if isinstance(data, Failed):
             self.query_one("#ticker-title", Static).update(
                 f" {self.symbol}  could not load: {data.message}"
             )
-            self.notify(f"{self.symbol}: {data.message}", severity="error")
-            return
-        self._data = await self._with_member_quotes(data)
-        await self._rebuild()
+            self.notify(f"{self.symbol}: {data.message}", severity="error", markup=False)
+        else:
+            self._data = data
+            await self._rebuild()
+        self._poll()  # a failed load is tried again by the polls
 
-    async def _with_member_quotes(self, data: MarketData) -> MarketData:
-        """A sector ETF lists its sector's stocks: fetch the quotes of those the dashboard does
-        not hold already (a failed fetch leaves them unpriced, never blocks the screen)."""
-        from tui.analytics.ticker import etf_members
-        from tui.feed import merge_by_symbol
-        from tui.sources.base import Fetched
-
-        members = await asyncio.to_thread(etf_members, data, self.symbol)
-        held = set(data.quotes.get_column("symbol").to_list())
-        wanted = [symbol for symbol in members if symbol not in held]
-        if not wanted:
-            return data
-        try:
-            outcome = await self.feed.source.quotes(wanted)
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # a source bug costs the members their prices, not the screen
-            log.exception("drill-down of %s: member quotes failed", self.symbol)
-            return data
-        if not isinstance(outcome, Fetched):
-            return data
-        return data.replace(quotes=merge_by_symbol(data.quotes, outcome.frame))
+    @work(group="ticker-poll", exclusive=True, exit_on_error=False)
+    async def _poll(self) -> None:
+        """Poll the ticker's quote and intraday bars at the dashboard's quotes cadence, until
+        the screen closes (its workers are cancelled then)."""
+        while True:
+            await asyncio.sleep(self.settings.refresh.quotes)
+            data = self._data
+            if data is None:  # the first load failed: try it whole again
+                self._load()
+                return
+            self._data = await self.feed.poll_ticker(data, self.symbol)
+            await self._rebuild()
 
     async def _rebuild(self) -> None:
         data = self._data

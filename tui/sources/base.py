@@ -186,6 +186,10 @@ class Fetched:
     frame: pl.DataFrame
     as_of: dt.datetime
     problems: Mapping[str, str] = field(default_factory=dict)
+    # A refresh that failed, so ``frame`` is an older copy kept by the source, fetched at
+    # ``fetched_at`` (the scheduler shows it stale, with the failure in the source's health).
+    refresh_failed: Failed | None = None
+    fetched_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,8 +7,13 @@ low take the close; a missing volume stays null. A file that cannot be read is r
 name, line and problem and the other files still load; a row that cannot be right (a price that is
 not a number or is negative, low above high, a close or open outside the day's range) is refused
 with its reason rather than kept. Quotes are the closes of the last two sessions. Short interest
-comes from files in FINRA's own layout (``shrt*.csv``). Files are re-read when they change.
-Reading, parsing and selecting run in a thread (`in_thread`), as in every source.
+comes from files in FINRA's own layout (``shrt*.csv``); without a folder for them the dataset is
+"not configured", no failure. Files are re-read when they change. Reading, parsing and selecting
+run in a thread (`in_thread`), as in every source.
+
+The source's market clock stops at the close of the last session in the bars files: figures are
+computed as of that day (a 5-day change over the files' last five sessions, not over days they
+do not hold), and the status bar says as of which session, and how many have closed since.
 """
 
 from __future__ import annotations
@@ -43,6 +48,7 @@ from tui.sources.base import (
 )
 from tui.sources.finra import parse_short_interest
 from tui.sources.replay import closing_quotes
+from tui.symbols import canonical, canonical_symbols
 
 SOURCE_NAME = "files"
 BAR_FILE_SUFFIXES = (".csv", ".parquet")
@@ -92,6 +98,7 @@ class _Library:
     refusals: dict[str, list[str]]  # symbol -> one message per refused row
     errors: list[FileError]
     symbols: list[str] = field(default_factory=list)
+    last_date: dt.date | None = None  # the newest session in the files
 
 
 def _error(
@@ -280,7 +287,7 @@ def _validate(table: pl.DataFrame, file_label: str, symbol: str) -> pl.DataFrame
         _first_failed([condition for condition, _ in checks]).alias(FAILED_CHECK)
     )
     symbol_value = (
-        pl.col("symbol").str.to_uppercase() if "symbol" in present else pl.lit(symbol)
+        canonical_symbols(pl.col("symbol")) if "symbol" in present else pl.lit(symbol)
     ).alias("symbol")
     volume_value = pl.col("_n_volume") if "volume" in numbers else pl.lit(None, pl.Float64())
 
@@ -306,7 +313,7 @@ def _validate(table: pl.DataFrame, file_label: str, symbol: str) -> pl.DataFrame
 def read_bars_file(path: Path) -> BarsFile:
     """Parse one bars file (CSV, or parquet by its suffix) into validated rows."""
     name = path.name
-    symbol = path.stem.upper()
+    symbol = canonical(path.stem)
     header_line: int | None = None
     if path.suffix.lower() == ".parquet":
         loaded = _read_parquet(path, symbol)
@@ -391,7 +398,9 @@ def _combine(files: Sequence[BarsFile]) -> _Library:
     )
     bars = conform(bars.sort("symbol", "ts"), Dataset.BARS)
     symbols = bars["symbol"].unique(maintain_order=True).to_list()
-    return _Library(bars, refusals, errors, symbols)
+    newest = bars["ts"].max()
+    last_date = newest.date() if isinstance(newest, dt.datetime) else None
+    return _Library(bars, refusals, errors, symbols, last_date)
 
 
 def _log_library(library: _Library) -> None:
@@ -438,8 +447,16 @@ class FilesSource:
         self._si_files: dict[Path, tuple[FileStamp, pl.DataFrame | str]] = {}
 
     def now(self) -> dt.datetime:
-        """The clock this source was given (the wall clock by default)."""
-        return self._clock()
+        """The close of the last session in the bars files, or the clock this source was given
+        (the wall clock by default) when that is earlier, or nothing has loaded them yet."""
+        wall = self._clock()
+        through = self.data_through()
+        return wall if through is None else min(wall, session_close(through))
+
+    def data_through(self) -> dt.date | None:
+        """The last session in the bars files, once they have been loaded."""
+        library = self._library  # replaced whole by a load: safe to read from any thread
+        return library.last_date if library is not None else None
 
     def source_for(self, role: SourceRole) -> str:
         """The files play every role they can themselves."""
@@ -453,12 +470,10 @@ class FilesSource:
         return SymbolInfo(symbol, symbol, kind="index" if symbol.startswith("^") else "stock")
 
     def known_symbols(self) -> Sequence[str]:
-        """Symbols in the bars files as last loaded (loading them once if never done)."""
+        """Symbols in the bars files as last loaded; none before the first fetch has loaded
+        them (in a thread: this is asked on the event loop, which must not read files)."""
         library = self._library
-        if library is None:
-            loaded = self._load_bars()
-            return [] if isinstance(loaded, Failed) else loaded.symbols
-        return library.symbols
+        return library.symbols if library is not None else []
 
     # --- bars -----------------------------------------------------------------------------
 
@@ -474,9 +489,10 @@ class FilesSource:
         self, setting: str, unset: str, wanted: Callable[[Path], bool], what: str
     ) -> list[Path] | Failed:
         """The file a setting names, or the wanted files in the folder it names (hidden files
-        left out), sorted; NOT_AVAILABLE with the reason when there are none."""
+        left out), sorted; NOT_CONFIGURED without a setting, NOT_AVAILABLE with the reason when
+        there are none."""
         if not setting:
-            return self._unavailable(unset)
+            return Failed(SOURCE_NAME, FailureKind.NOT_CONFIGURED, unset)
         root = Path(setting).expanduser()
         try:
             if root.is_file():

@@ -45,6 +45,7 @@ from tui.sources.finra_schedule import (
     settlement_dates,
 )
 from tui.sources.http import MB, HttpClient, ReplyLimit
+from tui.symbols import canonical_symbols
 
 SOURCE_NAME = "finra"
 # FINRA's file store answers 404 or, like other S3-style stores, 403 for a file not posted yet.
@@ -166,7 +167,7 @@ def parse_short_interest(content: bytes) -> pl.DataFrame:
     numbers = ["short_shares", "prior_short_shares", "avg_daily_volume", "days_to_cover"]
     table = _cast_numbers(table, numbers, what)
     return table.select(
-        pl.col("symbol").str.strip_chars(),
+        canonical_symbols(pl.col("symbol")),  # BRK.B -> BRK-B, as every source spells it
         _parse_dates(table["settlement_date"], r"\d{4}-\d{2}-\d{2}", "%Y-%m-%d", what),
         "short_shares",
         "prior_short_shares",
@@ -208,7 +209,7 @@ def parse_short_volume(content: bytes) -> pl.DataFrame:
     table = _cast_numbers(table, ["short_volume", "short_exempt_volume", "total_volume"], what)
     return table.select(
         _parse_dates(table["date"], r"\d{8}", "%Y%m%d", what),
-        pl.col("symbol").str.strip_chars(),
+        canonical_symbols(pl.col("symbol")),  # BRK.B -> BRK-B, as every source spells it
         "short_volume",
         "short_exempt_volume",
         "total_volume",

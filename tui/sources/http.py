@@ -28,7 +28,7 @@ from typing import Final
 
 import httpx
 
-from tui.clock import utc_now
+from tui.clock import NEW_YORK, utc_now
 from tui.config import HttpSettings
 from tui.sources.base import Failed, FailureKind
 
@@ -171,6 +171,11 @@ def _size_text(size: int) -> str:
     if size >= 1000:
         return f"{size / 1000:g} kB"
     return f"{size} bytes"
+
+
+def _new_york(moment: dt.datetime) -> str:
+    """A time in a failure message, as a trader reads it: "12:48:49 ET" (logs keep UTC)."""
+    return f"{moment.astimezone(NEW_YORK):%H:%M:%S} ET"
 
 
 def _cut(text: str, length: int = 60) -> str:
@@ -415,16 +420,14 @@ class HttpClient:
         else None."""
         unreachable = self._unreachable_until.get(url.host)
         if unreachable is not None and unreachable > self._clock():
-            message = (
-                f"{source} ({url.host}) is unreachable; next try at {unreachable:%H:%M:%S} UTC"
-            )
+            message = f"{source} ({url.host}) is unreachable; next try at {_new_york(unreachable)}"
             return Failed(source, FailureKind.OFFLINE, message, retry_at=unreachable)
         until = self.circuit_until(url.host)
         if until is None:
             return None
         logger.debug("GET %s not sent: %s is rate-limited", redact_url(url), url.host)
         message = (
-            f"{source} asked us to slow down; next request to {url.host} at {until:%H:%M:%S} UTC"
+            f"{source} asked us to slow down; next request to {url.host} at {_new_york(until)}"
         )
         return Failed(source, FailureKind.RATE_LIMITED, message, retry_at=until)
 
@@ -497,7 +500,7 @@ class HttpClient:
             delay = retry_after_seconds(headers.get("retry-after"), self._clock())
             until = self._clock() + dt.timedelta(seconds=delay)
             self._circuits[host] = max(until, self._circuits.get(host, until))
-            message = f"{answered}; next request to {host} at {until:%H:%M:%S} UTC"
+            message = f"{answered}; next request to {host} at {_new_york(until)}"
             return Failed(source, FailureKind.RATE_LIMITED, message, retry_at=until)
         if status >= 500:
             return _Retryable(Failed(source, FailureKind.HTTP, answered))

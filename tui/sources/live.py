@@ -65,6 +65,11 @@ class LiveSource:
     def known_symbols(self) -> Sequence[str]:
         return sorted({*universe.SYMBOLS, *self.finra.market_symbols()})
 
+    def overdue(self, source: str) -> int:
+        """Requests to ``source`` ("yahoo") in flight for over half their deadline: the status
+        bar says the source is slow before the deadline makes it a failure."""
+        return self.client.overdue(source)
+
     async def quotes(self, symbols: Sequence[str]) -> FetchOutcome:
         return await self.yahoo.quotes(symbols)
 

@@ -185,8 +185,14 @@ class RemoteSource:
         self._held[job] = stored
         self._sources[job] = meta.source
         self._note_feed(meta.feed, meta.published_at)
+        # On the feed's market clock, when it fetched this frame (it published it just after).
+        fetched_before_s = (meta.published_at - meta.fetched_at).total_seconds()
         return await scheduler.accept_published(
-            job, stored, meta.health, cadence_s=meta.feed.cadence_s
+            job,
+            stored,
+            meta.health,
+            cadence_s=meta.feed.cadence_s,
+            market_fetched_at=meta.feed.market_now(-fetched_before_s),
         )
 
     def _note_feed(self, feed: FeedContext, published_at: dt.datetime) -> None:

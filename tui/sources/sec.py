@@ -16,12 +16,15 @@ No textual import.
 The SEC does not publish the float, so ``float_shares`` is null and the table marks the figure
 "of shares outstanding". The SEC asks every client for a User-Agent naming the requester: it comes
 from ``sources.sec.contact``, without which nothing is requested. Everything fetched is cached for
-days, so start-up does not hit the SEC; when a refresh fails, the older copy is used.
+days, so start-up does not hit the SEC; when a refresh fails, the older copy is used, and the
+answer says so (``Fetched.refresh_failed``, with the copy's fetch time): the share counts show as
+stale, with the SEC's health, never as a fresh success.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import functools
 import json
@@ -44,6 +47,7 @@ from tui.sources.base import (
     in_thread,
 )
 from tui.sources.http import MB, HttpClient, ReplyLimit
+from tui.symbols import canonical
 
 SOURCE_NAME = "sec"
 # The SEC's fair-access policy: at most 10 requests a second per client; stay under it.
@@ -101,8 +105,9 @@ def _json(content: bytes, what: str) -> Any:
 
 
 def sec_ticker(symbol: str) -> str:
-    """A symbol as the SEC writes tickers: upper case, class shares with a dash (BRK-B)."""
-    return symbol.strip().upper().replace(".", "-").replace("/", "-")
+    """A symbol as the SEC writes tickers: the canonical spelling, class shares with a dash
+    (BRK-B)."""
+    return canonical(symbol)
 
 
 def parse_company_tickers(content: bytes) -> pl.DataFrame:
@@ -207,6 +212,14 @@ class _Held:
     fetched_at: dt.datetime
 
 
+@dataclass(frozen=True, slots=True)
+class _FellBack:
+    """A refresh that failed, and when the older copy used instead was fetched."""
+
+    failure: Failed
+    fetched_at: dt.datetime
+
+
 def _as_of(day: dt.date) -> dt.datetime:
     """A date as the instant its data describes: that day's close in New York, in UTC."""
     return dt.datetime.combine(day, REGULAR_CLOSE, NEW_YORK).astimezone(dt.UTC)
@@ -246,11 +259,12 @@ class SecSource:
                 f'{CONTACT_KEY} in your config file ([sources.sec] contact = "Your Name '
                 'you@example.com") to see short interest as % of shares outstanding'
             )
-            return Failed(SOURCE_NAME, FailureKind.NOT_AVAILABLE, message)
-        tickers = await self._kept(TICKERS_KEY, TICKERS_SCHEMA, self._fetch_tickers)
+            return Failed(SOURCE_NAME, FailureKind.NOT_CONFIGURED, message)
+        fell_back: list[_FellBack] = []
+        tickers = await self._kept(TICKERS_KEY, TICKERS_SCHEMA, self._fetch_tickers, fell_back)
         if isinstance(tickers, Failed):
             return tickers
-        market = await self._kept(MARKET_KEY, COMPANY_SHARES_SCHEMA, self._fetch_market)
+        market = await self._kept(MARKET_KEY, COMPANY_SHARES_SCHEMA, self._fetch_market, fell_back)
         if isinstance(market, Failed):
             return market
 
@@ -262,12 +276,20 @@ class SecSource:
                     f"sec/companyfacts/CIK{cik:010d}",
                     COMPANY_SHARES_SCHEMA,
                     functools.partial(self._fetch_company, cik),
+                    fell_back,
                 )
                 for cik in asked
             )
         )
-        return await in_thread(
+        answer = await in_thread(
             _shares, lookup, dict(zip(asked, companies, strict=True)), self._clock()
+        )
+        if not fell_back:
+            return answer
+        return dataclasses.replace(
+            answer,
+            refresh_failed=fell_back[0].failure,
+            fetched_at=min(older.fetched_at for older in fell_back),
         )
 
     async def _kept(
@@ -275,23 +297,29 @@ class SecSource:
         key: str,
         schema: pl.Schema,
         fetch: Callable[[], Awaitable[pl.DataFrame | Failed]],
+        fell_back: list[_FellBack],
     ) -> pl.DataFrame | Failed:
         """A frame held in memory or cached younger than MAX_AGE_S, else fetched and kept. When
-        the fetch fails, an older copy is better than nothing and is returned instead."""
+        the fetch fails, an older copy is better than nothing and is returned instead (noted in
+        ``fell_back`` with the time it was fetched)."""
         now = self._clock()
         held = self._held.get(key)
         if held is not None and (now - held.fetched_at).total_seconds() < MAX_AGE_S:
             return held.frame
-        on_disk = None
+        older = held
         if held is None and self._cache is not None:
             age_s, on_disk = await in_thread(self._read_cache, key, schema)
-            if on_disk is not None and age_s is not None and age_s < MAX_AGE_S:
-                self._held[key] = _Held(on_disk, now - dt.timedelta(seconds=age_s))
-                return on_disk
+            if on_disk is not None and age_s is not None:
+                older = _Held(on_disk, now - dt.timedelta(seconds=age_s))
+                if age_s < MAX_AGE_S:
+                    self._held[key] = older
+                    return on_disk
         fetched = await fetch()
         if isinstance(fetched, Failed):
-            older = held.frame if held is not None else on_disk
-            return older if older is not None else fetched
+            if older is None:
+                return fetched
+            fell_back.append(_FellBack(fetched, older.fetched_at))
+            return older.frame
         if self._cache is not None:
             await in_thread(self._cache.write_frame, key, fetched)
         self._held[key] = _Held(fetched, now)

@@ -49,6 +49,7 @@ from tui.sources.base import (
 )
 from tui.sources.http import MB, HttpClient, ReplyLimit
 from tui.sources.ssga_schedule import expected_nav_date
+from tui.symbols import canonical_symbols
 
 SOURCE_NAME = "ssga"
 # ssga.com answers 404 for a fund it has no file for (a file store may answer 403).
@@ -239,7 +240,7 @@ def parse_holdings(content: bytes, fund: str) -> pl.DataFrame:
     # Disclaimer lines after the table carry text in the first column only.
     lines = body.filter(pl.col("symbol").is_not_null() | pl.col("weight").is_not_null())
     lines = _numbers(lines, ["weight", "shares", "market_value"], "name", what)
-    symbol = pl.col("symbol").str.to_uppercase()
+    symbol = canonical_symbols(pl.col("symbol"))  # BRK.B -> BRK-B, as every source spells it
     held = (
         lines.filter(symbol.str.contains(_TICKER))
         .group_by(symbol.alias("symbol"), maintain_order=True)

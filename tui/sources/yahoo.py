@@ -15,6 +15,7 @@ and honours 429s). Quirks handled here:
 from __future__ import annotations
 
 import asyncio
+import calendar
 import datetime as dt
 import json
 import logging
@@ -29,7 +30,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import polars as pl
 
 from tui import market_hours
-from tui.clock import utc_now
+from tui.clock import NEW_YORK, utc_now
 from tui.config import YahooSettings
 from tui.sources.base import (
     QUOTES_SCHEMA,
@@ -62,6 +63,10 @@ CHART_REPLY_LIMIT: Final = ReplyLimit("one chart", 8 * MB)
 # Yahoo's ranges for daily bars, by the number of sessions they hold at least.
 DAILY_RANGES: Final = ((252, "1y"), (504, "2y"), (1260, "5y"), (2520, "10y"))
 
+# Yahoo's ranges for intraday bars, narrowest first: one chart request per symbol covers the
+# sessions asked for, and a reply of a wider range answers a narrower request too.
+INTRADAY_RANGES: Final = ("1d", "5d", "1mo", "3mo")
+
 KINDS: Final[Mapping[str, Literal["stock", "etf", "index"]]] = {
     "EQUITY": "stock",
     "ETF": "etf",
@@ -76,6 +81,7 @@ FAILURE_PROBLEMS: Final[Mapping[FailureKind, str]] = {
     FailureKind.HTTP: "HTTP error",
     FailureKind.PARSE: "unreadable reply",
     FailureKind.NOT_AVAILABLE: "not available",
+    FailureKind.NOT_CONFIGURED: "not configured",
 }
 
 
@@ -347,6 +353,28 @@ def daily_range(days: int) -> str:
     return "max"
 
 
+def intraday_range(interval: str, sessions: int, today: dt.date) -> str:
+    """Yahoo's ``range`` for ``sessions`` sessions of intraday bars up to ``today`` (New York).
+
+    Yahoo keeps 1-minute bars for about a week per request and refuses a month of them: five
+    sessions is the most a 1-minute request brings. A month holds 19 to 23 sessions, counted
+    on the calendar; three months are asked for when it holds too few."""
+    if sessions <= 1:
+        return "1d"
+    if sessions <= 5 or interval == "1m":
+        return "5d"
+    month_ago = _months_before(today, 1)
+    in_a_month = len(market_hours.trading_days(month_ago + dt.timedelta(days=1), today))
+    return "1mo" if sessions <= in_a_month else "3mo"
+
+
+def _months_before(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` months earlier (the last day of a shorter month)."""
+    year, month_index = divmod(day.year * 12 + day.month - 1 - months, 12)
+    month = month_index + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
 @dataclass(frozen=True, slots=True)
 class QuoteFields:
     """A quote read from an intraday chart, before the previous close is known."""
@@ -511,7 +539,8 @@ class YahooSource:
         if interval == "1d":
             outcome = await self._chart(symbol, "1d", daily_range(days), pre_post=False)
         else:
-            outcome = await self._intraday(symbol, interval, "1d" if days <= 1 else "5d")
+            today = now.astimezone(NEW_YORK).date()
+            outcome = await self._intraday(symbol, interval, intraday_range(interval, days, today))
         if not isinstance(outcome, ChartData):
             return _miss(outcome)
         if interval == "1d":
@@ -568,14 +597,16 @@ class YahooSource:
         return closes
 
     async def _intraday(self, symbol: str, interval: str, range_: str) -> ChartOutcome:
-        """An intraday chart, shared with any other caller asking for it within the TTL."""
+        """An intraday chart, shared with any other caller asking for it, or for a narrower
+        range of it, within the TTL (a quote reads the newest bars of a month's chart)."""
         key = (symbol, interval, range_)
         lock = self._recent_locks.setdefault(key, asyncio.Lock())
         async with lock:
             now = self._clock()
-            cached = self._recent.get(key)
-            if cached is not None and (now - cached[0]).total_seconds() <= SHARED_REPLY_TTL_S:
-                return cached[1]
+            for wider in INTRADAY_RANGES[INTRADAY_RANGES.index(range_) :]:
+                cached = self._recent.get((symbol, interval, wider))
+                if cached is not None and (now - cached[0]).total_seconds() <= SHARED_REPLY_TTL_S:
+                    return cached[1]
             outcome = await self._chart(symbol, interval, range_, pre_post=True)
             if not isinstance(outcome, Failed):
                 self._recent[key] = (self._clock(), outcome)

@@ -1,5 +1,6 @@
 """`DemoMarket`: the demo as a `Source`, answering fetches with slices of the built market at
-the demo clock's time."""
+the demo clock's time. The slicing is polars work on whole frames: it runs in the sources'
+thread (`in_thread`), as every source's frame work does, never on the event loop."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from tui.sources.base import (
     Session,
     SourceRole,
     SymbolInfo,
+    in_thread,
 )
 from tui.sources.demo.build import Builder
 from tui.sources.demo.funds import DemoFunds, build_funds
@@ -206,6 +208,9 @@ class DemoMarket:
 
     async def quotes(self, symbols: Sequence[str]) -> FetchOutcome:
         """Latest quote per symbol at the demo clock's time."""
+        return await in_thread(self._quotes, symbols)
+
+    def _quotes(self, symbols: Sequence[str]) -> FetchOutcome:
         moment = self.now()
         wanted, problems = self._split(symbols)
         done = self._minutes_done(moment)
@@ -240,6 +245,9 @@ class DemoMarket:
         """Daily bars of the last ``days`` sessions (the session date's partial bar included once
         it has opened), or 1-/5-minute bars of the last ``days`` sessions up to now (at most
         ``INTRADAY_SESSIONS``)."""
+        return await in_thread(self._bars, symbols, interval, days)
+
+    def _bars(self, symbols: Sequence[str], interval: BarInterval, days: int) -> FetchOutcome:
         moment = self.now()
         wanted, problems = self._split(symbols)
         done = self._minutes_done(moment)
@@ -311,6 +319,9 @@ class DemoMarket:
         self, symbols: Sequence[str] | None, settlements: int = 1
     ) -> FetchOutcome:
         """Short interest of the newest ``settlements`` settlement dates published by now."""
+        return await in_thread(self._short_interest, symbols, settlements)
+
+    def _short_interest(self, symbols: Sequence[str] | None, settlements: int = 1) -> FetchOutcome:
         moment = self.now()
         wanted, problems = self._split(
             universe.stock_symbols() if symbols is None else symbols, stocks_only=True
@@ -324,6 +335,9 @@ class DemoMarket:
 
     async def short_volume(self, symbols: Sequence[str] | None, days: int) -> FetchOutcome:
         """Daily short-sale volume for the last ``days`` trading days whose file is up by now."""
+        return await in_thread(self._short_volume, symbols, days)
+
+    def _short_volume(self, symbols: Sequence[str] | None, days: int) -> FetchOutcome:
         moment = self.now()
         wanted, problems = self._split(
             universe.stock_symbols() if symbols is None else symbols, stocks_only=True
@@ -337,6 +351,9 @@ class DemoMarket:
 
     async def shares(self, symbols: Sequence[str]) -> FetchOutcome:
         """Shares outstanding and float of the requested stocks."""
+        return await in_thread(self._shares, symbols)
+
+    def _shares(self, symbols: Sequence[str]) -> FetchOutcome:
         wanted, problems = self._split(symbols, stocks_only=True)
         frame = pl.DataFrame({"symbol": wanted}, schema={"symbol": pl.String}).join(
             self._market.shares, on="symbol", how="left", maintain_order="left"
@@ -360,6 +377,9 @@ class DemoMarket:
     async def fund_nav_history(self, funds: Sequence[str], days: int) -> FetchOutcome:
         """The sector SPDRs' NAV history (FUND_NAV_SCHEMA): the ``days`` newest published rows
         per fund, oldest first. A session's NAV is published at 8 pm New York, as SSGA's."""
+        return await in_thread(self._fund_nav_history, funds, days)
+
+    def _fund_nav_history(self, funds: Sequence[str], days: int) -> FetchOutcome:
         moment = self.now()
         data, wanted, problems = self._fund_data(funds)
         if days < 1:
@@ -375,6 +395,9 @@ class DemoMarket:
     async def fund_holdings(self, funds: Sequence[str]) -> FetchOutcome:
         """The sector SPDRs' holdings (FUND_HOLDINGS_SCHEMA) as of the previous trading day, as
         SSGA's daily file is dated."""
+        return await in_thread(self._fund_holdings, funds)
+
+    def _fund_holdings(self, funds: Sequence[str]) -> FetchOutcome:
         moment = self.now()
         data, wanted, problems = self._fund_data(funds)
         today = moment.astimezone(NEW_YORK).date()

@@ -38,6 +38,7 @@ from tui.sources.streaming.client import (
 )
 from tui.sources.streaming.keys import KeyUnavailable, Secret, read_private_file
 from tui.sources.streaming.ticks import Tick
+from tui.symbols import canonical, dotted
 
 logger = logging.getLogger("tapewatch.stream.alpaca")
 
@@ -97,6 +98,11 @@ def _refusal(message: Mapping[str, Any]) -> AuthRejected:
     return AuthRejected(words, retry=retry)
 
 
+def _dotted(symbols: Sequence[str]) -> list[str]:
+    """Symbols as Alpaca writes a share class (BRK.B)."""
+    return [dotted(symbol) for symbol in symbols]
+
+
 def _trade(message: Mapping[str, Any]) -> Tick:
     symbol, stamp, price = message.get("S"), message.get("t"), json_number(message.get("p"))
     if not isinstance(symbol, str) or not isinstance(stamp, str):
@@ -108,7 +114,7 @@ def _trade(message: Mapping[str, Any]) -> Tick:
     except ValueError:
         raise FrameError(f"trade with a bad time: {stamp!r}") from None
     return Tick(
-        symbol=symbol,
+        symbol=canonical(symbol),  # BRK.B -> BRK-B, as every source spells it
         ts=ts,
         price=price,
         source=SOURCE,
@@ -176,9 +182,9 @@ class AlpacaStream:
         messages = []
         added, removed = subscription_changes(wanted, sent, resend=resend)
         if removed:
-            messages.append(json.dumps({"action": "unsubscribe", "trades": removed}))
+            messages.append(json.dumps({"action": "unsubscribe", "trades": _dotted(removed)}))
         if added:
-            messages.append(json.dumps({"action": "subscribe", "trades": added}))
+            messages.append(json.dumps({"action": "subscribe", "trades": _dotted(added)}))
         return messages
 
     def parse(self, frame: str | bytes) -> list[Tick]:

@@ -31,6 +31,7 @@ from tui.sources.streaming.client import (
 )
 from tui.sources.streaming.keys import Secret, read_secret
 from tui.sources.streaming.ticks import Tick
+from tui.symbols import canonical, dotted
 
 logger = logging.getLogger("tapewatch.stream.finnhub")
 
@@ -62,7 +63,7 @@ def _trade(item: Any) -> Tick:
         raise FrameError(f"trade with a bad time: {item.get('t')!r}")
     ts = _EPOCH + dt.timedelta(milliseconds=stamp)
     return Tick(
-        symbol=symbol,
+        symbol=canonical(symbol),  # BRK.B -> BRK-B, as every source spells it
         ts=ts,
         price=price,
         source=SOURCE,
@@ -119,8 +120,8 @@ class FinnhubStream:
         self, wanted: frozenset[str], sent: frozenset[str], *, resend: bool
     ) -> list[str]:
         added, removed = subscription_changes(wanted, sent, resend=resend)
-        return [json.dumps({"type": "unsubscribe", "symbol": s}) for s in removed] + [
-            json.dumps({"type": "subscribe", "symbol": s}) for s in added
+        return [json.dumps({"type": "unsubscribe", "symbol": dotted(s)}) for s in removed] + [
+            json.dumps({"type": "subscribe", "symbol": dotted(s)}) for s in added
         ]
 
     def parse(self, frame: str | bytes) -> list[Tick]:
