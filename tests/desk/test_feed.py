@@ -24,7 +24,7 @@ from polars.testing import assert_frame_equal
 
 from tests import natsserver
 from tests.desk.helpers import FAST, wait_until
-from tui.config import RefreshSettings, Settings
+from tui.config import AlertRule, RefreshSettings, Settings
 from tui.daemon import FeedDaemon
 from tui.desk.doctor import check_nats
 from tui.desk.options import NatsOptions
@@ -33,6 +33,7 @@ from tui.doctor import run_nats_doctor
 from tui.jobs import JobName
 from tui.models import SourceHealth
 from tui.scheduler import Scheduler
+from tui.sources import universe
 from tui.sources.base import Failed, FailureKind
 from tui.sources.demo import DemoMarket
 from tui.sources.remote import RemoteSource
@@ -77,13 +78,16 @@ class Desk:
 
 @contextlib.asynccontextmanager
 async def desk(
-    server: natsserver.NatsServer, *, rate: RateLimit | None = None
+    server: natsserver.NatsServer,
+    *,
+    rate: RateLimit | None = None,
+    monitor_settings: Settings = MONITOR_SETTINGS,
 ) -> AsyncIterator[Desk]:
     """A feed on the frozen demo market and one remote monitor (headless), both running."""
     options = NatsOptions(server.url)
     feed = CountingDaemon(FEED_SETTINGS, frozen_demo(), options, backoff=FAST, rate=rate)
-    remote = RemoteSource(MONITOR_SETTINGS, options=options, backoff=FAST)
-    monitor = Scheduler(MONITOR_SETTINGS, remote)
+    remote = RemoteSource(monitor_settings, options=options, backoff=FAST)
+    monitor = Scheduler(monitor_settings, remote)
     stop = asyncio.Event()
     feeding = asyncio.create_task(feed.run(stop))
     following = asyncio.create_task(monitor.run())
@@ -149,6 +153,32 @@ async def test_a_drill_down_asks_the_feed_once_for_what_is_not_published(
     assert sessions.n_unique() >= 5  # the 5D chart's sessions (the feed publishes more)
     settlements = data.short_interest.filter(pl.col("symbol") == "MSFT").height
     assert settlements > 1
+
+
+async def test_the_monitors_own_alert_symbols_are_priced_by_the_feed_beside_its_quotes(
+    nats_server: natsserver.NatsServer,
+) -> None:
+    # A stock the feed does not price: one round of its scheduler says which it does.
+    alone = Scheduler(FEED_SETTINGS, frozen_demo())
+    await alone.refresh_all()
+    await alone.aclose()
+    priced = alone.store.get(JobName.QUOTES)
+    assert priced is not None
+    unpriced = next(
+        symbol
+        for symbol, info in universe.SYMBOLS.items()
+        if info.kind == "stock" and symbol not in priced.frame.get_column("symbol").to_list()
+    )
+    rule = AlertRule(field="last", symbol=unpriced, below=1.0)
+    settings = replace(MONITOR_SETTINGS, alerts=(rule,))
+    async with desk(nats_server, monitor_settings=settings) as running:
+        await wait_until(running.monitor_has_everything, "every dataset on the monitor", 30)
+        quotes = running.monitor.store.get(JobName.QUOTES)
+        assert quotes is not None
+        assert unpriced in quotes.frame.get_column("symbol").to_list()
+        assert unpriced not in running.remote._held[JobName.QUOTES].frame.get_column("symbol")
+    assert [request.symbols for request in running.feed.requests][:1] == [(unpriced,)]
+    assert running.feed.requests[0].jobs == ("quotes",)
 
 
 async def test_symbols_beyond_the_published_frames_come_from_the_feed_and_are_rate_limited(

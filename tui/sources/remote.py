@@ -7,8 +7,11 @@ reconnection, then as each changes — with the feed's own fetch time, the healt
 that answered it and the feed's cadence, so ages, stale marks and health read exactly as they
 would on the feed. Nothing here talks to Yahoo, FINRA or the SEC.
 
+With each quotes frame, the quotes of the symbols this monitor's own config prices and the feed
+does not (a watchlist, alert rules) are asked of the feed and kept beside the published ones.
+
 The Source calls (`quotes`, `bars`, …) serve what the rest of the monitor asks for beyond the
-dashboard — a drill-down, a sector ETF's members, an alert's symbol: from the published frames
+dashboard — a drill-down, a sector ETF's members: from the published frames
 when they hold the symbols as deep as asked, else from the feed over NATS request/reply
 (`FrameWatcher.request_symbols`). Calls made together (a drill-down asks for six datasets at
 once) go as one request per set of symbols, at most MAX_SYMBOLS symbols each: the feed allows
@@ -28,7 +31,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from tui.clock import utc_now
-from tui.config import Settings
+from tui.config import ANY_SYMBOL, Settings
 from tui.desk.frames import FeedContext, FrameRejected, FrameUpdate
 from tui.desk.link import Backoff, LinkState, LinkStatus
 from tui.desk.options import DEFAULT_BUCKET, NatsOptions, options_from_settings
@@ -183,6 +186,8 @@ class RemoteSource:
         meta = update.meta
         stored = Stored(update.frame, meta.as_of, meta.fetched_at, dict(meta.problems))
         self._held[job] = stored
+        if job is JobName.QUOTES:
+            stored = await self._with_own_symbols(stored)
         self._sources[job] = meta.source
         self._note_feed(meta.feed, meta.published_at)
         # On the feed's market clock, when it fetched this frame (it published it just after).
@@ -194,6 +199,30 @@ class RemoteSource:
             cadence_s=meta.feed.cadence_s,
             market_fetched_at=meta.feed.market_now(-fetched_before_s),
         )
+
+    def own_symbols(self) -> list[str]:
+        """The symbols this monitor's own config asks to be priced whatever the panes show: its
+        watchlist and the symbols its alert rules name (the feed prices those of its own)."""
+        settings = self.settings
+        watch = settings.shorted.watchlist if settings.shorted.universe == "watchlist" else ()
+        alerted = [rule.symbol for rule in settings.alerts if rule.symbol not in ("", ANY_SYMBOL)]
+        return list(dict.fromkeys([*watch, *alerted]))
+
+    async def _with_own_symbols(self, published: Stored) -> Stored:
+        """The published quotes, plus those of `own_symbols` the feed does not price, asked of
+        the feed with each quotes frame (at most MAX_SYMBOLS of them)."""
+        have = set(published.frame.get_column("symbol").to_list())
+        missing = [symbol for symbol in self.own_symbols() if symbol not in have][:MAX_SYMBOLS]
+        if not missing:
+            return published
+        asked = await self._request(JobName.QUOTES, missing)
+        problems = dict(published.problems)
+        if isinstance(asked, Failed):
+            problems.update(dict.fromkeys(missing, asked.message))
+            return Stored(published.frame, published.as_of, published.fetched_at, problems)
+        problems.update(asked.problems)
+        frame = pl.concat([published.frame, asked.frame], how="vertical")
+        return Stored(frame, published.as_of, published.fetched_at, problems)
 
     def _note_feed(self, feed: FeedContext, published_at: dt.datetime) -> None:
         """The feed's label and market clock, from its newest frame."""
