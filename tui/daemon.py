@@ -59,6 +59,8 @@ EXIT_OK = 0
 EXIT_FAILURE = 1
 # A monitor's request is fetched within this long, or answered with why not.
 REQUEST_TIMEOUT_S = 15.0
+# On SIGTERM, the polls and the publishing are given this long to end before the rest closes.
+STOP_TIMEOUT_S = 10.0
 
 
 def request_depth(scheduler: Scheduler, job: JobName) -> int:
@@ -132,6 +134,7 @@ class FeedDaemon:
         self._clock = clock
         self._to_publish: set[JobName] = set()
         self._publish_wanted = asyncio.Event()
+        self._closing = False
 
     # -- running -----------------------------------------------------------------------------
 
@@ -143,18 +146,25 @@ class FeedDaemon:
         polling = asyncio.create_task(self.scheduler.run(), name="scheduler")
         publishing = asyncio.create_task(self._publish_loop(), name="publish")
         stopping = asyncio.create_task(stop.wait(), name="stop")
+        tasks = (polling, publishing, stopping)
         try:
-            await asyncio.wait({polling, publishing, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         finally:
-            for task in (polling, publishing, stopping):
+            # Said as well as cancelled: nats-py swallows a cancellation that arrives while it
+            # flushes a publish, so the publishing loop also checks this flag.
+            self._closing = True
+            self._publish_wanted.set()
+            for task in tasks:
                 task.cancel()
-            outcomes = await asyncio.gather(polling, publishing, stopping, return_exceptions=True)
+            _, pending = await asyncio.wait(tasks, timeout=STOP_TIMEOUT_S)
+            if pending:
+                log.warning(
+                    "stopping: %s did not end in time", ", ".join(t.get_name() for t in pending)
+                )
             await self.aclose()
-        for outcome in outcomes:
-            if isinstance(outcome, BaseException) and not isinstance(
-                outcome, asyncio.CancelledError
-            ):
-                raise outcome
+        for task in tasks:
+            if task.done() and not task.cancelled() and (error := task.exception()) is not None:
+                raise error
 
     async def aclose(self) -> None:
         """Close the publisher, the service and the sources (each even if another fails)."""
@@ -174,11 +184,15 @@ class FeedDaemon:
             self._publish_wanted.set()
 
     async def _publish_loop(self) -> None:
-        while True:
+        while not self._closing:
             await self._publish_wanted.wait()
             self._publish_wanted.clear()
+            if self._closing:
+                return
             jobs, self._to_publish = self._to_publish, set()
             for job_spec in JOBS:  # in the table's order: quotes first
+                if self._closing:
+                    return
                 if job_spec.name in jobs:
                     await self.publish(job_spec.name)
 

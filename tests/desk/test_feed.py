@@ -75,6 +75,17 @@ class Desk:
     def monitor_has_everything(self) -> bool:
         return all(self.monitor.store.has_data(job) for job in JobName)
 
+    def settled(self) -> bool:
+        """The feed's first round is over (its quotes name the short candidates once short
+        interest is in) and the monitor holds the feed's latest frame of every dataset."""
+        feed, monitor = self.feed.scheduler, self.monitor
+        return feed.first_round_done and all(
+            (ours := monitor.store.get(job)) is not None
+            and (theirs := feed.store.get(job)) is not None
+            and ours.fetched_at == theirs.fetched_at
+            for job in JobName
+        )
+
 
 @contextlib.asynccontextmanager
 async def desk(
@@ -107,15 +118,8 @@ async def test_a_remote_monitor_shows_what_the_feed_stored(
     nats_server: natsserver.NatsServer,
 ) -> None:
     async with desk(nats_server) as running:
-        await wait_until(running.monitor_has_everything, "every dataset on the monitor", 30)
+        await wait_until(running.settled, "the monitor to hold the feed's latest frames", 30)
         feed, monitor = running.feed.scheduler, running.monitor
-        await wait_until(
-            lambda: all(
-                monitor.store.get(job).fetched_at == feed.store.get(job).fetched_at  # type: ignore[union-attr]
-                for job in JobName
-            ),
-            "the monitor to hold the feed's latest frames",
-        )
         for job in JobName:
             theirs, ours = feed.store.get(job), monitor.store.get(job)
             assert theirs is not None and ours is not None
@@ -140,7 +144,7 @@ async def test_a_drill_down_asks_the_feed_once_for_what_is_not_published(
     nats_server: natsserver.NatsServer,
 ) -> None:
     async with desk(nats_server) as running:
-        await wait_until(running.monitor_has_everything, "every dataset on the monitor", 30)
+        await wait_until(running.settled, "the monitor to hold the feed's latest frames", 30)
         data = await running.monitor.feed.fetch_ticker("MSFT")
     assert not isinstance(data, Failed)
     (request,) = running.feed.requests
@@ -185,7 +189,7 @@ async def test_symbols_beyond_the_published_frames_come_from_the_feed_and_are_ra
     nats_server: natsserver.NatsServer,
 ) -> None:
     async with desk(nats_server, rate=RateLimit(burst=1, per_s=0.01)) as running:
-        await wait_until(running.monitor_has_everything, "every dataset on the monitor", 30)
+        await wait_until(running.settled, "the monitor to hold the feed's latest frames", 30)
         remote = running.remote
         published = remote._held[JobName.QUOTES].frame.get_column("symbol").to_list()
         unpublished = [s for s in frozen_demo().known_symbols() if s not in published][:2]
@@ -223,6 +227,28 @@ async def test_a_lost_server_is_said_and_both_sides_recover_when_it_is_back(
             lambda: monitor.store.get(JobName.QUOTES) is not before, "a frame after the restart"
         )
         assert remote.connection(monitor.clock())[0] == SourceHealth("nats", "ok")
+
+
+async def test_the_feed_stops_even_when_a_publish_swallows_its_cancellation(
+    nats_server: natsserver.NatsServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """nats-py swallows a cancellation that arrives while it flushes a publish: the publishing
+    loop must end on stop all the same."""
+    feed = FeedDaemon(FEED_SETTINGS, frozen_demo(), NatsOptions(nats_server.url), backoff=FAST)
+    publishing = asyncio.Event()
+
+    async def stubborn_publish(job: JobName) -> bool:
+        publishing.set()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.sleep(60)
+        return True
+
+    monkeypatch.setattr(feed, "publish", stubborn_publish)
+    stop = asyncio.Event()
+    running = asyncio.create_task(feed.run(stop))
+    await asyncio.wait_for(publishing.wait(), 30)
+    stop.set()
+    await asyncio.wait_for(running, 10)
 
 
 def _env(tmp_path: Path) -> dict[str, str]:

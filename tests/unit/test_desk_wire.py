@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import nats.errors
@@ -70,6 +71,8 @@ def test_a_frame_round_trips_with_its_metadata() -> None:
     encoded = encode_frame(meta, frame)
     assert all(value.isascii() and "\n" not in value for value in encoded.headers.values())
     update = decode_body(encoded.headers, encoded.body, SCHEMAS, revision=7)
+    # Shown on one line, as plain text (tui.plain): the line break read as spaces.
+    health = replace(health, detail="HTTP 429  second line — ok 100%")
     assert_frame_equal(update.frame, frame)
     assert update.frame.schema == frame.schema  # UTC datetimes stay UTC
     assert update.source == "yahoo ✓"
@@ -100,6 +103,23 @@ def test_the_feeds_market_clock_runs_at_its_rate_and_moves_on_when_published_aga
     assert FeedContext(market_time=market, market_rate=0.0).market_now(99.0) == market
     assert FeedContext().market_now(2.0) is None
     assert demo.moved_on(3.0).market_time == market + dt.timedelta(minutes=3)
+
+
+def test_problems_from_a_feed_are_plain_text() -> None:
+    meta = _meta(problems={"ZZZZ": "gone\x1b]0;PWNED\x07\x1b[2J [b]x[/b]"})
+    encoded = encode_frame(meta, quotes_frame("AAPL"))
+    update = decode_body(encoded.headers, encoded.body, SCHEMAS, revision=1)
+    assert update.meta.problems == {"ZZZZ": "gone [b]x[/b]"}
+
+
+def test_the_feeds_label_source_and_health_detail_are_plain_text() -> None:
+    hostile = "x\x1b]0;PWNED\x07\x1b[2Jy"
+    health = SourceHealth(hostile, "retrying", AS_OF, hostile)
+    meta = _meta(source=hostile, health=health, feed=FeedContext(label=hostile))
+    encoded = encode_frame(meta, quotes_frame("AAPL"))
+    update = decode_body(encoded.headers, encoded.body, SCHEMAS)
+    assert (update.source, update.health.name, update.health.detail) == ("xy", "xy", "xy")
+    assert update.meta.feed.label == "xy"
 
 
 def test_an_empty_frame_round_trips() -> None:

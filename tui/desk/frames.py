@@ -31,6 +31,7 @@ import polars as pl
 
 from tui.kinds import FailureKind
 from tui.models import HealthState, SourceHealth
+from tui.plain import plain
 
 # The layout of headers and body, and the frame schemas: bump it when either changes, so an old
 # monitor rejects a new feed's frames in plain words instead of misreading them.
@@ -276,7 +277,7 @@ def read_feed(headers: Mapping[str, str], job: str = "") -> FeedContext:
         raise FrameRejected(job, f"{H_CADENCE} must be more than 0: {cadence!r}")
     market_time = _parse_time(headers, H_MARKET_TIME, job) if H_MARKET_TIME in headers else None
     return FeedContext(
-        label=unquote(headers.get(H_FEED_LABEL, "")),
+        label=plain(unquote(headers.get(H_FEED_LABEL, ""))),
         cadence_s=cadence,
         market_time=market_time,
         market_rate=_parse_float(headers, H_MARKET_RATE, job),
@@ -298,7 +299,8 @@ def read_meta(headers: Mapping[str, str]) -> FrameMeta:
     state = _header(headers, H_HEALTH, job)
     if state not in _HEALTH_STATES:
         raise FrameRejected(job, f"unknown health state {state!r}")
-    source = unquote(_header(headers, H_SOURCE, job))
+    # Shown on screen (the status bar's label and health): plain text (tui.plain).
+    source = plain(unquote(_header(headers, H_SOURCE, job)))
     until = _parse_time(headers, H_HEALTH_UNTIL, job) if H_HEALTH_UNTIL in headers else None
     health_state: HealthState = state  # type: ignore[assignment]  # checked just above
     cause_text = headers.get(H_HEALTH_CAUSE)
@@ -310,7 +312,7 @@ def read_meta(headers: Mapping[str, str]) -> FrameMeta:
         name=source,
         state=health_state,
         until=until,
-        detail=unquote(headers.get(H_HEALTH_DETAIL, "")),
+        detail=plain(unquote(headers.get(H_HEALTH_DETAIL, ""))),
         cause=cause,
     )
     return FrameMeta(
@@ -388,4 +390,5 @@ def _read_problems(data: bytes, job: str) -> dict[str, str]:
         isinstance(key, str) and isinstance(value, str) for key, value in problems.items()
     ):
         raise FrameRejected(job, "its problems are not a symbol -> text map")
-    return problems
+    # Shown on screen: plain text, whatever the feed sent (tui.plain).
+    return {plain(symbol): plain(why) for symbol, why in problems.items()}
