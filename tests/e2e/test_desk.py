@@ -38,7 +38,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 TAPEWATCH = Path(sys.executable).with_name("tapewatch")
 CADENCE_S = 3  # every dataset, on the feed: stale on the monitors after 6 s without it
 WAIT_S = 45.0
-FIGURES_WIDTH = 100  # the columns of a 120-column monitor compared (the figures, no scrollbar)
+PANES = ("Indices", "Sector flows", "Most shorted", "Correlations")  # all four at 120 x 40
 
 
 class MarketThread:
@@ -116,16 +116,31 @@ class Monitor:
         raise AssertionError(f"{self.name}: timed out waiting for {what}; screen was:\n{screen}")
 
 
-def pane_lines(screen: str, title: str) -> list[str]:
-    """The lines of the pane titled ``title`` on screen: its rows of figures, not its border
-    (down to the status bar for a pane that runs off the screen)."""
-    lines = screen.splitlines()
-    start = next(i for i, line in enumerate(lines) if f"─ {title} ─" in line)
-    ends = (i for i in range(start + 1, len(lines)) if lines[i].lstrip().startswith("╰"))
-    rows = lines[start + 1 : next(ends, len(lines) - 2)]
-    # The figures, not the right edge: the pane's border moves with the screen's scrollbar,
-    # and the scrollbars show where each monitor has scrolled.
-    return [row[:FIGURES_WIDTH].rstrip() for row in rows]
+class Pane:
+    """A pane's box on a captured screen, found by its title: in the grid from 120 columns two
+    panes stand side by side, so a pane is a range of columns as well as of lines."""
+
+    def __init__(self, screen: str, title: str) -> None:
+        lines = screen.splitlines()
+        top = next(i for i, line in enumerate(lines) if f"─ {title} ─" in line)
+        heading = lines[top]
+        self.left = heading.rindex("╭", 0, heading.index(f"─ {title} ─"))
+        self.right = heading.index("╮", self.left)
+        # Down to its bottom border, or to the status bar for a pane that runs off the screen.
+        bottom = next(
+            (i for i in range(top + 1, len(lines)) if lines[i][self.left : self.left + 1] == "╰"),
+            len(lines) - 2,
+        )
+        self._rows = lines[top + 1 : bottom]
+        self.border = lines[bottom][self.left : self.right + 1] if bottom < len(lines) - 2 else ""
+
+    def rows(self) -> list[str]:
+        """Its rows of figures inside the border, without the last column: a pane's scrollbar
+        stands there and shows where each monitor has scrolled."""
+        return [row[self.left + 1 : self.right - 1].rstrip() for row in self._rows]
+
+    def stale(self) -> bool:
+        return STALE_MARK in self.border
 
 
 def same_figures(monitors: list[Monitor], titles: tuple[str, ...]) -> None:
@@ -137,11 +152,11 @@ def same_figures(monitors: list[Monitor], titles: tuple[str, ...]) -> None:
         differ = [
             title
             for title in titles
-            if len({tuple(pane_lines(screen, title)) for screen in screens}) > 1
+            if len({tuple(Pane(screen, title).rows()) for screen in screens}) > 1
         ]
         if not differ:
             for title in titles:
-                rows = pane_lines(screens[0], title)
+                rows = Pane(screens[0], title).rows()
                 assert any("%" in row for row in rows), f"{title} shows no figures"
             return
         if time.monotonic() > deadline:
@@ -267,9 +282,9 @@ def test_two_monitors_follow_one_feed_through_its_restart_and_the_servers(
     feed.wait(10)
     asked = market.requests()
     for monitor in monitors:
-        # Indices and Sector flows, the panes a 120 x 40 screen shows whole.
         screen = monitor.wait_for(
-            lambda s: s.count(STALE_MARK) >= 2 and "S&P 500" in s, "stale marks"
+            lambda s: "S&P 500" in s and all(Pane(s, title).stale() for title in PANES),
+            "every pane stale",
         )
         assert "nats ok" in screen  # the server is there; the feed is not
     assert market.requests() == asked

@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Container
 from textual.widget import Widget
 from textual.widgets import Footer, Static
 
@@ -37,6 +36,7 @@ from tui.reports import PaneBuilt, PaneFailed, Report, StatusChanged
 from tui.screens.watched import WatchedScreen
 from widgets.messages import AlertRequested
 from widgets.pane import DataPane
+from widgets.pane_grid import PaneGrid
 from widgets.panes import PANE_WIDGETS
 from widgets.status import StatusBar
 from widgets.table import LiveTable
@@ -64,9 +64,13 @@ class DashboardScreen(WatchedScreen[None]):
     # Focus the first table after the first frame, not before it: each focus change rebuilds
     # the footer, and the first frame should not wait for that.
     AUTO_FOCUS = None
+    # A zoomed pane (`z`) keeps the status bar and the footer under it (and gives way to the
+    # "too small" hint like the other panes).
+    ALLOW_IN_MAXIMIZED_VIEW = "#too-small, #status, Footer"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "refresh", "Refresh", id="refresh"),
+        Binding("z", "zoom", "Zoom", id="zoom"),
         Binding("tab", "app.focus_next", "Next pane", id="next_pane", show=False),
         Binding("shift+tab", "app.focus_previous", "Previous pane", id="prev_pane", show=False),
         Binding("d", "use_demo", "Demo market", id="use_demo", show=False),
@@ -98,8 +102,9 @@ class DashboardScreen(WatchedScreen[None]):
         return self.scheduler.feed if self.scheduler is not None else None
 
     def compose(self) -> ComposeResult:
-        with Container(id="panes"):
-            # The panes the config's [layout] puts in the four places, in reading order.
+        with PaneGrid(id="panes"):
+            # The panes the config's [layout] puts in the four places, in reading order: in the
+            # grid top-left, top-right, bottom-left, bottom-right; stacked, top to bottom.
             for name in self.settings.layout.panes:
                 yield PANE_WIDGETS[Pane(name)](id=name)
         yield Static("Terminal too small for tapewatch.\nMake it at least 36 x 12.", id="too-small")
@@ -278,6 +283,25 @@ class DashboardScreen(WatchedScreen[None]):
         from tui.screens.alerts import new_alert_from_row
 
         await new_alert_from_row(self, pane, key)
+
+    # -- zoom ------------------------------------------------------------------------------
+
+    def action_zoom(self) -> None:
+        """Zoom the focused pane to the whole screen, every column shown; `z` again or Esc
+        (Textual's own key for a maximized widget) brings the panes back."""
+        if self.maximized is not None:
+            self.minimize()
+            return
+        slots = self.query_one(PaneGrid)
+        node = self.focused
+        while node is not None and node.parent is not slots:
+            node = node.parent if isinstance(node.parent, Widget) else None
+        if node is not None:
+            self.maximize(node, container=False)
+
+    def watch_maximized(self, zoomed: Widget | None) -> None:
+        for pane in self.query(DataPane):
+            pane.zoomed = pane is zoomed
 
     # -- actions ---------------------------------------------------------------------------
 
