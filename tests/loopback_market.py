@@ -280,6 +280,33 @@ class MarketTruth:
         )
 
 
+def sources_toml(base_url: str) -> str:
+    """The config lines that point a `tapewatch` process's live sources at a loopback market
+    served at ``base_url`` (every service answers on the one address, by path)."""
+    return f"""
+[sources.yahoo]
+base_url = "{base_url}"
+[sources.finra]
+base_url = "{base_url}"
+[sources.sec]
+base_url = "{base_url}"
+tickers_url = "{base_url}/files/company_tickers.json"
+contact = "{SEC_CONTACT}"
+"""
+
+
+def session_moment(now: dt.datetime) -> dt.datetime:
+    """A moment of a session that has begun by ``now`` (today's, or the last one's afternoon):
+    a market served as it stood then suits a process that runs on the real clock (FINRA's files
+    of the days before it are there)."""
+    local = now.astimezone(NEW_YORK)
+    times = market_hours.session_times(local.date())
+    if times is not None and now >= times.open + dt.timedelta(minutes=15):
+        return min(now, times.close)
+    day = market_hours.previous_trading_day(local.date())
+    return dt.datetime.combine(day, dt.time(15, 30), tzinfo=NEW_YORK).astimezone(dt.UTC)
+
+
 def _frame(outcome: FetchOutcome) -> pl.DataFrame:
     assert isinstance(outcome, Fetched), outcome
     return outcome.frame
@@ -402,7 +429,7 @@ class LoopbackMarket:
 
     def requests(self, service: ServiceName) -> list[RecordedRequest]:
         """The requests that reached ``service``, oldest first."""
-        return [request for request in self.server.requests if self._service(request) == service]
+        return [request for request in self.server.requests if self.service_of(request) == service]
 
     # -- pointing tapewatch at it ---------------------------------------------------------------
 
@@ -431,7 +458,8 @@ class LoopbackMarket:
 
     # -- answering ------------------------------------------------------------------------------
 
-    def _service(self, request: RecordedRequest) -> ServiceName | None:
+    def service_of(self, request: RecordedRequest) -> ServiceName | None:
+        """The service a request was for, by its path (None for a path none of them serves)."""
         return next(
             (service for pattern, service, _ in self._routes if pattern.fullmatch(request.path)),
             None,
