@@ -55,6 +55,8 @@ from tui.config.settings import (
     SourceName,
     SourcesSettings,
     SsgaSettings,
+    StreamProviderName,
+    StreamSettings,
     YahooSettings,
 )
 
@@ -93,6 +95,8 @@ __all__ = [
     "SourceName",
     "SourcesSettings",
     "SsgaSettings",
+    "StreamProviderName",
+    "StreamSettings",
     "YahooSettings",
     "config_path",
     "example_config_text",
