@@ -15,6 +15,7 @@ from tui.presenters.registry import PaneView
 
 if TYPE_CHECKING:
     from tui.sources.base import Failed
+    from tui.stream import PriceMove
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,5 +58,14 @@ class StatusChanged:
     status: StatusView
 
 
-Report = JobFinished | PaneBuilt | PaneFailed | StatusChanged
+@dataclass(frozen=True, slots=True)
+class PricesTicked:
+    """Streamed prices moved (a few times a second at most): the rows showing these symbols
+    update their price cells; the panes are rebuilt whole later, when the moves are folded into
+    the quotes."""
+
+    moves: tuple[PriceMove, ...]
+
+
+Report = JobFinished | PaneBuilt | PaneFailed | StatusChanged | PricesTicked
 Reporter = Callable[[Report], None]

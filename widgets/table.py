@@ -458,7 +458,12 @@ class LiveTable(ScrollView, can_focus=True):
     def _fitting_columns(self, widths: Sequence[int], available: int) -> list[int]:
         """The columns shown at ``widths``: the highest priority numbers are hidden first (the
         rightmost among equals) until the rest fit or only priority 0 columns are left."""
-        visible = list(range(len(self._columns)))
+        # An optional column with nothing in any cell takes no room.
+        visible = [
+            index
+            for index, column in enumerate(self._columns)
+            if not column.optional or self._widest_cells[index]
+        ]
 
         def total() -> int:
             return sum(widths[i] for i in visible) + COLUMN_GAP * (len(visible) - 1)

@@ -11,6 +11,7 @@ import datetime as dt
 from typing import Literal
 
 from tui.presenters import format as fmt
+from tui.presenters.extended import ext_cell
 from tui.presenters.table import (
     Cell,
     Column,
@@ -49,6 +50,11 @@ class IndexRow:
     change_5d_bp: float | None = None
     ytd_bp: float | None = None
     intraday_note: str | None = None  # why a row with figures has no intraday series
+    # Pre- and post-market: the latest extended-hours price (None for a basket) and its change
+    # from the regular session's price, in percent; the session it was made in.
+    ext_last: float | None = None
+    ext_change_pct: float | None = None
+    ext_session: str | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -105,6 +111,14 @@ COLUMNS: tuple[Column, ...] = (
         short="vs bm",
         priority=5,
     ),
+    Column(
+        "ext",
+        "Ext",
+        "pre- or post-market: the latest extended-hours price and its change from the regular "
+        "session's close (`post 412.40 +0.35%`); shown only then",
+        priority=6,
+        optional=True,
+    ),
 )
 
 SORTS: tuple[SortMode[IndexRow], ...] = (
@@ -158,6 +172,7 @@ def index_row(row: IndexRow) -> Row:
             toned(fmt.signed_percent(row.rel_5d_pct), row.rel_5d_pct)
             if row.kind == "basket"
             else "",
+            ext_cell(row.ext_session, row.ext_last, row.ext_change_pct, decimals),
         ),
     )
 

@@ -12,6 +12,7 @@ import datetime as dt
 from typing import Literal
 
 from tui.presenters import format as fmt
+from tui.presenters.extended import ext_cell
 from tui.presenters.table import Column, PanePresenter, Row, SortMode, ordered, toned
 
 OUTSTANDING_MARK = "ᵒ"
@@ -35,6 +36,10 @@ class ShortRow:
     settlement_date: dt.date | None  # as-of of the short-interest figures
     sv_date: dt.date | None  # as-of of the short-volume figures
     problem: str | None = None
+    last: float | None = None  # the regular session's latest price
+    # Pre- and post-market: the extended-hours move from ``last``, in percent, and its session.
+    ext_change_pct: float | None = None
+    ext_session: str | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -76,6 +81,15 @@ COLUMNS: tuple[Column, ...] = (
     ),
     Column("price_change", "Px %", "today's price change, in %", priority=5),
     Column(
+        "ext",
+        "Ext %",
+        "pre- or post-market: the extended-hours move from the regular session's close "
+        "(`pre +0.35%`); shown only then",
+        short="Ext",
+        priority=7,
+        optional=True,
+    ),
+    Column(
         "settlement",
         "Settled",
         "the settlement date of the short interest shown",
@@ -115,6 +129,7 @@ def short_row(row: ShortRow) -> Row:
             fmt.percent(sv_percent(row), 0),
             fmt.zscore(row.sv_zscore),
             toned(fmt.signed_percent(row.price_change_pct), row.price_change_pct),
+            ext_cell(row.ext_session, None, row.ext_change_pct),
             fmt.short_date(row.settlement_date),
         ),
     )

@@ -38,6 +38,8 @@ class Column:
     has room to spare. Text longer than a fixed or capped width ends in "…", so give numeric
     columns neither. ``priority`` 0 columns are always shown; when the table is too narrow, the
     columns with the highest priority number are hidden first (the rightmost among equals).
+    An ``optional`` column is left out wherever none of its cells has anything in it (the
+    extended-hours figures, outside pre and post market).
     """
 
     key: str
@@ -48,6 +50,7 @@ class Column:
     max_width: int | None = None
     align: Align = "right"
     priority: int = 0
+    optional: bool = False
 
     @property
     def short_header(self) -> str:
@@ -172,8 +175,17 @@ def cell_text(cell: CellValue) -> str:
 
 
 def plain_table(columns: Sequence[Column], rows: Sequence[Row]) -> list[str]:
-    """The rows as aligned plain-text lines under a header line (for `tapewatch snapshot`)."""
+    """The rows as aligned plain-text lines under a header line (for `tapewatch snapshot`); an
+    optional column with nothing in it is left out."""
     texts = [[cell_text(cell) for cell in row.cells] for row in rows]
+    empty = [
+        index
+        for index, column in enumerate(columns)
+        if column.optional and not any(index < len(line) and line[index] for line in texts)
+    ]
+    if empty:
+        columns = [column for index, column in enumerate(columns) if index not in empty]
+        texts = [[text for index, text in enumerate(line) if index not in empty] for line in texts]
     widths = []
     for index, column in enumerate(columns):
         cells = [line[index] for line in texts if index < len(line)]
