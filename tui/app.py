@@ -167,7 +167,15 @@ class TapewatchApp(App[int]):
 
         if isinstance(self.screen, TickerScreen):
             self.pop_screen()
-        self.push_screen(TickerScreen(feed, symbol, self.settings, self.dashboard.status_now))
+        self.push_screen(
+            TickerScreen(
+                feed,
+                symbol,
+                self.settings,
+                self.dashboard.status_now,
+                watch=self.dashboard.watch_symbols,
+            )
+        )
 
 
 def run_app(settings: Settings, *, as_of: dt.date | None = None) -> int:

@@ -14,8 +14,8 @@ from tui.models import Pane, StatusView
 from tui.presenters.registry import PaneView
 
 if TYPE_CHECKING:
+    from tui.presenters.ticks import PriceMove
     from tui.sources.base import Failed
-    from tui.stream import PriceMove
 
 
 @dataclass(frozen=True, slots=True)

@@ -48,6 +48,7 @@ from tui.presenters.indices import IndicesView
 from tui.presenters.registry import PaneView
 from tui.presenters.sectors import SectorsView
 from tui.presenters.shorts import ShortsView
+from tui.presenters.ticks import PriceMove
 from tui.reports import (
     JobFinished,
     JobResult,
@@ -60,7 +61,7 @@ from tui.reports import (
 )
 from tui.sources.base import Failed, Fetched, Source
 from tui.store import Store, Stored, combine
-from tui.stream import PriceMove, PriceStream, overlay
+from tui.stream import PriceStream, overlay
 
 log = logging.getLogger("tapewatch.scheduler")
 

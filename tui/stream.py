@@ -38,12 +38,13 @@ import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Final, Protocol
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from tui import market_hours
 from tui.clock import utc_now
 from tui.market_hours import Session
 from tui.models import StreamView
+from tui.presenters.ticks import PriceMove
 
 if TYPE_CHECKING:
     import polars as pl
@@ -64,24 +65,6 @@ PROVIDER_NAMES: Final[Mapping[str, str]] = {
     "finnhub": "finnhub",
 }
 _EXT_SESSIONS: Final = (Session.PRE, Session.POST)
-
-
-@dataclass(frozen=True, slots=True)
-class PriceMove:
-    """What the ticks of one symbol since the last flush changed.
-
-    ``last`` is a new regular-session price (None when the ticks were pre- or post-market);
-    ``ext_last`` a new extended-hours price in ``ext_session`` ("pre" or "post"). ``direction``
-    is +1 when the price rose against the one shown before, -1 when it fell, 0 when it held.
-    """
-
-    symbol: str
-    ts: dt.datetime
-    source: str
-    direction: int
-    last: float | None = None
-    ext_last: float | None = None
-    ext_session: str | None = None
 
 
 class TickBook:
@@ -153,9 +136,7 @@ class PriceBook:
         self._streamed: dict[str, Streamed] = {}
         self.changed_since_fold = False
 
-    def seed(
-        self, rows: Iterable[tuple[str, dt.datetime | None, float | None, object, object]]
-    ) -> None:
+    def seed(self, rows: Iterable[tuple[Any, ...]]) -> None:
         """The prices of a stored quotes frame: (symbol, ts, last, ext_ts, ext_last) rows."""
         known: dict[str, _Known] = {}
         for symbol, ts, last, ext_ts, ext_last in rows:

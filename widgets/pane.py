@@ -14,8 +14,11 @@ the row (`AlertRequested`).
 
 from __future__ import annotations
 
+import time
+from collections.abc import Mapping
 from typing import Any, ClassVar, Generic, TypeVar
 
+from rich.style import Style
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -27,12 +30,21 @@ from textual.widgets import Static
 from tui.models import NO_DATA
 from tui.presenters.registry import Presenter
 from tui.presenters.status import build_failure_text
-from tui.presenters.table import Row, SortMode
+from tui.presenters.table import Cell, Row, SortMode, Tone, cell_text
+from tui.presenters.ticks import PriceMove, moved_view
 from widgets.messages import AlertRequested
 from widgets.table import LiveTable
+from widgets.tones import tone_style
 
 STALE_MARK = "⚠ STALE"
 LOADING = "loading…"
+
+# A streamed price's cell is marked this long after it moved: ▴ up, ▾ down (never colour alone).
+FLASH_S = 1.0
+TICK_MARKS: Mapping[int, str] = {1: "▴", -1: "▾"}
+# Moves are applied again over a view rebuilt in the meantime (built from slightly older prices)
+# for this long after they came.
+RECENT_MOVES_S = 15.0
 
 
 ViewT = TypeVar("ViewT")
@@ -84,6 +96,8 @@ class DataPane(Vertical, Generic[ViewT]):
 
     presenter: Presenter[ViewT]
     HAS_LEGEND: ClassVar[bool] = False  # a line under the table for the presenter's legend
+    # The column whose cell carries a streamed price's mark (None: ticks rebuild the pane whole).
+    TICK_COLUMN: ClassVar[str | None] = None
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
@@ -103,6 +117,12 @@ class DataPane(Vertical, Generic[ViewT]):
         self.legend = Static("", classes="legend") if self.HAS_LEGEND else None
         if self.legend is not None:
             self.legend.display = False  # until there is something to say
+        # Streamed prices: the marked cells by row key (direction, until when on the monotonic
+        # clock), the moves of the last moments by symbol (with when they came), and whether the
+        # pane has ticked at all (from then on its tick column keeps room for the mark).
+        self._flashes: dict[str, tuple[int, float]] = {}
+        self._recent: dict[str, tuple[PriceMove, float]] = {}
+        self._ticking = False
         self._update_subtitle()
 
     def compose(self) -> ComposeResult:
@@ -124,10 +144,91 @@ class DataPane(Vertical, Generic[ViewT]):
     def show(self, view: ViewT) -> None:
         """Show ``view``; only the rows that changed are repainted. Its figures were computed:
         a failure to compute them before is over."""
+        if self._recent:
+            # Built from the prices of a moment ago: the moves since then still stand.
+            now = time.monotonic()
+            self._recent = {
+                symbol: (move, came)
+                for symbol, (move, came) in self._recent.items()
+                if now - came <= RECENT_MOVES_S
+            }
+            moves = {symbol: move for symbol, (move, _) in self._recent.items()}
+            view, _ = moved_view(view, moves)
         self.view = view
         self._build_failure = None
         self._refresh_rows()
         self._update_subtitle()
+
+    def tick(self, moves: Mapping[str, PriceMove]) -> None:
+        """Streamed prices moved: the rows of those symbols change their price figures, and
+        the cell of each that moved is marked ▴ or ▾ for a moment. Only those rows repaint."""
+        if self.view is None or self.TICK_COLUMN is None:
+            return
+        view, changed = moved_view(self.view, moves)
+        if not changed:
+            return
+        now = time.monotonic()
+        for symbol in changed:
+            self._recent[symbol] = (moves[symbol], now)
+        for key, direction in changed.items():
+            if direction:
+                self._flashes[key] = (direction, now + FLASH_S)
+        self._ticking = True
+        self.view = view
+        self._refresh_rows()
+        self._update_subtitle()
+        self._arm_flash_timer()
+
+    @property
+    def flashing(self) -> dict[str, str]:
+        """The rows whose price is marked now, with the mark (▴ or ▾)."""
+        now = time.monotonic()
+        return {
+            key: TICK_MARKS[direction]
+            for key, (direction, until) in self._flashes.items()
+            if until > now
+        }
+
+    def _arm_flash_timer(self) -> None:
+        if self._flashes:
+            soonest = min(until for _, until in self._flashes.values())
+            self.set_timer(max(0.05, soonest - time.monotonic()), self._expire_flashes)
+
+    def _expire_flashes(self) -> None:
+        now = time.monotonic()
+        expired = [key for key, (_, until) in self._flashes.items() if until <= now]
+        if not expired:
+            return
+        for key in expired:
+            del self._flashes[key]
+        self._refresh_rows()
+        self._arm_flash_timer()
+
+    def _marked(self, rows: list[Row]) -> list[Row]:
+        """The tick column of each row with room for a mark, and the mark on the rows whose
+        price just moved (in the direction's colour, reversed: the mark says it without it)."""
+        columns = [column.key for column in self.presenter.columns]
+        index = columns.index(self.TICK_COLUMN) if self.TICK_COLUMN in columns else None
+        if index is None:
+            return rows
+        marks = self.flashing
+        marked = []
+        for row in rows:
+            if index >= len(row.cells):
+                marked.append(row)
+                continue
+            cell = row.cells[index]
+            mark = marks.get(row.key)
+            if mark is None:
+                kept = cell.tone if isinstance(cell, Cell) else None
+                new: Any = Cell(" " + cell_text(cell), kept)
+            else:
+                tone: Tone = "up" if mark == TICK_MARKS[1] else "down"
+                style = tone_style(self.table, "live-table", tone) or Style()
+                new = Text(mark + cell_text(cell), style=style + Style(reverse=True, bold=True))
+            cells = (*row.cells[:index], new, *row.cells[index + 1 :])
+            marked.append(Row(row.key, cells, row.note))
+        return marked
 
     def set_missing(self, reason: str | None) -> None:
         """Why the pane has no data ("no data — yahoo unreachable, retrying 12:31 ET"), shown
@@ -224,8 +325,10 @@ class DataPane(Vertical, Generic[ViewT]):
             self.border_subtitle = Text(subtitle)  # Text: no markup parsing of "[...]"
 
     def _rows(self, view: ViewT) -> list[Row]:
-        """The table rows for ``view`` in the current sort order."""
-        return self.presenter.rows(view, self.sort)
+        """The table rows for ``view`` in the current sort order (marked where a streamed price
+        just moved)."""
+        rows = self.presenter.rows(view, self.sort)
+        return self._marked(rows) if self._ticking else rows
 
     def _activation(self, key: str) -> Message | None:
         """The message Enter on the row ``key`` posts (each subclass says which)."""

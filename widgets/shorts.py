@@ -15,6 +15,7 @@ class ShortsPane(DataPane[ShortsView]):
 
     presenter = PRESENTER
     HAS_LEGEND = True
+    TICK_COLUMN = "price_change"  # a streamed price marks this cell ▴ or ▾
 
     def _activation(self, key: str) -> Message:
         return TickerSelected(key)

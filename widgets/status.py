@@ -22,6 +22,7 @@ from tui.presenters.status import (
     head_text,
     health_text,
     note_text,
+    stream_text,
     worst_problem,
 )
 from widgets.tones import ALL_ROLES, tone_classes, tone_css
@@ -96,6 +97,13 @@ class StatusBar(Widget):
                 if index:
                     line.append(" · ")
                 line.append(health_text(health, view.wall_time), style=self._health_style(health))
+        stream = stream_text(view.stream)
+        if stream is not None:
+            live = view.stream is not None and view.stream.live
+            line.append(SEPARATOR)
+            line.append(
+                stream, style=self._style(f"status-bar--{'success' if live else 'warning'}")
+            )
         note = note_text(view)
         if note:
             line.append(SEPARATOR)

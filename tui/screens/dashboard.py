@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import TYPE_CHECKING, ClassVar
 
@@ -28,11 +28,11 @@ from tui import market_hours
 from tui.clock import utc_now
 from tui.config import Settings
 from tui.jobs import pane_datasets, stale_panes
-from tui.messages import PaneNotComputed, PaneUpdated, StatusUpdated
+from tui.messages import PaneNotComputed, PaneUpdated, PricesMoved, StatusUpdated
 from tui.models import Pane, StatusView
 from tui.presenters.registry import PRESENTERS, PaneView
 from tui.presenters.status import DEMO_HINT, no_data_text
-from tui.reports import PaneBuilt, PaneFailed, Report, StatusChanged
+from tui.reports import PaneBuilt, PaneFailed, PricesTicked, Report, StatusChanged
 from tui.screens.watched import WatchedScreen
 from widgets.correlations import CorrelationsPane
 from widgets.indices import IndicesPane
@@ -166,13 +166,20 @@ class DashboardScreen(WatchedScreen[None]):
 
         source = self.source_factory(settings, self.as_of)
         # Live data is kept on disk for the next start; the demo and a replay need no copy.
-        keep = not source.is_demo and self.as_of is None
+        # Only live data streams.
+        live = not source.is_demo and self.as_of is None
+        stream = None
+        if live and settings.source == "live":
+            from tui.stream import make_stream
+
+            stream = make_stream(settings, clock=self.clock)
         return Scheduler(
             settings,
             source,
-            cache=Cache.default() if keep else None,
+            cache=Cache.default() if live else None,
             clock=self.clock,
             report=self._on_report,
+            stream=stream,
         )
 
     def _on_report(self, report: Report) -> None:
@@ -185,6 +192,8 @@ class DashboardScreen(WatchedScreen[None]):
                 self.post_message(PaneUpdated(pane, view))
             case StatusChanged(status):
                 self.post_message(StatusUpdated(status))
+            case PricesTicked(moves):
+                self.post_message(PricesMoved(moves))
             case PaneFailed(pane, message):
                 # The pane says so over its last view; the log has the traceback.
                 self.post_message(PaneNotComputed(pane, message))
@@ -217,6 +226,17 @@ class DashboardScreen(WatchedScreen[None]):
     def _show_pane(self, message: PaneUpdated) -> None:
         self._pane(message.pane).show(message.view)
         self._refresh_freshness()
+
+    @on(PricesMoved)
+    def _show_ticks(self, message: PricesMoved) -> None:
+        moves = {move.symbol: move for move in message.moves}
+        for pane in Pane:
+            self._pane(pane).tick(moves)
+
+    def watch_symbols(self, owner: str, symbols: Iterable[str]) -> None:
+        """``owner`` (the drill-down) shows these symbols: stream them too, while it does."""
+        if self.scheduler is not None:
+            self.scheduler.watch_symbols(owner, symbols)
 
     @on(PaneNotComputed)
     def _show_failure(self, message: PaneNotComputed) -> None:

@@ -12,7 +12,7 @@ switching range only rebuilds the view.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
@@ -41,6 +41,9 @@ if TYPE_CHECKING:
     from tui.analytics.market import MarketData
     from tui.feed import Feed
 
+
+# Who the price stream is told shows the drill-down's symbol.
+WATCH_OWNER = "drill-down"
 
 # The drill-down's optional parts and the section of the view each shows.
 SECTION_WIDGETS: tuple[tuple[str, Section], ...] = (
@@ -77,6 +80,7 @@ class TickerScreen(WatchedScreen[None]):
         symbol: str,
         settings: Settings,
         status: Callable[[], StatusView] | None = None,
+        watch: Callable[[str, Iterable[str]], None] | None = None,
     ) -> None:
         super().__init__()
         self.feed = feed
@@ -85,6 +89,7 @@ class TickerScreen(WatchedScreen[None]):
         self.chart_range: ChartRange = "1D"
         self._data: MarketData | None = None
         self._status = status  # what the dashboard's status bar says now
+        self._watch = watch  # tells the price stream what this screen shows
 
     def compose(self) -> ComposeResult:
         yield Static(id="ticker-title")
@@ -105,9 +110,15 @@ class TickerScreen(WatchedScreen[None]):
         demo = "[reverse] DEMO [/] " if self.feed.source.is_demo else ""
         self.query_one("#ticker-title", Static).update(f"{demo} {self.symbol}  loading…")
         self._load()
+        if self._watch is not None:
+            self._watch(WATCH_OWNER, [self.symbol])
         if self._status is not None:
             self._show_status()
             self.set_interval(1.0, self._show_status)  # cheap: the bar repaints on change only
+
+    def on_unmount(self) -> None:
+        if self._watch is not None:
+            self._watch(WATCH_OWNER, [])
 
     def _show_status(self) -> None:
         if self._status is not None:
