@@ -437,9 +437,13 @@ class PriceStream:
 
     # -- running -------------------------------------------------------------------------
 
+    def attach(self, host: StreamHost) -> None:
+        """Tell ``host`` of state changes from now on (`run` attaches its host)."""
+        self._host = host
+
     async def run(self, host: StreamHost) -> None:
         """Flush, fold, and start or stop the client with the market, until cancelled."""
-        self._host = host
+        self.attach(host)
         try:
             async with asyncio.TaskGroup() as group:
                 group.create_task(self._flush_loop(host), name="stream flush")
