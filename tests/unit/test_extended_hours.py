@@ -266,3 +266,24 @@ def test_a_move_on_a_most_shorted_row_moves_its_px_and_ext() -> None:
     view = ShortsView((short(),), dt.date(2026, 1, 30), dt.date(2026, 2, 10), NOW)
     _, changed = moved_view(view, {"MSFT": msft})
     assert changed == {"MSFT": 1}
+
+
+# --- which feed priced a row ---------------------------------------------------------------------
+
+
+def test_a_price_from_a_one_venue_trade_feed_is_marked_and_the_legend_says_so() -> None:
+    from tui.presenters.indices import PRESENTER as INDICES
+    from tui.presenters.shorts import PRESENTER as SHORTS
+
+    alpaca = dataclasses.replace(move(101.0), source="alpaca-iex")
+    moved = moved_index_row(index(price_source="yahoo"), alpaca)
+    assert moved is not None and moved.price_source == "alpaca-iex"
+    assert cell_text(index_row(moved).cells[1]) == "101.00ⁱ"
+    assert cell_text(index_row(index(price_source="yahoo-stream")).cells[1]) == "100.00"
+    view = IndicesView((moved, index(symbol="^VIX", price_source="yahoo")), NOW)
+    assert INDICES.legend(view) == "ⁱ price from Alpaca's IEX trades, one venue"
+    assert INDICES.legend(IndicesView((index(price_source="yahoo"),), NOW)) is None
+    finnhub = short(price_source="finnhub")
+    assert cell_text(short_row(finnhub).cells[7]) == "−2.0%ᶠ"
+    shorts = ShortsView((finnhub,), dt.date(2026, 1, 30), dt.date(2026, 2, 10), NOW)
+    assert SHORTS.legend(shorts).endswith("ᶠ price from Finnhub's trades, one venue")

@@ -48,6 +48,7 @@ class PriceChanges:
     ytd_pct: float | None = None
     ext_last: float | None = None
     ext_session: str | None = None
+    source: str | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -184,6 +185,7 @@ def _index_row(
         ext_last=quote.ext_last,
         ext_change_pct=ext_change_pct(quote.ext_last, quote.last),
         ext_session=quote.ext_session if quote.ext_last is not None else None,
+        price_source=quote.source,
     )
     if spec.symbol not in YIELD_SYMBOLS:
         return row

@@ -167,6 +167,7 @@ def with_prices(metrics: pl.DataFrame, quotes: pl.DataFrame) -> pl.DataFrame:
         price_change_pct=pct_change(pl.col("last"), pl.col("prev_close")),
         ext_change_pct=pct_change(pl.col("ext_last"), pl.col("last")),
         ext_session=pl.when(pl.col("ext_last").is_not_null()).then("ext_session"),
+        price_source="source",
     )
     return metrics.join(prices, on="symbol", how="left", maintain_order="left")
 

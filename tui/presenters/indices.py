@@ -12,6 +12,7 @@ from typing import Literal
 
 from tui.presenters import format as fmt
 from tui.presenters.extended import ext_cell
+from tui.presenters.pricing import price_mark, price_marks_legend
 from tui.presenters.table import (
     Cell,
     Column,
@@ -55,6 +56,7 @@ class IndexRow:
     ext_last: float | None = None
     ext_change_pct: float | None = None
     ext_session: str | None = None
+    price_source: str | None = None  # who priced ``last`` ("yahoo", "alpaca-iex", ...)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -71,7 +73,13 @@ COLUMNS: tuple[Column, ...] = (
         max_width=14,
         align="left",
     ),
-    Column("last", "Last", "the latest price or level (a yield in percent)"),
+    Column(
+        "last",
+        "Last",
+        "the latest price or level (a yield in percent); marked ⁱ when it is the last trade on "
+        "IEX (Alpaca's feed) or ᶠ on Finnhub's, one venue's price beside Yahoo's consolidated "
+        "ones; ▴ or ▾ for a moment when a streamed price has just moved it up or down",
+    ),
     Column(
         "change",
         "Chg",
@@ -163,7 +171,7 @@ def index_row(row: IndexRow) -> Row:
         row.symbol,
         (
             row.label,
-            fmt.price(row.last, decimals),
+            fmt.price(row.last, decimals) + price_mark(row.price_source),
             toned(fmt.signed(row.change, decimals), row.change),
             change,
             change_5d,
@@ -201,8 +209,13 @@ class IndicesPresenter(PanePresenter[IndicesView]):
         return as_of_time(view.as_of)
 
     def legend(self, view: IndicesView) -> str | None:
-        """Why Today cells are empty, when some are."""
-        return intraday_legend(view)
+        """Why Today cells are empty, when some are; what a price's mark means, when one has
+        one."""
+        parts = [
+            intraday_legend(view),
+            price_marks_legend(row.price_source for row in view.rows),
+        ]
+        return " · ".join(part for part in parts if part) or None
 
     def headline(self, view: IndicesView) -> str:
         # Plain text has no legend line: what it would say follows the as-of.

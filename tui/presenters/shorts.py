@@ -13,6 +13,7 @@ from typing import Literal
 
 from tui.presenters import format as fmt
 from tui.presenters.extended import ext_cell
+from tui.presenters.pricing import price_mark, price_marks_legend
 from tui.presenters.table import Column, PanePresenter, Row, SortMode, ordered, toned
 
 OUTSTANDING_MARK = "ᵒ"
@@ -40,6 +41,7 @@ class ShortRow:
     # Pre- and post-market: the extended-hours move from ``last``, in percent, and its session.
     ext_change_pct: float | None = None
     ext_session: str | None = None
+    price_source: str | None = None  # who priced ``last`` ("yahoo", "alpaca-iex", ...)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -79,7 +81,13 @@ COLUMNS: tuple[Column, ...] = (
         "that percentage's z-score against the 20 trading days before it",
         priority=1,
     ),
-    Column("price_change", "Px %", "today's price change, in %", priority=5),
+    Column(
+        "price_change",
+        "Px %",
+        "today's price change, in %; marked ⁱ or ᶠ when priced by a one-venue trade feed "
+        "(Alpaca's IEX, Finnhub), ▴ or ▾ for a moment when a streamed price has just moved it",
+        priority=5,
+    ),
     Column(
         "ext",
         "Ext %",
@@ -128,7 +136,10 @@ def short_row(row: ShortRow) -> Row:
             fmt.days_to_cover(row.days_to_cover),
             fmt.percent(sv_percent(row), 0),
             fmt.zscore(row.sv_zscore),
-            toned(fmt.signed_percent(row.price_change_pct), row.price_change_pct),
+            toned(
+                fmt.signed_percent(row.price_change_pct) + price_mark(row.price_source),
+                row.price_change_pct,
+            ),
             ext_cell(row.ext_session, None, row.ext_change_pct),
             fmt.short_date(row.settlement_date),
         ),
@@ -168,6 +179,9 @@ class ShortsPresenter(PanePresenter[ShortsView]):
         ]
         if any(row.short_pct_basis == "outstanding" for row in view.rows):
             parts.append(f"{OUTSTANDING_MARK} % of shares outstanding, not float")
+        marks = price_marks_legend(row.price_source for row in view.rows)
+        if marks is not None:
+            parts.append(marks)
         return " · ".join(parts)
 
     def headline(self, view: ShortsView) -> str:

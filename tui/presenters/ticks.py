@@ -89,6 +89,7 @@ def moved_index_row(row: IndexRow, move: PriceMove) -> IndexRow | None:
             change_5d_bp=_points(price, five),
             ytd_bp=_points(price, year),
             as_of=move.ts,
+            price_source=move.source,
             **cleared,  # type: ignore[arg-type]
         )
     return dataclasses.replace(
@@ -99,6 +100,7 @@ def moved_index_row(row: IndexRow, move: PriceMove) -> IndexRow | None:
         change_5d_pct=_pct(price, _base(last, row.change_5d_pct)),
         ytd_pct=_pct(price, _base(last, row.ytd_pct)),
         as_of=move.ts,
+        price_source=move.source,
         **cleared,  # type: ignore[arg-type]
     )
 
@@ -116,6 +118,7 @@ def moved_short_row(row: ShortRow, move: PriceMove) -> ShortRow | None:
         row,
         last=move.last,
         price_change_pct=_pct(move.last, previous),
+        price_source=move.source,
         ext_change_pct=None,
         ext_session=None,
     )
