@@ -287,3 +287,17 @@ def test_a_price_from_a_one_venue_trade_feed_is_marked_and_the_legend_says_so() 
     assert cell_text(short_row(finnhub).cells[7]) == "−2.0%ᶠ"
     shorts = ShortsView((finnhub,), dt.date(2026, 1, 30), dt.date(2026, 2, 10), NOW)
     assert SHORTS.legend(shorts).endswith("ᶠ price from Finnhub's trades, one venue")
+
+
+async def test_before_the_bell_today_is_the_previous_session_for_every_row() -> None:
+    # Stocks trade pre-market, indices do not: the Today sparklines stay yesterday's session for
+    # all rows rather than turning into "no intraday" for the indices.
+    from tui.scheduler import Scheduler
+
+    settings = Settings(source="demo")
+    scheduler = Scheduler(settings, demo_at(8))
+    await scheduler.refresh_all()
+    indices = build_indices(scheduler.feed.market_data(), settings)
+    assert all(row.intraday_note is None for row in indices.rows)
+    spx = next(row for row in indices.rows if row.symbol == "^GSPC")
+    assert len(spx.intraday) == 78  # yesterday's regular session in 5-minute bars
