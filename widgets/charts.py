@@ -188,10 +188,15 @@ def _priced(view: TickerView) -> list[PricePoint]:
 
 
 def _day_baseline(view: TickerView) -> float | None:
-    """The previous close a day chart is read against; none for longer ranges."""
-    if view.chart_range != "1D" or view.prev_close is None or not math.isfinite(view.prev_close):
+    """The previous close a day chart is read against (a pre-market alone: the last regular
+    close, its move's reference); none for longer ranges."""
+    if view.chart_range != "1D":
         return None
-    return view.prev_close
+    extended_only = bool(view.prices) and all(p.session != "regular" for p in view.prices)
+    close = view.last if extended_only else view.prev_close
+    if close is None or not math.isfinite(close):
+        return None
+    return close
 
 
 class PriceChart(TickerChart):
@@ -240,7 +245,9 @@ class PriceChart(TickerChart):
                 color=self._colour("foreground-muted") or "gray",
                 marker=EXTENDED_MARKER,
             )
-            self.plt.title(f"{self.TITLE} · {view.chart_range} · {EXTENDED_MARKER} pre/post market")
+            self.plt.title(
+                f"{self.TITLE} · {view.chart_range}  ({EXTENDED_MARKER} pre/post market)"
+            )
         else:
             self._line(points, axis, colour)
         label = _time_label(view.chart_range)
