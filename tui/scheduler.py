@@ -138,6 +138,8 @@ class Scheduler:
         self._first_round_settled = asyncio.Event()
         # Streamed prices (tui.stream), run beside the polls; None: polling only.
         self.stream = stream
+        if stream is not None:
+            self.feed.streaming = lambda: stream.live_symbols
 
     @property
     def source(self) -> Source:

@@ -265,3 +265,17 @@ async def test_streamed_prices_fold_into_the_quotes_and_a_poll_never_takes_them_
     stream.set_state(StreamState("desk", StreamPhase.RECONNECTING, "", NOW))
     assert isinstance(reports[-1], StatusChanged)
     assert reports[-1].status.stream is not None and not reports[-1].status.stream.live
+
+
+def test_the_feed_knows_which_symbols_stream_live() -> None:
+    from tui.scheduler import Scheduler
+    from tui.sources.demo import DemoMarket
+
+    market = DemoMarket(monotonic=lambda: 0.0)
+    assert Scheduler(Settings(source="demo"), market).feed.streaming() == frozenset()
+    stream = PriceStream(None, name="yahoo", clock=lambda: NOW)
+    scheduler = Scheduler(Settings(source="demo"), market, stream=stream)
+    stream.watch("indices", ["^GSPC"])
+    assert scheduler.feed.streaming() == frozenset()
+    stream.set_state(state(StreamPhase.LIVE))
+    assert scheduler.feed.streaming() == {"^GSPC"}
