@@ -89,7 +89,9 @@ class TapewatchApp(App[int]):
             self.theme = self.settings.theme
         else:
             self.notify(
-                f"Unknown theme {self.settings.theme!r}; using {self.theme}.", severity="warning"
+                f"Unknown theme {self.settings.theme!r}; using {self.theme}.",
+                severity="warning",
+                markup=False,
             )
         if self.settings.keys:
             self.set_keymap(dict(self.settings.keys))

@@ -7,6 +7,8 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
+from textual.fuzzy import Matcher
 
 from widgets.pane import DataPane
 
@@ -22,6 +24,17 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("Reverse sort", "Sort the focused table the other way", "reverse_sort"),
     ("Use the demo market", "Switch to the embedded demo market", "screen.use_demo"),
 )
+
+
+def highlight(matcher: Matcher, text: str) -> Content:
+    """``text`` with the letters the query matched highlighted, as plain text: a company name
+    is never parsed as markup (Matcher.highlight would, and a "[" in a name breaks it)."""
+    content = Content(text)
+    _, offsets = matcher.fuzzy_search.match(matcher.query, text)
+    for offset in offsets:
+        if not text[offset].isspace():
+            content = content.stylize(matcher.match_style, offset, offset + 1)
+    return content
 
 
 class TapewatchCommands(Provider):
@@ -61,7 +74,7 @@ class TapewatchCommands(Provider):
             if score > 0:
                 yield Hit(
                     score,
-                    matcher.highlight(text),
+                    highlight(matcher, text),
                     partial(self.tapewatch.open_ticker, symbol),
                     help="Open the drill-down",
                 )

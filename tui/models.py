@@ -53,6 +53,7 @@ class SourceHealth:
     until: dt.datetime | None = None  # next attempt (retrying) or end of the rate limit
     detail: str = ""  # the last error in plain words
     cause: FailureKind | None = None  # what kind of failure the last one was
+    bad_rows: int = 0  # rows its latest answers held that could not be right, left out
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -247,7 +247,7 @@ class Scheduler:
         mark the panes it feeds for rebuilding and wake the jobs that follow it when it changed
         anything, and write it to disk. True when it changed the stored frame."""
         if fetched.refresh_failed is None:  # else the caller records the failure
-            self.health.succeeded(job, self.feed.source_name(job))
+            self.health.succeeded(job, self.feed.source_name(job), fetched.bad_rows)
         previous = self.store.get(job)
         stream = self.stream if job is JobName.QUOTES else None
         if stream is not None:  # a poll never takes back a newer streamed price

@@ -45,6 +45,7 @@ from tui.clock import utc_now
 from tui.market_hours import Session
 from tui.models import StreamView
 from tui.presenters.ticks import PriceMove
+from tui.sources.sanity import CLOCK_SKEW, sane_price
 
 if TYPE_CHECKING:
     import polars as pl
@@ -154,7 +155,7 @@ class PriceBook:
         moves: list[PriceMove] = []
         for tick in ticks:
             known = self._known.get(tick.symbol)
-            if known is None or not math.isfinite(tick.price) or tick.price <= 0:
+            if known is None or not sane_price(tick.symbol, tick.price):
                 continue
             session = tick_session(tick)
             previous = self._streamed.get(tick.symbol) or Streamed(tick.source)
@@ -385,8 +386,10 @@ class PriceStream:
         self.prices.seed(frame.select("symbol", "ts", "last", "ext_ts", "ext_last").iter_rows())
 
     def flush(self) -> list[PriceMove]:
-        """The moves of the ticks kept since the last flush."""
-        return self.prices.apply(self.book.drain())
+        """The moves of the ticks kept since the last flush (a tick stamped later than the
+        clock allows is left out, as a polled row would be: it would hold its price for good)."""
+        latest = self._clock() + CLOCK_SKEW
+        return self.prices.apply(tick for tick in self.book.drain() if tick.ts <= latest)
 
     def streamed(self) -> dict[str, Streamed]:
         return self.prices.streamed()

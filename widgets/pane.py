@@ -289,7 +289,7 @@ class DataPane(Vertical, Generic[ViewT]):
             legend = self.presenter.legend(self.view) or ""
             if legend != self._legend_text:  # an unchanged legend costs no repaint
                 self._legend_text = legend
-                self.legend.update(legend)
+                self.legend.update(Text(legend))  # it can quote a source: never markup
                 self.legend.display = bool(legend)  # no blank line when there is nothing to say
 
     def _update_notice(self) -> None:

@@ -498,7 +498,7 @@ def test_a_single_problem_reads_in_the_singular() -> None:
 
 def test_long_strings_are_shortened_in_reports() -> None:
     problem = only_problem(f'[http]\nretries = "{"x" * 100}"')
-    assert problem == f'http.retries: expected a whole number, found "{"x" * 57}..."'
+    assert problem == f'http.retries: expected a whole number, found "{"x" * 59}…"'
 
 
 # --- where the file comes from -------------------------------------------------------------------
@@ -569,3 +569,54 @@ def test_a_home_relative_path_is_expanded(tmp_path: Path, monkeypatch: pytest.Mo
     write(tmp_path / "mine.toml", 'theme = "nord"\n')
     assert load_settings(Path("~/mine.toml"), env={}).theme == "nord"
     assert load_settings(env={"TAPEWATCH_CONFIG": "~/mine.toml"}).path == tmp_path / "mine.toml"
+
+
+# --- hostile files -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("table", "key", "value", "found"),
+    [
+        ("http", "user_agent", "tapewatch\\r\\nX-Injected: 1", "U+000D at character 10"),
+        ("http", "user_agent", "tapewatch\\u0000", "U+0000 at character 10"),
+        ("sources.sec", "contact", "José jose@example.com", "U+00E9 at character 4"),
+    ],
+)
+def test_header_values_must_be_printable_ascii_on_one_line(
+    table: str, key: str, value: str, found: str
+) -> None:
+    assert only_problem(f'[{table}]\n{key} = "{value}"') == (
+        f"{table}.{key}: expected printable ASCII on one line (it is sent in an HTTP header), "
+        f"found {found}"
+    )
+
+
+def test_labels_shown_on_screen_lose_their_control_characters() -> None:
+    settings = parse_settings(
+        '[[indices]]\nsymbol = "^GSPC"\nlabel = "S&P\\u001b]0;PWNED\\u0007 500"\n'
+        '[[baskets]]\nname = "[b]Mine[/b]\\u001b[2J"\nsymbols = ["AAPL", "MSFT"]\n'
+    )
+    assert settings.indices[0].label == "S&P 500"
+    assert settings.baskets[0].name == "[b]Mine[/b]"  # markup is text: shown as it is written
+
+
+def test_a_label_of_nothing_but_control_characters_is_empty() -> None:
+    assert only_problem('[[indices]]\nsymbol = "^GSPC"\nlabel = "\\u001b[2J"') == (
+        'indices[0].label: expected a non-empty string, found ""'
+    )
+
+
+def test_quoted_keys_and_values_are_cut_and_plain() -> None:
+    problems = problems_of(f'"{"k" * 100_000}\\u001b[2J" = 1\nbenchmark = "\\u001b]0;x\\u0007A B"')
+    assert all(len(problem) < 600 and "\x1b" not in problem for problem in problems)
+    assert problems[0].startswith("k" * 39 + "…: unknown key")
+
+
+def test_a_config_larger_than_the_limit_is_not_read(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_bytes(b"#" * (tui.config.loading.CONFIG_SIZE_LIMIT + 1))
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path)
+    assert [str(problem) for problem in caught.value.problems] == [
+        "cannot read the file: larger than 4 MB"
+    ]

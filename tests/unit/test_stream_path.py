@@ -279,3 +279,13 @@ def test_the_feed_knows_which_symbols_stream_live() -> None:
     assert scheduler.feed.streaming() == frozenset()
     stream.set_state(state(StreamPhase.LIVE))
     assert scheduler.feed.streaming() == {"^GSPC"}
+
+
+def test_a_tick_from_the_future_or_with_a_price_that_cannot_be_is_left_out() -> None:
+    stream = PriceStream(None, name="yahoo", clock=lambda: NOW)
+    stream.seed(polled())
+    stream.push(tick("AAPL", 271.0, 11 * 60))  # 11 minutes ahead of the clock
+    stream.push(tick("MSFT", 0.0, 1))
+    assert stream.flush() == []
+    stream.push(tick("AAPL", 271.0, 9 * 60))
+    assert [move.symbol for move in stream.flush()] == ["AAPL"]

@@ -38,6 +38,7 @@ from tui.config.settings import (
     YahooSettings,
 )
 from tui.config.themes import THEME_NAMES
+from tui.plain import plain, shorten, shown
 from tui.symbols import parse_symbol
 
 
@@ -48,6 +49,12 @@ class ConfigProblem:
 
     key: str
     message: str
+
+    def __post_init__(self) -> None:
+        # Printed to the terminal: what is quoted from the file is plain text, and a problem is
+        # a line, never a page (values are cut where they are quoted; this is the backstop).
+        object.__setattr__(self, "key", shorten(plain(self.key), 200))
+        object.__setattr__(self, "message", shorten(plain(self.message), 500))
 
     def __str__(self) -> str:
         return f"{self.key}: {self.message}" if self.key else self.message
@@ -109,16 +116,18 @@ def _type_hints(cls: type) -> dict[str, Any]:
 
 
 def _join(parent: str, name: str) -> str:
+    """A key path; a name from the file is cut (it is quoted in problems)."""
+    name = shown(name, 40)
     return f"{parent}.{name}" if parent else name
 
 
 def _describe(value: object) -> str:
-    """How a TOML value reads in a problem report."""
+    """How a TOML value reads in a problem report: a string cut and without control
+    characters, so that a megabyte or an escape sequence is never echoed."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
-        shown = value if len(value) <= 60 else value[:57] + "..."
-        return '"' + shown.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        return '"' + shown(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
     if isinstance(value, int | float):
         return repr(value)
     if isinstance(value, dict):
@@ -306,6 +315,28 @@ def _non_empty(value: str, key: str, reader: Reader) -> str:
     return value.strip()
 
 
+def _label(value: str, key: str, reader: Reader) -> str:
+    """A name shown on screen (an index's label, a basket's name): non-empty, and plain text,
+    so no control character in it reaches the terminal (tui.plain)."""
+    return _non_empty(plain(value), key, reader)
+
+
+def _header_value(value: str, key: str, reader: Reader) -> str:
+    """Text sent in an HTTP header (the User-Agent): printable ASCII on one line. A line break
+    would end the header, and any other control or non-ASCII character makes every request
+    fail before it is sent."""
+    position = next(
+        (index for index, character in enumerate(value) if not " " <= character <= "~"), None
+    )
+    if position is not None:
+        reader.report(
+            key,
+            "expected printable ASCII on one line (it is sent in an HTTP header), found "
+            f"U+{ord(value[position]):04X} at character {position + 1}",
+        )
+    return value
+
+
 def _url(value: str, key: str, reader: Reader) -> str:
     if not value.startswith(("http://", "https://")):
         reader.wrong(key, "an http:// or https:// URL", value)
@@ -388,7 +419,7 @@ def _unique(attribute: str, describe: str) -> FieldCheck:
             if identity in first_seen:
                 reader.report(
                     f"{key}[{index}].{attribute}",
-                    f"{describe} `{value}` is already used by {key}[{first_seen[identity]}]",
+                    f"{describe} `{shown(value)}` is already used by {key}[{first_seen[identity]}]",
                 )
             first_seen.setdefault(identity, index)
         return items
@@ -438,7 +469,7 @@ def _bound_keys(keymap: dict[str, str | _Invalid], key: str, reader: Reader) -> 
         except ValueError as error:
             reader.report(
                 binding_key,
-                f"{error}; expected key names separated by commas, such as "
+                f"{shown(str(error), 120)}; expected key names separated by commas, such as "
                 f'"ctrl+q,f10", found {_describe(keys_text)}',
             )
             continue
@@ -450,7 +481,7 @@ def _bound_keys(keymap: dict[str, str | _Invalid], key: str, reader: Reader) -> 
                     "tapewatch, so choose another key",
                 )
             if other := bound_to.get(bound_key):
-                reader.report(binding_key, f"`{bound_key}` is also bound to `{other}`")
+                reader.report(binding_key, f"`{shown(bound_key)}` is also bound to `{other}`")
             bound_to.setdefault(bound_key, binding_id)
         normalized[binding_id] = ",".join(keys)
     return normalized
@@ -652,10 +683,10 @@ _FIELD_CHECKS: dict[tuple[type, str], FieldCheck] = {
     (Settings, "baskets"): _unique("name", "the name"),
     (Settings, "keys"): _key_bindings,
     (IndexSpec, "symbol"): _symbol,
-    (IndexSpec, "label"): _non_empty,
+    (IndexSpec, "label"): _label,
     (SectorSpec, "symbol"): _symbol,
-    (SectorSpec, "name"): _non_empty,
-    (Basket, "name"): _non_empty,
+    (SectorSpec, "name"): _label,
+    (Basket, "name"): _label,
     (Basket, "symbols"): _symbols(2, "a basket's correlation needs pairs", MAX_BASKET_SYMBOLS),
     (Basket, "benchmark"): _symbol,
     (ShortedSettings, "watchlist"): _symbols(),
@@ -685,11 +716,14 @@ _FIELD_CHECKS: dict[tuple[type, str], FieldCheck] = {
         1, 64, " requests", "more than 64 at once to one host invites rate limiting"
     ),
     (HttpSettings, "retries"): _between(0, 10, " retries", "more than 10 only delays a failure"),
-    (HttpSettings, "user_agent"): _non_empty,
+    (HttpSettings, "user_agent"): lambda value, key, reader: _header_value(
+        _non_empty(value, key, reader), key, reader
+    ),
     (YahooSettings, "base_url"): _url,
     (FinraSettings, "base_url"): _url,
     (SecSettings, "base_url"): _url,
     (SecSettings, "tickers_url"): _url,
+    (SecSettings, "contact"): _header_value,
     (SsgaSettings, "base_url"): _url,
     (AlertRule, "symbol"): _alert_symbol,
     (AlertRule, "basket"): _stripped,

@@ -30,6 +30,7 @@ from tui.config import Settings
 from tui.jobs import pane_datasets, stale_panes
 from tui.messages import PaneNotComputed, PaneUpdated, PricesMoved, StatusUpdated
 from tui.models import Pane, StatusView
+from tui.plain import plain
 from tui.presenters.registry import PRESENTERS, PaneView
 from tui.presenters.status import DEMO_HINT, no_data_text
 from tui.reports import PaneBuilt, PaneFailed, PricesTicked, Report, StatusChanged
@@ -147,7 +148,10 @@ class DashboardScreen(WatchedScreen[None]):
             scheduler = await asyncio.to_thread(self._make_scheduler, settings)
         except Exception as error:  # a broken source must say so, not leave "loading…" forever
             log.exception("could not start the %s source", settings.source)
-            self._note = f"could not start the {settings.source} source: {error} · {DEMO_HINT}"
+            # The error can quote a path or a file's content: plain text (tui.plain).
+            self._note = plain(
+                f"could not start the {settings.source} source: {error} · {DEMO_HINT}"
+            )
             self.query_one(StatusBar).show(replace(self._placeholder_status(), note=self._note))
             for pane in Pane:
                 self._pane(pane).set_missing(f"no data — {self._note}")

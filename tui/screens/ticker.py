@@ -15,6 +15,7 @@ import asyncio
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -107,8 +108,7 @@ class TickerScreen(WatchedScreen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        demo = "[reverse] DEMO [/] " if self.feed.source.is_demo else ""
-        self.query_one("#ticker-title", Static).update(f"{demo} {self.symbol}  loading…")
+        self._set_title(f" {self.symbol}  loading…")
         self._load()
         if self._watch is not None:
             self._watch(WATCH_OWNER, [self.symbol])
@@ -124,6 +124,19 @@ class TickerScreen(WatchedScreen[None]):
         if self._status is not None:
             self.query_one(StatusBar).show(self._status())
 
+    def _set_title(self, text: str, problem: str | None = None) -> None:
+        """The title line: DEMO first (it must show however narrow the pane), then ``text`` and a
+        ``problem`` in bold. Names and problems come from sources: Text, never markup."""
+        title = Text()
+        if self.feed.source.is_demo:
+            title.append(" DEMO ", style="reverse")
+            title.append(" ")
+        title.append(text)
+        if problem:
+            title.append("  ")
+            title.append(problem, style="bold")
+        self.query_one("#ticker-title", Static).update(title)
+
     def _range_bar(self) -> str:
         parts = []
         for index, name in enumerate(CHART_RANGES, start=1):
@@ -138,9 +151,7 @@ class TickerScreen(WatchedScreen[None]):
         self.workers.cancel_group(self, "ticker-poll")
         data = await self.feed.fetch_ticker(self.symbol)
         if isinstance(data, Failed):
-            self.query_one("#ticker-title", Static).update(
-                f" {self.symbol}  could not load: {data.message}"
-            )
+            self._set_title(f" {self.symbol}  could not load: {data.message}")
             self.notify(f"{self.symbol}: {data.message}", severity="error", markup=False)
         else:
             self._data = data
@@ -168,15 +179,12 @@ class TickerScreen(WatchedScreen[None]):
         self._show(view)
 
     def _show(self, view: TickerView) -> None:
-        # DEMO first: in a narrow pane the end of the title is cut.
-        title = "[reverse] DEMO [/] " if self.feed.source.is_demo else ""
-        title += f" {view.symbol}  {view.name}"
+        title = f" {view.symbol}  {view.name}"
         if view.sector:
             title += f"  ·  {view.sector}"
         problem = self._data.problems.get(view.symbol) if self._data is not None else None
-        if problem and view.last is None and not view.prices:  # only when nothing else shows
-            title += f"  [b]{problem}[/b]"
-        self.query_one("#ticker-title", Static).update(title)
+        shown = problem if view.last is None and not view.prices else None  # when nothing else
+        self._set_title(title, shown)
         self.query_one("#range-bar", Static).update(self._range_bar())
         self.query_one(KeyNumbers).view = view
         for chart in self.query(TickerChart):

@@ -45,6 +45,7 @@ from tui.sources.base import (
     in_thread,
 )
 from tui.sources.http import MB, HttpClient, HttpReply, ReplyLimit
+from tui.sources.sanity import sane_price
 
 logger = logging.getLogger("tapewatch.yahoo")
 
@@ -261,10 +262,18 @@ def _parse_meta(meta: dict[str, Any]) -> ChartMeta:
         price=_number(meta.get("regularMarketPrice"), "regularMarketPrice"),
         price_time=_epoch(meta.get("regularMarketTime"), "regularMarketTime"),
         day_volume=_number(meta.get("regularMarketVolume"), "regularMarketVolume"),
-        delayed_s=round((delayed_minutes or 0.0) * 60),
+        delayed_s=_delay_s(delayed_minutes),
         regular_period=regular_period,
         trading_periods=_trading_periods(meta.get("tradingPeriods")),
     )
+
+
+def _delay_s(minutes: float | None) -> int:
+    """Yahoo's delay in minutes as seconds; a delay that cannot be one (negative, NaN, more
+    than a day) as none known."""
+    if minutes is None or not 0 <= minutes <= 24 * 60:
+        return 0
+    return round(minutes * 60)
 
 
 def _trading_periods(periods: Any) -> tuple[TradingPeriod, ...]:
@@ -298,7 +307,10 @@ def _exchange_timezone(meta: dict[str, Any]) -> dt.tzinfo:
     offset = _number(meta.get("gmtoffset"), "gmtoffset")
     if offset is None:
         raise ChartFormatError("meta names no exchange time zone")
-    return dt.timezone(dt.timedelta(seconds=offset))
+    try:
+        return dt.timezone(dt.timedelta(seconds=offset))
+    except (OverflowError, ValueError):  # not within a day of UTC, or NaN
+        raise ChartFormatError(f"gmtoffset {offset!r} is not a time zone") from None
 
 
 def _parse_bars(result: dict[str, Any], meta: ChartMeta, interval: BarInterval) -> ChartData:
@@ -321,7 +333,7 @@ def _parse_bars(result: dict[str, Any], meta: ChartMeta, interval: BarInterval) 
         if stamp is None:
             raise ChartFormatError("a timestamp is null")
         if interval == "1d":
-            day = dt.datetime.fromtimestamp(stamp, meta.timezone).date()
+            day = _utc(stamp).astimezone(meta.timezone).date()
             stamp = dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC).timestamp()
         seconds.append(int(stamp))
     # Null closes are bars without trades; a repeated bar (Yahoo sometimes sends the newest one
@@ -484,7 +496,10 @@ def _extended_price(
 
 
 def _utc(seconds: float) -> dt.datetime:
-    return dt.datetime.fromtimestamp(seconds, dt.UTC)
+    try:
+        return dt.datetime.fromtimestamp(seconds, dt.UTC)
+    except (OverflowError, ValueError, OSError):  # a time past the year 9999, or NaN
+        raise ChartFormatError(f"the time {seconds!r} is out of range") from None
 
 
 _INTERVAL_LENGTH: Final[Mapping[str, dt.timedelta]] = {
@@ -642,14 +657,21 @@ class YahooSource:
             return None
         return self._remember_closes(symbol, outcome, now)
 
-    def _remember_closes(self, symbol: str, chart: ChartData, now: dt.datetime) -> _DailyCloses:
-        closes = _DailyCloses(
-            fetched_at=now,
-            closes=tuple(
-                (_utc(start).date(), close)
-                for start, close in zip(chart.starts[-10:], chart.closes[-10:], strict=True)
-            ),
+    def _remember_closes(
+        self, symbol: str, chart: ChartData, now: dt.datetime
+    ) -> _DailyCloses | None:
+        """Keep the chart's last closes for the previous close of later quotes. Closes that
+        cannot be right (a server sending zeros) are not kept, and neither are the others (an
+        older close must not stand in for a bad one): nothing is remembered, so the next quote
+        asks again rather than going without until the next daily poll."""
+        recent = tuple(
+            (_utc(start).date(), close)
+            for start, close in zip(chart.starts[-10:], chart.closes[-10:], strict=True)
         )
+        if not all(sane_price(symbol, close) for _, close in recent):
+            self._daily_closes.pop(symbol, None)
+            return None
+        closes = _DailyCloses(fetched_at=now, closes=recent)
         self._daily_closes[symbol] = closes
         return closes
 
