@@ -301,3 +301,10 @@ async def test_before_the_bell_today_is_the_previous_session_for_every_row() -> 
     assert all(row.intraday_note is None for row in indices.rows)
     spx = next(row for row in indices.rows if row.symbol == "^GSPC")
     assert len(spx.intraday) == 78  # yesterday's regular session in 5-minute bars
+
+
+def test_a_move_no_newer_than_the_rows_price_changes_nothing() -> None:
+    # A view rebuilt from newer quotes gets the moves of the last moments again: an older one
+    # must not take its price back.
+    stale = dataclasses.replace(move(90.0), ts=NOW)
+    assert moved_index_row(index(), stale) is None

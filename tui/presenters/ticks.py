@@ -66,9 +66,11 @@ def _ext(row: IndexRow | ShortRow, move: PriceMove) -> dict[str, object]:
 
 def moved_index_row(row: IndexRow, move: PriceMove) -> IndexRow | None:
     """An index or rate row after ``move`` (None: the move changes nothing it shows — a basket,
-    a row without a price)."""
+    a row without a price, a row whose price is at least as new)."""
     if row.kind == "basket" or row.problem is not None or row.last is None:
         return None
+    if row.as_of is not None and move.ts <= row.as_of:
+        return None  # the row already shows a price as new (a rebuilt view, a poll)
     if move.last is None:
         if move.ext_last is None:
             return None
