@@ -5,6 +5,7 @@ recovers; garbage frames change nothing; nothing stale is shown as live."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 from collections.abc import AsyncIterator
@@ -69,25 +70,27 @@ def shown_last(app: TapewatchApp, symbol: str) -> float | None:
     return next(row.last for row in view.rows if row.symbol == symbol)
 
 
+@contextlib.asynccontextmanager
 async def live(
-    pilot: Pilot[int], app: TapewatchApp, streamer: StreamServer, market: LoopbackMarket
-) -> None:
-    """Wait for the first load and the subscription, then make the stream live with a first
-    price (the S&P 500 at its polled price, a moment later)."""
-    await load(pilot, app)
-    await wait_until(pilot, lambda: "^GSPC" in streamer.subscribed, "the subscription")
-    spx = truth_quote(market.truth, "^GSPC")
-    await streamer.push(pricing_frame("^GSPC", spx["last"], ms(DEFAULT_MOMENT) + 500))
-    await wait_until(pilot, lambda: "stream live" in status_line(app), "the stream to go live")
+    market: LoopbackMarket, streamer: StreamServer
+) -> AsyncIterator[tuple[Pilot[int], TapewatchApp, ManualClock]]:
+    """The app at 120x40 on the loopback market and streamer, once its first load is in and the
+    stream is live (a first price: the S&P 500 at its polled price, a moment later)."""
+    clock = ManualClock(DEFAULT_MOMENT)
+    app = streaming_app(market, streamer, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await load(pilot, app)
+        await wait_until(pilot, lambda: "^GSPC" in streamer.subscribed, "the subscription")
+        spx = truth_quote(market.truth, "^GSPC")
+        await streamer.push(pricing_frame("^GSPC", spx["last"], ms(DEFAULT_MOMENT) + 500))
+        await wait_until(pilot, lambda: "stream live" in status_line(app), "the stream going live")
+        yield pilot, app, clock
 
 
 async def test_ticks_arrive_and_each_moved_price_is_marked_with_its_sign(
     market: LoopbackMarket, streamer: StreamServer
 ) -> None:
-    clock = ManualClock(DEFAULT_MOMENT)
-    app = streaming_app(market, streamer, clock)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await live(pilot, app, streamer, market)
+    async with live(market, streamer) as (pilot, app, _clock):
         # What is on screen is subscribed: the indices, the sector ETFs, the most shorted names.
         shown = {
             row.key for pane in (Pane.INDICES, Pane.SHORTS) for row in panes(app)[pane].table.rows
@@ -120,10 +123,7 @@ async def test_ticks_arrive_and_each_moved_price_is_marked_with_its_sign(
 async def test_a_dropped_stream_falls_back_to_polling_and_recovers(
     market: LoopbackMarket, streamer: StreamServer
 ) -> None:
-    clock = ManualClock(DEFAULT_MOMENT)
-    app = streaming_app(market, streamer, clock)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await live(pilot, app, streamer, market)
+    async with live(market, streamer) as (pilot, app, _clock):
         polls = observed(app).quote_polls
         await streamer.disconnect()
         await wait_until(pilot, lambda: "yahoo stream ⚠ polling" in status_line(app), "fallback")
@@ -140,10 +140,7 @@ async def test_a_dropped_stream_falls_back_to_polling_and_recovers(
 async def test_garbage_frames_are_skipped_and_the_stream_goes_on(
     market: LoopbackMarket, streamer: StreamServer
 ) -> None:
-    clock = ManualClock(DEFAULT_MOMENT)
-    app = streaming_app(market, streamer, clock)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await live(pilot, app, streamer, market)
+    async with live(market, streamer) as (pilot, app, _clock):
         before = shown_last(app, "^GSPC")
         good = pricing_frame("^GSPC", 7_000.0, ms(DEFAULT_MOMENT) + 4_000)
         for garbage in (
@@ -161,10 +158,7 @@ async def test_garbage_frames_are_skipped_and_the_stream_goes_on(
 async def test_nothing_stale_is_shown_as_live(
     market: LoopbackMarket, streamer: StreamServer
 ) -> None:
-    clock = ManualClock(DEFAULT_MOMENT)
-    app = streaming_app(market, streamer, clock)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await live(pilot, app, streamer, market)
+    async with live(market, streamer) as (pilot, app, clock):
         await streamer.push(pricing_frame("^GSPC", 7_100.0, ms(DEFAULT_MOMENT) + 5_000))
         await wait_until(pilot, lambda: shown_last(app, "^GSPC") == 7_100.0, "the tick")
         # The stream goes and Yahoo cannot be polled: the streamed price stays on screen, but

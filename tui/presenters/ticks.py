@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TypeVar
 
 from tui.presenters.extended import ext_change_pct
@@ -126,39 +126,46 @@ def moved_short_row(row: ShortRow, move: PriceMove) -> ShortRow | None:
     )
 
 
+RowT = TypeVar("RowT", IndexRow, ShortRow)
+
+
+def _moved_rows(
+    rows: Sequence[RowT],
+    moves: Mapping[str, PriceMove],
+    mover: Callable[[RowT, PriceMove], RowT | None],
+) -> tuple[tuple[RowT, ...], dict[str, int]]:
+    """``rows`` with each moved by its symbol's move, and the symbols moved with their
+    direction."""
+    changed: dict[str, int] = {}
+    moved_rows = []
+    for row in rows:
+        move = moves.get(row.symbol)
+        moved = mover(row, move) if move is not None else None
+        if moved is not None and move is not None:
+            changed[row.symbol] = move.direction
+        moved_rows.append(moved or row)
+    return tuple(moved_rows), changed
+
+
 def _moved_indices(
     view: IndicesView, moves: Mapping[str, PriceMove]
 ) -> tuple[IndicesView, dict[str, int]]:
-    changed: dict[str, int] = {}
-    rows = []
-    for row in view.rows:
-        move = moves.get(row.symbol)
-        moved = moved_index_row(row, move) if move is not None else None
-        if moved is not None and move is not None:
-            changed[row.symbol] = move.direction
-        rows.append(moved or row)
+    rows, changed = _moved_rows(view.rows, moves, moved_index_row)
     if not changed:
         return view, changed
     newest = max((row.as_of for row in rows if row.as_of is not None), default=None)
-    return dataclasses.replace(view, rows=tuple(rows), as_of=newest), changed
+    return dataclasses.replace(view, rows=rows, as_of=newest), changed
 
 
 def _moved_shorts(
     view: ShortsView, moves: Mapping[str, PriceMove]
 ) -> tuple[ShortsView, dict[str, int]]:
-    changed: dict[str, int] = {}
-    rows = []
-    for row in view.rows:
-        move = moves.get(row.symbol)
-        moved = moved_short_row(row, move) if move is not None else None
-        if moved is not None and move is not None:
-            changed[row.symbol] = move.direction
-        rows.append(moved or row)
+    rows, changed = _moved_rows(view.rows, moves, moved_short_row)
     if not changed:
         return view, changed
     newest = max(moves[symbol].ts for symbol in changed)
     as_of = newest if view.as_of is None else max(view.as_of, newest)
-    return dataclasses.replace(view, rows=tuple(rows), as_of=as_of), changed
+    return dataclasses.replace(view, rows=rows, as_of=as_of), changed
 
 
 def moved_view(view: ViewT, moves: Mapping[str, PriceMove]) -> tuple[ViewT, dict[str, int]]:
