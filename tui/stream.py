@@ -425,14 +425,16 @@ class PriceStream:
     def view(self) -> StreamView:
         """What the status bar says of the stream."""
         now = self._clock()
-        active = self._market_open(now) and bool(self.symbols)
+        # Meant to stream: the market is open and rows are on screen (a provider that could not
+        # be made says so from the open).
+        active = self._market_open(now) and (bool(self.symbols) or self.failure is not None)
         state = self._state
         client = self._client
         rate = client.state.ticks_per_s if client is not None else 0.0
         detail = self.failure or (state.detail if state is not None else "")
         return StreamView(
             provider=self.name,
-            active=active or self.failure is not None,
+            active=active,
             live=self._live,
             ticks_per_s=rate,
             detail=detail,
@@ -474,12 +476,15 @@ class PriceStream:
 
     async def _market_loop(self) -> None:
         while True:
-            wanted = self._market_open(self._clock()) and bool(self.symbols)
+            market_open = self._market_open(self._clock())
+            wanted = market_open and bool(self.symbols)
             if wanted and self._client is None:
                 self._start_client()
             elif not wanted and self._client is not None:
                 await self._stop_client()
-            await asyncio.sleep(MARKET_CHECK_S if self._client is not None else 1.0)
+            # Soon again while the market is open and the first rows are still to come.
+            waiting_for_rows = market_open and self._client is None
+            await asyncio.sleep(1.0 if waiting_for_rows else MARKET_CHECK_S)
 
     def _start_client(self) -> None:
         assert self._provider is not None
@@ -494,8 +499,11 @@ class PriceStream:
         if client is not None:
             with contextlib.suppress(Exception):
                 await client.stop()
-            self._live = False
             self.prices.forget()
+            if self._live:
+                self._live = False
+                if self._host is not None:
+                    self._host.stream_changed(False)
 
 
 def make_stream(
