@@ -174,3 +174,23 @@ async def test_nothing_stale_is_shown_as_live(
         unmarked = lambda: not index_row(app, "^GSPC")[1].startswith(("▴", "▾"))  # noqa: E731
         await wait_until(pilot, unmarked, "no mark of a live price")
         assert STALE_MARK in subtitle(app, Pane.INDICES) and "stream live" not in status_line(app)
+
+
+async def test_the_open_drill_down_is_streamed_and_its_figures_follow(
+    market: LoopbackMarket, streamer: StreamServer
+) -> None:
+    from tests.tui.harness import wait_for_drill_down
+    from widgets.charts import KeyNumbers
+
+    async with live(market, streamer) as (pilot, app, _clock):
+        assert "NVDA" not in streamer.subscribed  # a basket member: priced, not on screen
+        app.open_ticker("NVDA")
+        screen = await wait_for_drill_down(pilot, app, "NVDA")
+        await wait_until(pilot, lambda: "NVDA" in streamer.subscribed, "the drill-down's symbol")
+        await streamer.push(pricing_frame("NVDA", 321.0, ms(DEFAULT_MOMENT) + 6_000))
+        numbers = screen.query_one(KeyNumbers)
+        await wait_until(
+            pilot, lambda: numbers.view is not None and numbers.view.last == 321.0, "the tick"
+        )
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: "NVDA" not in streamer.subscribed, "unsubscribed")

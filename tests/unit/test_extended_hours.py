@@ -308,3 +308,22 @@ def test_a_move_no_newer_than_the_rows_price_changes_nothing() -> None:
     # must not take its price back.
     stale = dataclasses.replace(move(90.0), ts=NOW)
     assert moved_index_row(index(), stale) is None
+
+
+async def test_a_move_updates_the_drill_downs_key_numbers() -> None:
+    from tui.presenters.ticks import moved_ticker
+    from tui.scheduler import Scheduler
+
+    settings = Settings(source="demo")
+    scheduler = Scheduler(settings, demo_at(11, 30))
+    await scheduler.refresh_all()
+    view = build_ticker(scheduler.feed.market_data(), "MSFT", "1D", settings)
+    assert view.as_of is not None and view.prev_close is not None
+    later = view.as_of + dt.timedelta(seconds=5)
+    msft = PriceMove("MSFT", later, "yahoo-stream", 1, last=500.0)
+    moved = moved_ticker(view, msft)
+    assert moved is not None
+    assert (moved.last, moved.day_high, moved.as_of) == (500.0, 500.0, later)
+    assert moved.change_pct == pytest.approx((500.0 / view.prev_close - 1) * 100)
+    assert moved_ticker(view, dataclasses.replace(msft, symbol="AAPL")) is None
+    assert moved_ticker(moved, dataclasses.replace(msft, last=1.0)) is None  # not newer

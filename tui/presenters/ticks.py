@@ -16,6 +16,7 @@ from typing import TypeVar
 from tui.presenters.extended import ext_change_pct
 from tui.presenters.indices import IndexRow, IndicesView
 from tui.presenters.shorts import ShortRow, ShortsView
+from tui.presenters.ticker import TickerView
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -121,6 +122,39 @@ def moved_short_row(row: ShortRow, move: PriceMove) -> ShortRow | None:
         last=move.last,
         price_change_pct=_pct(move.last, previous),
         price_source=move.source,
+        ext_change_pct=None,
+        ext_session=None,
+    )
+
+
+def moved_ticker(view: TickerView, move: PriceMove) -> TickerView | None:
+    """The drill-down's key numbers after ``move`` (None: nothing changes — an older move, one
+    for another symbol). Its charts are bars and move with its polls."""
+    if move.symbol != view.symbol or (view.as_of is not None and move.ts <= view.as_of):
+        return None
+    if move.last is None:
+        if move.ext_last is None:
+            return None
+        return dataclasses.replace(
+            view,
+            ext_last=move.ext_last,
+            ext_change_pct=ext_change_pct(move.ext_last, view.last),
+            ext_session=move.ext_session,
+        )
+    price, previous = move.last, view.prev_close
+    change = None if previous is None else price - previous
+    return dataclasses.replace(
+        view,
+        last=price,
+        change=change,
+        change_pct=_pct(price, previous),
+        change_bp=None
+        if change is None or view.kind != "yield"
+        else change * BASIS_POINTS_PER_POINT,
+        day_high=price if view.day_high is None else max(view.day_high, price),
+        day_low=price if view.day_low is None else min(view.day_low, price),
+        as_of=move.ts,
+        ext_last=None,
         ext_change_pct=None,
         ext_session=None,
     )

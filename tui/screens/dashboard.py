@@ -236,6 +236,8 @@ class DashboardScreen(WatchedScreen[None]):
         moves = {move.symbol: move for move in message.moves}
         for pane in Pane:
             self._pane(pane).tick(moves)
+        if self.app.screen is not self:  # the drill-down on top shows its symbol's moves too
+            self.app.screen.post_message(PricesMoved(message.moves))
 
     def watch_symbols(self, owner: str, symbols: Iterable[str]) -> None:
         """``owner`` (the drill-down) shows these symbols: stream them too, while it does."""

@@ -16,15 +16,17 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Footer, Static
 
 from tui.config import Settings
+from tui.messages import PricesMoved
 from tui.models import StatusView
 from tui.presenters.ticker import CHART_RANGES, ChartRange, Section, TickerView
+from tui.presenters.ticks import moved_ticker
 from tui.screens.watched import WatchedScreen
 from widgets.charts import (
     CorrelationChart,
@@ -119,6 +121,15 @@ class TickerScreen(WatchedScreen[None]):
     def on_unmount(self) -> None:
         if self._watch is not None:
             self._watch(WATCH_OWNER, [])
+
+    @on(PricesMoved)
+    def _tick(self, message: PricesMoved) -> None:
+        """A streamed price of this ticker moved: its key numbers follow at once (its charts
+        at the next poll)."""
+        numbers = self.query_one(KeyNumbers)
+        for move in message.moves:
+            if numbers.view is not None and (moved := moved_ticker(numbers.view, move)):
+                numbers.view = moved
 
     def _show_status(self) -> None:
         if self._status is not None:
