@@ -273,9 +273,14 @@ def _snapshot(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     from tui.logs import configure_file_logging
     from tui.snapshot import run_snapshot
+    from tui.watchlists import WatchlistStore, load_book
 
     configure_file_logging()  # failed requests are logged, as in the monitor
-    return run_snapshot(settings, as_json=args.json, as_of=getattr(args, "as_of", None))
+    # The watchlists as the monitor shows them: with the edits made in it.
+    edited = load_book(settings.watchlists, WatchlistStore()).lists()
+    return run_snapshot(
+        replace(settings, watchlists=edited), as_json=args.json, as_of=getattr(args, "as_of", None)
+    )
 
 
 def _alerts(args: argparse.Namespace) -> int:

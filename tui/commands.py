@@ -1,4 +1,5 @@
-"""Command palette entries: every ticker the source knows, and the dashboard's commands."""
+"""Command palette entries: every ticker the source knows, the codes (`WEI`, `CORR Mag 7`,
+`MSFT SI`: tui/codes.py) and the dashboard's commands."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 from textual.fuzzy import Matcher
 
+from tui.codes import OpenAlerts
 from widgets.pane import DataPane
 
 if TYPE_CHECKING:
@@ -58,6 +60,14 @@ class TapewatchCommands(Provider):
     async def discover(self) -> Hits:
         for name, help_text, action in COMMANDS:
             yield DiscoveryHit(name, partial(self._run, action), help=help_text)
+        for suggestion in self.tapewatch.codes().every():
+            if isinstance(suggestion.command, OpenAlerts):
+                continue  # the Alerts (ALRT) command above
+            yield DiscoveryHit(
+                suggestion.text,
+                partial(self.tapewatch.run_command, suggestion.command),
+                help=suggestion.help,
+            )
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
@@ -66,6 +76,18 @@ class TapewatchCommands(Provider):
             if score > 0:
                 yield Hit(
                     score, matcher.highlight(name), partial(self._run, action), help=help_text
+                )
+        for suggestion in self.tapewatch.codes().suggest(query):
+            if isinstance(suggestion.command, OpenAlerts):
+                continue  # the Alerts (ALRT) command above
+            # A code typed in full comes first; one it completes ranks by how it matches.
+            score = 1.0 if suggestion.exact else matcher.match(suggestion.text)
+            if score > 0:
+                yield Hit(
+                    score,
+                    matcher.highlight(suggestion.text),
+                    partial(self.tapewatch.run_command, suggestion.command),
+                    help=suggestion.help,
                 )
         for entry in await asyncio.to_thread(self.tapewatch.symbol_lister()):
             symbol = entry.symbol

@@ -124,7 +124,8 @@ class Feed:
     # -- what to fetch ---------------------------------------------------------------------
 
     def _core_symbols(self) -> list[str]:
-        """Indices, sector ETFs, the benchmark and every basket member and benchmark."""
+        """Indices, sector ETFs, the benchmark, every basket member and benchmark, and every
+        watchlist's symbols."""
         settings = self.settings
         symbols = [index.symbol for index in settings.indices]
         symbols.append(settings.benchmark)
@@ -133,12 +134,18 @@ class Feed:
             symbols += basket.symbols
             if basket.benchmark:
                 symbols.append(basket.benchmark)
+        symbols += self._watched_symbols()
         return list(dict.fromkeys(symbols))
 
+    def _watched_symbols(self) -> list[str]:
+        return [symbol for watchlist in self.settings.watchlists for symbol in watchlist.symbols]
+
     def _short_symbols(self) -> list[str] | None:
+        """The names whose short data is fetched: None for the whole market; with a Most
+        shorted watchlist, its names and the watchlists' (which show SI % and SV z too)."""
         shorted = self.settings.shorted
         if shorted.universe == "watchlist":
-            return list(shorted.watchlist)
+            return list(dict.fromkeys([*shorted.watchlist, *self._watched_symbols()]))
         return None
 
     def _alert_symbols(self) -> list[str]:
@@ -163,6 +170,7 @@ class Feed:
                 for basket in self.settings.baskets:
                     symbols += basket.symbols
                 symbols += [sector.symbol for sector in self.settings.sectors]
+                symbols += self._watched_symbols()
                 return list(dict.fromkeys(symbols))
             case JobName.DAILY:
                 return self._core_symbols()

@@ -49,6 +49,7 @@ from tui.presenters.registry import PaneView
 from tui.presenters.sectors import SectorsView
 from tui.presenters.shorts import ShortsView
 from tui.presenters.ticks import PriceMove
+from tui.presenters.watchlist import WatchlistView
 from tui.reports import (
     JobFinished,
     JobResult,
@@ -166,6 +167,18 @@ class Scheduler:
         """Poll ``jobs`` now (every job when none is named), whatever their cadence says."""
         for job in jobs or tuple(JobName):
             self._wake[job].set()
+
+    def reconfigure(
+        self, settings: Settings, panes: Iterable[Pane], jobs: Iterable[JobName] = ()
+    ) -> None:
+        """Use ``settings`` from now on (the user edited a watchlist): rebuild ``panes`` from
+        what is stored at once, and poll ``jobs`` now for what the new settings ask for."""
+        self.settings = settings
+        self.feed.settings = settings
+        self._mark_dirty(panes)
+        wanted = tuple(jobs)
+        if wanted:
+            self.wake(*wanted)
 
     async def refresh_all(self) -> list[JobResult]:
         """One round: every job once, each after the jobs whose data names its symbols."""
@@ -460,5 +473,7 @@ def _symbols_shown(view: PaneView) -> list[str]:
             return [row.symbol for row in view.rows if row.kind != "basket"]
         case SectorsView() | ShortsView():
             return [row.symbol for row in view.rows]
+        case WatchlistView():
+            return [row.symbol for listed in view.lists for row in listed.rows]
         case _:
             return []

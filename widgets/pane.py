@@ -32,7 +32,7 @@ from tui.presenters.registry import Presenter
 from tui.presenters.status import build_failure_text
 from tui.presenters.table import Cell, Row, SortMode, Tone, cell_text
 from tui.presenters.ticks import PriceMove, moved_view
-from widgets.messages import AlertRequested
+from widgets.messages import AlertRequested, TickerSelected
 from widgets.table import LiveTable
 from widgets.tones import tone_style
 
@@ -327,9 +327,20 @@ class DataPane(Vertical, Generic[ViewT]):
     def _rows(self, view: ViewT) -> list[Row]:
         """The table rows for ``view`` in the current sort order (marked where a streamed price
         just moved)."""
-        rows = self.presenter.rows(view, self.sort)
+        return self._with_marks(self.presenter.rows(view, self.sort))
+
+    def _with_marks(self, rows: list[Row]) -> list[Row]:
+        """``rows`` with their tick column marked, once the pane has ticked (for a subclass
+        that makes its own rows)."""
         return self._marked(rows) if self._ticking else rows
 
     def _activation(self, key: str) -> Message | None:
         """The message Enter on the row ``key`` posts (each subclass says which)."""
         raise NotImplementedError
+
+    def cursor_symbol(self) -> str | None:
+        """The ticker of the cursor row (None on a row that is no ticker, such as a basket):
+        what `+` adds to a watchlist."""
+        key = self.table.cursor_key
+        message = None if key is None else self._activation(key)
+        return message.symbol if isinstance(message, TickerSelected) else None

@@ -136,11 +136,17 @@ def test_snapshot_prints_the_ext_column_only_in_pre_and_post_market() -> None:
         run_snapshot(Settings(source="demo"), as_json=False, source=market, out=out, err=err)
         return out.getvalue()
 
+    def section(text: str, title: str) -> str:
+        """The lines of the pane ``title``, up to the next blank line."""
+        start = text.index(f"{title} — ")
+        return text[start : text.find("\n\n", start)]
+
     post = printed(demo_at(17))
-    assert " Ext" in post and "Ext %" in post
+    assert " Ext" in section(post, "Indices") and "Ext %" in section(post, "Most shorted")
     assert "post +" in post or "post −" in post
     regular = printed(demo_at(11, 30))
-    assert "Ext" not in regular
+    for title in ("Indices", "Most shorted"):
+        assert "Ext" not in section(regular, title)
 
 
 def test_an_optional_column_with_nothing_in_it_is_left_out_of_plain_text() -> None:
@@ -327,3 +333,22 @@ async def test_a_move_updates_the_drill_downs_key_numbers() -> None:
     assert moved.change_pct == pytest.approx((500.0 / view.prev_close - 1) * 100)
     assert moved_ticker(view, dataclasses.replace(msft, symbol="AAPL")) is None
     assert moved_ticker(moved, dataclasses.replace(msft, last=1.0)) is None  # not newer
+
+
+def test_a_move_on_a_watchlist_row_moves_its_last_change_and_ext() -> None:
+    from tui.presenters.watchlist import WatchlistRows, WatchlistView, WatchRow
+
+    row = WatchRow(
+        "MSFT", "Microsoft", 400.0, -8.0, -2.0, None, 1e6, 1.0, "intraday", 380.0, 560.0,
+        0.1, 1.2, "float", 0.5, (1.0, 2.0), NOW,
+    )  # fmt: skip
+    view = WatchlistView((WatchlistRows("Tech", (row,)), WatchlistRows("Other", ())), NOW)
+    msft = dataclasses.replace(move(404.0), symbol="MSFT")
+    moved, changed = moved_view(view, {"MSFT": msft})
+    assert changed == {"MSFT": 1}
+    (after,) = moved.lists[0].rows
+    assert (after.last, after.change, after.as_of) == (404.0, pytest.approx(-4.0), msft.ts)
+    assert after.change_pct == pytest.approx(-4.0 / 408 * 100)
+    post = dataclasses.replace(move(None, ext_last=408.0, ext_session="post"), symbol="MSFT")
+    ((ext_row,),) = (moved_view(view, {"MSFT": post})[0].lists[0].rows,)
+    assert ext_row.extended_change_pct == pytest.approx(2.0) and ext_row.last == 400.0

@@ -24,6 +24,11 @@ BINDING_IDS: tuple[str, ...] = (
     "alert",
     "alerts",
     "delete_alert",
+    "watch_add",
+    "watch_remove",
+    "next_list",
+    "prev_list",
+    "toggle_change",
 )
 
 # The keys each binding has unless the config remaps it, in Textual's notation: the remappable
@@ -45,6 +50,11 @@ DEFAULT_KEYS: dict[str, tuple[str, ...]] = {
     "alert": ("a",),
     "alerts": ("A",),
     "delete_alert": ("x",),
+    "watch_add": ("plus",),
+    "watch_remove": ("minus",),
+    "next_list": ("tab",),
+    "prev_list": ("shift+tab",),
+    "toggle_change": ("c",),
     "table.activate": ("enter",),
     "table.cursor_up": ("up", "k"),
     "table.cursor_down": ("down", "j"),

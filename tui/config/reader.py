@@ -18,6 +18,7 @@ from tui.config.settings import (
     ANY_SYMBOL,
     BASKET_ALERT_FIELDS,
     CORRELATION_ALERT_FIELDS,
+    DASHBOARD_SLOTS,
     MEMBER_ALERT_FIELDS,
     SYMBOL_OR_BASKET_ALERT_FIELDS,
     AlertingSettings,
@@ -28,6 +29,7 @@ from tui.config.settings import (
     FinraSettings,
     HttpSettings,
     IndexSpec,
+    LayoutSettings,
     RefreshSettings,
     SecSettings,
     SectorSpec,
@@ -35,6 +37,7 @@ from tui.config.settings import (
     ShortedSettings,
     SsgaSettings,
     StreamSettings,
+    Watchlist,
     YahooSettings,
 )
 from tui.config.themes import THEME_NAMES
@@ -149,7 +152,7 @@ def _expected(hint: Any) -> str:
         return _expected(_non_none(hint))
     if origin is tuple:
         item = get_args(hint)[0]
-        return "an array of " + ("tables" if is_dataclass(item) else _PLURALS[item])
+        return "an array of " + ("tables" if is_dataclass(item) else _PLURALS.get(item, "names"))
     if origin is dict:
         return f"a table of {_PLURALS[get_args(hint)[1]]}"
     return "a table"
@@ -372,9 +375,21 @@ def _symbol(value: str, key: str, reader: Reader) -> str | _Invalid:
 # The Correlations pane was measured to refresh a basket of this many members in under 200 ms and
 # 300 MB (benchmarks/correlation_memory.py); its memory and time grow with the members.
 MAX_BASKET_SYMBOLS = 1000
+TOO_MANY_BASKET_SYMBOLS = (
+    f"the Correlations pane is built to refresh a basket of up to {MAX_BASKET_SYMBOLS} members "
+    "in under 200 ms and 300 MB; split a larger one into several baskets"
+)
+# Every symbol of a watchlist is quoted at each quotes poll, with the dashboard's own.
+MAX_WATCHLIST_SYMBOLS = 200
+TOO_MANY_WATCHLIST_SYMBOLS = (
+    "each is quoted at every quotes poll, as often as the dashboard's own symbols; split a "
+    "longer list into several watchlists"
+)
 
 
-def _symbols(minimum: int = 0, why: str = "", maximum: int | None = None) -> FieldCheck:
+def _symbols(
+    minimum: int = 0, why: str = "", maximum: int | None = None, too_many: str = ""
+) -> FieldCheck:
     def check(
         values: tuple[str | _Invalid, ...], key: str, reader: Reader
     ) -> tuple[str | _Invalid, ...]:
@@ -396,10 +411,7 @@ def _symbols(minimum: int = 0, why: str = "", maximum: int | None = None) -> Fie
             reader.report(key, f"expected at least {minimum} symbols, found {len(values)} ({why})")
         if maximum is not None and len(values) > maximum:
             reader.report(
-                key,
-                f"expected at most {maximum} symbols, found {len(values)} (the Correlations pane "
-                f"is built to refresh a basket of up to {maximum} members in under 200 ms and "
-                "300 MB; split a larger one into several baskets)",
+                key, f"expected at most {maximum} symbols, found {len(values)} ({too_many})"
             )
         return symbols
 
@@ -485,6 +497,43 @@ def _bound_keys(keymap: dict[str, str | _Invalid], key: str, reader: Reader) -> 
             bound_to.setdefault(bound_key, binding_id)
         normalized[binding_id] = ",".join(keys)
     return normalized
+
+
+def _positive_weights(values: tuple[float, ...], key: str, reader: Reader) -> tuple[float, ...]:
+    for index, value in enumerate(values):
+        if value <= 0:
+            reader.report(
+                f"{key}[{index}]",
+                f"expected more than 0, found {value:g} (a weight is a member's share of the "
+                "basket; leave a member out rather than give it no weight)",
+            )
+    return values
+
+
+def _weights_match_symbols(basket: Basket, key: str, reader: Reader) -> None:
+    if basket.weights and len(basket.weights) != len(basket.symbols):
+        reader.report(
+            _join(key, "weights"),
+            f"expected one weight per symbol ({len(basket.symbols)}), found "
+            f"{len(basket.weights)} (or none at all, for equal weights)",
+        )
+
+
+def _dashboard_panes(values: tuple[str, ...], key: str, reader: Reader) -> tuple[str, ...]:
+    first_seen: dict[str, int] = {}
+    for index, name in enumerate(values):
+        if name in first_seen:
+            reader.report(
+                f"{key}[{index}]", f"`{name}` is already shown at {key}[{first_seen[name]}]"
+            )
+        first_seen.setdefault(name, index)
+    if len(values) != DASHBOARD_SLOTS:
+        reader.report(
+            key,
+            f"expected {DASHBOARD_SLOTS} panes, found {len(values)} (the dashboard has "
+            f"{DASHBOARD_SLOTS} places: name the pane for each)",
+        )
+    return values
 
 
 def _watchlist_needed(shorted: ShortedSettings, key: str, reader: Reader) -> None:
@@ -681,14 +730,23 @@ _FIELD_CHECKS: dict[tuple[type, str], FieldCheck] = {
     (Settings, "indices"): _unique("symbol", "the symbol"),
     (Settings, "sectors"): _unique("symbol", "the symbol"),
     (Settings, "baskets"): _unique("name", "the name"),
+    (Settings, "watchlists"): _unique("name", "the name"),
     (Settings, "keys"): _key_bindings,
     (IndexSpec, "symbol"): _symbol,
     (IndexSpec, "label"): _label,
     (SectorSpec, "symbol"): _symbol,
     (SectorSpec, "name"): _label,
     (Basket, "name"): _label,
-    (Basket, "symbols"): _symbols(2, "a basket's correlation needs pairs", MAX_BASKET_SYMBOLS),
+    (Basket, "symbols"): _symbols(
+        2, "a basket's correlation needs pairs", MAX_BASKET_SYMBOLS, TOO_MANY_BASKET_SYMBOLS
+    ),
     (Basket, "benchmark"): _symbol,
+    (Basket, "weights"): _positive_weights,
+    (Watchlist, "name"): _label,
+    (Watchlist, "symbols"): _symbols(
+        maximum=MAX_WATCHLIST_SYMBOLS, too_many=TOO_MANY_WATCHLIST_SYMBOLS
+    ),
+    (LayoutSettings, "panes"): _dashboard_panes,
     (ShortedSettings, "watchlist"): _symbols(),
     (ShortedSettings, "rows"): _between(1, 500, " rows", "the table shows at most 500 names"),
     (ShortedSettings, "min_price"): _NOT_NEGATIVE,
@@ -737,6 +795,7 @@ _FIELD_CHECKS: dict[tuple[type, str], FieldCheck] = {
 }
 
 _OBJECT_CHECKS: dict[type, ObjectCheck] = {
+    Basket: _weights_match_symbols,
     ShortedSettings: _watchlist_needed,
     AlertRule: _alert_rule,
     Settings: _settings_checks,

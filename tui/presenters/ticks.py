@@ -17,6 +17,7 @@ from tui.presenters.extended import ext_change_pct
 from tui.presenters.indices import IndexRow, IndicesView
 from tui.presenters.shorts import ShortRow, ShortsView
 from tui.presenters.ticker import TickerView
+from tui.presenters.watchlist import WatchlistRows, WatchlistView, WatchRow
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -160,7 +161,28 @@ def moved_ticker(view: TickerView, move: PriceMove) -> TickerView | None:
     )
 
 
-RowT = TypeVar("RowT", IndexRow, ShortRow)
+def moved_watch_row(row: WatchRow, move: PriceMove) -> WatchRow | None:
+    """A watchlist row after ``move`` (None: nothing it shows changes)."""
+    if row.problem is not None or row.last is None:
+        return None
+    if row.as_of is not None and move.ts <= row.as_of:
+        return None
+    if move.last is None:
+        if move.ext_last is None:
+            return None
+        return dataclasses.replace(row, extended_change_pct=ext_change_pct(move.ext_last, row.last))
+    previous = None if row.change is None else row.last - row.change
+    return dataclasses.replace(
+        row,
+        last=move.last,
+        change=None if previous is None else move.last - previous,
+        change_pct=_pct(move.last, previous),
+        extended_change_pct=None,
+        as_of=move.ts,
+    )
+
+
+RowT = TypeVar("RowT", IndexRow, ShortRow, WatchRow)
 
 
 def _moved_rows(
@@ -202,6 +224,22 @@ def _moved_shorts(
     return dataclasses.replace(view, rows=rows, as_of=as_of), changed
 
 
+def _moved_watchlist(
+    view: WatchlistView, moves: Mapping[str, PriceMove]
+) -> tuple[WatchlistView, dict[str, int]]:
+    changed: dict[str, int] = {}
+    lists = []
+    for listed in view.lists:
+        rows, moved = _moved_rows(listed.rows, moves, moved_watch_row)
+        changed.update(moved)
+        lists.append(WatchlistRows(listed.name, rows) if moved else listed)
+    if not changed:
+        return view, changed
+    newest = max(moves[symbol].ts for symbol in changed)
+    as_of = newest if view.as_of is None else max(view.as_of, newest)
+    return dataclasses.replace(view, lists=tuple(lists), as_of=as_of), changed
+
+
 def moved_view(view: ViewT, moves: Mapping[str, PriceMove]) -> tuple[ViewT, dict[str, int]]:
     """``view`` with ``moves`` applied to the rows of their symbols, and the keys of the rows
     that changed with the direction of their move. A view no move reaches, or a pane without a
@@ -210,4 +248,6 @@ def moved_view(view: ViewT, moves: Mapping[str, PriceMove]) -> tuple[ViewT, dict
         return _moved_indices(view, moves)  # type: ignore[return-value]
     if isinstance(view, ShortsView):
         return _moved_shorts(view, moves)  # type: ignore[return-value]
+    if isinstance(view, WatchlistView):
+        return _moved_watchlist(view, moves)  # type: ignore[return-value]
     return view, {}

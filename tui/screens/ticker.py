@@ -2,6 +2,8 @@
 correlation to its peers, and the key numbers; for a sector ETF the stocks of its sector. Only
 the sections that apply to the ticker show (an index has no short interest).
 
+Opened by a code at a section (`MSFT SI`, `MSFT CORR`), it scrolls there once the figures show.
+
 Its fetches are workers of this screen, so leaving the screen cancels them. While it is open it
 polls the ticker's quote and intraday bars at the dashboard's quotes cadence, so its chart and
 its last price agree (tui.feed plans what is asked for), and shows the dashboard's status bar:
@@ -22,6 +24,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Footer, Static
 
+from tui.codes import TickerSection
 from tui.config import Settings
 from tui.messages import PricesMoved
 from tui.models import StatusView
@@ -57,6 +60,13 @@ SECTION_WIDGETS: tuple[tuple[str, Section], ...] = (
     ("#members", "members"),
 )
 
+# Where a code's section is on the screen, and what it is called when it does not apply.
+SECTION_PLACES: dict[TickerSection, tuple[str, Section, str]] = {
+    "description": ("#key-numbers", "price", "description"),
+    "short_interest": ("#short-charts", "short_interest", "short interest"),
+    "correlation": ("#corr-chart", "correlation", "correlation to peers"),
+}
+
 
 class TickerScreen(WatchedScreen[None]):
     """One ticker, in depth."""
@@ -84,6 +94,8 @@ class TickerScreen(WatchedScreen[None]):
         settings: Settings,
         status: Callable[[], StatusView] | None = None,
         watch: Callable[[str, Iterable[str]], None] | None = None,
+        *,
+        section: TickerSection | None = None,
     ) -> None:
         super().__init__()
         self.feed = feed
@@ -93,6 +105,7 @@ class TickerScreen(WatchedScreen[None]):
         self._data: MarketData | None = None
         self._status = status  # what the dashboard's status bar says now
         self._watch = watch  # tells the price stream what this screen shows
+        self.section = section  # where a code asked to open it, until the first view shows
 
     def compose(self) -> ComposeResult:
         yield Static(id="ticker-title")
@@ -202,6 +215,18 @@ class TickerScreen(WatchedScreen[None]):
             chart.view = view
         self.query_one(MembersList).view = view
         self._show_sections(view)
+        if self.section is not None:
+            section, self.section = self.section, None
+            self.call_after_refresh(self._go_to_section, view, section)
+
+    def _go_to_section(self, view: TickerView, section: TickerSection) -> None:
+        """Scroll the section a code asked for to the top, or say it does not apply."""
+        selector, shown_as, name = SECTION_PLACES[section]
+        if not view.shows(shown_as):
+            self.notify(f"{view.symbol} has no {name} section.", timeout=4, markup=False)
+            return
+        body = self.query_one("#ticker-body", VerticalScroll)
+        body.scroll_to_widget(self.query_one(selector), top=True, animate=False)
 
     def _show_sections(self, view: TickerView) -> None:
         """Show the sections that apply to this ticker, and only those."""
