@@ -219,9 +219,16 @@ def _moved_shorts(
     rows, changed = _moved_rows(view.rows, moves, moved_short_row)
     if not changed:
         return view, changed
-    newest = max(moves[symbol].ts for symbol in changed)
-    as_of = newest if view.as_of is None else max(view.as_of, newest)
+    as_of = _as_of_after(view.as_of, moves, changed)
     return dataclasses.replace(view, rows=rows, as_of=as_of), changed
+
+
+def _as_of_after(
+    as_of: dt.datetime | None, moves: Mapping[str, PriceMove], changed: Mapping[str, int]
+) -> dt.datetime:
+    """A view's as-of once the ``changed`` symbols moved: their newest move, if newer."""
+    newest = max(moves[symbol].ts for symbol in changed)
+    return newest if as_of is None else max(as_of, newest)
 
 
 def _moved_watchlist(
@@ -235,8 +242,7 @@ def _moved_watchlist(
         lists.append(WatchlistRows(listed.name, rows) if moved else listed)
     if not changed:
         return view, changed
-    newest = max(moves[symbol].ts for symbol in changed)
-    as_of = newest if view.as_of is None else max(view.as_of, newest)
+    as_of = _as_of_after(view.as_of, moves, changed)
     return dataclasses.replace(view, lists=tuple(lists), as_of=as_of), changed
 
 
