@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any, ClassVar, Generic, TypeVar
 
 from rich.style import Style
@@ -30,8 +31,9 @@ from textual.widgets import Static
 from tui.models import NO_DATA
 from tui.presenters.registry import Presenter
 from tui.presenters.status import build_failure_text
-from tui.presenters.table import Cell, Row, SortMode, Tone, cell_text
+from tui.presenters.table import Cell, Column, Row, SortMode, Tone, cell_text
 from tui.presenters.ticks import PriceMove, moved_view
+from tui.presenters.widths import header_width
 from widgets.messages import AlertRequested, TickerSelected
 from widgets.table import LiveTable
 from widgets.tones import tone_style
@@ -42,6 +44,7 @@ LOADING = "loading…"
 # A streamed price's cell is marked this long after it moved: ▴ up, ▾ down (never colour alone).
 FLASH_S = 1.0
 TICK_MARKS: Mapping[int, str] = {1: "▴", -1: "▾"}
+MARK_ROOM = 1  # the mark's cell, before the figure
 # Moves are applied again over a view rebuilt in the meantime (built from slightly older prices)
 # for this long after they came.
 RECENT_MOVES_S = 15.0
@@ -95,6 +98,7 @@ class DataPane(Vertical, Generic[ViewT]):
     """
 
     presenter: Presenter[ViewT]
+    ALLOW_MAXIMIZE = True  # the dashboard's `z` zooms a pane to the whole screen
     HAS_LEGEND: ClassVar[bool] = False  # a line under the table for the presenter's legend
     # The column whose cell carries a streamed price's mark (None: ticks rebuild the pane whole).
     TICK_COLUMN: ClassVar[str | None] = None
@@ -110,7 +114,12 @@ class DataPane(Vertical, Generic[ViewT]):
         self._build_failure: str | None = None  # why the figures could not be computed
         self._notice_text = ""
         self.border_title = self.presenter.title
-        self.table = LiveTable(self.presenter.columns, placeholder=LOADING)
+        self._streamed = False  # whether a price stream may tick it (its screen says)
+        self.table = LiveTable(
+            self._table_columns(streamed=False),
+            placeholder=LOADING,
+            sortable={sort.column for sort in self.presenter.sorts if sort.column is not None},
+        )
         self.table.mark_sorted(self._sort.column, self._sort.descending)
         self.notice = Static("", classes="notice")
         self.notice.display = False  # until there is something to say
@@ -118,12 +127,11 @@ class DataPane(Vertical, Generic[ViewT]):
         if self.legend is not None:
             self.legend.display = False  # until there is something to say
         # Streamed prices: the marked cells by row key (direction, until when on the monotonic
-        # clock), the moves of the last moments by symbol (with when they came), and whether the
-        # pane has ticked at all (from then on its tick column keeps room for the mark).
+        # clock), and the moves of the last moments by symbol (with when they came).
         self._flashes: dict[str, tuple[int, float]] = {}
         self._recent: dict[str, tuple[PriceMove, float]] = {}
-        self._ticking = False
         self._update_subtitle()
+        self._wanted: tuple[int, str, str] = (self.wanted_rows(), "", "")
 
     def compose(self) -> ComposeResult:
         yield self.table
@@ -173,7 +181,6 @@ class DataPane(Vertical, Generic[ViewT]):
         for key, direction in changed.items():
             if direction:
                 self._flashes[key] = (direction, now + FLASH_S)
-        self._ticking = True
         self.view = view
         self._refresh_rows()
         self._update_subtitle()
@@ -204,9 +211,41 @@ class DataPane(Vertical, Generic[ViewT]):
         self._refresh_rows()
         self._arm_flash_timer()
 
-    def _marked(self, rows: list[Row]) -> list[Row]:
-        """The tick column of each row with room for a mark, and the mark on the rows whose
-        price just moved (in the direction's colour, reversed: the mark says it without it)."""
+    @property
+    def streamed(self) -> bool:
+        """Whether a price stream may tick the pane: its tick column then keeps room for the
+        mark. The screen says so from the settings and the source, before the first figures, so
+        that neither they nor the first tick move a column; without a stream (the demo, a
+        replay, your files) the room is not taken."""
+        return self._streamed
+
+    @streamed.setter
+    def streamed(self, streamed: bool) -> None:
+        if streamed != self._streamed:
+            self._streamed = streamed
+            self.table.set_columns(self._table_columns(streamed=streamed))
+            self._refresh_rows()
+
+    @classmethod
+    def _table_columns(cls, *, streamed: bool) -> tuple[Column, ...]:
+        """The presenter's columns; streamed, the tick column one cell wider for the mark."""
+
+        def with_room(column: Column) -> Column:
+            width = column.width or header_width(column, short=False, sortable=True)
+            return replace(column, width=width + MARK_ROOM)
+
+        return tuple(
+            with_room(column) if streamed and column.key == cls.TICK_COLUMN else column
+            for column in cls.presenter.columns
+        )
+
+    def _with_marks(self, rows: list[Row]) -> list[Row]:
+        """Streamed, the tick column of each row with room for a mark before its figure, and
+        the mark on the rows whose price just moved (in the direction's colour, reversed: the
+        mark says it without it). A subclass that makes its own rows passes them through here
+        too."""
+        if not self._streamed:
+            return rows
         columns = [column.key for column in self.presenter.columns]
         index = columns.index(self.TICK_COLUMN) if self.TICK_COLUMN in columns else None
         if index is None:
@@ -229,6 +268,39 @@ class DataPane(Vertical, Generic[ViewT]):
             cells = (*row.cells[:index], new, *row.cells[index + 1 :])
             marked.append(Row(row.key, cells, row.note))
         return marked
+
+    def wanted_rows(self) -> int:
+        """The table rows this pane has to show (a pane with more gets more of the screen)."""
+        return self.table.wanted_height - 1
+
+    def wanted_height(self, width: int) -> int:
+        """The lines this pane needs, ``width`` wide, to show every row without scrolling: its
+        border, the table's header and rows, and the notice and legend lines as they wrap."""
+        inner = max(1, width - self.styles.gutter.width)
+        lines = 0
+        for text in (self._notice_text, self._legend_text if self.legend is not None else ""):
+            if text:
+                lines += len(Text(text).wrap(self.app.console, inner))
+        return self.styles.gutter.height + 1 + self.wanted_rows() + lines
+
+    @property
+    def zoomed(self) -> bool:
+        """Whether the pane fills the screen (`z`), showing every column."""
+        return self.table.every_column
+
+    @zoomed.setter
+    def zoomed(self, zoomed: bool) -> None:
+        self.table.every_column = zoomed
+
+    @property
+    def extended_hours(self) -> bool:
+        """Whether the market is in its pre- or post-market session: the pane's extended-hours
+        column (optional) is laid out only then, whether or not its figures have come."""
+        return self.table.show_optional
+
+    @extended_hours.setter
+    def extended_hours(self, extended: bool) -> None:
+        self.table.show_optional = extended
 
     def set_missing(self, reason: str | None) -> None:
         """Why the pane has no data ("no data — yahoo unreachable, retrying 12:31 ET"), shown
@@ -291,6 +363,15 @@ class DataPane(Vertical, Generic[ViewT]):
                 self._legend_text = legend
                 self.legend.update(Text(legend))  # it can quote a source: never markup
                 self.legend.display = bool(legend)  # no blank line when there is nothing to say
+        self._check_wanted_rows()
+
+    def _check_wanted_rows(self) -> None:
+        """Ask for a new layout when the rows (or the notice or legend) this pane wants to show
+        change: the dashboard gives panes the rows they want."""
+        wanted = (self.wanted_rows(), self._notice_text, self._legend_text)
+        if wanted != self._wanted:
+            self._wanted = wanted
+            self.refresh(layout=True)
 
     def _update_notice(self) -> None:
         """The notice line: a failure to compute, or why there are no rows; the table's
@@ -310,6 +391,7 @@ class DataPane(Vertical, Generic[ViewT]):
             self._notice_text = text
             self.notice.update(Text(text))  # Text: an error's "[...]" is not markup
             self.notice.display = bool(text)
+            self._check_wanted_rows()
 
     def _update_subtitle(self) -> None:
         parts = [STALE_MARK] if self.has_class("stale") else []
@@ -328,11 +410,6 @@ class DataPane(Vertical, Generic[ViewT]):
         """The table rows for ``view`` in the current sort order (marked where a streamed price
         just moved)."""
         return self._with_marks(self.presenter.rows(view, self.sort))
-
-    def _with_marks(self, rows: list[Row]) -> list[Row]:
-        """``rows`` with their tick column marked, once the pane has ticked (for a subclass
-        that makes its own rows)."""
-        return self._marked(rows) if self._ticking else rows
 
     def _activation(self, key: str) -> Message | None:
         """The message Enter on the row ``key`` posts (each subclass says which)."""

@@ -61,7 +61,7 @@ def index_row(app: TapewatchApp, symbol: str) -> tuple[str, ...]:
     """The Indices pane's cells of ``symbol`` as shown (the tick mark included)."""
     table = panes(app)[Pane.INDICES].table
     (row,) = [row for row in table.rows if row.key == symbol]
-    return tuple(cell_text(cell) for cell in row.cells)
+    return tuple(cell_text(cell, 8) for cell in row.cells)  # the sparkline 8 wide
 
 
 def shown_last(app: TapewatchApp, symbol: str) -> float | None:

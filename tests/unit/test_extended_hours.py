@@ -10,15 +10,18 @@ import io
 
 import polars as pl
 import pytest
+from rich.cells import cell_len
 
 from tui.analytics.indices import build_indices
 from tui.analytics.shorts import build_shorts
 from tui.analytics.ticker import build_ticker
 from tui.config import Settings
 from tui.market_hours import NEW_YORK
+from tui.presenters import format as fmt
 from tui.presenters.extended import ext_change_pct, ext_text
 from tui.presenters.indices import COLUMNS as INDEX_COLUMNS
 from tui.presenters.indices import IndexRow, IndicesView, index_row
+from tui.presenters.pricing import price_mark
 from tui.presenters.shorts import COLUMNS as SHORT_COLUMNS
 from tui.presenters.shorts import ShortRow, ShortsView, short_row
 from tui.presenters.table import Column, Row, cell_text, plain_table
@@ -163,6 +166,25 @@ def test_the_ext_columns_are_optional_and_last_or_beside_px() -> None:
     assert keys[keys.index("price_change") + 1] == "ext"
 
 
+def test_the_ext_and_price_columns_are_wide_enough_for_their_figures_before_they_come() -> None:
+    """The grid lays columns out from their widths, before the figures: the extended-hours
+    figures and the one-venue marks fit them, so that arriving they move no column."""
+    by_key = {column.key: column for column in (*INDEX_COLUMNS, *SHORT_COLUMNS)}
+    index_ext = next(column for column in INDEX_COLUMNS if column.key == "ext")
+    short_ext = next(column for column in SHORT_COLUMNS if column.key == "ext")
+    basket_figure = ext_text("post", None, -1.23)  # the Indices pane's: indices have none
+    assert index_ext.width is not None and cell_len(basket_figure) <= index_ext.width
+    assert short_ext.width is not None and cell_len(basket_figure) <= short_ext.width
+    px = by_key["price_change"]
+    marked = fmt.signed_percent(-12.3) + price_mark("alpaca-iex")
+    assert px.width is not None and cell_len(marked) <= px.width + 1  # a rare −12.3%ⁱ widens
+    assert cell_len(fmt.signed_percent(1.2) + price_mark("finnhub")) <= px.width
+    last = by_key["last"]
+    assert last.width is not None
+    assert cell_len(fmt.price(25_123.45) + price_mark(None)) <= last.width
+    assert cell_len(fmt.price(612.34) + price_mark("alpaca-iex")) <= last.width
+
+
 # --- a streamed move on a row --------------------------------------------------------------------
 
 
@@ -194,8 +216,8 @@ def test_a_move_recomputes_an_index_rows_changes_from_the_row_itself() -> None:
     assert moved.change_pct == pytest.approx(2.0 / 102 * 100)
     assert moved.change_5d_pct == pytest.approx(30.0)
     assert moved.ytd_pct == pytest.approx(-48.0)
-    cells = [cell_text(cell) for cell in index_row(moved).cells]
-    assert cells[1:4] == ["104.00", "+2.00", "▲ +1.96%"]
+    cells = [cell_text(cell) for cell in index_row(moved).cells[1:4]]
+    assert cells == ["104.00", "+2.00", "▲ +1.96%"]
 
 
 def test_a_move_on_a_yield_moves_its_basis_points() -> None:

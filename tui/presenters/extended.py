@@ -7,13 +7,22 @@ from __future__ import annotations
 from tui.presenters import format as fmt
 from tui.presenters.table import Cell, tone_for
 
+EXTENDED_SESSIONS = ("pre", "post")
+
+
+def is_extended_hours(session: str | None) -> bool:
+    """Whether ``session`` (a `tui.market_hours.Session` value) is pre- or post-market: the
+    panes lay out their extended-hours columns then, from the market's clock, before any
+    figure comes."""
+    return session in EXTENDED_SESSIONS
+
 
 def ext_text(
     session: str | None, price: float | None, change_pct: float | None, decimals: int = 2
 ) -> str:
     """``post 412.40 +0.35%`` (without a price: ``post +0.35%``); "" outside pre and post
     market. The sign is written out, so the figure reads without colour."""
-    if session not in ("pre", "post") or change_pct is None:
+    if session is None or not is_extended_hours(session) or change_pct is None:
         return ""
     parts = [session]
     if price is not None:

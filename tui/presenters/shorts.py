@@ -14,7 +14,7 @@ from typing import Literal
 from tui.presenters import format as fmt
 from tui.presenters.extended import ext_cell
 from tui.presenters.pricing import price_mark, price_marks_legend
-from tui.presenters.table import Column, PanePresenter, Row, SortMode, ordered, toned
+from tui.presenters.table import Cell, Column, PanePresenter, Row, SortMode, ordered, toned
 
 OUTSTANDING_MARK = "ᵒ"
 NO_SHORT_DATA = "no short data"
@@ -53,32 +53,38 @@ class ShortsView:
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("symbol", "Symbol", "the stock's ticker symbol", short="Sym", align="left"),
+    Column("symbol", "Symbol", "the stock's ticker symbol", short="Sym", width=5, align="left"),
     Column(
         "short_pct",
         "SI %",
         "short interest as a percentage of the float, or of shares outstanding where the "
         f"float is unknown (marked {OUTSTANDING_MARK})",
+        width=6,
     ),
-    Column("short_shares", "Short", "short interest: the shares sold short", priority=3),
+    Column("short_shares", "Short", "short interest: the shares sold short", width=5, priority=3),
     Column(
         "short_change",
         "SI chg",
         "the change in short interest since the prior settlement, in %",
+        width=6,
         priority=2,
     ),
-    Column("days_to_cover", "DTC", "days to cover: short interest over average daily volume"),
+    Column(
+        "days_to_cover", "DTC", "days to cover: short interest over average daily volume", width=4
+    ),
     Column(
         "sv_ratio",
         "SV %",
         "short-sale volume as a percentage of total volume, on the latest day of FINRA's "
         "Reg SHO file",
+        width=4,
         priority=4,
     ),
     Column(
         "sv_zscore",
         "SV z",
         "that percentage's z-score against the 20 trading days before it",
+        width=5,
         priority=1,
     ),
     Column(
@@ -86,22 +92,37 @@ COLUMNS: tuple[Column, ...] = (
         "Px %",
         "today's price change, in %; marked ⁱ or ᶠ when priced by a one-venue trade feed "
         "(Alpaca's IEX, Finnhub), ▴ or ▾ for a moment when a streamed price has just moved it",
+        width=6,  # −12.3%, or +1.2%ⁱ priced by one venue
         priority=5,
     ),
     Column(
         "ext",
         "Ext %",
         "pre- or post-market: the extended-hours move from the regular session's close "
-        "(`pre +0.35%`); shown only then",
+        "(`pre +0.35%`); shown in pre and post market only",
         short="Ext",
-        priority=7,
+        width=11,  # post +1.23% (its figures have two decimals)
+        # Before Px % and the settlement date: in pre-market "today" is yesterday's session,
+        # and the move going on is this one.
+        priority=4,
         optional=True,
     ),
     Column(
         "settlement",
         "Settled",
         "the settlement date of the short interest shown",
+        width=6,
         priority=6,
+    ),
+    # Last, so that names arriving longer than expected move no other column.
+    Column(
+        "name",
+        "Name",
+        "the company's name, where the pane has room for it",
+        width=24,
+        min_width=12,
+        align="left",
+        priority=7,
     ),
 )
 
@@ -148,6 +169,7 @@ def short_row(row: ShortRow) -> Row:
             ),
             ext_cell(row.ext_session, None, row.ext_change_pct),
             fmt.short_date(row.settlement_date),
+            Cell(row.name, short=fmt.company_short_name(row.name)),
         ),
     )
 

@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Container
 from textual.widget import Widget
 from textual.widgets import Footer, Static
 
@@ -31,12 +30,14 @@ from tui.jobs import pane_datasets, stale_panes
 from tui.messages import PaneNotComputed, PaneUpdated, PricesMoved, StatusUpdated
 from tui.models import Pane, StatusView
 from tui.plain import plain
+from tui.presenters.extended import is_extended_hours
 from tui.presenters.registry import PRESENTERS, PaneView
 from tui.presenters.status import DEMO_HINT, no_data_text
 from tui.reports import PaneBuilt, PaneFailed, PricesTicked, Report, StatusChanged
 from tui.screens.watched import WatchedScreen
 from widgets.messages import AlertRequested
 from widgets.pane import DataPane
+from widgets.pane_grid import PaneGrid
 from widgets.panes import PANE_WIDGETS
 from widgets.status import StatusBar
 from widgets.table import LiveTable
@@ -64,9 +65,13 @@ class DashboardScreen(WatchedScreen[None]):
     # Focus the first table after the first frame, not before it: each focus change rebuilds
     # the footer, and the first frame should not wait for that.
     AUTO_FOCUS = None
+    # A zoomed pane (`z`) keeps the status bar and the footer under it (and gives way to the
+    # "too small" hint like the other panes).
+    ALLOW_IN_MAXIMIZED_VIEW = "#too-small, #status, Footer"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "refresh", "Refresh", id="refresh"),
+        Binding("z", "zoom", "Zoom", id="zoom"),
         Binding("tab", "app.focus_next", "Next pane", id="next_pane", show=False),
         Binding("shift+tab", "app.focus_previous", "Previous pane", id="prev_pane", show=False),
         Binding("d", "use_demo", "Demo market", id="use_demo", show=False),
@@ -93,15 +98,30 @@ class DashboardScreen(WatchedScreen[None]):
         self._last_focused: Widget | None = None
 
     @property
+    def streams(self) -> bool:
+        """Whether streamed prices may come: the running scheduler has a stream, or before it
+        is built the settings ask for one (live data, not a replay, a provider on)."""
+        if self.scheduler is not None:
+            return self.scheduler.stream is not None
+        return (
+            self.settings.source == "live"
+            and self.as_of is None
+            and self.settings.stream.provider != "off"
+        )
+
+    @property
     def feed(self) -> Feed | None:
         """What the running scheduler fetches from (the drill-down and the palette use it)."""
         return self.scheduler.feed if self.scheduler is not None else None
 
     def compose(self) -> ComposeResult:
-        with Container(id="panes"):
-            # The panes the config's [layout] puts in the four places, in reading order.
+        with PaneGrid(id="panes"):
+            # The panes the config's [layout] puts in the four places, in reading order: in the
+            # grid top-left, top-right, bottom-left, bottom-right; stacked, top to bottom.
             for name in self.settings.layout.panes:
-                yield PANE_WIDGETS[Pane(name)](id=name)
+                widget = PANE_WIDGETS[Pane(name)](id=name)
+                widget.streamed = self.streams  # before the figures: their columns stay put
+                yield widget
         yield Static("Terminal too small for tapewatch.\nMake it at least 36 x 12.", id="too-small")
         yield StatusBar(id="status")
         yield Footer()
@@ -155,6 +175,11 @@ class DashboardScreen(WatchedScreen[None]):
             return
         self.scheduler = scheduler
         self._note = None
+        # Before the first figures, so that they come into columns already there: whether the
+        # source streams after all (a live source may be the demo's), and the market's session.
+        for widget in self.query(DataPane):
+            widget.streamed = self.streams
+        self._publish_status()
         from tui.screens.alerts import attach_alerts
 
         await attach_alerts(self, scheduler)
@@ -263,16 +288,20 @@ class DashboardScreen(WatchedScreen[None]):
 
     def _refresh_freshness(self) -> None:
         """Each pane's stale mark, when its data is old or behind the market calendar (the pane
-        shows its own as-of), and why a pane without rows has none."""
+        shows its own as-of), why a pane without rows has none, and whether the market is in
+        extended hours (their columns are laid out then)."""
         status = self._last_status
         if status is None:
             return
         stale = set(Pane) if status.sessions_behind else stale_panes(status.datasets)
+        extended = is_extended_hours(status.session)
         for pane in Pane:
             widget = self._pane(pane)
             if widget is None:
                 continue  # not in the layout
             widget.set_stale(pane in stale)
+            # The market's clock, not the figures, brings the extended-hours columns.
+            widget.extended_hours = extended
             datasets = pane_datasets(pane, status.datasets)
             widget.set_missing(no_data_text(datasets, is_demo=status.is_demo))
 
@@ -302,6 +331,25 @@ class DashboardScreen(WatchedScreen[None]):
         from tui.screens.alerts import new_alert_from_row
 
         await new_alert_from_row(self, pane, key)
+
+    # -- zoom ------------------------------------------------------------------------------
+
+    def action_zoom(self) -> None:
+        """Zoom the focused pane to the whole screen, every column shown; `z` again or Esc
+        (Textual's own key for a maximized widget) brings the panes back."""
+        if self.maximized is not None:
+            self.minimize()
+            return
+        slots = self.query_one(PaneGrid)
+        node = self.focused
+        while node is not None and node.parent is not slots:
+            node = node.parent if isinstance(node.parent, Widget) else None
+        if node is not None:
+            self.maximize(node, container=False)
+
+    def watch_maximized(self, zoomed: Widget | None) -> None:
+        for pane in self.query(DataPane):
+            pane.zoomed = pane is zoomed
 
     # -- actions ---------------------------------------------------------------------------
 

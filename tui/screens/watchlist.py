@@ -46,10 +46,15 @@ class WatchlistScreen(MarketScreen[WatchlistView]):
         settings: Settings,
         list_name: str | None,
         view: WatchlistView | None,
+        *,
+        streamed: bool = False,
     ) -> None:
+        """``streamed``: whether streamed prices may move its rows (its Last column keeps room
+        for their mark)."""
         super().__init__(feed, settings)
         self.list_name = list_name
         self.view = view
+        self.streamed = streamed
 
     @property
     def pane(self) -> WatchlistPane:
@@ -57,7 +62,9 @@ class WatchlistScreen(MarketScreen[WatchlistView]):
 
     def compose(self) -> ComposeResult:
         yield Static(classes="screen-title")
-        yield WatchlistPane(list_name=self.list_name, id="watchlist-screen-pane")
+        pane = WatchlistPane(list_name=self.list_name, id="watchlist-screen-pane")
+        pane.streamed = self.streamed
+        yield pane
         yield Footer()
 
     def on_mount(self) -> None:
