@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import Awaitable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 
 import polars as pl
 
@@ -133,6 +133,9 @@ class Feed:
         self.settings = settings
         self.source = source
         self.store = store
+        # The symbols a price stream keeps live now (tui.stream; none without one): their
+        # quotes need polling less often.
+        self.streaming: Callable[[], frozenset[str]] = frozenset
 
     # -- what to fetch ---------------------------------------------------------------------
 

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
@@ -46,18 +47,25 @@ from tui.feed import Feed
 from tui.health import SEVERITY, Health
 from tui.jobs import JOBS, PRICE_JOBS, REFRESH_ORDER, JobName, JobSpec, panes_of, spec
 from tui.models import DatasetFreshness, Pane, SourceHealth, StatusView
+from tui.presenters.indices import IndicesView
 from tui.presenters.registry import PaneView
+from tui.presenters.sectors import SectorsView
+from tui.presenters.shorts import ShortsView
+from tui.presenters.ticks import PriceMove
+from tui.presenters.watchlist import WatchlistView
 from tui.reports import (
     JobFinished,
     JobResult,
     PaneBuilt,
     PaneFailed,
+    PricesTicked,
     Report,
     Reporter,
     StatusChanged,
 )
 from tui.sources.base import Failed, FailureKind, Fetched, Source
 from tui.store import Store, Stored, combine
+from tui.stream import PriceStream, overlay
 
 log = logging.getLogger("tapewatch.scheduler")
 
@@ -127,6 +135,7 @@ class Scheduler:
         report: Reporter = _ignore,
         wait: Waiter = wait_or_wake,
         builders: Mapping[Pane, PaneBuilder] = BUILDERS,
+        stream: PriceStream | None = None,
     ) -> None:
         self.settings = settings
         self.clock = clock  # the wall clock: ages, retry times
@@ -151,6 +160,10 @@ class Scheduler:
         self._polling = 0
         self._first_round_settled = asyncio.Event()
         self._published_cadence: dict[JobName, float] = {}  # a feed's own, for pushed jobs
+        # Streamed prices (tui.stream), run beside the polls; None: polling only.
+        self.stream = stream
+        if stream is not None:
+            self.feed.streaming = lambda: stream.live_symbols
 
     @property
     def source(self) -> Source:
@@ -175,6 +188,8 @@ class Scheduler:
                 for job_spec in JOBS:
                     group.create_task(self._poll(job_spec.name), name=f"poll {job_spec.name}")
             group.create_task(self._rebuild_loop(), name="rebuild")
+            if self.stream is not None:
+                group.create_task(self.stream.run(self), name="stream")
 
     def wake(self, *jobs: JobName) -> None:
         """Poll ``jobs`` now (every job when none is named), whatever their cadence says."""
@@ -239,8 +254,16 @@ class Scheduler:
                 self._polling -= 1
             self._unpolled.discard(job)
             self._note_quiet()
-            delay = result.retry_in_s if result.retry_in_s is not None else self.cadence_s(job)
+            delay = result.retry_in_s if result.retry_in_s is not None else self._next_poll_s(job)
             await self._wait(wake, delay)
+
+    def _next_poll_s(self, job: JobName) -> float:
+        """Seconds until ``job``'s next poll: its cadence, slower for quotes while a stream
+        prices them."""
+        cadence = self.cadence_s(job)
+        if job is JobName.QUOTES and self.stream is not None:
+            return self.stream.quotes_cadence(cadence)
+        return cadence
 
     def _note_quiet(self) -> None:
         """The first round has settled once every job has been polled and no poll runs or is
@@ -301,8 +324,15 @@ class Scheduler:
         if fetched.refresh_failed is None:  # else the caller records the failure
             self.health.succeeded(job, self.feed.source_name(job), fetched.bad_rows)
         previous = self.store.get(job)
+        stream = self.stream if job is JobName.QUOTES else None
+        if stream is not None:  # a poll never takes back a newer streamed price
+            streamed = stream.streamed()
+            frame = await asyncio.to_thread(overlay, fetched.frame, streamed)
+            fetched = dataclasses.replace(fetched, frame=frame)
         stored, changed = await asyncio.to_thread(combine, previous, job, fetched, self.clock())
         self.store.put(job, stored)
+        if stream is not None:
+            stream.seed(stored.frame)
         if self.source.is_demo:
             self._market_fetched[job] = self.source.now()
         if changed:
@@ -347,6 +377,36 @@ class Scheduler:
         self._note_quiet()
         self._report(StatusChanged(self.status()))
         return changed
+
+    # -- the price stream (tui.stream calls these) ------------------------------------------
+
+    def prices_moved(self, moves: list[PriceMove]) -> None:
+        """Coalesced streamed prices: reported for the rows that show them."""
+        self._report(PricesTicked(tuple(moves)))
+
+    async def fold_streamed(self) -> None:
+        """Write what the stream changed into the stored quotes and rebuild the panes they
+        feed: the quotes are as fresh as the newest price."""
+        stream, stored = self.stream, self.store.get(JobName.QUOTES)
+        if stream is None or stored is None:
+            return
+        frame = await asyncio.to_thread(overlay, stored.frame, stream.streamed())
+        newest = frame.get_column("ts").max()
+        as_of = newest if isinstance(newest, dt.datetime) else stored.as_of
+        self.store.put(JobName.QUOTES, Stored(frame, as_of, self.clock(), stored.problems))
+        stream.seed(frame)
+        self._mark_dirty(spec(JobName.QUOTES).panes)
+
+    def stream_changed(self, live: bool) -> None:
+        """The stream went live (the quotes poll slows down) or stopped (poll now)."""
+        if not live:
+            self.wake(JobName.QUOTES)
+        self._report(StatusChanged(self.status()))
+
+    def watch_symbols(self, owner: str, symbols: Iterable[str]) -> None:
+        """``owner`` (the drill-down) shows these symbols: stream them too."""
+        if self.stream is not None:
+            self.stream.watch(owner, symbols)
 
     async def restore(self) -> list[JobName]:
         """Show the last good data on disk at once (the polls then replace it)."""
@@ -409,6 +469,8 @@ class Scheduler:
                 self._report(PaneFailed(pane, f"{type(error).__name__}: {error}"))
                 continue
             self._failed_panes.discard(pane)
+            if self.stream is not None:
+                self.stream.watch(pane.value, _symbols_shown(view))
             self._report(PaneBuilt(pane, view))
 
     async def build(self, panes: Iterable[Pane], data: MarketData) -> dict[Pane, PaneView]:
@@ -444,6 +506,7 @@ class Scheduler:
             unreachable=self.unreachable(),
             data_through=through,
             sessions_behind=behind,
+            stream=self.stream.view() if self.stream is not None else None,
         )
 
     def _freshness(
@@ -504,3 +567,16 @@ class Scheduler:
         if not any(self.health.failures(job) for job in PRICE_JOBS):
             return None
         return "cached" if self.store.showing_disk_copy else "empty"
+
+
+def _symbols_shown(view: PaneView) -> list[str]:
+    """The symbols a pane's rows price (a basket's row and the correlation lines price none)."""
+    match view:
+        case IndicesView():
+            return [row.symbol for row in view.rows if row.kind != "basket"]
+        case SectorsView() | ShortsView():
+            return [row.symbol for row in view.rows]
+        case WatchlistView():
+            return [row.symbol for listed in view.lists for row in listed.rows]
+        case _:
+            return []

@@ -33,6 +33,7 @@ from tui.sources.yahoo import (
     ChartError,
     ChartFormatError,
     YahooSource,
+    bar_session,
     daily_range,
     intraday_range,
     parse_chart,
@@ -302,7 +303,7 @@ def test_regular_session_quote_uses_yahoos_price_and_regular_bars() -> None:
     assert quote.session_date == DAY
 
 
-def test_post_market_quote_uses_the_newest_bar() -> None:
+def test_post_market_price_is_apart_from_the_regular_close() -> None:
     stamps = [utc(DAY, 15, 55), utc(DAY, 16, 30), utc(DAY, 17, 5)]
     payload = chart_payload(
         "X",
@@ -318,13 +319,16 @@ def test_post_market_quote_uses_the_newest_bar() -> None:
     now = utc(DAY, 17, 7)
     quote = quote_from_chart(chart, now)
     assert quote is not None
-    assert (quote.last, quote.ts) == (102.0, now)  # the 17:05 bar is still open
+    # The regular close stays the price whose change the rows show; the post-market price is
+    # apart, timed now while the 17:05 bar is still open.
+    assert (quote.last, quote.ts) == (100.5, utc(DAY, 16, 0))
+    assert (quote.ext_last, quote.ext_ts, quote.ext_session) == (102.0, now, "post")
     assert (quote.open, quote.high, quote.low, quote.volume) == (100.0, 100.0, 100.0, 5e6)
     later = quote_from_chart(chart, utc(DAY, 18, 0))
-    assert later is not None and later.ts == utc(DAY, 17, 10)  # a finished bar: its end
+    assert later is not None and later.ext_ts == utc(DAY, 17, 10)  # a finished bar: its end
 
 
-def test_pre_market_quote_has_no_day_figures_yet() -> None:
+def test_pre_market_quote_keeps_the_last_regular_session_and_the_pre_market_price() -> None:
     yesterday = dt.date(2026, 2, 9)
     payload = chart_payload(
         "X",
@@ -339,8 +343,41 @@ def test_pre_market_quote_has_no_day_figures_yet() -> None:
     assert isinstance(chart, ChartData)
     quote = quote_from_chart(chart, utc(DAY, 7, 17))
     assert quote is not None
-    assert (quote.last, quote.session_date) == (98.5, DAY)
-    assert (quote.open, quote.high, quote.low, quote.volume) == (None, None, None, None)
+    # The row's price is yesterday's close (its change yesterday's); today's pre-market is apart.
+    assert (quote.last, quote.session_date) == (100.0, yesterday)
+    assert (quote.ext_last, quote.ext_ts, quote.ext_session) == (98.5, utc(DAY, 7, 17), "pre")
+    assert (quote.open, quote.high, quote.low) == (None, None, None)
+
+
+def test_trading_periods_tell_pre_and_post_market_bars() -> None:
+    payload = chart_payload(
+        "X",
+        [utc(DAY, 9, 55), utc(DAY, 16, 5)],
+        [100.0, 101.0],
+        price=100.0,
+        price_time=utc(DAY, 10, 0),
+        regular=(utc(DAY, 9, 30), utc(DAY, 16, 0)),
+    )
+    # A half day by Yahoo's periods: the regular session ends at 13:00, post-market until 17:00.
+    payload["chart"]["result"][0]["meta"]["tradingPeriods"] = {
+        session: [[{"start": int(start.timestamp()), "end": int(end.timestamp())}]]
+        for session, start, end in (
+            ("pre", utc(DAY, 4, 0), utc(DAY, 9, 30)),
+            ("regular", utc(DAY, 9, 30), utc(DAY, 13, 0)),
+            ("post", utc(DAY, 13, 0), utc(DAY, 17, 0)),
+        )
+    }
+    chart = parse_chart(as_bytes(payload))
+    assert isinstance(chart, ChartData)
+    assert [bar_session(chart, utc(DAY, h, m)) for h, m in ((5, 0), (12, 0), (14, 0), (18, 0))] == [
+        "pre",
+        "regular",
+        "post",
+        None,
+    ]
+    quote = quote_from_chart(chart, utc(DAY, 16, 20))
+    assert quote is not None
+    assert (quote.last, quote.ext_last, quote.ext_session) == (100.0, 101.0, "post")
 
 
 def test_regular_window_comes_from_yahoo_when_it_differs_from_the_nyse() -> None:
@@ -512,6 +549,9 @@ async def test_quotes_end_to_end(yahoo: YahooSource, server: FaultServer) -> Non
         "session": "regular",
         "delayed_s": 0,
         "source": "yahoo",
+        "ext_last": None,  # 11:02 is the regular session: no pre- or post-market price
+        "ext_ts": None,
+        "ext_session": None,
     }
     assert (vix["last"], vix["prev_close"], vix["delayed_s"]) == (21.42, 20.87, 900)
     assert outcome.as_of == aapl["ts"]
@@ -571,7 +611,33 @@ async def test_daily_closes_are_fetched_once_per_session_date(
         outcome = await yahoo.quotes(["AAPL"])
         assert isinstance(outcome, Fetched)
         row = outcome.frame.row(0, named=True)
-        assert (row["last"], row["prev_close"], row["session"]) == (272.0, 269.5, "pre")
+        # Pre-market: the row is yesterday's regular session (its close against the one
+        # before), the pre-market price apart.
+        assert (row["last"], row["prev_close"], row["session"]) == (269.5, 274.62, "pre")
+        assert (row["ext_last"], row["ext_session"]) == (272.0, "pre")
+        clock.advance(30)
+    assert len(charts_requested(server, "AAPL", "1d")) == 1
+
+    # The regular session opens: a new session date, so yesterday's close is fetched once.
+    clock.now = utc(tomorrow, 10, 0)
+    double.add(
+        "AAPL",
+        "5m",
+        chart_payload(
+            "AAPL",
+            [utc(tomorrow, 9, 30), utc(tomorrow, 9, 55)],
+            [271.0, 272.5],
+            price=272.5,
+            price_time=utc(tomorrow, 10, 0),
+            regular=(utc(tomorrow, 9, 30), utc(tomorrow, 16, 0)),
+        ),
+    )
+    for _ in range(2):
+        outcome = await yahoo.quotes(["AAPL"])
+        assert isinstance(outcome, Fetched)
+        row = outcome.frame.row(0, named=True)
+        assert (row["last"], row["prev_close"], row["session"]) == (272.5, 269.5, "regular")
+        assert row["ext_last"] is None
         clock.advance(30)
     assert len(charts_requested(server, "AAPL", "1d")) == 2
 

@@ -391,35 +391,39 @@ def _months_before(day: dt.date, months: int) -> dt.date:
 class QuoteFields:
     """A quote read from an intraday chart, before the previous close is known."""
 
-    ts: dt.datetime
-    last: float
+    ts: dt.datetime  # when the regular session's price was made
+    last: float  # the regular session's latest price (its close once it has closed)
     open: float | None
     high: float | None
     low: float | None
     volume: float | None
     session_date: dt.date  # the exchange-local date of ``ts``
+    # Pre- or post-market: the newest extended-hours price, when it is newer than ``last``.
+    ext_last: float | None = None
+    ext_ts: dt.datetime | None = None
+    ext_session: TradingSession | None = None
 
 
 def quote_from_chart(chart: ChartData, now: dt.datetime) -> QuoteFields | None:
     """The latest price in an intraday chart, or None if it holds none.
 
-    Yahoo's regular-market price wins when it is at least as new as the newest bar; otherwise
-    (pre and post market) the newest bar's close, timed at the bar's end (or now, while the bar
-    is still open). Open, high and low come from the regular-session bars of the quote's date,
-    volume from meta when meta describes that date.
+    ``last`` is the regular session's price: Yahoo's regular-market price, or without one the
+    newest bar inside a regular period. A newer bar in a pre- or post-market period gives the
+    extended-hours price apart (``ext_last``, timed at the bar's end, or now while the bar is
+    still open), so a row's change stays the regular session's. Open, high and low come from
+    the regular-session bars of the quote's date, volume from meta when meta describes that date.
     """
     meta = chart.meta
-    newest_start = _utc(chart.starts[-1]) if chart.starts else None
-    if (
-        meta.price is not None
-        and meta.price_time is not None
-        and (newest_start is None or meta.price_time >= newest_start)
-    ):
-        ts, last = meta.price_time, meta.price
-    elif newest_start is not None:
-        ts, last = min(newest_start + _INTERVAL_LENGTH[chart.interval], now), chart.closes[-1]
-    else:
-        return None
+    regular = _regular_price(chart)
+    extended = _extended_price(chart, now)
+    if regular is None:
+        if extended is None:
+            return None
+        # Nothing but extended-hours bars: their price is all there is.
+        regular, extended = (extended[0], extended[1]), None
+    ts, last = regular
+    if extended is not None and extended[0] <= ts:
+        extended = None
     session_date = ts.astimezone(meta.timezone).date()
     start, end = _regular_window(meta, session_date)
     first = bisect_left(chart.starts, start.timestamp())
@@ -438,7 +442,57 @@ def quote_from_chart(chart: ChartData, now: dt.datetime) -> QuoteFields | None:
         low=min(lows) if lows else None,
         volume=meta.day_volume if same_day else None,
         session_date=session_date,
+        ext_last=extended[1] if extended is not None else None,
+        ext_ts=extended[0] if extended is not None else None,
+        ext_session=extended[2] if extended is not None else None,
     )
+
+
+def bar_session(chart: ChartData, start: dt.datetime) -> TradingSession | None:
+    """Which session a bar starting at ``start`` belongs to: Yahoo's trading periods where the
+    chart has them for that day, else the NYSE calendar (None: outside any session)."""
+    day = start.astimezone(NEW_YORK).date()
+    periods = [p for p in chart.meta.trading_periods if p.start.astimezone(NEW_YORK).date() == day]
+    for period in periods:
+        if period.start <= start < period.end:
+            return period.session
+    if periods:
+        return None  # the day's own periods say the bar is in none of them
+    return _CALENDAR_SESSIONS.get(market_hours.session_at(start))
+
+
+_CALENDAR_SESSIONS: Final[Mapping[market_hours.Session, TradingSession]] = {
+    market_hours.Session.PRE: "pre",
+    market_hours.Session.REGULAR: "regular",
+    market_hours.Session.POST: "post",
+}
+
+
+def _regular_price(chart: ChartData) -> tuple[dt.datetime, float] | None:
+    """Yahoo's regular-market price and time, else the newest regular-session bar's close
+    (timed at the bar's end)."""
+    meta = chart.meta
+    if meta.price is not None and meta.price_time is not None:
+        return meta.price_time, meta.price
+    for index in range(len(chart.starts) - 1, -1, -1):
+        start = _utc(chart.starts[index])
+        if bar_session(chart, start) == "regular":
+            return start + _INTERVAL_LENGTH[chart.interval], chart.closes[index]
+    return None
+
+
+def _extended_price(
+    chart: ChartData, now: dt.datetime
+) -> tuple[dt.datetime, float, TradingSession] | None:
+    """The newest bar's close when that bar is in a pre- or post-market period, timed at its
+    end (or now, while it is still open)."""
+    if not chart.starts:
+        return None
+    start = _utc(chart.starts[-1])
+    session = bar_session(chart, start)
+    if session not in ("pre", "post"):
+        return None
+    return min(start + _INTERVAL_LENGTH[chart.interval], now), chart.closes[-1], session
 
 
 def _utc(seconds: float) -> dt.datetime:
@@ -592,6 +646,9 @@ class YahooSource:
             market_hours.session_at(now).value,
             intraday.meta.delayed_s,
             SOURCE,
+            fields.ext_last,
+            fields.ext_ts,
+            fields.ext_session,
         )
 
     async def _fetch_daily_closes(self, symbol: str, now: dt.datetime) -> _DailyCloses | None:
