@@ -339,7 +339,7 @@ def test_the_panes_figures_are_computed_again_only_when_a_frame_is_replaced() ->
     ts = dt.datetime(2026, 2, 11, 16, 0, tzinfo=dt.UTC)
     last = data.member_bars.filter(pl.col("symbol") == "DDD")["close"][-1]
     up = pl.DataFrame(
-        [("DDD", ts, last * 2, last, None, None, None, None, "regular", 0, "t")],
+        [("DDD", ts, last * 2, last, None, None, None, None, "regular", 0, "t", None, None, None)],
         schema=QUOTES_SCHEMA,
         orient="row",
     )
