@@ -199,22 +199,25 @@ class ShortsPresenter(PanePresenter[ShortsView]):
             parts.append("SV " + fmt.short_date(view.sv_date))
         return " · ".join(parts) or NO_SHORT_DATA
 
-    def legend(self, view: ShortsView) -> str:
-        """What the as-of dates and the ᵒ mark mean."""
-        parts = [
-            f"SI as of {fmt.short_date(view.settlement_date)}",
-            f"SV {fmt.short_date(view.sv_date)}",
-        ]
+    def legend(self, view: ShortsView) -> str | None:
+        """What the ᵒ mark and the price marks mean, when a row has one (the dates are in the
+        pane's subtitle: a legend line repeating them would take a row from the table)."""
+        parts = []
         if any(row.short_pct_basis == "outstanding" for row in view.rows):
             parts.append(f"{OUTSTANDING_MARK} % of shares outstanding, not float")
         marks = price_marks_legend(row.price_source for row in view.rows)
         if marks is not None:
             parts.append(marks)
-        return " · ".join(parts)
+        return " · ".join(parts) or None
 
     def headline(self, view: ShortsView) -> str:
-        # Plain text has no legend line: the legend heads the table instead.
-        return self.legend(view)
+        # Plain text has no subtitle: the dates, then what the marks mean, head the table.
+        dates = (
+            f"SI as of {fmt.short_date(view.settlement_date)} · "
+            f"SV {fmt.short_date(view.sv_date)}"
+        )
+        legend = self.legend(view)
+        return dates if legend is None else f"{dates} · {legend}"
 
 
 PRESENTER = ShortsPresenter()
