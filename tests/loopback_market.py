@@ -293,6 +293,8 @@ base_url = "{base_url}"
 base_url = "{base_url}"
 tickers_url = "{base_url}/files/company_tickers.json"
 contact = "{SEC_CONTACT}"
+[sources.ssga]
+base_url = "{base_url}/library-content/products/fund-data/etfs/us"
 """
 
 

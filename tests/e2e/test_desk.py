@@ -271,7 +271,9 @@ def test_two_monitors_follow_one_feed_through_its_restart_and_the_servers(
     # interest and share counts are in.
     for monitor in monitors:
         monitor.wait_for(
-            lambda s: fresh(s) and "yahoo ok" in s and "finra ok" in s and "sec ok" in s,
+            lambda s: (
+                fresh(s) and all(f"{name} ok" in s for name in ("yahoo", "finra", "sec", "ssga"))
+            ),
             "the dashboard from the feed",
         )
     same_figures(monitors, ("Indices", "Sector flows", "Most shorted"))
