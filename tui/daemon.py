@@ -353,9 +353,7 @@ def run_feed(
     cache = Cache.default() if keep else None
     source = make_source(settings, as_of=as_of, cache=cache)
     stream = feed_stream(settings, source, as_of)
-    daemon = FeedDaemon(
-        settings, source, options, cache=cache, on_status=on_status, stream=stream
-    )
+    daemon = FeedDaemon(settings, source, options, cache=cache, on_status=on_status, stream=stream)
     where = f"; log: {log_file}" if log_file is not None else ""
     say(f"publishing {source.label} to {options.display_url} (bucket {DEFAULT_BUCKET}){where}")
     if stream is not None:

@@ -89,10 +89,10 @@ class StoredLike(Protocol):
 @dataclass(frozen=True, slots=True)
 class FeedContext:
     """What a monitor needs to know about the feed beside a frame: the status bar's label of its
-    source, how often it polls the dataset (so a monitor marks it stale when the feed's own
-    cadence says so, whatever the monitor's config), and its market clock (a demo market runs
-    faster than the wall clock; a replay stands still), and its price stream (whose ticks it sends
-on the ticks subject): the provider, none when it streams nothing, and its state."""
+        source, how often it polls the dataset (so a monitor marks it stale when the feed's own
+        cadence says so, whatever the monitor's config), and its market clock (a demo market runs
+        faster than the wall clock; a replay stands still), and its price stream (whose ticks it
+    sends on the ticks subject): the provider, none when it streams nothing, and its state."""
 
     label: str = ""  # the feed source's label: "LIVE", "DEMO", "REPLAY 2026-02-05"
     cadence_s: float | None = None  # seconds between the feed's polls of this dataset
