@@ -112,13 +112,17 @@ class MarketClock:
 
 
 def feed_stream(
-    settings: Settings, source: Source, as_of: dt.date | None = None
+    settings: Settings,
+    source: Source,
+    as_of: dt.date | None = None,
+    *,
+    clock: Callable[[], dt.datetime] = utc_now,
 ) -> PriceStream | None:
     """The price stream the feed runs: the one ``[stream]`` asks for, as a live monitor's, when
     the source is live (not the demo, not a replay); else None."""
     if settings.source != "live" or source.is_demo or as_of is not None:
         return None
-    return make_stream(settings)
+    return make_stream(settings, clock=clock)
 
 
 class FeedDaemon:
