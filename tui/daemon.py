@@ -7,6 +7,13 @@ the health of the source that answered it, and the feed's context (its source's 
 dataset's cadence, its market clock). A poll that failed publishes the last good frame again
 with the failing health, so every monitor shows "yahoo retrying in 12s" as the feed sees it.
 
+When its source is live (not the demo, not a replay) it also streams prices as a live monitor
+would (``[stream]``, tui.stream.make_stream), for every symbol of the quotes it publishes, and
+sends each flush of that stream's ticks (the newest of each symbol) on the ticks subject
+(``tapewatch.ticks``): the monitors' rows move with them. Every frame it publishes says whether
+the stream is live (FeedContext.stream_state), so a monitor can tell "the feed streams nothing"
+from "its stream is down".
+
 It answers the monitors' requests for symbols it does not publish (a drill-down, a sector's
 members, an alert's symbol) through tui.desk.service.SymbolService: fetched from the same
 sources at the drill-down's depths, at most MAX_SYMBOLS a request, each monitor rate-limited.
@@ -27,18 +34,20 @@ import logging
 import signal
 import sys
 from collections.abc import Callable, Sequence
-from typing import TextIO
+from dataclasses import replace
+from typing import TYPE_CHECKING, TextIO
 
 import polars as pl
 
 from tui.cache import Cache
 from tui.clock import utc_now
 from tui.config import Settings
-from tui.desk.frames import FeedContext
+from tui.desk.frames import FeedContext, FeedStreamState
 from tui.desk.link import Backoff, LinkStatus
 from tui.desk.options import DEFAULT_BUCKET, NatsOptions
 from tui.desk.publisher import FramePublisher
 from tui.desk.service import RateLimit, ReplyFrame, SymbolRequest, SymbolService
+from tui.desk.ticks import TICKS_SUBJECT, from_stream
 from tui.feed import (
     SHORT_VOLUME_DAYS,
     TICKER_INTRADAY_SESSIONS,
@@ -52,6 +61,10 @@ from tui.models import SourceHealth
 from tui.reports import JobFinished, Report
 from tui.scheduler import Scheduler
 from tui.sources.base import Failed, FetchOutcome, Source, empty_frame
+from tui.stream import PriceStream, make_stream
+
+if TYPE_CHECKING:
+    from tui.sources.streaming import Tick as StreamTick
 
 log = logging.getLogger("tapewatch.daemon")
 
@@ -61,6 +74,7 @@ EXIT_FAILURE = 1
 REQUEST_TIMEOUT_S = 15.0
 # On SIGTERM, the polls and the publishing are given this long to end before the rest closes.
 STOP_TIMEOUT_S = 10.0
+STREAM_OWNER = "feed"  # what the feed's stream watches: every symbol of its published quotes
 
 
 def request_depth(scheduler: Scheduler, job: JobName) -> int:
@@ -97,8 +111,23 @@ class MarketClock:
         return FeedContext(label=label, cadence_s=cadence_s, market_time=market, market_rate=rate)
 
 
+def feed_stream(
+    settings: Settings,
+    source: Source,
+    as_of: dt.date | None = None,
+    *,
+    clock: Callable[[], dt.datetime] = utc_now,
+) -> PriceStream | None:
+    """The price stream the feed runs: the one ``[stream]`` asks for, as a live monitor's, when
+    the source is live (not the demo, not a replay); else None."""
+    if settings.source != "live" or source.is_demo or as_of is not None:
+        return None
+    return make_stream(settings, clock=clock)
+
+
 class FeedDaemon:
-    """The scheduler, a publisher and a symbol service over one source."""
+    """The scheduler (with its price stream, if any), a publisher and a symbol service over
+    one source."""
 
     def __init__(
         self,
@@ -112,12 +141,22 @@ class FeedDaemon:
         backoff: Backoff | None = None,
         rate: RateLimit | None = None,
         on_status: Callable[[LinkStatus], None] | None = None,
+        stream: PriceStream | None = None,
     ) -> None:
         self.settings = settings
         self.source = source
         self.scheduler = Scheduler(
-            settings, source, cache=cache, clock=clock, report=self._on_report, builders={}
+            settings,
+            source,
+            cache=cache,
+            clock=clock,
+            report=self._on_report,
+            builders={},
+            stream=stream,
         )
+        self.stream = stream
+        if stream is not None:
+            stream.relay_to(self._queue_ticks)
         self.publisher = FramePublisher(
             options, bucket=bucket, on_status=on_status, backoff=backoff, clock=clock
         )
@@ -131,6 +170,9 @@ class FeedDaemon:
         )
         self.market_clock = MarketClock(source, clock)
         self.published = 0  # frames handed to the publisher (the benchmark reads it)
+        self.ticks_sent = 0  # ticks handed to the publisher
+        self._ticks: list[StreamTick] = []
+        self._ticks_wanted = asyncio.Event()
         self._clock = clock
         self._to_publish: set[JobName] = set()
         self._publish_wanted = asyncio.Event()
@@ -145,8 +187,9 @@ class FeedDaemon:
         self.service.start()
         polling = asyncio.create_task(self.scheduler.run(), name="scheduler")
         publishing = asyncio.create_task(self._publish_loop(), name="publish")
+        relaying = asyncio.create_task(self._tick_loop(), name="ticks")
         stopping = asyncio.create_task(stop.wait(), name="stop")
-        tasks = (polling, publishing, stopping)
+        tasks = (polling, publishing, relaying, stopping)
         try:
             await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         finally:
@@ -154,6 +197,7 @@ class FeedDaemon:
             # flushes a publish, so the publishing loop also checks this flag.
             self._closing = True
             self._publish_wanted.set()
+            self._ticks_wanted.set()
             for task in tasks:
                 task.cancel()
             _, pending = await asyncio.wait(tasks, timeout=STOP_TIMEOUT_S)
@@ -180,8 +224,28 @@ class FeedDaemon:
         """After every poll, its job's latest frame goes out (the scheduler calls this on the
         event loop; the publishing happens in its own task, newest frames first served)."""
         if isinstance(report, JobFinished):
-            self._to_publish.add(report.result.job)
+            job = report.result.job
+            self._to_publish.add(job)
             self._publish_wanted.set()
+            stored = self.scheduler.store.get(job)
+            if job is JobName.QUOTES and self.stream is not None and stored is not None:
+                # Nothing is on the feed's screen: it streams every symbol it publishes.
+                self.stream.watch(STREAM_OWNER, stored.frame.get_column("symbol").to_list())
+
+    def _queue_ticks(self, ticks: list[StreamTick]) -> None:
+        """A flush of the stream's ticks, to go out as one batch (called on the event loop)."""
+        self._ticks.extend(ticks)
+        self._ticks_wanted.set()
+
+    async def _tick_loop(self) -> None:
+        while not self._closing:
+            await self._ticks_wanted.wait()
+            self._ticks_wanted.clear()
+            ticks, self._ticks = self._ticks, []
+            if self._closing:
+                return
+            if ticks and await self.publisher.publish_ticks([from_stream(t) for t in ticks]):
+                self.ticks_sent += len(ticks)
 
     async def _publish_loop(self) -> None:
         while not self._closing:
@@ -205,6 +269,10 @@ class FeedDaemon:
         source_name = self.scheduler.feed.source_name(job)
         health = self.scheduler.health.of(job) or SourceHealth(source_name, "ok")
         context = self.market_clock.context(self.source.label, self.scheduler.cadence_s(job))
+        if self.stream is not None:
+            view = self.stream.view()
+            state: FeedStreamState = "live" if view.live else "down" if view.active else "idle"
+            context = replace(context, stream=view.provider, stream_state=state)
         self.published += 1
         receipt = await self.publisher.publish_stored(
             job, stored, source=source_name, health=health, feed=context
@@ -288,9 +356,12 @@ def run_feed(
     keep = settings.source != "demo" and as_of is None
     cache = Cache.default() if keep else None
     source = make_source(settings, as_of=as_of, cache=cache)
-    daemon = FeedDaemon(settings, source, options, cache=cache, on_status=on_status)
+    stream = feed_stream(settings, source, as_of)
+    daemon = FeedDaemon(settings, source, options, cache=cache, on_status=on_status, stream=stream)
     where = f"; log: {log_file}" if log_file is not None else ""
     say(f"publishing {source.label} to {options.display_url} (bucket {DEFAULT_BUCKET}){where}")
+    if stream is not None:
+        say(f"streaming {stream.name} prices to {TICKS_SUBJECT}")
 
     async def main() -> None:
         stop = asyncio.Event()

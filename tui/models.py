@@ -77,6 +77,7 @@ class StreamView:
     live: bool  # prices are arriving; otherwise the quotes are polled
     ticks_per_s: float = 0.0
     detail: str = ""  # why it is not live, in plain words (never a key)
+    relayed: bool = False  # a desk feed's stream, its ticks relayed to this remote monitor
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

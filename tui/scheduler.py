@@ -361,11 +361,17 @@ class Scheduler:
         if cadence_s is not None:
             self._published_cadence[job] = cadence_s
         previous = self.store.get(job)
+        stream = self.stream if job is JobName.QUOTES else None
+        if stream is not None:  # the feed's ticks since it polled stay: it streams them too
+            frame = await asyncio.to_thread(overlay, stored.frame, stream.streamed())
+            stored = dataclasses.replace(stored, frame=frame)
         changed = previous is None or (
             previous.frame is not stored.frame
             and not await asyncio.to_thread(previous.frame.equals, stored.frame)
         )
         self.store.put(job, stored)
+        if stream is not None:
+            stream.seed(stored.frame)
         if self.source.is_demo and market_fetched_at is not None:
             self._market_fetched[job] = market_fetched_at
         if changed:

@@ -25,7 +25,9 @@ market is open (pre, regular or post market) and something is on screen to subsc
 
 Feeding it from elsewhere (the desk daemon's ticks): build it with no provider
 (``PriceStream(None, ...)``), run it beside the scheduler, and call ``push(Tick(...))`` on the event
-loop for each tick; ``set_state`` tells it whether that feed is live.
+loop for each tick; ``set_state`` tells it whether that feed is live. The other way round,
+``relay_to`` hands each flush's ticks (the newest of each symbol) to a listener as well: the desk
+feed publishes them to its monitors.
 """
 
 from __future__ import annotations
@@ -352,6 +354,7 @@ class PriceStream:
         self._live = False
         self._state: StreamState | None = None
         self._host: StreamHost | None = None
+        self._relay: Callable[[list[Tick]], None] | None = None
 
     # -- what to stream ------------------------------------------------------------------
 
@@ -385,11 +388,19 @@ class PriceStream:
         against."""
         self.prices.seed(frame.select("symbol", "ts", "last", "ext_ts", "ext_last").iter_rows())
 
+    def relay_to(self, listener: Callable[[list[Tick]], None]) -> None:
+        """Hand every flush's ticks (the newest of each symbol since the last flush) to
+        ``listener`` too, on the event loop: the desk feed publishes them."""
+        self._relay = listener
+
     def flush(self) -> list[PriceMove]:
         """The moves of the ticks kept since the last flush (a tick stamped later than the
         clock allows is left out, as a polled row would be: it would hold its price for good)."""
         latest = self._clock() + CLOCK_SKEW
-        return self.prices.apply(tick for tick in self.book.drain() if tick.ts <= latest)
+        ticks = [tick for tick in self.book.drain() if tick.ts <= latest]
+        if self._relay is not None and ticks:
+            self._relay(ticks)
+        return self.prices.apply(ticks)
 
     def streamed(self) -> dict[str, Streamed]:
         return self.prices.streamed()

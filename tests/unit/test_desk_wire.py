@@ -3,6 +3,7 @@ back-off and the words a link's state is said in."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from dataclasses import replace
@@ -321,3 +322,30 @@ def test_options_pass_the_credentials_file_through(tmp_path: Path) -> None:
     assert kwargs["user_credentials"] == str(creds)
     assert kwargs["servers"] == ["nats://desk:4222"]
     assert "tls" not in kwargs
+
+
+def test_a_streams_tick_crosses_the_wire_with_its_source_session_and_volume() -> None:
+    from tui.desk.ticks import from_stream
+    from tui.market_hours import Session
+    from tui.sources.streaming.ticks import Tick as StreamTick
+
+    sent = [
+        StreamTick("AAPL", AS_OF, 231.5, "yahoo-stream", Session.POST, day_volume=5e7),
+        # One exchange's volume is not the day's: it stays behind.
+        StreamTick(
+            "MSFT",
+            AS_OF,
+            401.25,
+            "alpaca-iex",
+            size=100,
+            volume_is_consolidated=False,
+            day_volume=1e4,
+        ),
+    ]
+    (batch,) = encode_tick_batches([from_stream(tick) for tick in sent], 2000)
+    read = [tick.to_stream() for tick in decode_ticks(batch).ticks]
+    assert read[0] == sent[0]
+    assert read[1] == dataclasses.replace(sent[1], day_volume=None, volume_is_consolidated=True)
+    message = json.loads(batch)
+    message["ticks"][0]["x"] = "lunch"  # a session the reader does not know: that tick skipped
+    assert decode_ticks(json.dumps(message).encode()).unreadable == 1

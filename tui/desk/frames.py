@@ -60,9 +60,15 @@ H_FEED_LABEL = "Tapewatch-Feed-Label"
 H_CADENCE = "Tapewatch-Cadence"
 H_MARKET_TIME = "Tapewatch-Market-Time"
 H_MARKET_RATE = "Tapewatch-Market-Rate"
+H_STREAM = "Tapewatch-Stream"  # the provider of the feed's price stream: "yahoo"
+H_STREAM_STATE = "Tapewatch-Stream-State"  # STREAM_STATES
 
 MAX_DETAIL_CHARS = 300  # a health detail is one error in plain words; headers stay small
 _HEALTH_STATES: frozenset[str] = frozenset(get_args(HealthState))
+# The feed's price stream: prices arriving; meant to stream and not (the feed polls the quotes);
+# not meant to now (the market is closed).
+FeedStreamState = Literal["live", "down", "idle"]
+STREAM_STATES: frozenset[str] = frozenset(get_args(FeedStreamState))
 # Printable ASCII stays as it is, so `nats kv get` shows readable headers; the rest is %-escaped.
 _SAFE = "".join(chr(c) for c in range(0x20, 0x7F) if chr(c) != "%")
 
@@ -83,14 +89,17 @@ class StoredLike(Protocol):
 @dataclass(frozen=True, slots=True)
 class FeedContext:
     """What a monitor needs to know about the feed beside a frame: the status bar's label of its
-    source, how often it polls the dataset (so a monitor marks it stale when the feed's own
-    cadence says so, whatever the monitor's config), and its market clock (a demo market runs
-    faster than the wall clock; a replay stands still)."""
+        source, how often it polls the dataset (so a monitor marks it stale when the feed's own
+        cadence says so, whatever the monitor's config), and its market clock (a demo market runs
+        faster than the wall clock; a replay stands still), and its price stream (whose ticks it
+    sends on the ticks subject): the provider, none when it streams nothing, and its state."""
 
     label: str = ""  # the feed source's label: "LIVE", "DEMO", "REPLAY 2026-02-05"
     cadence_s: float | None = None  # seconds between the feed's polls of this dataset
     market_time: dt.datetime | None = None  # the feed's market clock when it published
     market_rate: float | None = None  # market seconds per wall second (demo: 60 x its speed)
+    stream: str = ""  # the provider of the feed's price stream ("yahoo"); "": it streams nothing
+    stream_state: FeedStreamState = "idle"
 
     def market_now(self, elapsed_s: float) -> dt.datetime | None:
         """The feed's market clock ``elapsed_s`` wall seconds after it published."""
@@ -224,6 +233,9 @@ def _feed_headers(feed: FeedContext) -> dict[str, str]:
         headers[H_MARKET_TIME] = _time(feed.market_time)
     if feed.market_rate is not None:
         headers[H_MARKET_RATE] = repr(float(feed.market_rate))
+    if feed.stream:
+        headers[H_STREAM] = encode_text(feed.stream[:MAX_DETAIL_CHARS])
+        headers[H_STREAM_STATE] = feed.stream_state
     return headers
 
 
@@ -276,11 +288,16 @@ def read_feed(headers: Mapping[str, str], job: str = "") -> FeedContext:
     if cadence is not None and cadence <= 0:
         raise FrameRejected(job, f"{H_CADENCE} must be more than 0: {cadence!r}")
     market_time = _parse_time(headers, H_MARKET_TIME, job) if H_MARKET_TIME in headers else None
+    stream_state = headers.get(H_STREAM_STATE, "idle")
+    if stream_state not in STREAM_STATES:
+        raise FrameRejected(job, f"unknown stream state {stream_state!r}")
     return FeedContext(
         label=plain(unquote(headers.get(H_FEED_LABEL, ""))),
         cadence_s=cadence,
         market_time=market_time,
         market_rate=_parse_float(headers, H_MARKET_RATE, job),
+        stream=plain(unquote(headers.get(H_STREAM, ""))),
+        stream_state=stream_state,  # type: ignore[arg-type]  # checked just above
     )
 
 

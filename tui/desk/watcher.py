@@ -11,6 +11,10 @@ re-published unchanged data) is not read again: its update carries the new times
 already held. A frame that cannot be used (another format version, a schema that does not match)
 is reported to ``on_rejected`` and skipped, never yielded.
 
+With ``on_ticks``, the same connection also follows the ticks subject (``tapewatch.ticks``): each
+batch the feed sends goes to ``on_ticks`` as it arrives (on the event loop), and the
+subscription is made again with every reconnection.
+
 The connection is kept up with back-off (tui.desk.link); ``status`` and ``on_status`` say where
 it stands in plain words.
 """
@@ -20,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
 
 import nats.js.api as api
@@ -63,8 +67,12 @@ class FrameWatcher(LinkUser):
         on_rejected: Callable[[FrameRejected], None] | None = None,
         backoff: Backoff | None = None,
         request_subject: str = REQUEST_SUBJECT,
+        on_ticks: Callable[[TickBatch], None] | None = None,
+        ticks_subject: str = TICKS_SUBJECT,
     ) -> None:
         self.bucket = bucket
+        self.ticks_subject = ticks_subject
+        self._on_ticks = on_ticks
         self.schemas = dict(schemas)
         self.request_subject = request_subject
         self._on_rejected = on_rejected
@@ -124,6 +132,8 @@ class FrameWatcher(LinkUser):
     async def _on_connect(self, client: Client) -> None:
         js = client.jetstream()
         await require_bucket(js, self.bucket)
+        if self._on_ticks is not None:
+            await client.subscribe(self.ticks_subject, cb=tick_reader(self._on_ticks))
 
         async def on_head(message: Msg) -> None:
             job = job_of_subject(self.bucket, message.subject)
@@ -219,20 +229,29 @@ class TickWatcher(LinkUser):
             await self._wakeup.wait()
 
     async def _on_connect(self, client: Client) -> None:
-        async def on_ticks(message: Msg) -> None:
-            batch = decode_ticks(message.data)
-            if batch.unreadable:
-                log.info("nats: %d unreadable tick(s) skipped", batch.unreadable)
-            if not batch.ticks:
-                return
-            if len(self._backlog) >= self._max_backlog:
-                self._backlog.popleft()
-                self.dropped += 1
-            self._backlog.append(batch)
-            self._wakeup.set()
-
-        await client.subscribe(self.subject, cb=on_ticks)
+        await client.subscribe(self.subject, cb=tick_reader(self._keep))
         await client.flush()  # subscribed at the server before we call ourselves connected
+
+    def _keep(self, batch: TickBatch) -> None:
+        if len(self._backlog) >= self._max_backlog:
+            self._backlog.popleft()
+            self.dropped += 1
+        self._backlog.append(batch)
+        self._wakeup.set()
+
+
+def tick_reader(deliver: Callable[[TickBatch], None]) -> Callable[[Msg], Awaitable[None]]:
+    """A subscription callback that decodes each message of the ticks subject and hands its
+    readable ticks to ``deliver`` (a message with none is skipped; unreadable ticks are logged)."""
+
+    async def on_ticks(message: Msg) -> None:
+        batch = decode_ticks(message.data)
+        if batch.unreadable:
+            log.info("nats: %d unreadable tick(s) skipped", batch.unreadable)
+        if batch.ticks:
+            deliver(batch)
+
+    return on_ticks
 
 
 def _revision(message: Msg) -> int:

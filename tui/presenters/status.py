@@ -62,11 +62,15 @@ def _state_text(health: SourceHealth, now: dt.datetime) -> str:
 def stream_text(stream: StreamView | None) -> str | None:
     """The price stream: "stream live 12/s" while prices arrive, "yahoo stream ⚠ polling" while
     it should stream and does not (the quotes are polled then); None when it is not meant to run
-    (the market is closed, nothing is on screen, none is configured)."""
+    (the market is closed, nothing is on screen, none is configured). A remote monitor polls
+    nothing: while the desk feed's ticks do not come it says why, "feed's yahoo stream ⚠ down"
+    (the feed polls the quotes meanwhile) or "⚠ no ticks" (the feed says it streams)."""
     if stream is None or not stream.active:
         return None
     if stream.live:
         return f"stream live {stream.ticks_per_s:.0f}/s"
+    if stream.relayed:
+        return f"feed's {stream.provider} stream {WARNING_MARK} {stream.detail}"
     return f"{stream.provider} stream {WARNING_MARK} polling"
 
 

@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from tui.feed import Feed
     from tui.scheduler import Scheduler
     from tui.sources.base import Source
+    from tui.stream import PriceStream
 
 log = logging.getLogger("tapewatch.dashboard")
 
@@ -103,6 +104,8 @@ class DashboardScreen(WatchedScreen[None]):
         is built the settings ask for one (live data, not a replay, a provider on)."""
         if self.scheduler is not None:
             return self.scheduler.stream is not None
+        if self.settings.source == "remote":  # whatever the feed streams
+            return True
         return (
             self.settings.source == "live"
             and self.as_of is None
@@ -191,13 +194,17 @@ class DashboardScreen(WatchedScreen[None]):
 
         source = self.source_factory(settings, self.as_of)
         # Live data is kept on disk for the next start; the demo and a replay need no copy.
-        # Only live data streams.
+        # Only live data streams; a remote monitor streams what the desk's feed relays.
         live = not source.is_demo and self.as_of is None
-        stream = None
+        stream: PriceStream | None = None
         if live and settings.source == "live":
             from tui.stream import make_stream
 
             stream = make_stream(settings, clock=self.clock)
+        elif settings.source == "remote":
+            from tui.sources.remote import RemoteSource
+
+            stream = source.stream if isinstance(source, RemoteSource) else None
         return Scheduler(
             settings,
             source,

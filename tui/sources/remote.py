@@ -7,6 +7,13 @@ reconnection, then as each changes — with the feed's own fetch time, the healt
 that answered it and the feed's cadence, so ages, stale marks and health read exactly as they
 would on the feed. Nothing here talks to Yahoo, FINRA or the SEC.
 
+The feed's price stream comes on the ticks subject, over the same connection: the ticks go into
+`FeedStream`, a provider-less tui.stream.PriceStream that the scheduler runs (pass
+``stream=source.stream``), so the rows move with their ▴/▾ marks and the quotes fold them in
+exactly as with a local stream. It is live while ticks arrive; the status bar says when the
+feed's stream is down or its ticks do not come, and nothing when the feed streams nothing. This
+monitor never opens a websocket of its own.
+
 With each quotes frame, the quotes of the symbols this monitor's own config prices and the feed
 does not (a watchlist, alert rules) are asked of the feed and kept beside the published ones.
 
@@ -23,7 +30,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -32,13 +39,14 @@ import polars as pl
 
 from tui.clock import NEW_YORK, utc_now
 from tui.config import ANY_SYMBOL, Settings
-from tui.desk.frames import FeedContext, FrameRejected, FrameUpdate
+from tui.desk.frames import FeedContext, FeedStreamState, FrameRejected, FrameUpdate
 from tui.desk.link import Backoff, LinkState, LinkStatus
 from tui.desk.options import DEFAULT_BUCKET, NatsOptions, options_from_settings
 from tui.desk.service import MAX_SYMBOLS, DeskRequestError, RequestRefused
+from tui.desk.ticks import TickBatch
 from tui.desk.watcher import FrameWatcher
 from tui.jobs import JobName, spec
-from tui.models import HealthState, SourceHealth
+from tui.models import HealthState, SourceHealth, StreamView
 from tui.sources import universe
 from tui.sources.base import (
     BarInterval,
@@ -49,7 +57,9 @@ from tui.sources.base import (
     SourceRole,
     SymbolInfo,
 )
+from tui.sources.streaming.ticks import StreamPhase, StreamState
 from tui.store import JOB_SCHEMAS, Stored
+from tui.stream import PriceStream
 
 if TYPE_CHECKING:
     from tui.scheduler import Scheduler
@@ -65,6 +75,10 @@ LABEL = "DESK"  # the status bar's label, before the feed has said what it publi
 # Calls made within this long of each other go to the feed as one request.
 BATCH_WINDOW_S = 0.02
 REQUEST_TIMEOUT_S = 20.0
+# The feed's ticks stopped for this long (or the link went down): its stream is not live here.
+TICKS_SILENT_S = 30.0
+TICKS_CHECK_S = 1.0
+RATE_WINDOW_S = 5.0  # the status bar's ticks a second, over this long
 
 _KIND_OF_STATE: dict[HealthState, FailureKind] = {
     "rate_limited": FailureKind.RATE_LIMITED,
@@ -148,6 +162,70 @@ class FeedSilence:
         return last if quiet_s > SILENT_AFTER_CADENCES * min(cadences) else None
 
 
+class FeedStream(PriceStream):
+    """The feed's price stream as a remote monitor receives it: the ticks of the ticks subject
+    pushed into a PriceStream with no client of its own, live while they arrive."""
+
+    def __init__(
+        self,
+        *,
+        clock: Callable[[], dt.datetime] = utc_now,
+        market_open: Callable[[dt.datetime], bool] | None = None,
+    ) -> None:
+        super().__init__(None, name="", clock=clock, market_open=market_open)
+        self.feed_state: FeedStreamState = "idle"
+        self._arrivals: deque[tuple[dt.datetime, int]] = deque()  # recent batches: when, ticks
+
+    def feed_says(self, feed: FeedContext) -> None:
+        """What the feed's newest frame says of its stream: its provider ("" when it streams
+        nothing) and its state."""
+        self.name = feed.stream
+        self.feed_state = feed.stream_state
+
+    def take(self, batch: TickBatch) -> None:
+        """One batch from the feed (on the event loop): its ticks pushed, the stream live."""
+        now = self._clock()
+        for tick in batch.ticks:
+            self.push(tick.to_stream())
+        self._arrivals.append((now, len(batch.ticks)))
+        self._forget_before(now - dt.timedelta(seconds=max(RATE_WINDOW_S, TICKS_SILENT_S)))
+        if not self.live:
+            self.set_state(StreamState(self.name or FEED, StreamPhase.LIVE, "", now))
+
+    def check(self, link_up: bool) -> None:
+        """No longer live once the ticks have stopped for TICKS_SILENT_S, or the link is down."""
+        if not self.live:
+            return
+        now = self._clock()
+        last = self._arrivals[-1][0] if self._arrivals else None
+        if link_up and last is not None and (now - last).total_seconds() <= TICKS_SILENT_S:
+            return
+        why = "no ticks from the feed" if link_up else "the link to the feed is down"
+        self.set_state(StreamState(self.name or FEED, StreamPhase.SILENT, why, now))
+
+    def _forget_before(self, moment: dt.datetime) -> None:
+        while len(self._arrivals) > 1 and self._arrivals[0][0] < moment:
+            self._arrivals.popleft()
+
+    def view(self) -> StreamView:
+        """Live, with the ticks a second that reach this monitor; else why not, as the feed
+        says ("down") or as this monitor sees it ("no ticks"); nothing at all when the feed
+        streams nothing."""
+        now = self._clock()
+        since = now - dt.timedelta(seconds=RATE_WINDOW_S)
+        rate = sum(count for at, count in self._arrivals if at >= since) / RATE_WINDOW_S
+        streams = bool(self.name) or self.live
+        detail = "" if self.live else "down" if self.feed_state == "down" else "no ticks"
+        return StreamView(
+            provider=self.name or FEED,
+            active=streams and self._market_open(now) and bool(self.symbols),
+            live=self.live,
+            ticks_per_s=rate,
+            detail=detail,
+            relayed=True,
+        )
+
+
 class RemoteSource:
     """What a desk's feed publishes, as a Source the scheduler follows."""
 
@@ -181,6 +259,8 @@ class RemoteSource:
         self._asks: list[_Ask] = []
         self._flush: asyncio.Task[None] | None = None
         self._known: tuple[int, tuple[str, ...]] | None = None
+        # The feed's ticks, for the scheduler to run (Scheduler(..., stream=source.stream)).
+        self.stream = FeedStream(clock=clock)
 
     # -- following the feed ----------------------------------------------------------------
 
@@ -188,6 +268,9 @@ class RemoteSource:
         """Hand every frame the feed publishes to the scheduler, until cancelled; the link
         reconnects with back-off by itself."""
         self._depth = scheduler.feed.depth  # how deep the feed's own polls ask
+        # The ticks only when the scheduler runs this source's stream (a one-round snapshot
+        # does not).
+        streaming = scheduler.stream is self.stream
         watcher = FrameWatcher(
             self.options,
             schemas={job.value: schema for job, schema in JOB_SCHEMAS.items()},
@@ -195,14 +278,23 @@ class RemoteSource:
             on_status=self._on_link,
             on_rejected=self._on_rejected,
             backoff=self._backoff,
+            on_ticks=self.stream.take if streaming else None,
         )
         self._watcher = watcher
+        checking = asyncio.create_task(self._check_ticks(), name="ticks") if streaming else None
         try:
             async for update in watcher:
                 await self._take(scheduler, update)
         finally:
             self._watcher = None
+            if checking is not None:
+                checking.cancel()
             await watcher.aclose()
+
+    async def _check_ticks(self) -> None:
+        while True:
+            await asyncio.sleep(TICKS_CHECK_S)
+            self.stream.check(self._link.state is LinkState.CONNECTED)
 
     async def _take(self, scheduler: Scheduler, update: FrameUpdate) -> bool:
         """Hand one frame to the scheduler; True when it changed what the monitor shows."""
@@ -256,6 +348,7 @@ class RemoteSource:
         """The feed's label and market clock, from its newest frame."""
         if self._market is None or published_at >= self._market[1]:
             self._market = (feed, published_at)
+            self.stream.feed_says(feed)
         if feed.label:
             self.label = f"{LABEL} {feed.label}"
             # A feed publishing the demo market (or a replay of it) says so on every monitor.
@@ -263,6 +356,7 @@ class RemoteSource:
 
     def _on_link(self, status: LinkStatus) -> None:
         self._link = status
+        self.stream.check(status.state is LinkState.CONNECTED)
 
     def _on_rejected(self, rejected: FrameRejected) -> None:
         log.warning("a frame from the feed was not used: %s", rejected)
