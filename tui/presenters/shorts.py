@@ -213,8 +213,7 @@ class ShortsPresenter(PanePresenter[ShortsView]):
     def headline(self, view: ShortsView) -> str:
         # Plain text has no subtitle: the dates, then what the marks mean, head the table.
         dates = (
-            f"SI as of {fmt.short_date(view.settlement_date)} · "
-            f"SV {fmt.short_date(view.sv_date)}"
+            f"SI as of {fmt.short_date(view.settlement_date)} · SV {fmt.short_date(view.sv_date)}"
         )
         legend = self.legend(view)
         return dates if legend is None else f"{dates} · {legend}"
