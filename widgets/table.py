@@ -14,6 +14,9 @@ column's header is marked ▼ (largest first) or ▲. Cells are plain strings, R
 that carry a tone (up / down / muted) which the stylesheet turns into theme colours, or
 sparklines and bars (`Sparkline`, `SignedBar`). Scrolled sideways (a zoomed pane in a narrow
 terminal), the first column stays put.
+
+This module keeps the rows, the cursor, the cache of rendered lines and the repainting; how wide
+the cells are and how a header or row line reads are `widgets.table_cells`'s.
 """
 
 from __future__ import annotations
@@ -21,7 +24,6 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator, Sequence
 from typing import ClassVar
 
-from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
 from textual import events
@@ -34,26 +36,15 @@ from textual.strip import Strip
 from tui.presenters.table import (
     SORTED_ASCENDING,
     SORTED_DESCENDING,
-    Align,
-    Cell,
-    CellValue,
     Column,
-    Graphic,
     Row,
     Tone,
-    text_width,
 )
 from tui.presenters.widths import COLUMN_GAP, ColumnLayout, layout_columns
+from widgets.table_cells import header_line, row_line, widest_texts
 from widgets.tones import tone_classes, tone_css, tone_style
 
 HEADER_HEIGHT = 1
-
-
-def _fit(text: Text, width: int, align: Align) -> Text:
-    """``text`` cut to ``width`` with an ellipsis if it is longer, padded to ``width``."""
-    text.truncate(width, overflow="ellipsis")
-    text.align(align, width)
-    return text
 
 
 def _runs(indices: Sequence[int]) -> Iterator[tuple[int, int]]:
@@ -443,14 +434,12 @@ class LiveTable(ScrollView, can_focus=True):
     def _header(self) -> Strip:
         if self._header_strip is None:
             style = self.get_component_rich_style("live-table--header")
-            line = Text()
-            columns = zip(self._visible, self._widths, strict=True)
-            for position, (index, width) in enumerate(columns):
-                if position:
-                    line.append(" " * COLUMN_GAP)
-                column = self._columns[index]
-                header = self._header_text(column) + self._sort_marker(column)
-                line.append_text(_fit(Text(header), width, column.align))
+            line = header_line(
+                self._columns,
+                self._visible,
+                self._widths,
+                lambda column: self._header_text(column) + self._sort_marker(column),
+            )
             self._header_strip = self._to_strip(line, style)
         return self._header_strip
 
@@ -481,42 +470,15 @@ class LiveTable(ScrollView, can_focus=True):
         row_style = (
             self.get_component_rich_style("live-table--cursor") if is_cursor else self.rich_style
         )
-        line = Text()
-        positions = list(zip(self._visible, self._widths, strict=True))
-        for position, (index, width) in enumerate(positions):
-            if position:
-                line.append(" " * COLUMN_GAP)
-            if index >= len(row.cells) and row.note is not None:
-                span = sum(w for _, w in positions[position:]) + COLUMN_GAP * (
-                    len(positions) - position - 1
-                )
-                note = Text(row.note, style=self._tone_style("muted", is_cursor))
-                line.append_text(_fit(note, span, "left"))
-                break
-            cell = row.cells[index] if index < len(row.cells) else ""
-            # Where the column is too narrow for its longest text, every cell with a short form
-            # uses it, so that the column reads one way.
-            abbreviate = width < self._widest_cells[index]
-            text = self._cell_text(cell, width, is_cursor, abbreviate)
-            line.append_text(_fit(text, width, self._columns[index].align))
+        line = row_line(
+            row,
+            self._columns,
+            self._visible,
+            self._widths,
+            self._widest_cells,
+            lambda tone: self._tone_style(tone, is_cursor),
+        )
         return self._to_strip(line, row_style)
-
-    def _cell_text(self, cell: CellValue, width: int, is_cursor: bool, abbreviate: bool) -> Text:
-        """The cell as styled text for a column ``width`` wide: sparklines and bars drawn at that
-        width, a text's short form when ``abbreviate``."""
-        if isinstance(cell, Text):
-            return cell.copy()
-        if isinstance(cell, Graphic):
-            text, tone = cell.draw(width), cell.tone
-        elif isinstance(cell, Cell):
-            text, tone = cell.text, cell.tone
-            if cell.short is not None and abbreviate:
-                text = cell.short
-        else:
-            return Text(cell)
-        if tone is None:
-            return Text(text)
-        return Text(text, style=self._tone_style(tone, is_cursor))
 
     def _tone_style(self, tone: Tone, is_cursor: bool) -> Style:
         # On the cursor row the cursor's colours win: signs and arrows still carry the direction.
@@ -537,15 +499,7 @@ class LiveTable(ScrollView, can_focus=True):
     def _measure(self) -> None:
         """The widest text of each column's cells (the layout widens a column only where its
         figures would not fit the width its definition gives)."""
-        widest = [0] * len(self._columns)
-        widest_short = [0] * len(self._columns)
-        for row in self._rows:
-            for index, cell in enumerate(row.cells[: len(widest)]):
-                widest[index] = max(widest[index], text_width(cell))
-                short = cell_len(cell.short) if isinstance(cell, Cell) and cell.short else None
-                widest_short[index] = max(widest_short[index], short or text_width(cell))
-        self._widest_cells = widest
-        self._widest_short = widest_short
+        self._widest_cells, self._widest_short = widest_texts(self._columns, self._rows)
 
     def _update_layout(self) -> bool:
         """Choose the columns that fit the available width, their headers and widths; True if

@@ -87,7 +87,8 @@ async def wait_for_drill_down(
     """Wait until the drill-down of ``symbol`` shows its figures and its charts, laid out at their
     final place and size (the figures' height decides where the charts go)."""
     from tui.screens.ticker import TickerScreen
-    from widgets.charts import KeyNumbers, TickerChart
+    from widgets.charts.ticker import TickerChart
+    from widgets.ticker_figures import KeyNumbers
 
     def ready() -> bool:
         screen = app.screen

@@ -29,9 +29,9 @@ from tui.screens.help import HelpScreen
 from tui.screens.prompt import TickerPrompt
 from tui.screens.ticker import TickerScreen
 from tui.sources.base import BarInterval, Source
-from widgets.charts import KeyNumbers
 from widgets.status import StatusBar
 from widgets.table import LiveTable
+from widgets.ticker_figures import KeyNumbers
 
 SIZES = [(200, 60), (120, 40), (80, 24), (40, 30)]
 

@@ -13,7 +13,7 @@ from tui.presenters.indices import IndicesView
 from tui.presenters.table import basket_key, cell_text
 from tui.screens.corr_matrix import CorrScreen, PairScreen
 from tui.screens.members import MembersScreen
-from widgets.charts import PairChart
+from widgets.charts.pair import PairChart
 from widgets.corr_matrix import CorrelationGrid
 from widgets.members import MembersPane
 

@@ -16,7 +16,7 @@ from tests.tui.test_widgets_charts import PRICES, VIEW
 from tui.presenters import format as fmt
 from tui.presenters.correlations import CorrelationLine
 from tui.presenters.ticker import TickerView
-from widgets.charts import (
+from widgets.charts.ticker import (
     CorrelationChart,
     PriceChart,
     ShortInterestChart,

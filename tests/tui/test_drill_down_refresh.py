@@ -20,8 +20,8 @@ from tui.config import RefreshSettings, Settings
 from tui.presenters import format as fmt
 from tui.screens.dashboard import DashboardScreen
 from tui.sources.base import Source
-from widgets.charts import KeyNumbers
 from widgets.status import StatusBar
+from widgets.ticker_figures import KeyNumbers
 
 # Polls a few times a second, so the test waits on the demo clock, not on a 15 s cadence.
 QUICK = RefreshSettings(quotes=0.2)

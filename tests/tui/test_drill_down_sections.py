@@ -13,7 +13,8 @@ from tests.tui.harness import demo_app, displayed, wait_for_data, wait_for_drill
 from tests.tui.test_chart_axes import check_round_labels, plot_rows, reference_rows
 from tui.presenters import format as fmt
 from tui.screens.ticker import TickerScreen
-from widgets.charts import CorrelationChart, FundFlowChart, KeyNumbers, MembersList, PriceChart
+from widgets.charts.ticker import CorrelationChart, FundFlowChart, PriceChart
+from widgets.ticker_figures import KeyNumbers, MembersList
 
 OPTIONAL = (
     "#volume-chart",

@@ -180,7 +180,7 @@ async def test_the_open_drill_down_is_streamed_and_its_figures_follow(
     market: LoopbackMarket, streamer: StreamServer
 ) -> None:
     from tests.tui.harness import wait_for_drill_down
-    from widgets.charts import KeyNumbers
+    from widgets.ticker_figures import KeyNumbers
 
     async with live(market, streamer) as (pilot, app, _clock):
         # A basket member no row shows: priced by the quotes job, not subscribed.

@@ -16,17 +16,16 @@ from textual.widget import Widget
 from tui.presenters.correlations import CorrelationLine
 from tui.presenters.shorts import ShortRow
 from tui.presenters.ticker import ChartRange, FundFlows, MemberQuote, PricePoint, TickerView
-from widgets.charts import (
+from widgets.charts.ticker import (
     CorrelationChart,
     FundFlowChart,
-    KeyNumbers,
-    MembersList,
     PriceChart,
     ShortInterestChart,
     ShortVolumeChart,
     TickerChart,
     VolumeChart,
 )
+from widgets.ticker_figures import KeyNumbers, MembersList
 
 OPEN = dt.datetime(2026, 2, 5, 14, 30, tzinfo=dt.UTC)  # 09:30 in New York
 PRICES = tuple(

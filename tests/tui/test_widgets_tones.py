@@ -16,9 +16,9 @@ from tests.tui.test_widgets_charts import VIEW as TICKER
 from tests.tui.test_widgets_status import HEALTHY
 from tui.models import SourceHealth
 from tui.presenters.table import Cell, Column, Row
-from widgets.charts import KeyNumbers
 from widgets.status import StatusBar
 from widgets.table import LiveTable
+from widgets.ticker_figures import KeyNumbers
 
 STATUS = dataclasses.replace(
     HEALTHY, health=(SourceHealth("yahoo", "ok"), SourceHealth("finra", "offline"))

@@ -13,7 +13,7 @@ A reference value (a previous close) is labelled with its own value on the row i
 round labels too close to it make way. Zero, when in range, is always a tick: a multiple of any
 step.
 
-No textual import: the drill-down's charts (widgets/charts.py) ask this module where their labels
+No textual import: the drill-down's charts (widgets/charts/) ask this module where their labels
 go, and the tests check it without a terminal.
 """
 

@@ -107,7 +107,7 @@ class PairScreen(MarketScreen[PairView]):
         self.second = second
 
     def compose(self) -> ComposeResult:
-        from widgets.charts import PairCorrelationChart, PairPricesChart  # loads plotext
+        from widgets.charts.pair import PairCorrelationChart, PairPricesChart  # loads plotext
 
         yield Static(classes="screen-title")
         yield PairCorrelationChart(id="pair-correlation")
@@ -124,7 +124,7 @@ class PairScreen(MarketScreen[PairView]):
         return build_pair(data, self.settings, self.basket, self.first, self.second)
 
     def show(self, view: PairView) -> None:
-        from widgets.charts import PairChart
+        from widgets.charts.pair import PairChart
 
         for chart in self.query(PairChart):
             chart.view = view

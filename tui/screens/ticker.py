@@ -32,11 +32,9 @@ from tui.models import StatusView
 from tui.presenters.ticker import CHART_RANGES, ChartRange, Section, TickerView
 from tui.presenters.ticks import moved_ticker
 from tui.screens.watched import WatchedScreen
-from widgets.charts import (
+from widgets.charts.ticker import (
     CorrelationChart,
     FundFlowChart,
-    KeyNumbers,
-    MembersList,
     PriceChart,
     ShortInterestChart,
     ShortVolumeChart,
@@ -44,6 +42,7 @@ from widgets.charts import (
     VolumeChart,
 )
 from widgets.status import StatusBar
+from widgets.ticker_figures import KeyNumbers, MembersList
 
 if TYPE_CHECKING:
     from tui.analytics.market import MarketData
