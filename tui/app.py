@@ -39,6 +39,7 @@ from tui.symbols import SymbolEntry, directory
 from tui.themes import THEMES, tone_variables
 from tui.watchlists import WatchlistKeeper, WatchlistStore
 from widgets.messages import (
+    AlertRequested,
     BasketSelected,
     MatrixSelected,
     TickerSelected,
@@ -250,6 +251,11 @@ class TapewatchApp(App[int]):
         if feed is None:
             self.notify("Still loading market data; try again in a moment.", severity="warning")
         return feed
+
+    @on(AlertRequested)
+    def _alert_requested(self, message: AlertRequested) -> None:
+        """`a` on a row of a screen over the dashboard's data: the dashboard opens the form."""
+        self.dashboard.request_alert(Pane(message.pane), message.key)
 
     @on(TickerSelected)
     def _drill_down(self, message: TickerSelected) -> None:

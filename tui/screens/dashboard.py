@@ -331,7 +331,12 @@ class DashboardScreen(WatchedScreen[None]):
     @on(AlertRequested)
     def _new_alert(self, message: AlertRequested) -> None:
         message.stop()
-        self._open_alert_form(Pane(message.pane), message.key)
+        self.request_alert(Pane(message.pane), message.key)
+
+    def request_alert(self, pane: Pane, key: str) -> None:
+        """Open the alert form for the row ``key`` of ``pane`` (`a` on a row, here or on a
+        screen over the dashboard's data)."""
+        self._open_alert_form(pane, key)
 
     @work(group="alert-form", exclusive=True, exit_on_error=False)
     async def _open_alert_form(self, pane: Pane, key: str) -> None:

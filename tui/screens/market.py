@@ -12,12 +12,13 @@ import asyncio
 from typing import TYPE_CHECKING, ClassVar, Generic, TypeVar
 
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.widgets import Static
 
 from tui.config import Settings
 from tui.models import Pane
 from tui.screens.watched import WatchedScreen
+from widgets.messages import AlertRequested
 
 if TYPE_CHECKING:
     from tui.analytics.market import MarketData
@@ -51,6 +52,19 @@ class MarketScreen(WatchedScreen[None], Generic[ViewT]):
         self.feed = feed
         self.settings = settings
         self.view: ViewT | None = None
+
+    def alert_row(self, key: str) -> tuple[Pane, str] | None:
+        """The dashboard pane's row that `a` on this screen's row ``key`` asks an alert on (the
+        dashboard holds the rules and opens the form); None where a row takes none."""
+        return None
+
+    @on(AlertRequested)
+    def _alert_requested(self, message: AlertRequested) -> None:
+        message.stop()
+        row = self.alert_row(message.key)
+        if row is not None:
+            pane, key = row
+            self.app.post_message(AlertRequested(pane.value, key))
 
     @property
     def title_widget(self) -> Static:

@@ -15,7 +15,9 @@ from textual.widgets import Footer, Static
 
 from tui.config import Settings
 from tui.models import Pane
+from tui.presenters.correlations import MEMBER_PREFIX
 from tui.presenters.members import MembersView
+from tui.presenters.table import basket_of
 from tui.screens.market import MarketScreen
 from widgets.members import MembersPane
 
@@ -54,6 +56,13 @@ class MembersScreen(MarketScreen[MembersView]):
 
     def show(self, view: MembersView) -> None:
         self.query_one(MembersPane).show(view)
+
+    def alert_row(self, key: str) -> tuple[Pane, str] | None:
+        """The basket's own row: the basket's figures; a member: its correlation to its peers
+        first, as on its Correlations row."""
+        if basket_of(key) is not None:
+            return Pane.CORRELATIONS, key
+        return Pane.CORRELATIONS, f"{MEMBER_PREFIX}{self.basket}:{key}"
 
     def missing(self) -> None:
         self.notify(f"There is no basket called {self.basket!r}.", severity="warning", markup=False)

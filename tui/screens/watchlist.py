@@ -93,6 +93,9 @@ class WatchlistScreen(MarketScreen[WatchlistView]):
         """Streamed prices moved: the rows of those tickers follow at once."""
         self.pane.tick({move.symbol: move for move in message.moves})
 
+    def alert_row(self, key: str) -> tuple[Pane, str] | None:
+        return Pane.WATCHLIST, key
+
     def show_list(self, name: str) -> None:
         """Show the list called ``name``."""
         self.pane.show_list(name)
