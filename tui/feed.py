@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 
 import polars as pl
 
@@ -136,6 +136,9 @@ class Feed:
         # The symbols a price stream keeps live now (tui.stream; none without one): their
         # quotes need polling less often.
         self.streaming: Callable[[], frozenset[str]] = frozenset
+        # The symbols of the alert rules made in the app (the dashboard's alert monitor sets
+        # it): priced like the config's, even when no pane shows them.
+        self.app_alerted: Callable[[], Iterable[str]] = tuple
 
     # -- what to fetch ---------------------------------------------------------------------
 
@@ -169,8 +172,11 @@ class Feed:
         return list(dict.fromkeys(sector.symbol for sector in self.settings.sectors))
 
     def _alert_symbols(self) -> list[str]:
-        """The symbols the config's alert rules name: priced even when no pane shows them."""
-        return [rule.symbol for rule in self.settings.alerts if rule.symbol not in ("", ANY_SYMBOL)]
+        """The symbols the alert rules name, the config's and the app's: priced even when no
+        pane shows them."""
+        configured = [rule.symbol for rule in self.settings.alerts]
+        named = [*configured, *self.app_alerted()]
+        return list(dict.fromkeys(symbol for symbol in named if symbol not in ("", ANY_SYMBOL)))
 
     def symbols_for(self, job: JobName, data: MarketData | None = None) -> list[str] | None:
         """The symbols ``job`` asks for this time, given what is stored (``data``, by default

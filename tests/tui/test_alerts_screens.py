@@ -6,6 +6,8 @@ from __future__ import annotations
 from tests.tui.harness import demo_app, wait_for_data, wait_until
 from tests.tui.test_baskets import wait_for_members
 from tests.tui.test_watchlists import open_watchlists
+from tui.config import AlertRule
+from tui.jobs import JobName
 from tui.presenters.table import basket_key
 from tui.screens.alerts import AlertForm
 from tui.screens.members import MembersScreen
@@ -62,3 +64,15 @@ async def test_a_on_a_member_offers_its_correlation_and_on_the_basket_row_the_ba
         assert isinstance(form, AlertForm)
         assert (form.draft.symbol, form.draft.basket) == ("", "Mag 7")
         assert form.draft.choices[0][0] == "basket_corr"
+
+
+async def test_a_rule_made_in_the_app_gets_its_symbol_priced_though_no_pane_shows_it() -> None:
+    app = demo_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_data(pilot, app)
+        await wait_until(pilot, lambda: app.dashboard.alerts is not None, "the alert monitor")
+        monitor, feed = app.dashboard.alerts, app.dashboard.feed
+        assert monitor is not None and feed is not None
+        assert "KO" not in (feed.symbols_for(JobName.QUOTES) or [])
+        await monitor.add_rule(AlertRule("last", symbol="KO", below=50.0))
+        assert "KO" in (feed.symbols_for(JobName.QUOTES) or [])

@@ -107,6 +107,9 @@ def test_quotes_add_the_symbols_alert_rules_name() -> None:
     )
     feed = feed_over(ScriptedSource(), replace(SMALL, alerts=alerts))
     assert feed.symbols_for(JobName.QUOTES) == [*SMALL_CORE, "PLTR"]
+    # The rules made in the app too, once each.
+    feed.app_alerted = lambda: ["PLTR", "RIVN", "*"]
+    assert feed.symbols_for(JobName.QUOTES) == [*SMALL_CORE, "PLTR", "RIVN"]
 
 
 def test_short_data_covers_the_market_unless_a_watchlist_limits_it() -> None:

@@ -262,6 +262,10 @@ class AlertMonitor:
         """Every rule: the config's, the defaults, then the ones made in the app."""
         return [*self._fixed, *self._app_rules]
 
+    def app_symbols(self) -> list[str]:
+        """The symbols the rules made in the app name (the fetch plan prices them)."""
+        return [rule.spec.symbol for rule in list(self._app_rules) if rule.spec.symbol]
+
     def rule(self, rule_id: str) -> Rule | None:
         return next((rule for rule in self.rules if rule.id == rule_id), None)
 

@@ -124,6 +124,7 @@ async def attach_alerts(dashboard: DashboardScreen, scheduler: Scheduler) -> Non
             text, severity="warning", timeout=10, markup=False
         )
         dashboard.alerts = monitor
+    scheduler.feed.app_alerted = monitor.app_symbols
     dashboard.run_worker(
         monitor.run(scheduler.feed.market_data, scheduler.status),
         name="alerts",
