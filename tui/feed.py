@@ -159,6 +159,14 @@ class Feed:
     def _watched_symbols(self) -> list[str]:
         return [symbol for watchlist in self.settings.watchlists for symbol in watchlist.symbols]
 
+    def own_symbols(self) -> list[str]:
+        """The symbols this monitor's own settings ask to be priced whatever the market shows:
+        Most shorted's watchlist, the watchlists and the symbols the alert rules name (a remote
+        monitor asks its feed for those the feed does not price)."""
+        shorted = self.settings.shorted
+        watch = shorted.watchlist if shorted.universe == "watchlist" else ()
+        return list(dict.fromkeys([*watch, *self._watched_symbols(), *self._alert_symbols()]))
+
     def _short_symbols(self) -> list[str] | None:
         """The names whose short data is fetched: None for the whole market; with a Most
         shorted watchlist, its names and the watchlists' (which show SI % and SV z too)."""

@@ -24,7 +24,7 @@ from polars.testing import assert_frame_equal
 
 from tests import natsserver
 from tests.desk.helpers import FAST, wait_until
-from tui.config import AlertRule, RefreshSettings, Settings
+from tui.config import AlertRule, RefreshSettings, Settings, Watchlist
 from tui.daemon import FeedDaemon
 from tui.desk.doctor import check_nats
 from tui.desk.options import NatsOptions
@@ -168,20 +168,24 @@ async def test_the_monitors_own_alert_symbols_are_priced_by_the_feed_beside_its_
     await alone.aclose()
     priced = alone.store.get(JobName.QUOTES)
     assert priced is not None
-    unpriced = next(
+    unpriced, watched = [
         symbol
         for symbol, info in universe.SYMBOLS.items()
         if info.kind == "stock" and symbol not in priced.frame.get_column("symbol").to_list()
-    )
+    ][:2]
     rule = AlertRule(field="last", symbol=unpriced, below=1.0)
-    settings = replace(MONITOR_SETTINGS, alerts=(rule,))
+    # The monitor's own watchlist names another: priced the same way.
+    mine = Watchlist("Mine", (watched,))
+    settings = replace(MONITOR_SETTINGS, alerts=(rule,), watchlists=(mine,))
     async with desk(nats_server, monitor_settings=settings) as running:
         await wait_until(running.monitor_has_everything, "every dataset on the monitor", 30)
         quotes = running.monitor.store.get(JobName.QUOTES)
         assert quotes is not None
-        assert unpriced in quotes.frame.get_column("symbol").to_list()
-        assert unpriced not in running.remote._held[JobName.QUOTES].frame.get_column("symbol")
-    assert [request.symbols for request in running.feed.requests][:1] == [(unpriced,)]
+        for symbol in (unpriced, watched):
+            assert symbol in quotes.frame.get_column("symbol").to_list()
+            assert symbol not in running.remote._held[JobName.QUOTES].frame.get_column("symbol")
+    asked = [sorted(request.symbols) for request in running.feed.requests][:1]
+    assert asked == [sorted((watched, unpriced))]
     assert running.feed.requests[0].jobs == ("quotes",)
 
 

@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from tui.clock import NEW_YORK, utc_now
-from tui.config import ANY_SYMBOL, Settings
+from tui.config import Settings
 from tui.desk.frames import FeedContext, FeedStreamState, FrameRejected, FrameUpdate
 from tui.desk.link import Backoff, LinkState, LinkStatus
 from tui.desk.options import DEFAULT_BUCKET, NatsOptions, options_from_settings
@@ -62,6 +62,7 @@ from tui.store import JOB_SCHEMAS, Stored
 from tui.stream import PriceStream
 
 if TYPE_CHECKING:
+    from tui.feed import Feed
     from tui.scheduler import Scheduler
 
 log = logging.getLogger("tapewatch.remote")
@@ -256,6 +257,7 @@ class RemoteSource:
         self._market: tuple[FeedContext, dt.datetime] | None = None  # newest, its publish time
         self._silence = FeedSilence()
         self._depth: Callable[[JobName], int] = lambda job: 1
+        self._feed: Feed | None = None
         self._asks: list[_Ask] = []
         self._flush: asyncio.Task[None] | None = None
         self._known: tuple[int, tuple[str, ...]] | None = None
@@ -268,6 +270,7 @@ class RemoteSource:
         """Hand every frame the feed publishes to the scheduler, until cancelled; the link
         reconnects with back-off by itself."""
         self._depth = scheduler.feed.depth  # how deep the feed's own polls ask
+        self._feed = scheduler.feed  # this monitor's own plan: its watchlists and alert symbols
         # The ticks only when the scheduler runs this source's stream (a one-round snapshot
         # does not).
         streaming = scheduler.stream is self.stream
@@ -321,12 +324,10 @@ class RemoteSource:
         )
 
     def own_symbols(self) -> list[str]:
-        """The symbols this monitor's own config asks to be priced whatever the panes show: its
-        watchlist and the symbols its alert rules name (the feed prices those of its own)."""
-        settings = self.settings
-        watch = settings.shorted.watchlist if settings.shorted.universe == "watchlist" else ()
-        alerted = [rule.symbol for rule in settings.alerts if rule.symbol not in ("", ANY_SYMBOL)]
-        return list(dict.fromkeys([*watch, *alerted]))
+        """The symbols this monitor's own settings ask to be priced whatever the panes show (its
+        watchlists, its alert rules' symbols, the config's and the app's: `Feed.own_symbols`);
+        none before it follows the feed."""
+        return [] if self._feed is None else self._feed.own_symbols()
 
     async def _with_own_symbols(self, published: Stored) -> Stored:
         """The published quotes, plus those of `own_symbols` the feed does not price, asked of
