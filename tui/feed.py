@@ -5,6 +5,14 @@ The scheduler (tui.scheduler) decides when a job runs and keeps what it brings (
 module says what a job asks the source for. The symbols a job needs depend on what is stored
 (the quotes job prices the top short candidates, the shares job asks about the names short
 interest listed); working them out is CPU work on whole frames, so it runs in a thread.
+
+It also says how urgent each request is when a host's request budget holds requests back
+(tui.sources.budget): the prices the dashboard's own rows show and the drill-down first,
+intraday bars next, then the short candidates and symbols off screen, and history last. The
+quotes job asks for its candidates (`refresh.candidates`) less often than for the rows on screen
+(`refresh.quotes`), and a price stream that is live for some symbols (`stream_live`, set by
+whoever runs the stream) moves them to the slower cadence too: their polled quotes are then
+only a cross-check.
 """
 
 from __future__ import annotations
@@ -12,7 +20,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import Awaitable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterator, Mapping, Sequence
+from typing import Protocol, runtime_checkable
 
 import polars as pl
 
@@ -20,18 +29,22 @@ from tui.analytics.market import MarketData
 from tui.analytics.sectors import VOLUME_SESSIONS
 from tui.analytics.shorts import short_candidates
 from tui.analytics.ticker import build_ticker, etf_members
+from tui.clock import utc_now
 from tui.config import ANY_SYMBOL, Settings
 from tui.jobs import JobName, spec
 from tui.presenters.ticker import ChartRange, TickerView
 from tui.sources.base import (
     BarInterval,
+    Dataset,
     Failed,
     FailureKind,
     Fetched,
     FetchOutcome,
     Source,
     SymbolInfo,
+    empty_frame,
 )
+from tui.sources.budget import Priority, request_priority
 from tui.store import Store, merge_by_symbol
 
 log = logging.getLogger("tapewatch.feed")
@@ -46,6 +59,30 @@ INTRADAY_SESSIONS = VOLUME_SESSIONS + 1
 TICKER_INTRADAY_SESSIONS = 5
 TICKER_SETTLEMENTS = 24
 TICKER_SHORT_VOLUME_DAYS = 60
+
+# How urgent each job's requests are when a host's request budget holds some back.
+JOB_PRIORITY: Mapping[JobName, Priority] = {
+    JobName.QUOTES: Priority.ON_SCREEN,
+    JobName.INTRADAY: Priority.BARS,
+    JobName.DAILY: Priority.HISTORY,
+    JobName.SHORT_INTEREST: Priority.HISTORY,
+    JobName.SHORT_VOLUME: Priority.HISTORY,
+    JobName.SHARES: Priority.HISTORY,
+}
+
+
+@runtime_checkable
+class IntradayCloses(Protocol):
+    """A source that serves intraday closes alone more cheaply than whole bars (Yahoo's spark
+    endpoint: 20 symbols a request): the sparklines need no more."""
+
+    async def intraday_closes(
+        self, symbols: Sequence[str], interval: BarInterval
+    ) -> FetchOutcome: ...
+
+
+def _nothing_streamed() -> Collection[str]:
+    return ()
 
 
 async def ask(
@@ -83,10 +120,22 @@ def _named(job: JobName, symbols: Sequence[str] | None) -> Sequence[str]:
 class Feed:
     """What each job asks the source for, over what the store holds."""
 
-    def __init__(self, settings: Settings, source: Source, store: Store) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        source: Source,
+        store: Store,
+        *,
+        clock: Callable[[], dt.datetime] = utc_now,
+    ) -> None:
         self.settings = settings
         self.source = source
         self.store = store
+        self.clock = clock  # the wall clock the candidates' cadence runs on
+        # The symbols a price stream is live for now: polled at the candidates' cadence only.
+        # Whoever runs the stream sets it (`feed.stream_live = client.live_symbols`).
+        self.stream_live: Callable[[], Collection[str]] = _nothing_streamed
+        self._candidates_due: dt.datetime | None = None  # None: at the next quotes poll
 
     # -- what to fetch ---------------------------------------------------------------------
 
@@ -143,6 +192,22 @@ class Feed:
                 data = data if data is not None else self.market_data()
                 return data.short_interest.get_column("symbol").unique().sort().to_list()
 
+    def quote_tiers(self, data: MarketData | None = None) -> tuple[list[str], list[str]]:
+        """The quotes job's symbols in two tiers: the rows the dashboard shows itself (indices,
+        sectors, baskets), polled at the quotes cadence, and the rest — short candidates,
+        a watchlist, alert symbols, and the rows a live stream already prices — polled at the
+        candidates' cadence (CPU work on whole frames, as `symbols_for`)."""
+        everything = self.symbols_for(JobName.QUOTES, data) or []
+        streamed = set(self.stream_live())
+        core = set(self._core_symbols())
+        on_screen = [symbol for symbol in everything if symbol in core and symbol not in streamed]
+        shown = set(on_screen)
+        return on_screen, [symbol for symbol in everything if symbol not in shown]
+
+    def ask_everything_next(self) -> None:
+        """The next quotes poll asks for every tier (the user's refresh)."""
+        self._candidates_due = None
+
     def depth(self, job: JobName) -> int:
         """Sessions, settlements or days ``job`` asks for (1 where that means nothing)."""
         match job:
@@ -169,19 +234,81 @@ class Feed:
         like any other, logged with its traceback."""
         try:
             data = self.market_data()  # on the event loop: the store is not read from threads
+            if job is JobName.QUOTES:
+                return await self._fetch_quotes(data)
+            if job is JobName.INTRADAY and isinstance(self.source, IntradayCloses):
+                return await self._fetch_intraday(self.source)
             symbols = await asyncio.to_thread(self.symbols_for, job, data)
-            return await ask(
-                self.source,
-                job,
-                symbols,
-                self.depth(job),
-                intraday_interval=self.settings.sources.yahoo.intraday_interval,
-            )
+            with request_priority(JOB_PRIORITY[job]):
+                return await ask(
+                    self.source,
+                    job,
+                    symbols,
+                    self.depth(job),
+                    intraday_interval=self.settings.sources.yahoo.intraday_interval,
+                )
         except asyncio.CancelledError:
             raise
         except Exception as error:  # a source bug must not take the dashboard down
             log.exception("%s: unexpected error from %s", job, self.source.name)
             return Failed(self.source_name(job), FailureKind.PARSE, f"internal error: {error}")
+
+    async def _fetch_quotes(self, data: MarketData) -> FetchOutcome:
+        """The rows on screen at every poll; the candidates when their cadence is due (and
+        any never priced yet, such as the names new short interest brings), at a lower
+        priority."""
+        on_screen, candidates = await asyncio.to_thread(self.quote_tiers, data)
+        now = self.clock()
+        due = self._candidates_due is None or now >= self._candidates_due
+        if due:
+            self._candidates_due = now + dt.timedelta(seconds=self.settings.refresh.candidates)
+        else:
+            priced = set(data.quotes.get_column("symbol").to_list())
+            candidates = [symbol for symbol in candidates if symbol not in priced]
+        calls: list[tuple[Priority, Sequence[str]]] = [
+            (priority, symbols)
+            for priority, symbols in (
+                (Priority.ON_SCREEN, on_screen),
+                (Priority.CANDIDATES, candidates),
+            )
+            if symbols
+        ]
+        if not calls:  # every row on screen streamed, and the candidates not due
+            return Fetched(empty_frame(Dataset.QUOTES), now)
+        outcomes = await asyncio.gather(
+            *(
+                self._prioritised(priority, self.source.quotes(symbols))
+                for priority, symbols in calls
+            )
+        )
+        if any(isinstance(outcome, Failed) for outcome in outcomes):
+            self._candidates_due = None  # asked again at the next poll
+        if calls[0][0] is Priority.ON_SCREEN and isinstance(outcomes[0], Failed):
+            return outcomes[0]  # the rows on screen failed: the status must say so
+        return await asyncio.to_thread(_merged, outcomes)
+
+    async def _fetch_intraday(self, source: IntradayCloses) -> FetchOutcome:
+        """Whole bars (a month of them) for the sector ETFs, whose relative volume by time of
+        day needs volumes; today's closes alone for the indices and baskets' sparklines."""
+        interval = self.settings.sources.yahoo.intraday_interval
+        with_volume = list(dict.fromkeys(sector.symbol for sector in self.settings.sectors))
+        wanted = set(with_volume)
+        closes = [
+            symbol for symbol in self.symbols_for(JobName.INTRADAY) or [] if symbol not in wanted
+        ]
+        calls: list[Awaitable[FetchOutcome]] = []
+        if with_volume:
+            calls.append(self.source.bars(with_volume, interval, INTRADAY_SESSIONS))
+        if closes:
+            calls.append(source.intraday_closes(closes, interval))
+        with request_priority(Priority.BARS):
+            outcomes = await asyncio.gather(*calls)
+        return await asyncio.to_thread(_merged, outcomes)
+
+    @staticmethod
+    async def _prioritised(priority: Priority, call: Awaitable[FetchOutcome]) -> FetchOutcome:
+        with request_priority(priority):
+            return await call
 
     def market_data(self) -> MarketData:
         """A consistent snapshot of the stored frames, safe to hand to a thread, with the
@@ -281,6 +408,23 @@ class Feed:
 
     async def aclose(self) -> None:
         await self.source.aclose()
+
+
+def _merged(outcomes: Sequence[FetchOutcome]) -> FetchOutcome:
+    """One outcome of a job asked in parts (CPU work: call it in a thread): the parts' frames
+    together; a failed part's symbols keep their stored rows (price jobs merge by symbol), so
+    the first failure counts only when no part succeeded."""
+    fetched = [outcome for outcome in outcomes if isinstance(outcome, Fetched)]
+    if not fetched:
+        failures = [outcome for outcome in outcomes if isinstance(outcome, Failed)]
+        return failures[0]
+    if len(fetched) == 1:
+        return fetched[0]
+    problems: dict[str, str] = {}
+    for outcome in fetched:
+        problems.update(outcome.problems)
+    frame = pl.concat([outcome.frame for outcome in fetched], how="vertical")
+    return Fetched(frame, max(outcome.as_of for outcome in fetched), problems)
 
 
 def _merge_poll(

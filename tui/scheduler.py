@@ -75,6 +75,14 @@ class SlowRequests(Protocol):
 
 
 @runtime_checkable
+class BudgetedRequests(Protocol):
+    """A source whose requests wait for a per-host request budget (the live source): the
+    status says how many the budget holds back."""
+
+    def budget_waiting(self, source: str) -> int: ...
+
+
+@runtime_checkable
 class DataThrough(Protocol):
     """A source whose market clock stops at the end of its data (the files source): the status
     says as of which session the figures are, and how many sessions behind that is."""
@@ -109,7 +117,7 @@ class Scheduler:
         self.settings = settings
         self.clock = clock  # the wall clock: ages, retry times
         self.store = Store(source.name, cache)  # the last good frame of every job, on disk too
-        self.feed = Feed(settings, source, self.store)
+        self.feed = Feed(settings, source, self.store, clock=clock)
         self.health: Health[JobName] = Health()
         self._report = report
         self._wait = wait
@@ -149,7 +157,10 @@ class Scheduler:
             group.create_task(self._rebuild_loop(), name="rebuild")
 
     def wake(self, *jobs: JobName) -> None:
-        """Poll ``jobs`` now (every job when none is named), whatever their cadence says."""
+        """Poll ``jobs`` now (every job when none is named, the candidates' quotes included),
+        whatever their cadence says."""
+        if not jobs:
+            self.feed.ask_everything_next()
         for job in jobs or tuple(JobName):
             self._wake[job].set()
 
@@ -329,7 +340,17 @@ class Scheduler:
             unreachable=self.unreachable(),
             data_through=through,
             sessions_behind=behind,
+            budget_waiting=self._budget_waiting(),
         )
+
+    def _budget_waiting(self) -> tuple[tuple[str, int], ...]:
+        """Each source whose request budget holds requests back now, and how many."""
+        source = self.source
+        if not isinstance(source, BudgetedRequests):
+            return ()
+        names = dict.fromkeys(source.source_for(job_spec.role) for job_spec in JOBS)
+        counts = ((name, source.budget_waiting(name)) for name in names)
+        return tuple((name, count) for name, count in counts if count)
 
     def _freshness(
         self, job_spec: JobSpec, now: dt.datetime, market_now: dt.datetime

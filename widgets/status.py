@@ -18,6 +18,7 @@ from tui.health import is_problem
 from tui.models import SourceHealth, StatusView
 from tui.presenters.status import (
     WARNING_MARK,
+    budget_text,
     freshness_text,
     head_text,
     health_text,
@@ -96,6 +97,9 @@ class StatusBar(Widget):
                 if index:
                     line.append(" · ")
                 line.append(health_text(health, view.wall_time), style=self._health_style(health))
+        for name, waiting in view.budget_waiting:
+            line.append(" · ")
+            line.append(budget_text(name, waiting), style=self._style("status-bar--muted"))
         note = note_text(view)
         if note:
             line.append(SEPARATOR)
@@ -113,6 +117,11 @@ class StatusBar(Widget):
         else:
             style = "status-bar--error" if problem == "offline" else "status-bar--warning"
             line.append(f"{WARNING_MARK} {problem}", style=self._style(style))
+        waiting = sum(count for _, count in view.budget_waiting)
+        if waiting:
+            line.append(
+                f" {budget_text('', waiting, compact=True)}", style=self._style("status-bar--muted")
+            )
         note = note_text(view)
         if note and line.cell_len + 2 + len(note) <= self.size.width:
             line.append(f"  {note}", style=self._style("status-bar--warning"))

@@ -116,7 +116,9 @@ async def test_shorts_lean_into_it(seed: int) -> None:
 
 @pytest.fixture
 async def client() -> AsyncIterator[HttpClient]:
-    http = HttpClient(HttpSettings(retries=0, read_timeout=5.0))
+    http = HttpClient(
+        HttpSettings(retries=0, read_timeout=5.0, requests_per_minute=6000, budget_burst=100)
+    )
     yield http
     await http.aclose()
 

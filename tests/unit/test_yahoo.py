@@ -479,7 +479,9 @@ async def yahoo(server: FaultServer, clock: FakeClock) -> AsyncIterator[YahooSou
     async def no_wait(seconds: float) -> None:
         return None
 
-    settings = HttpSettings(connect_timeout=1, read_timeout=2, retries=1)
+    settings = HttpSettings(
+        connect_timeout=1, read_timeout=2, retries=1, requests_per_minute=6000, budget_burst=100
+    )
     client = HttpClient(settings, sleep=no_wait, clock=clock)
     try:
         yield YahooSource(client, YahooSettings(base_url=server.url + "/"), clock=clock)
@@ -528,7 +530,9 @@ async def test_quotes_end_to_end(yahoo: YahooSource, server: FaultServer) -> Non
 async def test_symbols_are_fetched_concurrently(double: YahooDouble, clock: FakeClock) -> None:
     async with FaultServer(latency_s=0.05) as server:
         server.fallback = double
-        client = HttpClient(HttpSettings(retries=0), clock=clock)
+        client = HttpClient(
+            HttpSettings(retries=0, requests_per_minute=6000, budget_burst=100), clock=clock
+        )
         try:
             source = YahooSource(client, YahooSettings(base_url=server.url), clock=clock)
             outcome = await source.quotes(["AAPL", "^VIX"])

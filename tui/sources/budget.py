@@ -1,0 +1,169 @@
+"""The request budget: at most so many requests a minute to one host, shared by every job, handed
+out in priority order. No textual, no httpx: the HTTP client owns one budget per host.
+
+Yahoo's chart and spark endpoints are unofficial and answer bursts with waves of HTTP 429, so
+tapewatch spends a fixed number of requests a minute on each host and decides what they are
+spent on: what is on screen first, then intraday bars, then short candidates and symbols off
+screen, and history last. A request waits for the budget before it takes a connection slot, so
+a queue of history requests never holds back a quote.
+
+The budget is a sliding window: in any ``WINDOW_S`` seconds at most ``per_minute`` requests
+start, and in any ``burst * 60 / per_minute`` seconds at most ``burst`` of them (so a queue of a
+hundred requests is spread over the minute instead of sent in one second). Time is measured and
+waited on the clock and sleep it is given, so tests drive it exactly.
+
+Which priority a request has is said where the work is decided (the fetch plan, tui.feed), not
+where it is sent: ``with request_priority(Priority.HISTORY): await source.bars(...)``. The value
+lives in a context variable, so every task the call starts (a gather of one request per symbol)
+inherits it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+import heapq
+import itertools
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import Final
+
+WINDOW_S: Final = 60.0
+
+
+class Priority(IntEnum):
+    """Who goes first when the budget holds requests back: the lowest value."""
+
+    ON_SCREEN = 0  # prices the panes and the drill-down show
+    BARS = 1  # intraday bars: the sparklines, relative volume
+    CANDIDATES = 2  # short candidates, symbols off screen, prices a stream already gives
+    HISTORY = 3  # daily history, short-interest files, share counts
+
+
+_PRIORITY: contextvars.ContextVar[Priority] = contextvars.ContextVar(
+    "tapewatch_request_priority", default=Priority.ON_SCREEN
+)
+
+
+@contextlib.contextmanager
+def request_priority(priority: Priority) -> Iterator[None]:
+    """Requests sent inside this block (and by the tasks it starts) wait with ``priority``."""
+    token = _PRIORITY.set(priority)
+    try:
+        yield
+    finally:
+        _PRIORITY.reset(token)
+
+
+def current_priority() -> Priority:
+    """The priority requests sent from here wait with."""
+    return _PRIORITY.get()
+
+
+@dataclass(order=True)
+class _Waiter:
+    priority: int
+    order: int
+    granted: asyncio.Future[float] = field(compare=False)
+
+
+class RequestBudget:
+    """At most ``per_minute`` request starts in any minute (and ``burst`` in any
+    ``burst * 60 / per_minute`` seconds), granted to waiters in priority order, then in the
+    order they came."""
+
+    def __init__(
+        self,
+        per_minute: float,
+        *,
+        burst: int,
+        monotonic: Callable[[], float],
+        sleep: Callable[[float], Awaitable[None]],
+    ) -> None:
+        if per_minute <= 0 or burst < 1:
+            raise ValueError("a budget allows at least one request")
+        self._monotonic = monotonic
+        self._sleep = sleep
+        self._queue: list[_Waiter] = []
+        self._order = itertools.count()
+        self._starts: deque[float] = deque()  # granted start times, oldest first
+        self._dispatcher: asyncio.Task[None] | None = None
+        self.configure(per_minute, burst=burst)
+
+    def configure(self, per_minute: float, *, burst: int) -> None:
+        """Change the limits (a source asking for its own budget on a shared host)."""
+        self.per_minute = int(per_minute) if per_minute >= 1 else 1
+        self.burst = max(1, min(burst, self.per_minute))
+
+    @property
+    def waiting(self) -> int:
+        """Requests held back now."""
+        return sum(1 for waiter in self._queue if not waiter.granted.done())
+
+    def next_start(self) -> float:
+        """The earliest monotonic time another request may start."""
+        starts = self._starts
+        now = self._monotonic()
+        earliest = now
+        if len(starts) >= self.per_minute:
+            earliest = max(earliest, starts[-self.per_minute] + WINDOW_S)
+        if len(starts) >= self.burst:
+            earliest = max(earliest, starts[-self.burst] + self.burst * WINDOW_S / self.per_minute)
+        return earliest
+
+    async def acquire(self, priority: Priority | None = None) -> float:
+        """Wait until a request may start; the monotonic time it was granted. A cancelled
+        wait takes nothing from the budget."""
+        waiter = _Waiter(
+            int(current_priority() if priority is None else priority),
+            next(self._order),
+            asyncio.get_running_loop().create_future(),
+        )
+        if not self._queue and self.next_start() <= self._monotonic():
+            return self._grant(waiter)
+        heapq.heappush(self._queue, waiter)
+        if self._dispatcher is None or self._dispatcher.done():
+            self._dispatcher = asyncio.create_task(self._dispatch(), name="request budget")
+        try:
+            return await waiter.granted
+        except asyncio.CancelledError:
+            if waiter.granted.done() and not waiter.granted.cancelled():
+                self.refund(waiter.granted.result())  # granted as it was cancelled
+            raise
+
+    def refund(self, granted_at: float) -> None:
+        """Give back a start that was granted but not used (the host's circuit opened)."""
+        with contextlib.suppress(ValueError):
+            self._starts.remove(granted_at)
+
+    def _grant(self, waiter: _Waiter) -> float:
+        started = self._monotonic()
+        self._starts.append(started)
+        while len(self._starts) > self.per_minute:
+            self._starts.popleft()
+        if not waiter.granted.done():
+            waiter.granted.set_result(started)
+        return started
+
+    async def _dispatch(self) -> None:
+        """Hand out starts as the window allows, the most urgent waiter first."""
+        while self._queue:
+            delay = self.next_start() - self._monotonic()
+            if delay > 0:
+                await self._sleep(delay)
+                continue
+            waiter = heapq.heappop(self._queue)
+            if waiter.granted.done():  # its caller gave up waiting
+                continue
+            self._grant(waiter)
+            await asyncio.sleep(0)  # let the granted caller run before the next grant
+
+    async def aclose(self) -> None:
+        """Stop handing out starts (the client is closing)."""
+        if self._dispatcher is not None:
+            self._dispatcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._dispatcher
