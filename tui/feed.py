@@ -44,7 +44,7 @@ from tui.sources.base import (
     SymbolInfo,
     empty_frame,
 )
-from tui.sources.budget import Priority, request_priority
+from tui.sources.budget import BudgetedRequests, Priority, request_priority
 from tui.store import Store, merge_by_symbol
 
 log = logging.getLogger("tapewatch.feed")
@@ -265,14 +265,10 @@ class Feed:
         else:
             priced = set(data.quotes.get_column("symbol").to_list())
             candidates = [symbol for symbol in candidates if symbol not in priced]
-        calls: list[tuple[Priority, Sequence[str]]] = [
-            (priority, symbols)
-            for priority, symbols in (
-                (Priority.ON_SCREEN, on_screen),
-                (Priority.CANDIDATES, candidates),
-            )
-            if symbols
-        ]
+        tiers = [(Priority.ON_SCREEN, on_screen), (Priority.CANDIDATES, candidates)]
+        if not isinstance(self.source, BudgetedRequests):  # no budget to give priorities to
+            tiers = [(Priority.ON_SCREEN, [*on_screen, *candidates])]
+        calls = [(priority, symbols) for priority, symbols in tiers if symbols]
         if not calls:  # every row on screen streamed, and the candidates not due
             return Fetched(empty_frame(Dataset.QUOTES), now)
         outcomes = await asyncio.gather(

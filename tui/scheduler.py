@@ -54,6 +54,7 @@ from tui.reports import (
     StatusChanged,
 )
 from tui.sources.base import Failed, Fetched, Source
+from tui.sources.budget import BudgetedRequests
 from tui.store import Store, combine
 
 log = logging.getLogger("tapewatch.scheduler")
@@ -72,14 +73,6 @@ class SlowRequests(Protocol):
     source, from its HTTP client): the status says that part is slow before anything fails."""
 
     def overdue(self, source: str) -> int: ...
-
-
-@runtime_checkable
-class BudgetedRequests(Protocol):
-    """A source whose requests wait for a per-host request budget (the live source): the
-    status says how many the budget holds back."""
-
-    def budget_waiting(self, source: str) -> int: ...
 
 
 @runtime_checkable

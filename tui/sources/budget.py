@@ -29,7 +29,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import Final
+from typing import Final, Protocol, runtime_checkable
 
 WINDOW_S: Final = 60.0
 
@@ -61,6 +61,15 @@ def request_priority(priority: Priority) -> Iterator[None]:
 def current_priority() -> Priority:
     """The priority requests sent from here wait with."""
     return _PRIORITY.get()
+
+
+@runtime_checkable
+class BudgetedRequests(Protocol):
+    """A source whose requests wait for a per-host request budget (the live source): the fetch
+    plan asks it in priority order, and the status says how many requests the budget holds
+    back."""
+
+    def budget_waiting(self, source: str) -> int: ...
 
 
 @dataclass(order=True)

@@ -819,8 +819,8 @@ def _spark_series(
         if isinstance(reply, Failed):
             misses.update(dict.fromkeys(batch, _miss(reply)))
             continue
-        for symbol, problem in reply.problems.items():
-            misses[symbol] = _Miss("not found" if problem == "not found" else "no data")
+        for symbol in reply.problems:  # left out of the reply: Yahoo does not know it
+            misses[symbol] = _Miss("not found")
         by_symbol = reply.bars.partition_by("symbol", as_dict=True, maintain_order=True)
         for (symbol, *_), bars in by_symbol.items():
             closes[str(symbol)] = bars
