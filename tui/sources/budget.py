@@ -7,9 +7,10 @@ spent on: what is on screen first, then intraday bars, then short candidates and
 screen, and history last. A request waits for the budget before it takes a connection slot, so
 a queue of history requests never holds back a quote.
 
-The budget is a sliding window: in any ``WINDOW_S`` seconds at most ``per_minute`` requests
-start, and in any ``burst * 60 / per_minute`` seconds at most ``burst`` of them (so a queue of a
-hundred requests is spread over the minute instead of sent in one second). Time is measured and
+The budget lets ``burst`` requests go at once, then one every ``60 / per_minute`` seconds (the
+credit builds back while the host is left alone), and never more than ``per_minute`` in any
+``WINDOW_S`` seconds: a queue of a hundred requests is spread over the minutes instead of sent
+in one second. Time is measured and
 waited on the clock and sleep it is given, so tests drive it exactly.
 
 Which priority a request has is said where the work is decided (the fetch plan, tui.feed), not
@@ -80,9 +81,8 @@ class _Waiter:
 
 
 class RequestBudget:
-    """At most ``per_minute`` request starts in any minute (and ``burst`` in any
-    ``burst * 60 / per_minute`` seconds), granted to waiters in priority order, then in the
-    order they came."""
+    """At most ``per_minute`` request starts in any minute, ``burst`` at once and then evenly
+    spaced, granted to waiters in priority order, then in the order they came."""
 
     def __init__(
         self,
@@ -99,6 +99,8 @@ class RequestBudget:
         self._queue: list[_Waiter] = []
         self._order = itertools.count()
         self._starts: deque[float] = deque()  # granted start times, oldest first
+        # When the rate's credit is used up (a generic cell rate's theoretical arrival time).
+        self._paced_until = float("-inf")
         self._dispatcher: asyncio.Task[None] | None = None
         self.configure(per_minute, burst=burst)
 
@@ -112,15 +114,19 @@ class RequestBudget:
         """Requests held back now."""
         return sum(1 for waiter in self._queue if not waiter.granted.done())
 
+    @property
+    def spacing_s(self) -> float:
+        """The even spacing of requests at the budget's rate."""
+        return WINDOW_S / self.per_minute
+
     def next_start(self) -> float:
-        """The earliest monotonic time another request may start."""
-        starts = self._starts
+        """The earliest monotonic time another request may start: ``burst`` at once, then one
+        every `spacing_s` (a generic cell rate: the credit builds back while it is idle), and
+        never more than ``per_minute`` in any minute."""
         now = self._monotonic()
-        earliest = now
-        if len(starts) >= self.per_minute:
-            earliest = max(earliest, starts[-self.per_minute] + WINDOW_S)
-        if len(starts) >= self.burst:
-            earliest = max(earliest, starts[-self.burst] + self.burst * WINDOW_S / self.per_minute)
+        earliest = max(now, self._paced_until - (self.burst - 1) * self.spacing_s)
+        if len(self._starts) >= self.per_minute:
+            earliest = max(earliest, self._starts[-self.per_minute] + WINDOW_S)
         return earliest
 
     async def acquire(self, priority: Priority | None = None) -> float:
@@ -147,9 +153,11 @@ class RequestBudget:
         """Give back a start that was granted but not used (the host's circuit opened)."""
         with contextlib.suppress(ValueError):
             self._starts.remove(granted_at)
+            self._paced_until -= self.spacing_s
 
     def _grant(self, waiter: _Waiter) -> float:
         started = self._monotonic()
+        self._paced_until = max(self._paced_until, started) + self.spacing_s
         self._starts.append(started)
         while len(self._starts) > self.per_minute:
             self._starts.popleft()
