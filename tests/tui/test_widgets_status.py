@@ -307,3 +307,19 @@ async def test_a_view_whose_clocks_moved_but_whose_text_did_not_is_not_repainted
         )
         bar.show(a_minute_later)
         assert refreshes
+
+
+async def test_the_bar_says_when_the_request_budget_holds_requests_back() -> None:
+    app = StatusApp()
+    waiting = dataclasses.replace(HEALTHY, budget_waiting=(("yahoo", 3),))
+    async with app.run_test(size=(120, 5)) as pilot:
+        bar = app.query_one(StatusBar)
+        bar.show(HEALTHY)
+        await pilot.pause()
+        assert "budget" not in rendered(bar)
+        bar.show(waiting)
+        await pilot.pause()
+        assert "demo ok · ⏳ yahoo budget: 3 requests waiting" in rendered(bar)
+        await pilot.resize_terminal(40, 5)
+        await pilot.pause()
+        assert rendered(bar) == " DEMO  REGULAR 10:32 ET  ✓ ok ⏳3"

@@ -293,6 +293,22 @@ async def test_each_dataset_says_how_its_last_poll_went() -> None:
     assert [(h.name, h.state) for h in status.health] == [("files", "retrying")]
 
 
+async def test_the_status_counts_what_each_source_s_budget_holds_back() -> None:
+    class Budgeted(RoutedSource):
+        waiting = {"yahoo": 0, "finra": 0, "sec": 0}
+
+        def budget_waiting(self, source: str) -> int:
+            return self.waiting.get(source, 0)
+
+    source = Budgeted("live")
+    scheduler = scheduler_over(source)
+    assert scheduler.status().budget_waiting == ()
+    source.waiting["yahoo"] = 3
+    assert scheduler.status().budget_waiting == (("yahoo", 3),)
+    # Waiting for the budget is no failure and no slowness.
+    assert all(h.state == "ok" for h in scheduler.status().health)
+
+
 async def test_a_source_with_overdue_requests_is_slow_until_they_finish() -> None:
     class Hanging(RoutedSource):
         """Its requests to Yahoo are overdue while ``overdue_requests`` says so."""
