@@ -136,6 +136,10 @@ class Feed:
         # Whoever runs the stream sets it (`feed.stream_live = client.live_symbols`).
         self.stream_live: Callable[[], Collection[str]] = _nothing_streamed
         self._candidates_due: dt.datetime | None = None  # None: at the next quotes poll
+        # Where frames that arrive after their poll has returned are kept (the scheduler's
+        # `accept`, while it runs): the rows on screen are not held back by the candidates.
+        self.deliver: Callable[[JobName, Fetched], Awaitable[bool]] | None = None
+        self._later: set[asyncio.Task[None]] = set()
 
     # -- what to fetch ---------------------------------------------------------------------
 
@@ -271,6 +275,13 @@ class Feed:
         calls = [(priority, symbols) for priority, symbols in tiers if symbols]
         if not calls:  # every row on screen streamed, and the candidates not due
             return Fetched(empty_frame(Dataset.QUOTES), now)
+        if len(calls) == 2 and self.deliver is not None and data.quotes.height:
+            # Once the first picture is whole, the candidates' quotes are kept when they come
+            # and the rows on screen do not wait for them.
+            later = asyncio.create_task(self._deliver_candidates(calls[1][1], self.deliver))
+            self._later.add(later)
+            later.add_done_callback(self._later.discard)
+            calls = calls[:1]
         outcomes = await asyncio.gather(
             *(
                 self._prioritised(priority, self.source.quotes(symbols))
@@ -300,6 +311,16 @@ class Feed:
         with request_priority(Priority.BARS):
             outcomes = await asyncio.gather(*calls)
         return await asyncio.to_thread(_merged, outcomes)
+
+    async def _deliver_candidates(
+        self, symbols: Sequence[str], deliver: Callable[[JobName, Fetched], Awaitable[bool]]
+    ) -> None:
+        outcome = await self._prioritised(Priority.CANDIDATES, self.source.quotes(symbols))
+        if isinstance(outcome, Fetched):
+            await deliver(JobName.QUOTES, outcome)
+        else:
+            log.warning("quotes of the candidates failed: %s", outcome.message)
+            self._candidates_due = None  # asked again at the next poll
 
     @staticmethod
     async def _prioritised(priority: Priority, call: Awaitable[FetchOutcome]) -> FetchOutcome:
@@ -403,6 +424,9 @@ class Feed:
         return self.source.known_symbols()
 
     async def aclose(self) -> None:
+        for later in list(self._later):
+            later.cancel()
+        await asyncio.gather(*self._later, return_exceptions=True)
         await self.source.aclose()
 
 

@@ -116,6 +116,7 @@ class Scheduler:
         self._wait = wait
         self._builders = builders
         self._wake = {job: asyncio.Event() for job in JobName}
+        self._accepting = {job: asyncio.Lock() for job in JobName}
         self._dirty: set[Pane] = set()
         self._rebuild_wanted = asyncio.Event()
         self._building = False
@@ -144,6 +145,8 @@ class Scheduler:
         """Restore the disk copy, then poll every job and rebuild what changes, until cancelled.
         A bug in a loop ends them all and is raised, so it is seen, never swallowed."""
         await self.restore()
+        # What arrives outside a poll (the quotes of the short candidates) is kept as it comes.
+        self.feed.deliver = self.accept
         async with asyncio.TaskGroup() as group:
             for job_spec in JOBS:
                 group.create_task(self._poll(job_spec.name), name=f"poll {job_spec.name}")
@@ -170,13 +173,18 @@ class Scheduler:
         while True:
             wake.clear()
             self._polling += 1
+            started = self.clock()
             try:
                 result = await self.refresh(job)
             finally:
                 self._polling -= 1
             self._unpolled.discard(job)
             self._note_quiet()
-            delay = result.retry_in_s if result.retry_in_s is not None else self.cadence_s(job)
+            if result.retry_in_s is not None:
+                delay = result.retry_in_s
+            else:  # cadence from start to start: a poll the request budget spaced out is no later
+                elapsed = (self.clock() - started).total_seconds()
+                delay = max(0.0, self.cadence_s(job) - max(0.0, elapsed))
             await self._wait(wake, delay)
 
     def _note_quiet(self) -> None:
@@ -230,9 +238,10 @@ class Scheduler:
         anything, and write it to disk. True when it changed the stored frame."""
         if fetched.refresh_failed is None:  # else the caller records the failure
             self.health.succeeded(job, self.feed.source_name(job))
-        previous = self.store.get(job)
-        stored, changed = await asyncio.to_thread(combine, previous, job, fetched, self.clock())
-        self.store.put(job, stored)
+        async with self._accepting[job]:  # a poll and a frame pushed meanwhile: one at a time
+            previous = self.store.get(job)
+            stored, changed = await asyncio.to_thread(combine, previous, job, fetched, self.clock())
+            self.store.put(job, stored)
         if self.source.is_demo:
             self._market_fetched[job] = self.source.now()
         if changed:

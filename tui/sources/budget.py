@@ -33,6 +33,9 @@ from enum import IntEnum
 from typing import Final, Protocol, runtime_checkable
 
 WINDOW_S: Final = 60.0
+# Requests of a burst only prices on screen may take: a burst of bars or history leaves them
+# room, so the next quotes poll is not spaced out behind it.
+ON_SCREEN_RESERVE: Final = 2
 
 
 class Priority(IntEnum):
@@ -102,6 +105,7 @@ class RequestBudget:
         # When the rate's credit is used up (a generic cell rate's theoretical arrival time).
         self._paced_until = float("-inf")
         self._dispatcher: asyncio.Task[None] | None = None
+        self._arrived = asyncio.Event()
         self.configure(per_minute, burst=burst)
 
     def configure(self, per_minute: float, *, burst: int) -> None:
@@ -119,12 +123,16 @@ class RequestBudget:
         """The even spacing of requests at the budget's rate."""
         return WINDOW_S / self.per_minute
 
-    def next_start(self) -> float:
-        """The earliest monotonic time another request may start: ``burst`` at once, then one
-        every `spacing_s` (a generic cell rate: the credit builds back while it is idle), and
-        never more than ``per_minute`` in any minute."""
+    def next_start(self, priority: int = Priority.ON_SCREEN) -> float:
+        """The earliest monotonic time another request of ``priority`` may start: ``burst`` at
+        once (less `ON_SCREEN_RESERVE` for anything but prices on screen), then one every
+        `spacing_s` (a generic cell rate: the credit builds back while the host is left alone),
+        and never more than ``per_minute`` in any minute."""
         now = self._monotonic()
-        earliest = max(now, self._paced_until - (self.burst - 1) * self.spacing_s)
+        credit = self.burst - 1
+        if priority > Priority.ON_SCREEN:
+            credit -= min(ON_SCREEN_RESERVE, credit)
+        earliest = max(now, self._paced_until - credit * self.spacing_s)
         if len(self._starts) >= self.per_minute:
             earliest = max(earliest, self._starts[-self.per_minute] + WINDOW_S)
         return earliest
@@ -137,9 +145,10 @@ class RequestBudget:
             next(self._order),
             asyncio.get_running_loop().create_future(),
         )
-        if not self._queue and self.next_start() <= self._monotonic():
+        if not self._queue and self.next_start(waiter.priority) <= self._monotonic():
             return self._grant(waiter)
         heapq.heappush(self._queue, waiter)
+        self._arrived.set()  # a more urgent waiter may go before the one the dispatcher waits for
         if self._dispatcher is None or self._dispatcher.done():
             self._dispatcher = asyncio.create_task(self._dispatch(), name="request budget")
         try:
@@ -168,15 +177,28 @@ class RequestBudget:
     async def _dispatch(self) -> None:
         """Hand out starts as the window allows, the most urgent waiter first."""
         while self._queue:
-            delay = self.next_start() - self._monotonic()
+            head = self._queue[0]
+            if head.granted.done():  # its caller gave up waiting
+                heapq.heappop(self._queue)
+                continue
+            delay = self.next_start(head.priority) - self._monotonic()
             if delay > 0:
-                await self._sleep(delay)
+                await self._wait(delay)
                 continue
-            waiter = heapq.heappop(self._queue)
-            if waiter.granted.done():  # its caller gave up waiting
-                continue
-            self._grant(waiter)
+            self._grant(heapq.heappop(self._queue))
             await asyncio.sleep(0)  # let the granted caller run before the next grant
+
+    async def _wait(self, delay: float) -> None:
+        """Sleep ``delay``, or less when a new waiter arrives (it may be more urgent)."""
+        self._arrived.clear()
+        sleeping = asyncio.ensure_future(self._sleep(delay))
+        arriving = asyncio.ensure_future(self._arrived.wait())
+        try:
+            await asyncio.wait({sleeping, arriving}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (sleeping, arriving):
+                task.cancel()
+            await asyncio.gather(sleeping, arriving, return_exceptions=True)
 
     async def aclose(self) -> None:
         """Stop handing out starts (the client is closing)."""
