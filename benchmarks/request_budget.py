@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import datetime as dt
 import importlib.util
 import json
 import os
@@ -56,7 +55,9 @@ ROOT = HERE.parent
 def _virtual_time_loop() -> Any:
     """This checkout's virtual-time loop (loaded by path: under --tree, `tests` is the other
     tree's package)."""
-    spec = importlib.util.spec_from_file_location("virtual_time", ROOT / "tests" / "virtual_time.py")
+    spec = importlib.util.spec_from_file_location(
+        "virtual_time", ROOT / "tests" / "virtual_time.py"
+    )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
