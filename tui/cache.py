@@ -12,9 +12,9 @@ Rust backtrace over the interface, or even abort the process (a page header that
 absurd allocation does). So every frame is written with a checksum beside it
 (``<key>.parquet.sum``: a BLAKE2b digest of the file and its size), and a file whose bytes do
 not match is discarded unread. A file without one (written before checksums) is read only when
-its parquet structure holds (the magic bytes at both ends, a footer length inside the file), and
-with the process's stderr captured while polars reads it, so a panic's message goes to the log,
-not over the screen.
+its parquet structure holds (the magic bytes at both ends, a footer length inside the file).
+Capturing stderr around the read instead would not do: the interface itself is drawn on stderr
+(Textual's driver writes there, from its own thread), so redirecting it would swallow frames.
 """
 
 from __future__ import annotations
@@ -27,9 +27,8 @@ import os
 import re
 import sys
 import tempfile
-import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
@@ -97,8 +96,7 @@ class Cache:
             self._discard(path, stamp, problem)
             return None
         try:
-            with _stderr_to_log(path):
-                frame = pl.read_parquet(data)
+            frame = pl.read_parquet(data)
         except (pl.exceptions.PolarsError, OSError, pl.exceptions.PanicException) as error:
             # A damaged page can make the parquet reader panic; that must not end the app either.
             self._discard(path, stamp, f"unreadable parquet: {_first_line(error)}")
@@ -247,30 +245,6 @@ def _fsync_folder(folder: Path) -> None:
 def _checksum(data: bytes) -> bytes:
     """What ``<key>.parquet.sum`` holds for a frame file of ``data``."""
     return f"{hashlib.blake2b(data, digest_size=16).hexdigest()} {len(data)}\n".encode()
-
-
-_STDERR_LOCK = threading.Lock()
-
-
-@contextlib.contextmanager
-def _stderr_to_log(path: Path) -> Iterator[None]:
-    """While polars reads ``path``, whatever is written to the process's stderr (a Rust panic's
-    message and backtrace) goes to the log instead of over the interface. Process-wide, so one
-    read at a time, and only around that read."""
-    with _STDERR_LOCK, tempfile.TemporaryFile() as sink:
-        with contextlib.suppress(ValueError, OSError):
-            sys.stderr.flush()
-        saved = os.dup(2)
-        os.dup2(sink.fileno(), 2)
-        try:
-            yield
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
-            sink.seek(0)
-            written = sink.read().decode(errors="replace").strip()
-            if written:
-                logger.warning("the parquet reader wrote to stderr reading %s: %s", path, written)
 
 
 def _first_line(error: BaseException) -> str:

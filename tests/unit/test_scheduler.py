@@ -12,6 +12,7 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import ClassVar
 
 import polars as pl
 import pytest
@@ -295,7 +296,7 @@ async def test_each_dataset_says_how_its_last_poll_went() -> None:
 
 async def test_the_status_counts_what_each_source_s_budget_holds_back() -> None:
     class Budgeted(RoutedSource):
-        waiting = {"yahoo": 0, "finra": 0, "sec": 0}
+        waiting: ClassVar[dict[str, int]] = {"yahoo": 0}
 
         def budget_waiting(self, source: str) -> int:
             return self.waiting.get(source, 0)
