@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from pathlib import Path
 from typing import ClassVar
 
 from textual import on
@@ -67,13 +68,14 @@ class TapewatchApp(App[int]):
         as_of: dt.date | None = None,
         source_factory: SourceFactory | None = None,
         clock: Callable[[], dt.datetime] | None = None,
+        record: Path | None = None,
     ) -> None:
         super().__init__()
         for theme in THEMES:
             self.register_theme(theme)
         self.settings = settings
         self.dashboard = DashboardScreen(
-            settings, as_of=as_of, source_factory=source_factory, clock=clock
+            settings, as_of=as_of, source_factory=source_factory, clock=clock, record=record
         )
 
     def get_css_variables(self) -> dict[str, str]:
@@ -170,11 +172,18 @@ class TapewatchApp(App[int]):
         self.push_screen(TickerScreen(feed, symbol, self.settings, self.dashboard.status_now))
 
 
-def run_app(settings: Settings, *, as_of: dt.date | None = None) -> int:
-    """Run the monitor until the user quits; the process exit status."""
+def run_app(
+    settings: Settings,
+    *,
+    as_of: dt.date | None = None,
+    record: Path | None = None,
+    source_factory: SourceFactory | None = None,
+) -> int:
+    """Run the monitor until the user quits; the process exit status. ``record``: keep the
+    session's log there (tui.recording); ``source_factory``: another source (a replay)."""
     from tui.logs import configure_file_logging
 
     configure_file_logging()
-    app = TapewatchApp(settings, as_of=as_of)
+    app = TapewatchApp(settings, as_of=as_of, record=record, source_factory=source_factory)
     result = app.run()
     return result if isinstance(result, int) else app.return_code or 0

@@ -31,7 +31,7 @@ import contextlib
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from typing import Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
 
 from tui import market_hours
 from tui.analytics.builders import BUILDERS, PaneBuilder
@@ -57,6 +57,10 @@ from tui.sources.base import Failed, Fetched, Source
 from tui.sources.budget import BudgetedRequests
 from tui.store import Store, combine
 
+if TYPE_CHECKING:
+    from tui.recording import Recorder
+    from tui.sources.streaming.ticks import Tick
+
 log = logging.getLogger("tapewatch.scheduler")
 
 
@@ -73,6 +77,14 @@ class SlowRequests(Protocol):
     source, from its HTTP client): the status says that part is slow before anything fails."""
 
     def overdue(self, source: str) -> int: ...
+
+
+@runtime_checkable
+class PushedFrames(Protocol):
+    """A source that hands the scheduler its frames itself, at their own times, instead of
+    being polled (a recorded session played back, tui.recording)."""
+
+    async def play(self, accept: Callable[[JobName, Fetched], Awaitable[bool]]) -> None: ...
 
 
 @runtime_checkable
@@ -106,8 +118,10 @@ class Scheduler:
         report: Reporter = _ignore,
         wait: Waiter = wait_or_wake,
         builders: Mapping[Pane, PaneBuilder] = BUILDERS,
+        recorder: Recorder | None = None,
     ) -> None:
         self.settings = settings
+        self.recorder = recorder  # `--record`: every frame taken in, and every tick
         self.clock = clock  # the wall clock: ages, retry times
         self.store = Store(source.name, cache)  # the last good frame of every job, on disk too
         self.feed = Feed(settings, source, self.store, clock=clock)
@@ -148,9 +162,26 @@ class Scheduler:
         # What arrives outside a poll (the quotes of the short candidates) is kept as it comes.
         self.feed.deliver = self.accept
         async with asyncio.TaskGroup() as group:
-            for job_spec in JOBS:
-                group.create_task(self._poll(job_spec.name), name=f"poll {job_spec.name}")
+            if isinstance(self.source, PushedFrames):  # a replay: nothing to poll
+                self._first_round_settled.set()
+                group.create_task(self.source.play(self._played), name="replay")
+            else:
+                for job_spec in JOBS:
+                    group.create_task(self._poll(job_spec.name), name=f"poll {job_spec.name}")
+            if self.recorder is not None:
+                group.create_task(self.recorder.run(), name="recorder")
             group.create_task(self._rebuild_loop(), name="rebuild")
+
+    async def _played(self, job: JobName, fetched: Fetched) -> bool:
+        """A frame a replay hands over: kept as a poll's answer would be."""
+        changed = await self.accept(job, fetched)
+        self._report(StatusChanged(self.status()))
+        return changed
+
+    def record_tick(self, tick: Tick) -> None:
+        """Keep a streamed tick in the recording, when there is one (the stream calls it)."""
+        if self.recorder is not None:
+            self.recorder.record_tick(tick)
 
     def wake(self, *jobs: JobName) -> None:
         """Poll ``jobs`` now (every job when none is named, the candidates' quotes included),
@@ -238,6 +269,8 @@ class Scheduler:
         anything, and write it to disk. True when it changed the stored frame."""
         if fetched.refresh_failed is None:  # else the caller records the failure
             self.health.succeeded(job, self.feed.source_name(job))
+        if self.recorder is not None:
+            self.recorder.record_frame(job, fetched, at=self.clock(), market_at=self.source.now())
         async with self._accepting[job]:  # a poll and a frame pushed meanwhile: one at a time
             previous = self.store.get(job)
             stored, changed = await asyncio.to_thread(combine, previous, job, fetched, self.clock())
@@ -256,6 +289,15 @@ class Scheduler:
         """Show the last good data on disk at once (the polls then replace it)."""
         found = await asyncio.to_thread(self.store.read_disk)
         restored = self.store.restore(found, self.clock())
+        if self.recorder is not None:  # what the panes start from is part of the session
+            for job in restored:
+                stored = found[job]
+                fetched = Fetched(
+                    stored.frame, stored.as_of, stored.problems, None, stored.fetched_at
+                )
+                self.recorder.record_frame(
+                    job, fetched, at=self.clock(), market_at=self.source.now()
+                )
         if restored:
             self._mark_dirty(panes_of(restored))
             self._report(StatusChanged(self.status()))

@@ -24,6 +24,10 @@ BINDING_IDS: tuple[str, ...] = (
     "alert",
     "alerts",
     "delete_alert",
+    "replay_pause",
+    "replay_step",
+    "replay_faster",
+    "replay_slower",
 )
 
 # The keys each binding has unless the config remaps it, in Textual's notation: the remappable
@@ -45,6 +49,10 @@ DEFAULT_KEYS: dict[str, tuple[str, ...]] = {
     "alert": ("a",),
     "alerts": ("A",),
     "delete_alert": ("x",),
+    "replay_pause": ("p",),
+    "replay_step": ("n",),
+    "replay_faster": ("greater_than_sign",),
+    "replay_slower": ("less_than_sign",),
     "table.activate": ("enter",),
     "table.cursor_up": ("up", "k"),
     "table.cursor_down": ("down", "j"),

@@ -15,6 +15,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import events, on, work
@@ -46,6 +47,7 @@ from widgets.table import LiveTable
 if TYPE_CHECKING:
     from tui.alerts.monitor import AlertMonitor
     from tui.feed import Feed
+    from tui.recording import ReplaySource
     from tui.scheduler import Scheduler
     from tui.sources.base import Source
 
@@ -72,6 +74,11 @@ class DashboardScreen(WatchedScreen[None]):
         Binding("tab", "app.focus_next", "Next pane", id="next_pane", show=False),
         Binding("shift+tab", "app.focus_previous", "Previous pane", id="prev_pane", show=False),
         Binding("d", "use_demo", "Demo market", id="use_demo", show=False),
+        # A replay's keys (shown in the footer only while one plays).
+        Binding("p", "replay('toggle_pause')", "Pause", id="replay_pause"),
+        Binding("n", "replay('step')", "Step", id="replay_step"),
+        Binding("greater_than_sign", "replay('faster')", "Faster", id="replay_faster"),
+        Binding("less_than_sign", "replay('slower')", "Slower", id="replay_slower"),
     ]
 
     def __init__(
@@ -81,10 +88,12 @@ class DashboardScreen(WatchedScreen[None]):
         as_of: dt.date | None = None,
         source_factory: SourceFactory | None = None,
         clock: Callable[[], dt.datetime] | None = None,
+        record: Path | None = None,
     ) -> None:
         super().__init__()
         self.settings = settings
         self.as_of = as_of
+        self.record = record  # `--record`: where the session's log goes
         self.source_factory = source_factory or default_source_factory
         self.clock = clock or utc_now
         self.scheduler: Scheduler | None = None
@@ -162,17 +171,25 @@ class DashboardScreen(WatchedScreen[None]):
 
     def _make_scheduler(self, settings: Settings) -> Scheduler:
         from tui.cache import Cache
-        from tui.scheduler import Scheduler
+        from tui.scheduler import PushedFrames, Scheduler
 
         source = self.source_factory(settings, self.as_of)
+        replaying = isinstance(source, PushedFrames)
         # Live data is kept on disk for the next start; the demo and a replay need no copy.
-        keep = not source.is_demo and self.as_of is None
+        keep = not source.is_demo and self.as_of is None and not replaying
+        recorder = None
+        if self.record is not None and not replaying:
+            from tui.recording import Recorder
+
+            recorder = Recorder(self.record, clock=self.clock, market_clock=source.now)
         return Scheduler(
             settings,
             source,
             cache=Cache.default() if keep else None,
-            clock=self.clock,
+            # A replay runs on its own clock: ages and stale marks as they were then.
+            clock=source.now if replaying else self.clock,
             report=self._on_report,
+            recorder=recorder,
         )
 
     def _on_report(self, report: Report) -> None:
@@ -283,6 +300,25 @@ class DashboardScreen(WatchedScreen[None]):
         if self.scheduler is not None:
             self.scheduler.wake()
         self.notify("Refreshing…", timeout=1.5)
+
+    def _replay(self) -> ReplaySource | None:
+        from tui.recording import ReplaySource
+
+        source = self.scheduler.source if self.scheduler is not None else None
+        return source if isinstance(source, ReplaySource) else None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "replay":  # hidden and off unless a replay plays
+            return self.scheduler is not None and self._replay() is not None
+        return True
+
+    def action_replay(self, control: str) -> None:
+        """Pause or resume the replay, step one frame, play it faster or slower."""
+        replay = self._replay()
+        if replay is None or control not in ("toggle_pause", "step", "faster", "slower"):
+            return
+        getattr(replay, control)()
+        self._publish_status()
 
     def action_use_demo(self) -> None:
         """Switch to the embedded demo market (offered when live sources are unreachable)."""
