@@ -115,7 +115,9 @@ def _day(moment: dt.datetime) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class _Frame:
+class RecordedFrame:
+    """A frame as it came in the recorded session."""
+
     seq: int
     at: dt.datetime
     market_at: dt.datetime
@@ -124,11 +126,14 @@ class _Frame:
 
 
 @dataclass(frozen=True, slots=True)
-class _Tick:
+class RecordedTick:
     seq: int
     at: dt.datetime
     market_at: dt.datetime
     tick: Tick
+
+
+Recorded = RecordedFrame | RecordedTick
 
 
 class Recorder:
@@ -147,8 +152,8 @@ class Recorder:
         self._clock = clock
         self._market_clock = market_clock
         self._sleep = sleep
-        self._frames: list[_Frame] = []
-        self._ticks: list[_Tick] = []
+        self._frames: list[RecordedFrame] = []
+        self._ticks: list[RecordedTick] = []
         self._seq = _last_seq(root) + 1  # an existing log is appended to
         self._written: set[str] = set()  # folders written to: compacted on close
 
@@ -156,11 +161,11 @@ class Recorder:
         self, job: JobName, fetched: Fetched, *, at: dt.datetime, market_at: dt.datetime
     ) -> None:
         """Keep a frame that came for ``job`` (written within a second)."""
-        self._frames.append(_Frame(self._next(), at, market_at, job, fetched))
+        self._frames.append(RecordedFrame(self._next(), at, market_at, job, fetched))
 
     def record_tick(self, tick: Tick) -> None:
         """Keep a streamed tick (written within a second)."""
-        self._ticks.append(_Tick(self._next(), self._clock(), self._market_clock(), tick))
+        self._ticks.append(RecordedTick(self._next(), self._clock(), self._market_clock(), tick))
 
     def _next(self) -> int:
         seq, self._seq = self._seq, self._seq + 1
@@ -186,11 +191,11 @@ class Recorder:
         """Write what came since the last flush (blocking): frames' rows, ticks, then events."""
         frames, self._frames = self._frames, []
         ticks, self._ticks = self._ticks, []
-        events: dict[str, list[_Frame]] = {}
+        events: dict[str, list[RecordedFrame]] = {}
         for frame in frames:
             events.setdefault(_day(frame.market_at), []).append(frame)
         for day, day_frames in events.items():
-            by_job: dict[JobName, list[_Frame]] = {}
+            by_job: dict[JobName, list[RecordedFrame]] = {}
             for frame in day_frames:
                 by_job.setdefault(frame.job, []).append(frame)
             for job, job_frames in by_job.items():
@@ -202,7 +207,7 @@ class Recorder:
                     how="vertical_relaxed",
                 )
                 self._write(f"{day}/frames/{job.value}", job_frames[0].seq, rows)
-        by_day: dict[str, list[_Tick]] = {}
+        by_day: dict[str, list[RecordedTick]] = {}
         for tick in ticks:
             by_day.setdefault(_day(tick.market_at), []).append(tick)
         for day, day_ticks in by_day.items():
@@ -237,7 +242,7 @@ class Recorder:
                         (path / (name + suffix)).unlink()
 
 
-def _events_frame(frames: Sequence[_Frame]) -> pl.DataFrame:
+def _events_frame(frames: Sequence[RecordedFrame]) -> pl.DataFrame:
     return pl.DataFrame(
         [
             (
@@ -257,7 +262,7 @@ def _events_frame(frames: Sequence[_Frame]) -> pl.DataFrame:
     )
 
 
-def _ticks_frame(ticks: Sequence[_Tick]) -> pl.DataFrame:
+def _ticks_frame(ticks: Sequence[RecordedTick]) -> pl.DataFrame:
     return pl.DataFrame(
         [
             (
@@ -341,28 +346,6 @@ def _last_seq(root: Path) -> int:
 
 
 # -- reading ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class RecordedFrame:
-    """A frame as it came in the recorded session."""
-
-    seq: int
-    at: dt.datetime
-    market_at: dt.datetime
-    job: JobName
-    fetched: Fetched
-
-
-@dataclass(frozen=True, slots=True)
-class RecordedTick:
-    seq: int
-    at: dt.datetime
-    market_at: dt.datetime
-    tick: Tick
-
-
-Recorded = RecordedFrame | RecordedTick
 
 
 @dataclass(frozen=True, slots=True)

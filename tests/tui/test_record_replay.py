@@ -31,6 +31,19 @@ pytestmark = pytest.mark.timeout(60)
 fault_server = faultserver.fault_server
 
 
+def recording_app(
+    market: LoopbackMarket, clock: ManualClock, settings: Settings, log: Path
+) -> TapewatchApp:
+    """The app on the loopback market, keeping its session's log under ``log``."""
+
+    def live(settings: Settings, as_of: dt.date | None) -> Source:
+        return ObservedLiveSource(
+            settings, cache=Cache.default(), clock=clock, transport=market.transport()
+        )
+
+    return TapewatchApp(settings, source_factory=live, clock=clock, record=log)
+
+
 async def test_a_recorded_session_replays_to_the_same_panes(
     fault_server: FaultServer, tmp_path: Path
 ) -> None:
@@ -38,13 +51,7 @@ async def test_a_recorded_session_replays_to_the_same_panes(
     clock = ManualClock(market.truth.moment)
     settings = market.settings(BASE_SETTINGS)
     log = tmp_path / "session"
-
-    def live(settings: Settings, as_of: dt.date | None) -> Source:
-        return ObservedLiveSource(
-            settings, cache=Cache.default(), clock=clock, transport=market.transport()
-        )
-
-    app = TapewatchApp(settings, source_factory=live, clock=clock, record=log)
+    app = recording_app(market, clock, settings, log)
     async with app.run_test(size=(120, 40)) as pilot:
         await load_completely(pilot, app)
         clock.advance(60)
@@ -81,13 +88,7 @@ async def test_the_replay_keys_pause_step_and_change_the_speed(
     clock = ManualClock(market.truth.moment)
     settings = market.settings(BASE_SETTINGS)
     log = tmp_path / "session"
-
-    def live(settings: Settings, as_of: dt.date | None) -> Source:
-        return ObservedLiveSource(
-            settings, cache=Cache.default(), clock=clock, transport=market.transport()
-        )
-
-    app = TapewatchApp(settings, source_factory=live, clock=clock, record=log)
+    app = recording_app(market, clock, settings, log)
     async with app.run_test(size=(120, 40)) as pilot:
         await load_completely(pilot, app)
         for _ in range(2):  # two more rounds, an hour apart: a slow replay waits for them

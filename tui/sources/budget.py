@@ -33,6 +33,10 @@ from enum import IntEnum
 from typing import Final, Protocol, runtime_checkable
 
 WINDOW_S: Final = 60.0
+# Waited beyond a minute before the budget's count starts again: the host sees requests a few
+# milliseconds later than they were let go, and must never count more than the budget in its
+# own minute.
+WINDOW_MARGIN_S: Final = 1.0
 # Requests of a burst only prices on screen may take: a burst of bars or history leaves them
 # room, so the next quotes poll is not spaced out behind it.
 ON_SCREEN_RESERVE: Final = 2
@@ -134,7 +138,7 @@ class RequestBudget:
             credit -= min(ON_SCREEN_RESERVE, credit)
         earliest = max(now, self._paced_until - credit * self.spacing_s)
         if len(self._starts) >= self.per_minute:
-            earliest = max(earliest, self._starts[-self.per_minute] + WINDOW_S)
+            earliest = max(earliest, self._starts[-self.per_minute] + WINDOW_S + WINDOW_MARGIN_S)
         return earliest
 
     async def acquire(self, priority: Priority | None = None) -> float:
