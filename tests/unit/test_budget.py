@@ -89,7 +89,8 @@ def test_a_burst_of_jobs_never_exceeds_the_budget() -> None:
         loop.close()
     assert all(isinstance(reply, HttpReply) for replies in results for reply in replies)
     assert len(sent_at) == 600
-    assert most_in_any_window(sent_at, WINDOW_S) <= 40
+    # Even a host that sees them up to half a second late counts no more than 40 a minute.
+    assert most_in_any_window(sent_at, WINDOW_S + 0.5) <= 40
     assert most_in_any_window(sent_at, 1.0) <= 10  # a burst at most, then evenly spaced
     # Held to the budget: 600 requests at 40 a minute take at least 14 minutes.
     assert max(sent_at) >= (600 - 40) / 40 * WINDOW_S
