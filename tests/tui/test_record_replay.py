@@ -12,7 +12,7 @@ import pytest
 from tests import faultserver
 from tests.faultserver import FaultServer
 from tests.loopback_market import LoopbackMarket, ManualClock
-from tests.tui.harness import panes, wait_until
+from tests.tui.harness import panes, screen_text, wait_until
 from tests.tui.test_live_app import (
     BASE_SETTINGS,
     ObservedLiveSource,
@@ -75,9 +75,6 @@ async def test_a_recorded_session_replays_to_the_same_panes(
         await wait_until(pilot, lambda: shown_rows(app) == recorded, "the recorded panes")
         await wait_until(pilot, lambda: "REPLAY ended" in status_line(app), "the REPLAY label")
         assert "LIVE" not in status_line(app)
-        assert replay is not None
-        await pilot.press("p")
-        await wait_until(pilot, lambda: "REPLAY ⏸ paused" in status_line(app), "paused")
         assert all(panes(app)[pane].view is not None for pane in panes(app))
 
 
@@ -124,6 +121,9 @@ async def test_the_replay_keys_pause_step_and_change_the_speed(
 
         scheduler.accept = counted  # type: ignore[method-assign]
         await wait_until(pilot, lambda: "REPLAY ×1" in status_line(app), "playing at 1 x")
+        await wait_until(
+            pilot, lambda: "p Pause" in screen_text(app)[-1], "the replay's keys in the footer"
+        )
         await pilot.press("greater_than_sign")
         await wait_until(pilot, lambda: "REPLAY ×2" in status_line(app), "2 x")
         await pilot.press("less_than_sign", "less_than_sign")

@@ -164,6 +164,7 @@ class DashboardScreen(WatchedScreen[None]):
             return
         self.scheduler = scheduler
         self._note = None
+        self.refresh_bindings()  # a replay's keys show in the footer now
         from tui.screens.alerts import attach_alerts
 
         await attach_alerts(self, scheduler)
