@@ -25,6 +25,12 @@ What is served, in each service's own format, with values from `MarketTruth`:
 The market stands still: every poll gets the same figures, whatever the clock says, so a test can
 compare what the dashboard shows with `LoopbackMarket.truth`.
 
+Hostile data, for the checks of what a figure or a name can be: `yahoo_prices` (0, negative,
+1e308, NaN for some symbols), `yahoo_times` (quotes and bars stamped in the future), `yahoo_names`
+(a ``longName`` with markup and escape sequences), `finra_short_positions` (a negative short
+position) and `finra_issue_names`, all faults like the others; `list_symbol` adds a symbol the
+embedded universe does not know (its name then comes from Yahoo and FINRA, as for any such name).
+
 Each source's URLs name their own host under the reserved ``.test`` domain, so the shared HTTP
 client keeps one circuit per host as it does live (a Yahoo 429 does not silence FINRA);
 `LoopbackTransport` delivers every request to the server on 127.0.0.1, whatever its host.
@@ -35,8 +41,9 @@ from __future__ import annotations
 import calendar
 import dataclasses
 import datetime as dt
+import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
@@ -65,7 +72,7 @@ from tui.config import (
 )
 from tui.market_hours import NEW_YORK
 from tui.sources import universe
-from tui.sources.base import Fetched, FetchOutcome
+from tui.sources.base import Fetched, FetchOutcome, SymbolInfo
 from tui.sources.demo import DemoMarket
 from tui.sources.live import LiveSource
 
@@ -116,6 +123,105 @@ def throttled(retry_after_s: int) -> Fault:
 def delayed(seconds: float) -> Fault:
     """The reply, ``seconds`` late."""
     return lambda reply: dataclasses.replace(reply, delay_s=reply.delay_s + seconds)
+
+
+def all_of(*faults: Fault) -> Fault:
+    """Every one of ``faults``, applied in turn."""
+
+    def fault(reply: Reply) -> Reply:
+        for each in faults:
+            reply = each(reply)
+        return reply
+
+    return fault
+
+
+# A name as a hostile server could send it: Textual markup with a live action link, then an
+# OSC sequence that retitles the terminal and a CSI sequence that clears it.
+HOSTILE_NAME: Final = "[bold red]HACKED[/] [@click=app.quit]click me[/] \x1b]0;PWNED\x07\x1b[2J"
+# FINRA cuts issue names to 30 characters: a link tag that fits, and escape sequences.
+HOSTILE_ISSUE_NAME: Final = "[link=x]Evil[/link]\x1b[2J\x07"
+
+
+def _chart_fault(symbols: Collection[str], edit: Callable[[dict[str, Any]], None]) -> Fault:
+    """A fault that rewrites the chart of each of ``symbols`` with ``edit`` (given the chart's
+    ``result[0]``); other replies pass unchanged."""
+
+    def fault(reply: Reply) -> Reply:
+        try:
+            document = json.loads(reply.body)
+            result = document["chart"]["result"][0]
+        except (ValueError, KeyError, IndexError, TypeError):
+            return reply
+        if result["meta"]["symbol"] not in symbols:
+            return reply
+        edit(result)
+        return dataclasses.replace(reply, body=json.dumps(document).encode())
+
+    return fault
+
+
+def yahoo_prices(value: float, symbols: Collection[str]) -> Fault:
+    """Every price of ``symbols``' charts — each bar's open, high, low and close, and the
+    regular-market price — replaced by ``value`` (0, a negative, 1e308, NaN)."""
+
+    def edit(result: dict[str, Any]) -> None:
+        result["meta"]["regularMarketPrice"] = value
+        for quote in result["indicators"]["quote"]:
+            for name in ("open", "high", "low", "close"):
+                if name in quote:
+                    quote[name] = [value for _ in quote[name]]
+
+    return _chart_fault(symbols, edit)
+
+
+def yahoo_times(moment: dt.datetime, symbols: Collection[str]) -> Fault:
+    """``symbols``' regular-market time and newest bar stamped at ``moment`` (the year 2100)."""
+
+    def edit(result: dict[str, Any]) -> None:
+        result["meta"]["regularMarketTime"] = int(moment.timestamp())
+        if result.get("timestamp"):
+            result["timestamp"][-1] = int(moment.timestamp())
+
+    return _chart_fault(symbols, edit)
+
+
+def yahoo_names(name: str, symbols: Collection[str]) -> Fault:
+    """``symbols``' ``longName`` and ``shortName`` replaced by ``name``."""
+
+    def edit(result: dict[str, Any]) -> None:
+        result["meta"]["longName"] = result["meta"]["shortName"] = name
+
+    return _chart_fault(symbols, edit)
+
+
+def _short_interest_fault(symbols: Collection[str], column: str, value: str) -> Fault:
+    """A fault that sets ``column`` to ``value`` in the short-interest file rows of
+    ``symbols``; other replies pass unchanged."""
+
+    def fault(reply: Reply) -> Reply:
+        lines = reply.body.decode().split("\n")
+        if not lines or not lines[0].startswith("accountingYearMonthNumber|"):
+            return reply
+        position = lines[0].split("|").index(column)
+        for index, line in enumerate(lines[1:], start=1):
+            fields = line.split("|")
+            if len(fields) > position and fields[1] in symbols:
+                fields[position] = value
+                lines[index] = "|".join(fields)
+        return dataclasses.replace(reply, body="\n".join(lines).encode())
+
+    return fault
+
+
+def finra_short_positions(value: float, symbols: Collection[str]) -> Fault:
+    """``symbols``' current short positions in FINRA's short-interest files set to ``value``."""
+    return _short_interest_fault(symbols, "currentShortPositionQuantity", f"{value:g}")
+
+
+def finra_issue_names(name: str, symbols: Collection[str]) -> Fault:
+    """``symbols``' issue names in FINRA's short-interest files set to ``name``."""
+    return _short_interest_fault(symbols, "issueName", name)
 
 
 class ManualClock:
@@ -231,6 +337,7 @@ class LoopbackMarket:
         self._intraday = {interval: _by_symbol(bars) for interval, bars in truth.intraday.items()}
         self._quotes = {row["symbol"]: row for row in truth.quotes.iter_rows(named=True)}
         self._ciks = {symbol: 1_900_001 + i for i, symbol in enumerate(universe.stock_symbols())}
+        self._like: dict[str, str] = {}  # a listed symbol -> the universe symbol it copies
         server.fallback = self._answer
 
     @classmethod
@@ -254,6 +361,34 @@ class LoopbackMarket:
     def heal(self, service: ServiceName) -> None:
         """``service`` answers normally again."""
         self._faults.pop(service, None)
+
+    def list_symbol(self, symbol: str, *, like: str) -> None:
+        """Serve ``symbol``, unknown to the embedded universe, with ``like``'s figures: its
+        prices on Yahoo, its short interest and short volume at FINRA, its shares at the SEC.
+        The truth gains its rows too."""
+        self._like[symbol] = like
+        self._daily[symbol] = self._daily[like].with_columns(symbol=pl.lit(symbol))
+        for bars in self._intraday.values():
+            bars[symbol] = bars[like].with_columns(symbol=pl.lit(symbol))
+        self._quotes[symbol] = {**self._quotes[like], "symbol": symbol}
+        self._ciks[symbol] = max(self._ciks.values()) + 1
+
+        def listed(frame: pl.DataFrame) -> pl.DataFrame:
+            copy = frame.filter(pl.col("symbol") == like).with_columns(symbol=pl.lit(symbol))
+            return pl.concat([frame, copy])
+
+        self.truth = dataclasses.replace(
+            self.truth,
+            quotes=listed(self.truth.quotes),
+            daily=listed(self.truth.daily),
+            short_interest=listed(self.truth.short_interest),
+            short_volume=listed(self.truth.short_volume),
+            shares=listed(self.truth.shares),
+        )
+        self._replies.clear()
+
+    def _info(self, symbol: str) -> SymbolInfo:
+        return universe.SYMBOLS[self._like.get(symbol, symbol)]
 
     def requests(self, service: ServiceName) -> list[RecordedRequest]:
         """The requests that reached ``service``, oldest first."""
@@ -389,7 +524,7 @@ class LoopbackMarket:
     def _chart_meta(
         self, symbol: str, interval: str, range_: str, first_day: dt.date | None
     ) -> dict[str, Any]:
-        info = universe.SYMBOLS[symbol]
+        info = self._info(symbol)
         quote = self._quotes[symbol]
         today = self.truth.moment.astimezone(NEW_YORK).date()
         times = market_hours.session_times(today)
@@ -413,8 +548,8 @@ class LoopbackMarket:
             "regularMarketDayHigh": quote["high"],
             "regularMarketDayLow": quote["low"],
             "regularMarketVolume": quote["volume"],
-            "longName": info.name,
-            "shortName": info.name,
+            "longName": info.name if symbol not in self._like else f"{symbol} Inc.",
+            "shortName": info.name if symbol not in self._like else f"{symbol} Inc.",
             "chartPreviousClose": closes["close"][-1] if closes.height else None,
             "scale": 3,
             "priceHint": 2,
@@ -440,12 +575,13 @@ class LoopbackMarket:
             symbol = row["symbol"]
             short, prior = row["short_shares"], row["prior_short_shares"]
             change_pct = (short - prior) / prior * 100 if prior else 100.0
-            listing = "R|NNM" if universe.STOCK_PARAMS[symbol].in_nasdaq100 else "A|NYSE"
+            params = universe.STOCK_PARAMS[self._like.get(symbol, symbol)]
+            listing = "R|NNM" if params.in_nasdaq100 else "A|NYSE"
             days_to_cover = row["days_to_cover"]
             fields = (
                 f"{day:%Y%m%d}",
                 symbol,
-                universe.SYMBOLS[symbol].name[:30],  # FINRA cuts issue names to 30 characters
+                self._info(symbol).name[:30],  # FINRA cuts issue names to 30 characters
                 listing,
                 _number(short),
                 _number(prior),
@@ -481,7 +617,7 @@ class LoopbackMarket:
     def _company_tickers(self, request: RecordedRequest, match: re.Match[str]) -> Reply:
         return json_reply(
             {
-                str(i): {"cik_str": cik, "ticker": symbol, "title": universe.SYMBOLS[symbol].name}
+                str(i): {"cik_str": cik, "ticker": symbol, "title": self._info(symbol).name}
                 for i, (symbol, cik) in enumerate(self._ciks.items())
             }
         )
@@ -497,7 +633,7 @@ class LoopbackMarket:
             {
                 "accn": f"{self._ciks[row['symbol']]:010d}-{year % 100:02d}-{i:06d}",
                 "cik": self._ciks[row["symbol"]],
-                "entityName": universe.SYMBOLS[row["symbol"]].name.upper(),
+                "entityName": self._info(row["symbol"]).name.upper(),
                 "loc": "US-NY",
                 "end": row["as_of"].isoformat(),
                 "val": round(row["shares_outstanding"]),

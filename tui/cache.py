@@ -36,6 +36,7 @@ import platformdirs
 import polars as pl
 
 from tui.config import Settings
+from tui.regular_files import MB, NotARegularFile, read_regular_file_and_status
 
 logger = logging.getLogger("tapewatch.cache")
 
@@ -43,6 +44,12 @@ FRAME_SUFFIX = ".parquet"
 CHECKSUM_SUFFIX = ".parquet.sum"
 BYTES_SUFFIX = ".bytes"
 TEMP_SUFFIX = ".tmp"
+# The largest entry tapewatch writes (years of daily bars, or a FINRA file) is a few MB: a file
+# past this is not one of ours, and is not read.
+ENTRY_SIZE_LIMIT = 256 * MB
+# A temporary file this old belongs to a write that was killed (a write takes well under a
+# second), not to one in progress.
+STALE_TEMPORARY_S = 60.0
 PARQUET_MAGIC = b"PAR1"
 
 # A key segment never starts with a dot: that keeps "." and ".." out and keeps every key apart from
@@ -173,17 +180,42 @@ class Cache:
                     os.rmdir(os.path.join(folder, subfolder))
         return removed
 
+    def remove_stale_temporaries(self, older_than_s: float = STALE_TEMPORARY_S) -> int:
+        """Delete the temporary files of writes that were killed before they could rename them
+        (older than ``older_than_s``, so a write in progress in another process is left
+        alone); returns how many. Call it at start, in a thread."""
+        removed = 0
+        cutoff = time.time() - older_than_s
+        for folder, _, names in os.walk(self.path):
+            for name in names:
+                if not (name.startswith(".") and name.endswith(TEMP_SUFFIX)):
+                    continue
+                path = os.path.join(folder, name)
+                with contextlib.suppress(OSError):
+                    if os.lstat(path).st_mtime < cutoff:
+                        os.unlink(path)
+                        removed += 1
+        if removed:
+            logger.info("removed %d temporary file(s) left by interrupted writes", removed)
+        return removed
+
     def _load(self, path: Path) -> tuple[bytes, tuple[int, int]] | None:
-        """The file's content and identity (inode, mtime), read through one open handle."""
+        """The file's content and identity (inode, mtime), read through one open handle. What
+        is not a regular file within ENTRY_SIZE_LIMIT (a FIFO, a device, a link to one) is
+        never read, and is discarded."""
         try:
-            with path.open("rb") as file:
-                status = os.fstat(file.fileno())
-                return file.read(), (status.st_ino, status.st_mtime_ns)
+            data, status = read_regular_file_and_status(path, ENTRY_SIZE_LIMIT)
         except FileNotFoundError:
+            return None
+        except NotARegularFile as error:
+            logger.warning("discarded cache file %s: %s", path, error.strerror)
+            with contextlib.suppress(OSError):
+                path.unlink()
             return None
         except OSError as error:
             logger.warning("cannot read cache file %s: %s", path, error)
             return None
+        return data, (status.st_ino, status.st_mtime_ns)
 
     def _discard(self, path: Path, stamp: tuple[int, int], reason: str) -> None:
         logger.warning("discarded cache file %s: %s", path, reason)

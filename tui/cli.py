@@ -22,9 +22,11 @@ from tui.config import (
     ConfigLocation,
     Settings,
     example_config_text,
+    expand_path,
     load_settings,
     locate_config,
 )
+from tui.plain import shown
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -49,6 +51,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler: Handler = args.handler
     try:
         return handler(args)
+    except ConfigError as error:  # e.g. a --config of ~nouser/x.toml, in any command
+        _error(error.report())
+        return EXIT_USAGE
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
 
@@ -226,11 +231,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def parse_date(text: str) -> dt.date:
-    """An ``--as-of`` value: an ISO date such as 2026-02-11."""
+    """An ``--as-of`` value: an ISO date such as 2026-02-11, not before EARLIEST_DATE."""
     try:
-        return dt.date.fromisoformat(text.strip())
+        day = dt.date.fromisoformat(text.strip())
     except ValueError:
-        raise argparse.ArgumentTypeError(f"`{text}` is not a date: use YYYY-MM-DD") from None
+        raise argparse.ArgumentTypeError(f"`{shown(text)}` is not a date: use YYYY-MM-DD") from None
+    if day < market_hours.EARLIEST_DATE:
+        raise argparse.ArgumentTypeError(
+            f"{day} is before {market_hours.EARLIEST_DATE}: no source has data that old"
+        )
+    return day
 
 
 def parse_speed(text: str) -> float:
@@ -347,9 +357,14 @@ def _snapshot(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     from tui.logs import configure_file_logging
     from tui.snapshot import run_snapshot
+    from tui.watchlists import WatchlistStore, load_book
 
     configure_file_logging()  # failed requests are logged, as in the monitor
-    return run_snapshot(settings, as_json=args.json, as_of=getattr(args, "as_of", None))
+    # The watchlists as the monitor shows them: with the edits made in it.
+    edited = load_book(settings.watchlists, WatchlistStore()).lists()
+    return run_snapshot(
+        replace(settings, watchlists=edited), as_json=args.json, as_of=getattr(args, "as_of", None)
+    )
 
 
 def _alerts(args: argparse.Namespace) -> int:
@@ -435,7 +450,7 @@ def _config_path(args: argparse.Namespace) -> int:
 
 def _config_init(args: argparse.Namespace) -> int:
     target: Path = args.path or locate_config(getattr(args, "config", None)).path
-    target = target.expanduser()
+    target = expand_path(target)
     if target.exists():
         _error(f"{target} already exists; not overwritten (use --path to write elsewhere)")
         return EXIT_FAILURE

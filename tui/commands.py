@@ -1,4 +1,5 @@
-"""Command palette entries: every ticker the source knows, and the dashboard's commands."""
+"""Command palette entries: every ticker the source knows, the codes (`WEI`, `CORR Mag 7`,
+`MSFT SI`: tui/codes.py) and the dashboard's commands."""
 
 from __future__ import annotations
 
@@ -7,7 +8,10 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
+from textual.fuzzy import Matcher
 
+from tui.codes import OpenAlerts
 from widgets.pane import DataPane
 
 if TYPE_CHECKING:
@@ -22,6 +26,17 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("Reverse sort", "Sort the focused table the other way", "reverse_sort"),
     ("Use the demo market", "Switch to the embedded demo market", "screen.use_demo"),
 )
+
+
+def highlight(matcher: Matcher, text: str) -> Content:
+    """``text`` with the letters the query matched highlighted, as plain text: a company name
+    is never parsed as markup (Matcher.highlight would, and a "[" in a name breaks it)."""
+    content = Content(text)
+    _, offsets = matcher.fuzzy_search.match(matcher.query, text)
+    for offset in offsets:
+        if not text[offset].isspace():
+            content = content.stylize(matcher.match_style, offset, offset + 1)
+    return content
 
 
 class TapewatchCommands(Provider):
@@ -45,6 +60,14 @@ class TapewatchCommands(Provider):
     async def discover(self) -> Hits:
         for name, help_text, action in COMMANDS:
             yield DiscoveryHit(name, partial(self._run, action), help=help_text)
+        for suggestion in self.tapewatch.codes().every():
+            if isinstance(suggestion.command, OpenAlerts):
+                continue  # the Alerts (ALRT) command above
+            yield DiscoveryHit(
+                suggestion.text,
+                partial(self.tapewatch.run_command, suggestion.command),
+                help=suggestion.help,
+            )
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
@@ -54,6 +77,18 @@ class TapewatchCommands(Provider):
                 yield Hit(
                     score, matcher.highlight(name), partial(self._run, action), help=help_text
                 )
+        for suggestion in self.tapewatch.codes().suggest(query):
+            if isinstance(suggestion.command, OpenAlerts):
+                continue  # the Alerts (ALRT) command above
+            # A code typed in full comes first; one it completes ranks by how it matches.
+            score = 1.0 if suggestion.exact else matcher.match(suggestion.text)
+            if score > 0:
+                yield Hit(
+                    score,
+                    matcher.highlight(suggestion.text),
+                    partial(self.tapewatch.run_command, suggestion.command),
+                    help=suggestion.help,
+                )
         for entry in await asyncio.to_thread(self.tapewatch.symbol_lister()):
             symbol = entry.symbol
             text = f"{symbol}  {entry.name}".strip()
@@ -61,7 +96,7 @@ class TapewatchCommands(Provider):
             if score > 0:
                 yield Hit(
                     score,
-                    matcher.highlight(text),
+                    highlight(matcher, text),
                     partial(self.tapewatch.open_ticker, symbol),
                     help="Open the drill-down",
                 )

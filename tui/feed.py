@@ -41,10 +41,12 @@ from tui.sources.base import (
     Fetched,
     FetchOutcome,
     Source,
+    SourceRole,
     SymbolInfo,
     empty_frame,
 )
 from tui.sources.budget import BudgetedRequests, Priority, request_priority
+from tui.sources.sanity import screen
 from tui.store import Store, merge_by_symbol
 
 log = logging.getLogger("tapewatch.feed")
@@ -95,20 +97,47 @@ async def ask(
 ) -> FetchOutcome:
     """The one place that says which Source call answers each job. ``depth`` is the sessions of
     bars, settlements of short interest or days of short volume asked for; ``symbols`` None
-    means the whole market (short data only)."""
+    means the whole market (short data only). What comes back has passed `sane`."""
+    job_spec = spec(job)
+    return await sane(
+        source,
+        job_spec.role,
+        job_spec.dataset,
+        _call(source, job, symbols, depth, intraday_interval),
+    )
+
+
+def _call(
+    source: Source,
+    job: JobName,
+    symbols: Sequence[str] | None,
+    depth: int,
+    intraday_interval: BarInterval,
+) -> Awaitable[FetchOutcome]:
     match job:
         case JobName.QUOTES:
-            return await source.quotes(_named(job, symbols))
+            return source.quotes(_named(job, symbols))
         case JobName.INTRADAY:
-            return await source.bars(_named(job, symbols), intraday_interval, depth)
+            return source.bars(_named(job, symbols), intraday_interval, depth)
         case JobName.DAILY:
-            return await source.bars(_named(job, symbols), "1d", depth)
+            return source.bars(_named(job, symbols), "1d", depth)
         case JobName.SHORT_INTEREST:
-            return await source.short_interest(symbols, depth)
+            return source.short_interest(symbols, depth)
         case JobName.SHORT_VOLUME:
-            return await source.short_volume(symbols, depth)
+            return source.short_volume(symbols, depth)
         case JobName.SHARES:
-            return await source.shares(_named(job, symbols))
+            return source.shares(_named(job, symbols))
+
+
+async def sane(
+    source: Source, role: SourceRole, dataset: Dataset, call: Awaitable[FetchOutcome]
+) -> FetchOutcome:
+    """The outcome of ``call`` without the rows whose values cannot be right (tui.sources.sanity),
+    checked in a thread. Every frame a source sends passes here before it is stored, cached or
+    drawn: the dashboard's polls (and so `snapshot` and the doctor, through `ask`), the
+    drill-down's fetches, its polls and its member quotes."""
+    outcome = await call
+    return await asyncio.to_thread(screen, outcome, dataset, source.now(), source.source_for(role))
 
 
 def _named(job: JobName, symbols: Sequence[str] | None) -> Sequence[str]:
@@ -144,7 +173,8 @@ class Feed:
     # -- what to fetch ---------------------------------------------------------------------
 
     def _core_symbols(self) -> list[str]:
-        """Indices, sector ETFs, the benchmark and every basket member and benchmark."""
+        """Indices, sector ETFs, the benchmark, every basket member and benchmark, and every
+        watchlist's symbols."""
         settings = self.settings
         symbols = [index.symbol for index in settings.indices]
         symbols.append(settings.benchmark)
@@ -153,12 +183,18 @@ class Feed:
             symbols += basket.symbols
             if basket.benchmark:
                 symbols.append(basket.benchmark)
+        symbols += self._watched_symbols()
         return list(dict.fromkeys(symbols))
 
+    def _watched_symbols(self) -> list[str]:
+        return [symbol for watchlist in self.settings.watchlists for symbol in watchlist.symbols]
+
     def _short_symbols(self) -> list[str] | None:
+        """The names whose short data is fetched: None for the whole market; with a Most
+        shorted watchlist, its names and the watchlists' (which show SI % and SV z too)."""
         shorted = self.settings.shorted
         if shorted.universe == "watchlist":
-            return list(shorted.watchlist)
+            return list(dict.fromkeys([*shorted.watchlist, *self._watched_symbols()]))
         return None
 
     def _alert_symbols(self) -> list[str]:
@@ -183,6 +219,7 @@ class Feed:
                 for basket in self.settings.baskets:
                     symbols += basket.symbols
                 symbols += [sector.symbol for sector in self.settings.sectors]
+                symbols += self._watched_symbols()
                 return list(dict.fromkeys(symbols))
             case JobName.DAILY:
                 return self._core_symbols()
@@ -283,10 +320,7 @@ class Feed:
             later.add_done_callback(self._later.discard)
             calls = calls[:1]
         outcomes = await asyncio.gather(
-            *(
-                self._prioritised(priority, self.source.quotes(symbols))
-                for priority, symbols in calls
-            )
+            *(self._prioritised(priority, self._quotes(symbols)) for priority, symbols in calls)
         )
         if any(isinstance(outcome, Failed) for outcome in outcomes):
             self._candidates_due = None  # asked again at the next poll
@@ -304,10 +338,13 @@ class Feed:
             symbol for symbol in self.symbols_for(JobName.INTRADAY) or [] if symbol not in wanted
         ]
         calls: list[Awaitable[FetchOutcome]] = []
+        prices = SourceRole.PRICES
         if with_volume:
-            calls.append(self.source.bars(with_volume, interval, INTRADAY_SESSIONS))
+            bars = self.source.bars(with_volume, interval, INTRADAY_SESSIONS)
+            calls.append(sane(self.source, prices, Dataset.BARS, bars))
         if closes:
-            calls.append(source.intraday_closes(closes, interval))
+            closing = source.intraday_closes(closes, interval)
+            calls.append(sane(self.source, prices, Dataset.BARS, closing))
         with request_priority(Priority.BARS):
             outcomes = await asyncio.gather(*calls)
         return await asyncio.to_thread(_merged, outcomes)
@@ -315,12 +352,16 @@ class Feed:
     async def _deliver_candidates(
         self, symbols: Sequence[str], deliver: Callable[[JobName, Fetched], Awaitable[bool]]
     ) -> None:
-        outcome = await self._prioritised(Priority.CANDIDATES, self.source.quotes(symbols))
+        outcome = await self._prioritised(Priority.CANDIDATES, self._quotes(symbols))
         if isinstance(outcome, Fetched):
             await deliver(JobName.QUOTES, outcome)
         else:
             log.warning("quotes of the candidates failed: %s", outcome.message)
             self._candidates_due = None  # asked again at the next poll
+
+    def _quotes(self, symbols: Sequence[str]) -> Awaitable[FetchOutcome]:
+        """The source's quotes of ``symbols``, checked as every frame is (`sane`)."""
+        return sane(self.source, SourceRole.PRICES, Dataset.QUOTES, self.source.quotes(symbols))
 
     @staticmethod
     async def _prioritised(priority: Priority, call: Awaitable[FetchOutcome]) -> FetchOutcome:
@@ -340,14 +381,35 @@ class Feed:
         peers = self._peers(symbol)
         source = self.source
         interval = self.settings.sources.yahoo.intraday_interval
+        prices, short_data = SourceRole.PRICES, SourceRole.SHORT_DATA
         try:
             results = await asyncio.gather(
-                source.quotes([symbol]),
-                source.bars([symbol], interval, TICKER_INTRADAY_SESSIONS),
-                source.bars([symbol, *peers], "1d", self.daily_sessions()),
-                source.short_interest([symbol], TICKER_SETTLEMENTS),
-                source.short_volume([symbol], TICKER_SHORT_VOLUME_DAYS),
-                source.shares([symbol]),
+                sane(source, prices, Dataset.QUOTES, source.quotes([symbol])),
+                sane(
+                    source,
+                    prices,
+                    Dataset.BARS,
+                    source.bars([symbol], interval, TICKER_INTRADAY_SESSIONS),
+                ),
+                sane(
+                    source,
+                    prices,
+                    Dataset.BARS,
+                    source.bars([symbol, *peers], "1d", self.daily_sessions()),
+                ),
+                sane(
+                    source,
+                    short_data,
+                    Dataset.SHORT_INTEREST,
+                    source.short_interest([symbol], TICKER_SETTLEMENTS),
+                ),
+                sane(
+                    source,
+                    short_data,
+                    Dataset.SHORT_VOLUME,
+                    source.short_volume([symbol], TICKER_SHORT_VOLUME_DAYS),
+                ),
+                sane(source, SourceRole.SHARES, Dataset.SHARES, source.shares([symbol])),
             )
         except asyncio.CancelledError:
             raise
@@ -368,7 +430,8 @@ class Feed:
         wanted = [member for member in members if member not in held]
         if not wanted:
             return data
-        outcome = await self._ask_quietly(symbol, "member quotes", self.source.quotes(wanted))
+        call = self.source.quotes(wanted)
+        outcome = await self._ask_quietly(symbol, "member quotes", Dataset.QUOTES, call)
         if not isinstance(outcome, Fetched):
             return data
         return data.replace(quotes=merge_by_symbol(data.quotes, outcome.frame))
@@ -382,23 +445,25 @@ class Feed:
         What fails keeps what ``data`` had (logged)."""
         interval = self.settings.sources.yahoo.intraday_interval
         call = self.source.bars([symbol], interval, TICKER_INTRADAY_SESSIONS)
-        bars = await self._ask_quietly(symbol, "intraday bars", call)
+        bars = await self._ask_quietly(symbol, "intraday bars", Dataset.BARS, call)
         polled = self.store.get(JobName.QUOTES)
         latest = polled.frame if polled is not None else data.quotes.clear()
         members = await asyncio.to_thread(etf_members, data, symbol)
         held = set(latest.get_column("symbol").to_list())
         wanted = [symbol, *(name for name in members if name not in held and name != symbol)]
-        quotes = await self._ask_quietly(symbol, "quotes", self.source.quotes(wanted))
+        call = self.source.quotes(wanted)
+        quotes = await self._ask_quietly(symbol, "quotes", Dataset.QUOTES, call)
         return await asyncio.to_thread(
             _merge_poll, data, symbol, latest, quotes, bars, self.source.now()
         )
 
     async def _ask_quietly(
-        self, symbol: str, what: str, call: Awaitable[FetchOutcome]
+        self, symbol: str, what: str, dataset: Dataset, call: Awaitable[FetchOutcome]
     ) -> FetchOutcome | None:
-        """``call``'s outcome, None for a source's bug (logged with its traceback)."""
+        """``call``'s outcome (prices of ``dataset``, checked by `sane`), None for a source's
+        bug (logged with its traceback)."""
         try:
-            return await call
+            return await sane(self.source, SourceRole.PRICES, dataset, call)
         except asyncio.CancelledError:
             raise
         except Exception:  # a source bug costs the drill-down this fetch, not the screen

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Hashable, Iterable
+from dataclasses import replace
 from typing import Generic, Literal, TypeVar
 
 from tui.kinds import FailureKind
@@ -85,11 +86,11 @@ class Health(Generic[JobT]):
         self._failures: dict[JobT, int] = {}
         self._reached: set[JobT] = set()  # jobs that have succeeded since start
 
-    def succeeded(self, job: JobT, source: str) -> None:
-        """``job`` reached ``source`` and got an answer."""
+    def succeeded(self, job: JobT, source: str, bad_rows: int = 0) -> None:
+        """``job`` reached ``source`` and got an answer (with ``bad_rows`` left out of it)."""
         self._failures[job] = 0
         self._reached.add(job)
-        self._by_job[job] = SourceHealth(source, "ok")
+        self._by_job[job] = SourceHealth(source, "ok", bad_rows=bad_rows)
 
     def failed(
         self,
@@ -126,10 +127,13 @@ class Health(Generic[JobT]):
 
     def sources(self) -> tuple[SourceHealth, ...]:
         """Each source's health: the worst state among the jobs it serves (a source that serves
-        some jobs is "ok" however many others it does not serve)."""
+        some jobs is "ok" however many others it does not serve), with the bad rows of their
+        latest answers added up."""
         worst_of: dict[str, SourceHealth] = {}
+        bad_rows: dict[str, int] = {}
         for health in self._by_job.values():
+            bad_rows[health.name] = bad_rows.get(health.name, 0) + health.bad_rows
             current = worst_of.get(health.name)
             if current is None or SEVERITY.index(health.state) < SEVERITY.index(current.state):
                 worst_of[health.name] = health
-        return tuple(worst_of.values())
+        return tuple(replace(health, bad_rows=bad_rows[name]) for name, health in worst_of.items())

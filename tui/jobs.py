@@ -71,7 +71,7 @@ class JobSpec:
         return f"snapshot/{source_name}/{self.name.value}"
 
 
-_PRICE_PANES = frozenset({Pane.INDICES, Pane.SECTORS, Pane.SHORTS})
+_PRICE_PANES = frozenset({Pane.INDICES, Pane.SECTORS, Pane.SHORTS, Pane.WATCHLIST})
 
 # In the order the status bar lists the datasets: fastest-changing first.
 JOBS: tuple[JobSpec, ...] = (
@@ -88,7 +88,7 @@ JOBS: tuple[JobSpec, ...] = (
         JobName.INTRADAY,
         "intraday",
         lambda refresh: refresh.intraday,
-        frozenset({Pane.INDICES}),
+        frozenset({Pane.INDICES, Pane.WATCHLIST}),
         Dataset.BARS,
         SourceRole.PRICES,
     ),
@@ -96,7 +96,7 @@ JOBS: tuple[JobSpec, ...] = (
         JobName.DAILY,
         "daily",
         lambda refresh: refresh.daily,
-        frozenset({Pane.INDICES, Pane.SECTORS, Pane.CORRELATIONS}),
+        frozenset({Pane.INDICES, Pane.SECTORS, Pane.CORRELATIONS, Pane.WATCHLIST}),
         Dataset.BARS,
         SourceRole.PRICES,
         probe=Probe("daily bars", required=True, depth=5),
@@ -105,7 +105,7 @@ JOBS: tuple[JobSpec, ...] = (
         JobName.SHORT_INTEREST,
         "SI",
         lambda refresh: refresh.short_interest,
-        frozenset({Pane.SHORTS}),
+        frozenset({Pane.SHORTS, Pane.WATCHLIST}),
         Dataset.SHORT_INTEREST,
         SourceRole.SHORT_DATA,
         # New short interest names new stocks: fetch their share counts and prices now, not at
@@ -117,7 +117,7 @@ JOBS: tuple[JobSpec, ...] = (
         JobName.SHORT_VOLUME,
         "SV",
         lambda refresh: refresh.short_volume,
-        frozenset({Pane.SHORTS}),
+        frozenset({Pane.SHORTS, Pane.WATCHLIST}),
         Dataset.SHORT_VOLUME,
         SourceRole.SHORT_DATA,
         probe=Probe("short volume", required=True),
@@ -126,7 +126,7 @@ JOBS: tuple[JobSpec, ...] = (
         JobName.SHARES,
         "shares",
         lambda refresh: refresh.shares,
-        frozenset({Pane.SHORTS}),
+        frozenset({Pane.SHORTS, Pane.WATCHLIST}),
         Dataset.SHARES,
         SourceRole.SHARES,
         # Share counts re-rank the short candidates the quotes job prices.

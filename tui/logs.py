@@ -4,9 +4,31 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+import os
 from pathlib import Path
+from typing import IO, Any
 
 import platformdirs
+
+# Only the user reads the log (it names the symbols watched and the sources' replies), as only
+# the user reads the cache.
+LOG_MODE = 0o600
+
+
+class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """A rotating log whose files, the rotated ones included, are created readable by the user
+    only; an existing file of another mode is made private when opened."""
+
+    def _open(self) -> IO[Any]:  # type: ignore[override]  # typeshed: a TextIOWrapper
+        stream = open(  # noqa: SIM115 - the handler owns and closes the stream
+            self.baseFilename,
+            self.mode,
+            encoding=self.encoding,
+            errors=self.errors,
+            opener=lambda path, flags: os.open(path, flags, LOG_MODE),
+        )
+        os.chmod(stream.fileno(), LOG_MODE)
+        return stream
 
 
 def log_path() -> Path:
@@ -22,7 +44,7 @@ def configure_file_logging(level: int = logging.INFO) -> Path | None:
     path = log_path()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handler = logging.handlers.RotatingFileHandler(
+        handler = PrivateRotatingFileHandler(
             path, maxBytes=1_000_000, backupCount=3, encoding="utf-8"
         )
     except OSError:

@@ -34,6 +34,11 @@ EARLY_CLOSE = dt.time(13, 0)
 POST_CLOSE = dt.time(20, 0)
 EARLY_POST_CLOSE = dt.time(17, 0)
 
+# The first date tapewatch deals in: a data row dated earlier is refused (tui.sources.sanity), and
+# so is an earlier --as-of. Far older than any source's history, and far enough from the first
+# date Python can represent that a calendar step back from it never overflows.
+EARLIEST_DATE = dt.date(1900, 1, 1)
+
 # Unscheduled closures: national days of mourning and emergencies.
 SPECIAL_CLOSURES: frozenset[dt.date] = frozenset(
     {

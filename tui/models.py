@@ -24,12 +24,14 @@ if TYPE_CHECKING:  # transitional re-exports, see __getattr__ at the end
 
 
 class Pane(StrEnum):
-    """The dashboard's panes; also the keys of `snapshot --json`."""
+    """The panes the dashboard can show (its four places show four of them, `[layout]`); also
+    the keys of `snapshot --json`."""
 
     INDICES = "indices"
     SECTORS = "sectors"
     SHORTS = "shorts"
     CORRELATIONS = "correlations"
+    WATCHLIST = "watchlist"  # the user's watchlists: a pane if [layout] names it, and a screen
 
 
 # What a row, a chart or a figure says when the source has nothing for it.
@@ -53,6 +55,7 @@ class SourceHealth:
     until: dt.datetime | None = None  # next attempt (retrying) or end of the rate limit
     detail: str = ""  # the last error in plain words
     cause: FailureKind | None = None  # what kind of failure the last one was
+    bad_rows: int = 0  # rows its latest answers held that could not be right, left out
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -191,6 +191,18 @@ class Scheduler:
         for job in jobs or tuple(JobName):
             self._wake[job].set()
 
+    def reconfigure(
+        self, settings: Settings, panes: Iterable[Pane], jobs: Iterable[JobName] = ()
+    ) -> None:
+        """Use ``settings`` from now on (the user edited a watchlist): rebuild ``panes`` from
+        what is stored at once, and poll ``jobs`` now for what the new settings ask for."""
+        self.settings = settings
+        self.feed.settings = settings
+        self._mark_dirty(panes)
+        wanted = tuple(jobs)
+        if wanted:
+            self.wake(*wanted)
+
     async def refresh_all(self) -> list[JobResult]:
         """One round: every job once, each after the jobs whose data names its symbols."""
         return [await self.refresh(job) for job in REFRESH_ORDER]
@@ -268,7 +280,7 @@ class Scheduler:
         mark the panes it feeds for rebuilding and wake the jobs that follow it when it changed
         anything, and write it to disk. True when it changed the stored frame."""
         if fetched.refresh_failed is None:  # else the caller records the failure
-            self.health.succeeded(job, self.feed.source_name(job))
+            self.health.succeeded(job, self.feed.source_name(job), fetched.bad_rows)
         if self.recorder is not None:
             self.recorder.record_frame(job, fetched, at=self.clock(), market_at=self.source.now())
         async with self._accepting[job]:  # a poll and a frame pushed meanwhile: one at a time

@@ -21,6 +21,7 @@ import polars as pl
 from tui.analytics.market import MarketData, empty_market_data
 from tui.cache import Cache
 from tui.jobs import JOBS, JobName, spec
+from tui.plain import plain
 from tui.sources.base import SCHEMAS, Fetched, SymbolInfo
 
 log = logging.getLogger("tapewatch.store")
@@ -137,9 +138,11 @@ class Store:
 
     def read_disk(self) -> dict[JobName, Stored]:
         """Every job's last good result on disk, unreadable entries skipped (with a log line).
-        Restored data keeps its original fetch time, so its true age shows."""
+        Restored data keeps its original fetch time, so its true age shows. Called at start, so
+        it first clears away what killed writes left behind."""
         if self.cache is None:
             return {}
+        self.cache.remove_stale_temporaries()
         found = {}
         for job_spec in JOBS:
             key = job_spec.cache_key(self.source_name)
@@ -153,7 +156,8 @@ class Store:
                 fetched_at = dt.datetime.fromisoformat(meta["fetched_at"])
                 if as_of.tzinfo is None or fetched_at.tzinfo is None:
                     raise ValueError("times without a time zone")
-                problems = {str(k): str(v) for k, v in meta["problems"].items()}
+                # Shown on screen: plain text, whatever the file says (tui.plain).
+                problems = {plain(str(k)): plain(str(v)) for k, v in meta["problems"].items()}
             except (ValueError, KeyError, TypeError, AttributeError):
                 log.warning("discarding unreadable cache metadata for %s", key)
                 continue

@@ -21,6 +21,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, Protocol
 
+from tui.plain import shown
+
 if TYPE_CHECKING:
     import polars as pl
 
@@ -62,7 +64,7 @@ def parse_symbol(text: str) -> str:
     symbol = canonical(text)
     if not _SYMBOL.fullmatch(symbol):
         raise ValueError(
-            f"`{text}` is not a ticker symbol: use letters, digits and . - ^ = "
+            f"`{shown(text, 20)}` is not a ticker symbol: use letters, digits and . - ^ = "
             f"(at most {MAX_SYMBOL_LENGTH} characters)"
         )
     return symbol

@@ -1,5 +1,6 @@
 """Drill-down displays: price, volume, short interest, short-volume ratio and correlation charts
-(each a `textual_plotext.PlotextPlot` with its own `plt`), and the `KeyNumbers` panel.
+(each a `textual_plotext.PlotextPlot` with its own `plt`), and the `KeyNumbers` panel; and the
+two charts of a pair of basket members (their rolling correlation, their prices at 100).
 
 Each is given the drill-down's whole `TickerView` through its `view` reactive (the screen sets
 it; a new view repaints) and draws its own part of it when it renders, on the main thread, with
@@ -15,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Callable, Sequence
-from typing import ClassVar
+from typing import ClassVar, Generic, TypeVar
 
 from rich.align import Align
 from rich.style import Style
@@ -30,6 +31,7 @@ from tui.clock import NEW_YORK
 from tui.models import NO_DATA
 from tui.presenters import format as fmt
 from tui.presenters.chart_axis import Axis, count_label, nice_axis
+from tui.presenters.corr_matrix import PairView
 from tui.presenters.shorts import sv_percent
 from tui.presenters.table import tone_for
 from tui.presenters.ticker import ChartRange, MemberQuote, PricePoint, TickerView
@@ -39,8 +41,10 @@ MAX_X_LABELS = 5
 PLOT_FURNITURE_ROWS = 4  # the title, the frame's top and bottom lines, the x labels
 BRAILLE_DOTS = 4  # a braille character is four dots high
 CORRELATION_MARGIN = 0.05  # room above and below a correlation line, within -1..1
+SECOND_MARKER = "•"  # the pair chart's second price line
 
 RGB = tuple[int, int, int]
+ViewT = TypeVar("ViewT")
 
 
 def braille_value(axis: Axis, value: float) -> float:
@@ -91,41 +95,31 @@ def _time_label(chart_range: ChartRange) -> Callable[[dt.datetime], str]:
     return fmt.short_date
 
 
-class TickerChart(PlotextPlot):
-    """One chart of the drill-down: it draws its part of the `view` it is given, on every render,
-    or says "no data" when that part is empty."""
+class Chart(PlotextPlot):
+    """A chart that draws what it is given when it renders, or says "no data": the axis, line,
+    bar and label helpers every chart of the drill-down and the pair chart share."""
 
     DEFAULT_CSS = """
-    TickerChart {
+    Chart {
         height: 1fr;
         min-height: 6;
     }
     """
 
     TITLE: ClassVar[str] = ""
-
-    view: reactive[TickerView | None] = reactive(None)
     has_data = False
 
-    def watch_view(self, view: TickerView | None) -> None:
-        # Decided once per view: a resize or a theme change renders again with the same view.
-        self.has_data = view is not None and self.has_data_in(view)
-
     def render(self) -> RenderResult:
-        if self.view is None or not self.has_data:
+        if not self.has_data:
             message = Text(f"{self.TITLE}: {NO_DATA}", style="dim")
             return Align.center(message, vertical="middle")
         self.plt.clear_figure()
         self.plt.title(self.TITLE)
-        self.draw(self.view)
+        self.paint()
         return super().render()
 
-    def has_data_in(self, view: TickerView) -> bool:
-        """Whether ``view`` has anything for this chart to draw (each chart says)."""
-        raise NotImplementedError
-
-    def draw(self, view: TickerView) -> None:
-        """Plot this chart's part of ``view`` on ``self.plt`` (each chart says how)."""
+    def paint(self) -> None:
+        """Plot what the chart was given on ``self.plt`` (each chart says how)."""
         raise NotImplementedError
 
     def _colour(self, variable: str) -> RGB | None:
@@ -150,14 +144,44 @@ class TickerChart(PlotextPlot):
         self.plt.ylim(axis.low, axis.high)
         self.plt.yticks(list(axis.ticks), list(axis.labels))
 
-    def _line(self, values: Sequence[tuple[int, float]], axis: Axis, colour: RGB | None) -> None:
-        """A braille line through (x, value) points, each value on the row the axis gives it."""
+    def _line(
+        self,
+        values: Sequence[tuple[int, float]],
+        axis: Axis,
+        colour: RGB | None,
+        label: str | None = None,
+        marker: str = "braille",
+    ) -> None:
+        """A line through (x, value) points, each value on the row the axis gives it: braille,
+        or one ``marker`` character a point (``label`` names it in the chart's legend)."""
+        braille = marker == "braille"
         self.plt.plot(
             [x for x, _ in values],
-            [braille_value(axis, value) for _, value in values],
+            [braille_value(axis, value) if braille else value for _, value in values],
             color=colour,
-            marker="braille",
+            marker=marker,
+            label=label,
         )
+
+    def _correlation(self, series: Sequence[float]) -> None:
+        """A rolling correlation over the last year, oldest first, on a scale within -1..1 that
+        always holds 0: its zero line is drawn on the row labelled 0.00."""
+        points = [(index, value) for index, value in enumerate(series) if math.isfinite(value)]
+        values = [value for _, value in points]
+        axis = nice_axis(
+            max(-1.0, min(values) - CORRELATION_MARGIN),
+            min(1.0, max(values) + CORRELATION_MARGIN),
+            self.plot_rows,
+            correlation_label,
+            floor=-1.0,
+            ceiling=1.0,
+            references=[0.0],
+        )
+        self._y_axis(axis)
+        self.plt.horizontal_line(0.0, color=self._colour("foreground"))
+        self._line(points, axis, self._colour("primary"))
+        last = len(series) - 1
+        self.plt.xticks([0, last], ["1y ago", "now"] if last > 0 else ["now"])
 
     def _count_bars(
         self, bars: Sequence[tuple[int, float]], colour: RGB | None, width: float
@@ -176,6 +200,33 @@ class TickerChart(PlotextPlot):
         self.plt.xticks(
             [float(index) for index in positions], [labels[index] for index in positions]
         )
+
+
+class ViewChart(Chart, Generic[ViewT]):
+    """A chart that draws its part of the `view` it is given, on every render, or says "no data"
+    when that part is empty."""
+
+    view: reactive[ViewT | None] = reactive(None)
+
+    def watch_view(self, view: ViewT | None) -> None:
+        # Decided once per view: a resize or a theme change renders again with the same view.
+        self.has_data = view is not None and self.has_data_in(view)
+
+    def paint(self) -> None:
+        assert self.view is not None  # has_data says so
+        self.draw(self.view)
+
+    def has_data_in(self, view: ViewT) -> bool:
+        """Whether ``view`` has anything for this chart to draw (each chart says)."""
+        raise NotImplementedError
+
+    def draw(self, view: ViewT) -> None:
+        """Plot this chart's part of ``view`` on ``self.plt`` (each chart says how)."""
+        raise NotImplementedError
+
+
+class TickerChart(ViewChart[TickerView]):
+    """One chart of the drill-down, given the drill-down's whole view."""
 
 
 def _priced(view: TickerView) -> list[PricePoint]:
@@ -307,25 +358,58 @@ class CorrelationChart(TickerChart):
 
     def draw(self, view: TickerView) -> None:
         assert view.correlation is not None  # has_data_in says so
-        series = view.correlation.series
-        points = [(index, value) for index, value in enumerate(series) if math.isfinite(value)]
         peers = view.peer_group
         self.plt.title(self.TITLE if peers is None else f"{self.TITLE} · {peers}")
-        values = [value for _, value in points]
-        axis = nice_axis(
-            max(-1.0, min(values) - CORRELATION_MARGIN),
-            min(1.0, max(values) + CORRELATION_MARGIN),
-            self.plot_rows,
-            correlation_label,
-            floor=-1.0,
-            ceiling=1.0,
+        self._correlation(view.correlation.series)
+
+
+class PairChart(ViewChart[PairView]):
+    """One chart of a pair of basket members, given the pair's view."""
+
+
+class PairCorrelationChart(PairChart):
+    """The pair's rolling correlation over the last year, with a true zero line: 0 is labelled on
+    the row the line is drawn on."""
+
+    TITLE = "Rolling correlation"
+
+    def has_data_in(self, pair: PairView) -> bool:
+        return any(math.isfinite(value) for value in pair.correlation.series)
+
+    def draw(self, pair: PairView) -> None:
+        self.plt.title(
+            f"{self.TITLE} {pair.first}–{pair.second} · {pair.window} d window · now "
+            f"{fmt.correlation(pair.correlation.now)}, 1y ago "
+            f"{fmt.correlation(pair.correlation.year_ago)}"
         )
+        self._correlation(pair.correlation.series)
+
+
+class PairPricesChart(PairChart):
+    """Both members' closes over the same year, each 100 on the first day both have one, on one
+    chart (100 drawn as a line)."""
+
+    TITLE = "Prices"
+
+    def has_data_in(self, pair: PairView) -> bool:
+        return any(value is not None for value in (*pair.first_prices, *pair.second_prices))
+
+    def draw(self, pair: PairView) -> None:
+        # Two markers, so the lines tell apart without colour too.
+        lines = [
+            (pair.first, pair.first_prices, self._colour("primary"), "braille"),
+            (pair.second, pair.second_prices, self._colour("warning"), SECOND_MARKER),
+        ]
+        values = [value for _, prices, _, _ in lines for value in prices if value is not None]
+        start = f"{fmt.short_date(pair.dates[0])}, {pair.dates[0].year}" if pair.dates else ""
+        self.plt.title(f"{self.TITLE} · 100 on {start}: {pair.first} and {pair.second}")
+        axis = nice_axis(min(values), max(values), self.plot_rows, plain_label, references=[100])
         self._y_axis(axis)
-        if axis.low <= 0.0 <= axis.high:
-            self.plt.horizontal_line(0.0, color=self._colour("foreground"))
-        self._line(points, axis, self._colour("primary"))
-        last = len(series) - 1
-        self.plt.xticks([0, last], ["1y ago", "now"] if last > 0 else ["now"])
+        self.plt.hline(100.0, self._colour("foreground-muted") or "gray")
+        for symbol, prices, colour, marker in lines:
+            points = [(index, value) for index, value in enumerate(prices) if value is not None]
+            self._line(points, axis, colour, label=symbol, marker=marker)
+        self._x_labels([fmt.short_date(day) for day in pair.dates])
 
 
 NARROW_KEY_NUMBERS = 60  # columns below which the key numbers use short labels

@@ -1,5 +1,5 @@
-"""Messages the widgets post for the screen: the user asked to open a ticker or a basket, or for
-an alert on a row."""
+"""Messages the widgets post for the screen: the user asked to open a ticker, a basket or a pair,
+for an alert on a row, or to change a watchlist."""
 
 from __future__ import annotations
 
@@ -29,3 +29,37 @@ class AlertRequested(Message):
         super().__init__()
         self.pane = pane
         self.key = key
+
+
+class WatchlistShown(Message):
+    """A watchlist pane now shows the list called ``name`` (where `+` adds a ticker)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+
+
+class WatchlistRemove(Message):
+    """The user asked to remove ``symbol`` from the watchlist called ``name`` (`-`)."""
+
+    def __init__(self, name: str, symbol: str) -> None:
+        super().__init__()
+        self.name = name
+        self.symbol = symbol
+
+
+class PairSelected(Message):
+    """The user asked for the pair ``first``, ``second`` of a correlation matrix (Enter)."""
+
+    def __init__(self, first: str, second: str) -> None:
+        super().__init__()
+        self.first = first
+        self.second = second
+
+
+class MatrixSelected(Message):
+    """The user asked for the correlation matrix of the basket called ``name``."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name

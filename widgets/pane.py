@@ -28,7 +28,7 @@ from tui.models import NO_DATA
 from tui.presenters.registry import Presenter
 from tui.presenters.status import build_failure_text
 from tui.presenters.table import Row, SortMode
-from widgets.messages import AlertRequested
+from widgets.messages import AlertRequested, TickerSelected
 from widgets.table import LiveTable
 
 STALE_MARK = "⚠ STALE"
@@ -188,7 +188,7 @@ class DataPane(Vertical, Generic[ViewT]):
             legend = self.presenter.legend(self.view) or ""
             if legend != self._legend_text:  # an unchanged legend costs no repaint
                 self._legend_text = legend
-                self.legend.update(legend)
+                self.legend.update(Text(legend))  # it can quote a source: never markup
                 self.legend.display = bool(legend)  # no blank line when there is nothing to say
 
     def _update_notice(self) -> None:
@@ -230,3 +230,10 @@ class DataPane(Vertical, Generic[ViewT]):
     def _activation(self, key: str) -> Message | None:
         """The message Enter on the row ``key`` posts (each subclass says which)."""
         raise NotImplementedError
+
+    def cursor_symbol(self) -> str | None:
+        """The ticker of the cursor row (None on a row that is no ticker, such as a basket):
+        what `+` adds to a watchlist."""
+        key = self.table.cursor_key
+        message = None if key is None else self._activation(key)
+        return message.symbol if isinstance(message, TickerSelected) else None

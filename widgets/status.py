@@ -138,6 +138,8 @@ class StatusBar(Widget):
         return line
 
     def _health_style(self, health: SourceHealth) -> Style:
+        if health.bad_rows and not is_problem(health.state):  # answering, but rows left out
+            return self._style("status-bar--warning")
         if health.state == "ok":
             return self._style("status-bar--success")
         if health.state == "offline":

@@ -98,6 +98,7 @@ def terminal(tmp_path: Path, tmux: Tmux) -> Iterator[Callable[..., Terminal]]:
         "XDG_CONFIG_HOME": str(tmp_path / "config"),
         "XDG_CACHE_HOME": str(tmp_path / "cache"),
         "XDG_STATE_HOME": str(tmp_path / "state"),
+        "XDG_DATA_HOME": str(tmp_path / "data"),
         "TAPEWATCH_CONFIG": str(config),
         "TERM": "xterm-256color",
         "PATH": os.environ.get("PATH", ""),
@@ -198,6 +199,53 @@ def test_keys_typed_right_after_slash_reach_the_prompt(
     # S is a key of the dashboard too (reverse sort): typed after `/`, it is a letter of MSFT.
     term.type_then_keys("/MSFT", "Enter")
     term.wait_for(lambda s: "Microsoft" in s and "1D" in s, "the MSFT drill-down")
+
+
+def test_codes_open_corr_and_a_watchlist_whose_edit_survives_a_restart(
+    terminal: Callable[[int, int], Terminal], tmp_path: Path
+) -> None:
+    term = terminal(120, 40)
+    term.wait_for(lambda s: "XLK" in s and "SOUN" in s, "the dashboard with data")
+
+    term.keys("/")
+    term.wait_for(lambda s: "Open ticker or code" in s, "the prompt")
+    term.type("CORR Mag 7")
+    term.wait_for(lambda s: "CORR Mag 7  · correlation matrix" in s, "the code suggested")
+    term.keys("Enter")
+    screen = term.wait_for(lambda s: "CORR Mag 7 · 60 d window" in s and "Mean" in s, "CORR")
+    # The member that broke away heads the matrix: MSFT, its mean correlation near zero.
+    rows = [line.split() for line in screen.splitlines() if line.split()[:2] == ["MSFT", "·"]]
+    assert rows and rows[0][-1] in ("0.05", "0.04", "0.06"), screen
+    term.keys("c")
+    term.wait_for(lambda s: "change since the window" in s, "the change against a year ago")
+    term.keys("Escape")
+    term.wait_for(lambda s: "Sector flows" in s, "back on the dashboard")
+
+    term.keys("/")
+    term.wait_for(lambda s: "Open ticker or code" in s, "the prompt")
+    term.type("W")
+    term.keys("Enter")
+    term.wait_for(lambda s: "Watchlists · Tab: next list" in s and "PLTR" in s, "the watchlist")
+    term.keys("+")
+    term.wait_for(lambda s: "Add to Watchlist" in s, "the add prompt")
+    # It holds the ticker under the cursor, selected: what is typed replaces it.
+    term.wait_for(lambda s: "AAPL   Apple Inc." in s, "the cursor's ticker offered")
+    term.type("COIN")
+    term.wait_for(lambda s: "Coinbase" in s, "COIN suggested")
+    term.keys("Enter")
+    term.wait_for(lambda s: "COIN added to Watchlist" in s, "COIN added")
+    term.wait_for(lambda s: "COIN " in s and "Add to" not in s, "COIN in the list")
+    term.keys("q")
+    term.wait_for(lambda s: not term.alive(), "tapewatch to quit", timeout=10)
+    assert "COIN" in (tmp_path / "data" / "tapewatch" / "watchlists.json").read_text()
+
+    term = terminal(120, 40)
+    term.wait_for(lambda s: "XLK" in s and "SOUN" in s, "the dashboard again")
+    term.type_then_keys("/W", "Enter")
+    term.wait_for(lambda s: "Watchlists · Tab" in s and "COIN" in s, "COIN still there")
+    assert "COIN" not in (tmp_path / "config.toml").read_text()  # the config is untouched
+    term.keys("q")
+    term.wait_for(lambda s: not term.alive(), "tapewatch to quit", timeout=10)
 
 
 def test_tmux_server_is_private(tmux: Tmux) -> None:

@@ -44,7 +44,12 @@ def demo_app(settings: Settings | None = None) -> TapewatchApp:
 
 
 def panes(app: TapewatchApp) -> dict[Pane, DataPane[object]]:
-    return {pane: app.dashboard.query_one(f"#{pane.value}", DataPane) for pane in Pane}
+    """The panes on the dashboard (the four its layout shows), by pane."""
+    return {
+        Pane(widget.id): widget
+        for widget in app.dashboard.query(DataPane)
+        if widget.id in {pane.value for pane in Pane}
+    }
 
 
 async def wait_for_data(pilot: Pilot[int], app: TapewatchApp, seconds: float = 20.0) -> None:

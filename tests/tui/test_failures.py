@@ -139,7 +139,9 @@ async def test_a_pane_whose_figures_fail_once_says_so_in_the_pane_and_recovers(
         assert widgets[Pane.SECTORS].table.placeholder == ""  # the notice says it all
         await wait_until(
             pilot,
-            lambda: all(widgets[p].view is not None for p in Pane if p is not Pane.SECTORS),
+            lambda: all(
+                widget.view is not None for p, widget in widgets.items() if p is not Pane.SECTORS
+            ),
             "the other panes",
         )
 

@@ -16,7 +16,8 @@ from tests.tui.harness import (
     wait_for_drill_down,
     wait_until,
 )
-from tui.presenters.registry import PRESENTERS
+from tui.presenters.registry import PRESENTERS, SCREEN_PRESENTERS
+from tui.presenters.table import Column
 from tui.screens.help import HelpScreen, figures_markdown, keys_markdown
 
 SIZES = [(200, 60), (120, 40), (80, 24), (40, 30)]
@@ -36,12 +37,18 @@ def explained() -> dict[str, str]:
     return terms
 
 
+def every_table() -> dict[str, tuple[Column, ...]]:
+    """The columns of every pane and of every screen opened from them (members, CORR)."""
+    tables = {presenter.title: tuple(presenter.columns) for presenter in PRESENTERS.values()}
+    return {**tables, **SCREEN_PRESENTERS}
+
+
 def test_every_header_and_short_header_of_every_pane_is_explained() -> None:
     terms = explained()
-    for presenter in PRESENTERS.values():
-        for column in presenter.columns:
+    for title, columns in every_table().items():
+        for column in columns:
             for header in column.headers:
-                assert header in terms, f"{presenter.title}: {header!r} is not in help"
+                assert header in terms, f"{title}: {header!r} is not in help"
                 assert len(terms[header].split()) >= 3, f"{header!r} is barely explained"
 
 
@@ -50,8 +57,8 @@ def test_help_names_no_column_the_tables_do_not_have() -> None:
     SV ratio while the tables said vs S&P, vs bm 5d, RelVol and SV %)."""
     headers = {
         header
-        for presenter in PRESENTERS.values()
-        for column in presenter.columns
+        for columns in every_table().values()
+        for column in columns
         for header in column.headers
     }
     assert set(explained()) == headers
@@ -100,10 +107,16 @@ async def test_footers_show_every_key_they_list_in_full(size: tuple[int, int]) -
     app = demo_app()
     async with app.run_test(size=size) as pilot:
         await wait_for_data(pilot, app)
-        for screen_name in ("dashboard", "drill-down"):
+        for screen_name in ("dashboard", "drill-down", "W", "CORR", "members"):
             if screen_name == "drill-down":
                 await pilot.press("enter")
                 await wait_for_drill_down(pilot, app, "^GSPC")
+            elif screen_name == "members":
+                app.open_members("Mag 7")
+            elif screen_name != "dashboard":
+                app.run_command(app.codes().parse(screen_name))
+            await wait_until(pilot, lambda: app.screen.is_mounted, screen_name)
+            await pilot.pause()
             footer = screen_text(app)[-1]
             shown = [
                 active.binding.description

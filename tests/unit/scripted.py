@@ -46,6 +46,7 @@ SMALL = Settings(
         Basket("Pair", ("AAPL", "MSFT"), "QQQ"),
         Basket("Trio", ("MSFT", "NVDA", "ORCL"), "XLK"),
     ),
+    watchlists=(),  # tests that need one add it
 )
 SMALL_CORE = ["^GSPC", "^VIX", "SPY", "XLK", "XLI", "AAPL", "MSFT", "QQQ", "NVDA", "ORCL"]
 SMALL_INTRADAY = ["^GSPC", "^VIX", "AAPL", "MSFT", "NVDA", "ORCL", "XLK", "XLI"]

@@ -303,6 +303,31 @@ def test_a_basket_with_history_short_of_the_year_end_keeps_its_five_day_change()
     assert row["change_5d_pct"] == pytest.approx((last_a * 1.02 / base_5d - 1) * 100)
 
 
+def test_basket_quotes_weight_the_members_returns_and_leave_out_the_unpriced() -> None:
+    days = sessions(8, dt.date(2026, 2, 10))
+    closes = {
+        "A": dict(zip(days, [100.0, 101, 102, 103, 104, 105, 106, 100], strict=True)),
+        "B": dict(zip(days, [50.0, 50, 49, 48, 47, 46, 45, 50], strict=True)),
+        "C": dict(zip(days, [10.0, 10, 10, 10, 10, 10, 10, 10], strict=True)),
+    }
+    membership = basket_membership({"X": ("A", "B", "C")}, {"X": {"A": 0.5, "B": 0.3, "C": 0.2}})
+    row = basket_quotes(
+        previous_closes(daily_closes(closes), None, TODAY),
+        quotes(
+            [
+                {"symbol": "A", "last": 102.0, "prev_close": 100.0},
+                {"symbol": "B", "last": 49.0, "prev_close": 50.0},
+            ]
+        ),
+        membership,
+        TODAY,
+    ).row(0, named=True)
+    # C has no quote: A and B's weights scaled up to 0.5/0.8 and 0.3/0.8.
+    assert row["change_pct"] == pytest.approx((0.5 * 0.02 + 0.3 * -0.02) / 0.8 * 100)
+    assert membership.get_column("weight").to_list() == [0.5, 0.3, 0.2]
+    assert basket_membership({"Y": ("A", "B")}).get_column("weight").to_list() == [0.5, 0.5]
+
+
 def test_basket_intraday_holds_each_member_at_its_latest_bar() -> None:
     open_ = dt.datetime(2026, 2, 11, 14, 30, tzinfo=dt.UTC)
     minute = dt.timedelta(minutes=5)
@@ -335,11 +360,13 @@ def test_basket_intraday_holds_each_member_at_its_latest_bar() -> None:
         st.tuples(st.integers(0, 20), st.sampled_from("ABC"), st.floats(50.0, 150.0)),
         min_size=1,
         max_size=40,
-    )
+    ),
+    st.tuples(*(st.floats(0.1, 10.0) for _ in "ABC")),
 )
 def test_basket_intraday_matches_a_direct_as_of_mean(
-    ticks: list[tuple[int, str, float]],
+    ticks: list[tuple[int, str, float]], weights: tuple[float, float, float]
 ) -> None:
+    """Weighted by the basket's weights, among the members that have a bar by then."""
     open_ = dt.datetime(2026, 2, 11, 14, 30, tzinfo=dt.UTC)
     latest: dict[tuple[int, str], float] = {}
     for minute, symbol, close in ticks:
@@ -352,16 +379,17 @@ def test_basket_intraday_matches_a_direct_as_of_mean(
         interval="1m",
     )
     quote_frame = quotes([{"symbol": s, "last": 1.0, "prev_close": 100.0} for s in "ABC"])
-    result = basket_intraday_returns(
-        latest_session_bars(frame, "ABC"), quote_frame, basket_membership({"X": tuple("ABC")})
-    )
+    weight = dict(zip("ABC", weights, strict=True))
+    membership = basket_membership({"X": tuple("ABC")}, {"X": weight})
+    result = basket_intraday_returns(latest_session_bars(frame, "ABC"), quote_frame, membership)
     expected = []
     for minute in sorted({minute for minute, _ in latest}):
         seen = {}
         for (bar_minute, symbol), close in sorted(latest.items()):
             if bar_minute <= minute:
                 seen[symbol] = close / 100.0 - 1
-        expected.append(sum(seen.values()) / len(seen))
+        total = sum(weight[symbol] for symbol in seen)
+        expected.append(sum(weight[symbol] * ret for symbol, ret in seen.items()) / total)
     assert result.get_column("ret").to_list() == pytest.approx(expected, abs=1e-12)
 
 

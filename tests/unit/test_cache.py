@@ -350,3 +350,55 @@ def test_cache_command_rejects_unknown_action(cache: Cache) -> None:
     out = io.StringIO()
     assert cache_command(Settings(), "purge", out=out, cache=cache) == 2
     assert "unknown cache action 'purge'" in out.getvalue()
+
+
+# --- special files and interrupted writes ----------------------------------------------------
+
+
+@pytest.mark.timeout(10)  # opening a FIFO for reading would wait for a writer for ever
+@pytest.mark.parametrize("kind", ["fifo", "link to /dev/zero", "folder"])
+def test_an_entry_that_is_not_a_regular_file_is_never_read_and_is_discarded(
+    cache: Cache, kind: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    cache.write_frame("snapshot/live/quotes", BARS)
+    path = cache.path / "snapshot" / "live" / "quotes.parquet"
+    path.unlink()
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "folder":
+        path.mkdir()
+    else:
+        path.symlink_to("/dev/zero")
+    with caplog.at_level(logging.WARNING, logger="tapewatch.cache"):
+        assert cache.read_frame("snapshot/live/quotes", BARS_SCHEMA) is None
+        assert cache.read_bytes("snapshot/live/quotes") is None
+    assert "not a regular file" in caplog.text
+    if kind != "folder":  # a folder is left alone: unlink cannot remove it
+        assert not path.exists() and not path.is_symlink()
+
+
+def test_an_entry_larger_than_the_limit_is_not_read(
+    cache: Cache, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("tui.cache.ENTRY_SIZE_LIMIT", 100)
+    cache.write_bytes("snapshot/live/quotes", b"x" * 101)
+    assert cache.read_bytes("snapshot/live/quotes") is None
+
+
+def test_stale_temporaries_of_killed_writes_are_removed_fresh_ones_and_others_kept(
+    cache: Cache,
+) -> None:
+    cache.write_frame("finra/shrt20260130", BARS)
+    folder = cache.path / "finra"
+    stale = folder / ".shrt20260130.parquet.k1l2m3.tmp"
+    fresh = folder / ".shrt20260213.parquet.a1b2c3.tmp"
+    someone_elses = folder / "notes.tmp"
+    for path in (stale, fresh, someone_elses):
+        path.write_bytes(b"x" * 1000)
+    an_hour_ago = time.time() - 3600
+    for path in (stale, someone_elses):
+        os.utime(path, (an_hour_ago, an_hour_ago))
+    assert cache.remove_stale_temporaries() == 1
+    assert not stale.exists()
+    assert fresh.exists() and someone_elses.exists()
+    assert cache.read_frame("finra/shrt20260130", BARS_SCHEMA) is not None

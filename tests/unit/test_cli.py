@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import subprocess
 import sys
 import types
@@ -370,3 +371,90 @@ def test_quick_commands_start_without_heavy_imports(argv: list[str], tmp_path: P
     }
     assert "tui.cli" in imported
     assert {name.split(".")[0] for name in imported} & set(HEAVY_MODULES) == set()
+
+
+# --- bad input is an error, never a hang or a traceback -------------------------------------
+
+
+@pytest.mark.parametrize("command", [["snapshot", "--demo"], ["--demo"], ["serve", "--demo"]])
+def test_a_date_before_1900_is_a_usage_error(
+    command: list[str], fake_commands: Calls, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main([*command, "--as-of", "0001-01-01"]) == 2
+    assert "0001-01-01 is before 1900-01-01: no source has data that old" in (
+        capsys.readouterr().err
+    )
+    assert fake_commands == []
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--config", "~nosuchuser-tapewatch/x.toml", "config", "path"],
+        ["--config", "~nosuchuser-tapewatch/x.toml", "config", "check"],
+        ["config", "check", "~nosuchuser-tapewatch/x.toml"],
+        ["config", "init", "--path", "~nosuchuser-tapewatch/x.toml"],
+        ["--config", "~nosuchuser-tapewatch/x.toml", "snapshot"],
+        ["--config", "~nosuchuser-tapewatch/x.toml"],
+    ],
+)
+def test_a_home_folder_that_cannot_be_found_is_a_usage_error(
+    argv: list[str], fake_commands: Calls, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(argv) == 2
+    error = capsys.readouterr().err
+    assert "~nosuchuser-tapewatch/x.toml" in error
+    assert "cannot expand the ~: no such user, or no home folder" in error
+    assert fake_commands == []
+
+
+@pytest.mark.parametrize("argv", [["config", "path"], ["config", "check"], ["snapshot"]])
+def test_a_home_folder_that_cannot_be_found_in_the_environment_is_a_usage_error(
+    argv: list[str],
+    fake_commands: Calls,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TAPEWATCH_CONFIG", "~nosuchuser-tapewatch/x.toml")
+    assert main(argv) == 2
+    assert "cannot expand the ~" in capsys.readouterr().err
+    assert fake_commands == []
+
+
+@pytest.mark.timeout(10)  # reading a FIFO or a device would never end
+@pytest.mark.parametrize("kind", ["fifo", "/dev/zero", "/dev/urandom", "link to /dev/zero"])
+def test_a_config_that_is_not_a_regular_file_is_refused_at_once(
+    kind: str, tmp_path: Path, fake_commands: Calls, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "config.toml"
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind.startswith("link"):
+        path.symlink_to("/dev/zero")
+    else:
+        path = Path(kind)
+    for argv in (["--config", str(path), "snapshot"], ["config", "check", str(path)]):
+        assert main(argv) == 2
+        error = capsys.readouterr().err
+        assert "cannot read the file: a " in error and ", not a regular file" in error
+    assert fake_commands == []
+
+
+def test_a_deeply_nested_value_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "deep.toml"
+    path.write_text("a = " + "[" * 500 + "]" * 500 + "\n")
+    assert main(["config", "check", str(path)]) == 2
+    assert "values nested too deeply to be settings" in capsys.readouterr().err
+
+
+def test_a_megabyte_symbol_is_not_echoed_whole(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "big.toml"
+    path.write_text(f'benchmark = "{"A" * 1_000_000}"\n[keys]\nquit = "ctrl+{"q" * 100_000}"\n')
+    assert main(["config", "check", str(path)]) == 2
+    error = capsys.readouterr().err
+    assert len(error) < 1_000
+    assert "is not a ticker symbol" in error

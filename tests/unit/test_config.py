@@ -20,6 +20,7 @@ from tui.config import (
     ConfigProblem,
     IndexSpec,
     Settings,
+    Watchlist,
     config_path,
     example_config_text,
     load_settings,
@@ -210,6 +211,64 @@ def test_a_basket_may_hold_up_to_the_limit() -> None:
     assert settings.baskets[0].symbols == tuple(symbols)
 
 
+def test_basket_weights_are_one_per_member_and_positive() -> None:
+    settings = parse_settings(
+        "[[baskets]]\nname = 'W'\nsymbols = ['A', 'B', 'C']\nweights = [2, 1, 1]\n"
+    )
+    assert settings.baskets[0].member_weights() == {"A": 0.5, "B": 0.25, "C": 0.25}
+    assert parse_settings("[[baskets]]\nname = 'E'\nsymbols = ['A', 'B']\n").baskets[
+        0
+    ].member_weights() == {"A": 0.5, "B": 0.5}
+    assert only_problem(
+        "[[baskets]]\nname = 'W'\nsymbols = ['A', 'B', 'C']\nweights = [2, 1]\n"
+    ) == (
+        "baskets[0].weights: expected one weight per symbol (3), found 2 (or none at all, for "
+        "equal weights)"
+    )
+    assert only_problem(
+        "[[baskets]]\nname = 'W'\nsymbols = ['A', 'B']\nweights = [1, 0]\n"
+    ).startswith("baskets[0].weights[1]: expected more than 0, found 0")
+
+
+def test_watchlists_are_checked_like_every_symbol_list() -> None:
+    settings = parse_settings(
+        "[[watchlists]]\nname = 'Mine'\nsymbols = ['brk.b', 'msft']\n"
+        "[[watchlists]]\nname = 'Later'\nsymbols = []\n"
+    )
+    assert settings.watchlists == (
+        Watchlist("Mine", ("BRK-B", "MSFT")),
+        Watchlist("Later", ()),
+    )
+    assert problems_of(
+        "[[watchlists]]\nname = 'Mine'\nsymbols = ['MSFT', 'msft', 'not a ticker']\n"
+        "[[watchlists]]\nname = ' '\nsymbols = []\n"
+    ) == [
+        "watchlists[0].symbols[2]: `not a ticker` is not a ticker symbol: use letters, digits "
+        "and . - ^ = (at most 15 characters)",
+        "watchlists[0].symbols[1]: `MSFT` is already listed at watchlists[0].symbols[0]",
+        'watchlists[1].name: expected a non-empty string, found " "',
+    ]
+    assert only_problem(
+        "[[watchlists]]\nname = 'Mine'\nsymbols = []\n[[watchlists]]\nname = 'mine'\nsymbols = []\n"
+    ) == ("watchlists[1].name: the name `mine` is already used by watchlists[0]")
+    too_many = [f"S{index}" for index in range(201)]
+    assert only_problem(f"[[watchlists]]\nname = 'Wide'\nsymbols = {too_many!r}\n").startswith(
+        "watchlists[0].symbols: expected at most 200 symbols, found 201 (each is quoted"
+    )
+
+
+def test_the_layout_names_four_panes_each_once() -> None:
+    settings = parse_settings('[layout]\npanes = ["indices", "watchlist", "shorts", "sectors"]\n')
+    assert settings.layout.panes == ("indices", "watchlist", "shorts", "sectors")
+    assert problems_of('[layout]\npanes = ["indices", "indices", "watchlst"]\n') == [
+        'layout.panes[2]: expected one of "indices", "sectors", "shorts", "correlations" or '
+        '"watchlist", found "watchlst" (did you mean "watchlist"?)',
+        "layout.panes[1]: `indices` is already shown at layout.panes[0]",
+        "layout.panes: expected 4 panes, found 3 (the dashboard has 4 places: name the pane "
+        "for each)",
+    ]
+
+
 def test_key_bindings_are_normalized_to_textual_key_names() -> None:
     settings = parse_settings(
         """
@@ -218,7 +277,8 @@ def test_key_bindings_are_normalized_to_textual_key_names() -> None:
         find = "/"
         quit = "ctrl+q , Q"
         next_pane = "Ctrl+Shift+Right"
-        back = "escape,-"
+        back = "escape,~"
+        watch_remove = "delete,-"
         """
     )
     assert settings.keys == {
@@ -226,7 +286,8 @@ def test_key_bindings_are_normalized_to_textual_key_names() -> None:
         "find": "slash",
         "quit": "ctrl+q,Q",
         "next_pane": "ctrl+shift+right",
-        "back": "escape,minus",
+        "back": "escape,tilde",
+        "watch_remove": "delete,minus",
     }
 
 
@@ -498,7 +559,7 @@ def test_a_single_problem_reads_in_the_singular() -> None:
 
 def test_long_strings_are_shortened_in_reports() -> None:
     problem = only_problem(f'[http]\nretries = "{"x" * 100}"')
-    assert problem == f'http.retries: expected a whole number, found "{"x" * 57}..."'
+    assert problem == f'http.retries: expected a whole number, found "{"x" * 59}…"'
 
 
 # --- where the file comes from -------------------------------------------------------------------
@@ -569,3 +630,54 @@ def test_a_home_relative_path_is_expanded(tmp_path: Path, monkeypatch: pytest.Mo
     write(tmp_path / "mine.toml", 'theme = "nord"\n')
     assert load_settings(Path("~/mine.toml"), env={}).theme == "nord"
     assert load_settings(env={"TAPEWATCH_CONFIG": "~/mine.toml"}).path == tmp_path / "mine.toml"
+
+
+# --- hostile files -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("table", "key", "value", "found"),
+    [
+        ("http", "user_agent", "tapewatch\\r\\nX-Injected: 1", "U+000D at character 10"),
+        ("http", "user_agent", "tapewatch\\u0000", "U+0000 at character 10"),
+        ("sources.sec", "contact", "José jose@example.com", "U+00E9 at character 4"),
+    ],
+)
+def test_header_values_must_be_printable_ascii_on_one_line(
+    table: str, key: str, value: str, found: str
+) -> None:
+    assert only_problem(f'[{table}]\n{key} = "{value}"') == (
+        f"{table}.{key}: expected printable ASCII on one line (it is sent in an HTTP header), "
+        f"found {found}"
+    )
+
+
+def test_labels_shown_on_screen_lose_their_control_characters() -> None:
+    settings = parse_settings(
+        '[[indices]]\nsymbol = "^GSPC"\nlabel = "S&P\\u001b]0;PWNED\\u0007 500"\n'
+        '[[baskets]]\nname = "[b]Mine[/b]\\u001b[2J"\nsymbols = ["AAPL", "MSFT"]\n'
+    )
+    assert settings.indices[0].label == "S&P 500"
+    assert settings.baskets[0].name == "[b]Mine[/b]"  # markup is text: shown as it is written
+
+
+def test_a_label_of_nothing_but_control_characters_is_empty() -> None:
+    assert only_problem('[[indices]]\nsymbol = "^GSPC"\nlabel = "\\u001b[2J"') == (
+        'indices[0].label: expected a non-empty string, found ""'
+    )
+
+
+def test_quoted_keys_and_values_are_cut_and_plain() -> None:
+    problems = problems_of(f'"{"k" * 100_000}\\u001b[2J" = 1\nbenchmark = "\\u001b]0;x\\u0007A B"')
+    assert all(len(problem) < 600 and "\x1b" not in problem for problem in problems)
+    assert problems[0].startswith("k" * 39 + "…: unknown key")
+
+
+def test_a_config_larger_than_the_limit_is_not_read(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_bytes(b"#" * (tui.config.loading.CONFIG_SIZE_LIMIT + 1))
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path)
+    assert [str(problem) for problem in caught.value.problems] == [
+        "cannot read the file: larger than 4 MB"
+    ]

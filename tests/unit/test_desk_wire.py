@@ -67,6 +67,13 @@ def test_a_frame_round_trips_with_its_metadata() -> None:
     assert (update.revision, update.digest, update.meta.rows) == (7, encoded.digest, 2)
 
 
+def test_problems_from_a_feed_are_plain_text() -> None:
+    meta = _meta(problems={"ZZZZ": "gone\x1b]0;PWNED\x07\x1b[2J [b]x[/b]"})
+    encoded = encode_frame(meta, quotes_frame("AAPL"))
+    update = decode_body(encoded.headers, encoded.body, SCHEMAS, revision=1)
+    assert update.meta.problems == {"ZZZZ": "gone [b]x[/b]"}
+
+
 def test_an_empty_frame_round_trips() -> None:
     empty = pl.DataFrame(schema=SCHEMAS["shares"])
     encoded = encode_frame(_meta("shares"), empty)

@@ -33,7 +33,7 @@ from tests.unit.scripted import (
     short_interest_frame,
 )
 from tui.analytics.market import MarketData
-from tui.config import AlertRule, RefreshSettings, Settings, ShortedSettings
+from tui.config import AlertRule, RefreshSettings, Settings, ShortedSettings, Watchlist
 from tui.feed import Feed
 from tui.jobs import JobName
 from tui.sources.base import (
@@ -73,6 +73,20 @@ def test_quotes_add_the_watchlist_to_the_core_symbols() -> None:
     shorted = ShortedSettings(universe="watchlist", watchlist=("GME", "MSFT", "AMC"))
     feed = feed_over(ScriptedSource(), replace(SMALL, shorted=shorted))
     assert feed.symbols_for(JobName.QUOTES) == [*SMALL_CORE, "GME", "AMC"]
+
+
+def test_watchlist_symbols_are_polled_like_the_dashboards_own() -> None:
+    """Prices, intraday bars and daily history for every list's tickers, each once."""
+    lists = (Watchlist("A", ("JPM", "MSFT")), Watchlist("B", ("XOM", "JPM")))
+    feed = feed_over(ScriptedSource(), replace(SMALL, watchlists=lists))
+    assert feed.symbols_for(JobName.QUOTES) == [*SMALL_CORE, "JPM", "XOM"]
+    assert feed.symbols_for(JobName.DAILY) == [*SMALL_CORE, "JPM", "XOM"]
+    assert feed.symbols_for(JobName.INTRADAY) == [*SMALL_INTRADAY, "JPM", "XOM"]
+    # The whole market's short data covers them; a Most shorted watchlist asks for them too.
+    assert feed.symbols_for(JobName.SHORT_INTEREST) is None
+    shorted = ShortedSettings(universe="watchlist", watchlist=("GME",))
+    feed = feed_over(ScriptedSource(), replace(SMALL, watchlists=lists, shorted=shorted))
+    assert feed.symbols_for(JobName.SHORT_INTEREST) == ["GME", "JPM", "MSFT", "XOM"]
 
 
 def test_quotes_add_the_top_short_candidates_of_the_market() -> None:

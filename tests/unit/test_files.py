@@ -19,6 +19,7 @@ from tui.sources.base import (
     BARS_SCHEMA,
     QUOTES_SCHEMA,
     SHORT_INTEREST_SCHEMA,
+    Dataset,
     Failed,
     FailureKind,
     Fetched,
@@ -26,15 +27,18 @@ from tui.sources.base import (
     Source,
 )
 from tui.sources.files import FilesSource
+from tui.sources.sanity import screen
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "files"
 NOW = dt.datetime(2026, 2, 11, 15, 0, tzinfo=dt.UTC)
 CLOSE_FEB_10 = dt.datetime(2026, 2, 10, 21, 0, tzinfo=dt.UTC)  # 16:00 New York
 
 
-def source(bars: Path | str = "", short_interest: Path | str = "") -> FilesSource:
+def source(
+    bars: Path | str = "", short_interest: Path | str = "", *, now: dt.datetime = NOW
+) -> FilesSource:
     settings = FilesSettings(bars=str(bars), short_interest=str(short_interest))
-    return FilesSource(settings, clock=lambda: NOW)
+    return FilesSource(settings, clock=lambda: now)
 
 
 def fetched(outcome: FetchOutcome) -> Fetched:
@@ -345,7 +349,8 @@ async def test_bad_rows_are_refused_with_their_reasons(
 ) -> None:
     write(tmp_path, "rows.csv", BAD_ROWS)
     with caplog.at_level(logging.WARNING, logger="tapewatch.files"):
-        outcome = fetched(await source(tmp_path).bars(["OK"], "1d", 30))
+        later = NOW + dt.timedelta(days=7)  # every date in the file has passed
+        outcome = fetched(await source(tmp_path, now=later).bars(["OK"], "1d", 30))
     assert outcome.frame["ts"].to_list() == [day(2026, 2, 2), day(2026, 2, 18)]
     logged = [record.getMessage() for record in caplog.records]
     assert logged == [
@@ -484,9 +489,9 @@ async def test_changed_files_are_reread_and_unchanged_ones_are_not(
     reads: list[str] = []
     real_read = files_module.read_bars_file
 
-    def counting_read(file: Path) -> object:
+    def counting_read(file: Path, latest: dt.date) -> object:
         reads.append(file.name)
-        return real_read(file)
+        return real_read(file, latest)
 
     monkeypatch.setattr(files_module, "read_bars_file", counting_read)
     files = source(tmp_path)
@@ -562,3 +567,92 @@ async def test_unusable_short_interest_setting_is_not_available(
     kind = FailureKind.NOT_AVAILABLE if configured else FailureKind.NOT_CONFIGURED
     assert outcome.kind is kind
     assert message in outcome.message
+
+
+# --- hostile files ---------------------------------------------------------------------------
+
+
+async def test_a_close_of_zero_is_refused_and_never_shows_as_minus_100_percent(
+    tmp_path: Path,
+) -> None:
+    write(tmp_path, "x.csv", "date,close\n2026-02-06,9\n2026-02-09,10\n2026-02-10,0\n")
+    files = source(tmp_path)
+    bars = fetched(await files.bars(["X"], "1d", 5))
+    assert closes(bars.frame, "X") == [9.0, 10.0]
+    assert bars.bad_rows == 1
+    assert bars.problems == {"X": "1 row(s) refused, e.g. x.csv line 4: close is 0"}
+    quote = fetched(await files.quotes(["X"]))
+    assert quote.frame.select("last", "prev_close").row(0) == (10.0, 9.0)
+    assert quote.bad_rows == 0  # counted once, with the bars
+
+
+@pytest.mark.parametrize(
+    ("row", "reason"),
+    [
+        ("2026-02-10,1e308", "close 1e+308 is not a price (above 1e9)"),
+        ("2030-01-02,11", "date 2030-01-02 is in the future"),
+        ("9999-12-31,11", "date 9999-12-31 is in the future"),
+        ("1850-01-02,11", "date 1850-01-02 is before 1900"),
+    ],
+)
+async def test_absurd_prices_and_dates_are_refused_with_file_line_and_reason(
+    tmp_path: Path, row: str, reason: str
+) -> None:
+    write(tmp_path, "x.csv", f"date,close\n2026-02-09,10\n{row}\n")
+    files = source(tmp_path)
+    quote = fetched(await files.quotes(["X"]))
+    assert quote.frame.select("last").item() == 10.0  # the last sane row is the quote
+    assert quote.as_of == dt.datetime(2026, 2, 9, 21, 0, tzinfo=dt.UTC)
+    assert quote.problems == {"X": f"1 row(s) refused, e.g. x.csv line 3: {reason}"}
+
+
+async def test_a_row_dated_9999_leaves_every_dataset_working(tmp_path: Path) -> None:
+    write(tmp_path, "all.csv", "date,symbol,close\n2026-02-10,AAPL,230\n9999-12-31,MSFT,400\n")
+    write(
+        tmp_path / "si",
+        "shrt20260130.csv",
+        (FIXTURES / "short_interest" / "shrt20260130.csv").read_text(),
+    )
+    files = source(tmp_path / "all.csv", tmp_path / "si")
+    assert closes(fetched(await files.bars(["AAPL"], "1d", 5)).frame, "AAPL") == [230.0]
+    assert fetched(await files.quotes(["AAPL", "MSFT"])).problems["MSFT"] == (
+        "every row refused, e.g. all.csv line 3: date 9999-12-31 is in the future"
+    )
+    assert fetched(await files.short_interest(None)).frame.height > 0
+
+
+@pytest.mark.timeout(10)  # reading a FIFO would wait for a writer for ever
+async def test_a_fifo_or_a_device_is_never_read(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "pipe.csv")
+    (tmp_path / "zero.csv").symlink_to("/dev/zero")
+    write(tmp_path, "x.csv", "date,close\n2026-02-10,10\n")
+    files = source(tmp_path)
+    assert closes(fetched(await files.bars(["X"], "1d", 5)).frame, "X") == [10.0]
+    assert files.known_symbols() == ["X"]
+
+    named = failed(await source(tmp_path / "pipe.csv").bars(["X"], "1d", 5))
+    assert named.kind is FailureKind.NOT_AVAILABLE
+    assert named.message.endswith("pipe.csv is neither a regular file nor a folder")
+
+    # A file replaced by a FIFO after the folder was listed: refused when it is opened.
+    parsed = files_module.read_bars_file(tmp_path / "pipe.csv", dt.date(2026, 2, 12))
+    assert parsed.error is not None
+    assert parsed.error.message == ("pipe.csv: cannot be read (a FIFO, not a regular file)")
+    os.mkfifo(tmp_path / "shrt20260130.csv")
+    assert files_module._read_short_interest_file(tmp_path / "shrt20260130.csv") == (
+        "shrt20260130.csv: cannot be read (a FIFO, not a regular file)"
+    )
+
+
+async def test_a_home_folder_that_cannot_be_found_is_not_available() -> None:
+    outcome = failed(await source("~nosuchuser-tapewatch/bars").bars(["X"], "1d", 5))
+    assert outcome.kind is FailureKind.NOT_AVAILABLE
+    assert "no such user" in outcome.message
+
+
+async def test_a_bar_dated_today_is_the_price_so_far_and_passes_the_checks(tmp_path: Path) -> None:
+    write(tmp_path, "x.csv", "date,close\n2026-02-10,10\n2026-02-11,11\n")  # NOW: 10:00 ET
+    files = source(tmp_path)
+    quote = fetched(await files.quotes(["X"]))
+    assert quote.frame.select("last", "ts").row(0) == (11.0, NOW)
+    assert screen(quote, Dataset.QUOTES, files.now(), "files") is quote

@@ -36,11 +36,21 @@ def test_jobs_run_at_the_configured_cadences_and_feed_their_panes() -> None:
         (JobName.SHORT_VOLUME, "SV", 19),
         (JobName.SHARES, "shares", 23),
     ]
-    assert spec(JobName.QUOTES).panes == {Pane.INDICES, Pane.SECTORS, Pane.SHORTS}
-    assert spec(JobName.INTRADAY).panes == {Pane.INDICES}
-    assert spec(JobName.DAILY).panes == {Pane.INDICES, Pane.SECTORS, Pane.CORRELATIONS}
+    assert spec(JobName.QUOTES).panes == {
+        Pane.INDICES,
+        Pane.SECTORS,
+        Pane.SHORTS,
+        Pane.WATCHLIST,
+    }
+    assert spec(JobName.INTRADAY).panes == {Pane.INDICES, Pane.WATCHLIST}
+    assert spec(JobName.DAILY).panes == {
+        Pane.INDICES,
+        Pane.SECTORS,
+        Pane.CORRELATIONS,
+        Pane.WATCHLIST,
+    }
     short_jobs = (JobName.SHORT_INTEREST, JobName.SHORT_VOLUME, JobName.SHARES)
-    assert all(spec(job).panes == {Pane.SHORTS} for job in short_jobs)
+    assert all(spec(job).panes == {Pane.SHORTS, Pane.WATCHLIST} for job in short_jobs)
 
 
 def test_every_job_has_a_spec_and_a_frame_schema() -> None:
@@ -49,7 +59,7 @@ def test_every_job_has_a_spec_and_a_frame_schema() -> None:
 
 
 def test_each_pane_lists_the_jobs_that_feed_it() -> None:
-    assert PANE_JOBS == {
+    assert {
         Pane.INDICES: (JobName.QUOTES, JobName.INTRADAY, JobName.DAILY),
         Pane.SECTORS: (JobName.QUOTES, JobName.DAILY),
         Pane.SHORTS: (
@@ -59,7 +69,9 @@ def test_each_pane_lists_the_jobs_that_feed_it() -> None:
             JobName.SHARES,
         ),
         Pane.CORRELATIONS: (JobName.DAILY,),
-    }
+        # Watchlists show prices, their history and the short figures: every job.
+        Pane.WATCHLIST: tuple(JobName),
+    } == PANE_JOBS
 
 
 def test_new_short_interest_wakes_the_share_counts_and_quotes() -> None:
@@ -116,5 +128,10 @@ def test_the_disk_copy_of_a_job_is_kept_per_source() -> None:
 
 def test_a_stale_dataset_marks_every_pane_it_feeds() -> None:
     datasets = [DatasetFreshness(job.label, 1.0, job.name is JobName.DAILY) for job in JOBS]
-    assert stale_panes(datasets) == {Pane.INDICES, Pane.SECTORS, Pane.CORRELATIONS}
+    assert stale_panes(datasets) == {
+        Pane.INDICES,
+        Pane.SECTORS,
+        Pane.CORRELATIONS,
+        Pane.WATCHLIST,
+    }
     assert stale_panes([]) == frozenset()  # the placeholder before the first poll

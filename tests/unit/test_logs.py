@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import logging.handlers
 import os
 import subprocess
 import sys
@@ -60,3 +61,30 @@ def test_without_a_writable_log_folder_nothing_is_printed_over_the_interface(
     )
     assert done.returncode == 0, done.stderr
     assert done.stderr == "" and done.stdout == ""
+
+
+def test_the_log_and_its_rotated_files_are_readable_by_the_user_only(
+    clean_logger: logging.Logger, isolated_user_dirs: Path
+) -> None:
+    path = log_path()
+    path.parent.mkdir(parents=True)
+    path.write_text("from an earlier version\n")
+    path.chmod(0o644)
+    assert configure_file_logging() == path
+    assert path.stat().st_mode & 0o777 == 0o600  # an existing log is made private
+    (handler,) = [h for h in clean_logger.handlers if isinstance(h, logging.FileHandler)]
+    assert isinstance(handler, logging.handlers.RotatingFileHandler)
+    handler.doRollover()
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert (path.parent / "tapewatch.log.1").stat().st_mode & 0o777 == 0o600
+
+
+def test_a_new_log_is_created_private_whatever_the_umask(
+    clean_logger: logging.Logger, isolated_user_dirs: Path
+) -> None:
+    previous = os.umask(0o022)
+    try:
+        path = configure_file_logging()
+    finally:
+        os.umask(previous)
+    assert path is not None and path.stat().st_mode & 0o777 == 0o600

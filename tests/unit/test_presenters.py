@@ -59,7 +59,7 @@ CORRELATION_VIEW = CorrelationsView(
 def test_every_pane_has_a_presenter_titled_as_the_design_says() -> None:
     assert list(PRESENTERS) == list(Pane)
     titles = [presenter.title for presenter in PRESENTERS.values()]
-    assert titles == ["Indices", "Sector flows", "Most shorted", "Correlations"]
+    assert titles == ["Indices", "Sector flows", "Most shorted", "Correlations", "Watchlist"]
     for presenter in PRESENTERS.values():
         assert presenter.sorts and presenter.columns
         assert len({column.key for column in presenter.columns}) == len(presenter.columns)

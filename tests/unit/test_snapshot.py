@@ -161,7 +161,7 @@ def test_json_holds_every_pane_as_the_dashboard_builds_it(
     assert document["session"] == "regular"
     assert document["market_time"] == "2026-02-11T14:45:00+00:00"
     assert document["health"] == [
-        {"name": "demo", "state": "ok", "until": None, "detail": "", "cause": None}
+        {"name": "demo", "state": "ok", "until": None, "detail": "", "cause": None, "bad_rows": 0}
     ]
     assert document["problems"] == {}
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -270,3 +271,25 @@ def test_corrupt_metadata_is_ignored(tmp_path: Path, metadata: bytes) -> None:
     (tmp_path / "snapshot" / "fake" / "quotes.bytes").write_bytes(metadata)
 
     assert list(Store("fake", Cache(tmp_path)).read_disk()) == [JobName.DAILY]
+
+
+def test_cached_problems_are_plain_text(tmp_path: Path) -> None:
+    _write_quotes_and_daily(tmp_path)
+    meta = {
+        "as_of": "2026-02-11T15:00:00+00:00",
+        "fetched_at": "2026-02-11T15:00:00+00:00",
+        "problems": {"ZZZ": "not found\x1b]0;PWNED\x07\x1b[2J [b]x[/b]"},
+    }
+    (tmp_path / "snapshot" / "fake" / "quotes.bytes").write_bytes(json.dumps(meta).encode())
+    read = Store("fake", Cache(tmp_path)).read_disk()[JobName.QUOTES]
+    assert read.problems == {"ZZZ": "not found [b]x[/b]"}
+
+
+def test_reading_the_disk_copy_at_start_clears_what_killed_writes_left(tmp_path: Path) -> None:
+    _write_quotes_and_daily(tmp_path)
+    orphan = tmp_path / "snapshot" / "fake" / ".quotes.parquet.x7y8z9.tmp"
+    orphan.write_bytes(b"x" * 1000)
+    an_hour_ago = dt.datetime.now(dt.UTC).timestamp() - 3600
+    os.utime(orphan, (an_hour_ago, an_hour_ago))
+    assert set(Store("fake", Cache(tmp_path)).read_disk()) == {JobName.QUOTES, JobName.DAILY}
+    assert not orphan.exists()

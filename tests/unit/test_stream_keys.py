@@ -4,6 +4,7 @@ and never shown."""
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 import pytest
@@ -65,3 +66,11 @@ def test_secrets_never_print(caplog: pytest.LogCaptureFixture) -> None:
     logging.getLogger("tapewatch.test").warning("loaded %s %r", credentials, credentials)
     for text in (repr(credentials), str(credentials), caplog.text, f"{Secret('secret-456')}"):
         assert "id-123" not in text and "secret-456" not in text
+
+
+@pytest.mark.timeout(10)  # reading a FIFO would wait for a writer for ever
+def test_a_key_file_that_is_a_fifo_is_refused_not_waited_on(tmp_path: Path) -> None:
+    path = tmp_path / "key"
+    os.mkfifo(path, 0o600)
+    with pytest.raises(KeyUnavailable, match="not a regular file"):
+        read_secret("K", path, environ={})

@@ -42,6 +42,7 @@ _PANE_FIELD: Mapping[Pane, AlertField] = {
     Pane.SECTORS: "change_pct",
     Pane.SHORTS: "si_pct",
     Pane.CORRELATIONS: "corr_to_peers",
+    Pane.WATCHLIST: "change_pct",
 }
 
 

@@ -11,26 +11,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import re
 from collections.abc import Mapping, Sequence
 
+from tui import plain as plain_text
 from tui.config import DesktopNotification
 
 log = logging.getLogger("tapewatch.alerts")
 
 ESC = "\x1b"
 BEL = "\x07"
-# Everything a terminal could read as a control: C0, DEL and C1.
-_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 MAX_TEXT = 200  # characters of a notification's text
 STDERR_LIMIT = 2000  # characters of a failed command's error output kept for the log
 
 
 def plain(text: str, limit: int = MAX_TEXT) -> str:
     """``text`` without control characters (an escape inside one would end it early or start
-    another), cut to ``limit`` characters."""
-    cleaned = _CONTROLS.sub(" ", text).strip()
-    return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
+    another: tui.plain, the one sanitiser), cut to ``limit`` characters."""
+    return plain_text.shorten(plain_text.plain(text).strip(), limit)
 
 
 def osc9(message: str) -> str:

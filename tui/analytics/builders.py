@@ -13,6 +13,7 @@ from tui.analytics.indices import build_indices
 from tui.analytics.market import MarketData
 from tui.analytics.sectors import build_sectors
 from tui.analytics.shorts import build_shorts
+from tui.analytics.watchlist import build_watchlist
 from tui.config import Settings
 from tui.models import Pane
 from tui.presenters.registry import PaneView
@@ -24,4 +25,5 @@ BUILDERS: Mapping[Pane, PaneBuilder] = {
     Pane.SECTORS: build_sectors,
     Pane.SHORTS: build_shorts,
     Pane.CORRELATIONS: build_correlations,
+    Pane.WATCHLIST: build_watchlist,
 }

@@ -92,7 +92,10 @@ def build_indices(data: MarketData, settings: Settings) -> IndicesView:
         )
         for spec in settings.indices
     ]
-    membership = basket_membership({basket.name: basket.symbols for basket in settings.baskets})
+    membership = basket_membership(
+        {basket.name: basket.symbols for basket in settings.baskets},
+        {basket.name: basket.member_weights() for basket in settings.baskets},
+    )
     baskets = rows_by_key(
         basket_quotes(closes, quotes, membership, session), BasketChanges, key="basket"
     )

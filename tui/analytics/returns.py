@@ -1,4 +1,5 @@
-"""Price changes: vs the previous close, over 5 sessions, year to date, and equal-weighted baskets.
+"""Price changes: vs the previous close, over 5 sessions, year to date, and baskets (equal-weighted
+unless configured otherwise).
 
 "Today's session" is `sessions.current_session(now)`; daily bars dated on or after it (today's
 partial bar) are never used as a previous close.
@@ -117,25 +118,46 @@ def latest_session_bars(intraday: pl.DataFrame, symbols: Collection[str]) -> pl.
     )
 
 
-def basket_membership(baskets: Mapping[str, Sequence[str]]) -> pl.DataFrame:
-    """(basket, symbol) rows, each member once per basket, in the configured order."""
+def basket_membership(
+    baskets: Mapping[str, Sequence[str]],
+    weights: Mapping[str, Mapping[str, float]] | None = None,
+) -> pl.DataFrame:
+    """(basket, symbol, weight) rows, each member once per basket, in the configured order.
+
+    A member's weight is its share of the basket (`Basket.member_weights`); equal without
+    ``weights`` for the basket. Only the proportions between members count."""
+    rows = []
+    for name, members in baskets.items():
+        unique_members = list(dict.fromkeys(members))
+        shares = (weights or {}).get(name) or {}
+        for symbol in unique_members:
+            rows.append((name, symbol, shares.get(symbol, 1.0 / len(unique_members))))
     return pl.DataFrame(
-        [(name, symbol) for name, members in baskets.items() for symbol in dict.fromkeys(members)],
-        schema={"basket": pl.String(), "symbol": pl.String()},
+        rows,
+        schema={"basket": pl.String(), "symbol": pl.String(), "weight": pl.Float64()},
         orient="row",
     )
 
 
-def _basket_growth(closes: pl.DataFrame, membership: pl.DataFrame) -> pl.DataFrame:
-    """(basket, date, growth): the mean member returns compounded from the first loaded close.
+def weighted_mean(value: pl.Expr) -> pl.Expr:
+    """The mean of ``value`` over a basket's members that have one, each by its ``weight``
+    (null when none has one): the basket's return from its members' returns."""
+    present = value.is_not_null()
+    weight = pl.col("weight").filter(present).sum()
+    return pl.when(weight > 0).then((value * pl.col("weight")).filter(present).sum() / weight)
 
-    Equal-weighted, rebalanced daily: each session's return is the mean of the members' simple
-    returns that session (members without one are left out)."""
+
+def _basket_growth(closes: pl.DataFrame, membership: pl.DataFrame) -> pl.DataFrame:
+    """(basket, date, growth): the basket's returns compounded from the first loaded close.
+
+    Rebalanced daily to its weights: each session's return is the weighted mean of the members'
+    simple returns that session (members without one are left out, the others' weights scaled
+    up)."""
     return (
         closes.with_columns(ret=pl.col("close") / pl.col("close").shift(1).over("symbol") - 1.0)
         .join(membership, on="symbol", how="inner")
         .group_by("basket", "date")
-        .agg(pl.col("ret").mean())
+        .agg(ret=weighted_mean(pl.col("ret")))
         .sort("basket", "date")
         .select(
             "basket", "date", growth=(1.0 + pl.col("ret").fill_null(0.0)).cum_prod().over("basket")
@@ -165,7 +187,7 @@ def basket_levels(closes: pl.DataFrame, membership: pl.DataFrame, base: dt.date)
 def basket_quotes(
     closes: pl.DataFrame, quotes: pl.DataFrame, membership: pl.DataFrame, session: dt.date
 ) -> pl.DataFrame:
-    """Basket today: yesterday's level x (1 + the mean member return vs previous close).
+    """Basket today: yesterday's level x (1 + the weighted mean member return vs previous close).
 
     Per basket, the columns `quote_changes` gives per symbol: ``last``, ``change``, ``change_pct``,
     ``change_5d_pct``, ``ytd_pct``; also ``previous_level`` and ``ts``, the newest member quote.
@@ -187,7 +209,7 @@ def basket_quotes(
     today = (
         quotes.join(membership, on="symbol", how="inner")
         .group_by("basket")
-        .agg(today_return=member_return.mean(), ts=pl.col("ts").max())
+        .agg(today_return=weighted_mean(member_return), ts=pl.col("ts").max())
     )
     # Without any history, today's return is all there is: growth 1 since yesterday.
     now = pl.col("previous").fill_null(1.0) * (1.0 + pl.col("today_return"))
@@ -214,7 +236,8 @@ def basket_quotes(
 def basket_intraday_returns(
     session_bars: pl.DataFrame, quotes: pl.DataFrame, membership: pl.DataFrame
 ) -> pl.DataFrame:
-    """Basket intraday: the mean of member returns vs their previous closes, each at its latest bar.
+    """Basket intraday: the weighted mean of member returns vs their previous closes, each at its
+    latest bar.
 
     Returns (basket, ts, ret), one row per bar time of the session."""
     member_returns = (
@@ -224,16 +247,19 @@ def basket_intraday_returns(
             how="inner",
         )
         .join(membership, on="symbol", how="inner")
-        .select("basket", "symbol", "ts", ret=pl.col("close") / pl.col("prev_close") - 1.0)
+        .select(
+            "basket", "symbol", "ts", "weight", ret=pl.col("close") / pl.col("prev_close") - 1.0
+        )
         .sort("basket", "ts")
     )
-    # Running mean of each member's latest return: add the change in a member's return at each of
-    # its bars, and count a member from its first bar on.
+    # Running weighted mean of each member's latest return: add the change in a member's
+    # weighted return at each of its bars, and count a member's weight from its first bar on.
     earlier = pl.col("ret").shift(1).over("basket", "symbol")
+    weight = pl.col("weight")
     return (
         member_returns.with_columns(
-            total=(pl.col("ret") - earlier.fill_null(0.0)).cum_sum().over("basket"),
-            members=earlier.is_null().cum_sum().over("basket"),
+            total=(weight * (pl.col("ret") - earlier.fill_null(0.0))).cum_sum().over("basket"),
+            members=(weight * earlier.is_null()).cum_sum().over("basket"),
         )
         .group_by("basket", "ts", maintain_order=True)
         .agg(ret=(pl.col("total") / pl.col("members")).last())

@@ -242,6 +242,49 @@ def relative_volume(
     return RelativeVolume(ratio(usual), "profile", 0, share)
 
 
+def relative_volumes(
+    intraday: pl.DataFrame,
+    quotes: Mapping[str, tuple[dt.datetime | None, float | None]],
+    mean_volumes: Mapping[str, float | None],
+    session: dt.date,
+) -> dict[str, RelativeVolume]:
+    """Per symbol of ``quotes`` (its latest quote's time and volume), its `relative_volume`:
+    against the previous sessions' intraday bars up to the same time of day, else against
+    ``mean_volumes`` (the mean daily volume) times the typical profile."""
+    clocks = {symbol: volume_clock(ts, session) for symbol, (ts, _) in quotes.items()}
+    during = {
+        symbol: clock.elapsed_minutes for symbol, clock in clocks.items() if not clock.whole_day
+    }
+    by_time = rows_by_key(volume_by_time_of_day(intraday, during, session), TimeOfDayVolume)
+    return {
+        symbol: relative_volume(
+            volume, clocks[symbol], mean_volumes.get(symbol), by_time.get(symbol)
+        )
+        for symbol, (_, volume) in quotes.items()
+    }
+
+
+def mean_daily_volumes(
+    daily: pl.DataFrame, symbols: Collection[str], session: dt.date
+) -> dict[str, float]:
+    """Per symbol, the mean volume of its daily bars over the `VOLUME_SESSIONS` sessions before
+    ``session`` (symbols without any are left out)."""
+    window = sessions_before(session, VOLUME_SESSIONS)
+    start = dt.datetime.combine(window[0], dt.time(), tzinfo=dt.UTC)
+    end = dt.datetime.combine(session, dt.time(), tzinfo=dt.UTC)
+    means = (
+        daily.filter(
+            pl.col("symbol").is_in(list(symbols)),
+            pl.col("ts") >= start,
+            pl.col("ts") < end,
+            pl.col("volume").is_not_null(),
+        )
+        .group_by("symbol")
+        .agg(pl.col("volume").mean())
+    )
+    return dict(means.iter_rows())
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class SectorQuote:
     """What the pane reads of an ETF's latest quote; None where unknown."""
@@ -271,21 +314,22 @@ def build_sectors(data: MarketData, settings: Settings) -> SectorsView:
     )
     by_symbol = rows_by_key(quotes, SectorQuote)
     flows = rows_by_key(sector_flows(quotes, data.daily, symbols, session), SectorFlow)
-    clocks = {
-        symbol: volume_clock(by_symbol.get(symbol, SectorQuote()).ts, session) for symbol in symbols
-    }
-    during = {
-        symbol: clock.elapsed_minutes for symbol, clock in clocks.items() if not clock.whole_day
-    }
-    by_time = rows_by_key(volume_by_time_of_day(data.intraday, during, session), TimeOfDayVolume)
+    volumes = relative_volumes(
+        data.intraday,
+        {
+            symbol: (quote.ts, quote.volume)
+            for symbol in symbols
+            for quote in (by_symbol.get(symbol, SectorQuote()),)
+        },
+        {symbol: flows.get(symbol, SectorFlow()).mean_volume for symbol in symbols},
+        session,
+    )
     benchmark_change = by_symbol.get(settings.benchmark, SectorQuote()).change_pct
     rows = []
     for spec in settings.sectors:
         quote = by_symbol.get(spec.symbol, SectorQuote())
         flow = flows.get(spec.symbol, SectorFlow())
-        volume = relative_volume(
-            quote.volume, clocks[spec.symbol], flow.mean_volume, by_time.get(spec.symbol)
-        )
+        volume = volumes[spec.symbol]
         rows.append(
             SectorRow(
                 symbol=spec.symbol,

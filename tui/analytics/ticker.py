@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 import polars as pl
 
@@ -112,16 +112,23 @@ def range_52_weeks(
 ) -> tuple[float | None, float | None]:
     """The lowest low and highest high (closes where a bar has no range) of the daily bars of the
     last 52 weeks, today's bar included."""
+    return ranges_52_weeks(daily, [symbol], session).get(symbol, (None, None))
+
+
+def ranges_52_weeks(
+    daily: pl.DataFrame, symbols: Collection[str], session: dt.date
+) -> dict[str, tuple[float | None, float | None]]:
+    """`range_52_weeks` of each of ``symbols`` that has daily bars in that time."""
     start = dt.datetime.combine(session - dt.timedelta(weeks=RANGE_WEEKS), dt.time(), tzinfo=dt.UTC)
-    low, high = (
-        daily.filter(pl.col("symbol") == symbol, pl.col("ts") > start)
-        .select(
+    ranges = (
+        daily.filter(pl.col("symbol").is_in(list(symbols)), pl.col("ts") > start)
+        .group_by("symbol")
+        .agg(
             low=pl.coalesce("low", "close").min(),
             high=pl.coalesce("high", "close").max(),
         )
-        .row(0)
     )
-    return low, high
+    return {symbol: (low, high) for symbol, low, high in ranges.iter_rows()}
 
 
 def sector_members(data: MarketData, sector: str) -> list[str]:

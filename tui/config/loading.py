@@ -13,8 +13,13 @@ import platformdirs
 
 from tui.config.reader import ConfigError, ConfigProblem, Reader
 from tui.config.settings import Settings
+from tui.plain import shown
+from tui.regular_files import MB, read_regular_file
 
 CONFIG_ENV_VAR = "TAPEWATCH_CONFIG"
+# A config file lists settings, baskets and watchlists: a thousand baskets of a thousand symbols
+# fit in well under this.
+CONFIG_SIZE_LIMIT = 4 * MB
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,15 +40,25 @@ def config_path() -> Path:
     return platformdirs.user_config_path("tapewatch", appauthor=False) / "config.toml"
 
 
+def expand_path(path: Path) -> Path:
+    """``path`` with a leading ``~`` or ``~user`` expanded; ConfigError when it cannot be (no
+    such user, or no home folder)."""
+    try:
+        return path.expanduser()
+    except RuntimeError:
+        problem = ConfigProblem("", "cannot expand the ~: no such user, or no home folder")
+        raise ConfigError(Path(shown(str(path))), [problem]) from None
+
+
 def locate_config(
     path: Path | None = None, *, env: Mapping[str, str] = os.environ
 ) -> ConfigLocation:
     """The config file in use: ``path`` (from ``--config``), else ``$TAPEWATCH_CONFIG``, else
-    :func:`config_path`."""
+    :func:`config_path`. Raises ConfigError for a ``~user`` that cannot be expanded."""
     if path is not None:
-        return ConfigLocation(path.expanduser(), "--config")
+        return ConfigLocation(expand_path(path), "--config")
     if named := env.get(CONFIG_ENV_VAR, "").strip():
-        return ConfigLocation(Path(named).expanduser(), "TAPEWATCH_CONFIG")
+        return ConfigLocation(expand_path(Path(named)), "TAPEWATCH_CONFIG")
     return ConfigLocation(config_path(), "default")
 
 
@@ -51,11 +66,13 @@ def load_settings(path: Path | None = None, *, env: Mapping[str, str] = os.envir
     """Read and validate the config file chosen by :func:`locate_config`.
 
     A missing default file means the defaults; a missing file named by ``--config`` or
-    ``TAPEWATCH_CONFIG`` is an error. Raises :class:`ConfigError` listing every problem.
+    ``TAPEWATCH_CONFIG`` is an error, and so is anything but a regular file (a FIFO, a device
+    such as /dev/zero, a link to one) or a file over CONFIG_SIZE_LIMIT: it is never read, so it
+    cannot hang or exhaust memory. Raises :class:`ConfigError` listing every problem.
     """
     location = locate_config(path, env=env)
     try:
-        raw = location.path.read_bytes()
+        raw = read_regular_file(location.path, CONFIG_SIZE_LIMIT)
     except FileNotFoundError:
         if not location.required:
             return Settings()
@@ -82,6 +99,9 @@ def parse_settings(text: str, path: Path | None = None) -> Settings:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(path, [ConfigProblem("", f"TOML syntax error: {error}")]) from None
+    except RecursionError:  # arrays or inline tables nested hundreds deep
+        problem = ConfigProblem("", "values nested too deeply to be settings")
+        raise ConfigError(path, [problem]) from None
     reader = Reader()
     settings = reader.read_dataclass(Settings, data, "")
     if reader.problems or not isinstance(settings, Settings):

@@ -18,6 +18,7 @@ from tui.config.settings import (
     ANY_SYMBOL,
     BASKET_ALERT_FIELDS,
     CORRELATION_ALERT_FIELDS,
+    DASHBOARD_SLOTS,
     MEMBER_ALERT_FIELDS,
     SYMBOL_OR_BASKET_ALERT_FIELDS,
     AlertingSettings,
@@ -28,15 +29,18 @@ from tui.config.settings import (
     FinraSettings,
     HttpSettings,
     IndexSpec,
+    LayoutSettings,
     RefreshSettings,
     SecSettings,
     SectorSpec,
     Settings,
     ShortedSettings,
     SsgaSettings,
+    Watchlist,
     YahooSettings,
 )
 from tui.config.themes import THEME_NAMES
+from tui.plain import plain, shorten, shown
 from tui.symbols import parse_symbol
 
 
@@ -47,6 +51,12 @@ class ConfigProblem:
 
     key: str
     message: str
+
+    def __post_init__(self) -> None:
+        # Printed to the terminal: what is quoted from the file is plain text, and a problem is
+        # a line, never a page (values are cut where they are quoted; this is the backstop).
+        object.__setattr__(self, "key", shorten(plain(self.key), 200))
+        object.__setattr__(self, "message", shorten(plain(self.message), 500))
 
     def __str__(self) -> str:
         return f"{self.key}: {self.message}" if self.key else self.message
@@ -108,16 +118,18 @@ def _type_hints(cls: type) -> dict[str, Any]:
 
 
 def _join(parent: str, name: str) -> str:
+    """A key path; a name from the file is cut (it is quoted in problems)."""
+    name = shown(name, 40)
     return f"{parent}.{name}" if parent else name
 
 
 def _describe(value: object) -> str:
-    """How a TOML value reads in a problem report."""
+    """How a TOML value reads in a problem report: a string cut and without control
+    characters, so that a megabyte or an escape sequence is never echoed."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
-        shown = value if len(value) <= 60 else value[:57] + "..."
-        return '"' + shown.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        return '"' + shown(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
     if isinstance(value, int | float):
         return repr(value)
     if isinstance(value, dict):
@@ -139,7 +151,7 @@ def _expected(hint: Any) -> str:
         return _expected(_non_none(hint))
     if origin is tuple:
         item = get_args(hint)[0]
-        return "an array of " + ("tables" if is_dataclass(item) else _PLURALS[item])
+        return "an array of " + ("tables" if is_dataclass(item) else _PLURALS.get(item, "names"))
     if origin is dict:
         return f"a table of {_PLURALS[get_args(hint)[1]]}"
     return "a table"
@@ -305,6 +317,28 @@ def _non_empty(value: str, key: str, reader: Reader) -> str:
     return value.strip()
 
 
+def _label(value: str, key: str, reader: Reader) -> str:
+    """A name shown on screen (an index's label, a basket's name): non-empty, and plain text,
+    so no control character in it reaches the terminal (tui.plain)."""
+    return _non_empty(plain(value), key, reader)
+
+
+def _header_value(value: str, key: str, reader: Reader) -> str:
+    """Text sent in an HTTP header (the User-Agent): printable ASCII on one line. A line break
+    would end the header, and any other control or non-ASCII character makes every request
+    fail before it is sent."""
+    position = next(
+        (index for index, character in enumerate(value) if not " " <= character <= "~"), None
+    )
+    if position is not None:
+        reader.report(
+            key,
+            "expected printable ASCII on one line (it is sent in an HTTP header), found "
+            f"U+{ord(value[position]):04X} at character {position + 1}",
+        )
+    return value
+
+
 def _url(value: str, key: str, reader: Reader) -> str:
     if not value.startswith(("http://", "https://")):
         reader.wrong(key, "an http:// or https:// URL", value)
@@ -322,9 +356,21 @@ def _symbol(value: str, key: str, reader: Reader) -> str | _Invalid:
 # The Correlations pane was measured to refresh a basket of this many members in under 200 ms and
 # 300 MB (benchmarks/correlation_memory.py); its memory and time grow with the members.
 MAX_BASKET_SYMBOLS = 1000
+TOO_MANY_BASKET_SYMBOLS = (
+    f"the Correlations pane is built to refresh a basket of up to {MAX_BASKET_SYMBOLS} members "
+    "in under 200 ms and 300 MB; split a larger one into several baskets"
+)
+# Every symbol of a watchlist is quoted at each quotes poll, with the dashboard's own.
+MAX_WATCHLIST_SYMBOLS = 200
+TOO_MANY_WATCHLIST_SYMBOLS = (
+    "each is quoted at every quotes poll, as often as the dashboard's own symbols; split a "
+    "longer list into several watchlists"
+)
 
 
-def _symbols(minimum: int = 0, why: str = "", maximum: int | None = None) -> FieldCheck:
+def _symbols(
+    minimum: int = 0, why: str = "", maximum: int | None = None, too_many: str = ""
+) -> FieldCheck:
     def check(
         values: tuple[str | _Invalid, ...], key: str, reader: Reader
     ) -> tuple[str | _Invalid, ...]:
@@ -346,10 +392,7 @@ def _symbols(minimum: int = 0, why: str = "", maximum: int | None = None) -> Fie
             reader.report(key, f"expected at least {minimum} symbols, found {len(values)} ({why})")
         if maximum is not None and len(values) > maximum:
             reader.report(
-                key,
-                f"expected at most {maximum} symbols, found {len(values)} (the Correlations pane "
-                f"is built to refresh a basket of up to {maximum} members in under 200 ms and "
-                "300 MB; split a larger one into several baskets)",
+                key, f"expected at most {maximum} symbols, found {len(values)} ({too_many})"
             )
         return symbols
 
@@ -369,7 +412,7 @@ def _unique(attribute: str, describe: str) -> FieldCheck:
             if identity in first_seen:
                 reader.report(
                     f"{key}[{index}].{attribute}",
-                    f"{describe} `{value}` is already used by {key}[{first_seen[identity]}]",
+                    f"{describe} `{shown(value)}` is already used by {key}[{first_seen[identity]}]",
                 )
             first_seen.setdefault(identity, index)
         return items
@@ -419,7 +462,7 @@ def _bound_keys(keymap: dict[str, str | _Invalid], key: str, reader: Reader) -> 
         except ValueError as error:
             reader.report(
                 binding_key,
-                f"{error}; expected key names separated by commas, such as "
+                f"{shown(str(error), 120)}; expected key names separated by commas, such as "
                 f'"ctrl+q,f10", found {_describe(keys_text)}',
             )
             continue
@@ -431,10 +474,47 @@ def _bound_keys(keymap: dict[str, str | _Invalid], key: str, reader: Reader) -> 
                     "tapewatch, so choose another key",
                 )
             if other := bound_to.get(bound_key):
-                reader.report(binding_key, f"`{bound_key}` is also bound to `{other}`")
+                reader.report(binding_key, f"`{shown(bound_key)}` is also bound to `{other}`")
             bound_to.setdefault(bound_key, binding_id)
         normalized[binding_id] = ",".join(keys)
     return normalized
+
+
+def _positive_weights(values: tuple[float, ...], key: str, reader: Reader) -> tuple[float, ...]:
+    for index, value in enumerate(values):
+        if value <= 0:
+            reader.report(
+                f"{key}[{index}]",
+                f"expected more than 0, found {value:g} (a weight is a member's share of the "
+                "basket; leave a member out rather than give it no weight)",
+            )
+    return values
+
+
+def _weights_match_symbols(basket: Basket, key: str, reader: Reader) -> None:
+    if basket.weights and len(basket.weights) != len(basket.symbols):
+        reader.report(
+            _join(key, "weights"),
+            f"expected one weight per symbol ({len(basket.symbols)}), found "
+            f"{len(basket.weights)} (or none at all, for equal weights)",
+        )
+
+
+def _dashboard_panes(values: tuple[str, ...], key: str, reader: Reader) -> tuple[str, ...]:
+    first_seen: dict[str, int] = {}
+    for index, name in enumerate(values):
+        if name in first_seen:
+            reader.report(
+                f"{key}[{index}]", f"`{name}` is already shown at {key}[{first_seen[name]}]"
+            )
+        first_seen.setdefault(name, index)
+    if len(values) != DASHBOARD_SLOTS:
+        reader.report(
+            key,
+            f"expected {DASHBOARD_SLOTS} panes, found {len(values)} (the dashboard has "
+            f"{DASHBOARD_SLOTS} places: name the pane for each)",
+        )
+    return values
 
 
 def _watchlist_needed(shorted: ShortedSettings, key: str, reader: Reader) -> None:
@@ -634,14 +714,23 @@ _FIELD_CHECKS: dict[tuple[type, str], FieldCheck] = {
     (Settings, "indices"): _unique("symbol", "the symbol"),
     (Settings, "sectors"): _unique("symbol", "the symbol"),
     (Settings, "baskets"): _unique("name", "the name"),
+    (Settings, "watchlists"): _unique("name", "the name"),
     (Settings, "keys"): _key_bindings,
     (IndexSpec, "symbol"): _symbol,
-    (IndexSpec, "label"): _non_empty,
+    (IndexSpec, "label"): _label,
     (SectorSpec, "symbol"): _symbol,
-    (SectorSpec, "name"): _non_empty,
-    (Basket, "name"): _non_empty,
-    (Basket, "symbols"): _symbols(2, "a basket's correlation needs pairs", MAX_BASKET_SYMBOLS),
+    (SectorSpec, "name"): _label,
+    (Basket, "name"): _label,
+    (Basket, "symbols"): _symbols(
+        2, "a basket's correlation needs pairs", MAX_BASKET_SYMBOLS, TOO_MANY_BASKET_SYMBOLS
+    ),
     (Basket, "benchmark"): _symbol,
+    (Basket, "weights"): _positive_weights,
+    (Watchlist, "name"): _label,
+    (Watchlist, "symbols"): _symbols(
+        maximum=MAX_WATCHLIST_SYMBOLS, too_many=TOO_MANY_WATCHLIST_SYMBOLS
+    ),
+    (LayoutSettings, "panes"): _dashboard_panes,
     (ShortedSettings, "watchlist"): _symbols(),
     (ShortedSettings, "rows"): _between(1, 500, " rows", "the table shows at most 500 names"),
     (ShortedSettings, "min_price"): _NOT_NEGATIVE,
@@ -673,11 +762,14 @@ _FIELD_CHECKS: dict[tuple[type, str], FieldCheck] = {
     (YahooSettings, "requests_per_minute"): _between(
         0, 6000, " requests a minute (0: the [http] budget)", "more than 100 a second is hammering"
     ),
-    (HttpSettings, "user_agent"): _non_empty,
+    (HttpSettings, "user_agent"): lambda value, key, reader: _header_value(
+        _non_empty(value, key, reader), key, reader
+    ),
     (YahooSettings, "base_url"): _url,
     (FinraSettings, "base_url"): _url,
     (SecSettings, "base_url"): _url,
     (SecSettings, "tickers_url"): _url,
+    (SecSettings, "contact"): _header_value,
     (SsgaSettings, "base_url"): _url,
     (AlertRule, "symbol"): _alert_symbol,
     (AlertRule, "basket"): _stripped,
@@ -691,6 +783,7 @@ _FIELD_CHECKS: dict[tuple[type, str], FieldCheck] = {
 }
 
 _OBJECT_CHECKS: dict[type, ObjectCheck] = {
+    Basket: _weights_match_symbols,
     ShortedSettings: _watchlist_needed,
     AlertRule: _alert_rule,
     Settings: _settings_checks,

@@ -53,6 +53,28 @@ class Basket:
     name: str
     symbols: tuple[str, ...]
     benchmark: str | None = None  # compared with in the Indices pane (e.g. "XLI")
+    # One weight per symbol, in the same order; empty: equal weights. Only their proportions
+    # count (weights 2, 1, 1 are 50 %, 25 %, 25 %).
+    weights: tuple[float, ...] = ()
+
+    def member_weights(self) -> dict[str, float]:
+        """Each member's share of the basket, summing to 1: equal unless ``weights`` says."""
+        if len(self.weights) != len(self.symbols) or sum(self.weights) <= 0:
+            members = tuple(dict.fromkeys(self.symbols))
+            return dict.fromkeys(members, 1.0 / len(members)) if members else {}
+        total = sum(self.weights)
+        return {
+            symbol: weight / total
+            for symbol, weight in zip(self.symbols, self.weights, strict=True)
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Watchlist:
+    """A named list of tickers the user follows: the watchlist screen and pane show it."""
+
+    name: str
+    symbols: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +117,23 @@ DEFAULT_BASKETS: tuple[Basket, ...] = (
         "XLI",
     ),
 )
+
+
+DEFAULT_WATCHLISTS: tuple[Watchlist, ...] = (
+    Watchlist("Watchlist", ("AAPL", "MSFT", "NVDA", "JPM", "XOM", "LLY", "WMT", "PLTR")),
+)
+
+# The panes the dashboard can show; `LayoutSettings.panes` picks four of them.
+PaneName = Literal["indices", "sectors", "shorts", "correlations", "watchlist"]
+DASHBOARD_SLOTS = 4
+
+
+@dataclass(frozen=True, slots=True)
+class LayoutSettings:
+    """What the dashboard shows in its four places, in reading order (left to right, then
+    down; one above the other in a narrow terminal)."""
+
+    panes: tuple[PaneName, ...] = ("indices", "sectors", "shorts", "correlations")
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,6 +306,8 @@ class Settings:
     benchmark: str = "^GSPC"  # what sector relative strength is measured against
     sectors: tuple[SectorSpec, ...] = DEFAULT_SECTORS
     baskets: tuple[Basket, ...] = DEFAULT_BASKETS
+    watchlists: tuple[Watchlist, ...] = DEFAULT_WATCHLISTS
+    layout: LayoutSettings = field(default_factory=LayoutSettings)
     shorted: ShortedSettings = field(default_factory=ShortedSettings)
     refresh: RefreshSettings = field(default_factory=RefreshSettings)
     correlation: CorrelationSettings = field(default_factory=CorrelationSettings)

@@ -26,6 +26,7 @@ from urllib.parse import quote, unquote
 import polars as pl
 
 from tui.models import HealthState, SourceHealth
+from tui.plain import plain
 
 # The layout of headers and body, and the frame schemas: bump it when either changes, so an old
 # monitor rejects a new feed's frames in plain words instead of misreading them.
@@ -299,4 +300,5 @@ def _read_problems(data: bytes, job: str) -> dict[str, str]:
         isinstance(key, str) and isinstance(value, str) for key, value in problems.items()
     ):
         raise FrameRejected(job, "its problems are not a symbol -> text map")
-    return problems
+    # Shown on screen: plain text, whatever the feed sent (tui.plain).
+    return {plain(symbol): plain(why) for symbol, why in problems.items()}

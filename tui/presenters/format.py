@@ -260,6 +260,21 @@ def sparkline(
     return "".join(chars)
 
 
+RANGE_TRACK = "─"
+RANGE_MARK = "●"
+
+
+def range_position(fraction: float | None, width: int = 5) -> str:
+    """Where a price sits in its range, as a track of ``width`` characters with a dot (low at
+    the left, high at the right) and the percentage: "─●─── 31%"; "—" when unknown."""
+    if fraction is None or not math.isfinite(fraction) or width < 1:
+        return MISSING
+    clipped = min(max(fraction, 0.0), 1.0)
+    spot = round(clipped * (width - 1))
+    track = RANGE_TRACK * spot + RANGE_MARK + RANGE_TRACK * (width - 1 - spot)
+    return f"{track} {round(clipped * 100):>3}%"
+
+
 def signed_bar(value: float | None, scale: float, half_width: int) -> str:
     """A bar of ``2 * half_width + 1`` characters around a centre line: negative values grow to
     the left of "│", positive ones to the right, ``abs(value) / scale`` of ``half_width`` long.

@@ -12,15 +12,16 @@ from collections.abc import Mapping
 from typing import Any, Protocol, TypeVar
 
 from tui.models import Pane
-from tui.presenters import correlations, indices, sectors, shorts
+from tui.presenters import corr_matrix, correlations, indices, members, sectors, shorts, watchlist
 from tui.presenters.correlations import CorrelationsView
 from tui.presenters.indices import IndicesView
 from tui.presenters.sectors import SectorsView
 from tui.presenters.shorts import ShortsView
 from tui.presenters.table import Column, Row, SortMode
+from tui.presenters.watchlist import WatchlistView
 
 # What a pane's builder makes and its presenter reads.
-PaneView = IndicesView | SectorsView | ShortsView | CorrelationsView
+PaneView = IndicesView | SectorsView | ShortsView | CorrelationsView | WatchlistView
 
 ViewT_contra = TypeVar("ViewT_contra", contravariant=True)
 
@@ -62,9 +63,16 @@ class Presenter(Protocol[ViewT_contra]):
         ...
 
 
+# The columns of the screens opened from the panes or by a code, for the help screen.
+SCREEN_PRESENTERS: Mapping[str, tuple[Column, ...]] = {
+    "Members": members.COLUMNS,
+    "CORR": corr_matrix.MATRIX_COLUMNS,
+}
+
 PRESENTERS: Mapping[Pane, Presenter[Any]] = {
     Pane.INDICES: indices.PRESENTER,
     Pane.SECTORS: sectors.PRESENTER,
     Pane.SHORTS: shorts.PRESENTER,
     Pane.CORRELATIONS: correlations.PRESENTER,
+    Pane.WATCHLIST: watchlist.PRESENTER,
 }

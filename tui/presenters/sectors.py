@@ -119,8 +119,13 @@ PROFILE_LEGEND = (
 def rel_volume_text(row: SectorRow) -> str:
     """Relative volume, marked ≈ when it rests on the typical volume profile rather than on
     earlier sessions' intraday bars."""
-    text = fmt.ratio(row.rel_volume)
-    return f"{ESTIMATE_MARK}{text}" if row.rel_volume_basis == "profile" else text
+    return relative_volume_figure(row.rel_volume, row.rel_volume_basis)
+
+
+def relative_volume_figure(value: float | None, basis: str | None) -> str:
+    """A relative volume ("1.8×"), marked ≈ when ``basis`` is the typical volume profile."""
+    text = fmt.ratio(value)
+    return f"{ESTIMATE_MARK}{text}" if basis == "profile" else text
 
 
 def sector_row(row: SectorRow, flow_scale: float) -> Row:

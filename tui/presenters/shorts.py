@@ -96,8 +96,14 @@ SORTS: tuple[SortMode[ShortRow], ...] = (
 def short_pct_text(row: ShortRow) -> str:
     """Short interest in percent, marked ᵒ when it is of shares outstanding rather than float
     (a space otherwise, so the digits stay aligned)."""
-    mark = OUTSTANDING_MARK if row.short_pct_basis == "outstanding" else " "
-    return f"{fmt.percent(row.short_pct)}{mark}"
+    return short_percent(row.short_pct, row.short_pct_basis)
+
+
+def short_percent(value: float | None, basis: str | None) -> str:
+    """A short-interest percentage, marked ᵒ when ``basis`` is shares outstanding rather than
+    float (a space otherwise, so the digits stay aligned)."""
+    mark = OUTSTANDING_MARK if basis == "outstanding" else " "
+    return f"{fmt.percent(value)}{mark}"
 
 
 def short_row(row: ShortRow) -> Row:

@@ -36,7 +36,17 @@ def _hours_minutes(moment: dt.datetime) -> str:
 
 def health_text(health: SourceHealth, now: dt.datetime) -> str:
     """A source's state in plain words: "yahoo ok", "yahoo ⚠ slow", "yahoo retrying in 12s",
-    "yahoo rate-limited until 10:45", "finra offline", "sec not configured"."""
+    "yahoo rate-limited until 10:45", "finra offline", "sec not configured"; rows it sent that
+    could not be right, left out, are counted: "yahoo ⚠ 12 bad rows"."""
+    text = _state_text(health, now)
+    if health.bad_rows:
+        rows = "row" if health.bad_rows == 1 else "rows"
+        bad = f"{WARNING_MARK} {health.bad_rows} bad {rows}"
+        text = f"{health.name} {bad}" if health.state == "ok" else f"{text} {bad}"
+    return text
+
+
+def _state_text(health: SourceHealth, now: dt.datetime) -> str:
     match health.state:
         case "retrying" if health.until is not None:
             return f"{health.name} retrying in {fmt.age((health.until - now).total_seconds())}"

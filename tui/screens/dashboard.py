@@ -31,16 +31,14 @@ from tui.config import Settings
 from tui.jobs import pane_datasets, stale_panes
 from tui.messages import PaneNotComputed, PaneUpdated, StatusUpdated
 from tui.models import Pane, StatusView
+from tui.plain import plain
 from tui.presenters.registry import PRESENTERS, PaneView
 from tui.presenters.status import DEMO_HINT, no_data_text
 from tui.reports import PaneBuilt, PaneFailed, Report, StatusChanged
 from tui.screens.watched import WatchedScreen
-from widgets.correlations import CorrelationsPane
-from widgets.indices import IndicesPane
-from widgets.messages import AlertRequested, BasketSelected
+from widgets.messages import AlertRequested
 from widgets.pane import DataPane
-from widgets.sectors import SectorsPane
-from widgets.shorts import ShortsPane
+from widgets.panes import PANE_WIDGETS
 from widgets.status import StatusBar
 from widgets.table import LiveTable
 
@@ -110,10 +108,9 @@ class DashboardScreen(WatchedScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Container(id="panes"):
-            yield IndicesPane(id="indices")
-            yield SectorsPane(id="sectors")
-            yield ShortsPane(id="shorts")
-            yield CorrelationsPane(id="correlations")
+            # The panes the config's [layout] puts in the four places, in reading order.
+            for name in self.settings.layout.panes:
+                yield PANE_WIDGETS[Pane(name)](id=name)
         yield Static("Terminal too small for tapewatch.\nMake it at least 36 x 12.", id="too-small")
         yield StatusBar(id="status")
         yield Footer()
@@ -131,7 +128,7 @@ class DashboardScreen(WatchedScreen[None]):
 
     def _focus_first_table(self) -> None:
         if self.focused is None:
-            self._pane(Pane.INDICES).table.focus()
+            self.query(DataPane).first().table.focus()
 
     def _placeholder_status(self) -> StatusView:
         demo = self.settings.source == "demo"
@@ -156,10 +153,13 @@ class DashboardScreen(WatchedScreen[None]):
             scheduler = await asyncio.to_thread(self._make_scheduler, settings)
         except Exception as error:  # a broken source must say so, not leave "loading…" forever
             log.exception("could not start the %s source", settings.source)
-            self._note = f"could not start the {settings.source} source: {error} · {DEMO_HINT}"
+            # The error can quote a path or a file's content: plain text (tui.plain).
+            self._note = plain(
+                f"could not start the {settings.source} source: {error} · {DEMO_HINT}"
+            )
             self.query_one(StatusBar).show(replace(self._placeholder_status(), note=self._note))
-            for pane in Pane:
-                self._pane(pane).set_missing(f"no data — {self._note}")
+            for widget in self.query(DataPane):
+                widget.set_missing(f"no data — {self._note}")
             self.notify(self._note, severity="error", timeout=10, markup=False)
             return
         self.scheduler = scheduler
@@ -228,17 +228,23 @@ class DashboardScreen(WatchedScreen[None]):
 
     # -- messages --------------------------------------------------------------------------
 
-    def _pane(self, pane: Pane) -> DataPane[PaneView]:
-        return self.query_one(f"#{pane.value}", DataPane)
+    def _pane(self, pane: Pane) -> DataPane[PaneView] | None:
+        """The widget of ``pane``, None when the layout does not show it."""
+        found = self.query(f"#{pane.value}").results(DataPane)
+        return next(found, None)
 
     @on(PaneUpdated)
     def _show_pane(self, message: PaneUpdated) -> None:
-        self._pane(message.pane).show(message.view)
+        widget = self._pane(message.pane)
+        if widget is not None:
+            widget.show(message.view)
         self._refresh_freshness()
 
     @on(PaneNotComputed)
     def _show_failure(self, message: PaneNotComputed) -> None:
-        self._pane(message.pane).set_build_failure(message.error)
+        widget = self._pane(message.pane)
+        if widget is not None:
+            widget.set_build_failure(message.error)
 
     @on(StatusUpdated)
     def _show_status(self, message: StatusUpdated) -> None:
@@ -258,6 +264,8 @@ class DashboardScreen(WatchedScreen[None]):
         stale = set(Pane) if status.sessions_behind else stale_panes(status.datasets)
         for pane in Pane:
             widget = self._pane(pane)
+            if widget is None:
+                continue  # not in the layout
             widget.set_stale(pane in stale)
             datasets = pane_datasets(pane, status.datasets)
             widget.set_missing(no_data_text(datasets, is_demo=status.is_demo))
@@ -277,11 +285,6 @@ class DashboardScreen(WatchedScreen[None]):
         if self.focused is None and isinstance(table, LiveTable) and table in self.focus_chain:
             self.set_focus(table)
             table.move_cursor(table.cursor_row)
-
-    @on(BasketSelected)
-    def _focus_basket(self, message: BasketSelected) -> None:
-        message.stop()
-        self.query_one(CorrelationsPane).focus_basket(message.name)
 
     @on(AlertRequested)
     def _new_alert(self, message: AlertRequested) -> None:

@@ -8,7 +8,7 @@ table's cells would be cut.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from textual.app import ComposeResult
@@ -17,8 +17,9 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Markdown
 
+from tui.codes import CODES
 from tui.models import Pane
-from tui.presenters.registry import PRESENTERS, Presenter
+from tui.presenters.registry import PRESENTERS, SCREEN_PRESENTERS, Presenter
 from tui.presenters.table import Column
 
 # (binding id users can remap, default keys, where, what it does)
@@ -28,19 +29,41 @@ KEY_ROWS: tuple[tuple[str | None, str, str, str], ...] = (
     (None, "PgUp PgDn Home End", "tables", "page, top, bottom"),
     ("next_pane", "Tab", "dashboard", "next pane"),
     ("prev_pane", "Shift+Tab", "dashboard", "previous pane"),
-    (None, "Enter", "tables", "drill into the ticker under the cursor (a basket: its members)"),
+    (
+        None,
+        "Enter",
+        "tables",
+        "drill into the ticker under the cursor (a basket: its members; the members' Σ row: CORR)",
+    ),
     ("sort", "s", "tables", "sort the focused table by its next column (▼ largest first)"),
     ("reverse_sort", "S", "tables", "reverse the sort of the focused table (▲ ▼)"),
     ("alert", "a", "tables", "new alert on the row under the cursor"),
     ("alerts", "A", "anywhere", "ALRT: every alert rule, its state and the firings"),
     ("delete_alert", "x", "ALRT", "delete the alert under the cursor (Enter edits it)"),
-    ("find", "/", "anywhere", "open a ticker by symbol (BRK.B or BRK-B) or company name"),
+    (
+        "find",
+        "/",
+        "anywhere",
+        "open a ticker by symbol (BRK.B or BRK-B) or company name, or type a code (below)",
+    ),
+    (
+        "watch_add",
+        "+",
+        "tables, drill-down",
+        "add a ticker to the watchlist shown last: the one under the cursor, or type another",
+    ),
+    ("watch_remove", "-", "watchlist", "remove the ticker under the cursor from the list"),
+    ("next_list", "Tab", "watchlist screen", "next watchlist"),
+    ("prev_list", "Shift+Tab", "watchlist screen", "previous watchlist"),
+    (None, "1 – 9", "watchlist", "watchlist 1 to 9"),
+    (None, "← → ↑ ↓ / h j k l", "CORR", "move between the cells; Enter: that pair's charts"),
+    ("toggle_change", "c", "CORR", "the matrix now, or its change against a year ago"),
     ("refresh", "r", "dashboard, drill-down", "refresh now"),
     ("use_demo", "d", "dashboard", "switch to the embedded demo market"),
     (None, "1 – 5", "drill-down", "chart range 1D, 5D, 1M, 6M, 1Y"),
     ("range_prev", "[", "drill-down", "shorter chart range"),
     ("range_next", "]", "drill-down", "longer chart range"),
-    ("back", "Esc", "drill-down, help", "back"),
+    ("back", "Esc", "screens, help", "back"),
     ("replay_pause", "p", "replay", "pause or resume the replay"),
     ("replay_step", "n", "replay", "paused: play the next frame"),
     ("replay_faster", ">", "replay", "play faster (up to 600 ×)"),
@@ -93,6 +116,34 @@ PANE_NOTES: Mapping[Pane, str] = {
         "member's line is its correlation to its peers — the mean of its rolling correlations "
         "with each other member."
     ),
+    Pane.WATCHLIST: (
+        "Your watchlists (`[[watchlists]]` in the config, `/W` or `/W name`): `+` adds the "
+        "ticker under the cursor of any table (or one you type) to the list shown last, `-` "
+        "removes one; number keys and, on the watchlist screen, Tab switch lists. Edits are "
+        "saved in the user data folder and survive a restart; the config file is never "
+        "rewritten (a config list shows its symbols less those removed in the app, then those "
+        "added). Each list's tickers are polled with the dashboard's own. `[layout] panes` can "
+        "put a Watchlist pane on the dashboard."
+    ),
+}
+
+# The screens opened from the panes or by a code, beyond what their columns say.
+SCREEN_NOTES: Mapping[str, str] = {
+    "Members": (
+        "Enter on a basket (Indices or Correlations) lists its members: the view that shows "
+        "which member carries the basket's move and which broke away. The basket is rebalanced "
+        "daily to its weights (equal unless the config's `weights` says), so today a member "
+        "contributes its weight times its change, and over 5 sessions each day's weight times "
+        "return scaled by the basket's growth before that day: the contributions add up to the "
+        "basket's move exactly, as the Σ row shows."
+    ),
+    "CORR": (
+        "`/CORR basket`: every pairwise correlation of the basket's members over the rolling "
+        "window ending on its last session (the Correlations pane's window), each cell a "
+        "number and a shade so it reads without colour. `c` shows instead the change against "
+        "the window a year earlier. Enter on a cell: that pair's rolling correlation over the "
+        "year, on an axis with its zero line, and both prices at 100 on one chart."
+    ),
 }
 
 FRESHNESS = """\
@@ -121,10 +172,33 @@ def pane_markdown(pane: Pane, presenter: Presenter[Any]) -> str:
     return "\n".join([*lines, ""])
 
 
+def screen_markdown(title: str, columns: Sequence[Column]) -> str:
+    """A screen's section: how its figures are computed, then each column."""
+    lines = [f"### {title}", "", SCREEN_NOTES[title], ""]
+    lines += [column_entry(column) for column in columns]
+    return "\n".join([*lines, ""])
+
+
 def figures_markdown() -> str:
-    """Every pane's columns, as their definitions give them."""
+    """Every pane's and screen's columns, as their definitions give them."""
     sections = [pane_markdown(pane, presenter) for pane, presenter in PRESENTERS.items()]
-    return "\n".join(["## The panes", "", *sections, FRESHNESS])
+    screens = [screen_markdown(title, columns) for title, columns in SCREEN_PRESENTERS.items()]
+    return "\n".join(["## The panes", "", *sections, "## The screens", "", *screens, FRESHNESS])
+
+
+def codes_markdown() -> str:
+    """The codes `/` and the palette take."""
+    lines = ["## Codes", "", "Type them after `/` or in the command palette (any case):", ""]
+    for spec in CODES:
+        code = f"{spec.code} {spec.argument}".strip()
+        lines.append(f"- `{code}` — {spec.what}")
+    lines += [
+        "",
+        "A code wins over a ticker of the same letters (`W DES` opens the ticker W). A basket "
+        "or list may be named by the start of its name: `CORR mag`.",
+        "",
+    ]
+    return "\n".join(lines)
 
 
 class HelpScreen(ModalScreen[None]):
@@ -141,7 +215,10 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-body"):
-            yield Markdown(keys_markdown(self.keymap) + "\n" + figures_markdown(), id="help-text")
+            yield Markdown(
+                "\n".join([keys_markdown(self.keymap), codes_markdown(), figures_markdown()]),
+                id="help-text",
+            )
 
     def on_mount(self) -> None:
         self.query_one("#help-body").border_title = "tapewatch help — Esc to close"

@@ -1,6 +1,9 @@
-"""The `/` prompt: type a symbol (in any spelling) or part of a company's name; the closest symbols
-are listed under the input, and Enter opens the highlighted one or the symbol typed. A symbol that
-cannot be opened says why."""
+"""The `/` prompt: type a symbol (in any spelling), part of a company's name, or a code (`WEI`,
+`CORR Mag 7`, `MSFT SI`: tui/codes.py); the matching codes and the closest symbols are listed
+under the input, and Enter runs the highlighted one or what was typed. A symbol that cannot be
+opened says why.
+
+The same prompt, without codes, asks for the ticker `+` adds to a watchlist."""
 
 from __future__ import annotations
 
@@ -16,17 +19,23 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 
+from tui.codes import Codes, Command, OpenTicker, Suggestion
 from tui.symbols import SymbolDirectory, SymbolEntry, SymbolMatch, parse_symbol
 
 SUGGESTIONS = 6
+CODE_SUGGESTIONS = 3  # at most this many of the suggestions are codes
 HINT = "Enter: open · ↑ ↓: choose · Esc: cancel"
+TITLE = "Open ticker or code"
+PLACEHOLDER = "symbol, company or code: MSFT, Microsoft, CORR"
 
 
-class TickerPrompt(ModalScreen[str | None]):
-    """Ask for a ticker; dismiss with its symbol, or with None when cancelled.
+class TickerPrompt(ModalScreen[Command | None]):
+    """Ask for a ticker or a code; dismiss with the command it asks for (`OpenTicker` for a
+    symbol), or with None when cancelled.
 
     ``check`` says why a symbol cannot be opened (None when it can); ``directory`` lists the
-    symbols and names to suggest from (it may be slow: it runs in a thread).
+    symbols and names to suggest from (it may be slow: it runs in a thread); ``codes`` (None:
+    symbols only) reads codes.
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -39,19 +48,30 @@ class TickerPrompt(ModalScreen[str | None]):
         self,
         check: Callable[[str], str | None],
         directory: Callable[[], Sequence[SymbolEntry]] = tuple,
+        *,
+        codes: Codes | None = None,
+        title: str = TITLE,
+        value: str = "",
     ) -> None:
         super().__init__()
         self.check = check
         self.directory = directory
+        self.codes = codes
+        self.title_text = title
+        self.initial_value = value
         self.symbols = SymbolDirectory(())
         self.matches: list[SymbolMatch] = []
+        self.code_matches: list[Suggestion] = []
         self.matched_text = ""  # what `matches` were found for
         self._directory_loaded = asyncio.Event()
 
     def compose(self) -> ComposeResult:
         with Vertical(id="prompt-box"):
             yield Input(
-                placeholder="symbol or company, e.g. MSFT or Microsoft",
+                self.initial_value,
+                placeholder=PLACEHOLDER
+                if self.codes is not None
+                else "symbol or company, e.g. MSFT or Microsoft",
                 id="prompt-input",
                 max_length=40,
             )
@@ -62,7 +82,7 @@ class TickerPrompt(ModalScreen[str | None]):
             yield Static(HINT, id="prompt-message")
 
     def on_mount(self) -> None:
-        self.query_one("#prompt-box").border_title = "Open ticker"
+        self.query_one("#prompt-box").border_title = Text(self.title_text)
         self.focus_input()
         self._load_directory()
 
@@ -92,25 +112,39 @@ class TickerPrompt(ModalScreen[str | None]):
         await self._suggest(text)
 
     async def _suggest(self, text: str) -> None:
-        """List the closest symbols; highlight the first when Enter should open it: it is the
-        symbol typed or a company's name, or what was typed cannot be opened as it stands."""
-        matches = await asyncio.to_thread(self.symbols.find, text, SUGGESTIONS)
+        """List the codes that match and the closest symbols; highlight the first when Enter
+        should run it: it is the code or the symbol typed, a company's name, or what was typed
+        cannot be opened as it stands."""
+        codes = self.codes.suggest(text)[:CODE_SUGGESTIONS] if self.codes is not None else []
+        matches = await asyncio.to_thread(self.symbols.find, text, SUGGESTIONS - len(codes))
         if text != self.query_one("#prompt-input", Input).value:
             return  # typed on meanwhile: the newer search shows its own
-        self.matches, self.matched_text = matches, text
+        self.code_matches, self.matches, self.matched_text = codes, matches, text
         suggestions = self.suggestions
         suggestions.clear_options()
         suggestions.add_options(
+            [Text(f"{code.text}  · {code.help}") for code in codes]
             # Text, not markup: names come from the source.
-            Text(f"{match.entry.symbol:<6} {match.entry.name}".rstrip())
-            for match in matches
+            + [Text(f"{match.entry.symbol:<6} {match.entry.name}".rstrip()) for match in matches]
         )
-        suggestions.display = bool(matches)
-        first = matches[0] if matches else None
-        pick = first is not None and (
-            first.kind in ("symbol", "name") or self._problem(text) is not None
-        )
+        suggestions.display = bool(codes or matches)
+        if codes:
+            pick = codes[0].exact or self._problem(text) is not None
+        elif self.codes is not None and self.codes.parse(text) is not None:
+            pick = False  # a code not offered as such (ALRT without alerts): Enter runs it
+        else:
+            first = matches[0] if matches else None
+            pick = first is not None and (
+                first.kind in ("symbol", "name") or self._problem(text) is not None
+            )
         suggestions.highlighted = 0 if pick else None
+
+    @property
+    def choices(self) -> list[Command]:
+        """What each suggestion runs, in the order listed."""
+        return [code.command for code in self.code_matches] + [
+            OpenTicker(match.entry.symbol) for match in self.matches
+        ]
 
     def _problem(self, text: str) -> str | None:
         """Why ``text`` cannot be opened as a symbol, None when it can."""
@@ -124,18 +158,19 @@ class TickerPrompt(ModalScreen[str | None]):
     def action_highlight(self, step: int) -> None:
         """Move the highlight through the suggestions (from none, ↓ goes to the first)."""
         suggestions = self.suggestions
-        if not self.matches:
+        count = len(self.choices)
+        if not count:
             return
         current = suggestions.highlighted
         if current is None:
-            index = 0 if step > 0 else len(self.matches) - 1
+            index = 0 if step > 0 else count - 1
         else:
-            index = max(0, min(len(self.matches) - 1, current + step))
+            index = max(0, min(count - 1, current + step))
         suggestions.highlighted = index
 
     @on(OptionList.OptionSelected)
     def _clicked(self, event: OptionList.OptionSelected) -> None:
-        self._open(self.matches[event.option_index].entry.symbol)
+        self._run(self.choices[event.option_index])
 
     @on(Input.Submitted)
     async def _submit(self, event: Input.Submitted) -> None:
@@ -144,21 +179,28 @@ class TickerPrompt(ModalScreen[str | None]):
         if self.matched_text != event.value:
             await self._suggest(event.value)
         index = self.suggestions.highlighted
-        if index is not None and index < len(self.matches):
-            self._open(self.matches[index].entry.symbol)
+        choices = self.choices
+        if index is not None and index < len(choices):
+            self._run(choices[index])
+            return
+        command = self.codes.parse(event.value) if self.codes is not None else None
+        if command is not None:
+            self._run(command)
             return
         problem = self._problem(event.value)
         if problem is not None:
             self._say(problem)
             return
-        self.dismiss(parse_symbol(event.value))
+        self.dismiss(OpenTicker(parse_symbol(event.value)))
 
-    def _open(self, symbol: str) -> None:
-        problem = self.check(symbol)
-        if problem is not None:
-            self._say(f"Cannot open {symbol}: {problem}.")
-            return
-        self.dismiss(symbol)
+    def _run(self, command: Command) -> None:
+        """Dismiss with ``command``; a ticker that cannot be opened says why instead."""
+        if isinstance(command, OpenTicker):
+            problem = self.check(command.symbol)
+            if problem is not None:
+                self._say(f"Cannot open {command.symbol}: {problem}.")
+                return
+        self.dismiss(command)
 
     def _say(self, problem: str) -> None:
         message = self.query_one("#prompt-message", Static)

@@ -2,6 +2,8 @@
 correlation to its peers, and the key numbers; for a sector ETF the stocks of its sector. Only
 the sections that apply to the ticker show (an index has no short interest).
 
+Opened by a code at a section (`MSFT SI`, `MSFT CORR`), it scrolls there once the figures show.
+
 Its fetches are workers of this screen, so leaving the screen cancels them. While it is open it
 polls the ticker's quote and intraday bars at the dashboard's quotes cadence, so its chart and
 its last price agree (tui.feed plans what is asked for), and shows the dashboard's status bar:
@@ -15,12 +17,14 @@ import asyncio
 from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Footer, Static
 
+from tui.codes import TickerSection
 from tui.config import Settings
 from tui.models import StatusView
 from tui.presenters.ticker import CHART_RANGES, ChartRange, Section, TickerView
@@ -51,6 +55,13 @@ SECTION_WIDGETS: tuple[tuple[str, Section], ...] = (
     ("#members", "members"),
 )
 
+# Where a code's section is on the screen, and what it is called when it does not apply.
+SECTION_PLACES: dict[TickerSection, tuple[str, Section, str]] = {
+    "description": ("#key-numbers", "price", "description"),
+    "short_interest": ("#short-charts", "short_interest", "short interest"),
+    "correlation": ("#corr-chart", "correlation", "correlation to peers"),
+}
+
 
 class TickerScreen(WatchedScreen[None]):
     """One ticker, in depth."""
@@ -77,6 +88,8 @@ class TickerScreen(WatchedScreen[None]):
         symbol: str,
         settings: Settings,
         status: Callable[[], StatusView] | None = None,
+        *,
+        section: TickerSection | None = None,
     ) -> None:
         super().__init__()
         self.feed = feed
@@ -85,6 +98,7 @@ class TickerScreen(WatchedScreen[None]):
         self.chart_range: ChartRange = "1D"
         self._data: MarketData | None = None
         self._status = status  # what the dashboard's status bar says now
+        self.section = section  # where a code asked to open it, until the first view shows
 
     def compose(self) -> ComposeResult:
         yield Static(id="ticker-title")
@@ -102,8 +116,7 @@ class TickerScreen(WatchedScreen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        demo = "[reverse] DEMO [/] " if self.feed.source.is_demo else ""
-        self.query_one("#ticker-title", Static).update(f"{demo} {self.symbol}  loading…")
+        self._set_title(f" {self.symbol}  loading…")
         self._load()
         if self._status is not None:
             self._show_status()
@@ -112,6 +125,19 @@ class TickerScreen(WatchedScreen[None]):
     def _show_status(self) -> None:
         if self._status is not None:
             self.query_one(StatusBar).show(self._status())
+
+    def _set_title(self, text: str, problem: str | None = None) -> None:
+        """The title line: DEMO first (it must show however narrow the pane), then ``text`` and a
+        ``problem`` in bold. Names and problems come from sources: Text, never markup."""
+        title = Text()
+        if self.feed.source.is_demo:
+            title.append(" DEMO ", style="reverse")
+            title.append(" ")
+        title.append(text)
+        if problem:
+            title.append("  ")
+            title.append(problem, style="bold")
+        self.query_one("#ticker-title", Static).update(title)
 
     def _range_bar(self) -> str:
         parts = []
@@ -127,9 +153,7 @@ class TickerScreen(WatchedScreen[None]):
         self.workers.cancel_group(self, "ticker-poll")
         data = await self.feed.fetch_ticker(self.symbol)
         if isinstance(data, Failed):
-            self.query_one("#ticker-title", Static).update(
-                f" {self.symbol}  could not load: {data.message}"
-            )
+            self._set_title(f" {self.symbol}  could not load: {data.message}")
             self.notify(f"{self.symbol}: {data.message}", severity="error", markup=False)
         else:
             self._data = data
@@ -157,21 +181,30 @@ class TickerScreen(WatchedScreen[None]):
         self._show(view)
 
     def _show(self, view: TickerView) -> None:
-        # DEMO first: in a narrow pane the end of the title is cut.
-        title = "[reverse] DEMO [/] " if self.feed.source.is_demo else ""
-        title += f" {view.symbol}  {view.name}"
+        title = f" {view.symbol}  {view.name}"
         if view.sector:
             title += f"  ·  {view.sector}"
         problem = self._data.problems.get(view.symbol) if self._data is not None else None
-        if problem and view.last is None and not view.prices:  # only when nothing else shows
-            title += f"  [b]{problem}[/b]"
-        self.query_one("#ticker-title", Static).update(title)
+        shown = problem if view.last is None and not view.prices else None  # when nothing else
+        self._set_title(title, shown)
         self.query_one("#range-bar", Static).update(self._range_bar())
         self.query_one(KeyNumbers).view = view
         for chart in self.query(TickerChart):
             chart.view = view
         self.query_one(MembersList).view = view
         self._show_sections(view)
+        if self.section is not None:
+            section, self.section = self.section, None
+            self.call_after_refresh(self._go_to_section, view, section)
+
+    def _go_to_section(self, view: TickerView, section: TickerSection) -> None:
+        """Scroll the section a code asked for to the top, or say it does not apply."""
+        selector, shown_as, name = SECTION_PLACES[section]
+        if not view.shows(shown_as):
+            self.notify(f"{view.symbol} has no {name} section.", timeout=4, markup=False)
+            return
+        body = self.query_one("#ticker-body", VerticalScroll)
+        body.scroll_to_widget(self.query_one(selector), top=True, animate=False)
 
     def _show_sections(self, view: TickerView) -> None:
         """Show the sections that apply to this ticker, and only those."""

@@ -28,6 +28,7 @@ import polars as pl
 
 from tui.kinds import Dataset, FailureKind, SourceRole
 from tui.market_hours import Session
+from tui.plain import plain
 
 # Defined where the first frame can import them without polars: the calendar, and tui.kinds.
 __all__ = ["Dataset", "FailureKind", "Session", "SourceRole"]
@@ -165,12 +166,21 @@ def conform(frame: pl.DataFrame, dataset: Dataset) -> pl.DataFrame:
 
 @dataclass(frozen=True, slots=True)
 class SymbolInfo:
-    """What we know about a ticker besides its prices."""
+    """What we know about a ticker besides its prices.
+
+    The name and sector come from a source (Yahoo's ``longName``, an issue name in a FINRA
+    file): they are made plain text here, where every name enters, so no escape sequence in
+    them reaches the terminal (tui.plain)."""
 
     symbol: str
     name: str
     sector: str | None = None  # one of the 11 GICS sector names, None for indices and funds
     kind: Literal["stock", "etf", "index"] = "stock"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "name", plain(self.name))
+        if self.sector is not None:
+            object.__setattr__(self, "sector", plain(self.sector))
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +191,9 @@ class Fetched:
     newest quote, the settlement date, the file's date), not the time it was fetched. ``problems``
     names symbols that were asked for and could not be given, with a short reason a user can read
     ("not found", "delisted", "no data"); such symbols must still be shown, marked, never dropped.
+    Problems are made plain text (a server's words can hold escape sequences: tui.plain).
+    ``bad_rows`` counts the rows left out because their values cannot be right (a price of 0, a
+    time in the future: tui.sources.sanity); the status bar shows it with the source's health.
     """
 
     frame: pl.DataFrame
@@ -190,6 +203,11 @@ class Fetched:
     # ``fetched_at`` (the scheduler shows it stale, with the failure in the source's health).
     refresh_failed: Failed | None = None
     fetched_at: dt.datetime | None = None
+    bad_rows: int = 0
+
+    def __post_init__(self) -> None:
+        problems = {plain(symbol): plain(why) for symbol, why in self.problems.items()}
+        object.__setattr__(self, "problems", problems)
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +218,10 @@ class Failed:
     kind: FailureKind
     message: str  # plain words, no secrets, e.g. "Yahoo answered 503 (service unavailable)"
     retry_at: dt.datetime | None = None  # when the source may be asked again, if it said
+
+    def __post_init__(self) -> None:
+        # A message can quote a server or a file: plain text only (tui.plain).
+        object.__setattr__(self, "message", plain(self.message))
 
 
 FetchOutcome = Fetched | Failed

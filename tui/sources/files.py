@@ -5,11 +5,14 @@ optional ``open,high,low,volume``, column names in any case, dates as YYYY-MM-DD
 ``symbol`` column holds one symbol, named by the file (``aapl.csv`` -> AAPL). Missing open, high or
 low take the close; a missing volume stays null. A file that cannot be read is reported with its
 name, line and problem and the other files still load; a row that cannot be right (a price that is
-not a number or is negative, low above high, a close or open outside the day's range) is refused
-with its reason rather than kept. Quotes are the closes of the last two sessions. Short interest
-comes from files in FINRA's own layout (``shrt*.csv``); without a folder for them the dataset is
-"not configured", no failure. Files are re-read when they change. Reading, parsing and selecting
-run in a thread (`in_thread`), as in every source.
+not a number, is 0, negative or absurd, low above high, a close or open outside the day's range,
+a date in the future or before 1900: the domains of tui.sources.sanity) is refused with its file,
+line and reason rather than kept, and counted in ``bad_rows``. Quotes are the closes of the last
+two sessions. Short interest comes from files in FINRA's own layout (``shrt*.csv``); without a
+folder for them the dataset is "not configured", no failure. Only regular files are read, each
+up to FILE_SIZE_LIMIT (a FIFO or a device named by mistake would hang the read or never end).
+Files are re-read when they change. Reading, parsing and selecting run in a thread
+(`in_thread`), as in every source.
 
 The source's market clock stops at the close of the last session in the bars files: figures are
 computed as of that day (a 5-day change over the files' last five sessions, not over days they
@@ -33,7 +36,9 @@ import polars as pl
 from tui.clock import utc_now
 from tui.config import FilesSettings
 from tui.market_hours import session_close
+from tui.regular_files import MB, read_regular_file
 from tui.sources.base import (
+    UTC_TS,
     BarInterval,
     Dataset,
     Failed,
@@ -48,6 +53,7 @@ from tui.sources.base import (
 )
 from tui.sources.finra import parse_short_interest
 from tui.sources.replay import closing_quotes
+from tui.sources.sanity import DATE_LEAD, date_checks, may_be_signed, price_checks, quantity_checks
 from tui.symbols import canonical, canonical_symbols
 
 SOURCE_NAME = "files"
@@ -55,6 +61,8 @@ BAR_FILE_SUFFIXES = (".csv", ".parquet")
 PRICE_COLUMNS = ("open", "high", "low", "close")
 NUMBER_COLUMNS = (*PRICE_COLUMNS, "volume")
 BAR_COLUMNS = ("symbol", "date", *NUMBER_COLUMNS)
+# The largest file read: tens of millions of bars in CSV.
+FILE_SIZE_LIMIT = 1024 * MB
 # File-level errors named in a Failed message before "and N more".
 MESSAGE_ERRORS = 3
 # Refused rows logged per load before "and N more".
@@ -69,6 +77,8 @@ logger = logging.getLogger("tapewatch.files")
 
 # A file's identity for change detection: modification time and size.
 FileStamp = tuple[int, int]
+# What a parsed bars file depends on: the file, and the last date its rows may have.
+ParseKey = tuple[FileStamp, dt.date]
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +163,7 @@ def _read_csv(path: Path, symbol: str) -> tuple[pl.DataFrame, int] | BarsFile:
     """The CSV file as text columns plus a ``line`` column, and the header's line number."""
     name = path.name
     try:
-        content = path.read_bytes()
+        content = read_regular_file(path, FILE_SIZE_LIMIT)
     except OSError as error:
         return _error(name, f"cannot be read ({error.strerror or error})", symbol)
     if not content.strip():
@@ -187,7 +197,11 @@ def _read_parquet(path: Path, symbol: str) -> pl.DataFrame | BarsFile:
     """The parquet file as text columns (dates as YYYY-MM-DD) plus a 1-based ``line`` (row)."""
     name = path.name
     try:
-        table = pl.read_parquet(path)
+        content = read_regular_file(path, FILE_SIZE_LIMIT)
+    except OSError as error:
+        return _error(name, f"cannot be read ({error.strerror or error})", symbol)
+    try:
+        table = pl.read_parquet(content)
     except (pl.exceptions.PolarsError, OSError, pl.exceptions.PanicException) as error:
         return _error(name, f"not a readable parquet file ({_first_line(error)})", symbol)
     texts = []
@@ -221,9 +235,10 @@ def _message_of(failed: pl.Expr, messages: Sequence[pl.Expr]) -> pl.Expr:
     return message
 
 
-def _validate(table: pl.DataFrame, file_label: str, symbol: str) -> pl.DataFrame:
+def _validate(table: pl.DataFrame, file_label: str, symbol: str, latest: dt.date) -> pl.DataFrame:
     """Typed rows (symbol, date, open, high, low, close, volume) with a ``reason`` for each row
-    that must be refused, from text columns with lower-case names."""
+    that must be refused, from text columns with lower-case names; no row may be dated after
+    ``latest``."""
     present = [column for column in BAR_COLUMNS if column in table.columns]
     numbers = [column for column in NUMBER_COLUMNS if column in present]
     # Each value is parsed once into its own column: eager polars does not share repeated
@@ -254,10 +269,14 @@ def _validate(table: pl.DataFrame, file_label: str, symbol: str) -> pl.DataFrame
     checks: list[tuple[pl.Expr, pl.Expr]] = [
         (blank("date"), pl.lit("date is empty")),
         (pl.col("_date").is_null(), pl.format("date '{}' is not YYYY-MM-DD", "date")),
+        *date_checks("date", pl.col("_date"), latest),
         (blank("close"), pl.lit("close is empty")),
     ]
     if "symbol" in present:
         checks.append((blank("symbol"), pl.lit("symbol is empty")))
+    symbol_value = (
+        canonical_symbols(pl.col("symbol")) if "symbol" in present else pl.lit(symbol)
+    ).alias("symbol")
     for column in numbers:
         value = pl.col(f"_n_{column}")
         checks.append(
@@ -267,11 +286,11 @@ def _validate(table: pl.DataFrame, file_label: str, symbol: str) -> pl.DataFrame
             )
         )
     # The close first: a missing open, high or low takes its value and would be blamed instead.
+    signed = may_be_signed(symbol_value)
     for column in ("close", "open", "high", "low"):
-        checks.append((price[column] < 0, pl.format(f"{column} {{}} is negative", price[column])))
+        checks += price_checks(column, price[column], signed)
     if "volume" in numbers:
-        volume = pl.col("_n_volume")
-        checks.append((volume < 0, pl.format("volume {} is negative", volume)))
+        checks += quantity_checks("volume", pl.col("_n_volume"))
     low, high = price["low"], price["high"]
     checks.append((low > high, pl.format("low {} is above high {}", low, high)))
     for column in ("close", "open"):
@@ -286,9 +305,6 @@ def _validate(table: pl.DataFrame, file_label: str, symbol: str) -> pl.DataFrame
     checked = table.with_columns(
         _first_failed([condition for condition, _ in checks]).alias(FAILED_CHECK)
     )
-    symbol_value = (
-        canonical_symbols(pl.col("symbol")) if "symbol" in present else pl.lit(symbol)
-    ).alias("symbol")
     volume_value = pl.col("_n_volume") if "volume" in numbers else pl.lit(None, pl.Float64())
 
     def rows(subset: pl.DataFrame, reason: pl.Expr) -> pl.DataFrame:
@@ -310,8 +326,9 @@ def _validate(table: pl.DataFrame, file_label: str, symbol: str) -> pl.DataFrame
     return pl.concat([accepted, refused])
 
 
-def read_bars_file(path: Path) -> BarsFile:
-    """Parse one bars file (CSV, or parquet by its suffix) into validated rows."""
+def read_bars_file(path: Path, latest: dt.date) -> BarsFile:
+    """Parse one bars file (CSV, or parquet by its suffix) into validated rows, none dated after
+    ``latest``."""
     name = path.name
     symbol = canonical(path.stem)
     header_line: int | None = None
@@ -350,7 +367,7 @@ def read_bars_file(path: Path) -> BarsFile:
         pl.col(LINE),
         *(pl.col(column).alias(names[column]) for column in names if names[column] in BAR_COLUMNS),
     )
-    return BarsFile(_validate(table, f"{name} {unit}", symbol))
+    return BarsFile(_validate(table, f"{name} {unit}", symbol, latest))
 
 
 def _combine(files: Sequence[BarsFile]) -> _Library:
@@ -441,9 +458,9 @@ class FilesSource:
         self.settings = settings
         self._clock = clock
         self._lock = threading.Lock()
-        self._bars_files: dict[Path, tuple[FileStamp, BarsFile]] = {}
+        self._bars_files: dict[Path, tuple[ParseKey, BarsFile]] = {}
         self._library: _Library | None = None
-        self._library_stamps: tuple[tuple[Path, FileStamp | None], ...] = ()
+        self._library_key: tuple[tuple[tuple[Path, FileStamp | None], ...], dt.date] | None = None
         self._si_files: dict[Path, tuple[FileStamp, pl.DataFrame | str]] = {}
 
     def now(self) -> dt.datetime:
@@ -493,12 +510,17 @@ class FilesSource:
         there are none."""
         if not setting:
             return Failed(SOURCE_NAME, FailureKind.NOT_CONFIGURED, unset)
-        root = Path(setting).expanduser()
+        try:
+            root = Path(setting).expanduser()
+        except RuntimeError:
+            return self._unavailable(f"cannot expand the ~ of {setting}: no such user")
         try:
             if root.is_file():
                 return [root]
-            if not root.is_dir():
+            if not root.exists():
                 return self._unavailable(f"{root} does not exist")
+            if not root.is_dir():
+                return self._unavailable(f"{root} is neither a regular file nor a folder")
             paths = sorted(
                 path
                 for path in root.iterdir()
@@ -517,27 +539,37 @@ class FilesSource:
             if isinstance(paths, Failed):
                 return paths
             stamps = tuple((path, _stamp(path)) for path in paths)
-            if self._library is not None and stamps == self._library_stamps:
+            # A row dated tomorrow is refused today and accepted tomorrow: the date is part of
+            # what a parse depends on.
+            latest = (self._clock() + DATE_LEAD).date()  # the wall clock: now() ends at the data
+            if self._library is not None and (stamps, latest) == self._library_key:
                 return self._library
             parsed = {}
             for path, stamp in stamps:
                 cached = self._bars_files.get(path)
-                if cached is not None and stamp is not None and cached[0] == stamp:
+                if cached is not None and stamp is not None and cached[0] == (stamp, latest):
                     parsed[path] = cached
                 else:
-                    result = read_bars_file(path)
-                    parsed[path] = (stamp or (0, 0), result)
+                    result = read_bars_file(path, latest)
+                    parsed[path] = ((stamp or (0, 0), latest), result)
             self._bars_files = parsed
             library = _combine([result for _, result in parsed.values()])
             _log_library(library)
-            self._library, self._library_stamps = library, stamps
+            self._library, self._library_key = library, (stamps, latest)
             return library
 
     def _select(
-        self, library: _Library, symbols: Sequence[str], frame: pl.DataFrame
+        self,
+        library: _Library,
+        symbols: Sequence[str],
+        frame: pl.DataFrame,
+        *,
+        count_refused: bool = True,
     ) -> FetchOutcome:
         """Fetched with problems for the asked-for symbols, or Failed(PARSE) when nothing asked
-        for could be given because files could not be read."""
+        for could be given because files could not be read. The asked-for symbols' refused
+        rows are counted in ``bad_rows`` when ``count_refused`` (once: by the bars, not again
+        by the quotes made of them)."""
         wanted = set(symbols)
         relevant = [e for e in library.errors if e.any_symbol or e.symbol in wanted]
         if frame.is_empty() and relevant:
@@ -560,7 +592,8 @@ class FilesSource:
                 problems[symbol] = f"{len(refused)} row(s) refused, e.g. {refused[0]}"
         newest = frame["ts"].max() if "ts" in frame.columns else None
         as_of = session_close(newest.date()) if isinstance(newest, dt.datetime) else self.now()
-        return Fetched(frame, as_of, problems)
+        bad_rows = sum(len(library.refusals.get(symbol, ())) for symbol in wanted)
+        return Fetched(frame, as_of, problems, bad_rows=bad_rows if count_refused else 0)
 
     async def bars(self, symbols: Sequence[str], interval: BarInterval, days: int) -> FetchOutcome:
         """Daily bars: each symbol's last ``days`` rows. Intraday: none (an empty frame)."""
@@ -588,7 +621,11 @@ class FilesSource:
         if isinstance(library, Failed):
             return library
         daily = library.bars.filter(pl.col("symbol").is_in(list(symbols)))
-        return self._select(library, symbols, closing_quotes(daily, SOURCE_NAME))
+        # A bar dated today, read before its session closes, is the price so far: stamped now,
+        # not at a close still to come (which no check would let pass as a quote).
+        wall = pl.lit(self._clock(), UTC_TS)
+        quotes = closing_quotes(daily, SOURCE_NAME).with_columns(pl.min_horizontal("ts", wall))
+        return self._select(library, symbols, quotes, count_refused=False)
 
     # --- short interest ------------------------------------------------------------------
 
@@ -677,7 +714,7 @@ class FilesSource:
 def _read_short_interest_file(path: Path) -> pl.DataFrame | str:
     """One FINRA-layout file as SHORT_INTEREST_SCHEMA (source "files"), or what is wrong."""
     try:
-        content = path.read_bytes()
+        content = read_regular_file(path, FILE_SIZE_LIMIT)
     except OSError as error:
         return f"{path.name}: cannot be read ({error.strerror or error})"
     try:

@@ -62,6 +62,7 @@ from tui.sources.base import (
     in_thread,
 )
 from tui.sources.http import MB, HttpClient, HttpReply, ReplyLimit
+from tui.sources.sanity import sane_price
 from tui.sources.yahoo_spark import (
     SPARK_PATH,
     SparkData,
@@ -289,10 +290,18 @@ def _parse_meta(meta: dict[str, Any]) -> ChartMeta:
         price=_number(meta.get("regularMarketPrice"), "regularMarketPrice"),
         price_time=_epoch(meta.get("regularMarketTime"), "regularMarketTime"),
         day_volume=_number(meta.get("regularMarketVolume"), "regularMarketVolume"),
-        delayed_s=round((delayed_minutes or 0.0) * 60),
+        delayed_s=_delay_s(delayed_minutes),
         regular_period=regular_period,
         trading_periods=_trading_periods(meta.get("tradingPeriods")),
     )
+
+
+def _delay_s(minutes: float | None) -> int:
+    """Yahoo's delay in minutes as seconds; a delay that cannot be one (negative, NaN, more
+    than a day) as none known."""
+    if minutes is None or not 0 <= minutes <= 24 * 60:
+        return 0
+    return round(minutes * 60)
 
 
 def _trading_periods(periods: Any) -> tuple[TradingPeriod, ...]:
@@ -326,7 +335,10 @@ def _exchange_timezone(meta: dict[str, Any]) -> dt.tzinfo:
     offset = _number(meta.get("gmtoffset"), "gmtoffset")
     if offset is None:
         raise ChartFormatError("meta names no exchange time zone")
-    return dt.timezone(dt.timedelta(seconds=offset))
+    try:
+        return dt.timezone(dt.timedelta(seconds=offset))
+    except (OverflowError, ValueError):  # not within a day of UTC, or NaN
+        raise ChartFormatError(f"gmtoffset {offset!r} is not a time zone") from None
 
 
 def _parse_bars(result: dict[str, Any], meta: ChartMeta, interval: BarInterval) -> ChartData:
@@ -349,7 +361,7 @@ def _parse_bars(result: dict[str, Any], meta: ChartMeta, interval: BarInterval) 
         if stamp is None:
             raise ChartFormatError("a timestamp is null")
         if interval == "1d":
-            day = dt.datetime.fromtimestamp(stamp, meta.timezone).date()
+            day = _utc(stamp).astimezone(meta.timezone).date()
             stamp = dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC).timestamp()
         seconds.append(int(stamp))
     # Null closes are bars without trades; a repeated bar (Yahoo sometimes sends the newest one
@@ -458,7 +470,10 @@ def quote_from_chart(chart: ChartData, now: dt.datetime) -> QuoteFields | None:
 
 
 def _utc(seconds: float) -> dt.datetime:
-    return dt.datetime.fromtimestamp(seconds, dt.UTC)
+    try:
+        return dt.datetime.fromtimestamp(seconds, dt.UTC)
+    except (OverflowError, ValueError, OSError):  # a time past the year 9999, or NaN
+        raise ChartFormatError(f"the time {seconds!r} is out of range") from None
 
 
 _INTERVAL_LENGTH: Final[Mapping[str, dt.timedelta]] = {
@@ -490,11 +505,16 @@ class _DailyCloses:
     closes: tuple[tuple[dt.date, float], ...]  # oldest first
 
     @classmethod
-    def of(cls, bars: pl.DataFrame, fetched_at: dt.datetime) -> _DailyCloses:
-        """The last closes of a daily-bars frame (BARS_SCHEMA, one symbol, oldest first)."""
+    def of(cls, symbol: str, bars: pl.DataFrame, fetched_at: dt.datetime) -> _DailyCloses | None:
+        """The last closes of a daily-bars frame (BARS_SCHEMA, one symbol, oldest first); None
+        when one of them cannot be right (a server sending zeros): an older close must not stand
+        in for a bad one, so the quote's previous close comes from spark instead."""
         tail = bars.tail(10)
         days = [moment.date() for moment in tail.get_column("ts").to_list()]
-        return cls(fetched_at, tuple(zip(days, tail.get_column("close").to_list(), strict=True)))
+        closes = tail.get_column("close").to_list()
+        if not all(sane_price(symbol, close) for close in closes):
+            return None
+        return cls(fetched_at, tuple(zip(days, closes, strict=True)))
 
     def covers(self, session_date: dt.date, zone: dt.tzinfo) -> bool:
         """Fetched on or after ``session_date`` began, so every earlier close was final."""
@@ -704,7 +724,7 @@ class YahooSource:
             return _miss(outcome)
         history = _DailyHistory(await in_thread(lambda: outcome.bars), now, range_)
         self._history[symbol] = history
-        self._daily_closes[symbol] = _DailyCloses.of(history.bars, now)
+        self._remember_closes(symbol, history)
         if self._cache is not None:
             await in_thread(_save_history, self._cache, symbol, history)
         return history.bars
@@ -717,10 +737,17 @@ class YahooSource:
             history = await in_thread(_load_history, self._cache, symbol)
             if history is not None:
                 self._history[symbol] = history
-                self._daily_closes.setdefault(
-                    symbol, _DailyCloses.of(history.bars, history.fetched_at)
-                )
+                self._remember_closes(symbol, history)
         return history
+
+    def _remember_closes(self, symbol: str, history: _DailyHistory) -> None:
+        """Keep the history's last closes for the previous close of later quotes (none that
+        cannot be right)."""
+        closes = _DailyCloses.of(symbol, history.bars, history.fetched_at)
+        if closes is None:
+            self._daily_closes.pop(symbol, None)
+        else:
+            self._daily_closes[symbol] = closes
 
     async def _spark(self, batch: Sequence[str], interval: BarInterval) -> SparkOutcome:
         """One spark request: the day's closes of up to 20 symbols, pre and post market

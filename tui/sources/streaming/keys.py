@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tui.regular_files import KB, read_regular_file
+
 
 class KeyUnavailable(Exception):
     """No key, or a key file that is unsafe or unreadable; the message says what to do."""
@@ -67,8 +69,8 @@ def read_private_file(path: Path) -> list[str]:
             )
         if status.st_uid != os.getuid():
             raise KeyUnavailable(f"the key file {path} belongs to another user")
-    try:
-        text = path.read_text(encoding="utf-8")
+    try:  # a FIFO or a device named by mistake is refused, never waited on
+        text = read_regular_file(path, 64 * KB).decode("utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise KeyUnavailable(f"cannot read the key file {path} ({error})") from None
     return [line.strip() for line in text.splitlines() if line.strip()]
