@@ -315,12 +315,15 @@ def _run_monitor(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     from tui.app import run_app
 
+    as_of = getattr(args, "as_of", None)
     record = getattr(args, "record", None)
+    if record is None:
+        return run_app(settings, as_of=as_of)
     if record is DEFAULT_RECORDING:
         from tui.recording import default_recordings_folder
 
         record = default_recordings_folder()
-    return run_app(settings, as_of=getattr(args, "as_of", None), record=record)
+    return run_app(settings, as_of=as_of, record=record)
 
 
 def _replay(args: argparse.Namespace) -> int:
