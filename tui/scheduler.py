@@ -305,7 +305,7 @@ class Scheduler:
             for job in restored:
                 stored = found[job]
                 fetched = Fetched(
-                    stored.frame, stored.as_of, stored.problems, None, stored.fetched_at
+                    stored.frame, stored.as_of, stored.problems, fetched_at=stored.fetched_at
                 )
                 self.recorder.record_frame(
                     job, fetched, at=self.clock(), market_at=self.source.now()
