@@ -76,14 +76,15 @@ class TapewatchApp(App[int]):
     TITLE = "tapewatch"
     CSS_PATH = "tapewatch.tcss"
     COMMANDS = App.COMMANDS | {TapewatchCommands}
-    # Width classes drive the layout: a 2x2 grid, stacked panes, or one compact column.
+    # Width classes drive the layout: the panes in two columns from 120, stacked panes, or one
+    # compact column.
     # (No ClassVar: Textual annotates these as `ClassVar[...] | None`, which mypy reads as
     # instance variables.)
     HORIZONTAL_BREAKPOINTS = [  # noqa: RUF012
         (0, "-tiny"),
         (36, "-compact"),
         (80, "-stacked"),
-        (160, "-wide"),
+        (120, "-wide"),
     ]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (12, "-tall")]  # noqa: RUF012
     BINDINGS: ClassVar[list[BindingType]] = [

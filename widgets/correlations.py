@@ -1,13 +1,15 @@
 """The Correlations pane: each basket's average correlation as tui/presenters/correlations.py
-shows it and, under the basket the cursor is on, its members' correlations to their peers."""
+shows it and, under the basket the cursor is on, its members' correlations to their peers (and
+the other baskets' members too, as many as the pane has rows for)."""
 
 from __future__ import annotations
 
-from textual import on
+from textual import events, on
 from textual.message import Message
 
 from tui.presenters.correlations import (
     PRESENTER,
+    BasketCorrelations,
     CorrelationsView,
     member_symbols,
     ordered_baskets,
@@ -15,7 +17,7 @@ from tui.presenters.correlations import (
 from tui.presenters.table import Row, basket_key, basket_of
 from widgets.messages import BasketSelected, TickerSelected
 from widgets.pane import DataPane
-from widgets.table import LiveTable
+from widgets.table import HEADER_HEIGHT, LiveTable
 
 
 class CorrelationsPane(DataPane[CorrelationsView]):
@@ -29,11 +31,41 @@ class CorrelationsPane(DataPane[CorrelationsView]):
         self.open_basket: str | None = None
 
     def _rows(self, view: CorrelationsView) -> list[Row]:
-        names = [basket.name for basket in ordered_baskets(view, self.sort)]
+        baskets = ordered_baskets(view, self.sort)
+        names = [basket.name for basket in baskets]
         if self.open_basket not in names:
             self.open_basket = names[0] if names else None
-        expanded = () if self.open_basket is None else (self.open_basket,)
-        return PRESENTER.rows(view, self.sort, expanded=expanded)
+        return PRESENTER.rows(view, self.sort, expanded=self._expanded(baskets))
+
+    def _expanded(self, baskets: list[BasketCorrelations]) -> set[str]:
+        """The baskets whose members are listed: the open one, then the others in order while
+        the pane has the rows for them. Only where the layout sets the pane's height: a height
+        that followed the rows (stacked panes) would never settle."""
+        if self.open_basket is None:
+            return set()
+        expanded = {self.open_basket}
+        height = self.styles.height
+        if height is None or height.is_auto:
+            return expanded
+        lines = [line for line in (self.notice, self.legend) if line is not None and line.display]
+        room = self.content_size.height - sum(line.outer_size.height for line in lines)
+        room -= HEADER_HEIGHT + len(baskets)
+        room -= sum(len(basket.members) for basket in baskets if basket.name in expanded)
+        for basket in baskets:
+            if basket.name not in expanded and len(basket.members) <= room:
+                expanded.add(basket.name)
+                room -= len(basket.members)
+        return expanded
+
+    def wanted_rows(self) -> int:
+        """Every basket with its members: the pane lists them all when it has the rows."""
+        if self.view is None:
+            return super().wanted_rows()
+        return sum(1 + len(basket.members) for basket in self.view.baskets)
+
+    def on_resize(self, event: events.Resize) -> None:
+        # Taller or shorter, the pane may list more baskets' members, or fewer.
+        self._refresh_rows()
 
     def focus_basket(self, name: str) -> None:
         """Open the basket ``name``, put the cursor on it and focus the table (Enter on a basket

@@ -83,6 +83,7 @@ class DataPane(Vertical, Generic[ViewT]):
     """
 
     presenter: Presenter[ViewT]
+    ALLOW_MAXIMIZE = True  # the dashboard's `z` zooms a pane to the whole screen
     HAS_LEGEND: ClassVar[bool] = False  # a line under the table for the presenter's legend
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
@@ -96,7 +97,11 @@ class DataPane(Vertical, Generic[ViewT]):
         self._build_failure: str | None = None  # why the figures could not be computed
         self._notice_text = ""
         self.border_title = self.presenter.title
-        self.table = LiveTable(self.presenter.columns, placeholder=LOADING)
+        self.table = LiveTable(
+            self.presenter.columns,
+            placeholder=LOADING,
+            sortable={sort.column for sort in self.presenter.sorts if sort.column is not None},
+        )
         self.table.mark_sorted(self._sort.column, self._sort.descending)
         self.notice = Static("", classes="notice")
         self.notice.display = False  # until there is something to say
@@ -104,6 +109,7 @@ class DataPane(Vertical, Generic[ViewT]):
         if self.legend is not None:
             self.legend.display = False  # until there is something to say
         self._update_subtitle()
+        self._wanted: tuple[int, str, str] = (self.wanted_rows(), "", "")
 
     def compose(self) -> ComposeResult:
         yield self.table
@@ -128,6 +134,29 @@ class DataPane(Vertical, Generic[ViewT]):
         self._build_failure = None
         self._refresh_rows()
         self._update_subtitle()
+
+    def wanted_rows(self) -> int:
+        """The table rows this pane has to show (a pane with more gets more of the screen)."""
+        return self.table.wanted_height - 1
+
+    def wanted_height(self, width: int) -> int:
+        """The lines this pane needs, ``width`` wide, to show every row without scrolling: its
+        border, the table's header and rows, and the notice and legend lines as they wrap."""
+        inner = max(1, width - self.styles.gutter.width)
+        lines = 0
+        for text in (self._notice_text, self._legend_text if self.legend is not None else ""):
+            if text:
+                lines += len(Text(text).wrap(self.app.console, inner))
+        return self.styles.gutter.height + 1 + self.wanted_rows() + lines
+
+    @property
+    def zoomed(self) -> bool:
+        """Whether the pane fills the screen (`z`), showing every column."""
+        return self.table.every_column
+
+    @zoomed.setter
+    def zoomed(self, zoomed: bool) -> None:
+        self.table.every_column = zoomed
 
     def set_missing(self, reason: str | None) -> None:
         """Why the pane has no data ("no data — yahoo unreachable, retrying 12:31 ET"), shown
@@ -190,6 +219,15 @@ class DataPane(Vertical, Generic[ViewT]):
                 self._legend_text = legend
                 self.legend.update(Text(legend))  # it can quote a source: never markup
                 self.legend.display = bool(legend)  # no blank line when there is nothing to say
+        self._check_wanted_rows()
+
+    def _check_wanted_rows(self) -> None:
+        """Ask for a new layout when the rows (or the notice or legend) this pane wants to show
+        change: the dashboard gives panes the rows they want."""
+        wanted = (self.wanted_rows(), self._notice_text, self._legend_text)
+        if wanted != self._wanted:
+            self._wanted = wanted
+            self.refresh(layout=True)
 
     def _update_notice(self) -> None:
         """The notice line: a failure to compute, or why there are no rows; the table's
@@ -209,6 +247,7 @@ class DataPane(Vertical, Generic[ViewT]):
             self._notice_text = text
             self.notice.update(Text(text))  # Text: an error's "[...]" is not markup
             self.notice.display = bool(text)
+            self._check_wanted_rows()
 
     def _update_subtitle(self) -> None:
         parts = [STALE_MARK] if self.has_class("stale") else []

@@ -15,6 +15,13 @@ class ShortsPane(DataPane[ShortsView]):
 
     presenter = PRESENTER
     HAS_LEGEND = True
+    # The list is longer than the pane: its scrollbar is there from the start, so that the
+    # columns do not move when the names arrive and the scrollbar with them.
+    DEFAULT_CSS = """
+    ShortsPane > LiveTable {
+        overflow-y: scroll;
+    }
+    """
 
     def _activation(self, key: str) -> Message:
         return TickerSelected(key)

@@ -5,16 +5,19 @@ few seconds with most rows unchanged, so this widget diffs each new set of rows 
 shows, re-renders only the rows that differ (one cached strip per row) and repaints only their
 lines; an update that changes nothing repaints nothing.
 
-Columns have a priority: when the table is too narrow, the short headers replace the full ones if
-that shows more columns, and whole low-priority columns are hidden, so a number is never cut
-mid-way; room to spare widens columns whose text was capped. The sorted column's header is marked
-▼ (largest first) or ▲. Cells are plain strings, Rich `Text`, or `Cell`s that carry a tone
-(up / down / muted) which the stylesheet turns into theme colours.
+Which columns show and how wide they are is `tui.presenters.widths.layout_columns`'s rule: widths
+from the column definitions and the table's width (columns stand still when data arrives), whole
+low-priority columns hidden when the table is too narrow, so a number is never cut mid-way; room
+to spare goes to whole names, then to the sparklines and bars, which are drawn at the width they
+get. The sorted column's header is marked ▼ (largest first) or ▲. Cells are plain strings, Rich
+`Text`, `Cell`s that carry a tone (up / down / muted) which the stylesheet turns into theme
+colours, or sparklines and bars (`Sparkline`, `SignedBar`). Scrolled sideways (a zoomed pane in
+a narrow terminal), the first column stays put.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from typing import ClassVar
 
 from rich.cells import cell_len
@@ -34,19 +37,15 @@ from tui.presenters.table import (
     Cell,
     CellValue,
     Column,
+    Graphic,
     Row,
     Tone,
+    text_width,
 )
+from tui.presenters.widths import COLUMN_GAP, ColumnLayout, layout_columns
 from widgets.tones import tone_classes, tone_css, tone_style
 
 HEADER_HEIGHT = 1
-COLUMN_GAP = 1
-
-
-def _cell_width(cell: CellValue) -> int:
-    if isinstance(cell, Text):
-        return cell.cell_len
-    return cell_len(cell.text if isinstance(cell, Cell) else cell)
 
 
 def _fit(text: Text, width: int, align: Align) -> Text:
@@ -138,20 +137,27 @@ class LiveTable(ScrollView, can_focus=True):
         columns: Sequence[Column],
         *,
         placeholder: str = "",
+        sortable: Collection[str] = (),
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
+        """``sortable``: the keys of the columns a sort can mark (their headers keep room for
+        the mark)."""
         super().__init__(name=name, id=id, classes=classes)
         self._columns = tuple(columns)
+        self._sortable = frozenset(sortable)
         self._placeholder = placeholder
         self._rows: list[Row] = []
         self._index_of: dict[str, int] = {}
         self._cursor_index = 0
         self._sorted: tuple[str, bool] | None = None  # (column key, descending)
-        # Per column: its widest cell, uncapped (0 for a fixed width).
+        # Per column: the widest text of its cells (sparklines and bars count 0), and the same
+        # with the cells that have a short form in it.
         self._widest_cells: list[int] = []
+        self._widest_short: list[int] = []
         self._measure()
+        self._every_column = False
         self._visible: tuple[int, ...] = ()
         self._widths: tuple[int, ...] = ()
         self._short_headers = False
@@ -177,6 +183,46 @@ class LiveTable(ScrollView, can_focus=True):
         """The headers of the visible columns as they read now (short in a narrow table),
         without the sort marker."""
         return tuple(self._header_text(self._columns[index]) for index in self._visible)
+
+    @property
+    def column_widths(self) -> dict[str, int]:
+        """The width of each visible column, by column key."""
+        return {
+            self._columns[index].key: width
+            for index, width in zip(self._visible, self._widths, strict=True)
+        }
+
+    @property
+    def column_offsets(self) -> dict[str, int]:
+        """The x of each visible column's first cell, by column key (unscrolled)."""
+        offsets: dict[str, int] = {}
+        x = 0
+        for index, width in zip(self._visible, self._widths, strict=True):
+            offsets[self._columns[index].key] = x
+            x += width + COLUMN_GAP
+        return offsets
+
+    @property
+    def every_column(self) -> bool:
+        """Whether every column is shown, scrolling sideways if need be (a zoomed pane), rather
+        than the low-priority ones hidden to fit."""
+        return self._every_column
+
+    @every_column.setter
+    def every_column(self, every: bool) -> None:
+        if every != self._every_column:
+            self._every_column = every
+            if self._update_layout():
+                self.refresh()
+            self._update_virtual_size()
+            if not every:
+                self.scroll_to(x=0, animate=False, immediate=True)
+
+    @property
+    def wanted_height(self) -> int:
+        """The lines the table needs to show every row: the header and the rows (or the
+        placeholder's line)."""
+        return HEADER_HEIGHT + max(len(self._rows), 1 if self._placeholder else 0)
 
     @property
     def sorted_by(self) -> tuple[str, bool] | None:
@@ -335,8 +381,10 @@ class LiveTable(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         if self._available_width() != self._layout_width and self._update_layout():
-            # The width changed without a resize (a scrollbar came or went): repaint it all.
+            # The width changed without a resize (a scrollbar came or went): repaint it all,
+            # and say how wide the table is now once this frame is drawn.
             self.refresh()
+            self.call_after_refresh(self._update_virtual_size)
         scroll_x, scroll_y = self.scroll_offset
         width = max(self.size.width, self._layout_total())
         if y < HEADER_HEIGHT:
@@ -349,8 +397,16 @@ class LiveTable(ScrollView, can_focus=True):
                 strip = self._placeholder_strip()
             else:
                 return Strip.blank(self.size.width, self.rich_style)
-        return strip.extend_cell_length(width, self.rich_style).crop(
-            scroll_x, scroll_x + self.size.width
+        strip = strip.extend_cell_length(width, self.rich_style)
+        frozen = self._widths[0] + COLUMN_GAP if self._widths else 0
+        if scroll_x == 0 or frozen >= self.size.width:
+            return strip.crop(scroll_x, scroll_x + self.size.width)
+        # Scrolled sideways, the first column (the name or symbol) stays put.
+        return Strip.join(
+            [
+                strip.crop(0, frozen),
+                strip.crop(frozen + scroll_x, scroll_x + self.size.width),
+            ]
         )
 
     def _header(self) -> Strip:
@@ -406,18 +462,30 @@ class LiveTable(ScrollView, can_focus=True):
                 note = Text(row.note, style=self._tone_style("muted", is_cursor))
                 line.append_text(_fit(note, span, "left"))
                 break
-            cell = self._cell_text(row.cells[index] if index < len(row.cells) else "", is_cursor)
-            line.append_text(_fit(cell, width, self._columns[index].align))
+            cell = row.cells[index] if index < len(row.cells) else ""
+            # Where the column is too narrow for its longest text, every cell with a short form
+            # uses it, so that the column reads one way.
+            abbreviate = width < self._widest_cells[index]
+            text = self._cell_text(cell, width, is_cursor, abbreviate)
+            line.append_text(_fit(text, width, self._columns[index].align))
         return self._to_strip(line, row_style)
 
-    def _cell_text(self, cell: CellValue, is_cursor: bool) -> Text:
+    def _cell_text(self, cell: CellValue, width: int, is_cursor: bool, abbreviate: bool) -> Text:
+        """The cell as styled text for a column ``width`` wide: sparklines and bars drawn at that
+        width, a text's short form when ``abbreviate``."""
         if isinstance(cell, Text):
             return cell.copy()
-        if isinstance(cell, Cell):
-            if cell.tone is None:
-                return Text(cell.text)
-            return Text(cell.text, style=self._tone_style(cell.tone, is_cursor))
-        return Text(cell)
+        if isinstance(cell, Graphic):
+            text, tone = cell.draw(width), cell.tone
+        elif isinstance(cell, Cell):
+            text, tone = cell.text, cell.tone
+            if cell.short is not None and abbreviate:
+                text = cell.short
+        else:
+            return Text(cell)
+        if tone is None:
+            return Text(text)
+        return Text(text, style=self._tone_style(tone, is_cursor))
 
     def _tone_style(self, tone: Tone, is_cursor: bool) -> Style:
         # On the cursor row the cursor's colours win: signs and arrows still carry the direction.
@@ -436,74 +504,39 @@ class LiveTable(ScrollView, can_focus=True):
         return self.scrollable_content_region.width
 
     def _measure(self) -> None:
-        """The widest cell of each column, uncapped (the layout caps and adds the header)."""
+        """The widest text of each column's cells (the layout widens a column only where its
+        figures would not fit the width its definition gives)."""
         widest = [0] * len(self._columns)
+        widest_short = [0] * len(self._columns)
         for row in self._rows:
             for index, cell in enumerate(row.cells[: len(widest)]):
-                widest[index] = max(widest[index], _cell_width(cell))
+                widest[index] = max(widest[index], text_width(cell))
+                short = cell_len(cell.short) if isinstance(cell, Cell) and cell.short else None
+                widest_short[index] = max(widest_short[index], short or text_width(cell))
         self._widest_cells = widest
-
-    def _natural_width(self, index: int, short: bool, *, capped: bool = True) -> int:
-        """Column ``index``'s width: fixed, or its widest cell or header (with the sort marker),
-        at most its ``max_width`` when ``capped``."""
-        column = self._columns[index]
-        if column.width is not None:
-            return column.width
-        header = cell_len(self._header_text(column, short) + self._sort_marker(column))
-        width = max(header, self._widest_cells[index])
-        if capped and column.max_width is not None:
-            width = min(width, column.max_width)
-        return width
-
-    def _fitting_columns(self, widths: Sequence[int], available: int) -> list[int]:
-        """The columns shown at ``widths``: the highest priority numbers are hidden first (the
-        rightmost among equals) until the rest fit or only priority 0 columns are left."""
-        visible = list(range(len(self._columns)))
-
-        def total() -> int:
-            return sum(widths[i] for i in visible) + COLUMN_GAP * (len(visible) - 1)
-
-        hide_order = sorted(visible, key=lambda i: (self._columns[i].priority, i), reverse=True)
-        for index in hide_order:
-            if total() <= available or self._columns[index].priority == 0:
-                break
-            visible.remove(index)
-        return visible
+        self._widest_short = widest_short
 
     def _update_layout(self) -> bool:
         """Choose the columns that fit the available width, their headers and widths; True if
-        the layout changed.
-
-        Full headers unless short ones show more columns, or as many with less text cut."""
+        the layout changed."""
         available = self._available_width()
         self._layout_width = available
-        full = self._layout(available, short=False)
-        short = self._layout(available, short=True)
-        short_headers = (len(short[0]), -short[2]) > (len(full[0]), -full[2])
-        visible, widths, _ = short if short_headers else full
+        layout: ColumnLayout = layout_columns(
+            self._columns,
+            available,
+            widest=self._widest_cells,
+            widest_short=self._widest_short,
+            # The sorted column has room for its mark even if it was not declared sortable.
+            sortable=self._sortable | {self._sorted[0]} if self._sorted else self._sortable,
+            every_column=self._every_column,
+        )
+        visible, widths, short_headers = layout.visible, layout.widths, layout.short_headers
         if (visible, widths, short_headers) == (self._visible, self._widths, self._short_headers):
             return False
         self._visible, self._widths = visible, widths
         self._short_headers = short_headers
         self._clear_strips()
         return True
-
-    def _layout(self, available: int, short: bool) -> tuple[tuple[int, ...], tuple[int, ...], int]:
-        """The visible columns and their widths with full or ``short`` headers, and how many
-        cells of capped text are still cut."""
-        natural = [self._natural_width(i, short) for i in range(len(self._columns))]
-        visible = self._fitting_columns(natural, available)
-        widths = {i: natural[i] for i in visible}
-        # Room to spare goes to capped columns (a long basket or sector name), left first.
-        spare = available - sum(widths.values()) - COLUMN_GAP * (len(visible) - 1)
-        cut = 0
-        for index in visible:
-            uncapped = self._natural_width(index, short, capped=False)
-            grow = max(0, min(spare, uncapped - widths[index]))
-            widths[index] += grow
-            spare -= grow
-            cut += uncapped - widths[index]
-        return tuple(visible), tuple(widths[i] for i in visible), cut
 
     def _layout_total(self) -> int:
         return sum(self._widths) + COLUMN_GAP * max(0, len(self._widths) - 1)
@@ -513,6 +546,11 @@ class LiveTable(ScrollView, can_focus=True):
         size = Size(self._layout_total(), height)
         if size != self.virtual_size:
             self.virtual_size = size
+            if self.is_mounted:
+                # Decide the scrollbars again now (as Textual's OptionList does): a table that
+                # became narrower than its container after a resize (a zoom ending) would
+                # otherwise keep a horizontal scrollbar it no longer needs.
+                self._scroll_update(size)
 
     def _clear_strips(self) -> None:
         self._strips.clear()

@@ -118,9 +118,13 @@ async def test_a_feed_that_subscribes_a_moment_late_is_asked_again(
 ) -> None:
     service = SymbolService(NatsOptions(nats_server.url), quotes_for, backoff=FAST)
 
-    async def feed_comes_up() -> None:  # in the pause before the second try
-        service.start()
-        assert await service.wait_connected(10)
+    started: list[bool] = []
+
+    async def feed_comes_up() -> None:  # in the pause before the next try
+        if not started:
+            started.append(True)
+            service.start()
+            assert await service.wait_connected(10)
 
     monkeypatch.setattr("tui.desk.service._before_asking_again", feed_comes_up)
     try:

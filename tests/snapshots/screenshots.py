@@ -90,7 +90,7 @@ async def export(name: str, size: tuple[int, int], setup: Setup | None = None) -
 
 async def main() -> None:
     for name, size, setup in (
-        ("dashboard", (160, 50), None),
+        ("dashboard", (120, 40), None),
         ("compact-40-columns", (40, 30), None),
         ("drill-down-msft", (120, 40), drilled_into("MSFT")),
         ("watchlist", (120, 24), opened("W")),

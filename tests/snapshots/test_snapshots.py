@@ -38,7 +38,7 @@ def _drilled_into(app: TapewatchApp, symbol: str) -> Callable[[Pilot[Any]], Awai
     return run_before
 
 
-@pytest.mark.parametrize("size", [(160, 50), (40, 30)], ids=["wide-160x50", "compact-40x30"])
+@pytest.mark.parametrize("size", [(120, 40), (40, 30)], ids=["grid-120x40", "compact-40x30"])
 def test_dashboard(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
     app = demo_app()
     assert snap_compare(app, terminal_size=size, run_before=_loaded(app))

@@ -54,9 +54,10 @@ async def test_every_pane_fills_with_demo_data(size: tuple[int, int]) -> None:
         assert status.region.width == size[0] and status.region.height == 1
 
 
-async def test_wide_terminals_get_a_two_by_two_grid() -> None:
+@pytest.mark.parametrize("size", [(200, 60), (160, 50), (120, 40)], ids=["200", "160", "120"])
+async def test_wide_terminals_get_a_two_by_two_grid(size: tuple[int, int]) -> None:
     app = demo_app()
-    async with app.run_test(size=(200, 60)) as pilot:
+    async with app.run_test(size=size) as pilot:
         await wait_for_data(pilot, app)
         regions = {pane: widget.region for pane, widget in panes(app).items()}
         assert regions[Pane.INDICES].y == regions[Pane.SECTORS].y
@@ -65,7 +66,7 @@ async def test_wide_terminals_get_a_two_by_two_grid() -> None:
         assert regions[Pane.CORRELATIONS].x == regions[Pane.SECTORS].x
 
 
-@pytest.mark.parametrize("size", [(120, 40), (80, 24), (40, 30)], ids=["120", "80", "40"])
+@pytest.mark.parametrize("size", [(119, 40), (80, 24), (40, 30)], ids=["119", "80", "40"])
 async def test_narrower_terminals_stack_the_panes(size: tuple[int, int]) -> None:
     app = demo_app()
     async with app.run_test(size=size) as pilot:
@@ -393,7 +394,8 @@ async def test_the_command_palette_sorts_the_focused_table(typed: str, sort: str
     ("size", "classes"),
     [
         ((200, 60), ["-wide", "-tall"]),
-        ((120, 40), ["-stacked", "-tall"]),
+        ((120, 40), ["-wide", "-tall"]),
+        ((119, 40), ["-stacked", "-tall"]),
         ((40, 30), ["-compact", "-tall"]),
         ((30, 10), ["-tiny", "-short"]),
     ],

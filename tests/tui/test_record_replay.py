@@ -122,8 +122,16 @@ async def test_the_replay_keys_pause_step_and_change_the_speed(
         scheduler.accept = counted  # type: ignore[method-assign]
         await wait_until(pilot, lambda: "REPLAY ×1" in status_line(app), "playing at 1 x")
         await wait_until(
-            pilot, lambda: "p Pause" in screen_text(app)[-1], "the replay's keys in the footer"
+            pilot,
+            lambda: "p n > < Replay" in screen_text(app)[-1],
+            "the replay's keys in the footer",
         )
+        # The narrowest footer (80 columns, stacked panes) still shows Quit beside them.
+        await pilot.resize_terminal(80, 40)
+        await wait_until(
+            pilot, lambda: "q Quit" in screen_text(app)[-1], "Quit in an 80-column footer"
+        )
+        await pilot.resize_terminal(120, 40)
         await pilot.press("greater_than_sign")
         await wait_until(pilot, lambda: "REPLAY ×2" in status_line(app), "2 x")
         await pilot.press("less_than_sign", "less_than_sign")

@@ -148,7 +148,10 @@ CORRELATIONS = CorrelationsView(
 
 
 class PanesApp(App[None]):
-    """The four panes stacked, each shown its view on mount; records selections."""
+    """The four panes stacked as on a narrow dashboard (each as tall as its rows), each shown
+    its view on mount; records selections."""
+
+    CSS = "DataPane { height: auto; max-height: 20; }"
 
     def __init__(self, *, show: bool = True) -> None:
         super().__init__()
@@ -403,14 +406,23 @@ async def test_rows_with_a_problem_show_it_instead_of_numbers() -> None:
         assert sector_lines[-1].split() == ["XLRE", "Real", "Estate", "no", "data"]
 
 
-async def test_sector_flow_bars_point_left_for_outflows() -> None:
+@pytest.mark.parametrize("width", [60, 120])
+async def test_sector_flow_bars_point_left_for_outflows(width: int) -> None:
     app = PanesApp()
-    async with app.run_test(size=(120, 60)) as pilot:
+    async with app.run_test(size=(width, 60)) as pilot:
         await pilot.pause()
-        text = lines(app.query_one(SectorsPane))
-        assert text[1].endswith("  │██")  # XLE, +$1.2B: half the largest flow, 2.5 of 5 blocks
+        pane = app.query_one(SectorsPane)
+        text = lines(pane)
+        bar_width = pane.table.column_widths["bar"]
+        half = (bar_width - 1) // 2
+        assert bar_width >= 11  # at least its defined width, wider in a wider pane
+        bar_start = pane.table.column_offsets["bar"]
+        xle, xlk = text[1][bar_start:], text[4][bar_start:]
+        # XLE, +$1.2B: half the largest flow fills half the right side.
+        assert xle.split("│")[0].strip() == "" and xle.split("│")[1].count("█") == round(half / 2)
         assert "+$1.2B" in text[1]
-        assert text[4].endswith("█████│")  # XLK, −$2.4B: the largest outflow fills the left
+        # XLK, −$2.4B: the largest outflow fills the left side.
+        assert xlk.split("│")[0] == "█" * half
         assert "−$2.4B" in text[4]
 
 
@@ -591,3 +603,17 @@ async def test_the_subtitle_is_plain_text_not_markup() -> None:
         # Taken as plain text, not console markup (Textual keeps the title as Content).
         assert pane._border_subtitle is not None
         assert pane._border_subtitle.plain == "[b]10:33[/b] ET · sort: order"
+
+
+async def test_a_pane_wants_the_lines_of_its_rows_and_of_its_notice() -> None:
+    """The dashboard's grid gives each pane the lines it wants: border, header, rows, and the
+    notice and legend lines as they wrap."""
+    app = PanesApp()
+    async with app.run_test(size=(60, 60)) as pilot:
+        await pilot.pause()
+        indices = app.query_one(IndicesPane)
+        assert indices.wanted_height(60) == 2 + 1 + len(INDICES.rows)
+        indices.set_build_failure("the figures could not be computed: division by zero")
+        await pilot.pause()
+        assert indices.wanted_height(200) == 2 + 1 + len(INDICES.rows) + 1  # one line
+        assert indices.wanted_height(60) > indices.wanted_height(200)  # the notice wraps

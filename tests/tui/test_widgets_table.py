@@ -10,7 +10,7 @@ from textual.app import App, ComposeResult
 from textual.color import Color
 from textual.strip import Strip
 
-from tui.presenters.table import Cell, Column, Row
+from tui.presenters.table import Cell, Column, Row, SignedBar, Sparkline
 from widgets.table import LiveTable
 
 COLUMNS = (
@@ -19,7 +19,7 @@ COLUMNS = (
     Column("change", "Chg %"),
     Column("volume", "Volume", priority=2),
     Column("flow", "Flow 5d", priority=3),
-    Column("name", "Name", max_width=12, align="left", priority=4),
+    Column("name", "Name", min_width=12, align="left", priority=4),
 )
 
 
@@ -301,7 +301,7 @@ async def test_narrow_tables_hide_whole_columns_and_never_cut_a_number(width: in
                 position = [c.key for c in COLUMNS].index(column.key)
                 cell = row.cells[position]
                 value = cell.text if isinstance(cell, Cell) else str(cell)
-                if column.max_width is None:
+                if not column.is_text:
                     assert value in text  # every shown figure is whole
     if width == 40:
         assert shown == ["symbol", "last", "change", "volume", "flow"]  # name (48 wide) hidden
@@ -441,3 +441,86 @@ async def test_the_sorted_column_is_marked_and_widened_for_its_mark() -> None:
         await pilot.pause()
         assert "▲" not in line_text(table, 0)
         assert table.sorted_by is None
+
+
+LABEL_COLUMNS = (
+    Column("symbol", "ETF", width=4, align="left"),
+    Column("sector", "Sector", width=22, min_width=12, align="left"),
+    Column("bar", "Flow", width=5, grows=True, align="left", priority=1),
+)
+
+
+def label_rows() -> list[Row]:
+    return [
+        Row(
+            "XLK",
+            ("XLK", Cell("Information Technology", short="Info Tech"), Sparkline((1, 2, 3, 4))),
+        ),
+        Row("XLU", ("XLU", Cell("Utilities"), SignedBar(-1.0, 2.0, "down"))),
+    ]
+
+
+async def test_a_narrow_text_column_shows_every_short_form_and_a_wide_one_the_names() -> None:
+    app = TableApp(label_rows(), columns=LABEL_COLUMNS)
+    async with app.run_test(size=(24, 6)) as pilot:  # 4 + 12 + 5 + 2 gaps = 23 (+1 spare)
+        table = app.query_one(LiveTable)
+        await pilot.pause()
+        assert table.column_widths == {"symbol": 4, "sector": 13, "bar": 5}
+        assert line_text(table, 1).split()[:3] == ["XLK", "Info", "Tech"]
+        await pilot.resize_terminal(60, 6)
+        await pilot.pause()
+        assert "Information Technology" in line_text(table, 1)
+        assert "Utilities" in line_text(table, 2)
+
+
+async def test_sparklines_and_bars_fill_the_width_their_growing_column_gets() -> None:
+    app = TableApp(label_rows(), columns=LABEL_COLUMNS)
+    async with app.run_test(size=(40, 6)) as pilot:
+        table = app.query_one(LiveTable)
+        await pilot.pause()
+        start, width = table.column_offsets["bar"], table.column_widths["bar"]
+        assert width == 40 - 4 - 22 - 2  # what the ETF and the whole sector names leave
+        spark = line_text(table, 1)[start : start + width]
+        bar = line_text(table, 2)[start : start + width]
+        assert spark.rstrip() == "▁▁▃▃▆▆██"  # four points, each drawn at most twice
+        half = (width - 1) // 2
+        assert bar.rstrip() == " " * (half - round(half / 2)) + "█" * round(half / 2) + "│"
+        await pilot.resize_terminal(60, 6)
+        await pilot.pause()
+        assert table.column_widths["bar"] == width + 20
+
+
+async def test_a_sort_mark_moves_no_column_of_a_sortable_table() -> None:
+    class SortableApp(TableApp):
+        def compose(self) -> ComposeResult:
+            yield LiveTable(self.columns, sortable={"flow", "symbol"})
+
+    app = SortableApp(make_rows(3))
+    async with app.run_test(size=(120, 8)) as pilot:
+        table = app.query_one(LiveTable)
+        await pilot.pause()
+        before = table.column_offsets
+        table.mark_sorted("flow")
+        await pilot.pause()
+        assert "Flow 5d▼" in line_text(table, 0)
+        assert table.column_offsets == before
+
+
+async def test_every_column_shows_them_all_and_scrolls_sideways_keeping_the_first() -> None:
+    app = TableApp(make_rows(3))
+    async with app.run_test(size=(34, 8)) as pilot:
+        table = app.query_one(LiveTable)
+        await pilot.pause()
+        assert len(table.visible_columns) < len(COLUMNS)
+        table.every_column = True
+        await pilot.pause()
+        assert [column.key for column in table.visible_columns] == [c.key for c in COLUMNS]
+        assert "A very long company name" not in line_text(table, 1)  # off to the right
+        table.scroll_to(x=table.max_scroll_x, animate=False)
+        await pilot.pause()
+        line = line_text(table, 1)
+        assert line.startswith("S0 ")  # the symbol stays put
+        assert line.rstrip().endswith("A very long company name")
+        table.every_column = False
+        await pilot.pause()
+        assert table.scroll_x == 0 and len(table.visible_columns) < len(COLUMNS)

@@ -106,9 +106,9 @@ def test_each_list_shows_its_tickers_in_order_with_their_figures() -> None:
 
     rows = PRESENTER.rows(view, list_name="One")
     assert [row.key for row in rows] == ["AAA", "ZZZ"]
-    assert cell_text(rows[0].cells[8]) == "─●───  33%"
-    assert cell_text(rows[0].cells[9]) == "5.0%ᵒ"
-    assert cell_text(rows[0].cells[5]) == fmt.MISSING  # no extended-hours price: the column stays
+    assert cell_text(rows[0].cells[7]) == "─●───  33%"
+    assert cell_text(rows[0].cells[8]) == "5.0%ᵒ"
+    assert cell_text(rows[0].cells[4]) == fmt.MISSING  # no extended-hours price: the column stays
     everything = PRESENTER.rows(view)
     assert [row.key for row in everything] == [
         "list:One",

@@ -165,6 +165,33 @@ def test_sparkline_keeps_short_series_unstretched() -> None:
     assert fmt.sparkline([1.0, 2.0], 10) == "▁█"
 
 
+def test_a_stretched_sparkline_repeats_each_value_at_most_twice_to_fill_the_width() -> None:
+    assert fmt.sparkline([1.0, 2.0, 3.0], 5, stretch=True) == "▁▁▅▅█"
+    assert fmt.sparkline([1.0, 2.0, 3.0], 6, stretch=True) == "▁▁▅▅██"
+    # The first few points of a session stay a short line, not wide blocks.
+    assert fmt.sparkline([1.0, 2.0], 10, stretch=True) == "▁▁██"
+    # A long series is averaged down as without stretching.
+    values = [float(i) for i in range(100)]
+    assert fmt.sparkline(values, 10, stretch=True) == fmt.sparkline(values, 10)
+
+
+@pytest.mark.parametrize(
+    ("name", "short"),
+    [
+        ("SoundHound AI, Inc.", "SoundHound AI"),
+        ("Opendoor Technologies Inc.", "Opendoor Technologies"),
+        ("Rocket Lab Corporation", "Rocket Lab"),
+        ("GameStop Corp.", "GameStop"),
+        ("Carvana Co.", "Carvana"),
+        ("Strategy Inc", "Strategy"),
+        ("Reddit", None),  # nothing to leave out
+        (" Inc.", None),  # not a name with a legal form
+    ],
+)
+def test_a_company_name_reads_without_its_legal_form(name: str, short: str | None) -> None:
+    assert fmt.company_short_name(name) == short
+
+
 def test_sparkline_of_a_flat_series_is_mid_blocks() -> None:
     assert fmt.sparkline([3.0, 3.0, 3.0], 5) == "▄▄▄"
 

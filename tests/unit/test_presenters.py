@@ -20,13 +20,15 @@ from tui.presenters.indices import PRESENTER as INDICES
 from tui.presenters.indices import IndexRow, IndicesView, index_row
 from tui.presenters.registry import PRESENTERS
 from tui.presenters.sectors import PRESENTER as SECTORS
-from tui.presenters.sectors import SectorRow, SectorsView, sector_rows
+from tui.presenters.sectors import SECTOR_SHORT_NAMES, SectorRow, SectorsView, sector_rows
 from tui.presenters.shorts import PRESENTER as SHORTS
-from tui.presenters.shorts import ShortsView
+from tui.presenters.shorts import ShortRow, ShortsView, short_row
 from tui.presenters.table import (
     Cell,
     Column,
     Row,
+    SignedBar,
+    Sparkline,
     basket_key,
     basket_of,
     cell_text,
@@ -128,7 +130,7 @@ def test_flow_bars_share_one_scale_the_largest_flow_filling_its_half() -> None:
             SectorRow("XLU", "Utilities", 0.5, 1.0, 1e8, None, 1.0, now),
         ]
     )
-    bars = [cell_text(row.cells[-1]) for row in rows]
+    bars = [cell_text(row.cells[-1], 11) for row in rows]
     assert bars[0].count("█") == 5 and bars[1].count("█") == 1  # 4e8 fills, 1e8 a quarter
     assert bars[0].index("█") < bars[0].index("│") < bars[1].index("█")  # outflow left
 
@@ -163,7 +165,7 @@ def test_a_yield_moves_in_basis_points_today_over_5_days_and_year_to_date() -> N
         change_5d_bp=-3.84,
         ytd_bp=-12.0,
     )
-    cells = [cell_text(cell) for cell in index_row(tnx).cells]
+    cells = [cell_text(cell, 8) for cell in index_row(tnx).cells]
     assert cells[1:6] == ["4.189", "−0.011", "▼ −1.1 bp", "−3.8 bp", "−12.0 bp"]
     assert all("%" not in cell for cell in cells)
     assert [cell.tone for cell in index_row(tnx).cells[2:6]] == ["down"] * 4  # type: ignore[union-attr]
@@ -171,7 +173,7 @@ def test_a_yield_moves_in_basis_points_today_over_5_days_and_year_to_date() -> N
 
 def test_a_row_without_intraday_bars_shows_its_figures_and_says_why_today_is_empty() -> None:
     spx = index_figures(intraday=(), intraday_note="no intraday bars on 2026-01-20")
-    cells = [cell_text(cell) for cell in index_row(spx).cells]
+    cells = [cell_text(cell, 8) for cell in index_row(spx).cells]
     assert cells[1:6] == ["6,871.49", "−8.51", "▼ −0.12%", "−2.8%", "−9.4%"]
     assert cells[6] == "no intraday"
     view = IndicesView((spx, index_figures(symbol="^NDX")), NOW)
@@ -219,7 +221,7 @@ def test_flow_bars_early_in_the_day_are_scaled_by_the_usual_flow_by_then() -> No
             SectorRow("XLE", "Energy", 0.1, 0.0, 4e8, None, 1.0, now, usual_flow=None),
         ]
     )
-    bars = [cell_text(row.cells[-1]) for row in rows]
+    bars = [cell_text(row.cells[-1], 11) for row in rows]
     assert [bar.count("█") for bar in bars] == [1, 0, 5]  # a fifth, a twentieth; 4e8 caps
     assert bars[0] == "     │█    "
 
@@ -266,3 +268,44 @@ def test_plain_table_aligns_columns_under_their_headers_and_spans_notes() -> Non
         "LONGNAME  2.0%",
         "ZZZZ     not found",
     ]
+
+
+def test_sparklines_and_bars_are_drawn_at_the_width_their_column_gets() -> None:
+    spark = Sparkline((1.0, 2.0, 3.0, 4.0), "up")
+    assert cell_text(spark, 4) == "▁▃▆█"
+    assert cell_text(spark, 8) == "▁▁▃▃▆▆██"  # stretched, not padded with blanks
+    bar = SignedBar(-4e8, 4e8, "down")
+    assert cell_text(bar, 11) == "█████│     "
+    assert cell_text(bar, 21) == "██████████│          "
+    with pytest.raises(ValueError, match="width"):
+        cell_text(spark)
+
+
+def test_snapshot_text_draws_graphics_at_their_columns_width() -> None:
+    columns = (Column("name", "Name", align="left"), Column("spark", "Today", width=4))
+    rows = [Row("A", ("A", Sparkline((1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0))))]
+    assert plain_table(columns, rows) == ["Name Today", "A     ▁▃▆█"]
+
+
+def test_long_sector_names_carry_their_short_gics_form() -> None:
+    now = dt.datetime(2026, 2, 11, 15, tzinfo=dt.UTC)
+    rows = sector_rows(
+        [
+            SectorRow("XLK", "Information Technology", -1.0, -0.5, -4e8, None, 1.0, now),
+            SectorRow("XLU", "Utilities", 0.5, 1.0, 1e8, None, 1.0, now),
+        ]
+    )
+    assert rows[0].cells[1] == Cell("Information Technology", short="Info Tech")
+    assert rows[1].cells[1] == Cell("Utilities")
+    shortest = max(len(name) for name in SECTOR_SHORT_NAMES.values())
+    sector_column = next(column for column in SECTORS.columns if column.key == "sector")
+    assert sector_column.min_width is not None and shortest <= sector_column.min_width
+
+
+def test_the_most_shorted_rows_end_with_the_company_name_and_its_short_form() -> None:
+    row = ShortRow(
+        "SOUN", "SoundHound AI, Inc.", 40.7, "float", 1.6e8, 8.3, 2.7, 0.41, -1.0, -3.1,
+        dt.date(2026, 1, 30), dt.date(2026, 2, 10),
+    )  # fmt: skip
+    assert [column.key for column in SHORTS.columns][-1] == "name"
+    assert short_row(row).cells[-1] == Cell("SoundHound AI, Inc.", short="SoundHound AI")

@@ -51,6 +51,7 @@ REQUEST_SUBJECT = "tapewatch.request.symbols"
 QUEUE_GROUP = "tapewatch-feed"  # two feeds on one desk share the requests instead of both answering
 MAX_SYMBOLS = 50
 NO_RESPONDERS_RETRY_S = 0.25
+NO_RESPONDERS_TRIES = 3
 H_STATUS = "Tapewatch-Status"
 H_ERROR = "Tapewatch-Error"
 H_RETRY_AFTER = "Tapewatch-Retry-After"
@@ -376,6 +377,23 @@ async def _before_asking_again() -> None:
     await asyncio.sleep(NO_RESPONDERS_RETRY_S)
 
 
+async def _ask(
+    client: Client, subject: str, payload: bytes, headers: dict[str, str] | None, deadline: float
+) -> Msg:
+    """One request, asked again after a moment while nobody answers (at most
+    NO_RESPONDERS_TRIES times): a feed that has just (re)connected can have its subscription
+    still on the way to the server (seen here on a loaded machine)."""
+    for attempt in range(1, NO_RESPONDERS_TRIES + 1):
+        remaining = max(0.1, deadline - time.monotonic())
+        try:
+            return await client.request(subject, payload, timeout=remaining, headers=headers)
+        except nats.errors.NoRespondersError:
+            if attempt == NO_RESPONDERS_TRIES or time.monotonic() >= deadline:
+                raise
+            await _before_asking_again()
+    raise AssertionError("unreachable: the last try returns or raises")
+
+
 async def request_symbols(
     client: Client,
     symbols: Sequence[str],
@@ -394,14 +412,7 @@ async def request_symbols(
     headers = {H_CLIENT: encode_text(client_name)} if client_name else None
     deadline = time.monotonic() + timeout_s
     try:
-        try:
-            reply = await client.request(subject, payload, timeout=timeout_s, headers=headers)
-        except nats.errors.NoRespondersError:
-            # Ask once more after a moment: a feed that has just (re)connected can have its
-            # subscription still on the way to the server (seen here on a loaded machine).
-            await _before_asking_again()
-            remaining = max(0.1, deadline - time.monotonic())
-            reply = await client.request(subject, payload, timeout=remaining, headers=headers)
+        reply = await _ask(client, subject, payload, headers, deadline)
     except nats.errors.NoRespondersError:
         raise RequestFailed(f"no feed answers on {subject}: is `tapewatch feed` running?") from None
     except TimeoutError:

@@ -52,7 +52,7 @@ class AlertsView:
 # A 40-column pane keeps the rule and its state; the line under the table tells the rest of the
 # rule under the cursor (`alert_detail`).
 COLUMNS: tuple[Column, ...] = (
-    Column("rule", "Alert", max_width=28, align="left"),
+    Column("rule", "Alert", min_width=28, align="left"),
     Column("status", "State", align="left"),
     Column("value", "Now", priority=1),
     Column("condition", "When", priority=2),

@@ -17,13 +17,14 @@ from tui.presenters.table import (
     PanePresenter,
     Row,
     SortMode,
+    Sparkline,
     basket_key,
     ordered,
     toned,
 )
 
 MEMBER_PREFIX = "member:"
-SPARK_WIDTH = 14
+SPARK_WIDTH = 12  # the 1y column's narrowest (and `snapshot`'s) width; it grows with the pane
 MEMBER_INDENT = "  "
 
 
@@ -58,21 +59,24 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "name",
         "Basket",
-        "the basket and, under the basket the cursor is on, its members",
-        max_width=14,
+        "the basket and, under the basket the cursor is on, its members (every basket's "
+        "where the pane has the rows)",
+        width=18,
+        min_width=18,
         align="left",
     ),
     Column(
         "series",
         "1y",
-        "the rolling correlation over the last year as a sparkline, every row on one 0-to-1 "
-        "scale (below 0 sits on the bottom)",
+        "the rolling correlation over the last year as a sparkline as wide as the pane allows, "
+        "every row on one 0-to-1 scale (below 0 sits on the bottom)",
         width=SPARK_WIDTH,
+        grows=True,
         align="left",
     ),
-    Column("now", "Now", "the latest rolling correlation, −1 to 1"),
-    Column("year_ago", "1y ago", "the rolling correlation a year ago", priority=1),
-    Column("change", "Chg", "Now minus 1y ago", priority=2),
+    Column("now", "Now", "the latest rolling correlation, −1 to 1", width=5),
+    Column("year_ago", "1y ago", "the rolling correlation a year ago", width=5, priority=1),
+    Column("change", "Chg", "Now minus 1y ago", width=5, priority=2),
 )
 
 
@@ -108,7 +112,7 @@ def correlation_row(key: str, label: str, line: CorrelationLine) -> Row:
         key,
         (
             label,
-            fmt.sparkline(line.series, SPARK_WIDTH, lower=0.0, upper=1.0),
+            Sparkline(line.series, lower=0.0, upper=1.0),
             fmt.correlation(line.now),
             fmt.correlation(line.year_ago),
             toned(fmt.signed(change), change),

@@ -210,9 +210,50 @@ def age(seconds: float | None) -> str:
     return f"{whole // 86400}d"
 
 
-def _resample(values: Sequence[float], width: int) -> list[float]:
+# Legal-form endings a company's name reads without where a column is narrow.
+_COMPANY_ENDINGS = (
+    ", Inc.",
+    " Inc.",
+    " Inc",
+    " Incorporated",
+    " Corporation",
+    " Corp.",
+    " Corp",
+    " Company",
+    " Co.",
+    ", Ltd.",
+    " Ltd.",
+    " Limited",
+    " plc",
+    " PLC",
+    " N.V.",
+    " S.A.",
+    " AG",
+    " SE",
+)
+
+
+def company_short_name(name: str) -> str | None:
+    """A company's name without its legal form ("SoundHound AI" for "SoundHound AI, Inc."),
+    None when there is nothing to leave out."""
+    for ending in _COMPANY_ENDINGS:
+        if name.endswith(ending) and len(name) > len(ending):
+            return name.removesuffix(ending).rstrip(" ,&")
+    return None
+
+
+# A stretched sparkline repeats each value at most this many times: a series that fills half its
+# column fills all of it, but the first few points of a session do not turn into wide blocks.
+MAX_STRETCH = 2
+
+
+def _resample(values: Sequence[float], width: int, *, stretch: bool = False) -> list[float]:
     """At most ``width`` values: the mean of each of ``width`` equal slices (NaN where a slice
-    holds no finite value); series no longer than ``width`` are returned as they are."""
+    holds no finite value); series no longer than ``width`` are returned as they are, or, when
+    ``stretch``, with each value repeated (at most ``MAX_STRETCH`` times) towards ``width``."""
+    if len(values) < width and stretch:
+        length = min(width, MAX_STRETCH * len(values))
+        return [values[index * len(values) // length] for index in range(length)]
     if len(values) <= width:
         return list(values)
     buckets: list[float] = []
@@ -230,18 +271,22 @@ def sparkline(
     *,
     lower: float | None = None,
     upper: float | None = None,
+    stretch: bool = False,
 ) -> str:
     """A sparkline of at most ``width`` characters with ▁▂▃▄▅▆▇█.
 
     Longer series are averaged down to ``width`` points; shorter ones keep one character per value
-    rather than inventing points. The scale runs from the series' minimum to its maximum unless
-    ``lower``/``upper`` fix it (values outside are clipped), so that several sparklines can share
-    one scale. A flat series draws mid-height blocks; a non-finite value draws a space; an empty
-    series (or width < 1) gives "".
+    rather than inventing points, unless ``stretch``: then each value is repeated (never
+    interpolated, at most twice) so that the line fills more of ``width`` (a column that grows
+    with the pane). The
+    scale runs from the series' minimum to its maximum unless ``lower``/``upper`` fix it (values
+    outside are clipped), so that several sparklines can share one scale. A flat series draws
+    mid-height blocks; a non-finite value draws a space; an empty series (or width < 1) gives
+    "".
     """
     if width < 1 or not values:
         return ""
-    points = _resample(values, width)
+    points = _resample(values, width, stretch=stretch)
     finite = [v for v in points if math.isfinite(v)]
     if not finite:
         return ""

@@ -17,13 +17,14 @@ from tui.presenters.table import (
     PanePresenter,
     Row,
     SortMode,
+    Sparkline,
     as_of_time,
     ordered,
     tone_for,
     toned,
 )
 
-SPARK_WIDTH = 12
+SPARK_WIDTH = 8  # the Today column's narrowest (and `snapshot`'s) width; it grows with the pane
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -62,39 +63,47 @@ COLUMNS: tuple[Column, ...] = (
         "name",
         "Name",
         "the index, rate or basket (set in the config's `[[indices]]` and `[[baskets]]`)",
-        max_width=14,
+        # Names are whole before a lower-priority column shows (the default baskets' longest).
+        width=18,
+        min_width=18,
         align="left",
     ),
-    Column("last", "Last", "the latest price or level (a yield in percent)"),
+    Column("last", "Last", "the latest price or level (a yield in percent)", width=9),
     Column(
         "change",
         "Chg",
         "the change since the previous session's close, in points (a yield in yield points)",
-        priority=2,
+        width=7,
+        priority=3,
     ),
     Column(
         "change_pct",
         "Chg %",
         "that change in percent of the previous close, with ▲ or ▼ (a yield: in bp)",
+        width=9,
     ),
     Column(
         "change_5d",
         "5d %",
         "the change since the close five sessions ago, in % (a yield: in bp)",
-        priority=3,
+        width=8,
+        priority=2,
     ),
     Column(
         "ytd",
         "YTD %",
         "the change since the last close of the previous year, in % (a yield: in bp)",
+        width=8,
         priority=4,
     ),
     Column(
         "intraday",
         "Today",
-        "today's path since the open as a sparkline, low to high; without intraday bars (an "
-        'old replay, your own files) it says "no intraday" and the line under the table why',
+        "today's path since the open as a sparkline, low to high, as wide as the pane allows; "
+        'without intraday bars (an old replay, your own files) it says "no intraday" and the '
+        "line under the table why",
         width=SPARK_WIDTH,
+        grows=True,
         align="left",
         priority=1,
     ),
@@ -103,6 +112,7 @@ COLUMNS: tuple[Column, ...] = (
         "vs bm 5d",
         "baskets only: the basket's 5-day % minus its benchmark's, in percentage points",
         short="vs bm",
+        width=6,
         priority=5,
     ),
 )
@@ -133,10 +143,10 @@ def _moves(row: IndexRow) -> tuple[Cell, Cell, Cell]:
     )
 
 
-def _today(row: IndexRow) -> Cell:
+def _today(row: IndexRow) -> Cell | Sparkline:
     if row.intraday_note is not None:
         return Cell(NO_INTRADAY_CELL, "muted")
-    return Cell(fmt.sparkline(row.intraday, SPARK_WIDTH), tone_for(row.change))
+    return Sparkline(row.intraday, tone_for(row.change))
 
 
 def index_row(row: IndexRow) -> Row:

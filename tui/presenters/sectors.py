@@ -14,16 +14,19 @@ from typing import Literal
 
 from tui.presenters import format as fmt
 from tui.presenters.table import (
+    Cell,
     Column,
     PanePresenter,
     Row,
+    SignedBar,
     SortMode,
     as_of_time,
     ordered,
+    tone_for,
     toned,
 )
 
-FLOW_BAR_HALF_WIDTH = 5
+FLOW_BAR_HALF_WIDTH = 5  # the bar's narrowest (and `snapshot`'s) half; it grows with the pane
 FLOW_CAVEAT = "flow is an estimate (signed dollar volume)"
 
 
@@ -58,23 +61,43 @@ class SectorsView:
     as_of: dt.datetime | None
 
 
+# Short forms of the long GICS names, shown where the Sector column is too narrow for the names.
+SECTOR_SHORT_NAMES = {
+    "Information Technology": "Info Tech",
+    "Consumer Discretionary": "Cons Discr",
+    "Consumer Staples": "Cons Staples",
+    "Communication Services": "Comm Svcs",
+}
+
 COLUMNS: tuple[Column, ...] = (
-    Column("etf", "ETF", "the sector's SPDR ETF", align="left"),
-    Column("sector", "Sector", "the GICS sector", max_width=16, align="left", priority=3),
-    Column("change_pct", "Chg %", "the change since the previous close, in %, with ▲ or ▼"),
+    Column("etf", "ETF", "the sector's SPDR ETF", width=4, align="left"),
+    Column(
+        "sector",
+        "Sector",
+        "the GICS sector (Info Tech, Cons Discr, Cons Staples, Comm Svcs where the pane is narrow)",
+        width=22,
+        min_width=12,
+        align="left",
+        priority=3,
+    ),
+    Column(
+        "change_pct", "Chg %", "the change since the previous close, in %, with ▲ or ▼", width=8
+    ),
     Column(
         "rel_strength",
         "vs S&P",
         "relative strength: the sector's Chg % minus the S&P 500's, in percentage points",
         short="RS",
+        width=5,
         priority=4,
     ),
-    Column("flow", "Flow", "today's estimated flow in dollars (+ in, − out)"),
+    Column("flow", "Flow", "today's estimated flow in dollars (+ in, − out)", width=6),
     Column(
         "flow_5d",
         "Flow 5d",
         "the estimated flow summed over the last five sessions, today included",
         short="5d",
+        width=6,
         priority=2,
     ),
     Column(
@@ -87,6 +110,7 @@ COLUMNS: tuple[Column, ...] = (
         "volume and a typical U-shaped intraday volume profile, and marked ≈ (1.0× is a normal "
         "day)",
         short="RVol",
+        width=5,
         priority=5,
     ),
     Column(
@@ -95,8 +119,9 @@ COLUMNS: tuple[Column, ...] = (
         "today's flow as a bar, outflows left of the line and inflows right, on one scale: the "
         "largest flow a sector usually has by this time of day (its mean absolute daily flow "
         "times the share of a day's volume usually traded by now) fills a half, so early in the "
-        "day a bar is as short as the flow so far",
+        "day a bar is as short as the flow so far; the bar is as wide as the pane allows",
         width=2 * FLOW_BAR_HALF_WIDTH + 1,
+        grows=True,
         align="left",
         priority=1,
     ),
@@ -128,21 +153,26 @@ def relative_volume_figure(value: float | None, basis: str | None) -> str:
     return f"{ESTIMATE_MARK}{text}" if basis == "profile" else text
 
 
+def sector_name(row: SectorRow) -> Cell:
+    """The sector's name, with its short form when it has one."""
+    return Cell(row.sector, short=SECTOR_SHORT_NAMES.get(row.sector))
+
+
 def sector_row(row: SectorRow, flow_scale: float) -> Row:
-    """The table row for one sector ETF; the flow bar is scaled so ``flow_scale`` fills it."""
+    """The table row for one sector ETF; the flow bar is scaled so ``flow_scale`` fills a half."""
     if row.problem is not None:
-        return Row(row.symbol, (row.symbol, row.sector), note=row.problem)
+        return Row(row.symbol, (row.symbol, sector_name(row)), note=row.problem)
     return Row(
         row.symbol,
         (
             row.symbol,
-            row.sector,
+            sector_name(row),
             toned(fmt.percent_change(row.change_pct), row.change_pct),
             toned(fmt.signed(row.rel_strength), row.rel_strength),
             toned(fmt.money_flow(row.flow_today), row.flow_today),
             toned(fmt.money_flow(row.flow_5d), row.flow_5d),
             rel_volume_text(row),
-            toned(fmt.signed_bar(row.flow_today, flow_scale, FLOW_BAR_HALF_WIDTH), row.flow_today),
+            SignedBar(row.flow_today, flow_scale, tone_for(row.flow_today)),
         ),
     )
 

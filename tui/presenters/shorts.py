@@ -12,7 +12,7 @@ import datetime as dt
 from typing import Literal
 
 from tui.presenters import format as fmt
-from tui.presenters.table import Column, PanePresenter, Row, SortMode, ordered, toned
+from tui.presenters.table import Cell, Column, PanePresenter, Row, SortMode, ordered, toned
 
 OUTSTANDING_MARK = "ᵒ"
 NO_SHORT_DATA = "no short data"
@@ -46,40 +46,57 @@ class ShortsView:
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("symbol", "Symbol", "the stock's ticker symbol", short="Sym", align="left"),
+    Column("symbol", "Symbol", "the stock's ticker symbol", short="Sym", width=5, align="left"),
     Column(
         "short_pct",
         "SI %",
         "short interest as a percentage of the float, or of shares outstanding where the "
         f"float is unknown (marked {OUTSTANDING_MARK})",
+        width=6,
     ),
-    Column("short_shares", "Short", "short interest: the shares sold short", priority=3),
+    Column("short_shares", "Short", "short interest: the shares sold short", width=5, priority=3),
     Column(
         "short_change",
         "SI chg",
         "the change in short interest since the prior settlement, in %",
+        width=6,
         priority=2,
     ),
-    Column("days_to_cover", "DTC", "days to cover: short interest over average daily volume"),
+    Column(
+        "days_to_cover", "DTC", "days to cover: short interest over average daily volume", width=4
+    ),
     Column(
         "sv_ratio",
         "SV %",
         "short-sale volume as a percentage of total volume, on the latest day of FINRA's "
         "Reg SHO file",
+        width=4,
         priority=4,
     ),
     Column(
         "sv_zscore",
         "SV z",
         "that percentage's z-score against the 20 trading days before it",
+        width=5,
         priority=1,
     ),
-    Column("price_change", "Px %", "today's price change, in %", priority=5),
+    Column("price_change", "Px %", "today's price change, in %", width=6, priority=5),
     Column(
         "settlement",
         "Settled",
         "the settlement date of the short interest shown",
+        width=6,
         priority=6,
+    ),
+    # Last, so that names arriving longer than expected move no other column.
+    Column(
+        "name",
+        "Name",
+        "the company's name, where the pane has room for it",
+        width=24,
+        min_width=12,
+        align="left",
+        priority=7,
     ),
 )
 
@@ -122,6 +139,7 @@ def short_row(row: ShortRow) -> Row:
             fmt.zscore(row.sv_zscore),
             toned(fmt.signed_percent(row.price_change_pct), row.price_change_pct),
             fmt.short_date(row.settlement_date),
+            Cell(row.name, short=fmt.company_short_name(row.name)),
         ),
     )
 

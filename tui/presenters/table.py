@@ -33,11 +33,18 @@ class Column:
 
     ``header`` heads the column; ``short`` replaces it where the table is too narrow for every
     column with its full header (None: the header is short enough). ``help`` says what the
-    figure is and how it is written, for the help screen. ``width`` fixes the width; otherwise
-    the column is as wide as its widest cell (or header), capped at ``max_width`` unless the table
-    has room to spare. Text longer than a fixed or capped width ends in "…", so give numeric
-    columns neither. ``priority`` 0 columns are always shown; when the table is too narrow, the
-    columns with the highest priority number are hidden first (the rightmost among equals).
+    figure is and how it is written, for the help screen.
+
+    Widths come from here and from the table's width, not from the data, so that columns stand
+    in the same place before and after the figures arrive. ``width`` fits the column's widest
+    expected value (None: its header); a number wider than that widens its column rather than
+    being cut. A text column (a name, a sector, a basket) has a ``min_width``: it may be
+    narrowed to it, its text ending in "…" (or in a cell's short form), before a lower-priority
+    column is hidden, and it widens to its longest text when the table has room. A column that
+    ``grows`` (a sparkline, a bar) is at least ``width`` wide and takes the width the other
+    columns leave; its cells are drawn at the width it gets. ``priority`` 0 columns are always
+    shown; when the table is too narrow, the columns with the highest priority number are
+    hidden first (the rightmost among equals).
     """
 
     key: str
@@ -45,7 +52,8 @@ class Column:
     help: str = ""
     short: str | None = None
     width: int | None = None
-    max_width: int | None = None
+    min_width: int | None = None
+    grows: bool = False
     align: Align = "right"
     priority: int = 0
 
@@ -59,16 +67,57 @@ class Column:
         """Every header the column can show: the full one, then the short one if it differs."""
         return tuple(dict.fromkeys((self.header, self.short_header)))
 
+    @property
+    def is_text(self) -> bool:
+        """A name-like column, which may be narrowed with "…" (it has a ``min_width``)."""
+        return self.min_width is not None
+
 
 @dataclass(frozen=True, slots=True)
 class Cell:
-    """A cell's text with a tone the theme colours (up = $success, down = $error, muted)."""
+    """A cell's text with a tone the theme colours (up = $success, down = $error, muted).
+
+    ``short`` is a shorter form of the text ("Info Tech" for "Information Technology") that a
+    column too narrow for the text shows whole instead of cutting it."""
 
     text: str
     tone: Tone | None = None
+    short: str | None = None
 
 
-CellValue = str | Text | Cell
+@dataclass(frozen=True, slots=True)
+class Sparkline:
+    """A cell drawn as a sparkline of ``values`` as wide as its column (`fmt.sparkline`, a short
+    series stretched towards it): the table draws it at the width it gives a growing column,
+    `snapshot` at the column's width."""
+
+    values: tuple[float, ...]
+    tone: Tone | None = None
+    lower: float | None = None  # a scale shared by several rows (None: the series' own range)
+    upper: float | None = None
+
+    def draw(self, width: int) -> str:
+        """The sparkline at most ``width`` characters wide (a short series stretched towards
+        the width, each value at most twice)."""
+        return fmt.sparkline(self.values, width, lower=self.lower, upper=self.upper, stretch=True)
+
+
+@dataclass(frozen=True, slots=True)
+class SignedBar:
+    """A cell drawn as a bar around a centre line (`fmt.signed_bar`), as wide as its column:
+    ``scale`` fills a half, whatever the half's width."""
+
+    value: float | None
+    scale: float
+    tone: Tone | None = None
+
+    def draw(self, width: int) -> str:
+        """The bar in ``width`` characters (an even width leaves the last one blank)."""
+        return fmt.signed_bar(self.value, self.scale, max(0, (width - 1) // 2))
+
+
+Graphic = Sparkline | SignedBar  # cells drawn at the width their column gets
+CellValue = str | Text | Cell | Graphic
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,16 +213,37 @@ def ordered(
     return [item for _, item in present] + missing
 
 
-def cell_text(cell: CellValue) -> str:
-    """A cell's characters, without tone or style."""
+def cell_text(cell: CellValue, width: int | None = None) -> str:
+    """A cell's characters, without tone or style; a sparkline or a bar drawn ``width`` wide
+    (a graphic has no width of its own: its column gives it)."""
+    if isinstance(cell, Graphic):
+        if width is None:
+            raise ValueError("a sparkline or bar cell is drawn at its column's width")
+        return cell.draw(width)
     if isinstance(cell, Text):
         return cell.plain
     return cell.text if isinstance(cell, Cell) else cell
 
 
+def text_width(cell: CellValue) -> int:
+    """The width a cell's text needs (0 for a graphic, drawn at the width it is given)."""
+    if isinstance(cell, Graphic):
+        return 0
+    if isinstance(cell, Text):
+        return cell.cell_len
+    return cell_len(cell.text if isinstance(cell, Cell) else cell)
+
+
 def plain_table(columns: Sequence[Column], rows: Sequence[Row]) -> list[str]:
-    """The rows as aligned plain-text lines under a header line (for `tapewatch snapshot`)."""
-    texts = [[cell_text(cell) for cell in row.cells] for row in rows]
+    """The rows as aligned plain-text lines under a header line (for `tapewatch snapshot`):
+    sparklines and bars at their column's width."""
+    texts = [
+        [
+            cell_text(cell, column.width or cell_len(column.header))
+            for cell, column in zip(row.cells, columns, strict=False)
+        ]
+        for row in rows
+    ]
     widths = []
     for index, column in enumerate(columns):
         cells = [line[index] for line in texts if index < len(line)]

@@ -22,13 +22,14 @@ from tui.presenters.table import (
     PanePresenter,
     Row,
     SortMode,
+    Sparkline,
     as_of_time,
     ordered,
     tone_for,
     toned,
 )
 
-SPARK_WIDTH = 12
+SPARK_WIDTH = 8  # the Today column's narrowest (and `snapshot`'s) width; it grows with the pane
 RANGE_WIDTH = 5
 LIST_PREFIX = "list:"
 EMPTY_LIST = "empty list · + adds a ticker"
@@ -87,19 +88,17 @@ COLUMNS: tuple[Column, ...] = (
         "Symbol",
         "the ticker of a stock, fund or index in the list",
         short="Sym",
+        width=5,
         align="left",
     ),
+    Column("last", "Last", "the latest price", width=9),
+    Column("change", "Chg", "the change since the previous close, in points", width=7, priority=3),
     Column(
-        "name",
-        "Name",
-        "the company's or fund's name (watchlists: `+` adds a ticker, `-` removes it)",
-        max_width=18,
-        align="left",
-        priority=7,
+        "change_pct",
+        "Chg %",
+        "the change since the previous close, in %, with ▲ or ▼",
+        width=8,
     ),
-    Column("last", "Last", "the latest price"),
-    Column("change", "Chg", "the change since the previous close, in points", priority=3),
-    Column("change_pct", "Chg %", "the change since the previous close, in %, with ▲ or ▼"),
     Column(
         "extended",
         "Ext %",
@@ -107,15 +106,17 @@ COLUMNS: tuple[Column, ...] = (
         "against today's regular close, before the open against the previous close; — in "
         "regular hours or where the source has no extended-hours price",
         short="Ext",
+        width=6,
         priority=6,
     ),
-    Column("volume", "Volume", "the shares traded today so far", short="Vol", priority=4),
+    Column("volume", "Volume", "the shares traded today so far", short="Vol", width=5, priority=4),
     Column(
         "rel_volume",
         "RelVol",
         "today's volume so far over the volume usually traded by the same time of day, as "
         "Sector flows measures it (marked ≈ when estimated from a typical intraday profile)",
         short="RVol",
+        width=5,
         priority=2,
     ),
     Column(
@@ -123,6 +124,7 @@ COLUMNS: tuple[Column, ...] = (
         "52w",
         "where the last price sits in its 52-week range: the dot on a track from the low "
         "(left) to the high (right), and the same in % (0% at the low, 100% at the high)",
+        width=RANGE_WIDTH + 5,
         priority=3,
     ),
     Column(
@@ -130,21 +132,35 @@ COLUMNS: tuple[Column, ...] = (
         "SI %",
         "short interest as a percentage of the float (of shares outstanding where the float is "
         f"unknown, marked {OUTSTANDING_MARK}), at the latest settlement; — where unknown",
+        width=6,
         priority=5,
     ),
     Column(
         "sv_zscore",
         "SV z",
         "the latest daily short-sale volume ratio's z-score against the 20 trading days before",
+        width=5,
         priority=5,
     ),
     Column(
         "intraday",
         "Today",
-        "today's path since the open as a sparkline, low to high",
+        "today's path since the open as a sparkline, low to high, as wide as the pane allows",
         width=SPARK_WIDTH,
+        grows=True,
         align="left",
         priority=1,
+    ),
+    # Last, so that names arriving longer than expected move no other column.
+    Column(
+        "name",
+        "Name",
+        "the company's or fund's name, where there is room (watchlists: `+` adds a ticker, `-` "
+        "removes it)",
+        width=18,
+        min_width=12,
+        align="left",
+        priority=7,
     ),
 )
 
@@ -164,12 +180,11 @@ def watch_row(row: WatchRow, key: str | None = None) -> Row:
     """The table row of one ticker (keyed by its symbol unless ``key`` says otherwise)."""
     key = key or row.symbol
     if row.problem is not None:
-        return Row(key, (row.symbol, row.name), note=row.problem)
+        return Row(key, (row.symbol,), note=row.problem)
     return Row(
         key,
         (
             row.symbol,
-            row.name,
             fmt.price(row.last),
             toned(fmt.signed(row.change), row.change),
             toned(fmt.percent_change(row.change_pct), row.change_pct),
@@ -179,7 +194,8 @@ def watch_row(row: WatchRow, key: str | None = None) -> Row:
             fmt.range_position(row.range_position, RANGE_WIDTH),
             short_percent(row.short_pct, row.short_pct_basis),
             fmt.zscore(row.sv_zscore),
-            Cell(fmt.sparkline(row.intraday, SPARK_WIDTH), tone_for(row.change)),
+            Sparkline(row.intraday, tone_for(row.change)),
+            Cell(row.name, short=fmt.company_short_name(row.name)),
         ),
     )
 

@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Container
 from textual.widget import Widget
 from textual.widgets import Footer, Static
 
@@ -38,6 +37,7 @@ from tui.reports import PaneBuilt, PaneFailed, Report, StatusChanged
 from tui.screens.watched import WatchedScreen
 from widgets.messages import AlertRequested
 from widgets.pane import DataPane
+from widgets.pane_grid import PaneGrid
 from widgets.panes import PANE_WIDGETS
 from widgets.status import StatusBar
 from widgets.table import LiveTable
@@ -60,23 +60,36 @@ def default_source_factory(settings: Settings, as_of: dt.date | None) -> Source:
     return make_source(settings, as_of=as_of)
 
 
+REPLAY_KEYS = Binding.Group("Replay")
+
+
 class DashboardScreen(WatchedScreen[None]):
     """Indices, Sector flows, Most shorted and Correlations, with a status bar."""
 
     # Focus the first table after the first frame, not before it: each focus change rebuilds
     # the footer, and the first frame should not wait for that.
     AUTO_FOCUS = None
+    # A zoomed pane (`z`) keeps the status bar and the footer under it (and gives way to the
+    # "too small" hint like the other panes).
+    ALLOW_IN_MAXIMIZED_VIEW = "#too-small, #status, Footer"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "refresh", "Refresh", id="refresh"),
+        Binding("z", "zoom", "Zoom", id="zoom"),
         Binding("tab", "app.focus_next", "Next pane", id="next_pane", show=False),
         Binding("shift+tab", "app.focus_previous", "Previous pane", id="prev_pane", show=False),
         Binding("d", "use_demo", "Demo market", id="use_demo", show=False),
-        # A replay's keys (shown in the footer only while one plays).
-        Binding("p", "replay('toggle_pause')", "Pause", id="replay_pause"),
-        Binding("n", "replay('step')", "Step", id="replay_step"),
-        Binding("greater_than_sign", "replay('faster')", "Faster", id="replay_faster"),
-        Binding("less_than_sign", "replay('slower')", "Slower", id="replay_slower"),
+        # A replay's keys, shown in the footer only while one plays, as one group ("p n > <
+        # Replay"): beside z and S, four keys with their own words would push Quit out of an
+        # 80-column footer (? names each one).
+        Binding("p", "replay('toggle_pause')", "Pause", id="replay_pause", group=REPLAY_KEYS),
+        Binding("n", "replay('step')", "Step", id="replay_step", group=REPLAY_KEYS),
+        Binding(
+            "greater_than_sign", "replay('faster')", "Faster", id="replay_faster", group=REPLAY_KEYS
+        ),
+        Binding(
+            "less_than_sign", "replay('slower')", "Slower", id="replay_slower", group=REPLAY_KEYS
+        ),
     ]
 
     def __init__(
@@ -107,8 +120,9 @@ class DashboardScreen(WatchedScreen[None]):
         return self.scheduler.feed if self.scheduler is not None else None
 
     def compose(self) -> ComposeResult:
-        with Container(id="panes"):
-            # The panes the config's [layout] puts in the four places, in reading order.
+        with PaneGrid(id="panes"):
+            # The panes the config's [layout] puts in the four places, in reading order: in the
+            # grid top-left, top-right, bottom-left, bottom-right; stacked, top to bottom.
             for name in self.settings.layout.panes:
                 yield PANE_WIDGETS[Pane(name)](id=name)
         yield Static("Terminal too small for tapewatch.\nMake it at least 36 x 12.", id="too-small")
@@ -296,6 +310,25 @@ class DashboardScreen(WatchedScreen[None]):
         from tui.screens.alerts import new_alert_from_row
 
         await new_alert_from_row(self, pane, key)
+
+    # -- zoom ------------------------------------------------------------------------------
+
+    def action_zoom(self) -> None:
+        """Zoom the focused pane to the whole screen, every column shown; `z` again or Esc
+        (Textual's own key for a maximized widget) brings the panes back."""
+        if self.maximized is not None:
+            self.minimize()
+            return
+        slots = self.query_one(PaneGrid)
+        node = self.focused
+        while node is not None and node.parent is not slots:
+            node = node.parent if isinstance(node.parent, Widget) else None
+        if node is not None:
+            self.maximize(node, container=False)
+
+    def watch_maximized(self, zoomed: Widget | None) -> None:
+        for pane in self.query(DataPane):
+            pane.zoomed = pane is zoomed
 
     # -- actions ---------------------------------------------------------------------------
 

@@ -29,6 +29,7 @@ KEY_ROWS: tuple[tuple[str | None, str, str, str], ...] = (
     (None, "PgUp PgDn Home End", "tables", "page, top, bottom"),
     ("next_pane", "Tab", "dashboard", "next pane"),
     ("prev_pane", "Shift+Tab", "dashboard", "previous pane"),
+    ("zoom", "z", "dashboard", "the focused pane on the whole screen, every column (z, Esc: back)"),
     (
         None,
         "Enter",
