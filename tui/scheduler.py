@@ -287,14 +287,17 @@ class Scheduler:
             previous = self.store.get(job)
             stored, changed = await asyncio.to_thread(combine, previous, job, fetched, self.clock())
             self.store.put(job, stored)
-        if self.source.is_demo:
-            self._market_fetched[job] = self.source.now()
-        if changed:
-            self._mark_dirty(spec(job).panes)
-            for follower in spec(job).wakes:
-                self._wake[follower].set()
-        if self.store.cache is not None:
-            await asyncio.to_thread(self.store.save, job, stored)
+            if self.source.is_demo:
+                self._market_fetched[job] = self.source.now()
+            if changed:
+                self._mark_dirty(spec(job).panes)
+                for follower in spec(job).wakes:
+                    self._wake[follower].set()
+            if self.store.cache is not None:
+                # Inside the lock: two writes of one job in two threads would interleave the
+                # frame and its checksum (the next start would find them apart and discard the
+                # frame), and an older frame could land on disk after a newer one.
+                await asyncio.to_thread(self.store.save, job, stored)
         return changed
 
     async def restore(self) -> list[JobName]:

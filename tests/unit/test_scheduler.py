@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+import threading
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 from pathlib import Path
@@ -482,6 +483,47 @@ async def test_only_successful_polls_are_written_to_disk(tmp_path: Path) -> None
     assert cache.writes == 2  # the frame and its metadata
     await scheduler.refresh(JobName.QUOTES)
     assert cache.writes == 2
+
+
+class OverlapCache(Cache):
+    """A real cache whose frame writes take a while and that notes whether two were ever under
+    way at once."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(root)
+        self._lock = threading.Lock()
+        self.writing = 0
+        self.overlapped = False
+        self.second_started = threading.Event()
+
+    def write_frame(self, key: str, frame: pl.DataFrame) -> None:
+        with self._lock:
+            self.writing += 1
+            self.overlapped |= self.writing > 1
+            if self.writing > 1:
+                self.second_started.set()
+        # Long enough for a second write to start if nothing stops it; no longer.
+        self.second_started.wait(timeout=0.5)
+        super().write_frame(key, frame)
+        with self._lock:
+            self.writing -= 1
+
+
+async def test_two_frames_of_one_job_are_written_to_disk_one_after_the_other(
+    tmp_path: Path,
+) -> None:
+    # A poll's quotes and the candidates' quotes delivered meanwhile: were their frames and
+    # checksums written in two threads at once, the next start could find them apart.
+    cache = OverlapCache(tmp_path)
+    scheduler = scheduler_over(ScriptedSource(), cache=cache)
+    now = MARKET_NOW
+    await asyncio.gather(
+        scheduler.accept(JobName.QUOTES, Fetched(quotes_frame({"AAPL": 1.0}), now)),
+        scheduler.accept(JobName.QUOTES, Fetched(quotes_frame({"MSFT": 2.0}), now)),
+    )
+    assert not cache.overlapped
+    restored = await scheduler_over(ScriptedSource(), cache=Cache(tmp_path)).restore()
+    assert JobName.QUOTES in restored
 
 
 async def test_a_restart_shows_the_disk_copy_with_its_true_age(tmp_path: Path) -> None:
