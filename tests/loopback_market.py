@@ -143,15 +143,32 @@ HOSTILE_NAME: Final = "[bold red]HACKED[/] [@click=app.quit]click me[/] \x1b]0;P
 HOSTILE_ISSUE_NAME: Final = "[link=x]Evil[/link]\x1b[2J\x07"
 
 
-def _chart_fault(symbols: Collection[str], edit: Callable[[dict[str, Any]], None]) -> Fault:
+def _chart_fault(
+    symbols: Collection[str],
+    edit: Callable[[dict[str, Any]], None],
+    spark_edit: Callable[[dict[str, Any]], None] | None = None,
+) -> Fault:
     """A fault that rewrites the chart of each of ``symbols`` with ``edit`` (given the chart's
-    ``result[0]``); other replies pass unchanged."""
+    ``result[0]``) and, with ``spark_edit``, their entries in a spark reply (given each
+    symbol's flat entry); other replies pass unchanged."""
 
     def fault(reply: Reply) -> Reply:
         try:
             document = json.loads(reply.body)
+        except ValueError:
+            return reply
+        if not isinstance(document, dict):
+            return reply
+        if "chart" not in document:  # a spark reply: symbol -> closes
+            hit = [document[s] for s in symbols if isinstance(document.get(s), dict)]
+            if spark_edit is None or not hit:
+                return reply
+            for entry in hit:
+                spark_edit(entry)
+            return dataclasses.replace(reply, body=json.dumps(document).encode())
+        try:
             result = document["chart"]["result"][0]
-        except (ValueError, KeyError, IndexError, TypeError):
+        except (KeyError, IndexError, TypeError):
             return reply
         if result["meta"]["symbol"] not in symbols:
             return reply
@@ -172,7 +189,12 @@ def yahoo_prices(value: float, symbols: Collection[str]) -> Fault:
                 if name in quote:
                     quote[name] = [value for _ in quote[name]]
 
-    return _chart_fault(symbols, edit)
+    def spark_edit(entry: dict[str, Any]) -> None:
+        entry["chartPreviousClose"] = value
+        if entry.get("close"):
+            entry["close"] = [value for _ in entry["close"]]
+
+    return _chart_fault(symbols, edit, spark_edit)
 
 
 def yahoo_times(moment: dt.datetime, symbols: Collection[str]) -> Fault:
@@ -183,7 +205,11 @@ def yahoo_times(moment: dt.datetime, symbols: Collection[str]) -> Fault:
         if result.get("timestamp"):
             result["timestamp"][-1] = int(moment.timestamp())
 
-    return _chart_fault(symbols, edit)
+    def spark_edit(entry: dict[str, Any]) -> None:
+        if entry.get("timestamp"):
+            entry["timestamp"][-1] = int(moment.timestamp())
+
+    return _chart_fault(symbols, edit, spark_edit)
 
 
 def yahoo_names(name: str, symbols: Collection[str]) -> Fault:
