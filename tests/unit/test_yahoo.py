@@ -28,11 +28,13 @@ from tui.sources.base import (
     conform,
 )
 from tui.sources.http import HttpClient
+from tui.sources.sanity import screen
 from tui.sources.yahoo import (
     ChartData,
     ChartError,
     ChartFormatError,
     YahooSource,
+    bar_quote_time,
     daily_range,
     intraday_range,
     parse_chart,
@@ -653,6 +655,88 @@ async def test_daily_history_is_fetched_once_a_session_and_kept_on_disk(
     finally:
         await client.aclose()
     assert len(charts_requested(server, "AAPL", "1d")) == 3
+
+
+async def test_a_daily_history_holding_figures_that_cannot_be_right_is_not_kept(
+    server: FaultServer, double: YahooDouble, clock: FakeClock, tmp_path: Path
+) -> None:
+    """A history with a close of 0 is given to its ask (the scheduler screens it) but neither
+    kept in memory nor on disk: the next ask asks again, and once the server sends sane
+    figures they are what is served, with no bad row left to count."""
+
+    async def no_wait(seconds: float) -> None:
+        return None
+
+    settings = HttpSettings(retries=0, requests_per_minute=6000, budget_burst=100)
+    cache = Cache(tmp_path)
+    client = HttpClient(settings, sleep=no_wait, clock=clock)
+    garbage = {day: 0.0 for day in VIX_DAILY}
+    double.add("^VIX", "1d", daily_payload("^VIX", garbage, instrument_type="INDEX"))
+    try:
+        yahoo = YahooSource(client, YahooSettings(base_url=server.url), clock=clock, cache=cache)
+        hostile = await yahoo.bars(["^VIX"], "1d", 3)
+        double.add("^VIX", "1d", daily_payload("^VIX", VIX_DAILY, instrument_type="INDEX"))
+        clock.advance(60)
+        healed = await yahoo.bars(["^VIX"], "1d", 3)
+    finally:
+        await client.aclose()
+    assert isinstance(hostile, Fetched)
+    assert screen(hostile, Dataset.BARS, clock.now, "yahoo").bad_rows == 3
+    assert isinstance(healed, Fetched)
+    assert healed.frame["close"].to_list() == list(VIX_DAILY.values())
+    assert screen(healed, Dataset.BARS, clock.now, "yahoo").bad_rows == 0
+    assert len(charts_requested(server, "^VIX", "1d")) == 2
+    kept = cache.read_frame("yahoo/daily/^VIX", BARS_SCHEMA)
+    assert kept is not None and kept["close"].to_list() == list(VIX_DAILY.values())
+
+
+async def test_a_daily_history_on_disk_holding_figures_that_cannot_be_right_is_discarded(
+    server: FaultServer, clock: FakeClock, tmp_path: Path
+) -> None:
+    """A copy kept by a version that checked less does not serve: the history is asked again."""
+
+    async def no_wait(seconds: float) -> None:
+        return None
+
+    cache = Cache(tmp_path)
+    bars = parse_chart(as_bytes(daily_payload("^VIX", {dt.date(2026, 2, 9): 0.0})))
+    assert isinstance(bars, ChartData)
+    cache.write_frame("yahoo/daily/^VIX", bars.bars)
+    meta = {"fetched_at": CAPTURED.isoformat(), "range": "1y"}  # would serve the day
+    cache.write_bytes("yahoo/daily/^VIX", json.dumps(meta).encode())
+    client = HttpClient(HttpSettings(retries=0), sleep=no_wait, clock=clock)
+    try:
+        yahoo = YahooSource(client, YahooSettings(base_url=server.url), clock=clock, cache=cache)
+        outcome = await yahoo.bars(["^VIX"], "1d", 3)
+    finally:
+        await client.aclose()
+    assert isinstance(outcome, Fetched)
+    assert outcome.frame["close"].to_list() == list(VIX_DAILY.values())
+    assert len(charts_requested(server, "^VIX", "1d")) == 1
+
+
+async def test_a_spark_bar_from_the_future_is_not_timed_now(
+    yahoo: YahooSource, double: YahooDouble
+) -> None:
+    """A quote from a bar stamped in the year 2100 keeps that time, so the sanity check sees
+    it and the row says why it has no figure, instead of passing for a live price."""
+    future = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
+    double.add("^VIX", "5m", chart_payload("^VIX", [utc(DAY, 10, 0), future], [20.0, 21.0]))
+    outcome = await yahoo.quotes(["^VIX"])
+    assert isinstance(outcome, Fetched)
+    assert outcome.frame["ts"].to_list() == [future]
+    screened = screen(outcome, Dataset.QUOTES, CAPTURED, "yahoo")
+    assert screened.frame.is_empty()
+    assert screened.problems == {"^VIX": "bad data: ts 2100-01-01 00:00 UTC is in the future"}
+
+
+def test_a_quote_from_a_bar_is_timed_at_its_end_or_now_while_it_is_open() -> None:
+    start = utc(DAY, 10, 0)
+    assert bar_quote_time(start, "5m", CAPTURED) == start + dt.timedelta(minutes=5)
+    assert bar_quote_time(start, "5m", start + dt.timedelta(minutes=2)) == start + dt.timedelta(
+        minutes=2
+    )
+    assert bar_quote_time(start, "5m", start - dt.timedelta(hours=1)) == start
 
 
 def test_intraday_range_covers_the_sessions_asked_for_in_one_request() -> None:

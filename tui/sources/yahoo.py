@@ -62,7 +62,7 @@ from tui.sources.base import (
     in_thread,
 )
 from tui.sources.http import MB, HttpClient, HttpReply, ReplyLimit
-from tui.sources.sanity import sane_price
+from tui.sources.sanity import holds_bad_rows, sane_price
 from tui.sources.yahoo_spark import (
     SPARK_PATH,
     SparkData,
@@ -445,7 +445,7 @@ def quote_from_chart(chart: ChartData, now: dt.datetime) -> QuoteFields | None:
     ):
         ts, last = meta.price_time, meta.price
     elif newest_start is not None:
-        ts, last = min(newest_start + _INTERVAL_LENGTH[chart.interval], now), chart.closes[-1]
+        ts, last = bar_quote_time(newest_start, chart.interval, now), chart.closes[-1]
     else:
         return None
     session_date = ts.astimezone(meta.timezone).date()
@@ -467,6 +467,15 @@ def quote_from_chart(chart: ChartData, now: dt.datetime) -> QuoteFields | None:
         volume=meta.day_volume if same_day else None,
         session_date=session_date,
     )
+
+
+def bar_quote_time(start: dt.datetime, interval: BarInterval, now: dt.datetime) -> dt.datetime:
+    """When a quote taken from a bar's close was priced: the bar's end, or ``now`` while the bar
+    is still open. A bar that starts after ``now`` keeps its start: capping it at ``now`` would
+    pass a bar stamped in the year 2100 off as live, where the sanity check must see it."""
+    if start > now:
+        return start
+    return min(start + _INTERVAL_LENGTH[interval], now)
 
 
 def _utc(seconds: float) -> dt.datetime:
@@ -570,6 +579,12 @@ def _history_key(symbol: str) -> str | None:
     return key
 
 
+def _checked_history(chart: ChartData, now: dt.datetime) -> tuple[pl.DataFrame, bool]:
+    """A daily chart's bars, and whether every row of them can be right (blocking)."""
+    bars = chart.bars
+    return bars, not holds_bad_rows(bars, Dataset.BARS, now)
+
+
 def _load_history(cache: Cache, symbol: str) -> _DailyHistory | None:
     """A symbol's daily history from disk, if a readable copy is there (blocking)."""
     key = _history_key(symbol)
@@ -587,6 +602,11 @@ def _load_history(cache: Cache, symbol: str) -> _DailyHistory | None:
             raise ValueError("a time without a time zone")
     except (ValueError, KeyError, TypeError):
         logger.warning("discarding unreadable daily history metadata of %s", symbol)
+        return None
+    if holds_bad_rows(bars, Dataset.BARS, fetched_at):  # kept by a version that checked less
+        logger.warning(
+            "discarding a daily history of %s holding figures that cannot be right", symbol
+        )
         return None
     return _DailyHistory(bars, fetched_at, range_)
 
@@ -722,7 +742,15 @@ class YahooSource:
         outcome = await self._chart(symbol, "1d", range_, pre_post=False)
         if not isinstance(outcome, ChartData):
             return _miss(outcome)
-        history = _DailyHistory(await in_thread(lambda: outcome.bars), now, range_)
+        bars, sane = await in_thread(_checked_history, outcome, now)
+        if not sane:
+            # Given to this ask (the scheduler's screen leaves the bad rows out and counts
+            # them), but never kept: a copy kept would serve the rest of the session, on disk
+            # the next sessions too, and the source would never be seen sane again.
+            self._history.pop(symbol, None)
+            self._daily_closes.pop(symbol, None)
+            return bars
+        history = _DailyHistory(bars, now, range_)
         self._history[symbol] = history
         self._remember_closes(symbol, history)
         if self._cache is not None:
@@ -885,7 +913,7 @@ def _spark_quote(
     now = context.now
     newest_start: dt.datetime = bars.get_column("ts")[-1]
     last = float(bars.get_column("close")[-1])
-    ts = min(newest_start + _INTERVAL_LENGTH[context.interval], now)
+    ts = bar_quote_time(newest_start, context.interval, now)
     session_date = ts.astimezone(NEW_YORK).date()
     daily = context.daily_closes.get(symbol)
     if daily is not None and daily.covers(session_date, NEW_YORK):
