@@ -8,7 +8,9 @@ Budget (DESIGN.md): <= 50 ms for 500 symbols x 1 year, <= 500 ms for 5,000.
 Prints, per size, the median and p95 of each builder and of the full refresh, then the process's
 peak RSS. The frames are built with numpy: a year of daily bars (plus today's partial bar), one
 session of 5-minute bars, a quote, two short-interest settlements, 21 days of short volume and
-shares outstanding for every symbol.
+shares outstanding for every symbol; and the Sector flows pane's fund files: a year of NAV history
+for each sector ETF, holdings of up to 500 members (the S&P 500's size) split among them, and
+those members' last 55 daily bars.
 """
 
 from __future__ import annotations
@@ -26,13 +28,15 @@ import polars as pl
 from tui.analytics.correlations import build_correlations
 from tui.analytics.indices import build_indices
 from tui.analytics.market import MarketData
-from tui.analytics.sectors import build_sectors
+from tui.analytics.sectors import MEMBER_SESSIONS, NAV_DAYS, build_sectors
 from tui.analytics.shorts import build_shorts, short_candidates
 from tui.analytics.ticker import build_ticker
 from tui.config import Settings
 from tui.market_hours import last_trading_days, session_times
 from tui.sources.base import (
     BARS_SCHEMA,
+    FUND_HOLDINGS_SCHEMA,
+    FUND_NAV_SCHEMA,
     QUOTES_SCHEMA,
     SHARES_SCHEMA,
     SHORT_INTEREST_SCHEMA,
@@ -41,6 +45,7 @@ from tui.sources.base import (
 )
 
 NOW = dt.datetime(2026, 2, 11, 18, 0, tzinfo=dt.UTC)  # 13:00 in New York, mid-session
+FUND_MEMBERS = 500  # the sector SPDRs hold the S&P 500 between them
 DAILY_SESSIONS = 252
 INTRADAY_BARS = 78  # 5-minute bars from 09:30 to 16:00; the session so far is shorter
 
@@ -164,7 +169,11 @@ def synthetic_market(count: int, settings: Settings, seed: int = 7) -> MarketDat
         schema=SHARES_SCHEMA,
     ).with_columns(pl.col("float_shares").fill_nan(None))
     info = {symbol: SymbolInfo(symbol, symbol, "Information Technology") for symbol in symbols}
+    nav, holdings, member_bars = _fund_files(rng, settings, symbols, daily)
     return MarketData(
+        member_bars=member_bars,
+        fund_nav=nav,
+        fund_holdings=holdings,
         quotes=quotes,
         daily=daily,
         intraday=intraday,
@@ -174,6 +183,52 @@ def synthetic_market(count: int, settings: Settings, seed: int = 7) -> MarketDat
         now=NOW,
         info=info,
     )
+
+
+def _fund_files(
+    rng: np.random.Generator, settings: Settings, symbols: list[str], daily: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """The sector ETFs' NAV history (shares created and redeemed in units of 50,000), their
+    holdings (up to FUND_MEMBERS stocks, dealt round the funds) and the members' daily bars."""
+    funds = [spec.symbol for spec in settings.sectors]
+    not_stocks = {*funds, *(spec.symbol for spec in settings.indices), settings.benchmark}
+    stocks = [symbol for symbol in symbols if symbol not in not_stocks][:FUND_MEMBERS]
+    nav_days = last_trading_days(NOW.date() - dt.timedelta(days=1), NAV_DAYS)
+    units = rng.integers(-40, 40, size=(len(funds), NAV_DAYS)) * 50_000.0
+    shares = 3e8 + np.cumsum(units, axis=1)
+    navs = 100.0 * np.exp(np.cumsum(rng.normal(0, 0.01, size=(len(funds), NAV_DAYS)), axis=1))
+    nav = pl.DataFrame(
+        {
+            "fund": np.repeat(funds, NAV_DAYS),
+            "date": nav_days * len(funds),
+            "nav": navs.ravel(),
+            "shares_outstanding": shares.ravel(),
+            "total_net_assets": (navs * shares).ravel(),
+            "source": "bench",
+        },
+        schema=FUND_NAV_SCHEMA,
+    )
+    weights = rng.uniform(0.1, 1.0, size=len(stocks))
+    holdings = pl.DataFrame(
+        {
+            "fund": [funds[index % len(funds)] for index in range(len(stocks))],
+            "as_of": [nav_days[-1]] * len(stocks),
+            "symbol": stocks,
+            "name": stocks,
+            "weight": weights,
+            "shares": weights * 1e7,
+            "market_value": None,
+            "sector": None,
+            "source": "bench",
+        },
+        schema=FUND_HOLDINGS_SCHEMA,
+    ).with_columns(pl.col("weight") / pl.col("weight").sum().over("fund"))
+    member_bars = (
+        daily.filter(pl.col("symbol").is_in(stocks))
+        .group_by("symbol", maintain_order=True)
+        .tail(MEMBER_SESSIONS)
+    )
+    return nav, holdings, member_bars
 
 
 def _time(function: Callable[[], object], runs: int) -> list[float]:
@@ -213,6 +268,12 @@ def _run(size: int, settings: Settings, runs: int) -> None:
             builder()
 
     _report("full refresh (4 views)", _time(full_refresh, runs))
+    # The Sector flows pane keeps its hourly figures while their frames stay the same (the
+    # builds above); new fund, short or member data computes them again:
+    _report(
+        "sectors, new fund data",
+        _time(lambda: build_sectors(data.replace(fund_nav=data.fund_nav.clone()), settings), runs),
+    )
     _report("short_candidates(200)", _time(lambda: short_candidates(data, settings, 200), runs))
     _report("ticker MSFT 1Y", _time(lambda: build_ticker(data, "MSFT", "1Y", settings), runs))
 

@@ -4,9 +4,9 @@
 
 Each script runs in its own process, one after another (they would disturb each other's timings
 if run together), and its own output is printed as it finishes. startup.py, idle_cpu.py,
-memory.py, correlation_memory.py, stall.py and request_budget.py hand their figures over as
-JSON; the figures of analytics_refresh.py, parse_finra.py and quotes_refresh.py are read from
-their printed lines.
+memory.py, correlation_memory.py, stall.py, request_budget.py and desk.py hand their figures
+over as JSON; the figures of analytics_refresh.py, parse_finra.py and quotes_refresh.py are read
+from their printed lines.
 ``--quick`` runs each with fewer repetitions (a smoke run, about 3 minutes instead of about 10):
 its figures are less stable.
 The load average is printed before and after, since anything else running on the machine
@@ -27,6 +27,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from launch import BENCHMARKS, PYTHON
 
@@ -297,6 +298,34 @@ def _request_budget(output: str, data: dict[str, object] | None) -> list[Figure]
     return figures
 
 
+def _desk(output: str, data: dict[str, object] | None) -> list[Figure]:
+    assert data is not None
+    loopback: dict[str, Any] = data["loopback"]  # type: ignore[assignment]
+    demo: dict[str, Any] = data["demo"]  # type: ignore[assignment]
+    transport: dict[str, float] = data["transport_ms"]  # type: ignore[assignment]
+    monitors = data["monitors"]
+
+    def latency(label: str, figures: dict[str, float]) -> Figure:
+        return Figure("desk", label, figures["median"], figures["p95"], "ms")
+
+    return [
+        Figure(
+            "desk",
+            f"requests a minute, feed + {monitors} monitors / one monitor alone",
+            float(data["ratio"]),  # type: ignore[arg-type]
+            None,
+            "x",
+            1.05,
+            "= 1 x (±5 %)",
+        ),
+        Figure("desk", "feed CPU, loopback market", loopback["feed_cpu_pct"], None, "% core"),
+        Figure("desk", "feed RSS", loopback["feed_rss_mib"], None, "MiB"),
+        latency(f"published -> on all {monitors} monitors (p95 < 250 ms)", demo["on_monitor_ms"]),
+        latency(f"published -> built on all {monitors} monitors", demo["built_ms"]),
+        latency(f"published -> on all {monitors} bare watchers (transport)", transport),
+    ]
+
+
 @dataclass(frozen=True, slots=True)
 class Script:
     name: str
@@ -328,6 +357,7 @@ SCRIPTS = (
     Script("quotes_refresh", (), ("--runs", "2"), _quotes),
     Script("stall", (), ("--runs", "2"), _stall, writes_json=True),
     Script("request_budget", (), ("--minutes", "3"), _request_budget, writes_json=True),
+    Script("desk", (), ("--window", "30", "--demo-window", "60"), _desk, writes_json=True),
 )
 
 

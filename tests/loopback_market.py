@@ -1,4 +1,5 @@
-"""The live market on loopback: a FaultServer that answers as Yahoo, FINRA and the SEC do, serving
+"""The live market on loopback: a FaultServer that answers as Yahoo, FINRA, the SEC and State
+Street do, serving
 a frozen demo market as the truth, with faults that can be switched on and off per source.
 
     market = await LoopbackMarket.start(fault_server)
@@ -21,6 +22,8 @@ What is served, in each service's own format, with values from `MarketTruth`:
   line with the record count); 404 for a date whose file the demo has not posted.
 - SEC: ``company_tickers.json`` and the XBRL frames of ``EntityCommonStockSharesOutstanding`` per
   calendar quarter (404 for a quarter without facts). CIKs are synthetic.
+- SSGA: ``navhist-us-en-{fund}.xlsx`` and ``holdings-daily-us-en-{fund}.xlsx`` for the demo's
+  sector SPDRs, written in State Street's layout (tests/ssga_workbooks.py); 404 for another fund.
 
 The market stands still: every poll gets the same figures, whatever the clock says, so a test can
 compare what the dashboard shows with `LoopbackMarket.truth`.
@@ -60,6 +63,7 @@ from tests.faultserver import (
     server_error,
     truncated,
 )
+from tests.ssga_workbooks import holdings_rows, holdings_workbook, nav_rows, nav_workbook
 from tui import market_hours
 from tui.cache import Cache
 from tui.config import (
@@ -68,6 +72,7 @@ from tui.config import (
     SecSettings,
     Settings,
     SourcesSettings,
+    SsgaSettings,
     YahooSettings,
 )
 from tui.market_hours import NEW_YORK
@@ -76,7 +81,7 @@ from tui.sources.base import Fetched, FetchOutcome, SymbolInfo
 from tui.sources.demo import DemoMarket
 from tui.sources.live import LiveSource
 
-ServiceName = Literal["yahoo", "finra", "sec"]
+ServiceName = Literal["yahoo", "finra", "sec", "ssga"]
 
 # 11:30 in New York on the demo's session day: two hours of the session traded.
 DEFAULT_MOMENT: Final = dt.datetime(2026, 2, 11, 16, 30, tzinfo=dt.UTC)
@@ -89,6 +94,7 @@ FINRA_URL: Final = "http://cdn.finra.test"
 SEC_URL: Final = "http://data.sec.test"
 SEC_TICKERS_URL: Final = "http://www.sec.test/files/company_tickers.json"
 SEC_CONTACT: Final = "tapewatch tests tests@example.com"
+SSGA_URL: Final = "http://www.ssga.test/library-content/products/fund-data/etfs/us"
 
 # One retry keeps a failing poll short; the timeouts leave room for a busy test machine. The
 # request budget is out of the way: its own tests and the benchmark set it.
@@ -276,6 +282,8 @@ class MarketTruth:
     short_interest: pl.DataFrame  # every settlement published by ``moment``
     short_volume: pl.DataFrame  # every day posted by ``moment``
     shares: pl.DataFrame
+    fund_nav: pl.DataFrame  # the sector SPDRs' NAV history, every day published by ``moment``
+    fund_holdings: pl.DataFrame  # their holdings, as of the day before ``moment``
 
     @classmethod
     async def of_demo(cls, seed: int, moment: dt.datetime) -> MarketTruth:
@@ -286,6 +294,7 @@ class MarketTruth:
         )
         symbols = list(universe.SYMBOLS)
         stocks = universe.stock_symbols()
+        funds = universe.etf_symbols()
         everything = 100_000  # more sessions, settlements or days than the demo holds
         return cls(
             moment=moment,
@@ -298,7 +307,36 @@ class MarketTruth:
             short_interest=_frame(await demo.short_interest(None, everything)),
             short_volume=_frame(await demo.short_volume(None, everything)),
             shares=_frame(await demo.shares(stocks)),
+            fund_nav=_frame(await demo.fund_nav_history(funds, everything)),
+            fund_holdings=_frame(await demo.fund_holdings(funds)),
         )
+
+
+def sources_toml(base_url: str) -> str:
+    """The config lines that point a `tapewatch` process's live sources at a loopback market
+    served at ``base_url`` (every service answers on the one address, by path)."""
+    return f"""
+[sources.yahoo]
+base_url = "{base_url}"
+[sources.finra]
+base_url = "{base_url}"
+[sources.sec]
+base_url = "{base_url}"
+tickers_url = "{base_url}/files/company_tickers.json"
+contact = "{SEC_CONTACT}"
+"""
+
+
+def session_moment(now: dt.datetime) -> dt.datetime:
+    """A moment of a session that has begun by ``now`` (today's, or the last one's afternoon):
+    a market served as it stood then suits a process that runs on the real clock (FINRA's files
+    of the days before it are there)."""
+    local = now.astimezone(NEW_YORK)
+    times = market_hours.session_times(local.date())
+    if times is not None and now >= times.open + dt.timedelta(minutes=15):
+        return min(now, times.close)
+    day = market_hours.previous_trading_day(local.date())
+    return dt.datetime.combine(day, dt.time(15, 30), tzinfo=NEW_YORK).astimezone(dt.UTC)
 
 
 def _frame(outcome: FetchOutcome) -> pl.DataFrame:
@@ -357,6 +395,12 @@ class LoopbackMarket:
                 ),
                 "sec",
                 self._shares_frame,
+            ),
+            (re.compile(r".*/navhist-us-en-(?P<fund>[a-z]+)\.xlsx"), "ssga", self._nav_history),
+            (
+                re.compile(r".*/holdings-daily-us-en-(?P<fund>[a-z]+)\.xlsx"),
+                "ssga",
+                self._holdings,
             ),
         )
         self._daily = _by_symbol(truth.daily)
@@ -418,7 +462,7 @@ class LoopbackMarket:
 
     def requests(self, service: ServiceName) -> list[RecordedRequest]:
         """The requests that reached ``service``, oldest first."""
-        return [request for request in self.server.requests if self._service(request) == service]
+        return [request for request in self.server.requests if self.service_of(request) == service]
 
     # -- pointing tapewatch at it ---------------------------------------------------------------
 
@@ -430,6 +474,7 @@ class LoopbackMarket:
             yahoo=YahooSettings(base_url=YAHOO_URL),
             finra=FinraSettings(base_url=FINRA_URL),
             sec=SecSettings(base_url=SEC_URL, tickers_url=SEC_TICKERS_URL, contact=SEC_CONTACT),
+            ssga=SsgaSettings(base_url=SSGA_URL),
             files=base.sources.files,
         )
         return dataclasses.replace(base, source="live", sources=sources, http=TEST_HTTP)
@@ -446,7 +491,8 @@ class LoopbackMarket:
 
     # -- answering ------------------------------------------------------------------------------
 
-    def _service(self, request: RecordedRequest) -> ServiceName | None:
+    def service_of(self, request: RecordedRequest) -> ServiceName | None:
+        """The service a request was for, by its path (None for a path none of them serves)."""
         return next(
             (service for pattern, service, _ in self._routes if pattern.fullmatch(request.path)),
             None,
@@ -678,7 +724,25 @@ class LoopbackMarket:
             }
         )
 
+    # SSGA -------------------------------------------------------------------------------------
 
+    def _nav_history(self, request: RecordedRequest, match: re.Match[str]) -> Reply:
+        fund = match["fund"].upper()
+        rows = self.truth.fund_nav.filter(pl.col("fund") == fund)
+        if rows.is_empty():
+            return Reply(404, b"Not Found")
+        return Reply(200, nav_workbook(fund, nav_rows(rows)), _XLSX)
+
+    def _holdings(self, request: RecordedRequest, match: re.Match[str]) -> Reply:
+        fund = match["fund"].upper()
+        rows = self.truth.fund_holdings.filter(pl.col("fund") == fund)
+        if rows.is_empty():
+            return Reply(404, b"Not Found")
+        workbook = holdings_workbook(fund, rows["as_of"][0], holdings_rows(rows))
+        return Reply(200, workbook, _XLSX)
+
+
+_XLSX: Final = {"Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 _SHORT_INTEREST_HEADER: Final = (
     "accountingYearMonthNumber|symbolCode|issueName|issuerServicesGroupExchangeCode|"
     "marketClassCode|currentShortPositionQuantity|previousShortPositionQuantity|stockSplitFlag|"

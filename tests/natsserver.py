@@ -167,6 +167,11 @@ class NatsServer:
         self._process = None
 
     @property
+    def pid(self) -> int | None:
+        """The server's process id while it runs (a benchmark reads its CPU and memory)."""
+        return self._process.pid if self._process is not None else None
+
+    @property
     def running(self) -> bool:
         return self._process is not None and self._process.poll() is None
 

@@ -25,8 +25,12 @@ from tui.config import (
     expand_path,
     load_settings,
     locate_config,
+    nats_url_problem,
 )
 from tui.plain import shown
+
+if TYPE_CHECKING:
+    from tui.desk.options import NatsOptions
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -173,14 +177,42 @@ def build_parser() -> argparse.ArgumentParser:
     )
     alerts.set_defaults(handler=_alerts)
 
+    # Where a desk's NATS server is: for `feed` and `doctor`, over the config's [sources.remote].
+    nats_options = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
+    nats_options.add_argument(
+        "--nats",
+        metavar="URL",
+        help="the desk's NATS server: nats://host:4222, tls://host:4222 "
+        "(default: [sources.remote] url in the config)",
+    )
+    nats_options.add_argument(
+        "--creds", type=Path, metavar="PATH", help="a NATS credentials (.creds) file"
+    )
+    nats_options.add_argument(
+        "--tls-ca", type=Path, metavar="PATH", help="trust this CA bundle for the server's TLS"
+    )
+
     doctor = commands.add_parser(
         "doctor",
-        parents=[config_option, demo_option],
+        parents=[config_option, demo_option, nats_options],
         help="check each data source end to end and report what works",
         description="Check each data source end to end (reach it, parse its reply, find a "
-        "known symbol) and report source, status, latency and the error in plain words.",
+        "known symbol) and report source, status, latency and the error in plain words. "
+        'With --nats (or source = "remote"): check the desk\'s NATS server, its bucket and '
+        "the age of every dataset the feed publishes.",
     )
     doctor.set_defaults(handler=_doctor)
+
+    feed = commands.add_parser(
+        "feed",
+        parents=[config_option, demo_option, as_of_option, nats_options],
+        help="poll the sources headless and publish every dataset to a desk's NATS server",
+        description="Run the monitor's scheduler and sources with no interface, and publish "
+        "each dataset's latest frame after every poll to the NATS JetStream bucket `tapewatch` "
+        'for the desk\'s monitors (source = "remote"); answer their requests for other '
+        "symbols. Stops cleanly on ctrl+c or SIGTERM.",
+    )
+    feed.set_defaults(handler=_feed)
 
     serve = commands.add_parser(
         "serve",
@@ -296,6 +328,11 @@ def _as_of_problem(args: argparse.Namespace, settings: Settings) -> str | None:
     as_of: dt.date | None = getattr(args, "as_of", None)
     if as_of is None:
         return None
+    if settings.source == "remote":
+        return (
+            f'--as-of {as_of}: a monitor on source = "remote" shows what the desk\'s feed '
+            "publishes; replay on the feed (`tapewatch feed --as-of`)"
+        )
     latest = latest_closed_session(settings, dt.datetime.now(dt.UTC))
     if as_of > latest:
         market = "the demo market" if settings.source == "demo" else "the market"
@@ -388,15 +425,71 @@ def _alerts(args: argparse.Namespace) -> int:
     return run_alerts(settings, as_json=args.json, as_of=getattr(args, "as_of", None))
 
 
+def _nats_options(args: argparse.Namespace, settings: Settings, name: str) -> NatsOptions | None:
+    """Where the desk's NATS server is: the command line over [sources.remote]; None (the
+    problem said) when there is no usable URL or a named file is missing."""
+    from tui.desk.options import options_from_settings
+
+    remote = settings.sources.remote
+    if (url := getattr(args, "nats", None)) is not None:
+        remote = replace(remote, url=url.strip())
+    if (creds := getattr(args, "creds", None)) is not None:
+        remote = replace(remote, creds_file=str(creds))
+    if (tls_ca := getattr(args, "tls_ca", None)) is not None:
+        remote = replace(remote, tls_ca_file=str(tls_ca))
+    if not remote.url:
+        _error("where is the desk's NATS server? Give --nats nats://host:4222")
+        return None
+    if problem := nats_url_problem(remote.url):
+        _error(f"--nats: {problem}")
+        return None
+    options = options_from_settings(remote, name=name)
+    for flag, path in (("--creds", options.creds_file), ("--tls-ca", options.tls_ca_file)):
+        if path is not None and not path.is_file():
+            _error(f"{flag}: no such file: {path}")
+            return None
+    return options
+
+
 def _doctor(args: argparse.Namespace) -> int:
     settings = _settings(args)
     if settings is None:
         return EXIT_USAGE
-    from tui.doctor import run_doctor
     from tui.logs import configure_file_logging
+
+    if getattr(args, "nats", None) is not None or settings.source == "remote":
+        options = _nats_options(args, settings, "tapewatch doctor")
+        if options is None:
+            return EXIT_USAGE
+        from tui.doctor import run_nats_doctor
+
+        configure_file_logging()
+        return run_nats_doctor(settings, options)
+    from tui.doctor import run_doctor
 
     configure_file_logging()
     return run_doctor(settings)
+
+
+def _feed(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    if settings is None:
+        return EXIT_USAGE
+    if settings.source == "remote":
+        _error(
+            'the feed polls the sources itself: its config cannot say source = "remote" '
+            "(use live, demo or files)"
+        )
+        return EXIT_USAGE
+    if problem := _as_of_problem(args, settings):
+        _error(problem)
+        return EXIT_USAGE
+    options = _nats_options(args, settings, "tapewatch feed")
+    if options is None:
+        return EXIT_USAGE
+    from tui.daemon import run_feed
+
+    return run_feed(settings, options, as_of=getattr(args, "as_of", None))
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -26,7 +26,7 @@ from typing import Protocol, runtime_checkable
 import polars as pl
 
 from tui.analytics.market import MarketData
-from tui.analytics.sectors import VOLUME_SESSIONS
+from tui.analytics.sectors import MEMBER_SESSIONS, NAV_DAYS, VOLUME_SESSIONS, member_symbols
 from tui.analytics.shorts import short_candidates
 from tui.analytics.ticker import build_ticker, etf_members
 from tui.clock import utc_now
@@ -40,6 +40,7 @@ from tui.sources.base import (
     FailureKind,
     Fetched,
     FetchOutcome,
+    FundSource,
     Source,
     SourceRole,
     SymbolInfo,
@@ -70,6 +71,11 @@ JOB_PRIORITY: Mapping[JobName, Priority] = {
     JobName.SHORT_INTEREST: Priority.HISTORY,
     JobName.SHORT_VOLUME: Priority.HISTORY,
     JobName.SHARES: Priority.HISTORY,
+    # The Sector flows pane's slow figures: the members' daily bars (breadth; one chart a
+    # member and session, kept on disk) and State Street's workbooks (their own host).
+    JobName.MEMBER_BARS: Priority.HISTORY,
+    JobName.FUND_NAV: Priority.HISTORY,
+    JobName.FUND_HOLDINGS: Priority.HISTORY,
 }
 
 
@@ -96,8 +102,10 @@ async def ask(
     intraday_interval: BarInterval,
 ) -> FetchOutcome:
     """The one place that says which Source call answers each job. ``depth`` is the sessions of
-    bars, settlements of short interest or days of short volume asked for; ``symbols`` None
-    means the whole market (short data only). What comes back has passed `sane`."""
+    bars, settlements of short interest or days of short volume or NAV asked for; ``symbols``
+    None means the whole market (short data only). The fund jobs' symbols are fund tickers; a
+    source without the funds' files (not a `FundSource`) answers them NOT_AVAILABLE. What comes
+    back has passed `sane`."""
     job_spec = spec(job)
     return await sane(
         source,
@@ -127,6 +135,19 @@ def _call(
             return source.short_volume(symbols, depth)
         case JobName.SHARES:
             return source.shares(_named(job, symbols))
+        case JobName.MEMBER_BARS:
+            return source.bars(_named(job, symbols), "1d", depth)
+        case JobName.FUND_NAV | JobName.FUND_HOLDINGS:
+            if not isinstance(source, FundSource):
+                return _no_fund_files(source, job)
+            if job is JobName.FUND_NAV:
+                return source.fund_nav_history(_named(job, symbols), depth)
+            return source.fund_holdings(_named(job, symbols))
+
+
+async def _no_fund_files(source: Source, job: JobName) -> FetchOutcome:
+    message = f"the {source.name} source has no fund files"
+    return Failed(source.source_for(spec(job).role), FailureKind.NOT_AVAILABLE, message)
 
 
 async def sane(
@@ -197,6 +218,10 @@ class Feed:
             return list(dict.fromkeys([*shorted.watchlist, *self._watched_symbols()]))
         return None
 
+    def _fund_symbols(self) -> list[str]:
+        """The sector ETFs: the funds whose files the fund jobs ask for."""
+        return list(dict.fromkeys(sector.symbol for sector in self.settings.sectors))
+
     def _alert_symbols(self) -> list[str]:
         """The symbols the config's alert rules name: priced even when no pane shows them."""
         return [rule.symbol for rule in self.settings.alerts if rule.symbol not in ("", ANY_SYMBOL)]
@@ -224,7 +249,17 @@ class Feed:
             case JobName.DAILY:
                 return self._core_symbols()
             case JobName.SHORT_INTEREST | JobName.SHORT_VOLUME:
-                return self._short_symbols()
+                listed = self._short_symbols()
+                if listed is None:
+                    return None
+                # The sectors' short pressure needs their members' short data too.
+                data = data if data is not None else self.market_data()
+                return list(dict.fromkeys([*listed, *member_symbols(data.fund_holdings)]))
+            case JobName.MEMBER_BARS:
+                data = data if data is not None else self.market_data()
+                return member_symbols(data.fund_holdings)
+            case JobName.FUND_NAV | JobName.FUND_HOLDINGS:
+                return self._fund_symbols()
             case JobName.SHARES:
                 listed = self._short_symbols()
                 if listed is not None:
@@ -258,6 +293,10 @@ class Feed:
                 return INTRADAY_SESSIONS
             case JobName.SHORT_VOLUME:
                 return SHORT_VOLUME_DAYS
+            case JobName.MEMBER_BARS:
+                return MEMBER_SESSIONS
+            case JobName.FUND_NAV:
+                return NAV_DAYS
             case _:
                 return 1
 
@@ -270,9 +309,10 @@ class Feed:
         """The source that answers ``job`` (for a composite source, the part that does)."""
         return self.source.source_for(spec(job).role)
 
-    async def fetch(self, job: JobName) -> FetchOutcome:
-        """Ask the source for ``job``'s data. Never raises for a source's bug: that is a failure
-        like any other, logged with its traceback."""
+    async def fetch(self, job: JobName) -> FetchOutcome | None:
+        """Ask the source for ``job``'s data; None when there is nothing to ask yet (a job that
+        waits for its symbols, before any are known). Never raises for a source's bug: that is
+        a failure like any other, logged with its traceback."""
         try:
             data = self.market_data()  # on the event loop: the store is not read from threads
             if job is JobName.QUOTES:
@@ -280,6 +320,8 @@ class Feed:
             if job is JobName.INTRADAY and isinstance(self.source, IntradayCloses):
                 return await self._fetch_intraday(self.source)
             symbols = await asyncio.to_thread(self.symbols_for, job, data)
+            if spec(job).waits_for_symbols and not symbols:
+                return None
             with request_priority(JOB_PRIORITY[job]):
                 return await ask(
                     self.source,

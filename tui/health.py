@@ -113,6 +113,14 @@ class Health(Generic[JobT]):
         self._by_job[job] = SourceHealth(source, state_after(kind, count), until, message, kind)
         return delay
 
+    def reported(self, job: JobT, health: SourceHealth) -> None:
+        """``job``'s health as another process saw it (a desk's feed, which polls the source):
+        shown as it is, its retry time included."""
+        self._by_job[job] = health
+        if health.state == "ok":
+            self._failures[job] = 0
+            self._reached.add(job)
+
     def of(self, job: JobT) -> SourceHealth | None:
         """How the last poll of ``job`` went (None before the first)."""
         return self._by_job.get(job)

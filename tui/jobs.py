@@ -1,7 +1,8 @@
 """The job table: every dataset tapewatch polls, declared once. No polars, no textual.
 
 A job is one poll of one dataset: the latest quotes, today's intraday bars, a year of daily bars,
-the newest short interest, three weeks of short-sale volume, share counts. Its spec says what the
+the newest short interest, three weeks of short-sale volume, share counts, the sector funds'
+NAV history and holdings, and their members' daily bars. Its spec says what the
 status bar calls it, how often it runs, which panes it feeds, which frame schema it holds, which
 source role answers it, which jobs it wakes when it brings new data, and how `tapewatch doctor`
 checks it. Everything else is derived from the table below — the panes' stale marks
@@ -30,6 +31,9 @@ class JobName(StrEnum):
     SHORT_INTEREST = "short_interest"
     SHORT_VOLUME = "short_volume"
     SHARES = "shares"
+    MEMBER_BARS = "member_bars"
+    FUND_NAV = "fund_nav"
+    FUND_HOLDINGS = "fund_holdings"
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +44,7 @@ class Probe:
     what: str  # the check's name in the doctor's table: "quote", "daily bars"
     required: bool  # the dashboard cannot do without it (a failure makes the doctor exit 1)
     depth: int = 1
+    symbol: str | None = None  # what it asks for; None: the doctor's probe stock
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +59,9 @@ class JobSpec:
     role: SourceRole  # which source answers it (for a composite source, which part)
     wakes: tuple[JobName, ...] = ()  # jobs to poll at once when it brings new data
     probe: Probe | None = None  # how the doctor checks it; None: not checked
+    # Its symbols come from another job's data (the funds' members, from their holdings): until
+    # that names some it asks nothing and keeps nothing, so a pane is not built from nothing.
+    waits_for_symbols: bool = False
 
     def cadence_s(self, refresh: RefreshSettings) -> float:
         """Seconds between two polls of this job."""
@@ -72,6 +80,9 @@ class JobSpec:
 
 
 _PRICE_PANES = frozenset({Pane.INDICES, Pane.SECTORS, Pane.SHORTS, Pane.WATCHLIST})
+# Sector flows reads the members' short data for its short pressure.
+_SHORT_PANES = frozenset({Pane.SHORTS, Pane.WATCHLIST, Pane.SECTORS})
+_PROBE_FUND = "XLK"  # a sector SPDR with both files at SSGA
 
 # In the order the status bar lists the datasets: fastest-changing first.
 JOBS: tuple[JobSpec, ...] = (
@@ -105,7 +116,7 @@ JOBS: tuple[JobSpec, ...] = (
         JobName.SHORT_INTEREST,
         "SI",
         lambda refresh: refresh.short_interest,
-        frozenset({Pane.SHORTS, Pane.WATCHLIST}),
+        _SHORT_PANES,
         Dataset.SHORT_INTEREST,
         SourceRole.SHORT_DATA,
         # New short interest names new stocks: fetch their share counts and prices now, not at
@@ -117,7 +128,7 @@ JOBS: tuple[JobSpec, ...] = (
         JobName.SHORT_VOLUME,
         "SV",
         lambda refresh: refresh.short_volume,
-        frozenset({Pane.SHORTS, Pane.WATCHLIST}),
+        _SHORT_PANES,
         Dataset.SHORT_VOLUME,
         SourceRole.SHORT_DATA,
         probe=Probe("short volume", required=True),
@@ -132,6 +143,36 @@ JOBS: tuple[JobSpec, ...] = (
         # Share counts re-rank the short candidates the quotes job prices.
         wakes=(JobName.QUOTES,),
         probe=Probe("shares outstanding", required=False),
+    ),
+    JobSpec(
+        JobName.MEMBER_BARS,
+        "members",
+        lambda refresh: refresh.member_bars,
+        frozenset({Pane.SECTORS}),
+        Dataset.BARS,
+        SourceRole.PRICES,
+        waits_for_symbols=True,
+    ),
+    JobSpec(
+        JobName.FUND_NAV,
+        "NAV",
+        lambda refresh: refresh.fund_nav,
+        frozenset({Pane.SECTORS}),
+        Dataset.FUND_NAV,
+        SourceRole.FUNDS,
+        probe=Probe("fund NAV history", required=False, depth=5, symbol=_PROBE_FUND),
+    ),
+    JobSpec(
+        JobName.FUND_HOLDINGS,
+        "holdings",
+        lambda refresh: refresh.fund_holdings,
+        frozenset({Pane.SECTORS}),
+        Dataset.FUND_HOLDINGS,
+        SourceRole.FUNDS,
+        # New members: fetch their bars (breadth) now. (Their short data, which only a
+        # watchlist universe asks for by name, follows at the short jobs' next poll.)
+        wakes=(JobName.MEMBER_BARS,),
+        probe=Probe("fund holdings", required=False, symbol=_PROBE_FUND),
     ),
 )
 

@@ -32,6 +32,7 @@ class SourceRole(StrEnum):
     PRICES = "prices"  # quotes and bars
     SHORT_DATA = "short_data"  # short interest and short-sale volume
     SHARES = "shares"  # shares outstanding and float
+    FUNDS = "funds"  # the sector funds' NAV history and holdings (SSGA's files)
 
 
 class FailureKind(StrEnum):

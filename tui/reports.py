@@ -25,6 +25,7 @@ class JobResult:
     changed: bool
     failure: Failed | None = None
     retry_in_s: float | None = None  # when the job runs again after a failure
+    asked: bool = True  # False: it had nothing to ask yet (it waits for its symbols)
 
 
 @dataclass(frozen=True, slots=True)

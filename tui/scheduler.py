@@ -12,6 +12,9 @@ it, and a headless feed daemon can run the same scheduler with no screen at all.
   A pane that failed is built again after the next poll, whatever it brought; so is every pane
   when a poll finds the market clock in another session than the panes were built for (a new
   day, or files whose clock stops at their last session once they are read).
+- A source that another process polls (a desk's remote source, `PushingSource`) is not polled:
+  it pushes each dataset's frame as the feed publishes it (`accept_published`), with the feed's
+  fetch time, health and cadence, so ages, stale marks and health read as they do locally.
 - What happens is reported through one callback, as small immutable reports (tui.reports:
   `PaneBuilt`, `PaneFailed`, `StatusChanged`, `JobFinished`); the dashboard turns them into
   messages. The status says how each dataset's last poll went, how old it is (on the demo
@@ -53,9 +56,9 @@ from tui.reports import (
     Reporter,
     StatusChanged,
 )
-from tui.sources.base import Failed, Fetched, Source
+from tui.sources.base import Failed, FailureKind, Fetched, Source
 from tui.sources.budget import BudgetedRequests
-from tui.store import Store, combine
+from tui.store import Store, Stored, combine
 
 if TYPE_CHECKING:
     from tui.recording import Recorder
@@ -105,6 +108,25 @@ def _ignore(report: Report) -> None:
     """The reporter of a scheduler nobody listens to (a one-round snapshot)."""
 
 
+# How long a one-round refresh waits for a pushing source to bring every dataset.
+PUSHED_ROUND_S = 10.0
+
+
+@runtime_checkable
+class PushingSource(Protocol):
+    """A source that another process polls (a desk's feed): it pushes what that process stored
+    instead of being polled."""
+
+    async def follow(self, scheduler: Scheduler) -> None:
+        """Hand every frame to ``scheduler.accept_published`` as it comes, until cancelled."""
+        ...
+
+    def connection(self, now: dt.datetime) -> tuple[SourceHealth, str | None]:
+        """The connection to the feed, for the status bar: its health, and a note in plain
+        words while it is down."""
+        ...
+
+
 class Scheduler:
     """Polls every job of one source on its cadence and keeps what they bring."""
 
@@ -144,14 +166,17 @@ class Scheduler:
         self._unpolled = set(JobName)
         self._polling = 0
         self._first_round_settled = asyncio.Event()
+        self._published_cadence: dict[JobName, float] = {}  # a feed's own, for pushed jobs
 
     @property
     def source(self) -> Source:
         return self.feed.source
 
     def cadence_s(self, job: JobName) -> float:
-        """Seconds between two polls of ``job``, as configured."""
-        return spec(job).cadence_s(self.settings.refresh)
+        """Seconds between two polls of ``job``: as configured, or as the feed that pushes it
+        says it polls it."""
+        published = self._published_cadence.get(job)
+        return published if published is not None else spec(job).cadence_s(self.settings.refresh)
 
     # -- running -----------------------------------------------------------------------------
 
@@ -165,6 +190,8 @@ class Scheduler:
             if isinstance(self.source, PushedFrames):  # a replay: nothing to poll
                 self._first_round_settled.set()
                 group.create_task(self.source.play(self._played), name="replay")
+            elif isinstance(self.source, PushingSource):  # a desk's feed polls for it
+                group.create_task(self.source.follow(self), name="follow")
             else:
                 for job_spec in JOBS:
                     group.create_task(self._poll(job_spec.name), name=f"poll {job_spec.name}")
@@ -204,8 +231,35 @@ class Scheduler:
             self.wake(*wanted)
 
     async def refresh_all(self) -> list[JobResult]:
-        """One round: every job once, each after the jobs whose data names its symbols."""
+        """One round: every job once, each after the jobs whose data names its symbols (from a
+        pushing source: the latest frame of every dataset, waited for at most PUSHED_ROUND_S)."""
+        if isinstance(self.source, PushingSource):
+            return await self._follow_one_round(self.source)
         return [await self.refresh(job) for job in REFRESH_ORDER]
+
+    async def _follow_one_round(self, source: PushingSource) -> list[JobResult]:
+        following = asyncio.create_task(source.follow(self), name="follow")
+        settled = asyncio.create_task(self._first_round_settled.wait())
+        try:
+            await asyncio.wait(
+                {following, settled}, timeout=PUSHED_ROUND_S, return_when=asyncio.FIRST_COMPLETED
+            )
+            if following.done():
+                following.result()  # a bug in the source is raised, never swallowed
+        finally:
+            for task in (following, settled):
+                task.cancel()
+            await asyncio.gather(following, settled, return_exceptions=True)
+        health, note = source.connection(self.clock())
+        results = []
+        for job in REFRESH_ORDER:
+            if self.store.has_data(job):
+                results.append(JobResult(job, True))
+                continue
+            label = spec(job).label
+            why = note or f"the feed has published no {label} data (is `tapewatch feed` running?)"
+            results.append(JobResult(job, False, Failed(health.name, FailureKind.OFFLINE, why)))
+        return results
 
     async def aclose(self) -> None:
         """Release the source (call it once `run` has ended or been cancelled)."""
@@ -243,7 +297,9 @@ class Scheduler:
     async def refresh(self, job: JobName) -> JobResult:
         """Poll ``job`` once: on success store what came, on failure keep what was there."""
         outcome = await self.feed.fetch(job)
-        if isinstance(outcome, Failed):
+        if outcome is None:  # nothing to ask yet: nothing changes
+            result = JobResult(job, False, asked=False)
+        elif isinstance(outcome, Failed):
             retry_in = self._failed(job, outcome)
             result = JobResult(job, False, outcome, retry_in)
         elif outcome.refresh_failed is not None:
@@ -253,14 +309,19 @@ class Scheduler:
             result = JobResult(job, changed, outcome.refresh_failed, retry_in)
         else:
             result = JobResult(job, await self.accept(job, outcome))
-        if self._failed_panes:  # the next poll retries a pane that could not be built
+        self._mark_due_panes()
+        self._report(JobFinished(result))
+        self._report(StatusChanged(self.status()))
+        return result
+
+    def _mark_due_panes(self) -> None:
+        """After new data, whatever it changed: the panes whose last build failed, and every
+        pane when the market clock has moved to another session than they were built for."""
+        if self._failed_panes:
             self._mark_dirty(self._failed_panes)
         session = market_hours.last_session_date(self.source.now())
         if self._built_for is not None and session != self._built_for:
             self._mark_dirty(Pane)
-        self._report(JobFinished(result))
-        self._report(StatusChanged(self.status()))
-        return result
 
     def _failed(self, job: JobName, failure: Failed) -> float:
         """Record a failure of ``job``; the seconds until it runs again."""
@@ -300,19 +361,57 @@ class Scheduler:
                 await asyncio.to_thread(self.store.save, job, stored)
         return changed
 
+    async def accept_published(
+        self,
+        job: JobName,
+        stored: Stored,
+        health: SourceHealth,
+        *,
+        cadence_s: float | None = None,
+        market_fetched_at: dt.datetime | None = None,
+    ) -> bool:
+        """Keep what another process's scheduler stored for ``job`` (a desk's feed): its frame
+        whole, its own fetch time (so ages and stale marks follow the feed), the health of the
+        source that answered it, the feed's cadence for it and, on a demo market, when on its
+        clock the frame was fetched (ages shown on the market's clock, as on the feed). True
+        when the frame changed."""
+        self.health.reported(job, health)
+        if cadence_s is not None:
+            self._published_cadence[job] = cadence_s
+        self._record_stored(job, stored)  # a monitor recording what its desk's feed sends
+        async with self._accepting[job]:  # one write of a job's frame and checksum at a time
+            previous = self.store.get(job)
+            changed = previous is None or (
+                previous.frame is not stored.frame
+                and not await asyncio.to_thread(previous.frame.equals, stored.frame)
+            )
+            self.store.put(job, stored)
+            if self.source.is_demo and market_fetched_at is not None:
+                self._market_fetched[job] = market_fetched_at
+            if changed:
+                self._mark_dirty(spec(job).panes)
+            self._mark_due_panes()
+            if self.store.cache is not None:
+                await asyncio.to_thread(self.store.save, job, stored)
+        self._unpolled.discard(job)
+        self._note_quiet()
+        self._report(StatusChanged(self.status()))
+        return changed
+
+    def _record_stored(self, job: JobName, stored: Stored) -> None:
+        """Keep a frame that arrived whole (from disk, or from a desk's feed) in the recording."""
+        if self.recorder is not None:
+            fetched = Fetched(
+                stored.frame, stored.as_of, stored.problems, fetched_at=stored.fetched_at
+            )
+            self.recorder.record_frame(job, fetched, at=self.clock(), market_at=self.source.now())
+
     async def restore(self) -> list[JobName]:
         """Show the last good data on disk at once (the polls then replace it)."""
         found = await asyncio.to_thread(self.store.read_disk)
         restored = self.store.restore(found, self.clock())
-        if self.recorder is not None:  # what the panes start from is part of the session
-            for job in restored:
-                stored = found[job]
-                fetched = Fetched(
-                    stored.frame, stored.as_of, stored.problems, fetched_at=stored.fetched_at
-                )
-                self.recorder.record_frame(
-                    job, fetched, at=self.clock(), market_at=self.source.now()
-                )
+        for job in restored:  # what the panes start from is part of the session
+            self._record_stored(job, found[job])
         if restored:
             self._mark_dirty(panes_of(restored))
             self._report(StatusChanged(self.status()))
@@ -360,7 +459,8 @@ class Scheduler:
         panes, self._dirty = self._dirty, set()
         data = self.feed.market_data()
         self._built_for = market_hours.last_session_date(data.now)
-        for pane in (pane for pane in Pane if pane in panes):
+        # A headless feed builds nothing: it has no builders.
+        for pane in (pane for pane in Pane if pane in panes and pane in self._builders):
             try:
                 view = await asyncio.to_thread(self._builders[pane], data, self.settings)
             except Exception as error:  # one broken pane must not stop the others updating
@@ -387,6 +487,11 @@ class Scheduler:
         now = self.clock()
         market_now = self.source.now()
         through, behind = self._data_through(now)
+        health = self._source_health()
+        if isinstance(self.source, PushingSource):  # the link to the feed is a source too
+            link, link_note = self.source.connection(now)
+            health = (*health, link)
+            note = note or link_note
         return StatusView(
             source_label=self.source.label,
             is_demo=self.source.is_demo,
@@ -394,7 +499,7 @@ class Scheduler:
             market_time=market_now,
             wall_time=now,
             datasets=tuple(self._freshness(job_spec, now, market_now) for job_spec in JOBS),
-            health=self._source_health(),
+            health=health,
             note=note,
             unreachable=self.unreachable(),
             data_through=through,

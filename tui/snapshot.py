@@ -78,7 +78,7 @@ def run_snapshot(
         out.write("\n")
     else:
         out.write("\n".join(snapshot_text(snapshot.views, snapshot.status)) + "\n")
-    if len(failures) == len(snapshot.results):
+    if len(failures) == len([result for result in snapshot.results if result.asked]):
         return EXIT_NO_DATA
     return EXIT_INCOMPLETE if failures else EXIT_OK
 

@@ -22,7 +22,7 @@ from tui.analytics.market import MarketData, empty_market_data
 from tui.cache import Cache
 from tui.jobs import JOBS, JobName, spec
 from tui.plain import plain
-from tui.sources.base import SCHEMAS, Fetched, SymbolInfo
+from tui.sources.base import SCHEMAS, Fetched, SymbolInfo, key_column
 
 log = logging.getLogger("tapewatch.store")
 
@@ -68,7 +68,7 @@ def combine(
     # kept its last rows shows those (its pane turns stale), not the problem.
     problems = dict(previous.problems) if previous is not None else {}
     problems.update(fetched.problems)
-    shown = set(frame.get_column("symbol").unique().to_list())
+    shown = set(frame.get_column(key_column(spec(job).dataset)).unique().to_list())
     problems = {symbol: why for symbol, why in problems.items() if symbol not in shown}
     changed = previous is None or not previous.frame.equals(frame)
     # An older copy a source fell back on keeps the time it was fetched: its true age shows.

@@ -1,6 +1,7 @@
-"""Drill-down displays: price, volume, short interest, short-volume ratio and correlation charts
-(each a `textual_plotext.PlotextPlot` with its own `plt`), and the `KeyNumbers` panel; and the
-two charts of a pair of basket members (their rolling correlation, their prices at 100).
+"""Drill-down displays: price, volume, a fund's daily flows, short interest, short-volume ratio and
+correlation charts (each a `textual_plotext.PlotextPlot` with its own `plt`), and the
+`KeyNumbers` panel; and the two charts of a pair of basket members (their rolling correlation,
+their prices at 100).
 
 Each is given the drill-down's whole `TickerView` through its `view` reactive (the screen sets
 it; a new view repaints) and draws its own part of it when it renders, on the main thread, with
@@ -34,13 +35,14 @@ from tui.presenters.chart_axis import Axis, count_label, nice_axis
 from tui.presenters.corr_matrix import PairView
 from tui.presenters.shorts import sv_percent
 from tui.presenters.table import tone_for
-from tui.presenters.ticker import ChartRange, MemberQuote, PricePoint, TickerView
+from tui.presenters.ticker import ChartRange, FundFlows, MemberQuote, PricePoint, TickerView
 from widgets.tones import tone_classes, tone_css, tone_style
 
 MAX_X_LABELS = 5
 PLOT_FURNITURE_ROWS = 4  # the title, the frame's top and bottom lines, the x labels
 BRAILLE_DOTS = 4  # a braille character is four dots high
 CORRELATION_MARGIN = 0.05  # room above and below a correlation line, within -1..1
+NARROW_CHART = 60  # columns below which a chart's title is its short form
 SECOND_MARKER = "•"  # the pair chart's second price line
 
 RGB = tuple[int, int, int]
@@ -70,6 +72,11 @@ def price_label(value: float, decimals: int) -> str:
 def correlation_label(value: float, decimals: int) -> str:
     """A correlation tick, two decimals at least ("0.00", "0.25")."""
     return fmt.number(value, max(2, decimals))
+
+
+def money_label(value: float, decimals: int) -> str:
+    """A tick of a dollar axis, signed and compact: "+$500M", "$0", "−$1.5B"."""
+    return fmt.money_flow(value)
 
 
 def plain_label(value: float, decimals: int) -> str:
@@ -320,6 +327,47 @@ class _DatedChart(TickerChart):
         self._x_labels([fmt.short_date(day) for day, _ in history])
 
 
+class FundFlowChart(_DatedChart):
+    """A fund's real flow per published day (creations up, redemptions down, in dollars) as bars
+    from a zero line drawn across the chart, inflows in the theme's up colour, outflows in its
+    down colour; over the chart range (the last week's days for the intraday ranges)."""
+
+    DEFAULT_CSS = """
+    FundFlowChart {
+        min-height: 10;
+    }
+    """
+
+    TITLE = "Fund flow per day"
+    WIDE_TITLE = "Fund flow per day (creations − redemptions)"
+
+    def history(self, view: TickerView) -> DatedValues:
+        return () if view.fund_flows is None else view.fund_flows.daily
+
+    def draw(self, view: TickerView) -> None:
+        history = self._finite(view)
+        self.plot_values([value for _, value in history])
+        # A year of days: the year in the labels, or its two ends would read the same.
+        label = (lambda day: f"{day:%b '%y}") if view.chart_range == "1Y" else fmt.short_date
+        self._x_labels([label(day) for day, _ in history])
+        title = self.WIDE_TITLE if self.size.width >= NARROW_CHART else self.TITLE
+        if view.fund_flows is not None and view.fund_flows.as_of is not None:
+            title += f" · to {fmt.short_date(view.fund_flows.as_of)}"
+        self.plt.title(title)
+
+    def plot_values(self, values: Sequence[float]) -> None:
+        # Zero is in range whatever the flows, so the bars stand on a true zero line.
+        axis = nice_axis(min(0.0, *values), max(0.0, *values), self.plot_rows, money_label)
+        self._y_axis(axis)
+        self.plt.horizontal_line(0.0, color=self._colour("foreground-muted") or "gray")
+        positions = list(range(len(values)))
+        # One series a sign, each bar at its own day (plotext colours a series, not a bar); the
+        # other sign's days are NaN, which plotext leaves blank (a zero would blank the zero row).
+        for colour, sign in (("success", 1.0), ("error", -1.0)):
+            heights = [value if value * sign > 0 else math.nan for value in values]
+            self.plt.bar(positions, heights, color=self._colour(colour), width=0.8)
+
+
 class ShortInterestChart(_DatedChart):
     """Short shares at each bi-monthly settlement date."""
 
@@ -473,6 +521,8 @@ class KeyNumbers(Widget):
         ]
         if view.shows("volume"):
             rows.append(("Volume", "Volume", [Text(fmt.share_count(view.volume))]))
+        if view.fund_flows is not None:
+            rows.append(("Fund flow", "Flow", self._fund_flows(view.fund_flows)))
         if view.shows("short_interest") or view.shows("short_volume"):
             rows += self._short_rows(view)  # not for an index, or a fund without short figures
         label_width = 8 if narrow else 14
@@ -518,6 +568,15 @@ class KeyNumbers(Widget):
                 ],
             ),
         ]
+
+    def _fund_flows(self, flows: FundFlows) -> list[Text]:
+        """The fund's real flow on its latest published day, over 5 and 20 days, and that day."""
+        pieces = []
+        for label, value in (("1d", flows.flow_1d), ("5d", flows.flow_5d), ("20d", flows.flow_20d)):
+            piece = Text(fmt.money_flow(value), style=self._tone(value) or "")
+            piece.append(f" {label}", style=self._muted())
+            pieces.append(piece)
+        return [*pieces, self._as_of(flows.as_of)]
 
     def _last(self, view: TickerView) -> list[Text]:
         decimals = price_decimals(view)

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Generic, TypeVar
 
+from rich.cells import cell_len
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -32,6 +33,7 @@ from widgets.messages import AlertRequested, TickerSelected
 from widgets.table import LiveTable
 
 STALE_MARK = "⚠ STALE"
+SUBTITLE_MARGIN = 6  # the border's corners and the blanks around its subtitle
 LOADING = "loading…"
 
 
@@ -249,18 +251,33 @@ class DataPane(Vertical, Generic[ViewT]):
             self.notice.display = bool(text)
             self._check_wanted_rows()
 
+    @on(events.Resize)
+    def _fit_subtitle(self) -> None:
+        self._update_subtitle()  # a narrower pane may need the short form, a wider one not
+
     def _update_subtitle(self) -> None:
-        parts = [STALE_MARK] if self.has_class("stale") else []
-        if self.view is not None:
-            parts.append(self.presenter.as_of_text(self.view))
-        else:
-            parts.append(NO_DATA if self._missing else LOADING)
-        parts.append(f"sort: {self._sort.text}")
-        subtitle = " · ".join(parts)
+        subtitle = self._subtitle_text(short=False)
+        # The border cuts a subtitle wider than its room with "…": say it shorter rather.
+        room = self.size.width - SUBTITLE_MARGIN
+        if self.size.width and cell_len(subtitle) > room:
+            subtitle = self._subtitle_text(short=True)
         # The screen re-sends staleness every second: an unchanged subtitle costs no repaint.
         if subtitle != self._subtitle:
             self._subtitle = subtitle
             self.border_subtitle = Text(subtitle)  # Text: no markup parsing of "[...]"
+
+    def _subtitle_text(self, *, short: bool) -> str:
+        """Staleness, the as-of text and the sort order; ``short``: the presenter's short as-of
+        text and the order without "sort:" (its ▼ or ▲ says it)."""
+        parts = [STALE_MARK] if self.has_class("stale") else []
+        if self.view is None:
+            parts.append(NO_DATA if self._missing else LOADING)
+        elif short:
+            parts.append(self.presenter.short_as_of_text(self.view))
+        else:
+            parts.append(self.presenter.as_of_text(self.view))
+        parts.append(self._sort.text if short else f"sort: {self._sort.text}")
+        return " · ".join(parts)
 
     def _rows(self, view: ViewT) -> list[Row]:
         """The table rows for ``view`` in the current sort order."""

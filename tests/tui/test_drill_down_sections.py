@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+import polars as pl
 import pytest
 from textual.widget import Widget
 
@@ -12,9 +13,17 @@ from tests.tui.harness import demo_app, displayed, wait_for_data, wait_for_drill
 from tests.tui.test_chart_axes import check_round_labels, plot_rows, reference_rows
 from tui.presenters import format as fmt
 from tui.screens.ticker import TickerScreen
-from widgets.charts import CorrelationChart, KeyNumbers, MembersList, PriceChart
+from widgets.charts import CorrelationChart, FundFlowChart, KeyNumbers, MembersList, PriceChart
 
-OPTIONAL = ("#volume-chart", "#si-chart", "#sv-chart", "#short-charts", "#corr-chart", "#members")
+OPTIONAL = (
+    "#volume-chart",
+    "#flow-chart",
+    "#si-chart",
+    "#sv-chart",
+    "#short-charts",
+    "#corr-chart",
+    "#members",
+)
 
 
 def shown(screen: TickerScreen) -> set[str]:
@@ -27,7 +36,7 @@ def shown(screen: TickerScreen) -> set[str]:
     [
         ("^GSPC", set()),
         ("^TNX", set()),
-        ("XLK", {"#volume-chart", "#members"}),
+        ("XLK", {"#volume-chart", "#flow-chart", "#members"}),
         ("MSFT", {"#volume-chart", "#si-chart", "#sv-chart", "#short-charts", "#corr-chart"}),
     ],
 )
@@ -46,6 +55,7 @@ async def test_a_drill_down_shows_only_the_sections_that_apply(
         assert "52-wk range" in text
         assert ("Short" in text) == (symbol == "MSFT")
         assert ("Volume" in text) == (symbol in ("XLK", "MSFT"))
+        assert ("Fund flow" in text) == (symbol == "XLK")  # a fund with a NAV history
 
 
 async def test_an_etf_lists_its_sectors_stocks_with_their_prices() -> None:
@@ -61,6 +71,46 @@ async def test_an_etf_lists_its_sectors_stocks_with_their_prices() -> None:
         assert all(member.last is not None for member in view.members)  # every one priced
         changes = [member.change_pct for member in view.members]
         assert changes == sorted(changes, reverse=True)  # type: ignore[type-var]
+
+
+def money(label: str) -> float:
+    """A dollar tick's value: "+$500M" -> 5e8, "$0" -> 0, "−$1.0B" -> -1e9."""
+    sign = -1.0 if label.startswith(fmt.MINUS) else 1.0
+    digits = label.lstrip("+" + fmt.MINUS).removeprefix("$")
+    scale = {"K": 1e3, "M": 1e6, "B": 1e9}.get(digits[-1:], 1.0)
+    return sign * float(digits.rstrip("KMB")) * scale
+
+
+async def test_an_etfs_real_daily_flows_are_bars_from_a_zero_line() -> None:
+    """XLK over a month: each published day's creations minus redemptions (the change in shares
+    outstanding times that day's NAV), outflows drawn down from the row labelled $0."""
+    app = demo_app()
+    async with app.run_test(size=(200, 60)) as pilot:
+        await wait_for_data(pilot, app)
+        app.open_ticker("XLK")
+        screen = await wait_for_drill_down(pilot, app, "XLK")
+        await pilot.press("3")
+        await pilot.pause()
+        screen = await wait_for_drill_down(pilot, app, "XLK")
+        chart = screen.query_one(FundFlowChart)
+        view = chart.view
+        assert view is not None and view.chart_range == "1M" and view.fund_flows is not None
+        nav = screen.feed.market_data().fund_nav.filter(pl.col("fund") == "XLK").sort("date")
+        shares, navs = nav["shares_outstanding"].to_list(), nav["nav"].to_list()
+        flows = [(shares[i] - shares[i - 1]) * navs[i] for i in range(1, len(shares))]
+        assert [flow for _, flow in view.fund_flows.daily] == pytest.approx(flows[-21:])
+        assert view.fund_flows.flow_20d == pytest.approx(sum(flows[-20:]))
+        assert view.fund_flows.flow_20d < 0  # money leaving IT  # type: ignore[operator]
+
+        rows = rendered_rows(chart)
+        labels = [row.label for row in rows]  # type: ignore[attr-defined]
+        assert "$0" in labels
+        zero = labels.index("$0")
+        values = [money(label) for label in labels if label]
+        assert values == sorted(values, reverse=True)  # a dollar axis, top down
+        cells = [row.canvas for row in rows]  # type: ignore[attr-defined]
+        assert any("█" in line for line in cells[zero + 1 :])  # outflows below the zero line
+        assert "Fund flow per day" in str(chart.render())
 
 
 def rendered_rows(chart: Widget) -> list[object]:

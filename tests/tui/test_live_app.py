@@ -51,7 +51,7 @@ fault_server = faultserver.fault_server
 
 ViewT = TypeVar("ViewT")
 
-SIZE = (220, 60)  # wide enough for the status bar's full line
+SIZE = (260, 60)  # wide enough for the status bar's full line
 # A Most shorted table of a dozen names: each quotes poll asks Yahoo for ~70 symbols, not ~150.
 BASE_SETTINGS = replace(Settings(), shorted=ShortedSettings(rows=12))
 LATER = dt.timedelta(days=2, hours=1)  # a start after the earlier run: every dataset stale

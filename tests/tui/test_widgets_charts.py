@@ -15,9 +15,10 @@ from textual.widget import Widget
 
 from tui.presenters.correlations import CorrelationLine
 from tui.presenters.shorts import ShortRow
-from tui.presenters.ticker import ChartRange, MemberQuote, PricePoint, TickerView
+from tui.presenters.ticker import ChartRange, FundFlows, MemberQuote, PricePoint, TickerView
 from widgets.charts import (
     CorrelationChart,
+    FundFlowChart,
     KeyNumbers,
     MembersList,
     PriceChart,
@@ -84,6 +85,7 @@ class ChartsApp(App[None]):
             yield ShortInterestChart()
             yield ShortVolumeChart()
             yield CorrelationChart()
+            yield FundFlowChart()
 
 
 def show_all(app: ChartsApp, view: TickerView) -> None:
@@ -142,6 +144,43 @@ async def test_charts_without_data_say_so() -> None:
             assert isinstance(rendered, Align), chart.__name__
             assert isinstance(rendered.renderable, Text)
             assert rendered.renderable.plain.endswith(": no data")
+
+
+FLOWS = FundFlows(
+    daily=tuple(
+        (
+            dt.date(2025, 2, 10) + dt.timedelta(days=i * 365 // 251),  # a year of trading days
+            (4e8 if i % 3 == 0 else -3e8) * (i % 5 + 1),
+        )
+        for i in range(252)
+    ),
+    flow_1d=-5.94e8,
+    flow_5d=-2.6e9,
+    flow_20d=-6.3e9,
+    as_of=dt.date(2026, 2, 10),
+)
+
+
+async def test_a_funds_flows_are_bars_up_and_down_from_a_zero_line_and_in_the_key_numbers() -> None:
+    app = ChartsApp()
+    async with app.run_test(size=(100, 120)) as pilot:
+        chart = app.query_one(FundFlowChart)
+        chart.view = VIEW  # a stock: no fund flows
+        await pilot.pause()
+        assert isinstance(chart.render(), Align)
+        view = dataclasses.replace(VIEW, chart_range="1Y", fund_flows=FLOWS)
+        chart.view = view
+        app.query_one(KeyNumbers).view = view
+        await pilot.pause()
+        text = plot_text(chart)
+        assert "Fund flow per day (creations − redemptions) · to Feb 10" in text
+        assert "Feb '25" in text and "Feb '26" in text  # a year of days: the year in the labels
+        lines = text.splitlines()
+        zero = next(index for index, line in enumerate(lines) if line.lstrip().startswith("$0"))
+        assert any("█" in line for line in lines[:zero])  # creations above the zero line
+        assert any("█" in line for line in lines[zero + 1 :])  # redemptions below it
+        figures = app.query_one(KeyNumbers).figures(view).plain
+        assert "Fund flow     −$594M 1d  −$2.6B 5d  −$6.3B 20d  as of Feb 10" in figures
 
 
 async def test_volume_without_any_volume_is_no_data_rather_than_zero_bars() -> None:

@@ -10,6 +10,7 @@ import pytest
 from textual.app import App, ComposeResult
 from textual.containers import Vertical
 
+from tests.tui.harness import wait_until
 from tui.presenters.correlations import BasketCorrelations, CorrelationLine, CorrelationsView
 from tui.presenters.indices import IndexRow, IndicesPresenter, IndicesView
 from tui.presenters.sectors import SectorRow, SectorsView
@@ -67,18 +68,42 @@ INDICES = IndicesView(
 )
 
 
-def sector_row(symbol: str, sector: str, flow: float | None, change: float | None) -> SectorRow:
+def sector_row(
+    symbol: str,
+    sector: str,
+    flow: float | None,
+    change: float | None,
+    real: tuple[float, float, float] = (0.0, 0.0, 0.0),  # the fund's flows, 1d, 5d and 20d
+    pressure: tuple[float, float, float] = (0.0, 0.0, 0.5),  # SV z, SI chg, up share
+) -> SectorRow:
+    flow_1d, flow_5d, flow_20d = real
+    sv_zscore, si_change_pct, up_share = pressure
     return SectorRow(
-        symbol, sector, change, 0.2, flow, None if flow is None else flow * 3, 1.4, NOW
+        symbol,
+        sector,
+        change,
+        0.2,
+        flow,
+        None if flow is None else flow * 3,
+        1.4,
+        NOW,
+        fund_flow_1d=flow_1d,
+        fund_flow_5d=flow_5d,
+        fund_flow_20d=flow_20d,
+        sv_zscore=sv_zscore,
+        si_change_pct=si_change_pct,
+        up_share=up_share,
     )
 
 
 SECTORS = SectorsView(
     rows=(
-        sector_row("XLE", "Energy", 1.2e9, 0.3),
-        sector_row("XLF", "Financials", 3e8, 1.1),
-        sector_row("XLI", "Industrials", -8e8, -0.8),
-        sector_row("XLK", "Information Technology", -2.4e9, -2.1),
+        sector_row("XLE", "Energy", 1.2e9, 0.3, (-1e8, 2e8, 5e8), (0.5, 1.0, 0.6)),
+        sector_row("XLF", "Financials", 3e8, 1.1, (4e8, -3e8, 1e8), (-0.2, -2.0, 0.2)),
+        sector_row("XLI", "Industrials", -8e8, -0.8, (-3e8, -9e8, -2e9), (1.1, 0.5, 0.7)),
+        sector_row(
+            "XLK", "Information Technology", -2.4e9, -2.1, (2e7, -2e9, -6e9), (3.0, 3.0, 0.4)
+        ),
         SectorRow("XLRE", "Real Estate", None, None, None, None, None, None, problem="no data"),
     ),
     benchmark="^GSPC",
@@ -257,9 +282,14 @@ async def test_indices_rows_follow_the_configured_order() -> None:
         (
             SectorsPane,
             [
-                ("flow ▼", ["XLE", "XLF", "XLI", "XLK", "XLRE"]),
+                ("est today ▼", ["XLE", "XLF", "XLI", "XLK", "XLRE"]),
+                ("flow 1d ▼", ["XLF", "XLK", "XLE", "XLI", "XLRE"]),
+                ("flow 5d ▼", ["XLE", "XLF", "XLI", "XLK", "XLRE"]),
+                ("flow 20d ▼", ["XLE", "XLF", "XLI", "XLK", "XLRE"]),
+                ("SV z ▼", ["XLK", "XLI", "XLE", "XLF", "XLRE"]),
+                ("SI chg ▼", ["XLK", "XLE", "XLI", "XLF", "XLRE"]),
+                ("up % ▼", ["XLI", "XLE", "XLK", "XLF", "XLRE"]),
                 ("chg % ▼", ["XLF", "XLE", "XLI", "XLK", "XLRE"]),
-                ("5d flow ▼", ["XLE", "XLF", "XLI", "XLK", "XLRE"]),
                 ("rel vol ▼", ["XLE", "XLF", "XLI", "XLK", "XLRE"]),
             ],
         ),
@@ -360,18 +390,36 @@ async def test_the_subtitle_shows_the_views_as_of_and_the_stale_mark() -> None:
         pane = app.query_one(SectorsPane)
         await pilot.pause()
         assert not pane.has_class("stale")
-        assert pane.border_subtitle == "as of 10:32 ET · sort: flow ▼"
+        assert pane.border_subtitle == "as of 10:32 ET · sort: est today ▼"
         pane.set_stale(True)
         await pilot.pause()
         assert pane.has_class("stale")
-        assert pane.border_subtitle == f"{STALE_MARK} · as of 10:32 ET · sort: flow ▼"
+        assert pane.border_subtitle == f"{STALE_MARK} · as of 10:32 ET · sort: est today ▼"
         pane.show(replace(SECTORS, as_of=NOW + dt.timedelta(minutes=3)))
-        assert pane.border_subtitle == f"{STALE_MARK} · as of 10:35 ET · sort: flow ▼"
+        assert pane.border_subtitle == f"{STALE_MARK} · as of 10:35 ET · sort: est today ▼"
         pane.set_stale(False)
         assert not pane.has_class("stale")
-        assert pane.border_subtitle == "as of 10:35 ET · sort: flow ▼"
+        assert pane.border_subtitle == "as of 10:35 ET · sort: est today ▼"
         shorts = app.query_one(ShortsPane)
         assert shorts.border_subtitle == "SI Jan 30 · SV Feb 4 · sort: SI % ▼"
+
+
+async def test_a_subtitle_too_wide_for_the_border_is_said_shorter_not_cut() -> None:
+    app = PanesApp()
+    dated = replace(
+        SECTORS,
+        fund_flow_as_of=dt.date(2026, 2, 10),
+        sv_date=dt.date(2026, 2, 10),
+        settlement_date=dt.date(2026, 1, 30),
+    )
+    full = "as of 10:32 ET · flow Feb 10 · SV Feb 10 · SI Jan 30 · sort: est today ▼"
+    async with app.run_test(size=(60, 60)) as pilot:
+        pane = app.query_one(SectorsPane)
+        pane.show(dated)
+        await pilot.pause()
+        assert pane.border_subtitle == "10:32 ET · flow, SV Feb 10 · SI Jan 30 · est today ▼"
+        await pilot.resize_terminal(120, 60)
+        await wait_until(pilot, lambda: pane.border_subtitle == full, "the full subtitle")
 
 
 async def test_enter_on_a_ticker_posts_ticker_selected() -> None:
@@ -406,8 +454,10 @@ async def test_rows_with_a_problem_show_it_instead_of_numbers() -> None:
         assert sector_lines[-1].split() == ["XLRE", "Real", "Estate", "no", "data"]
 
 
-@pytest.mark.parametrize("width", [60, 120])
-async def test_sector_flow_bars_point_left_for_outflows(width: int) -> None:
+# 100 columns: the bar at its narrowest beside every figure but two; 160: every column, the
+# names whole, and the bar takes the room left.
+@pytest.mark.parametrize(("width", "bar_widths"), [(100, range(7, 8)), (160, range(21, 42))])
+async def test_sector_flow_bars_point_left_for_outflows(width: int, bar_widths: range) -> None:
     app = PanesApp()
     async with app.run_test(size=(width, 60)) as pilot:
         await pilot.pause()
@@ -415,9 +465,11 @@ async def test_sector_flow_bars_point_left_for_outflows(width: int) -> None:
         text = lines(pane)
         bar_width = pane.table.column_widths["bar"]
         half = (bar_width - 1) // 2
-        assert bar_width >= 11  # at least its defined width, wider in a wider pane
+        assert bar_width in bar_widths
         bar_start = pane.table.column_offsets["bar"]
         xle, xlk = text[1][bar_start:], text[4][bar_start:]
+        # Drawn as wide as its column: the centre line in the middle, the bar within it.
+        assert xlk[half] == "│" and xlk[bar_width:].startswith(" ")
         # XLE, +$1.2B: half the largest flow fills half the right side.
         assert xle.split("│")[0].strip() == "" and xle.split("│")[1].count("█") == round(half / 2)
         assert "+$1.2B" in text[1]

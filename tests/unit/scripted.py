@@ -14,10 +14,12 @@ from typing import Any
 import polars as pl
 
 from tests.loopback_market import ManualClock
+from tui.analytics.sectors import MEMBER_SESSIONS
 from tui.config import Basket, IndexSpec, SectorSpec, Settings
 from tui.jobs import JobName, spec
 from tui.sources.base import (
     BARS_SCHEMA,
+    FUND_HOLDINGS_SCHEMA,
     QUOTES_SCHEMA,
     SCHEMAS,
     SHARES_SCHEMA,
@@ -119,6 +121,8 @@ class ScriptedSource:
 
     async def bars(self, symbols: Sequence[str], interval: BarInterval, days: int) -> FetchOutcome:
         job = JobName.DAILY if interval == "1d" else JobName.INTRADAY
+        if interval == "1d" and days == MEMBER_SESSIONS:  # the sector funds' members' bars
+            job = JobName.MEMBER_BARS
         return self._answer(job, (list(symbols), interval, days))
 
     async def short_interest(
@@ -131,6 +135,12 @@ class ScriptedSource:
 
     async def shares(self, symbols: Sequence[str]) -> FetchOutcome:
         return self._answer(JobName.SHARES, (list(symbols),))
+
+    async def fund_nav_history(self, funds: Sequence[str], days: int) -> FetchOutcome:
+        return self._answer(JobName.FUND_NAV, (list(funds), days))
+
+    async def fund_holdings(self, funds: Sequence[str]) -> FetchOutcome:
+        return self._answer(JobName.FUND_HOLDINGS, (list(funds),))
 
     async def aclose(self) -> None:
         self.closed = True
@@ -278,3 +288,13 @@ def failed(
     retry_at: dt.datetime | None = None,
 ) -> Failed:
     return Failed(source, kind, message, retry_at)
+
+
+def holdings_frame(members: dict[str, list[str]]) -> pl.DataFrame:
+    """Each fund's members, equally weighted, in one holdings file."""
+    rows = [
+        (fund, MARKET_NOW.date(), symbol, symbol, 1 / len(symbols), 1.0, None, None, "t")
+        for fund, symbols in members.items()
+        for symbol in symbols
+    ]
+    return pl.DataFrame(rows, schema=FUND_HOLDINGS_SCHEMA, orient="row")

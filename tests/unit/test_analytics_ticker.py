@@ -18,6 +18,7 @@ from tui.config import Basket, CorrelationSettings, SectorSpec, Settings
 from tui.market_hours import last_trading_days, session_times
 from tui.sources.base import (
     BARS_SCHEMA,
+    FUND_NAV_SCHEMA,
     QUOTES_SCHEMA,
     SHORT_INTEREST_SCHEMA,
     SHORT_VOLUME_SCHEMA,
@@ -261,6 +262,44 @@ def test_a_sector_etf_shows_its_range_and_its_sectors_stocks_not_short_figures()
     closes = data.daily.filter(pl.col("symbol") == "XLK").tail(252)
     assert view.low_52w == pytest.approx(closes.get_column("close").min())
     assert view.high_52w == pytest.approx(closes.get_column("close").max())
+
+
+def nav_history(days: int, split_on: int | None = None) -> pl.DataFrame:
+    """XLK's NAV history: shares created or redeemed in whole units of 50,000 each day, a
+    2-for-1 split on day ``split_on`` (the NAV halves, the assets do not move)."""
+    rng = np.random.default_rng(11)
+    rows, shares, nav = [], 3.4e8, 270.0
+    for index, day in enumerate(DAYS[-days:]):
+        if index:
+            nav *= float(np.exp(rng.normal(0, 0.01)))
+            shares += 50_000 * float(rng.integers(-40, 30))
+        if index == split_on:
+            nav, shares = nav / 2, shares * 2
+        rows.append({"fund": "XLK", "date": day, "nav": nav, "shares_outstanding": shares})
+    return records(FUND_NAV_SCHEMA, rows)
+
+
+@pytest.mark.parametrize(
+    ("chart_range", "days"), [("1D", 5), ("5D", 5), ("1M", 21), ("6M", 126), ("1Y", 252)]
+)
+def test_a_funds_real_flows_are_charted_over_the_range(chart_range: Any, days: int) -> None:
+    nav = nav_history(260, split_on=240)
+    data = market().replace(fund_nav=nav)
+    view = build_ticker(data, "XLK", chart_range, SETTINGS)
+    assert view.shows("fund_flows") and view.fund_flows is not None
+    shares, navs = nav["shares_outstanding"].to_list(), nav["nav"].to_list()
+    flows = [(shares[i] - shares[i - 1]) * navs[i] for i in range(1, len(shares))]
+    flows[239] = (shares[240] - 2 * shares[239]) * navs[240]  # the split is not a flow
+    assert [day for day, _ in view.fund_flows.daily] == nav["date"].to_list()[-days:]
+    assert [flow for _, flow in view.fund_flows.daily] == pytest.approx(flows[-days:])
+    assert view.fund_flows.flow_1d == pytest.approx(flows[-1])
+    assert view.fund_flows.flow_5d == pytest.approx(sum(flows[-5:]))
+    assert view.fund_flows.flow_20d == pytest.approx(sum(flows[-20:]))
+    assert view.fund_flows.as_of == DAYS[-1]
+    assert view.sections == ("price", "volume", "fund_flows", "members")
+    # A fund without a NAV history, and a stock, have no flows to chart.
+    assert build_ticker(market(), "XLK", chart_range, SETTINGS).fund_flows is None
+    assert build_ticker(data, "BBB", chart_range, SETTINGS).fund_flows is None
 
 
 def test_an_index_shows_its_prices_and_range_only() -> None:

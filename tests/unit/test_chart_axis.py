@@ -28,7 +28,9 @@ def row_value(axis: Axis, row: int) -> float:
 
 
 def check_axis(axis: Axis, low: float, high: float, references: tuple[float, ...] = ()) -> None:
-    slack = 1e-6 * axis.row_step  # floating-point slack: drawn on the end row all the same
+    # Floating-point slack, drawn on the end row all the same: a part of a row, or a few units
+    # in the last place of the values (a row of 0.00003 at 294,742 is less than one).
+    slack = 1e-6 * axis.row_step + 1e-12 * max(abs(low), abs(high))
     assert axis.low <= low + slack and axis.high >= high - slack  # the data fits
     assert len(axis.ticks) == len(axis.labels) >= 2
     assert is_nice(axis.step)

@@ -16,6 +16,7 @@ import pytest
 from tui import __version__
 from tui.cli import main
 from tui.config import Settings, example_config_text
+from tui.desk.options import NatsOptions
 from tui.recording import default_recordings_folder
 
 REPOSITORY = Path(__file__).resolve().parents[2]
@@ -50,14 +51,16 @@ def fake_commands(monkeypatch: pytest.MonkeyPatch) -> Calls:
 
         return record
 
-    for module, function in [
-        ("tui.app", "run_app"),
-        ("tui.snapshot", "run_snapshot"),
-        ("tui.doctor", "run_doctor"),
-        ("tui.cache", "cache_command"),
+    for module, functions in [
+        ("tui.app", ["run_app"]),
+        ("tui.snapshot", ["run_snapshot"]),
+        ("tui.doctor", ["run_doctor", "run_nats_doctor"]),
+        ("tui.daemon", ["run_feed"]),
+        ("tui.cache", ["cache_command"]),
     ]:
         fake = types.ModuleType(module)
-        setattr(fake, function, recorder(function))
+        for function in functions:
+            setattr(fake, function, recorder(function))
         monkeypatch.setitem(sys.modules, module, fake)
     return calls
 
@@ -74,7 +77,16 @@ def write_config(path: Path, text: str) -> Path:
 def test_help_lists_every_command_and_option(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--help"]) == 0
     out = capsys.readouterr().out
-    for word in ["--config", "--demo", "--as-of", "--version", "config", "snapshot", "doctor"]:
+    for word in [
+        "--config",
+        "--demo",
+        "--as-of",
+        "--version",
+        "config",
+        "snapshot",
+        "doctor",
+        "feed",
+    ]:
         assert word in out
     assert "cache" in out.split("commands:")[1]
     assert "print the data cache's folder, or clear it" in out
@@ -352,6 +364,71 @@ def test_doctor_dispatch(fake_commands: Calls) -> None:
     assert name == "run_doctor"
     assert args == (Settings(),)
     assert kwargs == {}
+
+
+def test_feed_dispatch_with_the_nats_options(fake_commands: Calls, tmp_path: Path) -> None:
+    creds = write_config(tmp_path / "desk.creds", "-----BEGIN NATS USER JWT-----")
+    argv = ["feed", "--demo", "--nats", "nats://desk:4222", "--creds", str(creds)]
+    assert main(argv) == 0
+    [(name, args, kwargs)] = fake_commands
+    assert name == "run_feed"
+    settings, options = args
+    assert settings.source == "demo"
+    assert options == NatsOptions("nats://desk:4222", creds_file=creds, name="tapewatch feed")
+    assert kwargs == {"as_of": None}
+
+
+def test_feed_and_doctor_find_the_server_in_the_config(
+    fake_commands: Calls, tmp_path: Path
+) -> None:
+    path = write_config(tmp_path / "c.toml", '[sources.remote]\nurl = "tls://desk:4222"\n')
+    assert main(["feed", "--config", str(path), "--as-of", "2026-02-10"]) == 0
+    assert main(["doctor", "--config", str(path), "--nats", "nats://other:4222"]) == 0
+    remote = write_config(
+        tmp_path / "r.toml", 'source = "remote"\n[sources.remote]\nurl = "nats://d:1"\n'
+    )
+    assert main(["doctor", "--config", str(remote)]) == 0
+    (feed, doctor, remote_doctor) = fake_commands
+    assert feed[0] == "run_feed" and feed[1][1].url == "tls://desk:4222"
+    assert feed[2] == {"as_of": dt.date(2026, 2, 10)}
+    assert doctor[0] == "run_nats_doctor" and doctor[1][1].url == "nats://other:4222"
+    assert remote_doctor[0] == "run_nats_doctor" and remote_doctor[1][1].url == "nats://d:1"
+
+
+@pytest.mark.parametrize(
+    ("argv", "config", "message"),
+    [
+        (["feed", "--demo"], "", "where is the desk's NATS server? Give --nats nats://host:4222"),
+        (["feed", "--nats", "http://desk:4222"], "", "--nats: expected a NATS server's URL"),
+        (
+            ["feed", "--nats", "nats://desk:4222", "--tls-ca", "/no/such/ca.pem"],
+            "",
+            "--tls-ca: no such file: /no/such/ca.pem",
+        ),
+        (
+            ["feed", "--nats", "nats://desk:4222"],
+            'source = "remote"\n[sources.remote]\nurl = "nats://desk:4222"\n',
+            'the feed polls the sources itself: its config cannot say source = "remote"',
+        ),
+        (
+            ["--as-of", "2026-02-10"],
+            'source = "remote"\n[sources.remote]\nurl = "nats://desk:4222"\n',
+            "replay on the feed (`tapewatch feed --as-of`)",
+        ),
+    ],
+)
+def test_a_desk_command_without_what_it_needs_is_a_usage_error(
+    argv: list[str],
+    config: str,
+    message: str,
+    fake_commands: Calls,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    path = write_config(tmp_path / "c.toml", config)
+    assert main([*argv, "--config", str(path)]) == 2
+    assert message in capsys.readouterr().err
+    assert fake_commands == []
 
 
 @pytest.mark.parametrize("action", ["path", "clear"])

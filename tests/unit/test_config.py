@@ -199,6 +199,37 @@ def test_keys_left_out_keep_their_defaults_and_values_are_normalized() -> None:
     assert settings.indices == Settings().indices
 
 
+def test_a_remote_source_takes_a_nats_url_and_the_files_nats_clients_take(
+    tmp_path: Path,
+) -> None:
+    creds = write(tmp_path / "desk.creds", "-----BEGIN NATS USER JWT-----")
+    ca = write(tmp_path / "ca.pem", "-----BEGIN CERTIFICATE-----")
+    settings = parse_settings(
+        f"""
+        source = "remote"
+        [sources.remote]
+        url = " tls://alice:secret@desk-host:4222 "
+        creds_file = "{creds}"
+        tls_ca_file = "{ca}"
+        """
+    )
+    remote = settings.sources.remote
+    assert settings.source == "remote"
+    assert (remote.url, remote.creds_file, remote.tls_ca_file) == (
+        "tls://alice:secret@desk-host:4222",
+        str(creds),
+        str(ca),
+    )
+
+
+def test_a_client_key_needs_its_certificate(tmp_path: Path) -> None:
+    key = write(tmp_path / "client.key", "-----BEGIN PRIVATE KEY-----")
+    text = f'[sources.remote]\nurl = "nats://desk:4222"\ntls_key_file = "{key}"'
+    assert only_problem(text) == (
+        "sources.remote.tls_key_file: a client key needs its certificate: set tls_cert_file too"
+    )
+
+
 def test_an_array_of_tables_replaces_the_default_list() -> None:
     settings = parse_settings('[[indices]]\nsymbol = "^vix"\nlabel = "Fear"\n')
     assert settings.indices == (IndexSpec("^VIX", "Fear"),)
@@ -326,7 +357,7 @@ PROBLEMS = [
     # choices, with a suggestion when one is close
     (
         'source = "dmeo"',
-        'expected one of "live", "demo" or "files", found "dmeo" (did you mean "demo"?)',
+        'expected one of "live", "demo", "files" or "remote", found "dmeo" (did you mean "demo"?)',
     ),
     ('[sources.yahoo]\nintraday_interval = "1h"', 'expected one of "1m" or "5m", found "1h"'),
     # unknown keys
@@ -385,6 +416,27 @@ PROBLEMS = [
     (
         "[sources.ssga]\nbase_url = 'www.ssga.com/library-content'",
         "sources.ssga.base_url: expected an http:// or https:// URL",
+    ),
+    # a desk's feed
+    (
+        'source = "remote"',
+        "sources.remote.url: expected the NATS server `tapewatch feed` publishes to when source "
+        'is "remote", such as "nats://desk-host:4222", found ""',
+    ),
+    (
+        "[sources.remote]\nurl = 'http://desk:4222'",
+        "sources.remote.url: expected a NATS server's URL (nats://, tls://, ws://, wss://) such "
+        'as "nats://desk-host:4222", found "http://desk:4222"',
+    ),
+    ("[sources.remote]\nurl = 'nats://:4222'", "sources.remote.url: expected a NATS server's"),
+    ("[sources.remote]\nurl = 'nats://desk:port'", "sources.remote.url: expected a NATS server"),
+    (
+        "[sources.remote]\nurl = 'nats://alice:secret@'",
+        "found a URL with credentials in it",
+    ),
+    (
+        "[sources.remote]\ncreds_file = '/no/such/desk.creds'",
+        'sources.remote.creds_file: no such file: "/no/such/desk.creds"',
     ),
     # symbols, names and baskets
     (

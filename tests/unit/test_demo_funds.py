@@ -13,7 +13,7 @@ import pytest
 from tests import faultserver
 from tests.faultserver import FaultServer, Reply
 from tests.ssga_workbooks import holdings_rows, holdings_workbook, nav_rows, nav_workbook
-from tui.analytics.fund_flows import daily_fund_flows, fund_flow_summary, sector_short_pressure
+from tui.analytics.sectors.funds import daily_fund_flows, fund_flow_summary, sector_short_pressure
 from tui.config import HttpSettings, SsgaSettings
 from tui.market_hours import session_close
 from tui.sources import universe
@@ -109,6 +109,26 @@ async def test_shorts_lean_into_it(seed: int) -> None:
     ranked = pressure.sort("si_change_usd", descending=True)
     assert ranked["fund"][0] == "XLK"
     assert ranked["si_change_usd"][0] > 2 * ranked["si_change_usd"][1]
+    # Short pressure rising in IT: its members' short-volume ratio today stands out against
+    # the 20 days before it, more than any other sector's.
+    by_z = pressure.sort("sv_zscore", descending=True)
+    assert by_z["fund"][0] == "XLK"
+    assert by_z["sv_zscore"][0] > 2.5
+    assert by_z["sv_zscore"][0] > by_z["sv_zscore"][1] + 0.5
+
+
+@pytest.mark.parametrize("seed", [20260211, 7])
+async def test_short_volume_in_it_ramps_up_through_the_final_weeks(seed: int) -> None:
+    software = ["MSFT", "ORCL", "CRM", "INTU", "ADBE", "NOW"]
+    frame = fetched(await market(seed, dt.time(20, 30)).short_volume(software, 11)).frame
+    daily = (
+        frame.group_by("date")
+        .agg(ratio=pl.col("short_volume").sum() / pl.col("total_volume").sum())
+        .sort("date")
+    )
+    ratios = daily["ratio"].to_list()
+    # Each half of the last two weeks higher than the one before, the session date the highest.
+    assert sum(ratios[:5]) / 5 < sum(ratios[5:10]) / 5 < ratios[-1]
 
 
 # --- the demo's funds through the real SSGA source ------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import nats.errors
@@ -15,8 +16,12 @@ from polars.testing import assert_frame_equal
 from tests.desk.helpers import AS_OF, OK, SCHEMAS, bars_frame, quotes_frame
 from tui.desk.frames import (
     H_BODY_BYTES,
+    H_CADENCE,
     H_DIGEST,
+    H_FEED_LABEL,
+    H_MARKET_RATE,
     H_ROWS,
+    FeedContext,
     FrameMeta,
     FrameRejected,
     decode_body,
@@ -35,6 +40,7 @@ from tui.desk.service import (
     parse_request,
 )
 from tui.desk.ticks import Tick, decode_ticks, encode_tick_batches
+from tui.kinds import FailureKind
 from tui.models import SourceHealth
 
 
@@ -54,11 +60,19 @@ def _meta(job: str = "quotes", **changes: object) -> FrameMeta:
 def test_a_frame_round_trips_with_its_metadata() -> None:
     frame = quotes_frame("AAPL", "BRK.B")
     # The health is the source's: it travels under the source's name.
-    health = SourceHealth("yahoo ✓", "rate_limited", AS_OF, "HTTP 429\r\nsecond line — ok 100%")
+    health = SourceHealth(
+        "yahoo ✓",
+        "rate_limited",
+        AS_OF,
+        "HTTP 429\r\nsecond line — ok 100%",
+        FailureKind.RATE_LIMITED,
+    )
     meta = _meta(source="yahoo ✓", health=health, problems={"ZZZZ": "not found — ü"})
     encoded = encode_frame(meta, frame)
     assert all(value.isascii() and "\n" not in value for value in encoded.headers.values())
     update = decode_body(encoded.headers, encoded.body, SCHEMAS, revision=7)
+    # Shown on one line, as plain text (tui.plain): the line break read as spaces.
+    health = replace(health, detail="HTTP 429  second line — ok 100%")
     assert_frame_equal(update.frame, frame)
     assert update.frame.schema == frame.schema  # UTC datetimes stay UTC
     assert update.source == "yahoo ✓"
@@ -67,11 +81,45 @@ def test_a_frame_round_trips_with_its_metadata() -> None:
     assert (update.revision, update.digest, update.meta.rows) == (7, encoded.digest, 2)
 
 
+def test_the_feeds_context_round_trips_and_a_frame_without_it_reads_with_defaults() -> None:
+    market = dt.datetime(2026, 2, 11, 15, 0, tzinfo=dt.UTC)
+    context = FeedContext("DEMO REPLAY 2026-02-05", 15.0, market, 60.0)
+    encoded = encode_frame(_meta(feed=context), quotes_frame("AAPL"))
+    assert encoded.headers[H_FEED_LABEL] == "DEMO REPLAY 2026-02-05"
+    assert decode_body(encoded.headers, encoded.body, SCHEMAS).meta.feed == context
+    # An older feed sends none of these headers: nothing is rejected, nothing is invented.
+    plain = encode_frame(_meta(), quotes_frame("AAPL"))
+    assert not {H_FEED_LABEL, H_CADENCE, H_MARKET_RATE} & set(plain.headers)
+    assert decode_body(plain.headers, plain.body, SCHEMAS).meta.feed == FeedContext()
+    for name, value in ((H_CADENCE, "0"), (H_CADENCE, "soon"), (H_MARKET_RATE, "-1")):
+        assert name in _rejection({**encoded.headers, name: value}, encoded.body)
+
+
+def test_the_feeds_market_clock_runs_at_its_rate_and_moves_on_when_published_again() -> None:
+    market = dt.datetime(2026, 2, 11, 15, 0, tzinfo=dt.UTC)
+    demo = FeedContext("DEMO", 15.0, market, 60.0)  # a market minute per second
+    assert demo.market_now(2.0) == market + dt.timedelta(minutes=2)
+    assert FeedContext(market_time=market).market_now(2.0) == market + dt.timedelta(seconds=2)
+    assert FeedContext(market_time=market, market_rate=0.0).market_now(99.0) == market
+    assert FeedContext().market_now(2.0) is None
+    assert demo.moved_on(3.0).market_time == market + dt.timedelta(minutes=3)
+
+
 def test_problems_from_a_feed_are_plain_text() -> None:
     meta = _meta(problems={"ZZZZ": "gone\x1b]0;PWNED\x07\x1b[2J [b]x[/b]"})
     encoded = encode_frame(meta, quotes_frame("AAPL"))
     update = decode_body(encoded.headers, encoded.body, SCHEMAS, revision=1)
     assert update.meta.problems == {"ZZZZ": "gone [b]x[/b]"}
+
+
+def test_the_feeds_label_source_and_health_detail_are_plain_text() -> None:
+    hostile = "x\x1b]0;PWNED\x07\x1b[2Jy"
+    health = SourceHealth(hostile, "retrying", AS_OF, hostile)
+    meta = _meta(source=hostile, health=health, feed=FeedContext(label=hostile))
+    encoded = encode_frame(meta, quotes_frame("AAPL"))
+    update = decode_body(encoded.headers, encoded.body, SCHEMAS)
+    assert (update.source, update.health.name, update.health.detail) == ("xy", "xy", "xy")
+    assert update.meta.feed.label == "xy"
 
 
 def test_an_empty_frame_round_trips() -> None:
@@ -101,6 +149,7 @@ def test_frames_that_cannot_be_used_are_rejected_in_plain_words() -> None:
     missing = {key: value for key, value in headers.items() if key != H_DIGEST}
     assert _rejection(missing, body) == "the header Tapewatch-Digest is missing"
     assert "unknown health state" in _rejection({**headers, "Tapewatch-Health": "meh"}, body)
+    assert "unknown failure kind" in _rejection({**headers, "Tapewatch-Health-Cause": "x"}, body)
 
 
 def test_bytes_that_are_not_arrow_are_rejected_not_raised() -> None:

@@ -32,7 +32,15 @@ from tui.sources.base import (
 from tui.sources.demo import DemoMarket
 from tui.sources.live import LiveSource
 
-CHECKS = ["quote", "daily bars", "short interest", "short volume", "shares outstanding"]
+CHECKS = [
+    "quote",
+    "daily bars",
+    "short interest",
+    "short volume",
+    "shares outstanding",
+    "fund NAV history",
+    "fund holdings",
+]
 COLUMNS = ["source", "check", "status", "latency", "detail"]
 
 
@@ -81,6 +89,14 @@ class ProbedDemo(DemoMarket):
     async def shares(self, symbols: Sequence[str]) -> FetchOutcome:
         return await self._scripted(JobName.SHARES, symbols) or await super().shares(symbols)
 
+    async def fund_nav_history(self, funds: Sequence[str], days: int) -> FetchOutcome:
+        scripted = await self._scripted(JobName.FUND_NAV, funds)
+        return scripted or await super().fund_nav_history(funds, days)
+
+    async def fund_holdings(self, funds: Sequence[str]) -> FetchOutcome:
+        scripted = await self._scripted(JobName.FUND_HOLDINGS, funds)
+        return scripted or await super().fund_holdings(funds)
+
     async def aclose(self) -> None:
         self.closed = True
 
@@ -126,13 +142,15 @@ def test_every_check_passes_on_the_demo_market() -> None:
         assert re.fullmatch(r"\d+ ms", row["latency"])
         assert re.fullmatch(r"\d+ rows?, as of \d{4}-\d\d-\d\d \d\d:\d\d ET", row["detail"])
     assert "failed" not in output
-    # every check asks about the one probe symbol
+    # every check asks about the one probe symbol, the funds' files about one sector fund
     assert source.asked == [
         (JobName.QUOTES, [PROBE_SYMBOL]),
         (JobName.DAILY, [PROBE_SYMBOL]),
         (JobName.SHORT_INTEREST, [PROBE_SYMBOL]),
         (JobName.SHORT_VOLUME, [PROBE_SYMBOL]),
         (JobName.SHARES, [PROBE_SYMBOL]),
+        (JobName.FUND_NAV, ["XLK"]),
+        (JobName.FUND_HOLDINGS, ["XLK"]),
     ]
     assert source.closed
 
@@ -176,6 +194,20 @@ def test_a_dataset_the_source_cannot_serve_is_skipped() -> None:
     rows = {row["check"]: row for row in table(output)}
     assert rows["shares outstanding"]["status"] == "skipped"
     assert rows["shares outstanding"]["detail"] == reason
+
+
+def test_a_fund_file_without_the_probe_fund_fails_and_files_without_funds_are_skipped() -> None:
+    as_of = dt.datetime(2026, 2, 11, 14, 45, tzinfo=dt.UTC)
+    missing = Fetched(empty_frame(Dataset.FUND_NAV), as_of, {"XLK": "no NAV history at SSGA"})
+    status, output = doctor(ProbedDemo({JobName.FUND_NAV: missing}))
+
+    assert status == 0  # optional: the pane still shows its estimate
+    rows = {row["check"]: row for row in table(output)}
+    assert (rows["fund NAV history"]["status"], rows["fund NAV history"]["detail"]) == (
+        "FAIL",
+        "XLK: no NAV history at SSGA",
+    )
+    assert rows["fund holdings"]["status"] == "ok"
 
 
 def test_a_reply_without_the_probe_symbol_fails() -> None:
@@ -230,6 +262,8 @@ def test_live_sources_offline_and_sec_without_contact() -> None:
         ("finra", "short interest", "FAIL"),
         ("finra", "short volume", "FAIL"),
         ("sec", "shares outstanding", "skipped"),
+        ("ssga", "fund NAV history", "FAIL"),
+        ("ssga", "fund holdings", "FAIL"),
     ]
     assert all("could not connect" in row["detail"] for row in rows[:4])
     assert "sources.sec.contact" in rows[4]["detail"]

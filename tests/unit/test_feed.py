@@ -28,6 +28,7 @@ from tests.unit.scripted import (
     bars_frame,
     failed,
     fetched,
+    holdings_frame,
     quotes_frame,
     shares_frame,
     short_interest_frame,
@@ -35,7 +36,7 @@ from tests.unit.scripted import (
 from tui.analytics.market import MarketData
 from tui.config import AlertRule, RefreshSettings, Settings, ShortedSettings, Watchlist
 from tui.feed import Feed
-from tui.jobs import JobName
+from tui.jobs import REFRESH_ORDER, JobName
 from tui.sources.base import (
     BarInterval,
     Failed,
@@ -130,6 +131,50 @@ def test_short_data_covers_the_market_unless_a_watchlist_limits_it() -> None:
         assert watched.symbols_for(job) == ["GME", "AMC"]
 
 
+def test_the_funds_files_are_asked_for_the_sector_etfs_and_bars_for_their_members() -> None:
+    feed = feed_over(ScriptedSource())
+    assert feed.symbols_for(JobName.FUND_NAV) == ["XLK", "XLI"]
+    assert feed.symbols_for(JobName.FUND_HOLDINGS) == ["XLK", "XLI"]
+    assert feed.symbols_for(JobName.MEMBER_BARS) == []  # before any holdings
+    assert (feed.depth(JobName.FUND_NAV), feed.depth(JobName.MEMBER_BARS)) == (260, 55)
+
+    put(feed, JobName.FUND_HOLDINGS, holdings_frame({"XLK": ["MSFT", "NVDA"], "XLI": ["GE"]}))
+
+    assert feed.symbols_for(JobName.MEMBER_BARS) == ["MSFT", "NVDA", "GE"]
+    # The whole market's short data covers the members; a watchlist's is widened to them.
+    assert feed.symbols_for(JobName.SHORT_VOLUME) is None
+    shorted = ShortedSettings(universe="watchlist", watchlist=("GME", "MSFT"))
+    watched = feed_over(ScriptedSource(), replace(SMALL, shorted=shorted))
+    put(watched, JobName.FUND_HOLDINGS, holdings_frame({"XLK": ["MSFT", "NVDA"]}))
+    for job in (JobName.SHORT_INTEREST, JobName.SHORT_VOLUME):
+        assert watched.symbols_for(job) == ["GME", "MSFT", "NVDA"]
+    assert watched.symbols_for(JobName.SHARES) == ["GME", "MSFT"]  # Most shorted's own
+
+
+async def test_the_members_bars_are_asked_for_once_holdings_name_the_members() -> None:
+    source = ScriptedSource()
+    feed = feed_over(source)
+    assert await feed.fetch(JobName.MEMBER_BARS) is None  # nothing to ask yet
+    assert source.requests == []
+
+    put(feed, JobName.FUND_HOLDINGS, holdings_frame({"XLK": ["MSFT", "NVDA"]}))
+    await feed.fetch(JobName.MEMBER_BARS)
+
+    assert source.requests == [(JobName.MEMBER_BARS, (["MSFT", "NVDA"], "1d", 55))]
+
+
+async def test_a_source_without_fund_files_answers_the_fund_jobs_not_available() -> None:
+    class Plain(ScriptedSource):
+        fund_nav_history = None  # type: ignore[assignment]
+        fund_holdings = None  # type: ignore[assignment]
+
+    feed = feed_over(Plain())
+    for job in (JobName.FUND_NAV, JobName.FUND_HOLDINGS):
+        outcome = await feed.fetch(job)
+        assert isinstance(outcome, Failed) and outcome.kind is FailureKind.NOT_AVAILABLE
+        assert outcome.message == "the fake source has no fund files"
+
+
 def test_shares_are_asked_about_the_names_short_interest_listed() -> None:
     feed = feed_over(ScriptedSource())
     assert feed.symbols_for(JobName.SHARES) == []  # before any short interest
@@ -148,6 +193,8 @@ def test_shares_are_asked_about_the_names_short_interest_listed() -> None:
         (JobName.SHORT_INTEREST, (None, 1)),
         (JobName.SHORT_VOLUME, (None, 21)),
         (JobName.SHARES, ([],)),
+        (JobName.FUND_NAV, (["XLK", "XLI"], 260)),
+        (JobName.FUND_HOLDINGS, (["XLK", "XLI"],)),
     ],
 )
 async def test_each_job_asks_the_source_for_its_dataset(
@@ -294,9 +341,9 @@ async def test_a_raising_source_fails_the_drill_down_instead_of_hanging_it() -> 
 async def test_the_drill_down_over_the_demo_market() -> None:
     demo = DemoMarket(monotonic=lambda: 0.0)
     feed = feed_over(demo, Settings())
-    for job in JobName:
+    for job in REFRESH_ORDER:  # each after the jobs whose data names its symbols
         outcome = await feed.fetch(job)
-        assert not isinstance(outcome, Failed), outcome
+        assert outcome is not None and not isinstance(outcome, Failed), outcome
         feed.store.put(job, Stored(outcome.frame, outcome.as_of, WALL_START))
 
     data = await feed.fetch_ticker("MSFT")

@@ -457,6 +457,12 @@ async def test_short_volume_and_shares_are_not_available() -> None:
     assert volume.kind is shares.kind is FailureKind.NOT_AVAILABLE
     assert "short-sale volume" in volume.message
     assert "shares outstanding" in shares.message
+    # No fund files either: the Sector flows pane shows its estimate only.
+    nav = failed(await files.fund_nav_history(["XLK"], 5))
+    holdings = failed(await files.fund_holdings(["XLK"]))
+    assert nav.kind is holdings.kind is FailureKind.NOT_AVAILABLE
+    assert nav.message == "fund NAV history is not read from files"
+    assert holdings.message == "fund holdings are not read from files"
 
 
 async def test_known_symbols_and_describe_once_loaded() -> None:

@@ -153,3 +153,20 @@ def test_a_source_shows_the_worst_state_of_the_jobs_it_serves() -> None:
 
     states = {entry.name: entry.state for entry in health.sources()}
     assert states == {"yahoo": "retrying", "finra": "ok"}
+
+
+def test_a_health_reported_by_a_feed_is_shown_as_it_is() -> None:
+    """A desk's monitor shows the feed's health per dataset: "yahoo retrying" means the feed is
+    retrying, until the time the feed said."""
+    health: Health[str] = Health()
+    retrying = SourceHealth("yahoo", "retrying", NOW + dt.timedelta(seconds=12), "HTTP 503")
+    health.reported("quotes", retrying)
+    health.reported("short_interest", SourceHealth("finra", "ok"))
+
+    assert health.of("quotes") == retrying
+    assert set(health.sources()) == {retrying, SourceHealth("finra", "ok")}
+    assert health.reached("short_interest") and not health.reached("quotes")
+
+    health.reported("quotes", SourceHealth("yahoo", "ok"))
+    assert health.of("quotes") == SourceHealth("yahoo", "ok") and health.reached("quotes")
+    assert health.of("daily") is None

@@ -25,7 +25,15 @@ from tui.models import DatasetFreshness, Pane
 
 def test_jobs_run_at_the_configured_cadences_and_feed_their_panes() -> None:
     refresh = RefreshSettings(
-        quotes=7, intraday=11, daily=13, short_interest=17, short_volume=19, shares=23
+        quotes=7,
+        intraday=11,
+        daily=13,
+        short_interest=17,
+        short_volume=19,
+        shares=23,
+        member_bars=29,
+        fund_nav=31,
+        fund_holdings=37,
     )
 
     assert [(job.name, job.label, job.cadence_s(refresh)) for job in JOBS] == [
@@ -35,6 +43,9 @@ def test_jobs_run_at_the_configured_cadences_and_feed_their_panes() -> None:
         (JobName.SHORT_INTEREST, "SI", 17),
         (JobName.SHORT_VOLUME, "SV", 19),
         (JobName.SHARES, "shares", 23),
+        (JobName.MEMBER_BARS, "members", 29),
+        (JobName.FUND_NAV, "NAV", 31),
+        (JobName.FUND_HOLDINGS, "holdings", 37),
     ]
     assert spec(JobName.QUOTES).panes == {
         Pane.INDICES,
@@ -49,8 +60,12 @@ def test_jobs_run_at_the_configured_cadences_and_feed_their_panes() -> None:
         Pane.CORRELATIONS,
         Pane.WATCHLIST,
     }
-    short_jobs = (JobName.SHORT_INTEREST, JobName.SHORT_VOLUME, JobName.SHARES)
-    assert all(spec(job).panes == {Pane.SHORTS, Pane.WATCHLIST} for job in short_jobs)
+    # The sectors' short pressure is their members' short data.
+    short_jobs = (JobName.SHORT_INTEREST, JobName.SHORT_VOLUME)
+    assert all(spec(job).panes == {Pane.SHORTS, Pane.WATCHLIST, Pane.SECTORS} for job in short_jobs)
+    assert spec(JobName.SHARES).panes == {Pane.SHORTS, Pane.WATCHLIST}
+    fund_jobs = (JobName.MEMBER_BARS, JobName.FUND_NAV, JobName.FUND_HOLDINGS)
+    assert all(spec(job).panes == {Pane.SECTORS} for job in fund_jobs)
 
 
 def test_every_job_has_a_spec_and_a_frame_schema() -> None:
@@ -61,7 +76,15 @@ def test_every_job_has_a_spec_and_a_frame_schema() -> None:
 def test_each_pane_lists_the_jobs_that_feed_it() -> None:
     assert {
         Pane.INDICES: (JobName.QUOTES, JobName.INTRADAY, JobName.DAILY),
-        Pane.SECTORS: (JobName.QUOTES, JobName.DAILY),
+        Pane.SECTORS: (
+            JobName.QUOTES,
+            JobName.DAILY,
+            JobName.SHORT_INTEREST,
+            JobName.SHORT_VOLUME,
+            JobName.MEMBER_BARS,
+            JobName.FUND_NAV,
+            JobName.FUND_HOLDINGS,
+        ),
         Pane.SHORTS: (
             JobName.QUOTES,
             JobName.SHORT_INTEREST,
@@ -69,20 +92,30 @@ def test_each_pane_lists_the_jobs_that_feed_it() -> None:
             JobName.SHARES,
         ),
         Pane.CORRELATIONS: (JobName.DAILY,),
-        # Watchlists show prices, their history and the short figures: every job.
-        Pane.WATCHLIST: tuple(JobName),
+        # Watchlists show prices, their history and the short figures: every job but the
+        # sector funds' own.
+        Pane.WATCHLIST: (
+            JobName.QUOTES,
+            JobName.INTRADAY,
+            JobName.DAILY,
+            JobName.SHORT_INTEREST,
+            JobName.SHORT_VOLUME,
+            JobName.SHARES,
+        ),
     } == PANE_JOBS
 
 
-def test_new_short_interest_wakes_the_share_counts_and_quotes() -> None:
+def test_short_interest_wakes_share_counts_and_quotes_and_holdings_the_members_bars() -> None:
     assert {job: followers for job, followers in FOLLOWERS.items() if followers} == {
         JobName.SHORT_INTEREST: (JobName.SHARES, JobName.QUOTES),
         JobName.SHARES: (JobName.QUOTES,),
+        # New holdings name new members: their bars.
+        JobName.FUND_HOLDINGS: (JobName.MEMBER_BARS,),
     }
 
 
 def test_price_jobs_merge_by_symbol_and_are_answered_by_the_price_source() -> None:
-    assert {JobName.QUOTES, JobName.INTRADAY, JobName.DAILY} == PRICE_JOBS
+    assert {JobName.QUOTES, JobName.INTRADAY, JobName.DAILY, JobName.MEMBER_BARS} == PRICE_JOBS
     assert {job: spec(job).role for job in JobName} == {
         JobName.QUOTES: SourceRole.PRICES,
         JobName.INTRADAY: SourceRole.PRICES,
@@ -90,6 +123,9 @@ def test_price_jobs_merge_by_symbol_and_are_answered_by_the_price_source() -> No
         JobName.SHORT_INTEREST: SourceRole.SHORT_DATA,
         JobName.SHORT_VOLUME: SourceRole.SHORT_DATA,
         JobName.SHARES: SourceRole.SHARES,
+        JobName.MEMBER_BARS: SourceRole.PRICES,
+        JobName.FUND_NAV: SourceRole.FUNDS,
+        JobName.FUND_HOLDINGS: SourceRole.FUNDS,
     }
 
 
@@ -100,6 +136,9 @@ def test_a_round_runs_each_job_after_the_jobs_that_wake_it_and_prices_last() -> 
             assert REFRESH_ORDER.index(job) < REFRESH_ORDER.index(follower)
     # Slow data first, prices last; quotes right after the bars they reuse.
     assert REFRESH_ORDER == (
+        JobName.FUND_HOLDINGS,
+        JobName.FUND_NAV,
+        JobName.MEMBER_BARS,
         JobName.SHORT_VOLUME,
         JobName.SHORT_INTEREST,
         JobName.SHARES,

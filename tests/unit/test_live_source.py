@@ -51,6 +51,7 @@ FIXTURES = Path(__file__).parent.parent / "fixtures"
 YAHOO_HOST = "query1.finance.yahoo.test"
 FINRA_HOST = "cdn.finra.test"
 SEC_HOSTS = {"www.sec.test", "data.sec.test"}
+SSGA_HOST = "www.ssga.test"
 
 
 @pytest.fixture
@@ -80,6 +81,8 @@ async def test_each_dataset_is_asked_of_its_own_service(market: LoopbackMarket) 
         "short_interest": lambda: source.short_interest(["AAPL"]),
         "short_volume": lambda: source.short_volume(["AAPL"], 3),
         "shares": lambda: source.shares(["AAPL"]),
+        "fund_nav": lambda: source.fund_nav_history(["XLK", "XLB"], 30),
+        "fund_holdings": lambda: source.fund_holdings(["XLK", "XLB"]),
     }
     try:
         for dataset, call in calls.items():
@@ -99,6 +102,8 @@ async def test_each_dataset_is_asked_of_its_own_service(market: LoopbackMarket) 
         "short_interest": {FINRA_HOST},
         "short_volume": {FINRA_HOST},
         "shares": SEC_HOSTS,
+        "fund_nav": {SSGA_HOST},
+        "fund_holdings": {SSGA_HOST},
     }
     # What came back is what was served.
     quotes = outcomes["quotes"].frame.sort("symbol")
@@ -127,6 +132,15 @@ async def test_each_dataset_is_asked_of_its_own_service(market: LoopbackMarket) 
         == truth.shares.filter(aapl)["shares_outstanding"].to_list()
     )
     assert shares["float_shares"].to_list() == [None]  # the SEC does not publish the float
+    # The funds' workbooks, read back through the real reader, are what was served.
+    funds = pl.col("fund").is_in(["XLK", "XLB"])
+    served_nav = truth.fund_nav.filter(funds).group_by("fund", maintain_order=True).tail(30)
+    assert outcomes["fund_nav"].frame.drop("source").equals(served_nav.drop("source"))
+    holdings = outcomes["fund_holdings"].frame
+    served_holdings = truth.fund_holdings.filter(funds)
+    assert holdings.select("fund", "as_of", "symbol").equals(
+        served_holdings.select("fund", "as_of", "symbol")
+    )
 
 
 def test_every_role_names_the_service_behind_it() -> None:
@@ -135,6 +149,7 @@ def test_every_role_names_the_service_behind_it() -> None:
         SourceRole.PRICES: "yahoo",
         SourceRole.SHORT_DATA: "finra",
         SourceRole.SHARES: "sec",
+        SourceRole.FUNDS: "ssga",
     }
     assert (source.name, source.label, source.is_demo) == ("live", "LIVE", False)
 
@@ -267,6 +282,14 @@ def test_the_factory_replays_any_source_as_of_a_date() -> None:
     assert source.now() == session_close(dt.date(2026, 2, 5))
 
 
+LIVE_PARTS = {
+    SourceRole.PRICES: "yahoo",
+    SourceRole.SHORT_DATA: "finra",
+    SourceRole.SHARES: "sec",
+    SourceRole.FUNDS: "ssga",
+}
+
+
 def test_every_source_has_a_label_and_names_who_plays_each_role() -> None:
     """The status bar's label and health line come from the Source protocol, no source left
     to guess."""
@@ -278,12 +301,12 @@ def test_every_source_has_a_label_and_names_who_plays_each_role() -> None:
         (
             live,
             "LIVE",
-            {SourceRole.PRICES: "yahoo", SourceRole.SHORT_DATA: "finra", SourceRole.SHARES: "sec"},
+            LIVE_PARTS,
         ),
         (
             AsOfSource(live, dt.date(2026, 2, 5)),
             "REPLAY 2026-02-05",
-            {SourceRole.PRICES: "yahoo", SourceRole.SHORT_DATA: "finra", SourceRole.SHARES: "sec"},
+            LIVE_PARTS,
         ),
     ]
     for source, label, parts in sources:

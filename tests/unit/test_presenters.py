@@ -3,6 +3,7 @@ and the plain-text table it prints."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -37,6 +38,7 @@ from tui.presenters.table import (
 )
 
 NOW = dt.datetime(2026, 2, 11, 15, 32, tzinfo=dt.UTC)  # 10:32 in New York
+BAR = [column.key for column in SECTORS.columns].index("bar")  # the Sector flows pane's bar
 
 
 def line(label: str, now: float | None, year_ago: float | None) -> CorrelationLine:
@@ -76,8 +78,25 @@ def test_prices_are_as_of_a_time_and_no_prices_say_no_data() -> None:
     sectors = SectorsView((), "^GSPC", NOW)
     assert SECTORS.as_of_text(sectors) == "as of 10:32 ET"
     assert SECTORS.headline(sectors) == (
-        "as of 10:32 ET · flow is an estimate (signed dollar volume)"
+        "as of 10:32 ET · est today is an estimate (signed dollar volume); flow 1d/5d/20d "
+        "are the funds' creations and redemptions"
     )
+    # The lagged figures carry their own dates.
+    dated = SectorsView(
+        (),
+        "^GSPC",
+        NOW,
+        fund_flow_as_of=dt.date(2026, 2, 10),
+        sv_date=dt.date(2026, 2, 10),
+        settlement_date=dt.date(2026, 1, 30),
+    )
+    assert SECTORS.as_of_text(dated) == "as of 10:32 ET · flow Feb 10 · SV Feb 10 · SI Jan 30"
+    # A half-width pane's subtitle says it shorter: one date for the figures of one day.
+    assert SECTORS.short_as_of_text(dated) == "10:32 ET · flow, SV Feb 10 · SI Jan 30"
+    apart = dataclasses.replace(dated, sv_date=dt.date(2026, 2, 9))
+    assert SECTORS.short_as_of_text(apart) == "10:32 ET · flow Feb 10 · SV Feb 9 · SI Jan 30"
+    assert SECTORS.short_as_of_text(sectors) == "10:32 ET"
+    assert INDICES.short_as_of_text(IndicesView((), NOW)) == "as of 10:32 ET"  # short enough
 
 
 def test_short_figures_are_as_of_their_settlement_and_volume_dates() -> None:
@@ -130,7 +149,7 @@ def test_flow_bars_share_one_scale_the_largest_flow_filling_its_half() -> None:
             SectorRow("XLU", "Utilities", 0.5, 1.0, 1e8, None, 1.0, now),
         ]
     )
-    bars = [cell_text(row.cells[-1], 11) for row in rows]
+    bars = [cell_text(row.cells[BAR], 11) for row in rows]
     assert bars[0].count("█") == 5 and bars[1].count("█") == 1  # 4e8 fills, 1e8 a quarter
     assert bars[0].index("█") < bars[0].index("│") < bars[1].index("█")  # outflow left
 
@@ -221,7 +240,7 @@ def test_flow_bars_early_in_the_day_are_scaled_by_the_usual_flow_by_then() -> No
             SectorRow("XLE", "Energy", 0.1, 0.0, 4e8, None, 1.0, now, usual_flow=None),
         ]
     )
-    bars = [cell_text(row.cells[-1], 11) for row in rows]
+    bars = [cell_text(row.cells[BAR], 11) for row in rows]
     assert [bar.count("█") for bar in bars] == [1, 0, 5]  # a fifth, a twentieth; 4e8 caps
     assert bars[0] == "     │█    "
 

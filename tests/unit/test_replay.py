@@ -24,6 +24,7 @@ from tui.sources.base import (
     SourceRole,
     SymbolInfo,
 )
+from tui.sources.demo import DemoMarket
 from tui.sources.replay import AsOfSource, closing_quotes
 
 INNER_NOW = dt.datetime(2026, 2, 20, 18, 0, tzinfo=dt.UTC)  # Friday 13:00 New York, market open
@@ -393,6 +394,26 @@ async def test_shares_are_as_of_the_day_where_the_inner_source_has_them() -> Non
         ("AAA", dt.date(2025, 12, 31), 1e9, None, "fake"),
         ("NEW", dt.date(2026, 2, 15), 5e8, None, "fake"),  # nothing older: the oldest it has
     ]
+
+
+async def test_fund_nav_is_what_had_been_posted_by_the_close_and_holdings_the_oldest_file() -> None:
+    """A session's NAV is posted in the evening: at the as-of close the newest is the session
+    before. An issuer publishes only its latest holdings: the replay keeps them (a fund's
+    members change slowly)."""
+    demo = DemoMarket(monotonic=lambda: 0.0)
+    source = AsOfSource(demo, dt.date(2026, 2, 5))
+    nav = fetched(await source.fund_nav_history(["XLK", "SPY"], 5))
+    assert nav.frame["date"].to_list() == trading_days(dt.date(2026, 1, 29), dt.date(2026, 2, 4))
+    everything = fetched(await demo.fund_nav_history(["XLK"], 300)).frame
+    assert nav.frame.equals(everything.filter(pl.col("date").is_in(nav.frame["date"].implode())))
+    assert nav.as_of == session_close(dt.date(2026, 2, 4))
+    assert nav.problems == {"SPY": "not a sector fund of the demo"}
+    holdings = fetched(await source.fund_holdings(["XLK"]))
+    assert holdings.frame.equals(fetched(await demo.fund_holdings(["XLK"])).frame)
+    # An inner source without fund files has none to replay.
+    plain, _ = replay(FEB_10)
+    failed = await plain.fund_nav_history(["XLK"], 5)
+    assert isinstance(failed, Failed) and failed.kind is FailureKind.NOT_AVAILABLE
 
 
 # --- delegation ------------------------------------------------------------------------------

@@ -20,6 +20,8 @@ from tests.unit.scripted import (
 )
 from tui.sources import universe
 from tui.sources.base import (
+    FUND_HOLDINGS_SCHEMA,
+    FUND_NAV_SCHEMA,
     SHORT_VOLUME_SCHEMA,
     Dataset,
     Failed,
@@ -169,6 +171,39 @@ def test_an_earlier_problem_of_a_symbol_is_kept() -> None:
     assert outcome.problems == {"AAPL": "delisted"}
 
 
+def test_a_funds_impossible_figures_are_left_out_and_the_fund_named() -> None:
+    nav = pl.DataFrame(
+        [
+            ("XLK", dt.date(2026, 2, 9), 270.0, 3.4e8, 9.2e10, "ssga"),
+            ("XLK", dt.date(2026, 2, 10), None, None, None, "ssga"),  # "-": not published, kept
+            ("XLB", dt.date(2026, 2, 10), 1e308, 6.1e7, 5.6e9, "ssga"),
+            ("XLI", dt.date(2026, 2, 10), 155.0, -5.0, 2.3e10, "ssga"),
+        ],
+        schema=FUND_NAV_SCHEMA,
+        orient="row",
+    )
+    outcome = checked(Fetched(nav, MARKET_NOW), Dataset.FUND_NAV)
+    assert outcome.frame["fund"].to_list() == ["XLK", "XLK"]
+    assert outcome.bad_rows == 2
+    assert outcome.problems == {
+        "XLB": "bad data: nav 1e+308 is not a price (above 1e9)",
+        "XLI": "bad data: shares_outstanding -5.0 is negative",
+    }
+    as_of = dt.date(2026, 2, 10)
+    holdings = pl.DataFrame(
+        [
+            ("XLK", as_of, "MSFT", "MICROSOFT", 0.12, 1e8, None, None, "ssga"),
+            ("XLK", as_of, "NVDA\x1b[31m", "NVIDIA", 0.14, 1e8, None, None, "ssga"),
+            ("XLK", as_of, "AAPL", "APPLE", -0.1, 1e8, None, None, "ssga"),
+        ],
+        schema=FUND_HOLDINGS_SCHEMA,
+        orient="row",
+    )
+    members = checked(Fetched(holdings, MARKET_NOW), Dataset.FUND_HOLDINGS)
+    assert members.frame["symbol"].to_list() == ["MSFT"]
+    assert (members.bad_rows, members.problems) == (2, {})  # the fund still has a member
+
+
 def test_good_outcomes_and_failures_pass_as_they_are() -> None:
     good = fetched(quotes_frame({"AAPL": 200.0}))
     assert checked(good, Dataset.QUOTES) is good
@@ -187,5 +222,7 @@ async def test_the_demo_market_sends_nothing_the_checks_refuse() -> None:
         (Dataset.SHORT_INTEREST, await demo.short_interest(None, 30)),
         (Dataset.SHORT_VOLUME, await demo.short_volume(None, 60)),
         (Dataset.SHARES, await demo.shares(universe.stock_symbols())),
+        (Dataset.FUND_NAV, await demo.fund_nav_history(universe.etf_symbols(), 400)),
+        (Dataset.FUND_HOLDINGS, await demo.fund_holdings(universe.etf_symbols())),
     ):
         assert screen(outcome, dataset, now, "demo") is outcome, dataset

@@ -32,6 +32,7 @@ from tests.unit.scripted import (
     bars_frame,
     failed,
     fetched,
+    holdings_frame,
     quotes_frame,
     shares_frame,
     short_interest_frame,
@@ -43,7 +44,7 @@ from tui.analytics.indices import build_indices
 from tui.analytics.market import MarketData
 from tui.cache import Cache
 from tui.config import RefreshSettings, Settings, ShortedSettings, SourcesSettings, YahooSettings
-from tui.jobs import REFRESH_ORDER, JobName
+from tui.jobs import REFRESH_ORDER, JobName, spec
 from tui.models import Pane, SourceHealth
 from tui.presenters.correlations import CorrelationsView
 from tui.presenters.indices import IndicesView
@@ -70,7 +71,9 @@ def scheduler_over(
 
 
 def polls(source: ScriptedSource) -> dict[JobName, int]:
-    return {job: source.polls(job) for job in JobName}
+    """How often each job asked the source; a job that waits for its symbols (the funds'
+    members) asks nothing while the scripted holdings name none, and is left out."""
+    return {job: source.polls(job) for job in JobName if not spec(job).waits_for_symbols}
 
 
 @contextlib.asynccontextmanager
@@ -250,6 +253,9 @@ async def test_status_ages_come_from_the_injected_clock() -> None:
         "SI": None,
         "SV": None,
         "shares": None,
+        "members": None,
+        "NAV": None,
+        "holdings": None,
     }
 
 
@@ -574,7 +580,10 @@ async def test_a_round_asks_each_job_once_in_dependency_order() -> None:
     results = await scheduler.refresh_all()
 
     assert [result.job for result in results] == list(REFRESH_ORDER)
-    assert [job for job, _ in source.requests] == list(REFRESH_ORDER)
+    # The members' bars wait for holdings that name some: without, nothing is asked.
+    asked = [job for job in REFRESH_ORDER if job is not JobName.MEMBER_BARS]
+    assert [job for job, _ in source.requests] == asked
+    assert [result.asked for result in results] == [job in asked for job in REFRESH_ORDER]
     assert source.asked(JobName.SHORT_INTEREST) == [(None, 1)]
     assert source.asked(JobName.SHORT_VOLUME) == [(None, 21)]
     assert source.asked(JobName.SHARES) == [(["AAA", "ZZZ"],)]  # the names short interest listed
@@ -736,6 +745,23 @@ async def test_new_short_interest_wakes_the_share_counts_and_the_quotes_at_once(
         }
 
 
+async def test_new_holdings_wake_the_members_bars_which_asked_nothing_before() -> None:
+    """The members' bars wait for holdings that name members: at start they ask nothing and
+    keep nothing (the Sector flows pane is not built from nothing); new holdings wake them."""
+    async with started() as (scheduler, source, time):
+        assert source.polls(JobName.MEMBER_BARS) == 0
+        assert scheduler.store.get(JobName.MEMBER_BARS) is None
+
+        holdings = holdings_frame({"XLK": ["MSFT", "NVDA"], "XLI": ["GE"]})
+        source.script(JobName.FUND_HOLDINGS, fetched(holdings))
+        scheduler.wake(JobName.FUND_HOLDINGS)
+
+        await until(lambda: source.polls(JobName.MEMBER_BARS) == 1, "the members' bars")
+        await until(time.idle, "every job waiting again")
+        assert source.asked(JobName.MEMBER_BARS) == [(["MSFT", "NVDA", "GE"], "1d", 55)]
+        assert scheduler.store.get(JobName.MEMBER_BARS) is not None
+
+
 async def test_wake_polls_every_job_now() -> None:
     """The dashboard's `r`."""
     async with started() as (scheduler, source, time):
@@ -743,7 +769,7 @@ async def test_wake_polls_every_job_now() -> None:
 
         scheduler.wake()
 
-        await until(lambda: all(polls(source)[job] > before[job] for job in JobName), "a round")
+        await until(lambda: all(polls(source)[job] > before[job] for job in before), "a round")
         await until(time.idle, "every job waiting again")
         assert polls(source) == {job: count + 1 for job, count in before.items()}
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from tui.analytics.sectors import MEMBER_SESSIONS
 from tui.cli import main
 from tui.config import Settings
 from tui.jobs import JobName
@@ -48,6 +49,8 @@ class FrozenDemo(DemoMarket):
 
     async def bars(self, symbols: Sequence[str], interval: BarInterval, days: int) -> FetchOutcome:
         job = JobName.DAILY if interval == "1d" else JobName.INTRADAY
+        if interval == "1d" and days == MEMBER_SESSIONS:  # the sector funds' members' bars
+            job = JobName.MEMBER_BARS
         return self._failure(job) or await super().bars(symbols, interval, days)
 
     async def short_interest(
@@ -61,6 +64,13 @@ class FrozenDemo(DemoMarket):
 
     async def shares(self, symbols: Sequence[str]) -> FetchOutcome:
         return self._failure(JobName.SHARES) or await super().shares(symbols)
+
+    async def fund_nav_history(self, funds: Sequence[str], days: int) -> FetchOutcome:
+        failure = self._failure(JobName.FUND_NAV)
+        return failure or await super().fund_nav_history(funds, days)
+
+    async def fund_holdings(self, funds: Sequence[str]) -> FetchOutcome:
+        return self._failure(JobName.FUND_HOLDINGS) or await super().fund_holdings(funds)
 
     async def aclose(self) -> None:
         self.closed = True
@@ -137,7 +147,11 @@ def test_text_titles_each_pane_with_its_as_of() -> None:
     titles = [line for line in out.splitlines() if " — " in line]
 
     assert titles[0] == "Indices — as of 09:45 ET"
-    assert titles[1].startswith("Sector flows — as of 09:45 ET · flow is an estimate")
+    # the funds' flows are the previous session's until the evening
+    assert titles[1].startswith(
+        "Sector flows — as of 09:45 ET · flow Feb 10 · SV Feb 10 · SI Jan 30 · est today is an "
+        "estimate"
+    )
     assert titles[2].startswith("Most shorted — SI as of ")
     assert " · SV " in titles[2]
     # correlations use completed sessions: at 9:45 the last one is the day before
@@ -172,13 +186,34 @@ def test_json_gives_every_figure_its_as_of_time() -> None:
 
     assert document["indices"]["as_of"] is not None
     assert all(row["as_of"] for row in document["indices"]["rows"])
-    assert all(row["as_of"] for row in document["sectors"]["rows"])
+    sectors = document["sectors"]
+    assert (sectors["fund_flow_as_of"], sectors["sv_date"], sectors["settlement_date"]) == (
+        "2026-02-10",
+        "2026-02-10",
+        "2026-01-30",
+    )
+    for row in sectors["rows"]:
+        assert row["as_of"] and row["breadth_as_of"]
+        assert row["fund_flow_as_of"] == "2026-02-10" and row["fund_flow_1d"] is not None
+        assert row["sv_date"] == "2026-02-10" and row["sv_zscore"] is not None
+        assert row["settlement_date"] == "2026-01-30" and row["si_change_pct"] is not None
+        assert row["up_share"] is not None and row["above_50d_share"] is not None
     shorts = document["shorts"]
     assert shorts["settlement_date"] and shorts["sv_date"]
     assert all(row["settlement_date"] and row["sv_date"] for row in shorts["rows"])
     assert document["correlations"]["as_of"] == "2026-02-10"  # the last completed session
     datasets = {entry["name"]: entry for entry in document["datasets"]}
-    assert set(datasets) == {"quotes", "intraday", "daily", "SI", "SV", "shares"}
+    assert set(datasets) == {
+        "quotes",
+        "intraday",
+        "daily",
+        "SI",
+        "SV",
+        "shares",
+        "members",
+        "NAV",
+        "holdings",
+    }
     assert all(entry["age_s"] is not None and not entry["stale"] for entry in datasets.values())
 
 
@@ -199,8 +234,10 @@ def test_nothing_fetched_exits_3_and_names_every_dataset() -> None:
 
     assert status == EXIT_NO_DATA == 3
     # In the order of a round: each job after those whose data names its symbols, slow data
-    # first, prices last.
+    # first, prices last. (Without holdings, the members' bars had nothing to ask.)
     assert err.splitlines() == [
+        "tapewatch: holdings: fund_holdings is down",
+        "tapewatch: NAV: fund_nav is down",
         "tapewatch: SV: short_volume is down",
         "tapewatch: SI: short_interest is down",
         "tapewatch: shares: shares is down",
@@ -219,7 +256,8 @@ def test_with_nothing_fetched_the_titles_say_no_data_as_the_panes_do() -> None:
 
     assert titles == [
         "Indices — no data",
-        "Sector flows — no data · flow is an estimate (signed dollar volume)",
+        "Sector flows — no data · est today is an estimate (signed dollar volume); flow "
+        "1d/5d/20d are the funds' creations and redemptions",
         "Most shorted — SI as of — · SV —",
         "Correlations — no data",
     ]

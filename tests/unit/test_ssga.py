@@ -340,6 +340,26 @@ async def test_a_complete_file_is_fetched_once_a_day_and_kept_across_restarts(
     assert len(fault_server.requests) == 1
 
 
+async def test_holdings_are_fetched_once_a_week_and_kept_across_restarts(
+    fault_server: FaultServer, client: HttpClient, tmp_path: Path
+) -> None:
+    fault_server.serve(HOLDINGS_PATH.format("xlk"), Reply(200, xlk_holdings()))
+    clock = Clock(new_york(2026, 2, 9, 9))  # a Monday
+    source = make_source(client, fault_server, clock, Cache(tmp_path))
+    first = fetched(await source.fund_holdings(["XLK"])).frame
+    clock.moment = new_york(2026, 2, 13, 18)  # Friday: the same week's file
+    assert fetched(await source.fund_holdings(["XLK"])).frame.equals(first)
+    restarted = make_source(client, fault_server, clock, Cache(tmp_path))
+    assert fetched(await restarted.fund_holdings(["XLK"])).frame.equals(first)
+    assert len(fault_server.requests) == 1
+    assert (
+        Cache(tmp_path).read_frame("ssga/holdings-xlk/20260209", FUND_HOLDINGS_SCHEMA) is not None
+    )
+    clock.moment = new_york(2026, 2, 16, 9)  # the next Monday: a new week, a new file
+    await restarted.fund_holdings(["XLK"])
+    assert len(fault_server.requests) == 2
+
+
 async def test_the_evenings_missing_nav_is_asked_for_again_but_not_too_often(
     fault_server: FaultServer, client: HttpClient
 ) -> None:
@@ -401,7 +421,8 @@ async def test_a_web_page_is_a_parse_failure_and_is_not_cached(
     assert failed.message == (
         "SSGA's holdings-daily-us-en-xlk.xlsx: got a web page instead of the XLK holdings workbook"
     )
-    assert Cache(tmp_path).read_frame("ssga/holdings-xlk/20260213", FUND_HOLDINGS_SCHEMA) is None
+    # (a holdings file is kept per week, under its Monday)
+    assert Cache(tmp_path).read_frame("ssga/holdings-xlk/20260209", FUND_HOLDINGS_SCHEMA) is None
 
 
 async def test_an_oversized_reply_is_refused_in_plain_words(

@@ -51,6 +51,16 @@ def test_growing_columns_share_the_room_left() -> None:
     assert widths(layout, columns) == {"last": 9, "spark": 14, "bar": 10}
 
 
+def test_a_growing_column_stops_at_its_max_width_and_the_others_take_the_rest() -> None:
+    bar = Column("bar", "Bar", width=5, grows=True, max_width=9)
+    alone = layout_columns((LAST, bar), 9 + 5 + 1 + 30)
+    assert widths(alone, (LAST, bar)) == {"last": 9, "bar": 9}  # the rest is left blank
+    assert alone.total == 9 + 9 + 1
+    columns = (LAST, SPARK, bar)
+    shared = layout_columns(columns, 9 + 8 + 5 + 2 + 20)
+    assert widths(shared, columns) == {"last": 9, "spark": 8 + 16, "bar": 9}
+
+
 def test_lower_priority_columns_hide_before_names_are_cut_below_their_minimum() -> None:
     # 36 wide: name 10 + last 9 + change 8 + spark 8 + 3 gaps = 38 does not fit; the name may
     # shrink to 6, which fits everything (34): the name is cut, no column hidden...
@@ -124,7 +134,16 @@ def test_at_58_columns_the_panes_keep_what_a_trader_reads_first() -> None:
         for pane, columns in PANES.items()
     }
     assert {"name", "last", "change_pct", "change_5d", "intraday"} <= keys["indices"]
-    assert {"etf", "sector", "change_pct", "flow", "flow_5d", "bar"} <= keys["sectors"]
+    sector_keys = {
+        "etf",
+        "sector",
+        "change_pct",
+        "flow",
+        "fund_flow_1d",
+        "fund_flow_5d",
+        "sv_zscore",
+    }
+    assert sector_keys <= keys["sectors"]
     assert {"symbol", "short_pct", "short_change", "days_to_cover", "sv_zscore"} <= keys["shorts"]
     assert keys["correlations"] == {"name", "series", "now", "year_ago", "change"}
 

@@ -26,6 +26,15 @@ class MarketData:
     now: dt.datetime  # market clock (aware UTC)
     info: Mapping[str, SymbolInfo]  # names/sectors known for symbols
     problems: Mapping[str, str] = dataclasses.field(default_factory=dict)  # symbol -> "not found"
+    # The Sector flows pane's: the sector funds' members' daily bars (BARS_SCHEMA, "1d", a few
+    # months), the funds' NAV history (FUND_NAV_SCHEMA) and holdings (FUND_HOLDINGS_SCHEMA).
+    member_bars: pl.DataFrame = dataclasses.field(default_factory=lambda: empty_frame(Dataset.BARS))
+    fund_nav: pl.DataFrame = dataclasses.field(
+        default_factory=lambda: empty_frame(Dataset.FUND_NAV)
+    )
+    fund_holdings: pl.DataFrame = dataclasses.field(
+        default_factory=lambda: empty_frame(Dataset.FUND_HOLDINGS)
+    )
 
     def replace(self, **changes: Any) -> MarketData:
         """A copy with some fields replaced, e.g. ``data.replace(quotes=frame, now=clock)``."""

@@ -1,6 +1,7 @@
 """The drill-down's view builder: one ticker's quote, chart prices by range, 52-week range, short
 figures and histories, its correlation to its peers (its basket, else its sector ETF), and for a
-sector ETF the stocks of its sector; with the sections that apply to the kind of ticker it is."""
+sector ETF the stocks of its sector and the fund's real daily flows; with the sections that apply
+to the kind of ticker it is."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from tui.analytics.returns import (
     latest_quotes,
     pct_change,
 )
+from tui.analytics.sectors.funds import FundFlowRow, daily_fund_flows, fund_flow_summary
 from tui.analytics.sessions import current_session
 from tui.analytics.shorts import (
     latest_settlements,
@@ -32,6 +34,7 @@ from tui.presenters.correlations import CorrelationLine
 from tui.presenters.shorts import ShortRow
 from tui.presenters.ticker import (
     ChartRange,
+    FundFlows,
     MemberQuote,
     PricePoint,
     Section,
@@ -42,6 +45,9 @@ from tui.sources.base import SymbolInfo
 
 INTRADAY_SESSIONS: Mapping[ChartRange, int] = {"1D": 1, "5D": 5}
 DAILY_SESSIONS: Mapping[ChartRange, int] = {"1M": 21, "6M": 126, "1Y": 252}
+# A fund's daily flows charted for each range: a day's flow is published the next morning, so
+# the intraday ranges show the last week's.
+FLOW_DAYS: Mapping[ChartRange, int] = {"1D": 5, "5D": 5, **DAILY_SESSIONS}
 RANGE_WEEKS = 52
 
 
@@ -168,6 +174,23 @@ def _member_quotes(data: MarketData, members: list[str]) -> tuple[MemberQuote, .
     return tuple(sorted(rows, key=lambda row: (row.change_pct is None, -(row.change_pct or 0.0))))
 
 
+def ticker_fund_flows(data: MarketData, symbol: str, chart_range: ChartRange) -> FundFlows | None:
+    """A fund's real daily flows over the chart range (`FLOW_DAYS`) and its 1-, 5- and 20-day
+    flows, from the NAV history the dashboard holds; None for anything without one."""
+    flows = daily_fund_flows(data.fund_nav.filter(pl.col("fund") == symbol))
+    if flows.is_empty():
+        return None
+    summary = frame_rows(fund_flow_summary(flows), FundFlowRow)[0]
+    recent = flows.tail(FLOW_DAYS[chart_range]).select("date", "flow")
+    return FundFlows(
+        daily=tuple(recent.iter_rows()),
+        flow_1d=summary.flow_1d,
+        flow_5d=summary.flow_5d,
+        flow_20d=summary.flow_20d,
+        as_of=summary.as_of,
+    )
+
+
 def _sections(
     kind: TickerKind,
     prices: list[PricePoint],
@@ -175,13 +198,16 @@ def _sections(
     has_short_volume: bool,
     peer_group: str | None,
     members: tuple[MemberQuote, ...],
+    has_fund_flows: bool = False,
 ) -> tuple[Section, ...]:
     """What applies: short figures to a stock (or wherever the source has them), volume to
-    what trades shares, a correlation where there are peers, members to a sector ETF."""
+    what trades shares, a fund's real flows where it has a NAV history, a correlation where there
+    are peers, members to a sector ETF."""
     shares = kind in ("stock", "etf") or any(point.volume is not None for point in prices)
     applies: dict[Section, bool] = {
         "price": True,
         "volume": shares,
+        "fund_flows": has_fund_flows,
         "short_interest": kind == "stock" or has_short_interest,
         "short_volume": kind == "stock" or has_short_volume,
         "correlation": peer_group is not None,
@@ -244,6 +270,7 @@ def build_ticker(
     ratios = tuple(sv_ratio_history(data.short_volume, symbol).iter_rows())
     members = _member_quotes(data, etf_members(data, symbol))
     low_52w, high_52w = range_52_weeks(data.daily, symbol, current_session(data.now))
+    fund_flows = ticker_fund_flows(data, symbol, chart_range)
     change_bp = None
     if kind == "yield" and quote.change is not None:
         change_bp = quote.change * BASIS_POINTS_PER_POINT
@@ -268,10 +295,19 @@ def build_ticker(
         correlation=correlation,
         peer_group=peer_group,
         kind=kind,
-        sections=_sections(kind, prices, bool(short_history), bool(ratios), peer_group, members),
+        sections=_sections(
+            kind,
+            prices,
+            bool(short_history),
+            bool(ratios),
+            peer_group,
+            members,
+            has_fund_flows=fund_flows is not None,
+        ),
         change_bp=change_bp,
         low_52w=low_52w,
         high_52w=high_52w,
         members=members,
         members_of=known.sector if members and known is not None else None,
+        fund_flows=fund_flows,
     )

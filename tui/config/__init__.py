@@ -25,6 +25,7 @@ from tui.config.reader import (
     COMMAND_PLACEHOLDERS,
     ConfigError,
     ConfigProblem,
+    nats_url_problem,
     read_alert_rule,
 )
 from tui.config.settings import (
@@ -52,6 +53,7 @@ from tui.config.settings import (
     LayoutSettings,
     PaneName,
     RefreshSettings,
+    RemoteSettings,
     SecSettings,
     SectorSpec,
     Settings,
@@ -94,6 +96,7 @@ __all__ = [
     "LayoutSettings",
     "PaneName",
     "RefreshSettings",
+    "RemoteSettings",
     "SecSettings",
     "SectorSpec",
     "Settings",
@@ -108,6 +111,7 @@ __all__ = [
     "expand_path",
     "load_settings",
     "locate_config",
+    "nats_url_problem",
     "parse_settings",
     "read_alert_rule",
 ]

@@ -12,6 +12,7 @@ from dataclasses import MISSING, dataclass, fields, is_dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
+from urllib.parse import urlsplit
 
 from tui.config.keys import BINDING_IDS, DEFAULT_KEYS, RESERVED_KEYS, normalize_key
 from tui.config.settings import (
@@ -31,6 +32,7 @@ from tui.config.settings import (
     IndexSpec,
     LayoutSettings,
     RefreshSettings,
+    RemoteSettings,
     SecSettings,
     SectorSpec,
     Settings,
@@ -345,6 +347,44 @@ def _url(value: str, key: str, reader: Reader) -> str:
     return value
 
 
+# The schemes a NATS client connects with: plain, TLS, and over websockets.
+NATS_SCHEMES = ("nats", "tls", "ws", "wss")
+
+
+def nats_url_problem(url: str) -> str | None:
+    """Why ``url`` is not a NATS server's URL (nats://desk-host:4222), or None if it is one."""
+    try:
+        parts = urlsplit(url)
+        port_ok = parts.port is None or parts.port > 0  # a port that is not a number raises
+    except ValueError:
+        parts, port_ok = None, False
+    if parts is None or not port_ok or parts.scheme not in NATS_SCHEMES or not parts.hostname:
+        schemes = ", ".join(f"{scheme}://" for scheme in NATS_SCHEMES)
+        # A URL can carry a password (user:password@host): never echo one.
+        found = "a URL with credentials in it" if "@" in url else _describe(url)
+        return (
+            f'expected a NATS server\'s URL ({schemes}) such as "nats://desk-host:4222", '
+            f"found {found}"
+        )
+    return None
+
+
+def _nats_url(value: str, key: str, reader: Reader) -> str:
+    """Empty (not set) or a NATS server's URL with a host: nats://desk-host:4222."""
+    value = value.strip()
+    if value and (problem := nats_url_problem(value)):
+        reader.report(key, problem)
+    return value
+
+
+def _existing_file(value: str, key: str, reader: Reader) -> str:
+    """Empty (not set) or a file that exists (``~`` is the home folder)."""
+    value = value.strip()
+    if value and not Path(value).expanduser().is_file():
+        reader.report(key, f"no such file: {_describe(value)}")
+    return value
+
+
 def _symbol(value: str, key: str, reader: Reader) -> str | _Invalid:
     try:
         return parse_symbol(value)
@@ -533,6 +573,23 @@ def _files_needed(settings: Settings, key: str, reader: Reader) -> None:
         )
 
 
+def _remote_url_needed(settings: Settings, key: str, reader: Reader) -> None:
+    if settings.source == "remote" and not settings.sources.remote.url:
+        reader.report(
+            "sources.remote.url",
+            'expected the NATS server `tapewatch feed` publishes to when source is "remote", '
+            'such as "nats://desk-host:4222", found ""',
+        )
+
+
+def _key_needs_certificate(remote: RemoteSettings, key: str, reader: Reader) -> None:
+    if remote.tls_key_file and not remote.tls_cert_file:
+        reader.report(
+            _join(key, "tls_key_file"),
+            "a client key needs its certificate: set tls_cert_file too",
+        )
+
+
 # --- alerts ---------------------------------------------------------------------------------------
 
 # What a command's arguments may name: str.format placeholders, filled in when an alert fires.
@@ -698,6 +755,7 @@ def read_alert_rule(
 
 def _settings_checks(settings: Settings, key: str, reader: Reader) -> None:
     _files_needed(settings, key, reader)
+    _remote_url_needed(settings, key, reader)
     _alert_baskets(settings.alerts, settings.baskets, "alerts", reader)
 
 
@@ -771,6 +829,11 @@ _FIELD_CHECKS: dict[tuple[type, str], FieldCheck] = {
     (SecSettings, "tickers_url"): _url,
     (SecSettings, "contact"): _header_value,
     (SsgaSettings, "base_url"): _url,
+    (RemoteSettings, "url"): _nats_url,
+    (RemoteSettings, "creds_file"): _existing_file,
+    (RemoteSettings, "tls_ca_file"): _existing_file,
+    (RemoteSettings, "tls_cert_file"): _existing_file,
+    (RemoteSettings, "tls_key_file"): _existing_file,
     (AlertRule, "symbol"): _alert_symbol,
     (AlertRule, "basket"): _stripped,
     (AlertRule, "note"): _stripped,
@@ -785,6 +848,7 @@ _FIELD_CHECKS: dict[tuple[type, str], FieldCheck] = {
 _OBJECT_CHECKS: dict[type, ObjectCheck] = {
     Basket: _weights_match_symbols,
     ShortedSettings: _watchlist_needed,
+    RemoteSettings: _key_needs_certificate,
     AlertRule: _alert_rule,
     Settings: _settings_checks,
 }

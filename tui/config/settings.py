@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-SourceName = Literal["live", "demo", "files"]
+SourceName = Literal["live", "demo", "files", "remote"]
 
 # The figures an alert can watch, each read from the view a pane (or the drill-down) shows.
 AlertField = Literal[
@@ -150,6 +150,9 @@ class RefreshSettings:
     # Most shorted names and those ranked next), the alert rules' symbols, and the symbols a
     # price stream already keeps live (polled as a cross-check).
     candidates: float = 60.0
+    member_bars: float = 3600.0  # the sector funds' members' daily bars (breadth)
+    fund_nav: float = 3600.0  # the sector funds' NAV history (real flows), posted in the evening
+    fund_holdings: float = 7 * 24 * 3600.0  # the sector funds' holdings (sector membership)
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,6 +245,18 @@ class FilesSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class RemoteSettings:
+    """A desk's feed, read when ``source = "remote"``: the NATS server `tapewatch feed`
+    publishes to, and how to reach it (the names NATS clients use)."""
+
+    url: str = ""  # nats://host:4222 (tls://host:4222 for TLS); required when source = "remote"
+    creds_file: str = ""  # a NATS credentials (.creds) file, if the server wants one
+    tls_ca_file: str = ""  # trust this CA bundle instead of the system's
+    tls_cert_file: str = ""  # a client certificate, for servers that verify clients
+    tls_key_file: str = ""  # its private key (when not in the certificate file)
+
+
+@dataclass(frozen=True, slots=True)
 class SourcesSettings:
     """Where each live source lives and how to reach it."""
 
@@ -250,6 +265,7 @@ class SourcesSettings:
     sec: SecSettings = field(default_factory=SecSettings)
     ssga: SsgaSettings = field(default_factory=SsgaSettings)
     files: FilesSettings = field(default_factory=FilesSettings)
+    remote: RemoteSettings = field(default_factory=RemoteSettings)
 
 
 @dataclass(frozen=True, slots=True)

@@ -79,7 +79,8 @@ async def check_nats(
     """Check the connection, the bucket and every dataset in it.
 
     ``cadences`` (job -> seconds between polls) names the datasets the monitors expect: one
-    missing, or older than twice its cadence, fails. ``schemas`` (job -> frame schema) checks
+    missing, or older than twice its cadence, fails (the cadence a frame carries from the feed
+    comes first). ``schemas`` (job -> frame schema) checks
     each frame's columns; without it only the metadata is read."""
     started = time.perf_counter()
     try:
@@ -198,6 +199,9 @@ async def _check_key(
         f"{rows_text}, as of {as_of:%Y-%m-%d %H:%M} ET, "
         f"published {age_text(age_s)} ago from {source}"
     )
+    # The feed says how often it polls the dataset; the monitor's own config is the fallback.
+    if meta.feed.cadence_s is not None:
+        cadence_s = meta.feed.cadence_s
     if cadence_s is not None and age_s > STALE_AFTER_CADENCES * cadence_s:
         stale = (
             f"stale: published {age_text(age_s)} ago, expected every {age_text(cadence_s)} "

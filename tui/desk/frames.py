@@ -4,7 +4,10 @@ The body is the frame's per-symbol problems as JSON (they can run to thousands o
 long for a header) followed by the frame as Arrow IPC (zstd: the smallest and, on these frames,
 also the fastest to read back). The headers carry the job, the format version, the as-of,
 fetched-at and published-at times, the source and its health, the row count and the body's
-layout and SHA-256 digest, so a reader can tell what it has before reading the body.
+layout and SHA-256 digest, so a reader can tell what it has before reading the body. Optional
+headers say what a monitor needs to know about the feed itself (``FeedContext``): its source's
+label, how often it polls the dataset, and its market clock; a frame without them is read with
+the defaults, so they need no new format version.
 
 Decoding checks everything it is handed: an unknown format version, an unknown job, a body that
 is not the one the digest names, bytes that are not Arrow IPC, or a frame whose schema is not
@@ -18,6 +21,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Literal, Protocol, get_args
@@ -25,6 +29,7 @@ from urllib.parse import quote, unquote
 
 import polars as pl
 
+from tui.kinds import FailureKind
 from tui.models import HealthState, SourceHealth
 from tui.plain import plain
 
@@ -43,12 +48,18 @@ H_SOURCE = "Tapewatch-Source"
 H_HEALTH = "Tapewatch-Health"
 H_HEALTH_UNTIL = "Tapewatch-Health-Until"
 H_HEALTH_DETAIL = "Tapewatch-Health-Detail"
+H_HEALTH_CAUSE = "Tapewatch-Health-Cause"  # optional: the kind of the last failure
 H_ROWS = "Tapewatch-Rows"
 H_PROBLEMS_BYTES = "Tapewatch-Problems-Bytes"
 H_BODY_BYTES = "Tapewatch-Body-Bytes"
 H_DIGEST = "Tapewatch-Digest"
 H_CHUNKS = "Tapewatch-Chunks"  # 0: the body is in this message; n: in n chunk messages
 H_CHUNK = "Tapewatch-Chunk"  # on a chunk message: its index
+# Optional: the feed's context (FeedContext).
+H_FEED_LABEL = "Tapewatch-Feed-Label"
+H_CADENCE = "Tapewatch-Cadence"
+H_MARKET_TIME = "Tapewatch-Market-Time"
+H_MARKET_RATE = "Tapewatch-Market-Rate"
 
 MAX_DETAIL_CHARS = 300  # a health detail is one error in plain words; headers stay small
 _HEALTH_STATES: frozenset[str] = frozenset(get_args(HealthState))
@@ -70,6 +81,32 @@ class StoredLike(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
+class FeedContext:
+    """What a monitor needs to know about the feed beside a frame: the status bar's label of its
+    source, how often it polls the dataset (so a monitor marks it stale when the feed's own
+    cadence says so, whatever the monitor's config), and its market clock (a demo market runs
+    faster than the wall clock; a replay stands still)."""
+
+    label: str = ""  # the feed source's label: "LIVE", "DEMO", "REPLAY 2026-02-05"
+    cadence_s: float | None = None  # seconds between the feed's polls of this dataset
+    market_time: dt.datetime | None = None  # the feed's market clock when it published
+    market_rate: float | None = None  # market seconds per wall second (demo: 60 x its speed)
+
+    def market_now(self, elapsed_s: float) -> dt.datetime | None:
+        """The feed's market clock ``elapsed_s`` wall seconds after it published."""
+        if self.market_time is None:
+            return None
+        rate = 1.0 if self.market_rate is None else self.market_rate
+        return self.market_time + dt.timedelta(seconds=elapsed_s * rate)
+
+    def moved_on(self, elapsed_s: float) -> FeedContext:
+        """The same context ``elapsed_s`` wall seconds later (a frame published again)."""
+        if self.market_time is None or elapsed_s <= 0:
+            return self
+        return replace(self, market_time=self.market_now(elapsed_s))
+
+
+@dataclass(frozen=True, slots=True)
 class FrameMeta:
     """Everything about a published frame but its rows."""
 
@@ -81,6 +118,7 @@ class FrameMeta:
     health: SourceHealth  # that source's health when it was published
     problems: Mapping[str, str] = field(default_factory=dict)  # symbol -> what went wrong
     rows: int = 0
+    feed: FeedContext = field(default_factory=FeedContext)
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,7 +208,23 @@ def encode_frame(
         headers[H_HEALTH_UNTIL] = _time(health.until)
     if health.detail:
         headers[H_HEALTH_DETAIL] = encode_text(health.detail[:MAX_DETAIL_CHARS])
+    if health.cause is not None:
+        headers[H_HEALTH_CAUSE] = health.cause.value
+    headers.update(_feed_headers(meta.feed))
     return Encoded(headers, body, digest)
+
+
+def _feed_headers(feed: FeedContext) -> dict[str, str]:
+    headers = {}
+    if feed.label:
+        headers[H_FEED_LABEL] = encode_text(feed.label[:MAX_DETAIL_CHARS])
+    if feed.cadence_s is not None:
+        headers[H_CADENCE] = repr(float(feed.cadence_s))
+    if feed.market_time is not None:
+        headers[H_MARKET_TIME] = _time(feed.market_time)
+    if feed.market_rate is not None:
+        headers[H_MARKET_RATE] = repr(float(feed.market_rate))
+    return headers
 
 
 def _header(headers: Mapping[str, str], name: str, job: str) -> str:
@@ -202,6 +256,34 @@ def _parse_int(headers: Mapping[str, str], name: str, job: str) -> int:
     return value
 
 
+def _parse_float(headers: Mapping[str, str], name: str, job: str) -> float | None:
+    """An optional non-negative, finite number."""
+    text = headers.get(name)
+    if text is None:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise FrameRejected(job, f"{name} is not a number: {text!r}") from None
+    if not math.isfinite(value) or value < 0:
+        raise FrameRejected(job, f"{name} is not a finite number of at least 0: {text!r}")
+    return value
+
+
+def read_feed(headers: Mapping[str, str], job: str = "") -> FeedContext:
+    """The feed's context in a frame's headers (defaults for the headers it lacks)."""
+    cadence = _parse_float(headers, H_CADENCE, job)
+    if cadence is not None and cadence <= 0:
+        raise FrameRejected(job, f"{H_CADENCE} must be more than 0: {cadence!r}")
+    market_time = _parse_time(headers, H_MARKET_TIME, job) if H_MARKET_TIME in headers else None
+    return FeedContext(
+        label=plain(unquote(headers.get(H_FEED_LABEL, ""))),
+        cadence_s=cadence,
+        market_time=market_time,
+        market_rate=_parse_float(headers, H_MARKET_RATE, job),
+    )
+
+
 def read_meta(headers: Mapping[str, str]) -> FrameMeta:
     """The metadata in a frame's headers; FrameRejected if it is not a frame we can read."""
     job = headers.get(H_JOB, "")
@@ -217,14 +299,21 @@ def read_meta(headers: Mapping[str, str]) -> FrameMeta:
     state = _header(headers, H_HEALTH, job)
     if state not in _HEALTH_STATES:
         raise FrameRejected(job, f"unknown health state {state!r}")
-    source = unquote(_header(headers, H_SOURCE, job))
+    # Shown on screen (the status bar's label and health): plain text (tui.plain).
+    source = plain(unquote(_header(headers, H_SOURCE, job)))
     until = _parse_time(headers, H_HEALTH_UNTIL, job) if H_HEALTH_UNTIL in headers else None
     health_state: HealthState = state  # type: ignore[assignment]  # checked just above
+    cause_text = headers.get(H_HEALTH_CAUSE)
+    try:
+        cause = FailureKind(cause_text) if cause_text is not None else None
+    except ValueError:
+        raise FrameRejected(job, f"unknown failure kind {cause_text!r}") from None
     health = SourceHealth(
         name=source,
         state=health_state,
         until=until,
-        detail=unquote(headers.get(H_HEALTH_DETAIL, "")),
+        detail=plain(unquote(headers.get(H_HEALTH_DETAIL, ""))),
+        cause=cause,
     )
     return FrameMeta(
         job=job,
@@ -234,6 +323,7 @@ def read_meta(headers: Mapping[str, str]) -> FrameMeta:
         source=source,
         health=health,
         rows=_parse_int(headers, H_ROWS, job),
+        feed=read_feed(headers, job),
     )
 
 

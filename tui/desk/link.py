@@ -38,7 +38,7 @@ from tui.clock import utc_now
 from tui.desk.options import NatsOptions
 from tui.models import HealthState, SourceHealth
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("tapewatch.desk")  # the log folder's logger (tui.logs)
 
 CLOSE_TIMEOUT_S = 2.0
 # Ping every 10 s and give up after two unanswered: a half-open connection (a cable pulled, a

@@ -9,8 +9,11 @@ from __future__ import annotations
 import ssl
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
+
+if TYPE_CHECKING:
+    from tui.config import RemoteSettings
 
 DEFAULT_BUCKET = "tapewatch"
 
@@ -57,6 +60,22 @@ class NatsOptions:
         if context is not None:
             kwargs["tls"] = context
         return kwargs
+
+
+def options_from_settings(remote: RemoteSettings, *, name: str = "tapewatch") -> NatsOptions:
+    """The options of the config's ``[sources.remote]`` (``~`` in a path is the home folder)."""
+
+    def path(text: str) -> Path | None:
+        return Path(text).expanduser() if text else None
+
+    return NatsOptions(
+        url=remote.url,
+        creds_file=path(remote.creds_file),
+        tls_ca_file=path(remote.tls_ca_file),
+        tls_cert_file=path(remote.tls_cert_file),
+        tls_key_file=path(remote.tls_key_file),
+        name=name,
+    )
 
 
 def redact_url(url: str) -> str:

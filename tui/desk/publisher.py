@@ -26,6 +26,7 @@ from tui.clock import utc_now
 from tui.desk.bucket import ensure_bucket, put_frame
 from tui.desk.frames import (
     COMPRESSION,
+    FeedContext,
     FrameMeta,
     IpcCompression,
     StoredLike,
@@ -36,7 +37,7 @@ from tui.desk.options import DEFAULT_BUCKET, NatsOptions
 from tui.desk.ticks import TICKS_SUBJECT, Tick, encode_tick_batches
 from tui.models import SourceHealth
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("tapewatch.desk")  # the log folder's logger (tui.logs)
 
 SUPERSEDED = "superseded by a newer frame"
 RESEND_ROUNDS = 3
@@ -96,8 +97,10 @@ class FramePublisher(LinkUser):
         source: str,
         health: SourceHealth,
         problems: Mapping[str, str] | None = None,
+        feed: FeedContext | None = None,
     ) -> PublishReceipt:
-        """Publish ``job``'s latest frame (replacing the one in the bucket)."""
+        """Publish ``job``'s latest frame (replacing the one in the bucket); ``feed`` says what
+        a monitor needs to know about the feed beside it (label, cadence, market clock)."""
         meta = FrameMeta(
             job=job,
             as_of=as_of,
@@ -107,6 +110,7 @@ class FramePublisher(LinkUser):
             health=health,
             problems=dict(problems or {}),
             rows=frame.height,
+            feed=feed or FeedContext(),
         )
         previous = self._latest.get(job)
         latest = _Latest(meta, frame, chunks=previous.chunks if previous else 0)
@@ -117,7 +121,13 @@ class FramePublisher(LinkUser):
         return await self._send(client, latest)
 
     async def publish_stored(
-        self, job: str, stored: StoredLike, *, source: str, health: SourceHealth
+        self,
+        job: str,
+        stored: StoredLike,
+        *,
+        source: str,
+        health: SourceHealth,
+        feed: FeedContext | None = None,
     ) -> PublishReceipt:
         """``publish`` for what the scheduler's store keeps (frame, as-of, fetched-at, problems)."""
         return await self.publish(
@@ -128,6 +138,7 @@ class FramePublisher(LinkUser):
             source=source,
             health=health,
             problems=stored.problems,
+            feed=feed,
         )
 
     async def publish_ticks(self, ticks: Sequence[Tick]) -> bool:
@@ -147,8 +158,12 @@ class FramePublisher(LinkUser):
     async def _send(self, client: Client, latest: _Latest) -> PublishReceipt:
         job = latest.meta.job
         async with self._lock:
-            # Published now: a frame re-sent after a reconnection keeps its as-of and fetch time.
-            meta = replace(latest.meta, published_at=self._clock())
+            # Published now: a frame re-sent after a reconnection keeps its as-of and fetch time;
+            # the market clock it carries moves on with the publish time.
+            now = self._clock()
+            meta = latest.meta
+            moved = (now - meta.published_at).total_seconds()
+            meta = replace(meta, published_at=now, feed=meta.feed.moved_on(moved))
             if latest is not self._latest.get(job):  # a newer frame came while we waited
                 return PublishReceipt(job, sent=False, detail=SUPERSEDED)
             try:

@@ -45,7 +45,7 @@ from tui.desk.options import NatsOptions
 from tui.models import SourceHealth
 from tui.symbols import parse_symbol
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("tapewatch.desk")  # the log folder's logger (tui.logs)
 
 REQUEST_SUBJECT = "tapewatch.request.symbols"
 QUEUE_GROUP = "tapewatch-feed"  # two feeds on one desk share the requests instead of both answering

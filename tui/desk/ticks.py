@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("tapewatch.desk")  # the log folder's logger (tui.logs)
 
 TICKS_SUBJECT = "tapewatch.ticks"
 TICKS_VERSION = 1

@@ -43,7 +43,7 @@ from tui.desk.options import DEFAULT_BUCKET, NatsOptions
 from tui.desk.service import REQUEST_SUBJECT, RequestFailed, request_symbols
 from tui.desk.ticks import TICKS_SUBJECT, TickBatch, decode_ticks
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("tapewatch.desk")  # the log folder's logger (tui.logs)
 
 # Bodies larger than this are decoded in a thread, off the monitor's event loop.
 DECODE_IN_THREAD_BYTES = 256 * 1024

@@ -53,6 +53,10 @@ class Presenter(Protocol[ViewT_contra]):
         data."""
         ...
 
+    def short_as_of_text(self, view: ViewT_contra) -> str:
+        """The as-of text in fewer characters, for a subtitle too narrow for `as_of_text`."""
+        ...
+
     def legend(self, view: ViewT_contra) -> str | None:
         """A line under the table that explains marks and dates, None for no such line."""
         ...

@@ -42,7 +42,8 @@ class Column:
     narrowed to it, its text ending in "…" (or in a cell's short form), before a lower-priority
     column is hidden, and it widens to its longest text when the table has room. A column that
     ``grows`` (a sparkline, a bar) is at least ``width`` wide and takes the width the other
-    columns leave; its cells are drawn at the width it gets. ``priority`` 0 columns are always
+    columns leave, up to ``max_width`` (None: no end); its cells are drawn at the width it
+    gets. ``priority`` 0 columns are always
     shown; when the table is too narrow, the columns with the highest priority number are
     hidden first (the rightmost among equals).
     """
@@ -54,6 +55,7 @@ class Column:
     width: int | None = None
     min_width: int | None = None
     grows: bool = False
+    max_width: int | None = None
     align: Align = "right"
     priority: int = 0
 
@@ -266,9 +268,12 @@ def plain_table(columns: Sequence[Column], rows: Sequence[Row]) -> list[str]:
     return lines
 
 
+AS_OF_PREFIX = "as of "
+
+
 def as_of_time(moment: dt.datetime | None) -> str:
     """A pane's as-of for prices: "as of 10:32 ET", or "no data" before any price."""
-    return NO_DATA if moment is None else f"as of {fmt.clock(moment)}"
+    return NO_DATA if moment is None else f"{AS_OF_PREFIX}{fmt.clock(moment)}"
 
 
 def basket_key(name: str) -> str:
@@ -289,6 +294,10 @@ class PanePresenter(Generic[ViewT]):
     def as_of_text(self, view: ViewT) -> str:
         """What the figures are as of (each pane says)."""
         raise NotImplementedError
+
+    def short_as_of_text(self, view: ViewT) -> str:
+        """The as-of text, for a narrow subtitle: the same unless a pane says shorter."""
+        return self.as_of_text(view)
 
     def legend(self, view: ViewT) -> str | None:
         """No legend line: the help screen explains the pane."""

@@ -16,7 +16,9 @@ CHART_RANGES: tuple[ChartRange, ...] = ("1D", "5D", "1M", "6M", "1Y")
 TickerKind = Literal["stock", "etf", "index", "yield"]
 
 # The parts of the drill-down below its key numbers; each view lists those that apply to it.
-Section = Literal["price", "volume", "short_interest", "short_volume", "correlation", "members"]
+Section = Literal[
+    "price", "volume", "fund_flows", "short_interest", "short_volume", "correlation", "members"
+]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -34,6 +36,18 @@ class MemberQuote:
     name: str
     last: float | None
     change_pct: float | None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class FundFlows:
+    """A fund's real flows: its creations (+) and redemptions (−) in USD, the change in its shares
+    outstanding times that day's NAV, from its issuer's NAV history (see the Sector flows pane)."""
+
+    daily: tuple[tuple[dt.date, float], ...]  # per published day over the chart range, oldest first
+    flow_1d: float | None  # the latest published day's
+    flow_5d: float | None  # summed over the 5 latest published days
+    flow_20d: float | None  # and the 20 latest
+    as_of: dt.date | None  # the latest published day
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -66,6 +80,7 @@ class TickerView:
     high_52w: float | None = None
     members: tuple[MemberQuote, ...] = ()  # an ETF: its sector's stocks, best change first
     members_of: str | None = None  # the sector those members are of
+    fund_flows: FundFlows | None = None  # a fund with a NAV history: its real flows
 
     def shows(self, section: Section) -> bool:
         """Whether the drill-down shows ``section`` for this ticker."""

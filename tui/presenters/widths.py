@@ -18,7 +18,8 @@ The rule, in order:
    whole before anything else gets wider (in their short forms, "Info Tech" for "Information
    Technology", when the room is too little for the long ones but enough for those);
 4. then to the growing columns, shared evenly: sparklines and bars use the width, no blank column
-   is left while a pane has one.
+   is left while a pane has one, unless every growing column has reached its ``max_width`` (a
+   bar in a zoomed pane: wider says nothing more); the rest is left blank on the right.
 5. If the priority-0 columns alone do not fit, the text columns are narrowed down to their
    header, their text ending in "…"; past that, the table scrolls sideways.
 
@@ -138,13 +139,24 @@ def _layout(
         widths[index] += grow
         spare -= grow
     growing = [index for index in visible if columns[index].grows]
-    if growing and spare > 0:  # then the sparklines and bars
+    while growing and spare > 0:  # then the sparklines and bars, each up to its max_width
         each, extra = divmod(spare, len(growing))
         for position, index in enumerate(growing):
-            widths[index] += each + (1 if position < extra else 0)
+            room = _room_to_grow(columns[index], widths[index])
+            grow = min(room, each + (1 if position < extra else 0))
+            widths[index] += grow
+            spare -= grow
+        growing = [index for index in growing if _room_to_grow(columns[index], widths[index])]
     cut = sum(whole[index] - widths[index] for index in texts)
     layout = ColumnLayout(tuple(visible), tuple(widths[index] for index in visible), short)
     return layout, cut
+
+
+def _room_to_grow(column: Column, width: int) -> int:
+    """How much wider a growing column may get (no end without a ``max_width``)."""
+    if column.max_width is None:
+        return 1 << 30
+    return max(0, column.max_width - width)
 
 
 def _fitting(

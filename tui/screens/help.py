@@ -101,10 +101,19 @@ PANE_NOTES: Mapping[Pane, str] = {
         "level is also its year-to-date index and the same in every view."
     ),
     Pane.SECTORS: (
-        "The 11 GICS sectors through their SPDR ETFs, ranked by today's flow. The flow is an "
-        "**estimate**, not fund-flow data: signed dollar volume, the money-flow multiplier "
+        "The 11 GICS sectors through their SPDR ETFs, ranked by today's flow estimate. Two kinds "
+        "of flow, never mixed. **est today** is an *estimate* from the ETF's trading, not "
+        "fund-flow data: signed dollar volume, the money-flow multiplier "
         "((close − low) − (high − close)) / (high − low) × volume × typical price "
-        "(high + low + close) / 3 — positive when the ETF closes near its high on volume."
+        "(high + low + close) / 3 — positive when the ETF closes near its high on volume. "
+        "**flow 1d / 5d / 20d** are the funds' *real* creations and redemptions, from State "
+        "Street's daily NAV history of each SPDR (Date, NAV, Shares Outstanding, Total Net "
+        "Assets): the change in shares outstanding × that day's NAV. A day's NAV is posted in "
+        "the evening, so flow 1d is the previous session's until then; its date is in the "
+        "subtitle. Short pressure and breadth are the sector's members (the fund's holdings, "
+        "from State Street's holdings files, refreshed weekly): SV % and SV z from FINRA's daily "
+        "short-sale volume, SI chg from its latest short-interest settlement, Up % and >50d from "
+        "the members' latest prices."
     ),
     Pane.SHORTS: (
         "Short interest is FINRA's, settled twice a month and published about a week later; "

@@ -1,5 +1,6 @@
 """Drill-down into one ticker: price chart by range, volume, short interest, short volume ratio,
-correlation to its peers, and the key numbers; for a sector ETF the stocks of its sector. Only
+correlation to its peers, and the key numbers; for a sector ETF the fund's real daily flows and
+the stocks of its sector. Only
 the sections that apply to the ticker show (an index has no short interest).
 
 Opened by a code at a section (`MSFT SI`, `MSFT CORR`), it scrolls there once the figures show.
@@ -31,6 +32,7 @@ from tui.presenters.ticker import CHART_RANGES, ChartRange, Section, TickerView
 from tui.screens.watched import WatchedScreen
 from widgets.charts import (
     CorrelationChart,
+    FundFlowChart,
     KeyNumbers,
     MembersList,
     PriceChart,
@@ -49,6 +51,7 @@ if TYPE_CHECKING:
 # The drill-down's optional parts and the section of the view each shows.
 SECTION_WIDGETS: tuple[tuple[str, Section], ...] = (
     ("#volume-chart", "volume"),
+    ("#flow-chart", "fund_flows"),
     ("#si-chart", "short_interest"),
     ("#sv-chart", "short_volume"),
     ("#corr-chart", "correlation"),
@@ -107,6 +110,7 @@ class TickerScreen(WatchedScreen[None]):
             yield Static(self._range_bar(), id="range-bar")
             yield PriceChart(id="price-chart")
             yield VolumeChart(id="volume-chart")
+            yield FundFlowChart(id="flow-chart")
             with Horizontal(id="short-charts"):
                 yield ShortInterestChart(id="si-chart")
                 yield ShortVolumeChart(id="sv-chart")

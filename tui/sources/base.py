@@ -138,6 +138,16 @@ SCHEMAS: Mapping[Dataset, pl.Schema] = {
 }
 
 
+# The column a frame's rows are per, and its problems name: a fund for the funds' files (a
+# holdings frame lists each fund's members under "symbol"), a symbol for everything else.
+_FUND_DATASETS = frozenset({Dataset.FUND_NAV, Dataset.FUND_HOLDINGS})
+
+
+def key_column(dataset: Dataset) -> str:
+    """ "fund" for the funds' files, "symbol" for every other dataset."""
+    return "fund" if dataset in _FUND_DATASETS else "symbol"
+
+
 class SchemaMismatch(ValueError):
     """A frame lacks the columns its dataset needs (a parser bug, or a corrupt cache file)."""
 
@@ -283,6 +293,25 @@ class Source(Protocol):
 
     async def aclose(self) -> None:
         """Release network clients and files."""
+        ...
+
+
+@runtime_checkable
+class FundSource(Protocol):
+    """What a source that has the sector funds' own files adds to `Source` (the live source
+    through SSGA, the demo market, a replay of either). Optional: the fetch plan (tui.feed)
+    answers the fund jobs of any other source with ``Failed(kind=NOT_AVAILABLE)``.
+
+    ``funds`` are fund tickers ("XLK"); a fund without a file is named in ``problems``.
+    """
+
+    async def fund_nav_history(self, funds: Sequence[str], days: int) -> FetchOutcome:
+        """Each fund's newest ``days`` published days of NAV, shares outstanding and net
+        assets (FUND_NAV_SCHEMA), oldest first per fund."""
+        ...
+
+    async def fund_holdings(self, funds: Sequence[str]) -> FetchOutcome:
+        """Each fund's latest holdings (FUND_HOLDINGS_SCHEMA)."""
         ...
 
 

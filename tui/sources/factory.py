@@ -12,8 +12,15 @@ from tui.sources.base import Source
 def make_source(
     settings: Settings, *, as_of: dt.date | None = None, cache: Cache | None = None
 ) -> Source:
-    """The demo market, the user's files, or the live feeds; replayed at `as_of` when given."""
+    """The demo market, the user's files, the live feeds, or a desk's feed; replayed at `as_of`
+    when given (not a desk's feed: the feed itself replays, with `tapewatch feed --as-of`)."""
     source: Source
+    if settings.source == "remote":
+        if as_of is not None:
+            raise ValueError("a remote monitor shows what the feed publishes: replay on the feed")
+        from tui.sources.remote import RemoteSource
+
+        return RemoteSource(settings)
     if settings.source == "demo":
         from tui.sources.demo import DemoMarket
 

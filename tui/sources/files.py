@@ -704,6 +704,14 @@ class FilesSource:
         """Not available from files."""
         return self._unavailable("shares outstanding are not read from files")
 
+    async def fund_nav_history(self, funds: Sequence[str], days: int) -> FetchOutcome:
+        """Not available from files: the Sector flows pane shows no real flows."""
+        return self._unavailable("fund NAV history is not read from files")
+
+    async def fund_holdings(self, funds: Sequence[str]) -> FetchOutcome:
+        """Not available from files: the Sector flows pane shows no short pressure or breadth."""
+        return self._unavailable("fund holdings are not read from files")
+
     async def aclose(self) -> None:
         """Nothing to release: files are read whole and closed."""
 

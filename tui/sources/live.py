@@ -1,5 +1,6 @@
 """The live market: Yahoo for prices, FINRA for short interest and short volume, the SEC for
-shares outstanding, all through one shared HTTP client. No textual import."""
+shares outstanding, State Street (SSGA) for the sector funds' NAV history and holdings, all
+through one shared HTTP client. No textual import."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from tui.sources.base import BarInterval, FetchOutcome, SourceRole, SymbolInfo
 from tui.sources.finra import FinraSource
 from tui.sources.http import HttpClient
 from tui.sources.sec import SecSource
+from tui.sources.ssga import SsgaSource
 from tui.sources.yahoo import YahooSource
 
 
@@ -40,15 +42,18 @@ class LiveSource:
         self.yahoo = YahooSource(self.client, sources.yahoo, clock=clock, cache=cache)
         self.finra = FinraSource(self.client, sources.finra, clock=clock, cache=cache)
         self.sec = SecSource(self.client, sources.sec, clock=clock, cache=cache)
+        self.ssga = SsgaSource(self.client, sources.ssga, clock=clock, cache=cache)
         # Which part plays each role: the methods below delegate the same way.
         self._parts = {
             SourceRole.PRICES: self.yahoo.name,
             SourceRole.SHORT_DATA: self.finra.name,
             SourceRole.SHARES: self.sec.name,
+            SourceRole.FUNDS: self.ssga.name,
         }
 
     def source_for(self, role: SourceRole) -> str:
-        """Yahoo for prices, FINRA for short data, the SEC for share counts."""
+        """Yahoo for prices, FINRA for short data, the SEC for share counts, SSGA for the
+        funds' files."""
         return self._parts[role]
 
     def now(self) -> dt.datetime:
@@ -94,6 +99,12 @@ class LiveSource:
 
     async def shares(self, symbols: Sequence[str]) -> FetchOutcome:
         return await self.sec.shares(symbols)
+
+    async def fund_nav_history(self, funds: Sequence[str], days: int) -> FetchOutcome:
+        return await self.ssga.fund_nav_history(funds, days)
+
+    async def fund_holdings(self, funds: Sequence[str]) -> FetchOutcome:
+        return await self.ssga.fund_holdings(funds)
 
     async def aclose(self) -> None:
         await self.client.aclose()

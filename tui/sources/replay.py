@@ -4,8 +4,9 @@
 is fetched from the inner source with enough extra history to reach back to that day, then cut so
 that nothing after the close shows: daily bars end at the as-of session, quotes are that session's
 closing prices, intraday bars are that session's (while the inner source still has them), and
-short interest is limited to the settlements FINRA had published by then. The cutting runs in a
-thread (`in_thread`), as every source's frame work does.
+short interest is limited to the settlements FINRA had published by then, and a fund's NAV
+history to the days whose NAV had been posted (a session's NAV comes out in the evening). The
+cutting runs in a thread (`in_thread`), as every source's frame work does.
 """
 
 from __future__ import annotations
@@ -31,8 +32,10 @@ from tui.sources.base import (
     BarInterval,
     Dataset,
     Failed,
+    FailureKind,
     Fetched,
     FetchOutcome,
+    FundSource,
     Session,
     Source,
     SourceRole,
@@ -41,6 +44,7 @@ from tui.sources.base import (
     in_thread,
 )
 from tui.sources.finra_schedule import publication_date
+from tui.sources.ssga_schedule import expected_nav_date
 
 # Sessions asked for beyond the computed gap, in case the inner source's calendar or its latest
 # (possibly partial) bar differs from ours by a day or two.
@@ -248,13 +252,61 @@ class AsOfSource:
         return await in_thread(self._cut_shares, outcome)
 
     def _cut_shares(self, outcome: Fetched) -> Fetched:
+        return self._in_time_or_oldest(outcome, "symbol")
+
+    def _in_time_or_oldest(self, outcome: Fetched, key: str) -> Fetched:
+        """Per ``key``, the rows dated (``as_of``) on or before the as-of day if it has any,
+        else those of its oldest date."""
         frame = outcome.frame
         in_time = pl.col("as_of") <= self.session_date
-        has_in_time = in_time.any().over("symbol")
-        oldest = pl.col("as_of") == pl.col("as_of").min().over("symbol")
+        has_in_time = in_time.any().over(key)
+        oldest = pl.col("as_of") == pl.col("as_of").min().over(key)
         frame = frame.filter(pl.when(has_in_time).then(in_time).otherwise(oldest))
         as_of = _latest_close(frame["as_of"], self._close)
         return Fetched(frame, as_of, dict(outcome.problems))
+
+    def _funds(self) -> FundSource | Failed:
+        """The inner source's fund files, or why there are none."""
+        if isinstance(self.inner, FundSource):
+            return self.inner
+        message = f"the {self.inner.name} source has no fund files"
+        return Failed(self.source_for(SourceRole.FUNDS), FailureKind.NOT_AVAILABLE, message)
+
+    async def fund_nav_history(self, funds: Sequence[str], days: int) -> FetchOutcome:
+        """The ``days`` newest days of each fund's NAV history posted by the as-of close: the
+        session before it, since a session's NAV is posted in the evening."""
+        inner = self._funds()
+        if isinstance(inner, Failed):
+            return inner
+        outcome = await inner.fund_nav_history(funds, days + self._sessions_since() + 2)
+        if isinstance(outcome, Failed):
+            return outcome
+        return await in_thread(self._cut_nav, outcome, funds, days)
+
+    def _cut_nav(self, outcome: Fetched, funds: Sequence[str], days: int) -> Fetched:
+        frame = (
+            outcome.frame.filter(pl.col("date") <= expected_nav_date(self._close))
+            .sort("fund", "date")
+            .group_by("fund", maintain_order=True)
+            .tail(max(days, 0))
+        )
+        as_of = _latest_close(frame["date"], self._close)
+        return Fetched(frame, as_of, self._problems(outcome.problems, funds, frame["fund"]))
+
+    async def fund_holdings(self, funds: Sequence[str]) -> FetchOutcome:
+        """Each fund's holdings as of the as-of day where the inner source has a file that old;
+        else the oldest it has (an issuer publishes only its latest file, and a fund's members
+        change slowly: a list is better than none)."""
+        inner = self._funds()
+        if isinstance(inner, Failed):
+            return inner
+        outcome = await inner.fund_holdings(funds)
+        if isinstance(outcome, Failed):
+            return outcome
+        return await in_thread(self._cut_holdings, outcome)
+
+    def _cut_holdings(self, outcome: Fetched) -> Fetched:
+        return self._in_time_or_oldest(outcome, "fund")
 
     async def aclose(self) -> None:
         """Close the inner source."""

@@ -12,7 +12,10 @@ reach the on-disk copy, where it would outlive the fault. Each column has a doma
 - times: not later than the source's clock plus CLOCK_SKEW (a daily bar, stamped with its
   session date, and a date column, by a day: a session in Asia has begun before the UTC date
   has), not before EARLIEST_DATE;
-- symbols: present, without control characters, at most MAX_SYMBOL_LENGTH characters.
+- symbols: present, without control characters, at most MAX_SYMBOL_LENGTH characters;
+- the funds' files: a fund's ticker as a symbol, its NAV a price (null where the issuer printed
+  "-"), its shares and assets and its holdings' weights and shares counts; their problems name
+  the fund.
 
 `screen` drops every row outside its schema's domain, logs the reasons, counts the rows in
 ``Fetched.bad_rows`` (the status bar shows the count with the source's health: ``yahoo ⚠ 12 bad
@@ -35,7 +38,7 @@ import polars as pl
 from tui.analytics.returns import YIELD_SYMBOLS
 from tui.market_hours import EARLIEST_DATE
 from tui.plain import plain
-from tui.sources.base import Dataset, Fetched, FetchOutcome
+from tui.sources.base import Dataset, Fetched, FetchOutcome, key_column
 
 log = logging.getLogger("tapewatch.sanity")
 
@@ -124,14 +127,14 @@ def _required(name: str) -> Check:
     return pl.col(name).is_null(), pl.lit(f"{name} is missing")
 
 
-def _symbol_checks() -> list[Check]:
-    symbol = pl.col("symbol")
+def _symbol_checks(name: str = "symbol") -> list[Check]:
+    symbol = pl.col(name)
     return [
-        _required("symbol"),
-        (symbol.str.contains(r"[\x00-\x1f\x7f-\x9f]"), pl.lit("symbol holds control characters")),
+        _required(name),
+        (symbol.str.contains(r"[\x00-\x1f\x7f-\x9f]"), pl.lit(f"{name} holds control characters")),
         (
             symbol.str.len_chars() > MAX_SYMBOL_LENGTH,
-            pl.lit(f"symbol is longer than {MAX_SYMBOL_LENGTH} characters"),
+            pl.lit(f"{name} is longer than {MAX_SYMBOL_LENGTH} characters"),
         ),
     ]
 
@@ -199,8 +202,21 @@ def checks_for(dataset: Dataset, now: dt.datetime) -> list[Check]:
                 *_dates("as_of", now),
                 *_quantities(("shares_outstanding", "float_shares"), positive=True),
             ]
-        case _:  # fund files are not polled into the store
-            return []
+        case Dataset.FUND_NAV:
+            # A day the issuer printed "-" for is null (not published), not bad.
+            return [
+                *_symbol_checks("fund"),
+                *_dates("date", now),
+                *price_checks("nav", pl.col("nav"), pl.lit(False)),
+                *_quantities(("shares_outstanding", "total_net_assets")),
+            ]
+        case Dataset.FUND_HOLDINGS:
+            return [
+                *_symbol_checks("fund"),
+                *_symbol_checks(),
+                *_dates("as_of", now),
+                *_quantities(("weight", "shares", "market_value")),
+            ]
 
 
 def first_failed(checks: Sequence[Check]) -> pl.Expr:
@@ -239,11 +255,12 @@ def screen(outcome: FetchOutcome, dataset: Dataset, now: dt.datetime, source: st
     bad = frame.select(any_failed(checks)).to_series()
     if not bad.any():
         return outcome
+    key = key_column(dataset)  # what a problem names: a symbol, or a fund for its files
     rejected = frame.filter(bad).select(
-        pl.col("symbol"),
+        pl.col(key),
         first_failed(checks).alias("reason"),
         # A row whose symbol is refused names nothing a user asked for.
-        (~any_failed(_symbol_checks())).alias("named"),
+        (~any_failed(_symbol_checks(key))).alias("named"),
     )
     kept = frame.filter(~bad)
     reasons = [
@@ -259,7 +276,7 @@ def screen(outcome: FetchOutcome, dataset: Dataset, now: dt.datetime, source: st
         "; ".join(reasons[:LOGGED_REASONS]),
         more,
     )
-    left = set(kept.get_column("symbol").to_list())
+    left = set(kept.get_column(key).to_list())
     problems = dict(outcome.problems)
     for symbol, reason, named in rejected.iter_rows():
         if named and symbol not in left and symbol not in problems:

@@ -283,9 +283,16 @@ class _FileKind:
     missing: str  # what the user reads when SSGA has no such file
     daily_rows: bool  # a history: cut to the day it is kept for, fetched until complete
     limit: ReplyLimit  # the largest reply accepted for one file
+    kept_days: int  # a file is kept for this many days: 1 (a day), 7 (a Monday-to-Sunday week)
+
+    def period(self, day: dt.date) -> dt.date:
+        """The first day of the period (the day, or the week's Monday) ``day``'s file is kept
+        for."""
+        return day if self.kept_days == 1 else day - dt.timedelta(days=day.weekday())
 
     def key(self, fund: str, day: dt.date) -> str:
-        return f"ssga/{self.folder}-{fund.lower()}/{day:%Y%m%d}"
+        """The cache key of the file kept for ``day`` (its period's first day)."""
+        return f"ssga/{self.folder}-{fund.lower()}/{self.period(day):%Y%m%d}"
 
 
 NAV_FILES = _FileKind(
@@ -298,6 +305,7 @@ NAV_FILES = _FileKind(
     daily_rows=True,
     # a sector fund's 28 years of history are ~200 KB
     limit=ReplyLimit("one NAV history workbook", 8 * MB),
+    kept_days=1,
 )
 HOLDINGS_FILES = _FileKind(
     "holdings",
@@ -309,6 +317,8 @@ HOLDINGS_FILES = _FileKind(
     daily_rows=False,
     # SPY's ~500 lines are ~40 KB
     limit=ReplyLimit("one holdings workbook", 4 * MB),
+    # Sector membership changes at the quarterly rebalances: a week-old list is good enough.
+    kept_days=7,
 )
 
 
@@ -328,12 +338,13 @@ class SsgaSource:
     """SPDR fund NAV history and holdings from SSGA's workbooks. Not a whole `Source`: two
     optional fetch methods a composite source routes to it.
 
-    Each file is kept per New York day under ``ssga/navhist-{fund}/{YYYYMMDD}`` and
-    ``ssga/holdings-{fund}/{YYYYMMDD}`` (parsed, in the cache, and in memory while in use), cut to
-    the rows dated that day or earlier. A day's NAV history is complete once it holds
-    `expected_nav_date`; a complete file, and every file of a past day, is never fetched again.
-    Today's history without its newest NAV (published in the evening) is asked for again at most
-    every RECHECK_S; if that fails, the copy already held is used. Holdings are fetched once a day.
+    A NAV history is kept per New York day under ``ssga/navhist-{fund}/{YYYYMMDD}``, a holdings
+    file per week under ``ssga/holdings-{fund}/{YYYYMMDD of its Monday}`` (parsed, in the cache,
+    and in memory while in use); a history is cut to the rows dated that day or earlier. A day's
+    NAV history is complete once it holds `expected_nav_date`; a complete file, and every file of
+    a past day, is never fetched again. Today's history without its newest NAV (published in the
+    evening) is asked for again at most every RECHECK_S; if that fails, the copy already held is
+    used. Holdings are fetched once a week (sector membership changes at quarterly rebalances).
     Methods return Fetched or Failed and never raise for network or format problems.
     """
 
@@ -373,9 +384,14 @@ class SsgaSource:
         now = self._clock()
         wanted = _unique_funds(funds)
         today = now.astimezone(NEW_YORK).date()
-        suffix = f"/{today:%Y%m%d}"
-        # Files of an earlier day are let go (they stay in the cache).
-        self._held = {key: held for key, held in self._held.items() if key.endswith(suffix)}
+        current = {kind.key(fund, today) for fund in wanted}
+        # This kind's files of an earlier period are let go (they stay in the cache).
+        prefix = f"ssga/{kind.folder}-"
+        self._held = {
+            key: held
+            for key, held in self._held.items()
+            if key in current or not key.startswith(prefix)
+        }
         outcomes = await asyncio.gather(*(self._file(kind, fund, now) for fund in wanted))
         frames: list[pl.DataFrame] = []
         problems: dict[str, str] = {}

@@ -63,6 +63,20 @@ _INTRADAY_BETA_BY_SYMBOL = {"^VIX": -0.75, "^TNX": 0.2}
 
 _DAY = dt.timedelta(days=1)
 
+# Short pressure rising in IT in the late phase: each IT stock's short-volume ratio climbs by up
+# to this much more (software, the names being sold hardest, by more), on a convex ramp.
+_IT_SHORT_RAMP = 0.08
+_SOFTWARE_SHORT_RAMP = 0.10
+_SHORT_RAMP_POWER = 4.0
+
+
+def _short_volume_ramp(symbol: str) -> float:
+    """How much a stock's short-volume ratio has risen by the session date (the late phase's
+    ramp): software most, the rest of IT less, other sectors not at all."""
+    if symbol in SOFTWARE_SELLOFF or symbol in OTHER_SOFTWARE:
+        return _SOFTWARE_SHORT_RAMP
+    return _IT_SHORT_RAMP if universe.SYMBOLS[symbol].sector == IT else 0.0
+
 
 @dataclass(frozen=True, slots=True)
 class BuiltMarket:
@@ -349,8 +363,12 @@ class Builder(Story):
         regime = spread([1.0 if phase else 0.0 for phase in self.phase], t)
         fractional = spread([day >= FRACTIONAL_VOLUME_SINCE for day in self.days], t)
         boosts = spread([boost.get(symbol, 0.0) for symbol in self.stocks], s)
+        leaning = spread([self._short_ramp(t) for t in range(self.count)], t)
+        ramps = spread([_short_volume_ramp(symbol) for symbol in self.stocks], s)
         total = pl.col("volume") * (0.42 + 0.07 * centred_draw(word, 21, 11)).clip(0.2, 0.65)
-        ratio = (0.47 + 0.045 * centred_draw(word, 10, 11) + regime * boosts).clip(0.15, 0.9)
+        ratio = (
+            0.47 + 0.045 * centred_draw(word, 10, 11) + regime * boosts + leaning * ramps
+        ).clip(0.15, 0.9)
 
         def as_published(value: pl.Expr) -> pl.Expr:
             """Whole shares until the files went fractional (then 6 decimals, as FINRA prints)."""
@@ -375,6 +393,15 @@ class Builder(Story):
             .cast(SHORT_VOLUME_SCHEMA)
             .collect(engine="in-memory")
         )
+
+    def _short_ramp(self, t: int) -> float:
+        """How far shorts have leaned into IT by session ``t``: 0 before the late phase, rising
+        ever faster through it to 1 on the session date, so each day's short-volume ratio
+        stands out against the 20 days before it."""
+        if self.phase[t] < 2:
+            return 0.0
+        share = (t - self.late_start + 1) / (self.today - self.late_start + 1)
+        return float(share**_SHORT_RAMP_POWER)
 
     def shares(self) -> pl.DataFrame:
         """Shares outstanding and float, as of a recent filing (a few weeks back)."""

@@ -10,9 +10,11 @@ import numpy as np
 import polars as pl
 import pytest
 
-from tui.analytics.fund_flows import (
+from tui.analytics.market import empty_market_data
+from tui.analytics.sectors.funds import (
     FLOWS_SCHEMA,
     daily_fund_flows,
+    fund_figures,
     fund_flow_summary,
     members,
     sector_breadth,
@@ -287,3 +289,45 @@ def test_breadth_counts_members_up_today_and_above_their_50_day_average() -> Non
         assert rows[fund]["above_50d_share"] == pytest.approx(sum(above) / len(above))
     assert rows["XLB"]["members_50d"] == 1
     assert rows["XLU"]["up_share"] is None and rows["XLU"]["priced"] == 0
+
+
+def test_the_panes_figures_are_computed_again_only_when_a_frame_is_replaced() -> None:
+    """The pane is rebuilt on every quotes poll: the figures of the hourly frames are kept while
+    those frames are the same objects, and never once one of them is replaced."""
+    history = [day for day in DAYS if day < SESSION]
+    data = empty_market_data(dt.datetime(2026, 2, 11, 16, 0, tzinfo=dt.UTC)).replace(
+        fund_nav=nav_frame(random_history("XLK", 3)),
+        fund_holdings=HOLDINGS,
+        short_volume=short_volume_frame(5),
+        member_bars=daily_bars(6, history),
+    )
+    summary, pressure, breadth = fund_figures(data, SESSION)
+    again = fund_figures(data, SESSION)
+    assert again[0] is summary and again[1] is pressure  # kept: the same frames
+    assert again[2].equals(breadth)
+    fresh = (
+        fund_flow_summary(daily_fund_flows(data.fund_nav)),
+        sector_short_pressure(HOLDINGS, data.short_volume, data.short_interest, data.member_bars),
+    )
+    assert summary.equals(fresh[0]) and pressure.equals(fresh[1])
+    # New short volume: new short pressure, the flows as they were.
+    other = data.replace(short_volume=short_volume_frame(8))
+    changed = fund_figures(other, SESSION)
+    assert not changed[1].equals(pressure)
+    assert changed[1].equals(
+        sector_short_pressure(HOLDINGS, other.short_volume, other.short_interest, other.member_bars)
+    )
+    assert changed[0].equals(summary)
+    # New quotes move breadth at once: a member priced by the dashboard counts its quote.
+    ts = dt.datetime(2026, 2, 11, 16, 0, tzinfo=dt.UTC)
+    last = data.member_bars.filter(pl.col("symbol") == "DDD")["close"][-1]
+    up = pl.DataFrame(
+        [("DDD", ts, last * 2, last, None, None, None, None, "regular", 0, "t")],
+        schema=QUOTES_SCHEMA,
+        orient="row",
+    )
+    down = up.with_columns(last=pl.lit(last / 2))
+    rises = fund_figures(data.replace(quotes=up), SESSION)[2]
+    falls = fund_figures(data.replace(quotes=down), SESSION)[2]
+    xlb = pl.col("fund") == "XLB"
+    assert rises.filter(xlb)["up_share"][0] > falls.filter(xlb)["up_share"][0]

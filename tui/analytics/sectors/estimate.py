@@ -1,9 +1,9 @@
-"""The Sector flows pane: flow estimates, relative volume and the view builder that ranks the
-sectors by their flow.
+"""The Sector flows pane's estimate of today's flow, and relative volume.
 
-A flow is an estimate, not fund-flow data: signed dollar volume from where each session closed
-within its range. A session that closes at its high counts all its dollar volume as inflow, one
-that closes at its low as outflow.
+The estimate is not fund-flow data: signed dollar volume from where each session closed within
+its range. A session that closes at its high counts all its dollar volume as inflow, one that
+closes at its low as outflow. (The funds' real creations and redemptions, published the next
+morning, are in `tui.analytics.sectors.funds`.)
 
 During a session, today's volume and flow are only so far: relative volume compares today's volume
 with the volume the previous sessions had traded by the same time of day (from their intraday
@@ -21,15 +21,10 @@ from typing import Literal
 
 import polars as pl
 
-from tui.analytics.frame_rows import difference, newest, product, rows_by_key
-from tui.analytics.market import MarketData
-from tui.analytics.returns import latest_quotes, pct_change
-from tui.analytics.sessions import bar_date, current_session, sessions_before
+from tui.analytics.frame_rows import rows_by_key
+from tui.analytics.sessions import bar_date, sessions_before
 from tui.clock import NEW_YORK
-from tui.config import Settings
 from tui.market_hours import session_times
-from tui.models import NO_DATA
-from tui.presenters.sectors import SectorRow, SectorsView
 
 FLOW_SESSIONS = 5  # flow_5d sums today and the 4 sessions before it
 VOLUME_SESSIONS = 20  # relative volume compares with the mean of this many previous sessions
@@ -303,56 +298,3 @@ class SectorFlow:
     flow_5d: float | None = None
     mean_volume: float | None = None
     mean_abs_flow: float | None = None
-
-
-def build_sectors(data: MarketData, settings: Settings) -> SectorsView:
-    """The Sector flows pane, ranked by today's estimated flow, largest inflow first."""
-    session = current_session(data.now)
-    symbols = [spec.symbol for spec in settings.sectors]
-    quotes = latest_quotes(data.quotes, [*symbols, settings.benchmark]).with_columns(
-        change_pct=pct_change(pl.col("last"), pl.col("prev_close"))
-    )
-    by_symbol = rows_by_key(quotes, SectorQuote)
-    flows = rows_by_key(sector_flows(quotes, data.daily, symbols, session), SectorFlow)
-    volumes = relative_volumes(
-        data.intraday,
-        {
-            symbol: (quote.ts, quote.volume)
-            for symbol in symbols
-            for quote in (by_symbol.get(symbol, SectorQuote()),)
-        },
-        {symbol: flows.get(symbol, SectorFlow()).mean_volume for symbol in symbols},
-        session,
-    )
-    benchmark_change = by_symbol.get(settings.benchmark, SectorQuote()).change_pct
-    rows = []
-    for spec in settings.sectors:
-        quote = by_symbol.get(spec.symbol, SectorQuote())
-        flow = flows.get(spec.symbol, SectorFlow())
-        volume = volumes[spec.symbol]
-        rows.append(
-            SectorRow(
-                symbol=spec.symbol,
-                sector=spec.name,
-                change_pct=quote.change_pct,
-                rel_strength=difference(quote.change_pct, benchmark_change),
-                flow_today=flow.flow_today,
-                flow_5d=flow.flow_5d,
-                rel_volume=volume.value,
-                as_of=quote.ts,
-                # The source's problem stands for the row only when it has no price to show.
-                problem=None
-                if quote.last is not None
-                else data.problems.get(spec.symbol) or NO_DATA,
-                rel_volume_basis=volume.basis if volume.value is not None else None,
-                rel_volume_sessions=volume.sessions,
-                usual_flow=product(flow.mean_abs_flow, volume.day_share),
-            )
-        )
-    # Unknown flows sort last; Python's sort is stable, so ties keep the configured order.
-    rows.sort(key=lambda row: (row.flow_today is None, -(row.flow_today or 0.0)))
-    return SectorsView(
-        rows=tuple(rows),
-        benchmark=settings.benchmark,
-        as_of=newest([row.as_of for row in rows]),
-    )
