@@ -35,7 +35,7 @@ from tests.unit.scripted import (
 )
 from tui.analytics.market import MarketData
 from tui.config import AlertRule, RefreshSettings, Settings, ShortedSettings, Watchlist
-from tui.feed import Feed
+from tui.feed import JOB_PRIORITY, Feed
 from tui.jobs import REFRESH_ORDER, JobName
 from tui.sources.base import (
     BarInterval,
@@ -443,6 +443,14 @@ class BudgetedSource(ScriptedSource):
         self.priorities.append(("short volume", current_priority(), []))
         return await super().short_volume(symbols, days)
 
+    async def fund_nav_history(self, funds: Sequence[str], days: int) -> FetchOutcome:
+        self.priorities.append(("fund NAV", current_priority(), list(funds)))
+        return await super().fund_nav_history(funds, days)
+
+    async def fund_holdings(self, funds: Sequence[str]) -> FetchOutcome:
+        self.priorities.append(("fund holdings", current_priority(), list(funds)))
+        return await super().fund_holdings(funds)
+
 
 def candidates_feed(source: ScriptedSource, clock: ManualClock) -> Feed:
     shorted = ShortedSettings(universe="watchlist", watchlist=("GME", "AMC"))
@@ -466,6 +474,19 @@ async def test_each_job_asks_with_its_priority() -> None:
     assert source.priorities[1][2] == ["GME", "AMC"]
     assert source.priorities[2][2] == ["XLK", "XLI"]
     assert source.priorities[3][2] == ["^GSPC", "^VIX", "AAPL", "MSFT", "NVDA", "ORCL"]
+
+
+async def test_the_sector_funds_files_are_asked_for_as_history() -> None:
+    """State Street's workbooks change once a day or a week: last in the budget's queue."""
+    source = BudgetedSource()
+    feed = candidates_feed(source, ManualClock(WALL_START))
+    for job in (JobName.FUND_NAV, JobName.FUND_HOLDINGS):
+        await feed.fetch(job)
+    assert [(what, priority) for what, priority, _ in source.priorities] == [
+        ("fund NAV", Priority.HISTORY),
+        ("fund holdings", Priority.HISTORY),
+    ]
+    assert set(JOB_PRIORITY) == set(JobName)  # every job has one (the members' bars too)
 
 
 async def test_candidates_are_asked_at_their_own_cadence() -> None:
