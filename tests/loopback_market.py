@@ -73,6 +73,7 @@ from tui.config import (
     Settings,
     SourcesSettings,
     SsgaSettings,
+    StreamSettings,
     YahooSettings,
 )
 from tui.market_hours import NEW_YORK
@@ -468,7 +469,8 @@ class LoopbackMarket:
 
     def settings(self, base: Settings | None = None) -> Settings:
         """``base`` (default settings) on the live source, with this market's URLs, an SEC
-        contact and quick HTTP retries."""
+        contact and quick HTTP retries; no price stream unless ``base`` points one at a loopback
+        server (a test never reaches the real streamer)."""
         base = base or Settings()
         sources = SourcesSettings(
             yahoo=YahooSettings(base_url=YAHOO_URL),
@@ -477,7 +479,10 @@ class LoopbackMarket:
             ssga=SsgaSettings(base_url=SSGA_URL),
             files=base.sources.files,
         )
-        return dataclasses.replace(base, source="live", sources=sources, http=TEST_HTTP)
+        stream = base.stream if base.stream.url else StreamSettings(provider="off")
+        return dataclasses.replace(
+            base, source="live", sources=sources, http=TEST_HTTP, stream=stream
+        )
 
     def transport(self) -> LoopbackTransport:
         """An httpx transport that reaches this market's server (or its port, once stopped)."""

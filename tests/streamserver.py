@@ -129,8 +129,10 @@ class StreamServer:
         valid_key: tuple[str, ...] = (),
         reply_delay_s: float = 0.0,
         clock: ManualClock | None = None,
+        port: int = 0,
     ) -> None:
         self.dialect = dialect
+        self.wanted_port = port
         self.valid_key = valid_key
         self.reply_delay_s = reply_delay_s
         self.clock = clock
@@ -145,7 +147,7 @@ class StreamServer:
         self._server = await serve(
             self._handle,
             "127.0.0.1",
-            0,
+            self.wanted_port,
             process_request=self._check_request,
             compression=None,
             logger=_server_logger,
@@ -182,6 +184,19 @@ class StreamServer:
     @property
     def open_connections(self) -> int:
         return len(self._open)
+
+    @property
+    def subscribed(self) -> frozenset[str]:
+        """The symbols the open connections are subscribed to now (Yahoo's framing)."""
+        symbols: set[str] = set()
+        for received in self.received:
+            if received.connection not in self._open or not isinstance(received.message, dict):
+                continue
+            if isinstance(wanted := received.message.get("subscribe"), list):
+                symbols.update(wanted)
+            if isinstance(dropped := received.message.get("unsubscribe"), list):
+                symbols.difference_update(dropped)
+        return frozenset(symbols)
 
     async def wait_for_messages(self, count: int) -> None:
         """Wait until clients have sent ``count`` messages in all."""

@@ -270,7 +270,14 @@ class TapewatchApp(App[int]):
         if isinstance(self.screen, TickerScreen):
             self.pop_screen()
         self.push_screen(
-            TickerScreen(feed, symbol, self.settings, self.dashboard.status_now, section=section)
+            TickerScreen(
+                feed,
+                symbol,
+                self.settings,
+                self.dashboard.status_now,
+                watch=self.dashboard.watch_symbols,
+                section=section,
+            )
         )
 
     @on(BasketSelected)
@@ -318,6 +325,7 @@ class TapewatchApp(App[int]):
                 self.settings,
                 name or self.watchlists.shown,
                 view if isinstance(view, WatchlistView) else None,
+                streamed=self.dashboard.streams,
             )
         )
 

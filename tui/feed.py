@@ -10,9 +10,9 @@ It also says how urgent each request is when a host's request budget holds reque
 (tui.sources.budget): the prices the dashboard's own rows show and the drill-down first,
 intraday bars next, then the short candidates and symbols off screen, and history last. The
 quotes job asks for its candidates (`refresh.candidates`) less often than for the rows on screen
-(`refresh.quotes`), and a price stream that is live for some symbols (`stream_live`, set by
-whoever runs the stream) moves them to the slower cadence too: their polled quotes are then
-only a cross-check.
+(`refresh.quotes`), and a price stream that is live for some symbols (`streaming`, set by
+the scheduler that runs the stream) moves them to the slower cadence too: their polled quotes
+are then only a cross-check.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import Awaitable, Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from typing import Protocol, runtime_checkable
 
 import polars as pl
@@ -87,10 +87,6 @@ class IntradayCloses(Protocol):
     async def intraday_closes(
         self, symbols: Sequence[str], interval: BarInterval
     ) -> FetchOutcome: ...
-
-
-def _nothing_streamed() -> Collection[str]:
-    return ()
 
 
 async def ask(
@@ -182,9 +178,9 @@ class Feed:
         self.source = source
         self.store = store
         self.clock = clock  # the wall clock the candidates' cadence runs on
-        # The symbols a price stream is live for now: polled at the candidates' cadence only.
-        # Whoever runs the stream sets it (`feed.stream_live = client.live_symbols`).
-        self.stream_live: Callable[[], Collection[str]] = _nothing_streamed
+        # The symbols a price stream keeps live now (tui.stream; none without one): their
+        # quotes are polled at the candidates' cadence only. The scheduler sets it.
+        self.streaming: Callable[[], frozenset[str]] = frozenset
         self._candidates_due: dt.datetime | None = None  # None: at the next quotes poll
         # Where frames that arrive after their poll has returned are kept (the scheduler's
         # `accept`, while it runs): the rows on screen are not held back by the candidates.
@@ -274,7 +270,7 @@ class Feed:
         a watchlist, alert symbols, and the rows a live stream already prices — polled at the
         candidates' cadence (CPU work on whole frames, as `symbols_for`)."""
         everything = self.symbols_for(JobName.QUOTES, data) or []
-        streamed = set(self.stream_live())
+        streamed = self.streaming()
         core = set(self._core_symbols())
         on_screen = [symbol for symbol in everything if symbol in core and symbol not in streamed]
         shown = set(on_screen)
@@ -344,7 +340,13 @@ class Feed:
         now = self.clock()
         due = self._candidates_due is None or now >= self._candidates_due
         if due:
-            self._candidates_due = now + dt.timedelta(seconds=self.settings.refresh.candidates)
+            # Half a quotes poll early counts as due: polls run start to start at their cadence,
+            # so the one at the candidates' cadence may start a hair before it (missing it would
+            # double the candidates' age, and the streamed rows', when the stream slows the
+            # quotes poll to the candidates' cadence).
+            refresh = self.settings.refresh
+            interval = max(0.0, refresh.candidates - refresh.quotes / 2)
+            self._candidates_due = now + dt.timedelta(seconds=interval)
         else:
             priced = set(data.quotes.get_column("symbol").to_list())
             candidates = [symbol for symbol in candidates if symbol not in priced]

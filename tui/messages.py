@@ -12,6 +12,7 @@ from textual.message import Message
 
 from tui.models import Pane, StatusView
 from tui.presenters.registry import PaneView
+from tui.presenters.ticks import PriceMove
 
 
 @dataclass
@@ -46,3 +47,11 @@ class StatusUpdated(Message):
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, StatusUpdated)
+
+
+@dataclass
+class PricesMoved(Message):
+    """Streamed prices moved (coalesced, a few times a second at most): the rows showing these
+    symbols update their price cells. Never replaced by a newer one: each carries other moves."""
+
+    moves: tuple[PriceMove, ...]

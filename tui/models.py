@@ -69,6 +69,17 @@ class DatasetFreshness:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class StreamView:
+    """A price stream, as the status bar tells it: `stream live 12/s`, `yahoo stream ⚠ polling`."""
+
+    provider: str  # "yahoo", "alpaca", "finnhub"
+    active: bool  # it should be streaming now (the market is open and rows are on screen)
+    live: bool  # prices are arriving; otherwise the quotes are polled
+    ticks_per_s: float = 0.0
+    detail: str = ""  # why it is not live, in plain words (never a key)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class StatusView:
     """Everything the status bar shows."""
 
@@ -88,6 +99,7 @@ class StatusView:
     sessions_behind: int = 0
     # Sources whose request budget holds requests back now: (source, requests waiting).
     budget_waiting: tuple[tuple[str, int], ...] = ()
+    stream: StreamView | None = None  # the price stream, when one is configured
 
 
 def to_jsonable(value: Any) -> Any:

@@ -14,6 +14,7 @@ from tui.models import Pane, StatusView
 from tui.presenters.registry import PaneView
 
 if TYPE_CHECKING:
+    from tui.presenters.ticks import PriceMove
     from tui.sources.base import Failed
 
 
@@ -58,5 +59,14 @@ class StatusChanged:
     status: StatusView
 
 
-Report = JobFinished | PaneBuilt | PaneFailed | StatusChanged
+@dataclass(frozen=True, slots=True)
+class PricesTicked:
+    """Streamed prices moved (a few times a second at most): the rows showing these symbols
+    update their price cells; the panes are rebuilt whole later, when the moves are folded into
+    the quotes."""
+
+    moves: tuple[PriceMove, ...]
+
+
+Report = JobFinished | PaneBuilt | PaneFailed | StatusChanged | PricesTicked
 Reporter = Callable[[Report], None]

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
@@ -46,12 +47,18 @@ from tui.feed import Feed
 from tui.health import SEVERITY, Health
 from tui.jobs import JOBS, PRICE_JOBS, REFRESH_ORDER, JobName, JobSpec, panes_of, spec
 from tui.models import DatasetFreshness, Pane, SourceHealth, StatusView
+from tui.presenters.indices import IndicesView
 from tui.presenters.registry import PaneView
+from tui.presenters.sectors import SectorsView
+from tui.presenters.shorts import ShortsView
+from tui.presenters.ticks import PriceMove
+from tui.presenters.watchlist import WatchlistView
 from tui.reports import (
     JobFinished,
     JobResult,
     PaneBuilt,
     PaneFailed,
+    PricesTicked,
     Report,
     Reporter,
     StatusChanged,
@@ -59,6 +66,7 @@ from tui.reports import (
 from tui.sources.base import Failed, FailureKind, Fetched, Source
 from tui.sources.budget import BudgetedRequests
 from tui.store import Store, Stored, combine
+from tui.stream import PriceStream, overlay
 
 if TYPE_CHECKING:
     from tui.recording import Recorder
@@ -141,6 +149,7 @@ class Scheduler:
         wait: Waiter = wait_or_wake,
         builders: Mapping[Pane, PaneBuilder] = BUILDERS,
         recorder: Recorder | None = None,
+        stream: PriceStream | None = None,
     ) -> None:
         self.settings = settings
         self.recorder = recorder  # `--record`: every frame taken in, and every tick
@@ -167,6 +176,10 @@ class Scheduler:
         self._polling = 0
         self._first_round_settled = asyncio.Event()
         self._published_cadence: dict[JobName, float] = {}  # a feed's own, for pushed jobs
+        # Streamed prices (tui.stream), run beside the polls; None: polling only.
+        self.stream = stream
+        if stream is not None:
+            self.feed.streaming = lambda: stream.live_symbols
 
     @property
     def source(self) -> Source:
@@ -198,6 +211,8 @@ class Scheduler:
             if self.recorder is not None:
                 group.create_task(self.recorder.run(), name="recorder")
             group.create_task(self._rebuild_loop(), name="rebuild")
+            if self.stream is not None:
+                group.create_task(self.stream.run(self), name="stream")
 
     async def _played(self, job: JobName, fetched: Fetched) -> bool:
         """A frame a replay hands over: kept as a poll's answer would be."""
@@ -281,8 +296,16 @@ class Scheduler:
                 delay = result.retry_in_s
             else:  # cadence from start to start: a poll the request budget spaced out is no later
                 elapsed = (self.clock() - started).total_seconds()
-                delay = max(0.0, self.cadence_s(job) - max(0.0, elapsed))
+                delay = max(0.0, self._next_poll_s(job) - max(0.0, elapsed))
             await self._wait(wake, delay)
+
+    def _next_poll_s(self, job: JobName) -> float:
+        """Seconds until ``job``'s next poll: its cadence, slower for quotes while a stream
+        prices them."""
+        cadence = self.cadence_s(job)
+        if job is JobName.QUOTES and self.stream is not None:
+            return self.stream.quotes_cadence(cadence)
+        return cadence
 
     def _note_quiet(self) -> None:
         """The first round has settled once every job has been polled and no poll runs or is
@@ -346,8 +369,15 @@ class Scheduler:
             self.recorder.record_frame(job, fetched, at=self.clock(), market_at=self.source.now())
         async with self._accepting[job]:  # a poll and a frame pushed meanwhile: one at a time
             previous = self.store.get(job)
+            stream = self.stream if job is JobName.QUOTES else None
+            if stream is not None:  # a poll never takes back a newer streamed price
+                streamed = stream.streamed()
+                frame = await asyncio.to_thread(overlay, fetched.frame, streamed)
+                fetched = dataclasses.replace(fetched, frame=frame)
             stored, changed = await asyncio.to_thread(combine, previous, job, fetched, self.clock())
             self.store.put(job, stored)
+            if stream is not None:
+                stream.seed(stored.frame)
             if self.source.is_demo:
                 self._market_fetched[job] = self.source.now()
             if changed:
@@ -405,6 +435,37 @@ class Scheduler:
                 stored.frame, stored.as_of, stored.problems, fetched_at=stored.fetched_at
             )
             self.recorder.record_frame(job, fetched, at=self.clock(), market_at=self.source.now())
+
+    # -- the price stream (tui.stream calls these) ------------------------------------------
+
+    def prices_moved(self, moves: list[PriceMove]) -> None:
+        """Coalesced streamed prices: reported for the rows that show them."""
+        self._report(PricesTicked(tuple(moves)))
+
+    async def fold_streamed(self) -> None:
+        """Write what the stream changed into the stored quotes and rebuild the panes they
+        feed: the quotes are as fresh as the newest price."""
+        async with self._accepting[JobName.QUOTES]:  # not over a poll's answer being kept
+            stream, stored = self.stream, self.store.get(JobName.QUOTES)
+            if stream is None or stored is None:
+                return
+            frame = await asyncio.to_thread(overlay, stored.frame, stream.streamed())
+            newest = frame.get_column("ts").max()
+            as_of = newest if isinstance(newest, dt.datetime) else stored.as_of
+            self.store.put(JobName.QUOTES, Stored(frame, as_of, self.clock(), stored.problems))
+            stream.seed(frame)
+            self._mark_dirty(spec(JobName.QUOTES).panes)
+
+    def stream_changed(self, live: bool) -> None:
+        """The stream went live (the quotes poll slows down) or stopped (poll now)."""
+        if not live:
+            self.wake(JobName.QUOTES)
+        self._report(StatusChanged(self.status()))
+
+    def watch_symbols(self, owner: str, symbols: Iterable[str]) -> None:
+        """``owner`` (the drill-down) shows these symbols: stream them too."""
+        if self.stream is not None:
+            self.stream.watch(owner, symbols)
 
     async def restore(self) -> list[JobName]:
         """Show the last good data on disk at once (the polls then replace it)."""
@@ -469,6 +530,8 @@ class Scheduler:
                 self._report(PaneFailed(pane, f"{type(error).__name__}: {error}"))
                 continue
             self._failed_panes.discard(pane)
+            if self.stream is not None:
+                self.stream.watch(pane.value, _symbols_shown(view))
             self._report(PaneBuilt(pane, view))
 
     async def build(self, panes: Iterable[Pane], data: MarketData) -> dict[Pane, PaneView]:
@@ -505,6 +568,7 @@ class Scheduler:
             data_through=through,
             sessions_behind=behind,
             budget_waiting=self._budget_waiting(),
+            stream=self.stream.view() if self.stream is not None else None,
         )
 
     def _budget_waiting(self) -> tuple[tuple[str, int], ...]:
@@ -574,3 +638,16 @@ class Scheduler:
         if not any(self.health.failures(job) for job in PRICE_JOBS):
             return None
         return "cached" if self.store.showing_disk_copy else "empty"
+
+
+def _symbols_shown(view: PaneView) -> list[str]:
+    """The symbols a pane's rows price (a basket's row and the correlation lines price none)."""
+    match view:
+        case IndicesView():
+            return [row.symbol for row in view.rows if row.kind != "basket"]
+        case SectorsView() | ShortsView():
+            return [row.symbol for row in view.rows]
+        case WatchlistView():
+            return [row.symbol for listed in view.lists for row in listed.rows]
+        case _:
+            return []

@@ -33,6 +33,7 @@ from tui.models import NO_DATA
 from tui.presenters import format as fmt
 from tui.presenters.chart_axis import Axis, count_label, nice_axis
 from tui.presenters.corr_matrix import PairView
+from tui.presenters.extended import ext_text
 from tui.presenters.shorts import sv_percent
 from tui.presenters.table import tone_for
 from tui.presenters.ticker import ChartRange, FundFlows, MemberQuote, PricePoint, TickerView
@@ -236,15 +237,24 @@ class TickerChart(ViewChart[TickerView]):
     """One chart of the drill-down, given the drill-down's whole view."""
 
 
+# How the day chart draws pre- and post-market prices (the regular session is a line).
+EXTENDED_MARKER = "·"
+
+
 def _priced(view: TickerView) -> list[PricePoint]:
     return [point for point in view.prices if math.isfinite(point.close)]
 
 
 def _day_baseline(view: TickerView) -> float | None:
-    """The previous close a day chart is read against; none for longer ranges."""
-    if view.chart_range != "1D" or view.prev_close is None or not math.isfinite(view.prev_close):
+    """The previous close a day chart is read against (a pre-market alone: the last regular
+    close, its move's reference); none for longer ranges."""
+    if view.chart_range != "1D":
         return None
-    return view.prev_close
+    extended_only = bool(view.prices) and all(p.session != "regular" for p in view.prices)
+    close = view.last if extended_only else view.prev_close
+    if close is None or not math.isfinite(close):
+        return None
+    return close
 
 
 class PriceChart(TickerChart):
@@ -271,7 +281,33 @@ class PriceChart(TickerChart):
         self._y_axis(axis)
         if baseline is not None:
             self.plt.hline(baseline, self._colour("foreground-muted") or "gray")
-        self._line(list(enumerate(closes)), axis, colour)
+        points = list(enumerate(closes))
+        extended = [
+            (x, close)
+            for (x, close), p in zip(points, prices, strict=True)
+            if p.session != "regular"
+        ]
+        if extended:
+            # Pre- and post-market in dots of a muted colour, the regular session as a line: the
+            # marker tells them apart without colour, and the title says so.
+            regular = [
+                (x, close)
+                for (x, close), p in zip(points, prices, strict=True)
+                if p.session == "regular"
+            ]
+            if regular:
+                self._line(regular, axis, colour)
+            self.plt.scatter(
+                [x for x, _ in extended],
+                [braille_value(axis, value) for _, value in extended],
+                color=self._colour("foreground-muted") or "gray",
+                marker=EXTENDED_MARKER,
+            )
+            self.plt.title(
+                f"{self.TITLE} · {view.chart_range}  ({EXTENDED_MARKER} pre/post market)"
+            )
+        else:
+            self._line(points, axis, colour)
         label = _time_label(view.chart_range)
         self._x_labels([label(point.ts) for point in prices])
 
@@ -496,6 +532,7 @@ class KeyNumbers(Widget):
         decimals = price_decimals(view)
         rows: list[tuple[str, str, list[Text]]] = [
             ("Last", "Last", self._last(view)),
+            *self._extended(view),
             (
                 "Day range",
                 "Range",
@@ -597,6 +634,17 @@ class KeyNumbers(Widget):
             stamp = f"{fmt.short_date(view.as_of)} {fmt.clock(view.as_of)}"
             pieces.append(Text(stamp, style=self._muted()))
         return pieces
+
+    def _extended(self, view: TickerView) -> list[tuple[str, str, list[Text]]]:
+        """Pre- or post-market: the extended-hours price and its change from the regular
+        session's price, on a line of its own (none in the regular session)."""
+        text = ext_text(view.ext_session, view.ext_last, view.ext_change_pct, price_decimals(view))
+        if not text:
+            return []
+        label = "Pre-market" if view.ext_session == "pre" else "Post-market"
+        return [
+            (label, label.split("-")[0], [Text(text, style=self._tone(view.ext_change_pct) or "")])
+        ]
 
     def _as_of(self, day: dt.date | None) -> Text:
         return Text(f"as of {fmt.short_date(day)}", style=self._muted())

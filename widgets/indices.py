@@ -17,6 +17,7 @@ class IndicesPane(DataPane[IndicesView]):
 
     presenter = PRESENTER
     HAS_LEGEND = True  # why Today cells are empty, when some are (shown only then)
+    TICK_COLUMN = "last"  # a streamed price marks this cell ▴ or ▾
 
     def _activation(self, key: str) -> Message:
         basket = basket_of(key)

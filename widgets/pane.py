@@ -14,9 +14,13 @@ the row (`AlertRequested`).
 
 from __future__ import annotations
 
+import time
+from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any, ClassVar, Generic, TypeVar
 
 from rich.cells import cell_len
+from rich.style import Style
 from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
@@ -28,13 +32,24 @@ from textual.widgets import Static
 from tui.models import NO_DATA
 from tui.presenters.registry import Presenter
 from tui.presenters.status import build_failure_text
-from tui.presenters.table import Row, SortMode
+from tui.presenters.table import Cell, Column, Row, SortMode, Tone, cell_text
+from tui.presenters.ticks import PriceMove, moved_view
+from tui.presenters.widths import header_width
 from widgets.messages import AlertRequested, TickerSelected
 from widgets.table import LiveTable
+from widgets.tones import tone_style
 
 STALE_MARK = "⚠ STALE"
 SUBTITLE_MARGIN = 6  # the border's corners and the blanks around its subtitle
 LOADING = "loading…"
+
+# A streamed price's cell is marked this long after it moved: ▴ up, ▾ down (never colour alone).
+FLASH_S = 1.0
+TICK_MARKS: Mapping[int, str] = {1: "▴", -1: "▾"}
+MARK_ROOM = 1  # the mark's cell, before the figure
+# Moves are applied again over a view rebuilt in the meantime (built from slightly older prices)
+# for this long after they came.
+RECENT_MOVES_S = 15.0
 
 
 ViewT = TypeVar("ViewT")
@@ -87,6 +102,8 @@ class DataPane(Vertical, Generic[ViewT]):
     presenter: Presenter[ViewT]
     ALLOW_MAXIMIZE = True  # the dashboard's `z` zooms a pane to the whole screen
     HAS_LEGEND: ClassVar[bool] = False  # a line under the table for the presenter's legend
+    # The column whose cell carries a streamed price's mark (None: ticks rebuild the pane whole).
+    TICK_COLUMN: ClassVar[str | None] = None
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
@@ -99,8 +116,9 @@ class DataPane(Vertical, Generic[ViewT]):
         self._build_failure: str | None = None  # why the figures could not be computed
         self._notice_text = ""
         self.border_title = self.presenter.title
+        self._streamed = False  # whether a price stream may tick it (its screen says)
         self.table = LiveTable(
-            self.presenter.columns,
+            self._table_columns(streamed=False),
             placeholder=LOADING,
             sortable={sort.column for sort in self.presenter.sorts if sort.column is not None},
         )
@@ -110,6 +128,10 @@ class DataPane(Vertical, Generic[ViewT]):
         self.legend = Static("", classes="legend") if self.HAS_LEGEND else None
         if self.legend is not None:
             self.legend.display = False  # until there is something to say
+        # Streamed prices: the marked cells by row key (direction, until when on the monotonic
+        # clock), and the moves of the last moments by symbol (with when they came).
+        self._flashes: dict[str, tuple[int, float]] = {}
+        self._recent: dict[str, tuple[PriceMove, float]] = {}
         self._update_subtitle()
         self._wanted: tuple[int, str, str] = (self.wanted_rows(), "", "")
 
@@ -132,10 +154,122 @@ class DataPane(Vertical, Generic[ViewT]):
     def show(self, view: ViewT) -> None:
         """Show ``view``; only the rows that changed are repainted. Its figures were computed:
         a failure to compute them before is over."""
+        if self._recent:
+            # Built from the prices of a moment ago: the moves since then still stand.
+            now = time.monotonic()
+            self._recent = {
+                symbol: (move, came)
+                for symbol, (move, came) in self._recent.items()
+                if now - came <= RECENT_MOVES_S
+            }
+            moves = {symbol: move for symbol, (move, _) in self._recent.items()}
+            view, _ = moved_view(view, moves)
         self.view = view
         self._build_failure = None
         self._refresh_rows()
         self._update_subtitle()
+
+    def tick(self, moves: Mapping[str, PriceMove]) -> None:
+        """Streamed prices moved: the rows of those symbols change their price figures, and
+        the cell of each that moved is marked ▴ or ▾ for a moment. Only those rows repaint."""
+        if self.view is None or self.TICK_COLUMN is None:
+            return
+        view, changed = moved_view(self.view, moves)
+        if not changed:
+            return
+        now = time.monotonic()
+        for symbol in changed:
+            self._recent[symbol] = (moves[symbol], now)
+        for key, direction in changed.items():
+            if direction:
+                self._flashes[key] = (direction, now + FLASH_S)
+        self.view = view
+        self._refresh_rows()
+        self._update_subtitle()
+        self._arm_flash_timer()
+
+    @property
+    def flashing(self) -> dict[str, str]:
+        """The rows whose price is marked now, with the mark (▴ or ▾)."""
+        now = time.monotonic()
+        return {
+            key: TICK_MARKS[direction]
+            for key, (direction, until) in self._flashes.items()
+            if until > now
+        }
+
+    def _arm_flash_timer(self) -> None:
+        if self._flashes:
+            soonest = min(until for _, until in self._flashes.values())
+            self.set_timer(max(0.05, soonest - time.monotonic()), self._expire_flashes)
+
+    def _expire_flashes(self) -> None:
+        now = time.monotonic()
+        expired = [key for key, (_, until) in self._flashes.items() if until <= now]
+        if not expired:
+            return
+        for key in expired:
+            del self._flashes[key]
+        self._refresh_rows()
+        self._arm_flash_timer()
+
+    @property
+    def streamed(self) -> bool:
+        """Whether a price stream may tick the pane: its tick column then keeps room for the
+        mark. The screen says so from the settings and the source, before the first figures, so
+        that neither they nor the first tick move a column; without a stream (the demo, a
+        replay, your files) the room is not taken."""
+        return self._streamed
+
+    @streamed.setter
+    def streamed(self, streamed: bool) -> None:
+        if streamed != self._streamed:
+            self._streamed = streamed
+            self.table.set_columns(self._table_columns(streamed=streamed))
+            self._refresh_rows()
+
+    @classmethod
+    def _table_columns(cls, *, streamed: bool) -> tuple[Column, ...]:
+        """The presenter's columns; streamed, the tick column one cell wider for the mark."""
+
+        def with_room(column: Column) -> Column:
+            width = column.width or header_width(column, short=False, sortable=True)
+            return replace(column, width=width + MARK_ROOM)
+
+        return tuple(
+            with_room(column) if streamed and column.key == cls.TICK_COLUMN else column
+            for column in cls.presenter.columns
+        )
+
+    def _with_marks(self, rows: list[Row]) -> list[Row]:
+        """Streamed, the tick column of each row with room for a mark before its figure, and
+        the mark on the rows whose price just moved (in the direction's colour, reversed: the
+        mark says it without it). A subclass that makes its own rows passes them through here
+        too."""
+        if not self._streamed:
+            return rows
+        columns = [column.key for column in self.presenter.columns]
+        index = columns.index(self.TICK_COLUMN) if self.TICK_COLUMN in columns else None
+        if index is None:
+            return rows
+        marks = self.flashing
+        marked = []
+        for row in rows:
+            if index >= len(row.cells):
+                marked.append(row)
+                continue
+            cell = row.cells[index]
+            mark = marks.get(row.key)
+            if mark is None:
+                kept = cell.tone if isinstance(cell, Cell) else None
+                new: Any = Cell(" " + cell_text(cell), kept)
+            else:
+                tone: Tone = "up" if mark == TICK_MARKS[1] else "down"
+                style = tone_style(self.table, "live-table", tone) or Style()
+                new = Text(mark + cell_text(cell), style=style + Style(reverse=True, bold=True))
+            cells = (*row.cells[:index], new, *row.cells[index + 1 :])
+            marked.append(Row(row.key, cells, row.note))
+        return marked
 
     def wanted_rows(self) -> int:
         """The table rows this pane has to show (a pane with more gets more of the screen)."""
@@ -159,6 +293,16 @@ class DataPane(Vertical, Generic[ViewT]):
     @zoomed.setter
     def zoomed(self, zoomed: bool) -> None:
         self.table.every_column = zoomed
+
+    @property
+    def extended_hours(self) -> bool:
+        """Whether the market is in its pre- or post-market session: the pane's extended-hours
+        column (optional) is laid out only then, whether or not its figures have come."""
+        return self.table.show_optional
+
+    @extended_hours.setter
+    def extended_hours(self, extended: bool) -> None:
+        self.table.show_optional = extended
 
     def set_missing(self, reason: str | None) -> None:
         """Why the pane has no data ("no data — yahoo unreachable, retrying 12:31 ET"), shown
@@ -280,8 +424,9 @@ class DataPane(Vertical, Generic[ViewT]):
         return " · ".join(parts)
 
     def _rows(self, view: ViewT) -> list[Row]:
-        """The table rows for ``view`` in the current sort order."""
-        return self.presenter.rows(view, self.sort)
+        """The table rows for ``view`` in the current sort order (marked where a streamed price
+        just moved)."""
+        return self._with_marks(self.presenter.rows(view, self.sort))
 
     def _activation(self, key: str) -> Message | None:
         """The message Enter on the row ``key`` posts (each subclass says which)."""

@@ -15,6 +15,7 @@ class ShortsPane(DataPane[ShortsView]):
 
     presenter = PRESENTER
     HAS_LEGEND = True
+    TICK_COLUMN = "price_change"  # a streamed price marks this cell ▴ or ▾
     # The list is longer than the pane: its scrollbar is there from the start, so that the
     # columns do not move when the names arrive and the scrollbar with them.
     DEFAULT_CSS = """

@@ -23,6 +23,7 @@ from tui.presenters.status import (
     head_text,
     health_text,
     note_text,
+    stream_text,
     worst_problem,
 )
 from widgets.tones import ALL_ROLES, tone_classes, tone_css
@@ -100,6 +101,13 @@ class StatusBar(Widget):
         for name, waiting in view.budget_waiting:
             line.append(" · ")
             line.append(budget_text(name, waiting), style=self._style("status-bar--muted"))
+        stream = stream_text(view.stream)
+        if stream is not None:
+            live = view.stream is not None and view.stream.live
+            line.append(SEPARATOR)
+            line.append(
+                stream, style=self._style(f"status-bar--{'success' if live else 'warning'}")
+            )
         note = note_text(view)
         if note:
             line.append(SEPARATOR)
@@ -107,13 +115,19 @@ class StatusBar(Widget):
         return line
 
     def compact_text(self, view: StatusView) -> Text:
-        """For narrow terminals: label, session, time and a single health indicator, then the
-        note when it fits whole (it says what to do: "d: demo market")."""
+        """For narrow terminals: label, session, time and a single health indicator ("✓ live"
+        while prices stream, "⚠ polling" while they should and do not), then the note when it
+        fits whole (it says what to do: "d: demo market")."""
         line = self._head(view, compact=True)
         problem = worst_problem(view)
+        stream = view.stream if view.stream is not None and view.stream.active else None
         line.append("  ")
-        if problem is None:
-            line.append(f"{OK_MARK} ok", style=self._style("status-bar--success"))
+        if problem is None and stream is not None and not stream.live:
+            # Nothing worse: the one word says the prices are polled, not streamed.
+            line.append(f"{WARNING_MARK} polling", style=self._style("status-bar--warning"))
+        elif problem is None:
+            word = "live" if stream is not None else "ok"
+            line.append(f"{OK_MARK} {word}", style=self._style("status-bar--success"))
         else:
             style = "status-bar--error" if problem == "offline" else "status-bar--warning"
             line.append(f"{WARNING_MARK} {problem}", style=self._style(style))

@@ -7,12 +7,13 @@ lines; an update that changes nothing repaints nothing.
 
 Which columns show and how wide they are is `tui.presenters.widths.layout_columns`'s rule: widths
 from the column definitions and the table's width (columns stand still when data arrives), whole
-low-priority columns hidden when the table is too narrow, so a number is never cut mid-way; room
-to spare goes to whole names, then to the sparklines and bars, which are drawn at the width they
-get. The sorted column's header is marked ▼ (largest first) or ▲. Cells are plain strings, Rich
-`Text`, `Cell`s that carry a tone (up / down / muted) which the stylesheet turns into theme
-colours, or sparklines and bars (`Sparkline`, `SignedBar`). Scrolled sideways (a zoomed pane in
-a narrow terminal), the first column stays put.
+low-priority columns hidden when the table is too narrow, so a number is never cut mid-way, and
+the optional ones (the extended-hours figures) unless `show_optional`; room to spare goes to
+whole names, then to the sparklines and bars, which are drawn at the width they get. The sorted
+column's header is marked ▼ (largest first) or ▲. Cells are plain strings, Rich `Text`, `Cell`s
+that carry a tone (up / down / muted) which the stylesheet turns into theme colours, or
+sparklines and bars (`Sparkline`, `SignedBar`). Scrolled sideways (a zoomed pane in a narrow
+terminal), the first column stays put.
 """
 
 from __future__ import annotations
@@ -158,6 +159,7 @@ class LiveTable(ScrollView, can_focus=True):
         self._widest_short: list[int] = []
         self._measure()
         self._every_column = False
+        self._show_optional = False
         self._visible: tuple[int, ...] = ()
         self._widths: tuple[int, ...] = ()
         self._short_headers = False
@@ -172,6 +174,21 @@ class LiveTable(ScrollView, can_focus=True):
     def columns(self) -> tuple[Column, ...]:
         """All columns, shown or not."""
         return self._columns
+
+    def set_columns(self, columns: Sequence[Column]) -> None:
+        """Define the columns again (the same keys, other widths: a tick column's room for a
+        streamed price's mark); the rows are laid out and drawn again."""
+        columns = tuple(columns)
+        if columns == self._columns:
+            return
+        if [column.key for column in columns] != [column.key for column in self._columns]:
+            raise ValueError("set_columns keeps the columns' keys and order")
+        self._columns = columns
+        self._measure()
+        self._update_layout()
+        self._clear_strips()
+        self.refresh()
+        self._update_virtual_size()
 
     @property
     def visible_columns(self) -> tuple[Column, ...]:
@@ -217,6 +234,20 @@ class LiveTable(ScrollView, can_focus=True):
             self._update_virtual_size()
             if not every:
                 self.scroll_to(x=0, animate=False, immediate=True)
+
+    @property
+    def show_optional(self) -> bool:
+        """Whether the optional columns (the extended-hours figures) are laid out: the screen
+        says so from the market's session, before their figures come."""
+        return self._show_optional
+
+    @show_optional.setter
+    def show_optional(self, show: bool) -> None:
+        if show != self._show_optional:
+            self._show_optional = show
+            if self._update_layout():
+                self.refresh()
+            self._update_virtual_size()
 
     @property
     def wanted_height(self) -> int:
@@ -529,6 +560,7 @@ class LiveTable(ScrollView, can_focus=True):
             # The sorted column has room for its mark even if it was not declared sortable.
             sortable=self._sortable | {self._sorted[0]} if self._sorted else self._sortable,
             every_column=self._every_column,
+            with_optional=self._show_optional,
         )
         visible, widths, short_headers = layout.visible, layout.widths, layout.short_headers
         if (visible, widths, short_headers) == (self._visible, self._widths, self._short_headers):

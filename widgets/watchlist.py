@@ -23,6 +23,7 @@ class WatchlistPane(DataPane[WatchlistView]):
 
     presenter = PRESENTER
     HAS_LEGEND = True
+    TICK_COLUMN = "last"  # a streamed price marks this cell ▴ or ▾
 
     BINDINGS: ClassVar[list[BindingType]] = [
         # Not in the footer, cut at 80 columns: the watchlist screen's title says it.
@@ -87,7 +88,7 @@ class WatchlistPane(DataPane[WatchlistView]):
         self._update_title()
         if self.list_name is None:
             return []
-        return PRESENTER.rows(view, self.sort, list_name=self.list_name)
+        return self._with_marks(PRESENTER.rows(view, self.sort, list_name=self.list_name))
 
     def _refresh_rows(self) -> None:
         super()._refresh_rows()

@@ -286,11 +286,15 @@ def test_two_monitors_follow_one_feed_through_its_restart_and_the_servers(
     feed.wait(10)
     asked = market.requests()
     for monitor in monitors:
-        screen = monitor.wait_for(
+        monitor.wait_for(
             lambda s: "S&P 500" in s and all(Pane(s, title).stale() for title in PANES),
             "every pane stale",
         )
-        assert "nats ok" in screen  # the server is there; the feed is not
+        # The server is there; the feed is not, and the status bar says so in words.
+        screen = monitor.wait_for(
+            lambda s: "the feed has published nothing since" in s, "the silent feed said"
+        )
+        assert "is `tapewatch feed` running?" in screen and "nats reconnecting" not in screen
     assert market.requests() == asked
 
     # The feed comes back: both monitors are fresh again without a restart.

@@ -38,7 +38,7 @@ from tui.presenters.correlations import member_key
 from tui.presenters.indices import IndicesView
 from tui.presenters.sectors import SectorsView
 from tui.presenters.shorts import ShortRow, ShortsView
-from tui.presenters.table import Row
+from tui.presenters.table import Row, cell_text
 from tui.scheduler import Scheduler
 from tui.sources.base import BarInterval, FetchOutcome, Source
 from tui.sources.finra import SHORT_INTEREST_FILE_SCHEMA
@@ -224,7 +224,8 @@ async def test_the_dashboard_fills_with_what_the_market_served(market: LoopbackM
         spx = truth_quote(truth, "^GSPC")
         indices = view_of(app, Pane.INDICES, IndicesView)
         assert indices.rows[0].symbol == "^GSPC" and indices.rows[0].last == spx["last"]
-        assert f"{spx['last']:,.2f}" in panes(app)[Pane.INDICES].table.rows[0].cells
+        shown_last = cell_text(panes(app)[Pane.INDICES].table.rows[0].cells[1])
+        assert shown_last.strip() == f"{spx['last']:,.2f}"  # after the room of a tick's mark
 
         xlk = truth_quote(truth, "XLK")
         sectors = {row.symbol: row for row in view_of(app, Pane.SECTORS, SectorsView).rows}

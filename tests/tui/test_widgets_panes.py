@@ -487,9 +487,8 @@ async def test_short_interest_of_shares_outstanding_is_marked_and_explained() ->
         assert "2.3%ᵒ" in text[2]
         assert "21.3% " in text[1]
         legend = str(pane.legend.render())
-        assert "SI as of Jan 30" in legend
-        assert "SV Feb 4" in legend
-        assert "ᵒ % of shares outstanding" in legend
+        assert legend == "ᵒ % of shares outstanding, not float"  # the dates: in the subtitle
+        assert "SI Jan 30 · SV Feb 4" in str(pane.border_subtitle)
 
 
 async def test_correlations_open_the_basket_under_the_cursor() -> None:

@@ -224,6 +224,34 @@ async def test_compact_status_at_40_columns() -> None:
         assert rendered(bar) == " DEMO  REGULAR 10:32 ET │ demo ok"
 
 
+async def test_the_stream_is_told_in_full_and_in_one_word_at_40_columns() -> None:
+    from tui.models import StreamView
+
+    live = dataclasses.replace(
+        HEALTHY, source_label="LIVE", is_demo=False, stream=StreamView("yahoo", True, True, 12.0)
+    )
+    polling = dataclasses.replace(live, stream=StreamView("yahoo", True, False))
+    closed = dataclasses.replace(live, stream=StreamView("yahoo", False, False))
+    app = StatusApp()
+    async with app.run_test(size=(120, 5)) as pilot:
+        bar = app.query_one(StatusBar)
+        for view, words in ((live, "stream live 12/s"), (polling, "yahoo stream ⚠ polling")):
+            bar.show(view)
+            await pilot.pause()
+            assert rendered(bar).endswith(f"│ {words}")
+        bar.show(closed)
+        await pilot.pause()
+        assert "stream" not in rendered(bar)
+    app = StatusApp()
+    async with app.run_test(size=(40, 5)) as pilot:
+        bar = app.query_one(StatusBar)
+        wide_health = (SourceHealth("yahoo", "ok"), SourceHealth("finra", "ok"))
+        for view, word in ((live, "✓ live"), (polling, "⚠ polling"), (closed, "✓ ok")):
+            bar.show(dataclasses.replace(view, health=wide_health * 3, datasets=VIEW.datasets[:2]))
+            await pilot.pause()
+            assert rendered(bar).endswith(word), rendered(bar)
+
+
 async def test_the_note_survives_when_the_full_line_does_not_fit() -> None:
     """Offline with every source failing, the line is too long for 120 columns: the ages go
     first, then the per-source detail; what to do (the note) stays."""

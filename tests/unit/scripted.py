@@ -222,6 +222,9 @@ def quotes_frame(prices: dict[str, float]) -> pl.DataFrame:
             "session": ["regular"] * len(symbols),
             "delayed_s": [0] * len(symbols),
             "source": ["fake"] * len(symbols),
+            "ext_last": [None] * len(symbols),
+            "ext_ts": [None] * len(symbols),
+            "ext_session": [None] * len(symbols),
         },
         schema=QUOTES_SCHEMA,
     )

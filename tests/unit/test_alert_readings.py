@@ -5,6 +5,7 @@ market. And `a` on a row starts from that row's figures."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 
 import pytest
 
@@ -50,11 +51,24 @@ def test_price_fields_read_the_indices_and_sector_rows(demo: Snapshot) -> None:
     assert read(demo, AlertRule("rel_vol", symbol="XLK", above=1)).value == xlk.rel_volume
 
 
-def test_a_yield_has_no_percent_change_and_nothing_shows_extended_hours(demo: Snapshot) -> None:
+def test_a_yield_has_no_percent_change_and_the_regular_session_no_extended_hours(
+    demo: Snapshot,
+) -> None:
     tnx = read(demo, AlertRule("change_pct", symbol="^TNX", below=1))
     assert (tnx.value, tnx.missing) == (None, "a yield moves in basis points: watch its last")
     ext = read(demo, AlertRule("ext_change_pct", symbol="MSFT", above=1))
     assert (ext.value, ext.missing) == (None, NO_EXTENDED_HOURS)
+
+
+def test_the_extended_hours_change_reads_the_row_that_shows_it() -> None:
+    settings = Settings(source="demo")
+    post = DemoMarket(start_time=dt.time(17, 0), monotonic=lambda: 0.0)
+    snapshot = asyncio.run(collect(Scheduler(settings, post)))
+    shorts = snapshot.views[Pane.SHORTS]
+    assert isinstance(shorts, ShortsView)
+    row = next(row for row in shorts.rows if row.ext_change_pct is not None)
+    ext = read(snapshot, AlertRule("ext_change_pct", symbol=row.symbol, above=1))
+    assert ext.value == row.ext_change_pct
 
 
 def test_short_fields_read_the_most_shorted_row_with_its_dates(demo: Snapshot) -> None:

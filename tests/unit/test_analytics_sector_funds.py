@@ -271,7 +271,24 @@ def test_breadth_counts_members_up_today_and_above_their_50_day_average() -> Non
         closes = bars.filter(pl.col("symbol") == symbol)["close"]
         last = closes[-1] * (1 + rng.gauss(0, 0.05))
         ts = dt.datetime(2026, 2, 11, 16, 0, tzinfo=dt.UTC)
-        quote_rows.append((symbol, ts, last, closes[-1], last, last, last, 1e6, "regular", 0, "t"))
+        quote_rows.append(
+            (
+                symbol,
+                ts,
+                last,
+                closes[-1],
+                last,
+                last,
+                last,
+                1e6,
+                "regular",
+                0,
+                "t",
+                None,
+                None,
+                None,
+            )
+        )
     quotes = pl.DataFrame(quote_rows, schema=QUOTES_SCHEMA, orient="row")
     result = sector_breadth(HOLDINGS, quotes, bars, SESSION)
     rows = {row["fund"]: row for row in result.iter_rows(named=True)}
@@ -322,7 +339,7 @@ def test_the_panes_figures_are_computed_again_only_when_a_frame_is_replaced() ->
     ts = dt.datetime(2026, 2, 11, 16, 0, tzinfo=dt.UTC)
     last = data.member_bars.filter(pl.col("symbol") == "DDD")["close"][-1]
     up = pl.DataFrame(
-        [("DDD", ts, last * 2, last, None, None, None, None, "regular", 0, "t")],
+        [("DDD", ts, last * 2, last, None, None, None, None, "regular", 0, "t", None, None, None)],
         schema=QUOTES_SCHEMA,
         orient="row",
     )

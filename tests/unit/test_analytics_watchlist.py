@@ -41,6 +41,14 @@ def test_the_extended_hours_move_is_against_todays_close_after_it_and_yesterdays
     assert extended_change_pct(WatchQuote(), None) is None
 
 
+def test_an_extended_hours_price_given_apart_is_measured_from_the_regular_price() -> None:
+    # The quote's last is the regular session's (its close), the pre/post price apart.
+    post = WatchQuote(ts=CLOSE_NY, last=104.0, prev_close=100.0, ext_last=105.04)
+    assert extended_change_pct(post, None) == pytest.approx(1.0)
+    pre = WatchQuote(ts=CLOSE_NY - dt.timedelta(days=1), last=100.0, ext_last=99.0)
+    assert extended_change_pct(pre, None) == pytest.approx(-1.0)
+
+
 def test_each_list_shows_its_tickers_in_order_with_their_figures() -> None:
     now = OPEN_NY + dt.timedelta(hours=2)
     days = [DAY - dt.timedelta(days=offset) for offset in (400, 200, 1)]

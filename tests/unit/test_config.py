@@ -733,3 +733,25 @@ def test_a_config_larger_than_the_limit_is_not_read(tmp_path: Path) -> None:
     assert [str(problem) for problem in caught.value.problems] == [
         "cannot read the file: larger than 4 MB"
     ]
+
+
+def test_the_stream_and_the_demos_start_are_read_and_checked() -> None:
+    settings = parse_settings(
+        '[stream]\nprovider = "finnhub"\nkey_file = "~/.finnhub"\nurl = "wss://example.test/ws"\n'
+        'live_quotes = 30\n[demo]\nstart = "8:05"\n'
+    )
+    assert (settings.stream.provider, settings.stream.key_file) == ("finnhub", "~/.finnhub")
+    assert (settings.stream.url, settings.stream.live_quotes) == ("wss://example.test/ws", 30.0)
+    assert settings.demo.start == "08:05"
+    assert problems_of(
+        '[stream]\nprovider = "alpacca"\nurl = "https://x"\nlive_quotes = 0.5\n'
+        '[demo]\nstart = "21:00"\n'
+    ) == [
+        'demo.start: expected a New York time from "04:00" (pre-market) to "20:00", found "21:00"',
+        'stream.provider: expected one of "yahoo", "alpaca", "finnhub" or "off", found "alpacca" '
+        '(did you mean "alpaca"?)',
+        'stream.url: expected a ws:// or wss:// URL (or "" for the provider\'s own), found '
+        '"https://x"',
+        "stream.live_quotes: expected at least 1 s, found 0.5 (polling faster than once a second "
+        "would hammer the sources)",
+    ]

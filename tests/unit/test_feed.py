@@ -523,6 +523,20 @@ async def test_candidates_are_asked_at_their_own_cadence() -> None:
     assert asked() == [SMALL_CORE, ["GME", "BBBY"]]
 
 
+async def test_a_poll_a_hair_before_the_candidates_cadence_still_asks_for_them() -> None:
+    """Polls run start to start: the one a minute later may start a little early, and must
+    not leave the candidates (and the streamed rows among them) for another minute."""
+    source = BudgetedSource()
+    clock = ManualClock(WALL_START)
+    feed = candidates_feed(source, clock)
+    await feed.fetch(JobName.QUOTES)
+    put(feed, JobName.QUOTES, quotes_frame({"GME": 20.0, "AMC": 3.0}))
+    source.priorities.clear()
+    clock.advance(59.9)
+    await feed.fetch(JobName.QUOTES)
+    assert [symbols for _, _, symbols in source.priorities] == [SMALL_CORE, ["GME", "AMC"]]
+
+
 async def test_a_live_stream_moves_its_symbols_to_the_candidates_cadence() -> None:
     source = BudgetedSource()
     clock = ManualClock(WALL_START)
@@ -532,7 +546,7 @@ async def test_a_live_stream_moves_its_symbols_to_the_candidates_cadence() -> No
     source.priorities.clear()
 
     streamed = {"AAPL", "MSFT", "^GSPC"}
-    feed.stream_live = lambda: streamed
+    feed.streaming = lambda: frozenset(streamed)
     clock.advance(15)
     await feed.fetch(JobName.QUOTES)
     (on_screen,) = [symbols for _, _, symbols in source.priorities]
@@ -546,7 +560,7 @@ async def test_a_live_stream_moves_its_symbols_to_the_candidates_cadence() -> No
 
     # Everything on screen streamed and the candidates not due: no request at all.
     source.priorities.clear()
-    feed.stream_live = lambda: SMALL_CORE
+    feed.streaming = lambda: frozenset(SMALL_CORE)
     clock.advance(15)
     outcome = await feed.fetch(JobName.QUOTES)
     assert isinstance(outcome, Fetched) and outcome.frame.is_empty()

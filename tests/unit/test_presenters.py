@@ -102,7 +102,8 @@ def test_prices_are_as_of_a_time_and_no_prices_say_no_data() -> None:
 def test_short_figures_are_as_of_their_settlement_and_volume_dates() -> None:
     view = ShortsView((), dt.date(2026, 1, 30), dt.date(2026, 2, 10), NOW)
     assert SHORTS.as_of_text(view) == "SI Jan 30 · SV Feb 10"
-    assert SHORTS.headline(view) == SHORTS.legend(view) == "SI as of Jan 30 · SV Feb 10"
+    assert SHORTS.headline(view) == "SI as of Jan 30 · SV Feb 10"
+    assert SHORTS.legend(view) is None  # the pane's subtitle has the dates: no line repeats them
     only_volume = ShortsView((), None, dt.date(2026, 2, 10), NOW)
     assert SHORTS.as_of_text(only_volume) == "SV Feb 10"
     assert SHORTS.as_of_text(ShortsView((), None, None, None)) == "no short data"

@@ -76,6 +76,20 @@ def test_a_bad_previous_close_or_day_range_leaves_the_quote_out_too() -> None:
     }
 
 
+def test_an_extended_hours_price_or_time_that_cannot_be_right_leaves_the_quote_out() -> None:
+    frame = quotes_frame({"AAPL": 200.0, "MSFT": 400.0, "NVDA": 100.0}).with_columns(
+        ext_last=pl.when(pl.col("symbol") == "AAPL").then(-1.0).otherwise(101.0),
+        ext_ts=pl.when(pl.col("symbol") == "MSFT")
+        .then(pl.lit(dt.datetime(2100, 1, 1, tzinfo=dt.UTC)))
+        .otherwise(pl.lit(MARKET_NOW)),
+        ext_session=pl.lit("post"),
+    )
+    outcome = checked(fetched(frame), Dataset.QUOTES)
+    assert symbols(outcome) == ["NVDA"]
+    assert outcome.problems["AAPL"] == "bad data: ext_last -1.0 is negative"
+    assert outcome.problems["MSFT"].startswith("bad data: ext_ts 2100-01-01")
+
+
 def test_a_quote_stamped_in_the_future_is_not_live() -> None:
     frame = quotes_frame({"AAPL": 200.0, "MSFT": 400.0}).with_columns(
         ts=pl.when(pl.col("symbol") == "AAPL")

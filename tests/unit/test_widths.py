@@ -156,3 +156,23 @@ def test_names_take_their_short_forms_whole_when_the_long_ones_do_not_fit() -> N
     # With room for the long names, they are whole.
     layout = layout_columns((NAME, SPARK), 60, widest=[30, 0], widest_short=[14, 0])
     assert widths(layout, (NAME, SPARK))["name"] == 30
+
+
+EXT = Column("ext", "Ext", width=11, priority=3, optional=True)
+
+
+def test_an_optional_column_is_laid_out_by_the_session_never_by_its_figures() -> None:
+    columns = (*COLUMNS, EXT)
+    filled = [7, 8, 8, 0, 11]
+    # Outside pre and post market: never, figures in its cells or not, zoomed or not.
+    assert "ext" not in widths(layout_columns(columns, 80, widest=filled), columns)
+    zoomed = layout_columns(columns, 20, widest=filled, every_column=True)
+    assert "ext" not in widths(zoomed, columns)
+    # In pre and post market it is there before its figures, and they move nothing.
+    before = layout_columns(columns, 80, with_optional=True)
+    after = layout_columns(columns, 80, widest=filled, with_optional=True)
+    assert widths(before, columns)["ext"] == 11
+    assert before == after
+    # Too narrow, it is hidden by its priority like any other column.
+    narrow = layout_columns(columns, 40, with_optional=True)
+    assert "ext" not in widths(narrow, columns)

@@ -35,6 +35,7 @@ from tui.sources.yahoo import (
     ChartFormatError,
     YahooSource,
     bar_quote_time,
+    bar_session,
     daily_range,
     intraday_range,
     parse_chart,
@@ -305,7 +306,7 @@ def test_regular_session_quote_uses_yahoos_price_and_regular_bars() -> None:
     assert quote.session_date == DAY
 
 
-def test_post_market_quote_uses_the_newest_bar() -> None:
+def test_post_market_price_is_apart_from_the_regular_close() -> None:
     stamps = [utc(DAY, 15, 55), utc(DAY, 16, 30), utc(DAY, 17, 5)]
     payload = chart_payload(
         "X",
@@ -321,13 +322,16 @@ def test_post_market_quote_uses_the_newest_bar() -> None:
     now = utc(DAY, 17, 7)
     quote = quote_from_chart(chart, now)
     assert quote is not None
-    assert (quote.last, quote.ts) == (102.0, now)  # the 17:05 bar is still open
+    # The regular close stays the price whose change the rows show; the post-market price is
+    # apart, timed now while the 17:05 bar is still open.
+    assert (quote.last, quote.ts) == (100.5, utc(DAY, 16, 0))
+    assert (quote.ext_last, quote.ext_ts, quote.ext_session) == (102.0, now, "post")
     assert (quote.open, quote.high, quote.low, quote.volume) == (100.0, 100.0, 100.0, 5e6)
     later = quote_from_chart(chart, utc(DAY, 18, 0))
-    assert later is not None and later.ts == utc(DAY, 17, 10)  # a finished bar: its end
+    assert later is not None and later.ext_ts == utc(DAY, 17, 10)  # a finished bar: its end
 
 
-def test_pre_market_quote_has_no_day_figures_yet() -> None:
+def test_pre_market_quote_keeps_the_last_regular_session_and_the_pre_market_price() -> None:
     yesterday = dt.date(2026, 2, 9)
     payload = chart_payload(
         "X",
@@ -342,8 +346,41 @@ def test_pre_market_quote_has_no_day_figures_yet() -> None:
     assert isinstance(chart, ChartData)
     quote = quote_from_chart(chart, utc(DAY, 7, 17))
     assert quote is not None
-    assert (quote.last, quote.session_date) == (98.5, DAY)
-    assert (quote.open, quote.high, quote.low, quote.volume) == (None, None, None, None)
+    # The row's price is yesterday's close (its change yesterday's); today's pre-market is apart.
+    assert (quote.last, quote.session_date) == (100.0, yesterday)
+    assert (quote.ext_last, quote.ext_ts, quote.ext_session) == (98.5, utc(DAY, 7, 17), "pre")
+    assert (quote.open, quote.high, quote.low) == (None, None, None)
+
+
+def test_trading_periods_tell_pre_and_post_market_bars() -> None:
+    payload = chart_payload(
+        "X",
+        [utc(DAY, 9, 55), utc(DAY, 16, 5)],
+        [100.0, 101.0],
+        price=100.0,
+        price_time=utc(DAY, 10, 0),
+        regular=(utc(DAY, 9, 30), utc(DAY, 16, 0)),
+    )
+    # A half day by Yahoo's periods: the regular session ends at 13:00, post-market until 17:00.
+    payload["chart"]["result"][0]["meta"]["tradingPeriods"] = {
+        session: [[{"start": int(start.timestamp()), "end": int(end.timestamp())}]]
+        for session, start, end in (
+            ("pre", utc(DAY, 4, 0), utc(DAY, 9, 30)),
+            ("regular", utc(DAY, 9, 30), utc(DAY, 13, 0)),
+            ("post", utc(DAY, 13, 0), utc(DAY, 17, 0)),
+        )
+    }
+    chart = parse_chart(as_bytes(payload))
+    assert isinstance(chart, ChartData)
+    assert [bar_session(chart, utc(DAY, h, m)) for h, m in ((5, 0), (12, 0), (14, 0), (18, 0))] == [
+        "pre",
+        "regular",
+        "post",
+        None,
+    ]
+    quote = quote_from_chart(chart, utc(DAY, 16, 20))
+    assert quote is not None
+    assert (quote.last, quote.ext_last, quote.ext_session) == (100.0, 101.0, "post")
 
 
 def test_regular_window_comes_from_yahoo_when_it_differs_from_the_nyse() -> None:
@@ -548,6 +585,9 @@ async def test_quotes_end_to_end(yahoo: YahooSource, server: FaultServer) -> Non
         "session": "regular",
         "delayed_s": 0,
         "source": "yahoo",
+        "ext_last": None,  # 11:02 is the regular session: no pre- or post-market price
+        "ext_ts": None,
+        "ext_session": None,
     }
     assert (vix["last"], vix["prev_close"]) == (21.42, 20.87)
     assert vix["ts"] == utc(DAY, 10, 45) + dt.timedelta(minutes=5)  # the closed bar's end
@@ -574,6 +614,78 @@ async def test_twenty_symbols_a_request(
     assert outcome.frame["symbol"].to_list() == names
     sizes = [len(r.query["symbols"].split(",")) for r in sparks_requested(server)]
     assert sorted(sizes) == [5, 20, 20]
+
+
+async def test_pre_market_spark_quote_is_yesterdays_session_with_the_pre_market_price_apart(
+    yahoo: YahooSource, server: FaultServer, double: YahooDouble, clock: FakeClock
+) -> None:
+    """Spark asked with includePrePost carries the pre-market bars: the row stays yesterday's
+    regular session (its close against the one before), the pre-market price apart, and no
+    chart is asked for it."""
+    tomorrow = DAY + dt.timedelta(days=1)
+    clock.now = utc(tomorrow, 7, 0)
+    pre = chart_payload("AAPL", [utc(tomorrow, 4, 0), utc(tomorrow, 6, 55)], [271.0, 272.0])
+    pre["chart"]["result"][0]["meta"]["chartPreviousClose"] = 269.5  # yesterday's close
+    double.add("AAPL", "5m", pre)
+    alone = await yahoo.quotes(["AAPL"])
+    assert isinstance(alone, Fetched)
+    row = alone.frame.row(0, named=True)
+    assert (row["last"], row["ts"], row["session"]) == (269.5, utc(DAY, 16, 0), "pre")
+    assert row["prev_close"] is None  # spark's close before the window is the row's own price
+    assert (row["ext_last"], row["ext_ts"], row["ext_session"]) == (272.0, clock.now, "pre")
+    assert not [r for r in server.requests if r.path.startswith(CHART)]
+
+    double.add(
+        "AAPL", "1d", daily_payload("AAPL", {DAY - dt.timedelta(days=1): 274.62, DAY: 269.5})
+    )
+    await yahoo.bars(["AAPL"], "1d", 3)
+    held = await yahoo.quotes(["AAPL"])
+    assert isinstance(held, Fetched)
+    row = held.frame.row(0, named=True)
+    assert (row["last"], row["prev_close"], row["ext_last"]) == (269.5, 274.62, 272.0)
+
+
+async def test_post_market_spark_quote_keeps_the_regular_close_and_the_post_price_apart(
+    yahoo: YahooSource, double: YahooDouble, clock: FakeClock
+) -> None:
+    stamps = [utc(DAY, 15, 50), utc(DAY, 15, 55), utc(DAY, 16, 30), utc(DAY, 17, 5)]
+    double.add("X", "5m", chart_payload("X", stamps, [100.0, 100.5, 101.0, 102.0]))
+    # An index keeps its own hours: a bar after 16:00 is its regular session's, not post.
+    double.add("^X", "5m", chart_payload("^X", stamps, [10.0, 10.5, 11.0, 12.0]))
+    clock.now = utc(DAY, 17, 7)
+    outcome = await yahoo.quotes(["X", "^X"])
+    assert isinstance(outcome, Fetched)
+    stock, index = outcome.frame.rows(named=True)
+    assert (stock["last"], stock["ts"], stock["prev_close"]) == (100.5, utc(DAY, 16, 0), 2.0)
+    assert (stock["ext_last"], stock["ext_ts"], stock["ext_session"]) == (102.0, clock.now, "post")
+    assert (index["last"], index["ts"], index["ext_last"]) == (12.0, clock.now, None)
+
+
+def trading_period(start: dt.datetime, end: dt.datetime) -> list[list[dict[str, Any]]]:
+    """One day's period in the nested form of ``meta.tradingPeriods``."""
+    seconds = {"start": int(start.timestamp()), "end": int(end.timestamp())}
+    return [[{**seconds, "timezone": "EST", "gmtoffset": -18000}]]
+
+
+async def test_a_spark_quote_takes_its_sessions_from_a_held_chart(
+    yahoo: YahooSource, double: YahooDouble, clock: FakeClock
+) -> None:
+    """Where Yahoo's trading periods are held (the sector ETFs' intraday charts), they say
+    which bars are pre or post market, not the NYSE calendar: here an early close at 13:00."""
+    stamps = [utc(DAY, 12, 55), utc(DAY, 13, 30)]
+    payload = chart_payload("X", stamps, [50.0, 51.0], regular=(utc(DAY, 9, 30), utc(DAY, 13, 0)))
+    payload["chart"]["result"][0]["meta"]["tradingPeriods"] = {
+        "pre": trading_period(utc(DAY, 4, 0), utc(DAY, 9, 30)),
+        "regular": trading_period(utc(DAY, 9, 30), utc(DAY, 13, 0)),
+        "post": trading_period(utc(DAY, 13, 0), utc(DAY, 17, 0)),
+    }
+    double.add("X", "5m", payload)
+    clock.now = utc(DAY, 13, 40)
+    await yahoo.bars(["X"], "5m", 1)
+    outcome = await yahoo.quotes(["X"])
+    assert isinstance(outcome, Fetched)
+    row = outcome.frame.row(0, named=True)
+    assert (row["last"], row["ext_last"], row["ext_session"]) == (50.0, 51.0, "post")
 
 
 async def test_a_quote_takes_the_day_figures_of_the_newest_intraday_chart(

@@ -25,7 +25,7 @@ from tui.presenters.shorts import ShortRow, ShortsView, sv_percent
 from tui.presenters.table import basket_key
 
 LOADING = "loading"
-NO_EXTENDED_HOURS = "no data: no view shows an extended-hours change yet"
+NO_EXTENDED_HOURS = "no data: no extended-hours price (only in pre and post market)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +127,12 @@ def _short_row(views: Views, symbol: str) -> ShortRow | None:
     if not isinstance(view, ShortsView):
         return None
     return next((row for row in view.rows if row.symbol == symbol), None)
+
+
+def _ext_change(views: Views, symbol: str) -> float | None:
+    """A symbol's pre- or post-market move, from its Indices or Most shorted row."""
+    row: IndexRow | ShortRow | None = _index_row(views, symbol) or _short_row(views, symbol)
+    return None if row is None else row.ext_change_pct
 
 
 def _index_value(field: str, row: IndexRow) -> float | None:
@@ -281,7 +287,8 @@ def readings(spec: AlertRule, views: Views, figures: Mapping[str, SymbolFigures]
             return [_basket_price_reading(field, spec.basket, views)]
         return [_price_reading(field, spec.symbol, views, figures)]
     if field == "ext_change_pct":
-        return [_symbol_reading(field, spec.symbol, None, missing=NO_EXTENDED_HOURS)]
+        value = _ext_change(views, spec.symbol)
+        return [_symbol_reading(field, spec.symbol, value, missing=NO_EXTENDED_HOURS)]
     if field == "rel_vol":
         sector = _sector_row(views, spec.symbol)
         missing = "relative volume is shown for the sector ETFs only"

@@ -29,6 +29,7 @@ from tui.analytics.returns import (
 from tui.analytics.sessions import current_session
 from tui.config import Basket, IndexSpec, Settings
 from tui.models import NO_DATA
+from tui.presenters.extended import ext_change_pct
 from tui.presenters.indices import IndexRow, IndicesView
 from tui.presenters.table import basket_key
 
@@ -45,6 +46,9 @@ class PriceChanges:
     change_5d_pct: float | None = None
     change_ytd: float | None = None
     ytd_pct: float | None = None
+    ext_last: float | None = None
+    ext_session: str | None = None
+    source: str | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -110,16 +114,31 @@ def build_indices(data: MarketData, settings: Settings) -> IndicesView:
         benchmark = NO_CHANGES
         if basket.benchmark is not None:
             benchmark = changes.get(basket.benchmark, NO_CHANGES)
-        rows.append(
-            _basket_row(
-                basket,
-                baskets[basket.name],
-                basket_intraday.get(basket.name, []),
-                benchmark.change_5d_pct,
-                data.problems,
-            )
+        row = _basket_row(
+            basket,
+            baskets[basket.name],
+            basket_intraday.get(basket.name, []),
+            benchmark.change_5d_pct,
+            data.problems,
         )
+        rows.append(_with_basket_ext(row, [changes.get(s, NO_CHANGES) for s in basket.symbols]))
     return IndicesView(rows=tuple(rows), as_of=newest([row.as_of for row in rows]))
+
+
+def _with_basket_ext(row: IndexRow, members: Sequence[PriceChanges]) -> IndexRow:
+    """A basket's extended-hours move: the mean of its members' moves from their regular
+    session's price, over the members that traded in the current pre- or post-market (none: no
+    figure)."""
+    moves = [
+        move
+        for member in members
+        if (move := ext_change_pct(member.ext_last, member.last)) is not None
+    ]
+    sessions = {member.ext_session for member in members if member.ext_last is not None}
+    if not moves or row.problem is not None:
+        return row
+    session = "post" if "post" in sessions else "pre"
+    return dataclasses.replace(row, ext_change_pct=sum(moves) / len(moves), ext_session=session)
 
 
 def _figures_and_notes(
@@ -166,6 +185,10 @@ def _index_row(
         intraday_note=intraday_note,
         as_of=quote.ts,
         problem=problem,
+        ext_last=quote.ext_last,
+        ext_change_pct=ext_change_pct(quote.ext_last, quote.last),
+        ext_session=quote.ext_session if quote.ext_last is not None else None,
+        price_source=quote.source,
     )
     if spec.symbol not in YIELD_SYMBOLS:
         return row

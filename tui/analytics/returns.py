@@ -95,10 +95,15 @@ def quote_changes(quotes: pl.DataFrame, references: pl.DataFrame) -> pl.DataFram
 
 
 def latest_session_bars(intraday: pl.DataFrame, symbols: Collection[str]) -> pl.DataFrame:
-    """Intraday series: the closes of the latest session (New York day) in the intraday frame.
+    """Intraday series: the closes of the latest session (New York day) in the intraday frame,
+    the day of its newest regular-session bar — before the bell that is the previous session's,
+    not the pre-market's of stocks alone (indices do not trade then).
 
     Returns (symbol, ts, close) sorted by symbol and time, null closes dropped."""
-    newest = intraday.get_column("ts").max()
+    local = pl.col("ts").dt.convert_time_zone("America/New_York")
+    minute = local.dt.hour().cast(pl.Int32) * 60 + local.dt.minute().cast(pl.Int32)
+    regular = intraday.filter(minute.is_between(9 * 60 + 30, 16 * 60, closed="left"))
+    newest = (regular if regular.height else intraday).get_column("ts").max()
     if not isinstance(newest, dt.datetime):
         return pl.DataFrame(
             schema={"symbol": pl.String(), "ts": intraday.schema["ts"], "close": pl.Float64()}

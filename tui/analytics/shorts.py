@@ -158,12 +158,16 @@ def short_candidates(data: MarketData, settings: Settings, count: int) -> list[s
 
 def with_prices(metrics: pl.DataFrame, quotes: pl.DataFrame) -> pl.DataFrame:
     """The metrics with each name's latest price (``last``, ``quote_ts``) and its change today
-    (``price_change_pct``)."""
+    (``price_change_pct``), and in pre and post market the extended-hours move from that price
+    (``ext_change_pct``, ``ext_session``)."""
     prices = latest_quotes(quotes, metrics.get_column("symbol").to_list()).select(
         "symbol",
         "last",
         quote_ts="ts",
         price_change_pct=pct_change(pl.col("last"), pl.col("prev_close")),
+        ext_change_pct=pct_change(pl.col("ext_last"), pl.col("last")),
+        ext_session=pl.when(pl.col("ext_last").is_not_null()).then("ext_session"),
+        price_source="source",
     )
     return metrics.join(prices, on="symbol", how="left", maintain_order="left")
 

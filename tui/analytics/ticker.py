@@ -11,6 +11,7 @@ from collections.abc import Collection, Mapping
 
 import polars as pl
 
+from tui import market_hours
 from tui.analytics.correlations import correlation_lines
 from tui.analytics.frame_rows import frame_rows, unique
 from tui.analytics.market import MarketData
@@ -30,7 +31,9 @@ from tui.analytics.shorts import (
     with_prices,
 )
 from tui.config import Settings
+from tui.market_hours import Session
 from tui.presenters.correlations import CorrelationLine
+from tui.presenters.extended import ext_change_pct
 from tui.presenters.shorts import ShortRow
 from tui.presenters.ticker import (
     ChartRange,
@@ -64,6 +67,15 @@ class TickerQuote:
     volume: float | None = None
     change: float | None = None
     change_pct: float | None = None
+    ext_last: float | None = None
+    ext_session: str | None = None
+
+
+def _bar_session(ts: dt.datetime) -> str:
+    """Pre, regular or post market, by the NYSE calendar (a bar outside them is "regular": it
+    is shown as it always was)."""
+    session = market_hours.session_at(ts)
+    return session.value if session in (Session.PRE, Session.POST) else "regular"
 
 
 def _chart_prices(data: MarketData, symbol: str, chart_range: ChartRange) -> list[PricePoint]:
@@ -81,8 +93,14 @@ def _chart_prices(data: MarketData, symbol: str, chart_range: ChartRange) -> lis
             .sort("ts")
             .tail(DAILY_SESSIONS[chart_range])
         )
+    intraday = chart_range in INTRADAY_SESSIONS
     return [
-        PricePoint(ts=ts, close=close, volume=volume)
+        PricePoint(
+            ts=ts,
+            close=close,
+            volume=volume,
+            session=_bar_session(ts) if intraday else "regular",
+        )
         for ts, close, volume in bars.select("ts", "close", "volume").iter_rows()
     ]
 
@@ -310,4 +328,7 @@ def build_ticker(
         members=members,
         members_of=known.sector if members and known is not None else None,
         fund_flows=fund_flows,
+        ext_last=quote.ext_last,
+        ext_change_pct=ext_change_pct(quote.ext_last, quote.last),
+        ext_session=quote.ext_session if quote.ext_last is not None else None,
     )

@@ -21,6 +21,7 @@ from tui.clock import NEW_YORK
 from tui.config import Settings
 from tui.market_hours import session_times
 from tui.models import NO_DATA
+from tui.presenters.extended import ext_change_pct
 from tui.presenters.watchlist import WatchlistRows, WatchlistView, WatchRow
 
 
@@ -34,6 +35,7 @@ class WatchQuote:
     volume: float | None = None
     change: float | None = None
     change_pct: float | None = None
+    ext_last: float | None = None  # the pre- or post-market price, apart from ``last``
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -47,12 +49,17 @@ class ShortFigures:
 def extended_change_pct(
     quote: WatchQuote, regular_close: tuple[dt.date, float] | None
 ) -> float | None:
-    """The move in the pre- or post-market session, in %: a quote from after its day's regular
-    close against that day's close (``regular_close``: the date and close of the symbol's
-    newest daily bar), one from before the open against the previous close; None for a quote
-    from the regular session, a day without one, or a missing price."""
+    """The move in the pre- or post-market session, in %: the quote's extended-hours price
+    against its regular session's price where the source gives one apart (tui.sources.base's
+    ``ext_last``); else a quote from after its day's regular close against that day's close
+    (``regular_close``: the date and close of the symbol's newest daily bar), one from before
+    the open against the previous close; None for a quote from the regular session, a day
+    without one, or a missing price."""
     if quote.ts is None or quote.last is None:
         return None
+    if quote.ext_last is not None:
+        # The source gave the extended-hours price apart: ``last`` is the regular session's.
+        return ext_change_pct(quote.ext_last, quote.last)
     day = quote.ts.astimezone(NEW_YORK).date()
     times = session_times(day)
     if times is None:

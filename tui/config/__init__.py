@@ -61,6 +61,8 @@ from tui.config.settings import (
     SourceName,
     SourcesSettings,
     SsgaSettings,
+    StreamProviderName,
+    StreamSettings,
     Watchlist,
     YahooSettings,
 )
@@ -104,6 +106,8 @@ __all__ = [
     "SourceName",
     "SourcesSettings",
     "SsgaSettings",
+    "StreamProviderName",
+    "StreamSettings",
     "Watchlist",
     "YahooSettings",
     "config_path",

@@ -38,6 +38,7 @@ from tui.config.settings import (
     Settings,
     ShortedSettings,
     SsgaSettings,
+    StreamSettings,
     Watchlist,
     YahooSettings,
 )
@@ -383,6 +384,24 @@ def _existing_file(value: str, key: str, reader: Reader) -> str:
     if value and not Path(value).expanduser().is_file():
         reader.report(key, f"no such file: {_describe(value)}")
     return value
+
+
+def _websocket_url(value: str, key: str, reader: Reader) -> str:
+    if value and not value.startswith(("ws://", "wss://")):
+        reader.wrong(key, 'a ws:// or wss:// URL (or "" for the provider\'s own)', value)
+    return value
+
+
+def _clock_time(value: str, key: str, reader: Reader) -> str:
+    """A New York time "HH:MM" between the pre-market open (04:00) and the post-market close."""
+    hours, _, minutes = value.strip().partition(":")
+    if not (hours.isdigit() and minutes.isdigit() and len(minutes) == 2):
+        reader.wrong(key, 'a time "HH:MM"', value)
+        return value
+    moment = int(hours) * 60 + int(minutes)
+    if int(minutes) > 59 or not 4 * 60 <= moment <= 20 * 60:
+        reader.wrong(key, 'a New York time from "04:00" (pre-market) to "20:00"', value)
+    return f"{int(hours):02d}:{minutes}"
 
 
 def _symbol(value: str, key: str, reader: Reader) -> str | _Invalid:
@@ -804,6 +823,9 @@ _FIELD_CHECKS: dict[tuple[type, str], FieldCheck] = {
     (DemoSettings, "speed"): _positive(
         600, " market minutes a second", "600 replays a whole session in under a minute"
     ),
+    (DemoSettings, "start"): _clock_time,
+    (StreamSettings, "url"): _websocket_url,
+    (StreamSettings, "live_quotes"): _CADENCE,
     (HttpSettings, "connect_timeout"): _TIMEOUT,
     (HttpSettings, "read_timeout"): _TIMEOUT,
     (HttpSettings, "request_deadline"): _positive(

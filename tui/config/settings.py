@@ -181,6 +181,28 @@ class DemoSettings:
 
     seed: int = 20260211
     speed: float = 1.0  # market minutes per real second
+    # Where the demo's clock starts, New York time "HH:MM" from 04:00 (pre-market) to 20:00
+    # (the end of post-market); the regular session runs 09:30 to 16:00.
+    start: str = "09:45"
+
+
+StreamProviderName = Literal["yahoo", "alpaca", "finnhub", "off"]
+
+
+@dataclass(frozen=True, slots=True)
+class StreamSettings:
+    """Streaming prices while the market is open (pre, regular and post market).
+
+    ``yahoo`` needs no key. ``alpaca`` (IEX trades) and ``finnhub`` (trades) need the user's key:
+    from the environment (APCA_API_KEY_ID and APCA_API_SECRET_KEY; FINNHUB_API_KEY), else from
+    ``key_file``, a file only its owner can read (chmod 600): Alpaca's key id on its first line
+    and its secret on the second, or Finnhub's token on the first.
+    """
+
+    provider: StreamProviderName = "yahoo"
+    key_file: str = ""
+    url: str = ""  # the provider's websocket address; empty: its own (tests use a local one)
+    live_quotes: float = 60.0  # seconds between quotes polls while the stream is live
 
 
 @dataclass(frozen=True, slots=True)
@@ -329,6 +351,7 @@ class Settings:
     correlation: CorrelationSettings = field(default_factory=CorrelationSettings)
     demo: DemoSettings = field(default_factory=DemoSettings)
     http: HttpSettings = field(default_factory=HttpSettings)
+    stream: StreamSettings = field(default_factory=StreamSettings)
     sources: SourcesSettings = field(default_factory=SourcesSettings)
     keys: dict[str, str] = field(default_factory=dict)  # binding id -> keys, e.g. quit = "ctrl+q"
     alerts: tuple[AlertRule, ...] = ()

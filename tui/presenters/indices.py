@@ -11,6 +11,8 @@ import datetime as dt
 from typing import Literal
 
 from tui.presenters import format as fmt
+from tui.presenters.extended import ext_cell
+from tui.presenters.pricing import price_mark, price_marks_legend
 from tui.presenters.table import (
     Cell,
     Column,
@@ -50,6 +52,12 @@ class IndexRow:
     change_5d_bp: float | None = None
     ytd_bp: float | None = None
     intraday_note: str | None = None  # why a row with figures has no intraday series
+    # Pre- and post-market: the latest extended-hours price (None for a basket) and its change
+    # from the regular session's price, in percent; the session it was made in.
+    ext_last: float | None = None
+    ext_change_pct: float | None = None
+    ext_session: str | None = None
+    price_source: str | None = None  # who priced ``last`` ("yahoo", "alpaca-iex", ...)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -68,7 +76,14 @@ COLUMNS: tuple[Column, ...] = (
         min_width=18,
         align="left",
     ),
-    Column("last", "Last", "the latest price or level (a yield in percent)", width=9),
+    Column(
+        "last",
+        "Last",
+        "the latest price or level (a yield in percent); marked ⁱ when it is the last trade on "
+        "IEX (Alpaca's feed) or ᶠ on Finnhub's, one venue's price beside Yahoo's consolidated "
+        "ones; ▴ or ▾ for a moment when a streamed price has just moved it up or down",
+        width=9,  # 25,123.45 (an index), 612.34ⁱ (a fund priced by one venue)
+    ),
     Column(
         "change",
         "Chg",
@@ -115,6 +130,16 @@ COLUMNS: tuple[Column, ...] = (
         width=6,
         priority=5,
     ),
+    Column(
+        "ext",
+        "Ext",
+        "pre- or post-market: the latest extended-hours price and its change from the regular "
+        "session's close (`post 412.40 +0.35%`; a basket: `pre +0.35%`); shown in pre and "
+        "post market only",
+        width=11,  # a basket's `post +0.35%`: indices do not trade then
+        priority=6,
+        optional=True,
+    ),
 )
 
 SORTS: tuple[SortMode[IndexRow], ...] = (
@@ -159,7 +184,7 @@ def index_row(row: IndexRow) -> Row:
         row.symbol,
         (
             row.label,
-            fmt.price(row.last, decimals),
+            fmt.price(row.last, decimals) + price_mark(row.price_source),
             toned(fmt.signed(row.change, decimals), row.change),
             change,
             change_5d,
@@ -168,6 +193,7 @@ def index_row(row: IndexRow) -> Row:
             toned(fmt.signed_percent(row.rel_5d_pct), row.rel_5d_pct)
             if row.kind == "basket"
             else "",
+            ext_cell(row.ext_session, row.ext_last, row.ext_change_pct, decimals),
         ),
     )
 
@@ -196,8 +222,13 @@ class IndicesPresenter(PanePresenter[IndicesView]):
         return as_of_time(view.as_of)
 
     def legend(self, view: IndicesView) -> str | None:
-        """Why Today cells are empty, when some are."""
-        return intraday_legend(view)
+        """Why Today cells are empty, when some are; what a price's mark means, when one has
+        one."""
+        parts = [
+            intraday_legend(view),
+            price_marks_legend(row.price_source for row in view.rows),
+        ]
+        return " · ".join(part for part in parts if part) or None
 
     def headline(self, view: IndicesView) -> str:
         # Plain text has no legend line: what it would say follows the as-of.

@@ -12,6 +12,8 @@ import datetime as dt
 from typing import Literal
 
 from tui.presenters import format as fmt
+from tui.presenters.extended import ext_cell
+from tui.presenters.pricing import price_mark, price_marks_legend
 from tui.presenters.table import Cell, Column, PanePresenter, Row, SortMode, ordered, toned
 
 OUTSTANDING_MARK = "ᵒ"
@@ -35,6 +37,11 @@ class ShortRow:
     settlement_date: dt.date | None  # as-of of the short-interest figures
     sv_date: dt.date | None  # as-of of the short-volume figures
     problem: str | None = None
+    last: float | None = None  # the regular session's latest price
+    # Pre- and post-market: the extended-hours move from ``last``, in percent, and its session.
+    ext_change_pct: float | None = None
+    ext_session: str | None = None
+    price_source: str | None = None  # who priced ``last`` ("yahoo", "alpaca-iex", ...)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -80,7 +87,26 @@ COLUMNS: tuple[Column, ...] = (
         width=5,
         priority=1,
     ),
-    Column("price_change", "Px %", "today's price change, in %", width=6, priority=5),
+    Column(
+        "price_change",
+        "Px %",
+        "today's price change, in %; marked ⁱ or ᶠ when priced by a one-venue trade feed "
+        "(Alpaca's IEX, Finnhub), ▴ or ▾ for a moment when a streamed price has just moved it",
+        width=6,  # −12.3%, or +1.2%ⁱ priced by one venue
+        priority=5,
+    ),
+    Column(
+        "ext",
+        "Ext %",
+        "pre- or post-market: the extended-hours move from the regular session's close "
+        "(`pre +0.35%`); shown in pre and post market only",
+        short="Ext",
+        width=11,  # post +1.23% (its figures have two decimals)
+        # Before Px % and the settlement date: in pre-market "today" is yesterday's session,
+        # and the move going on is this one.
+        priority=4,
+        optional=True,
+    ),
     Column(
         "settlement",
         "Settled",
@@ -137,7 +163,11 @@ def short_row(row: ShortRow) -> Row:
             fmt.days_to_cover(row.days_to_cover),
             fmt.percent(sv_percent(row), 0),
             fmt.zscore(row.sv_zscore),
-            toned(fmt.signed_percent(row.price_change_pct), row.price_change_pct),
+            toned(
+                fmt.signed_percent(row.price_change_pct) + price_mark(row.price_source),
+                row.price_change_pct,
+            ),
+            ext_cell(row.ext_session, None, row.ext_change_pct),
             fmt.short_date(row.settlement_date),
             Cell(row.name, short=fmt.company_short_name(row.name)),
         ),
@@ -169,19 +199,24 @@ class ShortsPresenter(PanePresenter[ShortsView]):
             parts.append("SV " + fmt.short_date(view.sv_date))
         return " · ".join(parts) or NO_SHORT_DATA
 
-    def legend(self, view: ShortsView) -> str:
-        """What the as-of dates and the ᵒ mark mean."""
-        parts = [
-            f"SI as of {fmt.short_date(view.settlement_date)}",
-            f"SV {fmt.short_date(view.sv_date)}",
-        ]
+    def legend(self, view: ShortsView) -> str | None:
+        """What the ᵒ mark and the price marks mean, when a row has one (the dates are in the
+        pane's subtitle: a legend line repeating them would take a row from the table)."""
+        parts = []
         if any(row.short_pct_basis == "outstanding" for row in view.rows):
             parts.append(f"{OUTSTANDING_MARK} % of shares outstanding, not float")
-        return " · ".join(parts)
+        marks = price_marks_legend(row.price_source for row in view.rows)
+        if marks is not None:
+            parts.append(marks)
+        return " · ".join(parts) or None
 
     def headline(self, view: ShortsView) -> str:
-        # Plain text has no legend line: the legend heads the table instead.
-        return self.legend(view)
+        # Plain text has no subtitle: the dates, then what the marks mean, head the table.
+        dates = (
+            f"SI as of {fmt.short_date(view.settlement_date)} · SV {fmt.short_date(view.sv_date)}"
+        )
+        legend = self.legend(view)
+        return dates if legend is None else f"{dates} · {legend}"
 
 
 PRESENTER = ShortsPresenter()

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from tui.clock import NEW_YORK
 from tui.health import SEVERITY, Condition, is_problem, worst
 from tui.kinds import FailureKind
-from tui.models import DatasetFreshness, SourceHealth, StatusView
+from tui.models import DatasetFreshness, SourceHealth, StatusView, StreamView
 from tui.presenters import format as fmt
 
 WARNING_MARK = "⚠"
@@ -67,6 +67,17 @@ def budget_text(name: str, waiting: int, *, compact: bool = False) -> str:
         return f"{BUDGET_MARK}{waiting}"
     requests = "1 request" if waiting == 1 else f"{waiting} requests"
     return f"{BUDGET_MARK} {name} budget: {requests} waiting"
+
+
+def stream_text(stream: StreamView | None) -> str | None:
+    """The price stream: "stream live 12/s" while prices arrive, "yahoo stream ⚠ polling" while
+    it should stream and does not (the quotes are polled then); None when it is not meant to run
+    (the market is closed, nothing is on screen, none is configured)."""
+    if stream is None or not stream.active:
+        return None
+    if stream.live:
+        return f"stream live {stream.ticks_per_s:.0f}/s"
+    return f"{stream.provider} stream {WARNING_MARK} polling"
 
 
 def freshness_text(dataset: DatasetFreshness) -> str:

@@ -45,7 +45,10 @@ class Column:
     columns leave, up to ``max_width`` (None: no end); its cells are drawn at the width it
     gets. ``priority`` 0 columns are always
     shown; when the table is too narrow, the columns with the highest priority number are
-    hidden first (the rightmost among equals).
+    hidden first (the rightmost among equals). An ``optional`` column is laid out only while
+    its table is told to show it (`LiveTable.show_optional`): the extended-hours figures, in pre
+    and post market. The market's clock decides that, not the figures, so that they arriving
+    move no column; `tapewatch snapshot` leaves it out where none of its cells has anything.
     """
 
     key: str
@@ -58,6 +61,7 @@ class Column:
     max_width: int | None = None
     align: Align = "right"
     priority: int = 0
+    optional: bool = False
 
     @property
     def short_header(self) -> str:
@@ -238,7 +242,8 @@ def text_width(cell: CellValue) -> int:
 
 def plain_table(columns: Sequence[Column], rows: Sequence[Row]) -> list[str]:
     """The rows as aligned plain-text lines under a header line (for `tapewatch snapshot`):
-    sparklines and bars at their column's width."""
+    sparklines and bars at their column's width; an optional column with nothing in it is left
+    out."""
     texts = [
         [
             cell_text(cell, column.width or cell_len(column.header))
@@ -246,6 +251,14 @@ def plain_table(columns: Sequence[Column], rows: Sequence[Row]) -> list[str]:
         ]
         for row in rows
     ]
+    empty = [
+        index
+        for index, column in enumerate(columns)
+        if column.optional and not any(index < len(line) and line[index] for line in texts)
+    ]
+    if empty:
+        columns = [column for index, column in enumerate(columns) if index not in empty]
+        texts = [[text for index, text in enumerate(line) if index not in empty] for line in texts]
     widths = []
     for index, column in enumerate(columns):
         cells = [line[index] for line in texts if index < len(line)]

@@ -26,6 +26,7 @@ class PricePoint:
     ts: dt.datetime
     close: float
     volume: float | None
+    session: str = "regular"  # intraday bars: "pre", "regular" or "post" market
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -81,6 +82,11 @@ class TickerView:
     members: tuple[MemberQuote, ...] = ()  # an ETF: its sector's stocks, best change first
     members_of: str | None = None  # the sector those members are of
     fund_flows: FundFlows | None = None  # a fund with a NAV history: its real flows
+    # Pre- and post-market: the latest extended-hours price, its change from ``last`` (the
+    # regular session's price) in percent, and its session ("pre" or "post").
+    ext_last: float | None = None
+    ext_change_pct: float | None = None
+    ext_session: str | None = None
 
     def shows(self, section: Section) -> bool:
         """Whether the drill-down shows ``section`` for this ticker."""

@@ -25,7 +25,9 @@ The rule, in order:
 
 Full headers are used unless the short ones show more columns, or as many with less text cut.
 ``every_column`` (a zoomed pane) hides nothing and cuts no name: what does not fit scrolls
-sideways.
+sideways. An ``optional`` column (the extended-hours figures) takes part only ``with_optional``
+(in pre and post market, as the market's clock says): the session decides it, never the cells,
+so that figures arriving move no column.
 """
 
 from __future__ import annotations
@@ -70,19 +72,28 @@ def layout_columns(
     widest_short: Sequence[int] | None = None,
     sortable: Collection[str] = frozenset(),
     every_column: bool = False,
+    with_optional: bool = False,
 ) -> ColumnLayout:
     """The columns shown in ``available`` cells and their widths (see the module's rule).
 
     ``widest`` is, per column, the widest text of its cells (0 before any data; sparklines and
     bars count 0: they are drawn at the width they get); ``widest_short`` the same with each
     cell in its short form where it has one (as ``widest`` when not given); ``sortable`` the keys
-    of the columns a sort can mark.
+    of the columns a sort can mark; ``with_optional`` whether the optional columns are laid out
+    (otherwise they are never shown, even zoomed).
     """
     measured = list(widest) if widest is not None else [0] * len(columns)
     shortest = list(widest_short) if widest_short is not None else measured
     choices = [
         _layout(
-            columns, available, measured, shortest, sortable, short=short, every_column=every_column
+            columns,
+            available,
+            measured,
+            shortest,
+            sortable,
+            short=short,
+            every_column=every_column,
+            with_optional=with_optional,
         )
         for short in (False, True)
     ]
@@ -104,6 +115,7 @@ def _layout(
     *,
     short: bool,
     every_column: bool,
+    with_optional: bool,
 ) -> tuple[ColumnLayout, int]:
     """The layout with full or ``short`` headers, and how many cells of text it cuts."""
     headers = [
@@ -119,7 +131,9 @@ def _layout(
         else:
             start.append(natural)
 
-    visible = list(range(len(columns)))
+    visible = [
+        index for index, column in enumerate(columns) if with_optional or not column.optional
+    ]
     if not every_column:
         visible = _fitting(columns, visible, start, available)
     widths = {index: start[index] for index in visible}

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -28,12 +28,13 @@ from tui import market_hours
 from tui.clock import utc_now
 from tui.config import Settings
 from tui.jobs import pane_datasets, stale_panes
-from tui.messages import PaneNotComputed, PaneUpdated, StatusUpdated
+from tui.messages import PaneNotComputed, PaneUpdated, PricesMoved, StatusUpdated
 from tui.models import Pane, StatusView
 from tui.plain import plain
+from tui.presenters.extended import is_extended_hours
 from tui.presenters.registry import PRESENTERS, PaneView
 from tui.presenters.status import DEMO_HINT, no_data_text
-from tui.reports import PaneBuilt, PaneFailed, Report, StatusChanged
+from tui.reports import PaneBuilt, PaneFailed, PricesTicked, Report, StatusChanged
 from tui.screens.watched import WatchedScreen
 from widgets.messages import AlertRequested
 from widgets.pane import DataPane
@@ -115,6 +116,18 @@ class DashboardScreen(WatchedScreen[None]):
         self._last_focused: Widget | None = None
 
     @property
+    def streams(self) -> bool:
+        """Whether streamed prices may come: the running scheduler has a stream, or before it
+        is built the settings ask for one (live data, not a replay, a provider on)."""
+        if self.scheduler is not None:
+            return self.scheduler.stream is not None
+        return (
+            self.settings.source == "live"
+            and self.as_of is None
+            and self.settings.stream.provider != "off"
+        )
+
+    @property
     def feed(self) -> Feed | None:
         """What the running scheduler fetches from (the drill-down and the palette use it)."""
         return self.scheduler.feed if self.scheduler is not None else None
@@ -124,7 +137,9 @@ class DashboardScreen(WatchedScreen[None]):
             # The panes the config's [layout] puts in the four places, in reading order: in the
             # grid top-left, top-right, bottom-left, bottom-right; stacked, top to bottom.
             for name in self.settings.layout.panes:
-                yield PANE_WIDGETS[Pane(name)](id=name)
+                widget = PANE_WIDGETS[Pane(name)](id=name)
+                widget.streamed = self.streams  # before the figures: their columns stay put
+                yield widget
         yield Static("Terminal too small for tapewatch.\nMake it at least 36 x 12.", id="too-small")
         yield StatusBar(id="status")
         yield Footer()
@@ -179,6 +194,11 @@ class DashboardScreen(WatchedScreen[None]):
         self.scheduler = scheduler
         self._note = None
         self.refresh_bindings()  # a replay's keys show in the footer now
+        # Before the first figures, so that they come into columns already there: whether the
+        # source streams after all (a live source may be the demo's), and the market's session.
+        for widget in self.query(DataPane):
+            widget.streamed = self.streams
+        self._publish_status()
         from tui.screens.alerts import attach_alerts
 
         await attach_alerts(self, scheduler)
@@ -190,21 +210,28 @@ class DashboardScreen(WatchedScreen[None]):
 
         source = self.source_factory(settings, self.as_of)
         replaying = isinstance(source, PushedFrames)
-        # Live data is kept on disk for the next start; the demo and a replay need no copy.
-        keep = not source.is_demo and self.as_of is None and not replaying
+        # Live data is kept on disk for the next start, and only live data streams; the demo
+        # and a replay need no copy.
+        live = not source.is_demo and self.as_of is None and not replaying
         recorder = None
         if self.record is not None and not replaying:
             from tui.recording import Recorder
 
             recorder = Recorder(self.record, clock=self.clock, market_clock=source.now)
+        stream = None
+        if live and settings.source == "live":
+            from tui.stream import make_stream
+
+            stream = make_stream(settings, clock=self.clock)
         return Scheduler(
             settings,
             source,
-            cache=Cache.default() if keep else None,
+            cache=Cache.default() if live else None,
             # A replay runs on its own clock: ages and stale marks as they were then.
             clock=source.now if replaying else self.clock,
             report=self._on_report,
             recorder=recorder,
+            stream=stream,
         )
 
     def _on_report(self, report: Report) -> None:
@@ -217,6 +244,8 @@ class DashboardScreen(WatchedScreen[None]):
                 self.post_message(PaneUpdated(pane, view))
             case StatusChanged(status):
                 self.post_message(StatusUpdated(status))
+            case PricesTicked(moves):
+                self.post_message(PricesMoved(moves))
             case PaneFailed(pane, message):
                 # The pane says so over its last view; the log has the traceback.
                 self.post_message(PaneNotComputed(pane, message))
@@ -254,6 +283,21 @@ class DashboardScreen(WatchedScreen[None]):
             widget.show(message.view)
         self._refresh_freshness()
 
+    @on(PricesMoved)
+    def _show_ticks(self, message: PricesMoved) -> None:
+        moves = {move.symbol: move for move in message.moves}
+        for pane in Pane:
+            widget = self._pane(pane)
+            if widget is not None:
+                widget.tick(moves)
+        if self.app.screen is not self:  # the drill-down on top shows its symbol's moves too
+            self.app.screen.post_message(PricesMoved(message.moves))
+
+    def watch_symbols(self, owner: str, symbols: Iterable[str]) -> None:
+        """``owner`` (the drill-down) shows these symbols: stream them too, while it does."""
+        if self.scheduler is not None:
+            self.scheduler.watch_symbols(owner, symbols)
+
     @on(PaneNotComputed)
     def _show_failure(self, message: PaneNotComputed) -> None:
         widget = self._pane(message.pane)
@@ -271,16 +315,20 @@ class DashboardScreen(WatchedScreen[None]):
 
     def _refresh_freshness(self) -> None:
         """Each pane's stale mark, when its data is old or behind the market calendar (the pane
-        shows its own as-of), and why a pane without rows has none."""
+        shows its own as-of), why a pane without rows has none, and whether the market is in
+        extended hours (their columns are laid out then)."""
         status = self._last_status
         if status is None:
             return
         stale = set(Pane) if status.sessions_behind else stale_panes(status.datasets)
+        extended = is_extended_hours(status.session)
         for pane in Pane:
             widget = self._pane(pane)
             if widget is None:
                 continue  # not in the layout
             widget.set_stale(pane in stale)
+            # The market's clock, not the figures, brings the extended-hours columns.
+            widget.extended_hours = extended
             datasets = pane_datasets(pane, status.datasets)
             widget.set_missing(no_data_text(datasets, is_demo=status.is_demo))
 

@@ -98,7 +98,10 @@ PANE_NOTES: Mapping[Pane, str] = {
         "percentage point: *Chg* in yield points, then *Chg %*, *5d %* and *YTD %* in bp. "
         "Baskets are equal-weighted and rebalanced daily (the basket's return is the mean of "
         "its members' returns), at 100 on the last close of the previous year, so a basket's "
-        "level is also its year-to-date index and the same in every view."
+        "level is also its year-to-date index and the same in every view. While prices "
+        "stream, a price that just moved is marked ▴ or ▾ for a moment; in pre and post "
+        "market *Ext* gives the extended-hours price and its move from the regular close, "
+        "apart from the regular session's figures."
     ),
     Pane.SECTORS: (
         "The 11 GICS sectors through their SPDR ETFs, ranked by today's flow estimate. Two kinds "
@@ -164,6 +167,8 @@ stale when it is older than twice its refresh cadence, and each source's health:
 (requests waiting long), retrying, rate-limited, offline. A dataset the source does not serve
 says unavailable, an optional one you have not set up not configured: neither is a failure. A
 pane with no data says why, and when its source is tried again. Times are New York times.
+While the market is open prices stream: the status bar says `stream live 12/s`, or
+`yahoo stream ⚠ polling` when the stream is down and the quotes are polled instead.
 """
 
 

@@ -15,11 +15,11 @@ switching range only rebuilds the view.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
@@ -27,8 +27,10 @@ from textual.widgets import Footer, Static
 
 from tui.codes import TickerSection
 from tui.config import Settings
+from tui.messages import PricesMoved
 from tui.models import StatusView
 from tui.presenters.ticker import CHART_RANGES, ChartRange, Section, TickerView
+from tui.presenters.ticks import moved_ticker
 from tui.screens.watched import WatchedScreen
 from widgets.charts import (
     CorrelationChart,
@@ -47,6 +49,9 @@ if TYPE_CHECKING:
     from tui.analytics.market import MarketData
     from tui.feed import Feed
 
+
+# Who the price stream is told shows the drill-down's symbol.
+WATCH_OWNER = "drill-down"
 
 # The drill-down's optional parts and the section of the view each shows.
 SECTION_WIDGETS: tuple[tuple[str, Section], ...] = (
@@ -91,6 +96,7 @@ class TickerScreen(WatchedScreen[None]):
         symbol: str,
         settings: Settings,
         status: Callable[[], StatusView] | None = None,
+        watch: Callable[[str, Iterable[str]], None] | None = None,
         *,
         section: TickerSection | None = None,
     ) -> None:
@@ -101,6 +107,7 @@ class TickerScreen(WatchedScreen[None]):
         self.chart_range: ChartRange = "1D"
         self._data: MarketData | None = None
         self._status = status  # what the dashboard's status bar says now
+        self._watch = watch  # tells the price stream what this screen shows
         self.section = section  # where a code asked to open it, until the first view shows
 
     def compose(self) -> ComposeResult:
@@ -122,9 +129,24 @@ class TickerScreen(WatchedScreen[None]):
     def on_mount(self) -> None:
         self._set_title(f" {self.symbol}  loading…")
         self._load()
+        if self._watch is not None:
+            self._watch(WATCH_OWNER, [self.symbol])
         if self._status is not None:
             self._show_status()
             self.set_interval(1.0, self._show_status)  # cheap: the bar repaints on change only
+
+    def on_unmount(self) -> None:
+        if self._watch is not None:
+            self._watch(WATCH_OWNER, [])
+
+    @on(PricesMoved)
+    def _tick(self, message: PricesMoved) -> None:
+        """A streamed price of this ticker moved: its key numbers follow at once (its charts
+        at the next poll)."""
+        numbers = self.query_one(KeyNumbers)
+        for move in message.moves:
+            if numbers.view is not None and (moved := moved_ticker(numbers.view, move)):
+                numbers.view = moved
 
     def _show_status(self) -> None:
         if self._status is not None:

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Static
 
 from tui.config import Settings
+from tui.messages import PricesMoved
 from tui.models import Pane
 from tui.presenters.watchlist import WatchlistView
 from tui.screens.market import MarketScreen
@@ -44,10 +46,15 @@ class WatchlistScreen(MarketScreen[WatchlistView]):
         settings: Settings,
         list_name: str | None,
         view: WatchlistView | None,
+        *,
+        streamed: bool = False,
     ) -> None:
+        """``streamed``: whether streamed prices may move its rows (its Last column keeps room
+        for their mark)."""
         super().__init__(feed, settings)
         self.list_name = list_name
         self.view = view
+        self.streamed = streamed
 
     @property
     def pane(self) -> WatchlistPane:
@@ -55,7 +62,9 @@ class WatchlistScreen(MarketScreen[WatchlistView]):
 
     def compose(self) -> ComposeResult:
         yield Static(classes="screen-title")
-        yield WatchlistPane(list_name=self.list_name, id="watchlist-screen-pane")
+        pane = WatchlistPane(list_name=self.list_name, id="watchlist-screen-pane")
+        pane.streamed = self.streamed
+        yield pane
         yield Footer()
 
     def on_mount(self) -> None:
@@ -78,6 +87,11 @@ class WatchlistScreen(MarketScreen[WatchlistView]):
         if pane is Pane.WATCHLIST and isinstance(view, WatchlistView):
             self.view = view
             self.show(view)
+
+    @on(PricesMoved)
+    def _tick(self, message: PricesMoved) -> None:
+        """Streamed prices moved: the rows of those tickers follow at once."""
+        self.pane.tick({move.symbol: move for move in message.moves})
 
     def show_list(self, name: str) -> None:
         """Show the list called ``name``."""

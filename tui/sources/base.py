@@ -49,9 +49,20 @@ QUOTES_SCHEMA = pl.Schema(
         "volume": pl.Float64(),
         "session": pl.String(),  # a Session value
         "delayed_s": pl.Int32(),  # how far behind real time the source is, in seconds
-        "source": pl.String(),
+        "source": pl.String(),  # who priced the row: "yahoo", "yahoo-stream", "alpaca-iex", ...
+        # Pre- and post-market: the latest extended-hours price, when and in which session it
+        # was made ("pre" or "post"); null in the regular session and where a source has none.
+        # ``last`` stays the regular session's price, so its change is the regular session's.
+        "ext_last": pl.Float64(),
+        "ext_ts": UTC_TS,
+        "ext_session": pl.String(),
     }
 )
+
+# Columns a frame may lack: `conform` adds them as nulls (sources without extended hours).
+OPTIONAL_COLUMNS: Mapping[Dataset, frozenset[str]] = {
+    Dataset.QUOTES: frozenset({"ext_last", "ext_ts", "ext_session"}),
+}
 
 BARS_SCHEMA = pl.Schema(
     {
@@ -160,10 +171,15 @@ def empty_frame(dataset: Dataset) -> pl.DataFrame:
 def conform(frame: pl.DataFrame, dataset: Dataset) -> pl.DataFrame:
     """Select the dataset's columns in schema order and cast them to the schema's types.
 
-    Raises SchemaMismatch naming the missing columns. Extra columns are dropped. Casting is strict,
-    so a value that cannot become the schema's type is an error rather than a silent null.
+    Raises SchemaMismatch naming the missing columns (an optional one is added as nulls). Extra
+    columns are dropped. Casting is strict, so a value that cannot become the schema's type is an
+    error rather than a silent null.
     """
     schema = SCHEMAS[dataset]
+    optional = OPTIONAL_COLUMNS.get(dataset, frozenset())
+    absent = [name for name in schema if name in optional and name not in frame.columns]
+    if absent:
+        frame = frame.with_columns(pl.lit(None, schema[name]).alias(name) for name in absent)
     missing = [name for name in schema if name not in frame.columns]
     if missing:
         raise SchemaMismatch(f"{dataset.value} frame lacks column(s): {', '.join(missing)}")

@@ -24,7 +24,9 @@ def make_source(
     if settings.source == "demo":
         from tui.sources.demo import DemoMarket
 
-        source = DemoMarket(settings.demo.seed, settings.demo.speed)
+        hours, minutes = settings.demo.start.split(":")
+        start = dt.time(int(hours), int(minutes))
+        source = DemoMarket(settings.demo.seed, settings.demo.speed, start_time=start)
     elif settings.source == "files":
         from tui.sources.files import FilesSource
 

@@ -25,12 +25,12 @@ import datetime as dt
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import polars as pl
 
-from tui.clock import utc_now
+from tui.clock import NEW_YORK, utc_now
 from tui.config import ANY_SYMBOL, Settings
 from tui.desk.frames import FeedContext, FrameRejected, FrameUpdate
 from tui.desk.link import Backoff, LinkState, LinkStatus
@@ -57,6 +57,10 @@ if TYPE_CHECKING:
 log = logging.getLogger("tapewatch.remote")
 
 LINK = "nats"  # the connection's name in the status bar's health
+FEED = "feed"  # the feed's name there, once it has gone quiet
+# The feed republishes a dataset after every poll: quiet for this many of its quickest cadence,
+# with the link up, it has stopped (killed, hung, or lost its own server connection).
+SILENT_AFTER_CADENCES = 2
 LABEL = "DESK"  # the status bar's label, before the feed has said what it publishes
 # Calls made within this long of each other go to the feed as one request.
 BATCH_WINDOW_S = 0.02
@@ -122,6 +126,28 @@ class _Ask:
     answer: asyncio.Future[FetchOutcome]
 
 
+@dataclass
+class FeedSilence:
+    """When the feed last published each dataset, on this monitor's wall clock, and how often
+    it polls it: says when the feed has gone quiet while the NATS link itself is up."""
+
+    heard: dict[JobName, tuple[dt.datetime, float | None]] = field(default_factory=dict)
+
+    def note(self, job: JobName, at: dt.datetime, cadence_s: float | None) -> None:
+        self.heard[job] = (at, cadence_s)
+
+    def silent_since(self, now: dt.datetime) -> dt.datetime | None:
+        """The last time the feed published anything, once nothing has come for
+        SILENT_AFTER_CADENCES of its quickest dataset's cadence; None while it keeps up (or
+        before its first frame, or when it has said no cadence)."""
+        cadences = [cadence for _, cadence in self.heard.values() if cadence]
+        if not cadences:
+            return None
+        last = max(at for at, _ in self.heard.values())
+        quiet_s = (now - last).total_seconds()
+        return last if quiet_s > SILENT_AFTER_CADENCES * min(cadences) else None
+
+
 class RemoteSource:
     """What a desk's feed publishes, as a Source the scheduler follows."""
 
@@ -150,6 +176,7 @@ class RemoteSource:
         self._held: dict[JobName, Stored] = {}
         self._sources: dict[JobName, str] = {}  # the feed's source that answers each job
         self._market: tuple[FeedContext, dt.datetime] | None = None  # newest, its publish time
+        self._silence = FeedSilence()
         self._depth: Callable[[JobName], int] = lambda job: 1
         self._asks: list[_Ask] = []
         self._flush: asyncio.Task[None] | None = None
@@ -189,6 +216,7 @@ class RemoteSource:
         if job is JobName.QUOTES:
             stored = await self._with_own_symbols(stored)
         self._sources[job] = meta.source
+        self._silence.note(job, self._clock(), meta.feed.cadence_s)
         self._note_feed(meta.feed, meta.published_at)
         # On the feed's market clock, when it fetched this frame (it published it just after).
         fetched_before_s = (meta.published_at - meta.fetched_at).total_seconds()
@@ -241,7 +269,14 @@ class RemoteSource:
 
     def connection(self, now: dt.datetime) -> tuple[SourceHealth, str | None]:
         """The link to the feed, for the status bar: "nats ok", "nats retrying in 4s", and
-        while it is down why ("nats reconnecting (connection refused)")."""
+        while it is down why ("nats reconnecting (connection refused)"); with the link up but
+        the feed quiet for too long, "feed offline" and since when."""
+        if self._link.state is LinkState.CONNECTED:
+            since = self._silence.silent_since(now)
+            if since is not None:
+                when = f"{since.astimezone(NEW_YORK):%H:%M:%S} ET"
+                why = f"the feed has published nothing since {when}: is `tapewatch feed` running?"
+                return SourceHealth(FEED, "offline", detail=why), why
         return self._link.source_health(LINK), link_note(self._link)
 
     # -- the Source protocol ---------------------------------------------------------------

@@ -166,7 +166,10 @@ def checks_for(dataset: Dataset, now: dt.datetime) -> list[Check]:
                 *_symbol_checks(),
                 _required("ts"),
                 *time_checks("ts", pl.col("ts"), pl.lit(now + CLOCK_SKEW)),
-                *_prices(("last", "prev_close", "open", "high", "low"), required=("last",)),
+                *time_checks("ext_ts", pl.col("ext_ts"), pl.lit(now + CLOCK_SKEW)),
+                *_prices(
+                    ("last", "prev_close", "open", "high", "low", "ext_last"), required=("last",)
+                ),
                 *_quantities(("volume",)),
             ]
         case Dataset.BARS:

@@ -5,8 +5,10 @@ Every request to Yahoo spends its request budget (tui.sources.budget), so each f
 for where it is cheapest:
 
 - Quotes, and the intraday closes of the sparklines: the spark endpoint, up to 20 symbols a
-  request (`yahoo_spark`). It gives each symbol's 5-minute closes of the day (the newest is the
-  last price) and the close before that day's window. The day's open, high, low and volume,
+  request (`yahoo_spark`). It gives each symbol's 5-minute closes of the day, pre and post
+  market included (the newest regular-session close is the last price, a newer pre- or
+  post-market close the extended-hours price, at no extra request) and the close before that
+  day's window (in pre-market, the last price itself). The day's open, high, low and volume,
   which spark does not carry, come from the symbol's newest intraday chart when one was fetched
   (the sector ETFs' bars, which relative volume needs anyway, refreshed at the intraday
   cadence); other symbols leave them null, and nothing on the dashboard reads them.
@@ -419,35 +421,39 @@ def _months_before(day: dt.date, months: int) -> dt.date:
 class QuoteFields:
     """A quote read from an intraday chart, before the previous close is known."""
 
-    ts: dt.datetime
-    last: float
+    ts: dt.datetime  # when the regular session's price was made
+    last: float  # the regular session's latest price (its close once it has closed)
     open: float | None
     high: float | None
     low: float | None
     volume: float | None
     session_date: dt.date  # the exchange-local date of ``ts``
+    # Pre- or post-market: the newest extended-hours price, when it is newer than ``last``.
+    ext_last: float | None = None
+    ext_ts: dt.datetime | None = None
+    ext_session: TradingSession | None = None
 
 
 def quote_from_chart(chart: ChartData, now: dt.datetime) -> QuoteFields | None:
     """The latest price in an intraday chart, or None if it holds none.
 
-    Yahoo's regular-market price wins when it is at least as new as the newest bar; otherwise
-    (pre and post market) the newest bar's close, timed at the bar's end (or now, while the bar
-    is still open). Open, high and low come from the regular-session bars of the quote's date,
-    volume from meta when meta describes that date.
+    ``last`` is the regular session's price: Yahoo's regular-market price, or without one the
+    newest bar inside a regular period. A newer bar in a pre- or post-market period gives the
+    extended-hours price apart (``ext_last``, timed at the bar's end, or now while the bar is
+    still open), so a row's change stays the regular session's. Open, high and low come from
+    the regular-session bars of the quote's date, volume from meta when meta describes that date.
     """
     meta = chart.meta
-    newest_start = _utc(chart.starts[-1]) if chart.starts else None
-    if (
-        meta.price is not None
-        and meta.price_time is not None
-        and (newest_start is None or meta.price_time >= newest_start)
-    ):
-        ts, last = meta.price_time, meta.price
-    elif newest_start is not None:
-        ts, last = bar_quote_time(newest_start, chart.interval, now), chart.closes[-1]
-    else:
-        return None
+    regular = _regular_price(chart)
+    extended = _extended_price(chart, now)
+    if regular is None:
+        if extended is None:
+            return None
+        # Nothing but extended-hours bars: their price is all there is.
+        regular, extended = (extended[0], extended[1]), None
+    ts, last = regular
+    if extended is not None and extended[0] <= ts:
+        extended = None
     session_date = ts.astimezone(meta.timezone).date()
     start, end = _regular_window(meta, session_date)
     first = bisect_left(chart.starts, start.timestamp())
@@ -466,6 +472,9 @@ def quote_from_chart(chart: ChartData, now: dt.datetime) -> QuoteFields | None:
         low=min(lows) if lows else None,
         volume=meta.day_volume if same_day else None,
         session_date=session_date,
+        ext_last=extended[1] if extended is not None else None,
+        ext_ts=extended[0] if extended is not None else None,
+        ext_session=extended[2] if extended is not None else None,
     )
 
 
@@ -476,6 +485,60 @@ def bar_quote_time(start: dt.datetime, interval: BarInterval, now: dt.datetime) 
     if start > now:
         return start
     return min(start + _INTERVAL_LENGTH[interval], now)
+
+
+def bar_session(chart: ChartData, start: dt.datetime) -> TradingSession | None:
+    """Which session a bar of ``chart`` starting at ``start`` belongs to."""
+    return period_session(chart.meta.trading_periods, start)
+
+
+def period_session(
+    trading_periods: Sequence[TradingPeriod], start: dt.datetime
+) -> TradingSession | None:
+    """Which session a bar starting at ``start`` belongs to: Yahoo's trading periods where they
+    cover that day, else the NYSE calendar (None: outside any session)."""
+    day = start.astimezone(NEW_YORK).date()
+    periods = [p for p in trading_periods if p.start.astimezone(NEW_YORK).date() == day]
+    for period in periods:
+        if period.start <= start < period.end:
+            return period.session
+    if periods:
+        return None  # the day's own periods say the bar is in none of them
+    return _CALENDAR_SESSIONS.get(market_hours.session_at(start))
+
+
+_CALENDAR_SESSIONS: Final[Mapping[market_hours.Session, TradingSession]] = {
+    market_hours.Session.PRE: "pre",
+    market_hours.Session.REGULAR: "regular",
+    market_hours.Session.POST: "post",
+}
+
+
+def _regular_price(chart: ChartData) -> tuple[dt.datetime, float] | None:
+    """Yahoo's regular-market price and time, else the newest regular-session bar's close
+    (timed at the bar's end)."""
+    meta = chart.meta
+    if meta.price is not None and meta.price_time is not None:
+        return meta.price_time, meta.price
+    for index in range(len(chart.starts) - 1, -1, -1):
+        start = _utc(chart.starts[index])
+        if bar_session(chart, start) == "regular":
+            return start + _INTERVAL_LENGTH[chart.interval], chart.closes[index]
+    return None
+
+
+def _extended_price(
+    chart: ChartData, now: dt.datetime
+) -> tuple[dt.datetime, float, TradingSession] | None:
+    """The newest bar's close when that bar is in a pre- or post-market period, timed as
+    `bar_quote_time` has it."""
+    if not chart.starts:
+        return None
+    start = _utc(chart.starts[-1])
+    session = bar_session(chart, start)
+    if session not in ("pre", "post"):
+        return None
+    return bar_quote_time(start, chart.interval, now), chart.closes[-1], session
 
 
 def _utc(seconds: float) -> dt.datetime:
@@ -909,19 +972,53 @@ def _spark_quotes_outcome(
 def _spark_quote(
     symbol: str, bars: pl.DataFrame, chart_previous: float | None, context: _QuoteContext
 ) -> tuple[Any, ...]:
-    """A quote row from a symbol's spark closes (oldest first), completed from memory."""
-    now = context.now
-    newest_start: dt.datetime = bars.get_column("ts")[-1]
-    last = float(bars.get_column("close")[-1])
-    ts = bar_quote_time(newest_start, context.interval, now)
+    """A quote row from a symbol's spark closes (oldest first, pre and post market included),
+    completed from memory.
+
+    As in `quote_from_chart`, ``last`` is the regular session's price and a newer pre- or
+    post-market bar gives the extended-hours price apart. Spark carries no trading periods: a
+    bar's session is the one of the symbol's intraday chart when one is held, else the NYSE
+    calendar's. A window of extended-hours bars alone (pre-market: spark's day is today) has
+    the previous session's close, spark's close before the window, as its regular price."""
+    now, interval = context.now, context.interval
+    chart = context.charts.get(symbol)
+    periods = chart.meta.trading_periods if chart is not None else ()
+    starts: list[dt.datetime] = bars.get_column("ts").to_list()
+    closes: list[float] = bars.get_column("close").to_list()
+    sessions = [_spark_bar_session(symbol, start, periods) for start in starts]
+    extended: tuple[dt.datetime, float, TradingSession] | None = None
+    newest_session = sessions[-1]
+    if newest_session == "pre" or newest_session == "post":
+        extended = (bar_quote_time(starts[-1], interval, now), closes[-1], newest_session)
+    # Any other bar counts as the regular session's, one outside every session too: a bar
+    # stamped where no session is (the year 2100) must reach the sanity check, not vanish.
+    regular_at = next(
+        (
+            i
+            for i in reversed(range(len(starts)))
+            if sessions[i] is None or sessions[i] == "regular"
+        ),
+        None,
+    )
+    if regular_at is not None:
+        ts, last = bar_quote_time(starts[regular_at], interval, now), closes[regular_at]
+    elif chart_previous is not None:
+        first_day = starts[0].astimezone(NEW_YORK).date()
+        ts = market_hours.session_close(market_hours.previous_trading_day(first_day))
+        last = chart_previous
+    else:
+        assert extended is not None  # no regular bar: the newest is an extended one
+        (ts, last, _), extended = extended, None  # their price is all there is
+    if extended is not None and extended[0] <= ts:
+        extended = None
     session_date = ts.astimezone(NEW_YORK).date()
     daily = context.daily_closes.get(symbol)
     if daily is not None and daily.covers(session_date, NEW_YORK):
         prev_close = daily.before(session_date)
     else:
-        prev_close = chart_previous
+        # Spark's close before the window, unless it is the row's own price (pre-market).
+        prev_close = chart_previous if regular_at is not None else None
     open_ = high = low = volume = None
-    chart = context.charts.get(symbol)
     day = quote_from_chart(chart, now) if chart is not None else None
     if day is not None and day.session_date == session_date:
         open_, high, low, volume = day.open, day.high, day.low, day.volume
@@ -941,7 +1038,21 @@ def _spark_quote(
         market_hours.session_at(now).value,
         context.delays.get(symbol, 0),
         SOURCE,
+        extended[1] if extended is not None else None,
+        extended[0] if extended is not None else None,
+        extended[2] if extended is not None else None,
     )
+
+
+def _spark_bar_session(
+    symbol: str, start: dt.datetime, periods: Sequence[TradingPeriod]
+) -> TradingSession | None:
+    """The session of a spark bar. Indices, futures and currencies (``^VIX``, ``ES=F``,
+    ``EURUSD=X``) keep their own hours, which are not the NYSE's pre and post market: all their
+    bars are their regular session's."""
+    if symbol.startswith("^") or "=" in symbol:
+        return "regular"
+    return period_session(periods, start)
 
 
 def _spark_bars_outcome(

@@ -17,16 +17,18 @@ from tui.sources.base import (
     BARS_SCHEMA,
     FUND_HOLDINGS_SCHEMA,
     FUND_NAV_SCHEMA,
-    QUOTES_SCHEMA,
     BarInterval,
+    Dataset,
     Fetched,
     FetchOutcome,
     Session,
     SourceRole,
     SymbolInfo,
+    conform,
     in_thread,
 )
 from tui.sources.demo.build import Builder
+from tui.sources.demo.extended import ExtWindow, ext_bars, ext_quotes, ext_window
 from tui.sources.demo.funds import DemoFunds, build_funds
 from tui.sources.demo.intraday import UTC_TS, five_minute, intraday_bars, session_minutes
 from tui.sources.demo.rng import per_series
@@ -112,6 +114,28 @@ class DemoMarket:
         if moment.astimezone(NEW_YORK).date() > self.session_date:
             return Session.CLOSED
         return market_hours.session_at(moment)
+
+    def _ext_window(self, moment: dt.datetime) -> ExtWindow | None:
+        """The pre- or post-market of the session date at ``moment`` (None in the regular
+        session, before 04:00, and on the days after the session date)."""
+        if moment.astimezone(NEW_YORK).date() != self.session_date:
+            return None
+        return ext_window(self._times, moment)
+
+    def _ext_ends(self, window: ExtWindow, positions: Sequence[int]) -> tuple[list, list]:
+        """Where each symbol's extended-hours path starts and ends: before the bell from the
+        previous close to today's open; after the close from today's close (to a drift of its
+        own). Indices have no path (None)."""
+        daily, count = self._market.daily, self._end + 2
+        today = self._rows(daily, positions, count, self._end + 1)
+        if window.session == "pre":
+            starts = self._rows(daily, positions, count, self._end).get_column("close")
+            ends: list[float | None] = today.get_column("open").to_list()
+        else:
+            starts = today.get_column("close")
+            ends = [None] * len(positions)
+        trades = [not self._is_index[position] for position in positions]
+        return [s if t else None for s, t in zip(starts.to_list(), trades, strict=True)], ends
 
     def _minutes_done(self, moment: dt.datetime) -> int | None:
         """Completed 1-minute bars of the session date at ``moment``; None before the open."""
@@ -239,7 +263,13 @@ class DemoMarket:
             delayed_s=pl.lit(0, dtype=pl.Int32),
             source=pl.lit("demo"),
         )
-        return Fetched(frame.cast(QUOTES_SCHEMA), stamp, problems)
+        window = self._ext_window(moment)
+        if window is not None:
+            starts, ends = self._ext_ends(window, positions)
+            trades = [start is not None for start in starts]
+            ext = ext_quotes(self.seed, window, wanted, starts, ends, trades)
+            frame = pl.concat([frame, ext], how="horizontal")
+        return Fetched(conform(frame, Dataset.QUOTES), stamp, problems)
 
     async def bars(self, symbols: Sequence[str], interval: BarInterval, days: int) -> FetchOutcome:
         """Daily bars of the last ``days`` sessions (the session date's partial bar included once
@@ -311,7 +341,21 @@ class DemoMarket:
             for symbol in wanted
             for t in sessions
         ]
-        return pl.concat([today.clear(), *parts])
+        bars = pl.concat([today.clear(), *parts])
+        window = self._ext_window(self.now())
+        if window is None or window.done < 1 or not wanted:
+            return bars
+        # Today's pre- or post-market so far, each symbol's in time order with its other bars.
+        positions = [self._index[symbol] for symbol in wanted]
+        starts, ends = self._ext_ends(window, positions)
+        previous = self._rows(self._market.daily, positions, self._end + 2, self._end)
+        volumes = previous.get_column("volume").to_list()
+        extra = ext_bars(
+            self.seed, window, wanted, starts, ends, volumes, self._minutes, self.session_date
+        )
+        order = {symbol: rank for rank, symbol in enumerate(wanted)}
+        rank = pl.col("symbol").replace_strict(order, return_dtype=pl.Int64)
+        return pl.concat([bars, extra.cast(bars.schema)]).sort(rank, "ts", maintain_order=True)
 
     # -- short interest, short volume, shares ------------------------------------------------
 
