@@ -4,9 +4,9 @@
 
 Each script runs in its own process, one after another (they would disturb each other's timings
 if run together), and its own output is printed as it finishes. startup.py, idle_cpu.py,
-memory.py, correlation_memory.py, stall.py and desk.py hand their figures over as JSON; the
-figures of analytics_refresh.py, parse_finra.py and quotes_refresh.py are read from their
-printed lines.
+memory.py, correlation_memory.py, stall.py, request_budget.py and desk.py hand their figures
+over as JSON; the figures of analytics_refresh.py, parse_finra.py and quotes_refresh.py are read
+from their printed lines.
 ``--quick`` runs each with fewer repetitions (a smoke run, about 3 minutes instead of about 10):
 its figures are less stable.
 The load average is printed before and after, since anything else running on the machine
@@ -273,6 +273,31 @@ def _stall(output: str, data: dict[str, object] | None) -> list[Figure]:
     ]
 
 
+def _request_budget(output: str, data: dict[str, object] | None) -> list[Figure]:
+    assert data is not None
+    results: dict[str, dict[str, dict[str, float]]] = data["results"]  # type: ignore[assignment]
+    figures = []
+    for case, budget in (("stream down", 120.0), ("stream up", 60.0)):
+        found = results[case]
+        yahoo = next((host for host in found["mean_per_minute"] if "yahoo" in host), None)
+        if yahoo is None:
+            continue
+        figures.append(
+            Figure(
+                "request_budget",
+                f"Yahoo requests a minute, {case} (p95: busiest minute)",
+                found["mean_per_minute"][yahoo],
+                found["max_per_minute"][yahoo],
+                "/min",
+                budget,
+                f"<= {budget:g} /min",
+            )
+        )
+        for pane, age in found["oldest_price_s"].items():
+            figures.append(Figure("request_budget", f"oldest {pane} price, {case}", age, None, "s"))
+    return figures
+
+
 def _desk(output: str, data: dict[str, object] | None) -> list[Figure]:
     assert data is not None
     loopback: dict[str, Any] = data["loopback"]  # type: ignore[assignment]
@@ -331,6 +356,7 @@ SCRIPTS = (
     Script("parse_finra", (), ("--repeat", "5"), _finra),
     Script("quotes_refresh", (), ("--runs", "2"), _quotes),
     Script("stall", (), ("--runs", "2"), _stall, writes_json=True),
+    Script("request_budget", (), ("--minutes", "3"), _request_budget, writes_json=True),
     Script("desk", (), ("--window", "30", "--demo-window", "60"), _desk, writes_json=True),
 )
 

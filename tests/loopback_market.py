@@ -13,7 +13,10 @@ What is served, in each service's own format, with values from `MarketTruth`:
 - Yahoo: ``/v8/finance/chart/{symbol}`` with ``interval`` 1m, 5m or 1d, ``range`` (1d, 5d, 1mo,
   3mo, 6mo, 1y, 2y, 5y, 10y, ytd, max) and ``includePrePost``; 404 with Yahoo's ``chart.error``
   body for a symbol the demo does not know, 422 for an interval or range Yahoo would refuse.
-  Intraday bars reach back ``INTRADAY_SESSIONS`` sessions.
+  Intraday bars reach back ``INTRADAY_SESSIONS`` sessions. ``/v8/finance/spark`` with
+  ``symbols`` (at most 20), ``interval`` 1m or 5m, ``range`` and ``includePrePost``, in the flat
+  shape: each known symbol's closes and ``chartPreviousClose``; unknown symbols are left out,
+  and a request that knows none answers 404.
 - FINRA: ``shrt{YYYYMMDD}.csv`` (pipe-delimited, the real header, issue names cut to 30
   characters, 999.99 days to cover for no volume) and ``CNMSshvol{YYYYMMDD}.txt`` (CRLF, a trailer
   line with the record count); 404 for a date whose file the demo has not posted.
@@ -94,8 +97,11 @@ SEC_TICKERS_URL: Final = "http://www.sec.test/files/company_tickers.json"
 SEC_CONTACT: Final = "tapewatch tests tests@example.com"
 SSGA_URL: Final = "http://www.ssga.test/library-content/products/fund-data/etfs/us"
 
-# One retry keeps a failing poll short; the timeouts leave room for a busy test machine.
-TEST_HTTP: Final = HttpSettings(connect_timeout=2.0, read_timeout=5.0, retries=1)
+# One retry keeps a failing poll short; the timeouts leave room for a busy test machine. The
+# request budget is out of the way: its own tests and the benchmark set it.
+TEST_HTTP: Final = HttpSettings(
+    connect_timeout=2.0, read_timeout=5.0, retries=1, requests_per_minute=6000, budget_burst=100
+)
 
 Fault = Callable[[Reply], Reply]
 """Turns the reply a service would have sent into the one it sends while the fault is on."""
@@ -144,15 +150,32 @@ HOSTILE_NAME: Final = "[bold red]HACKED[/] [@click=app.quit]click me[/] \x1b]0;P
 HOSTILE_ISSUE_NAME: Final = "[link=x]Evil[/link]\x1b[2J\x07"
 
 
-def _chart_fault(symbols: Collection[str], edit: Callable[[dict[str, Any]], None]) -> Fault:
+def _chart_fault(
+    symbols: Collection[str],
+    edit: Callable[[dict[str, Any]], None],
+    spark_edit: Callable[[dict[str, Any]], None] | None = None,
+) -> Fault:
     """A fault that rewrites the chart of each of ``symbols`` with ``edit`` (given the chart's
-    ``result[0]``); other replies pass unchanged."""
+    ``result[0]``) and, with ``spark_edit``, their entries in a spark reply (given each
+    symbol's flat entry); other replies pass unchanged."""
 
     def fault(reply: Reply) -> Reply:
         try:
             document = json.loads(reply.body)
+        except ValueError:
+            return reply
+        if not isinstance(document, dict):
+            return reply
+        if "chart" not in document:  # a spark reply: symbol -> closes
+            hit = [document[s] for s in symbols if isinstance(document.get(s), dict)]
+            if spark_edit is None or not hit:
+                return reply
+            for entry in hit:
+                spark_edit(entry)
+            return dataclasses.replace(reply, body=json.dumps(document).encode())
+        try:
             result = document["chart"]["result"][0]
-        except (ValueError, KeyError, IndexError, TypeError):
+        except (KeyError, IndexError, TypeError):
             return reply
         if result["meta"]["symbol"] not in symbols:
             return reply
@@ -173,7 +196,12 @@ def yahoo_prices(value: float, symbols: Collection[str]) -> Fault:
                 if name in quote:
                     quote[name] = [value for _ in quote[name]]
 
-    return _chart_fault(symbols, edit)
+    def spark_edit(entry: dict[str, Any]) -> None:
+        entry["chartPreviousClose"] = value
+        if entry.get("close"):
+            entry["close"] = [value for _ in entry["close"]]
+
+    return _chart_fault(symbols, edit, spark_edit)
 
 
 def yahoo_times(moment: dt.datetime, symbols: Collection[str]) -> Fault:
@@ -184,7 +212,11 @@ def yahoo_times(moment: dt.datetime, symbols: Collection[str]) -> Fault:
         if result.get("timestamp"):
             result["timestamp"][-1] = int(moment.timestamp())
 
-    return _chart_fault(symbols, edit)
+    def spark_edit(entry: dict[str, Any]) -> None:
+        if entry.get("timestamp"):
+            entry["timestamp"][-1] = int(moment.timestamp())
+
+    return _chart_fault(symbols, edit, spark_edit)
 
 
 def yahoo_names(name: str, symbols: Collection[str]) -> Fault:
@@ -347,6 +379,7 @@ class LoopbackMarket:
         self._replies: dict[tuple[str, tuple[tuple[str, str], ...]], Reply] = {}
         self._routes: tuple[tuple[re.Pattern[str], ServiceName, Route], ...] = (
             (re.compile(r"/v8/finance/chart/(?P<symbol>[^/]+)"), "yahoo", self._chart),
+            (re.compile(r"/v8/finance/spark"), "yahoo", self._spark),
             (
                 re.compile(r"/equity/otcmarket/biweekly/shrt(?P<day>\d{8})\.csv"),
                 "finra",
@@ -527,6 +560,45 @@ class LoopbackMarket:
             if interval == "1d":
                 result["indicators"]["adjclose"] = [{"adjclose": quote["close"]}]
         return json_reply({"chart": {"result": [result], "error": None}})
+
+    def _spark(self, request: RecordedRequest, match: re.Match[str]) -> Reply:
+        symbols = [s for s in request.query.get("symbols", "").split(",") if s]
+        interval = request.query.get("interval", "5m")
+        range_ = request.query.get("range", "1d")
+        if not 1 <= len(symbols) <= 20:
+            description = "Invalid input - symbols: 1 to 20 are allowed"
+            return json_reply(_chart_error("Unprocessable Entity", description), 422)
+        if interval not in self._intraday or range_ not in ("1d", "5d"):
+            description = f"Invalid input - interval={interval} range={range_} is not supported"
+            return json_reply(_chart_error("Unprocessable Entity", description), 422)
+        answer: dict[str, Any] = {}
+        today = self.truth.moment.astimezone(NEW_YORK).date()
+        for symbol in dict.fromkeys(symbols):
+            if symbol not in self._intraday[interval]:
+                continue
+            bars = self._intraday[interval][symbol]
+            starts = bars["ts"].to_list()
+            days = [start.astimezone(NEW_YORK).date() for start in starts]
+            first = _window_start(days, range_, today) or 0
+            keep = list(range(first, len(days)))
+            if request.query.get("includePrePost") != "true":
+                keep = [i for i in keep if _in_regular_session(starts[i])]
+            first_day = days[keep[0]] if keep else today
+            closes = self._daily[symbol].filter(pl.col("ts").dt.date() < first_day)
+            closing = bars["close"].to_list()
+            answer[symbol] = {
+                "symbol": symbol,
+                "timestamp": [int(starts[i].timestamp()) for i in keep] or None,
+                "close": [closing[i] for i in keep] or None,
+                "chartPreviousClose": closes["close"][-1] if closes.height else None,
+                "previousClose": None,
+                "dataGranularity": 300 if interval == "5m" else 60,
+                "end": None,
+                "start": None,
+            }
+        if not answer:
+            return json_reply(_chart_error("Not Found", "No data found for spark symbols"), 404)
+        return json_reply(answer)
 
     def _chart_meta(
         self, symbol: str, interval: str, range_: str, first_day: dt.date | None

@@ -13,6 +13,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
@@ -107,6 +108,7 @@ class TapewatchApp(App[int]):
         source_factory: SourceFactory | None = None,
         clock: Callable[[], dt.datetime] | None = None,
         watchlist_store: WatchlistStore | None = None,
+        record: Path | None = None,
     ) -> None:
         super().__init__()
         for theme in THEMES:
@@ -118,7 +120,7 @@ class TapewatchApp(App[int]):
         self.settings = replace(settings, watchlists=self.watchlists.lists())
         self.latest_views: dict[Pane, PaneView] = {}
         self.dashboard = DashboardScreen(
-            self.settings, as_of=as_of, source_factory=source_factory, clock=clock
+            self.settings, as_of=as_of, source_factory=source_factory, clock=clock, record=record
         )
 
     def get_css_variables(self) -> dict[str, str]:
@@ -420,12 +422,19 @@ class TapewatchApp(App[int]):
             self.call_from_thread(self.notify, message, severity="error", markup=False)
 
 
-def run_app(settings: Settings, *, as_of: dt.date | None = None) -> int:
-    """Run the monitor until the user quits; the process exit status."""
+def run_app(
+    settings: Settings,
+    *,
+    as_of: dt.date | None = None,
+    record: Path | None = None,
+    source_factory: SourceFactory | None = None,
+) -> int:
+    """Run the monitor until the user quits; the process exit status. ``record``: keep the
+    session's log there (tui.recording); ``source_factory``: another source (a replay)."""
     from tui.logs import configure_file_logging
 
     configure_file_logging()
-    app = TapewatchApp(settings, as_of=as_of)
+    app = TapewatchApp(settings, as_of=as_of, record=record, source_factory=source_factory)
     try:
         result = app.run()
     finally:

@@ -6,11 +6,22 @@ are atomic (a temporary file in the same folder, fsync, then ``os.replace``), so
 either the old file or the new one, never half of one. A file that cannot be read back as what was
 asked for is deleted with one log line on the ``tapewatch.cache`` logger and the read returns
 None: the cache is an optimisation, so a bad entry costs a refetch, never a crash.
+
+A damaged parquet file must never reach the parquet reader: polars can panic on one, printing a
+Rust backtrace over the interface, or even abort the process (a page header that asks for an
+absurd allocation does). So every frame is written with a checksum beside it
+(``<key>.parquet.sum``: a BLAKE2b digest of the file and its size), and a file whose bytes do
+not match is discarded unread. A file without one (written before checksums) is read only when
+its parquet structure holds (the magic bytes at both ends, a footer length inside the file).
+Capturing stderr around the read instead would not do: the interface itself is drawn on stderr
+(Textual's driver writes there, from its own thread), so redirecting it would swallow frames.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import io
 import logging
 import os
 import re
@@ -30,6 +41,7 @@ from tui.regular_files import MB, NotARegularFile, read_regular_file_and_status
 logger = logging.getLogger("tapewatch.cache")
 
 FRAME_SUFFIX = ".parquet"
+CHECKSUM_SUFFIX = ".parquet.sum"
 BYTES_SUFFIX = ".bytes"
 TEMP_SUFFIX = ".tmp"
 # The largest entry tapewatch writes (years of daily bars, or a FINRA file) is a few MB: a file
@@ -38,6 +50,7 @@ ENTRY_SIZE_LIMIT = 256 * MB
 # A temporary file this old belongs to a write that was killed (a write takes well under a
 # second), not to one in progress.
 STALE_TEMPORARY_S = 60.0
+PARQUET_MAGIC = b"PAR1"
 
 # A key segment never starts with a dot: that keeps "." and ".." out and keeps every key apart from
 # the hidden temporary files the atomic writes use.
@@ -48,7 +61,7 @@ def _is_own_file(name: str) -> bool:
     """True for files this cache writes: entries and temporaries a crash left behind."""
     if name.startswith(".") and name.endswith(TEMP_SUFFIX):
         return True
-    return not name.startswith(".") and name.endswith((FRAME_SUFFIX, BYTES_SUFFIX))
+    return not name.startswith(".") and name.endswith((FRAME_SUFFIX, CHECKSUM_SUFFIX, BYTES_SUFFIX))
 
 
 def validate_key(key: str) -> tuple[str, ...]:
@@ -86,6 +99,9 @@ class Cache:
         if loaded is None:
             return None
         data, stamp = loaded
+        if problem := self._damage(key, data):
+            self._discard(path, stamp, problem)
+            return None
         try:
             frame = pl.read_parquet(data)
         except (pl.exceptions.PolarsError, OSError, pl.exceptions.PanicException) as error:
@@ -105,12 +121,26 @@ class Cache:
             return None
 
     def write_frame(self, key: str, frame: pl.DataFrame) -> None:
-        """Store ``frame`` under ``key``, replacing any older one atomically."""
+        """Store ``frame`` under ``key``, replacing any older one atomically, and its checksum
+        beside it (a crash between the two leaves a mismatch: the entry is refetched)."""
+        buffer = io.BytesIO()
+        frame.write_parquet(buffer)
+        data = buffer.getvalue()
+        self._write(self._file(key, FRAME_SUFFIX), lambda file: file.write(data))
+        self._write(self._file(key, CHECKSUM_SUFFIX), lambda file: file.write(_checksum(data)))
 
-        def write(file: BinaryIO) -> None:
-            frame.write_parquet(file)
-
-        self._write(self._file(key, FRAME_SUFFIX), write)
+    def _damage(self, key: str, data: bytes) -> str | None:
+        """Why a frame file must not be parsed, or None: its checksum does not match, or (a
+        file without one) its parquet structure is broken."""
+        checksum = self._load(self._file(key, CHECKSUM_SUFFIX))
+        if checksum is not None:
+            return None if checksum[0] == _checksum(data) else "checksum mismatch (damaged file)"
+        if len(data) < 12 or not data.startswith(PARQUET_MAGIC) or not data.endswith(PARQUET_MAGIC):
+            return "not a parquet file (magic bytes missing)"
+        footer = int.from_bytes(data[-8:-4], "little")
+        if footer <= 0 or footer > len(data) - 12:
+            return "not a parquet file (footer length outside the file)"
+        return None
 
     def read_bytes(self, key: str) -> bytes | None:
         """The bytes stored under ``key``, or None when there are none."""
@@ -194,6 +224,9 @@ class Cache:
             # A writer may have replaced the bad file with a good one since it was read.
             if (status.st_ino, status.st_mtime_ns) == stamp:
                 path.unlink()
+                if path.suffix == FRAME_SUFFIX:
+                    with contextlib.suppress(FileNotFoundError):
+                        path.with_name(path.stem + CHECKSUM_SUFFIX).unlink()
         except OSError:
             pass
 
@@ -239,6 +272,11 @@ def _fsync_folder(folder: Path) -> None:
         pass
     finally:
         os.close(handle)
+
+
+def _checksum(data: bytes) -> bytes:
+    """What ``<key>.parquet.sum`` holds for a frame file of ``data``."""
+    return f"{hashlib.blake2b(data, digest_size=16).hexdigest()} {len(data)}\n".encode()
 
 
 def _first_line(error: BaseException) -> str:

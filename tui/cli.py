@@ -36,6 +36,11 @@ EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2  # a bad argument or config file, as argparse exits on usage errors
 EXIT_INTERRUPTED = 130  # the shell's convention for a process ended by ctrl+c
+# `--record` without a PATH: the user data folder's recordings (looked up when it runs).
+DEFAULT_RECORDING = Path("<recordings>")
+
+if TYPE_CHECKING:
+    from tui.sources.base import Source
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -102,6 +107,15 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[config_option, demo_option, as_of_option],
     )
     parser.add_argument("--version", action=VersionAction)
+    parser.add_argument(
+        "--record",
+        nargs="?",
+        const=DEFAULT_RECORDING,
+        type=Path,
+        metavar="PATH",
+        help="keep every frame and tick that arrives in a log under PATH "
+        "(default: the user data folder's recordings); play it with `tapewatch replay`",
+    )
     parser.set_defaults(handler=_run_monitor)
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 
@@ -217,6 +231,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.set_defaults(handler=_serve)
 
+    replay = commands.add_parser(
+        "replay",
+        parents=[config_option],
+        help="play a session recorded with --record back through the monitor",
+        description="Play a session recorded with `tapewatch --record` back through the same "
+        "panes, labelled REPLAY. Keys: p pause or resume, n one frame, > faster, < slower.",
+    )
+    replay.add_argument("path", type=Path, metavar="PATH", help="the recording's folder")
+    replay.add_argument(
+        "--speed", type=parse_speed, default=1.0, help="times real time (default 1; 10: ten times)"
+    )
+    replay.add_argument(
+        "--from",
+        dest="start",
+        type=parse_clock_time,
+        metavar="HH:MM",
+        help="start at this New York time of the recording's first day",
+    )
+    replay.set_defaults(handler=_replay)
+
     cache = commands.add_parser(
         "cache",
         parents=[config_option],
@@ -239,6 +273,25 @@ def parse_date(text: str) -> dt.date:
             f"{day} is before {market_hours.EARLIEST_DATE}: no source has data that old"
         )
     return day
+
+
+def parse_speed(text: str) -> float:
+    """A ``--speed`` value: how many times real time, more than 0 and at most 600."""
+    try:
+        speed = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"`{text}` is not a number") from None
+    if not 0 < speed <= 600:
+        raise argparse.ArgumentTypeError(f"`{text}`: a speed is more than 0 and at most 600")
+    return speed
+
+
+def parse_clock_time(text: str) -> dt.time:
+    """A ``--from`` value: a New York time such as 10:30."""
+    try:
+        return dt.time.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"`{text}` is not a time: use HH:MM") from None
 
 
 def _error(message: str) -> None:
@@ -299,7 +352,40 @@ def _run_monitor(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     from tui.app import run_app
 
-    return run_app(settings, as_of=getattr(args, "as_of", None))
+    as_of = getattr(args, "as_of", None)
+    record = getattr(args, "record", None)
+    if record is None:
+        return run_app(settings, as_of=as_of)
+    if record is DEFAULT_RECORDING:
+        from tui.recording import default_recordings_folder
+
+        record = default_recordings_folder()
+    return run_app(settings, as_of=as_of, record=record)
+
+
+def _replay(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    if settings is None:
+        return EXIT_USAGE
+    path: Path = args.path.expanduser()
+    if not path.is_dir() or not any(
+        child.is_dir() and len(child.name) == 10 and child.name[4] == "-"
+        for child in path.iterdir()
+    ):
+        _error(f"{path} holds no recording (record one with `tapewatch --record {path}`)")
+        return EXIT_USAGE
+    speed: float = args.speed
+    start: dt.time | None = args.start
+
+    def replay_source(settings: Settings, as_of: dt.date | None) -> Source:
+        from tui.recording import ReplaySource, read_recording, replay_start
+
+        recording = read_recording(path)
+        return ReplaySource(recording, speed=speed, start=replay_start(recording, start))
+
+    from tui.app import run_app
+
+    return run_app(replace(settings, source="live"), source_factory=replay_source)
 
 
 def _snapshot(args: argparse.Namespace) -> int:

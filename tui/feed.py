@@ -5,6 +5,14 @@ The scheduler (tui.scheduler) decides when a job runs and keeps what it brings (
 module says what a job asks the source for. The symbols a job needs depend on what is stored
 (the quotes job prices the top short candidates, the shares job asks about the names short
 interest listed); working them out is CPU work on whole frames, so it runs in a thread.
+
+It also says how urgent each request is when a host's request budget holds requests back
+(tui.sources.budget): the prices the dashboard's own rows show and the drill-down first,
+intraday bars next, then the short candidates and symbols off screen, and history last. The
+quotes job asks for its candidates (`refresh.candidates`) less often than for the rows on screen
+(`refresh.quotes`), and a price stream that is live for some symbols (`streaming`, set by
+the scheduler that runs the stream) moves them to the slower cadence too: their polled quotes
+are then only a cross-check.
 """
 
 from __future__ import annotations
@@ -13,6 +21,7 @@ import asyncio
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Protocol, runtime_checkable
 
 import polars as pl
 
@@ -20,6 +29,7 @@ from tui.analytics.market import MarketData
 from tui.analytics.sectors import MEMBER_SESSIONS, NAV_DAYS, VOLUME_SESSIONS, member_symbols
 from tui.analytics.shorts import short_candidates
 from tui.analytics.ticker import build_ticker, etf_members
+from tui.clock import utc_now
 from tui.config import ANY_SYMBOL, Settings
 from tui.jobs import JobName, spec
 from tui.presenters.ticker import ChartRange, TickerView
@@ -34,7 +44,9 @@ from tui.sources.base import (
     Source,
     SourceRole,
     SymbolInfo,
+    empty_frame,
 )
+from tui.sources.budget import BudgetedRequests, Priority, request_priority
 from tui.sources.sanity import screen
 from tui.store import Store, merge_by_symbol
 
@@ -50,6 +62,31 @@ INTRADAY_SESSIONS = VOLUME_SESSIONS + 1
 TICKER_INTRADAY_SESSIONS = 5
 TICKER_SETTLEMENTS = 24
 TICKER_SHORT_VOLUME_DAYS = 60
+
+# How urgent each job's requests are when a host's request budget holds some back.
+JOB_PRIORITY: Mapping[JobName, Priority] = {
+    JobName.QUOTES: Priority.ON_SCREEN,
+    JobName.INTRADAY: Priority.BARS,
+    JobName.DAILY: Priority.HISTORY,
+    JobName.SHORT_INTEREST: Priority.HISTORY,
+    JobName.SHORT_VOLUME: Priority.HISTORY,
+    JobName.SHARES: Priority.HISTORY,
+    # The Sector flows pane's slow figures: the members' daily bars (breadth; one chart a
+    # member and session, kept on disk) and State Street's workbooks (their own host).
+    JobName.MEMBER_BARS: Priority.HISTORY,
+    JobName.FUND_NAV: Priority.HISTORY,
+    JobName.FUND_HOLDINGS: Priority.HISTORY,
+}
+
+
+@runtime_checkable
+class IntradayCloses(Protocol):
+    """A source that serves intraday closes alone more cheaply than whole bars (Yahoo's spark
+    endpoint: 20 symbols a request): the sparklines need no more."""
+
+    async def intraday_closes(
+        self, symbols: Sequence[str], interval: BarInterval
+    ) -> FetchOutcome: ...
 
 
 async def ask(
@@ -129,16 +166,29 @@ def _named(job: JobName, symbols: Sequence[str] | None) -> Sequence[str]:
 class Feed:
     """What each job asks the source for, over what the store holds."""
 
-    def __init__(self, settings: Settings, source: Source, store: Store) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        source: Source,
+        store: Store,
+        *,
+        clock: Callable[[], dt.datetime] = utc_now,
+    ) -> None:
         self.settings = settings
         self.source = source
         self.store = store
+        self.clock = clock  # the wall clock the candidates' cadence runs on
         # The symbols a price stream keeps live now (tui.stream; none without one): their
-        # quotes need polling less often.
+        # quotes are polled at the candidates' cadence only. The scheduler sets it.
         self.streaming: Callable[[], frozenset[str]] = frozenset
         # The symbols of the alert rules made in the app (the dashboard's alert monitor sets
         # it): priced like the config's, even when no pane shows them.
         self.app_alerted: Callable[[], Iterable[str]] = tuple
+        self._candidates_due: dt.datetime | None = None  # None: at the next quotes poll
+        # Where frames that arrive after their poll has returned are kept (the scheduler's
+        # `accept`, while it runs): the rows on screen are not held back by the candidates.
+        self.deliver: Callable[[JobName, Fetched], Awaitable[bool]] | None = None
+        self._later: set[asyncio.Task[None]] = set()
 
     # -- what to fetch ---------------------------------------------------------------------
 
@@ -228,6 +278,22 @@ class Feed:
                 data = data if data is not None else self.market_data()
                 return data.short_interest.get_column("symbol").unique().sort().to_list()
 
+    def quote_tiers(self, data: MarketData | None = None) -> tuple[list[str], list[str]]:
+        """The quotes job's symbols in two tiers: the rows the dashboard shows itself (indices,
+        sectors, baskets), polled at the quotes cadence, and the rest — short candidates,
+        a watchlist, alert symbols, and the rows a live stream already prices — polled at the
+        candidates' cadence (CPU work on whole frames, as `symbols_for`)."""
+        everything = self.symbols_for(JobName.QUOTES, data) or []
+        streamed = self.streaming()
+        core = set(self._core_symbols())
+        on_screen = [symbol for symbol in everything if symbol in core and symbol not in streamed]
+        shown = set(on_screen)
+        return on_screen, [symbol for symbol in everything if symbol not in shown]
+
+    def ask_everything_next(self) -> None:
+        """The next quotes poll asks for every tier (the user's refresh)."""
+        self._candidates_due = None
+
     def depth(self, job: JobName) -> int:
         """Sessions, settlements or days ``job`` asks for (1 where that means nothing)."""
         match job:
@@ -259,21 +325,106 @@ class Feed:
         a failure like any other, logged with its traceback."""
         try:
             data = self.market_data()  # on the event loop: the store is not read from threads
+            if job is JobName.QUOTES:
+                return await self._fetch_quotes(data)
+            if job is JobName.INTRADAY and isinstance(self.source, IntradayCloses):
+                return await self._fetch_intraday(self.source)
             symbols = await asyncio.to_thread(self.symbols_for, job, data)
             if spec(job).waits_for_symbols and not symbols:
                 return None
-            return await ask(
-                self.source,
-                job,
-                symbols,
-                self.depth(job),
-                intraday_interval=self.settings.sources.yahoo.intraday_interval,
-            )
+            with request_priority(JOB_PRIORITY[job]):
+                return await ask(
+                    self.source,
+                    job,
+                    symbols,
+                    self.depth(job),
+                    intraday_interval=self.settings.sources.yahoo.intraday_interval,
+                )
         except asyncio.CancelledError:
             raise
         except Exception as error:  # a source bug must not take the dashboard down
             log.exception("%s: unexpected error from %s", job, self.source.name)
             return Failed(self.source_name(job), FailureKind.PARSE, f"internal error: {error}")
+
+    async def _fetch_quotes(self, data: MarketData) -> FetchOutcome:
+        """The rows on screen at every poll; the candidates when their cadence is due (and
+        any never priced yet, such as the names new short interest brings), at a lower
+        priority."""
+        on_screen, candidates = await asyncio.to_thread(self.quote_tiers, data)
+        now = self.clock()
+        due = self._candidates_due is None or now >= self._candidates_due
+        if due:
+            # Half a quotes poll early counts as due: polls run start to start at their cadence,
+            # so the one at the candidates' cadence may start a hair before it (missing it would
+            # double the candidates' age, and the streamed rows', when the stream slows the
+            # quotes poll to the candidates' cadence).
+            refresh = self.settings.refresh
+            interval = max(0.0, refresh.candidates - refresh.quotes / 2)
+            self._candidates_due = now + dt.timedelta(seconds=interval)
+        else:
+            priced = set(data.quotes.get_column("symbol").to_list())
+            candidates = [symbol for symbol in candidates if symbol not in priced]
+        tiers = [(Priority.ON_SCREEN, on_screen), (Priority.CANDIDATES, candidates)]
+        if not isinstance(self.source, BudgetedRequests):  # no budget to give priorities to
+            tiers = [(Priority.ON_SCREEN, [*on_screen, *candidates])]
+        calls = [(priority, symbols) for priority, symbols in tiers if symbols]
+        if not calls:  # every row on screen streamed, and the candidates not due
+            return Fetched(empty_frame(Dataset.QUOTES), now)
+        if len(calls) == 2 and self.deliver is not None and data.quotes.height:
+            # Once the first picture is whole, the candidates' quotes are kept when they come
+            # and the rows on screen do not wait for them.
+            later = asyncio.create_task(self._deliver_candidates(calls[1][1], self.deliver))
+            self._later.add(later)
+            later.add_done_callback(self._later.discard)
+            calls = calls[:1]
+        outcomes = await asyncio.gather(
+            *(self._prioritised(priority, self._quotes(symbols)) for priority, symbols in calls)
+        )
+        if any(isinstance(outcome, Failed) for outcome in outcomes):
+            self._candidates_due = None  # asked again at the next poll
+        if calls[0][0] is Priority.ON_SCREEN and isinstance(outcomes[0], Failed):
+            return outcomes[0]  # the rows on screen failed: the status must say so
+        return await asyncio.to_thread(_merged, outcomes)
+
+    async def _fetch_intraday(self, source: IntradayCloses) -> FetchOutcome:
+        """Whole bars (a month of them) for the sector ETFs, whose relative volume by time of
+        day needs volumes; today's closes alone for the indices and baskets' sparklines."""
+        interval = self.settings.sources.yahoo.intraday_interval
+        with_volume = list(dict.fromkeys(sector.symbol for sector in self.settings.sectors))
+        wanted = set(with_volume)
+        closes = [
+            symbol for symbol in self.symbols_for(JobName.INTRADAY) or [] if symbol not in wanted
+        ]
+        calls: list[Awaitable[FetchOutcome]] = []
+        prices = SourceRole.PRICES
+        if with_volume:
+            bars = self.source.bars(with_volume, interval, INTRADAY_SESSIONS)
+            calls.append(sane(self.source, prices, Dataset.BARS, bars))
+        if closes:
+            closing = source.intraday_closes(closes, interval)
+            calls.append(sane(self.source, prices, Dataset.BARS, closing))
+        with request_priority(Priority.BARS):
+            outcomes = await asyncio.gather(*calls)
+        return await asyncio.to_thread(_merged, outcomes)
+
+    async def _deliver_candidates(
+        self, symbols: Sequence[str], deliver: Callable[[JobName, Fetched], Awaitable[bool]]
+    ) -> None:
+        outcome = await self._prioritised(Priority.CANDIDATES, self._quotes(symbols))
+        if isinstance(outcome, Fetched):
+            await deliver(JobName.QUOTES, outcome)
+        else:
+            log.warning("quotes of the candidates failed: %s", outcome.message)
+            self._candidates_due = None  # asked again at the next poll
+
+    def _quotes(self, symbols: Sequence[str]) -> Awaitable[FetchOutcome]:
+        """The source's quotes of ``symbols``, checked as every frame is (`sane`)."""
+        return sane(self.source, SourceRole.PRICES, Dataset.QUOTES, self.source.quotes(symbols))
+
+    @staticmethod
+    async def _prioritised(priority: Priority, call: Awaitable[FetchOutcome]) -> FetchOutcome:
+        with request_priority(priority):
+            return await call
 
     def market_data(self) -> MarketData:
         """A consistent snapshot of the stored frames, safe to hand to a thread, with the
@@ -396,7 +547,27 @@ class Feed:
         return self.source.known_symbols()
 
     async def aclose(self) -> None:
+        for later in list(self._later):
+            later.cancel()
+        await asyncio.gather(*self._later, return_exceptions=True)
         await self.source.aclose()
+
+
+def _merged(outcomes: Sequence[FetchOutcome]) -> FetchOutcome:
+    """One outcome of a job asked in parts (CPU work: call it in a thread): the parts' frames
+    together; a failed part's symbols keep their stored rows (price jobs merge by symbol), so
+    the first failure counts only when no part succeeded."""
+    fetched = [outcome for outcome in outcomes if isinstance(outcome, Fetched)]
+    if not fetched:
+        failures = [outcome for outcome in outcomes if isinstance(outcome, Failed)]
+        return failures[0]
+    if len(fetched) == 1:
+        return fetched[0]
+    problems: dict[str, str] = {}
+    for outcome in fetched:
+        problems.update(outcome.problems)
+    frame = pl.concat([outcome.frame for outcome in fetched], how="vertical")
+    return Fetched(frame, max(outcome.as_of for outcome in fetched), problems)
 
 
 def _merge_poll(

@@ -98,6 +98,8 @@ class StatusView:
     # ``sessions_behind`` completed sessions have closed since (more than none: stale).
     data_through: dt.date | None = None
     sessions_behind: int = 0
+    # Sources whose request budget holds requests back now: (source, requests waiting).
+    budget_waiting: tuple[tuple[str, int], ...] = ()
     stream: StreamView | None = None  # the price stream, when one is configured
 
 

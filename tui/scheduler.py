@@ -35,7 +35,7 @@ import dataclasses
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from typing import Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
 
 from tui import market_hours
 from tui.analytics.builders import BUILDERS, PaneBuilder
@@ -64,8 +64,13 @@ from tui.reports import (
     StatusChanged,
 )
 from tui.sources.base import Failed, FailureKind, Fetched, Source
+from tui.sources.budget import BudgetedRequests
 from tui.store import Store, Stored, combine
 from tui.stream import PriceStream, overlay
+
+if TYPE_CHECKING:
+    from tui.recording import Recorder
+    from tui.sources.streaming.ticks import Tick
 
 log = logging.getLogger("tapewatch.scheduler")
 
@@ -83,6 +88,14 @@ class SlowRequests(Protocol):
     source, from its HTTP client): the status says that part is slow before anything fails."""
 
     def overdue(self, source: str) -> int: ...
+
+
+@runtime_checkable
+class PushedFrames(Protocol):
+    """A source that hands the scheduler its frames itself, at their own times, instead of
+    being polled (a recorded session played back, tui.recording)."""
+
+    async def play(self, accept: Callable[[JobName, Fetched], Awaitable[bool]]) -> None: ...
 
 
 @runtime_checkable
@@ -135,17 +148,20 @@ class Scheduler:
         report: Reporter = _ignore,
         wait: Waiter = wait_or_wake,
         builders: Mapping[Pane, PaneBuilder] = BUILDERS,
+        recorder: Recorder | None = None,
         stream: PriceStream | None = None,
     ) -> None:
         self.settings = settings
+        self.recorder = recorder  # `--record`: every frame taken in, and every tick
         self.clock = clock  # the wall clock: ages, retry times
         self.store = Store(source.name, cache)  # the last good frame of every job, on disk too
-        self.feed = Feed(settings, source, self.store)
+        self.feed = Feed(settings, source, self.store, clock=clock)
         self.health: Health[JobName] = Health()
         self._report = report
         self._wait = wait
         self._builders = builders
         self._wake = {job: asyncio.Event() for job in JobName}
+        self._accepting = {job: asyncio.Lock() for job in JobName}
         self._dirty: set[Pane] = set()
         self._rebuild_wanted = asyncio.Event()
         self._building = False
@@ -181,18 +197,39 @@ class Scheduler:
         """Restore the disk copy, then poll every job and rebuild what changes, until cancelled.
         A bug in a loop ends them all and is raised, so it is seen, never swallowed."""
         await self.restore()
+        # What arrives outside a poll (the quotes of the short candidates) is kept as it comes.
+        self.feed.deliver = self.accept
         async with asyncio.TaskGroup() as group:
-            if isinstance(self.source, PushingSource):
+            if isinstance(self.source, PushedFrames):  # a replay: nothing to poll
+                self._first_round_settled.set()
+                group.create_task(self.source.play(self._played), name="replay")
+            elif isinstance(self.source, PushingSource):  # a desk's feed polls for it
                 group.create_task(self.source.follow(self), name="follow")
             else:
                 for job_spec in JOBS:
                     group.create_task(self._poll(job_spec.name), name=f"poll {job_spec.name}")
+            if self.recorder is not None:
+                group.create_task(self.recorder.run(), name="recorder")
             group.create_task(self._rebuild_loop(), name="rebuild")
             if self.stream is not None:
                 group.create_task(self.stream.run(self), name="stream")
 
+    async def _played(self, job: JobName, fetched: Fetched) -> bool:
+        """A frame a replay hands over: kept as a poll's answer would be."""
+        changed = await self.accept(job, fetched)
+        self._report(StatusChanged(self.status()))
+        return changed
+
+    def record_tick(self, tick: Tick) -> None:
+        """Keep a streamed tick in the recording, when there is one (the stream calls it)."""
+        if self.recorder is not None:
+            self.recorder.record_tick(tick)
+
     def wake(self, *jobs: JobName) -> None:
-        """Poll ``jobs`` now (every job when none is named), whatever their cadence says."""
+        """Poll ``jobs`` now (every job when none is named, the candidates' quotes included),
+        whatever their cadence says."""
+        if not jobs:
+            self.feed.ask_everything_next()
         for job in jobs or tuple(JobName):
             self._wake[job].set()
 
@@ -248,13 +285,18 @@ class Scheduler:
         while True:
             wake.clear()
             self._polling += 1
+            started = self.clock()
             try:
                 result = await self.refresh(job)
             finally:
                 self._polling -= 1
             self._unpolled.discard(job)
             self._note_quiet()
-            delay = result.retry_in_s if result.retry_in_s is not None else self._next_poll_s(job)
+            if result.retry_in_s is not None:
+                delay = result.retry_in_s
+            else:  # cadence from start to start: a poll the request budget spaced out is no later
+                elapsed = (self.clock() - started).total_seconds()
+                delay = max(0.0, self._next_poll_s(job) - max(0.0, elapsed))
             await self._wait(wake, delay)
 
     def _next_poll_s(self, job: JobName) -> float:
@@ -323,24 +365,30 @@ class Scheduler:
         anything, and write it to disk. True when it changed the stored frame."""
         if fetched.refresh_failed is None:  # else the caller records the failure
             self.health.succeeded(job, self.feed.source_name(job), fetched.bad_rows)
-        previous = self.store.get(job)
-        stream = self.stream if job is JobName.QUOTES else None
-        if stream is not None:  # a poll never takes back a newer streamed price
-            streamed = stream.streamed()
-            frame = await asyncio.to_thread(overlay, fetched.frame, streamed)
-            fetched = dataclasses.replace(fetched, frame=frame)
-        stored, changed = await asyncio.to_thread(combine, previous, job, fetched, self.clock())
-        self.store.put(job, stored)
-        if stream is not None:
-            stream.seed(stored.frame)
-        if self.source.is_demo:
-            self._market_fetched[job] = self.source.now()
-        if changed:
-            self._mark_dirty(spec(job).panes)
-            for follower in spec(job).wakes:
-                self._wake[follower].set()
-        if self.store.cache is not None:
-            await asyncio.to_thread(self.store.save, job, stored)
+        if self.recorder is not None:
+            self.recorder.record_frame(job, fetched, at=self.clock(), market_at=self.source.now())
+        async with self._accepting[job]:  # a poll and a frame pushed meanwhile: one at a time
+            previous = self.store.get(job)
+            stream = self.stream if job is JobName.QUOTES else None
+            if stream is not None:  # a poll never takes back a newer streamed price
+                streamed = stream.streamed()
+                frame = await asyncio.to_thread(overlay, fetched.frame, streamed)
+                fetched = dataclasses.replace(fetched, frame=frame)
+            stored, changed = await asyncio.to_thread(combine, previous, job, fetched, self.clock())
+            self.store.put(job, stored)
+            if stream is not None:
+                stream.seed(stored.frame)
+            if self.source.is_demo:
+                self._market_fetched[job] = self.source.now()
+            if changed:
+                self._mark_dirty(spec(job).panes)
+                for follower in spec(job).wakes:
+                    self._wake[follower].set()
+            if self.store.cache is not None:
+                # Inside the lock: two writes of one job in two threads would interleave the
+                # frame and its checksum (the next start would find them apart and discard the
+                # frame), and an older frame could land on disk after a newer one.
+                await asyncio.to_thread(self.store.save, job, stored)
         return changed
 
     async def accept_published(
@@ -360,29 +408,39 @@ class Scheduler:
         self.health.reported(job, health)
         if cadence_s is not None:
             self._published_cadence[job] = cadence_s
-        previous = self.store.get(job)
-        stream = self.stream if job is JobName.QUOTES else None
-        if stream is not None:  # the feed's ticks since it polled stay: it streams them too
-            frame = await asyncio.to_thread(overlay, stored.frame, stream.streamed())
-            stored = dataclasses.replace(stored, frame=frame)
-        changed = previous is None or (
-            previous.frame is not stored.frame
-            and not await asyncio.to_thread(previous.frame.equals, stored.frame)
-        )
-        self.store.put(job, stored)
-        if stream is not None:
-            stream.seed(stored.frame)
-        if self.source.is_demo and market_fetched_at is not None:
-            self._market_fetched[job] = market_fetched_at
-        if changed:
-            self._mark_dirty(spec(job).panes)
-        self._mark_due_panes()
-        if self.store.cache is not None:
-            await asyncio.to_thread(self.store.save, job, stored)
+        self._record_stored(job, stored)  # a monitor recording what its desk's feed sends
+        async with self._accepting[job]:  # one write of a job's frame and checksum at a time
+            previous = self.store.get(job)
+            stream = self.stream if job is JobName.QUOTES else None
+            if stream is not None:  # the feed's ticks since it polled stay: it streams them too
+                frame = await asyncio.to_thread(overlay, stored.frame, stream.streamed())
+                stored = dataclasses.replace(stored, frame=frame)
+            changed = previous is None or (
+                previous.frame is not stored.frame
+                and not await asyncio.to_thread(previous.frame.equals, stored.frame)
+            )
+            self.store.put(job, stored)
+            if stream is not None:
+                stream.seed(stored.frame)
+            if self.source.is_demo and market_fetched_at is not None:
+                self._market_fetched[job] = market_fetched_at
+            if changed:
+                self._mark_dirty(spec(job).panes)
+            self._mark_due_panes()
+            if self.store.cache is not None:
+                await asyncio.to_thread(self.store.save, job, stored)
         self._unpolled.discard(job)
         self._note_quiet()
         self._report(StatusChanged(self.status()))
         return changed
+
+    def _record_stored(self, job: JobName, stored: Stored) -> None:
+        """Keep a frame that arrived whole (from disk, or from a desk's feed) in the recording."""
+        if self.recorder is not None:
+            fetched = Fetched(
+                stored.frame, stored.as_of, stored.problems, fetched_at=stored.fetched_at
+            )
+            self.recorder.record_frame(job, fetched, at=self.clock(), market_at=self.source.now())
 
     # -- the price stream (tui.stream calls these) ------------------------------------------
 
@@ -393,15 +451,16 @@ class Scheduler:
     async def fold_streamed(self) -> None:
         """Write what the stream changed into the stored quotes and rebuild the panes they
         feed: the quotes are as fresh as the newest price."""
-        stream, stored = self.stream, self.store.get(JobName.QUOTES)
-        if stream is None or stored is None:
-            return
-        frame = await asyncio.to_thread(overlay, stored.frame, stream.streamed())
-        newest = frame.get_column("ts").max()
-        as_of = newest if isinstance(newest, dt.datetime) else stored.as_of
-        self.store.put(JobName.QUOTES, Stored(frame, as_of, self.clock(), stored.problems))
-        stream.seed(frame)
-        self._mark_dirty(spec(JobName.QUOTES).panes)
+        async with self._accepting[JobName.QUOTES]:  # not over a poll's answer being kept
+            stream, stored = self.stream, self.store.get(JobName.QUOTES)
+            if stream is None or stored is None:
+                return
+            frame = await asyncio.to_thread(overlay, stored.frame, stream.streamed())
+            newest = frame.get_column("ts").max()
+            as_of = newest if isinstance(newest, dt.datetime) else stored.as_of
+            self.store.put(JobName.QUOTES, Stored(frame, as_of, self.clock(), stored.problems))
+            stream.seed(frame)
+            self._mark_dirty(spec(JobName.QUOTES).panes)
 
     def stream_changed(self, live: bool) -> None:
         """The stream went live (the quotes poll slows down) or stopped (poll now)."""
@@ -418,6 +477,8 @@ class Scheduler:
         """Show the last good data on disk at once (the polls then replace it)."""
         found = await asyncio.to_thread(self.store.read_disk)
         restored = self.store.restore(found, self.clock())
+        for job in restored:  # what the panes start from is part of the session
+            self._record_stored(job, found[job])
         if restored:
             self._mark_dirty(panes_of(restored))
             self._report(StatusChanged(self.status()))
@@ -512,8 +573,18 @@ class Scheduler:
             unreachable=self.unreachable(),
             data_through=through,
             sessions_behind=behind,
+            budget_waiting=self._budget_waiting(),
             stream=self.stream.view() if self.stream is not None else None,
         )
+
+    def _budget_waiting(self) -> tuple[tuple[str, int], ...]:
+        """Each source whose request budget holds requests back now, and how many."""
+        source = self.source
+        if not isinstance(source, BudgetedRequests):
+            return ()
+        names = dict.fromkeys(source.source_for(job_spec.role) for job_spec in JOBS)
+        counts = ((name, source.budget_waiting(name)) for name in names)
+        return tuple((name, count) for name, count in counts if count)
 
     def _freshness(
         self, job_spec: JobSpec, now: dt.datetime, market_now: dt.datetime

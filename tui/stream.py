@@ -294,6 +294,10 @@ class StreamHost(Protocol):
         """The stream's state changed (``live``: prices are arriving)."""
         ...
 
+    def record_tick(self, tick: Tick) -> None:
+        """Keep the tick in the session's recording (`--record`), when there is one."""
+        ...
+
 
 ClientFactory = Callable[
     ["StreamProvider", Callable[["Tick"], None], Callable[["StreamState"], None]], "StreamClient"
@@ -379,8 +383,10 @@ class PriceStream:
     # -- ticks ---------------------------------------------------------------------------
 
     def push(self, tick: Tick) -> None:
-        """One tick (on the event loop): kept for the next flush."""
+        """One tick (on the event loop): kept for the next flush, and recorded."""
         self.book.add(tick)
+        if self._host is not None:
+            self._host.record_tick(tick)
         self._ticks_waiting.set()
 
     def seed(self, frame: pl.DataFrame) -> None:

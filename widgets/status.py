@@ -18,6 +18,7 @@ from tui.health import is_problem
 from tui.models import SourceHealth, StatusView
 from tui.presenters.status import (
     WARNING_MARK,
+    budget_text,
     freshness_text,
     head_text,
     health_text,
@@ -74,15 +75,23 @@ class StatusBar(Widget):
     def render(self) -> Text:
         if self.view is None:
             return Text()
-        # The widest form that fits: everything; without the dataset ages; the compact form.
-        for form in (self.full_text(self.view), self.full_text(self.view, ages=False)):
+        # The widest form that fits: everything; without the dataset ages; with the budget in
+        # short too ("yahoo ⏳3", so that it and the stream still fit 120 columns beside four
+        # sources); the compact form.
+        forms = (
+            self.full_text(self.view),
+            self.full_text(self.view, ages=False),
+            self.full_text(self.view, ages=False, short_budget=True),
+        )
+        for form in forms:
             if form.cell_len <= self.size.width:
                 return form
         return self.compact_text(self.view)
 
-    def full_text(self, view: StatusView, *, ages: bool = True) -> Text:
+    def full_text(self, view: StatusView, *, ages: bool = True, short_budget: bool = False) -> Text:
         """Label, session and time, each dataset's age (unless not ``ages``), each source's
-        health, the note."""
+        health and the requests its budget holds back (in short with ``short_budget``), the
+        stream, the note."""
         line = self._head(view)
         if view.datasets and ages:
             line.append(SEPARATOR)
@@ -97,6 +106,14 @@ class StatusBar(Widget):
                 if index:
                     line.append(" · ")
                 line.append(health_text(health, view.wall_time), style=self._health_style(health))
+        for name, waiting in view.budget_waiting:
+            line.append(" · ")
+            held = (
+                f"{name} {budget_text(name, waiting, compact=True)}"
+                if short_budget
+                else budget_text(name, waiting)
+            )
+            line.append(held, style=self._style("status-bar--muted"))
         stream = stream_text(view.stream)
         if stream is not None:
             live = view.stream is not None and view.stream.live
@@ -127,6 +144,11 @@ class StatusBar(Widget):
         else:
             style = "status-bar--error" if problem == "offline" else "status-bar--warning"
             line.append(f"{WARNING_MARK} {problem}", style=self._style(style))
+        waiting = sum(count for _, count in view.budget_waiting)
+        if waiting:
+            line.append(
+                f" {budget_text('', waiting, compact=True)}", style=self._style("status-bar--muted")
+            )
         note = note_text(view)
         if note and line.cell_len + 2 + len(note) <= self.size.width:
             line.append(f"  {note}", style=self._style("status-bar--warning"))

@@ -196,6 +196,10 @@ short_volume = {CADENCE_S}
 shares = {CADENCE_S}
 [http]
 retries = 1
+# The loopback market plays Yahoo, FINRA and the SEC on one host: one request budget for all
+# three, polled every few seconds, where the real hosts have one each.
+requests_per_minute = 6000
+budget_burst = 100
 {sources_toml(base)}"""
     )
     monitor_config = tmp_path / "desk.toml"

@@ -335,3 +335,48 @@ async def test_a_view_whose_clocks_moved_but_whose_text_did_not_is_not_repainted
         )
         bar.show(a_minute_later)
         assert refreshes
+
+
+async def test_the_bar_says_when_the_request_budget_holds_requests_back() -> None:
+    app = StatusApp()
+    waiting = dataclasses.replace(HEALTHY, budget_waiting=(("yahoo", 3),))
+    async with app.run_test(size=(120, 5)) as pilot:
+        bar = app.query_one(StatusBar)
+        bar.show(HEALTHY)
+        await pilot.pause()
+        assert "budget" not in rendered(bar)
+        bar.show(waiting)
+        await pilot.pause()
+        assert "demo ok · ⏳ yahoo budget: 3 requests waiting" in rendered(bar)
+        await pilot.resize_terminal(40, 5)
+        await pilot.pause()
+        assert rendered(bar) == " DEMO  REGULAR 10:32 ET  ✓ ok ⏳3"
+
+
+async def test_the_stream_and_the_budget_are_both_told_at_80_and_120_columns() -> None:
+    from tui.models import StreamView
+
+    sources = tuple(SourceHealth(name, "ok") for name in ("yahoo", "finra", "sec", "ssga"))
+    live = dataclasses.replace(
+        HEALTHY,
+        source_label="LIVE",
+        is_demo=False,
+        health=sources,
+        budget_waiting=(("yahoo", 3),),
+        stream=StreamView("yahoo", True, True, 12.0),
+    )
+    polling = dataclasses.replace(live, stream=StreamView("yahoo", True, False))
+    app = StatusApp()
+    async with app.run_test(size=(120, 5)) as pilot:
+        bar = app.query_one(StatusBar)
+        bar.show(live)
+        await pilot.pause()
+        # The whole budget text does not fit beside four sources and the stream: in short.
+        assert rendered(bar).endswith(
+            "│ yahoo ok · finra ok · sec ok · ssga ok · yahoo ⏳3 │ stream live 12/s"
+        )
+        await pilot.resize_terminal(80, 5)
+        for view, words in ((live, "✓ live ⏳3"), (polling, "⚠ polling ⏳3")):
+            bar.show(view)
+            await pilot.pause()
+            assert rendered(bar).endswith(words) and len(rendered(bar)) <= 80, rendered(bar)

@@ -6,6 +6,8 @@ import datetime as dt
 import io
 import logging
 import os
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -96,7 +98,7 @@ def test_writer_crashing_mid_write_leaves_old_file(
 
     frame = cache.read_frame("snapshot/quotes", BARS_SCHEMA)
     assert frame is not None and frame.equals(BARS)
-    assert _leftovers(cache.path / "snapshot") == ["quotes.parquet"]
+    assert _leftovers(cache.path / "snapshot") == ["quotes.parquet", "quotes.parquet.sum"]
 
 
 def test_disk_error_is_logged_not_raised_and_old_bytes_stay(
@@ -159,9 +161,70 @@ def test_corrupt_frame_file_is_discarded_and_logged_once(
     with caplog.at_level(logging.WARNING, logger="tapewatch.cache"):
         assert cache.read_frame("k", BARS_SCHEMA) is None
     assert not (cache.path / "k.parquet").exists()
+    assert not (cache.path / "k.parquet.sum").exists()
     assert len(caplog.records) == 1
     assert caplog.records[0].name == "tapewatch.cache"
-    assert "unreadable parquet" in caplog.records[0].getMessage()
+    assert "checksum mismatch" in caplog.records[0].getMessage()
+
+
+@pytest.mark.parametrize(
+    ("content", "why"),
+    [
+        (b"", "magic bytes missing"),
+        (b"PAR1 not really parquet", "magic bytes missing"),
+        (b"PAR1" + b"\0" * 8 + b"\xff\xff\x00\x00PAR1", "footer length outside the file"),
+    ],
+    ids=["empty", "garbage", "bad-footer"],
+)
+def test_a_frame_file_without_a_checksum_is_read_only_when_its_structure_holds(
+    cache: Cache, content: bytes, why: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Files written before checksums: a broken structure is discarded unread; a sound one is
+    read."""
+    cache.write_frame("k", BARS)
+    (cache.path / "k.parquet.sum").unlink()
+    assert (frame := cache.read_frame("k", BARS_SCHEMA)) is not None and frame.equals(BARS)
+    (cache.path / "k.parquet").write_bytes(content)
+    with caplog.at_level(logging.WARNING, logger="tapewatch.cache"):
+        assert cache.read_frame("k", BARS_SCHEMA) is None
+    assert not (cache.path / "k.parquet").exists()
+    assert why in caplog.records[0].getMessage()
+
+
+def _run(code: str, cache_path: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", code, str(cache_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_a_damaged_frame_never_reaches_the_parquet_reader(tmp_path: Path) -> None:
+    """A damaged cache file that would make polars abort the process with a Rust backtrace
+    (on stderr, over the interface) is discarded unread: the process goes on, stderr stays
+    empty."""
+    write = """
+import sys
+from pathlib import Path
+from tests.damaged_parquet import write_damaged_frame
+from tui.cache import Cache
+write_damaged_frame(Cache(Path(sys.argv[1])), "snapshot/live/quotes")
+"""
+    assert _run(write, tmp_path).returncode == 0
+    read = """
+import logging, sys, polars as pl
+from pathlib import Path
+from tui.cache import Cache
+logging.basicConfig(filename=sys.argv[1] + "/log.txt")  # the app logs to a file, as here
+frame = Cache(Path(sys.argv[1])).read_frame("snapshot/live/quotes", {"symbol": pl.String()})
+print("discarded" if frame is None else "read")
+"""
+    done = _run(read, tmp_path)
+    assert (done.returncode, done.stdout.strip(), done.stderr) == (0, "discarded", "")
+    assert not (tmp_path / "snapshot/live/quotes.parquet").exists()
+    assert "checksum mismatch" in (tmp_path / "log.txt").read_text()
 
 
 def test_truncated_frame_file_is_discarded(cache: Cache) -> None:
@@ -199,13 +262,13 @@ def test_discard_spares_a_file_replaced_since_it_was_read(
     cache.write_frame("k", BARS)
     path = cache.path / "k.parquet"
     path.write_bytes(b"garbage")
-    real_read = pl.read_parquet
+    real_check = Cache._damage
 
-    def read_then_writer_lands(source: Any, **kwargs: Any) -> pl.DataFrame:
+    def check_then_writer_lands(self: Cache, key: str, data: bytes) -> str | None:
         Cache(cache.path).write_frame("k", BARS)
-        return real_read(source, **kwargs)
+        return real_check(self, key, data)
 
-    monkeypatch.setattr(pl, "read_parquet", read_then_writer_lands)
+    monkeypatch.setattr(Cache, "_damage", check_then_writer_lands)
     assert cache.read_frame("k", BARS_SCHEMA) is None
     monkeypatch.undo()
     frame = cache.read_frame("k", BARS_SCHEMA)
@@ -251,7 +314,7 @@ def test_clear_removes_only_cache_files(cache: Cache) -> None:
     (cache.path / "mine").mkdir()
     (cache.path / "mine" / "data.csv").write_text("keep me")
 
-    assert cache.clear() == 4
+    assert cache.clear() == 5  # the frame's checksum too
     assert sorted(str(path.relative_to(cache.path)) for path in cache.path.rglob("*")) == [
         "mine",
         "mine/data.csv",
@@ -279,7 +342,7 @@ def test_cache_command_clear_says_how_many(cache: Cache) -> None:
     cache.write_frame("b/c", BARS)
     out = io.StringIO()
     assert cache_command(Settings(), "clear", out=out, cache=cache) == 0
-    assert out.getvalue() == f"Removed 2 cached files from {cache.path}\n"
+    assert out.getvalue() == f"Removed 3 cached files from {cache.path}\n"
     assert cache.read_bytes("a") is None
 
 

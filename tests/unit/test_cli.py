@@ -17,6 +17,7 @@ from tui import __version__
 from tui.cli import main
 from tui.config import Settings, example_config_text
 from tui.desk.options import NatsOptions
+from tui.recording import default_recordings_folder
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 
@@ -251,6 +252,37 @@ def test_the_monitor_gets_the_settings_and_the_date(
     assert args[0].theme == "nord"
     assert args[0].source == "live"
     assert kwargs == {"as_of": dt.date(2026, 2, 11)}
+
+
+def test_record_keeps_the_session_where_it_is_told_or_in_the_data_folder(
+    fake_commands: Calls, default_config: Path, tmp_path: Path
+) -> None:
+    assert main(["--record", str(tmp_path / "session")]) == 0
+    assert main(["--record"]) == 0
+    [(_, _, told), (_, _, default)] = fake_commands
+    assert told["record"] == tmp_path / "session"
+    assert default["record"] == default_recordings_folder()
+
+
+def test_replay_refuses_a_folder_without_a_recording(
+    fake_commands: Calls, default_config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["replay", str(tmp_path)]) == 2
+    assert "holds no recording" in capsys.readouterr().err
+    assert fake_commands == []
+    assert main(["replay", str(tmp_path), "--speed", "0"]) == 2
+    assert "a speed is more than 0" in capsys.readouterr().err
+    assert main(["replay", str(tmp_path), "--from", "half past ten"]) == 2
+    assert "is not a time: use HH:MM" in capsys.readouterr().err
+
+
+def test_replay_plays_the_recording_through_the_monitor(
+    fake_commands: Calls, default_config: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "2026-02-11").mkdir()
+    assert main(["replay", str(tmp_path), "--speed", "10", "--from", "10:30"]) == 0
+    [(name, _, kwargs)] = fake_commands
+    assert name == "run_app" and callable(kwargs["source_factory"])
 
 
 def test_demo_forces_the_demo_source(fake_commands: Calls, tmp_path: Path) -> None:

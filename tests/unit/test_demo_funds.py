@@ -136,7 +136,9 @@ async def test_short_volume_in_it_ramps_up_through_the_final_weeks(seed: int) ->
 
 @pytest.fixture
 async def client() -> AsyncIterator[HttpClient]:
-    http = HttpClient(HttpSettings(retries=0, read_timeout=5.0))
+    http = HttpClient(
+        HttpSettings(retries=0, read_timeout=5.0, requests_per_minute=6000, budget_burst=100)
+    )
     yield http
     await http.aclose()
 

@@ -248,7 +248,9 @@ def test_live_sources_offline_and_sec_without_contact() -> None:
     def refuse(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("connection refused", request=request)
 
-    settings = dataclasses.replace(Settings(), http=HttpSettings(retries=0))
+    settings = dataclasses.replace(
+        Settings(), http=HttpSettings(retries=0, requests_per_minute=6000, budget_burst=100)
+    )
     source = LiveSource(settings, cache=None, transport=httpx.MockTransport(refuse))
     status, output = doctor(source, settings)
 

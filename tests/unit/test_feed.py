@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Sequence
 from dataclasses import replace
 
 import polars as pl
 import pytest
 
+from tests.loopback_market import ManualClock
 from tests.unit.scripted import (
     DAILY_SESSIONS,
     INTRADAY_SESSIONS,
@@ -32,10 +34,19 @@ from tests.unit.scripted import (
     short_interest_frame,
 )
 from tui.analytics.market import MarketData
-from tui.config import AlertRule, Settings, ShortedSettings, Watchlist
-from tui.feed import Feed
+from tui.config import AlertRule, RefreshSettings, Settings, ShortedSettings, Watchlist
+from tui.feed import JOB_PRIORITY, Feed
 from tui.jobs import REFRESH_ORDER, JobName
-from tui.sources.base import Failed, FailureKind, Source, SymbolInfo
+from tui.sources.base import (
+    BarInterval,
+    Failed,
+    FailureKind,
+    Fetched,
+    FetchOutcome,
+    Source,
+    SymbolInfo,
+)
+from tui.sources.budget import Priority, current_priority
 from tui.sources.demo import DemoMarket
 from tui.store import Store, Stored
 
@@ -403,3 +414,165 @@ async def test_aclose_closes_the_source() -> None:
     source = ScriptedSource()
     await feed_over(source).aclose()
     assert source.closed
+
+
+# --- the request budget's priorities and the quotes' tiers ------------------------------------
+
+
+class BudgetedSource(ScriptedSource):
+    """A source with a request budget (as the live one): records the priority each call was
+    made with, and serves intraday closes alone."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.priorities: list[tuple[str, Priority, list[str]]] = []
+
+    def budget_waiting(self, source: str) -> int:
+        return 0
+
+    async def quotes(self, symbols: Sequence[str]) -> FetchOutcome:
+        self.priorities.append(("quotes", current_priority(), list(symbols)))
+        return await super().quotes(symbols)
+
+    async def bars(self, symbols: Sequence[str], interval: BarInterval, days: int) -> FetchOutcome:
+        self.priorities.append((f"bars {interval}", current_priority(), list(symbols)))
+        return await super().bars(symbols, interval, days)
+
+    async def intraday_closes(self, symbols: Sequence[str], interval: BarInterval) -> FetchOutcome:
+        self.priorities.append(("closes", current_priority(), list(symbols)))
+        return fetched(bars_frame(dict.fromkeys(symbols, 1.0), interval))
+
+    async def short_volume(self, symbols: Sequence[str] | None, days: int) -> FetchOutcome:
+        self.priorities.append(("short volume", current_priority(), []))
+        return await super().short_volume(symbols, days)
+
+    async def fund_nav_history(self, funds: Sequence[str], days: int) -> FetchOutcome:
+        self.priorities.append(("fund NAV", current_priority(), list(funds)))
+        return await super().fund_nav_history(funds, days)
+
+    async def fund_holdings(self, funds: Sequence[str]) -> FetchOutcome:
+        self.priorities.append(("fund holdings", current_priority(), list(funds)))
+        return await super().fund_holdings(funds)
+
+
+def candidates_feed(source: ScriptedSource, clock: ManualClock) -> Feed:
+    shorted = ShortedSettings(universe="watchlist", watchlist=("GME", "AMC"))
+    settings = replace(SMALL, shorted=shorted, refresh=RefreshSettings(quotes=15, candidates=60))
+    return Feed(settings, source, Store(source.name), clock=clock)
+
+
+async def test_each_job_asks_with_its_priority() -> None:
+    source = BudgetedSource()
+    feed = candidates_feed(source, ManualClock(WALL_START))
+    for job in (JobName.QUOTES, JobName.INTRADAY, JobName.SHORT_VOLUME):
+        assert isinstance(await feed.fetch(job), Fetched)
+    assert [(what, priority) for what, priority, _ in source.priorities] == [
+        ("quotes", Priority.ON_SCREEN),
+        ("quotes", Priority.CANDIDATES),
+        ("bars 5m", Priority.BARS),  # the sector ETFs: relative volume needs whole bars
+        ("closes", Priority.BARS),  # the sparklines need closes alone
+        ("short volume", Priority.HISTORY),
+    ]
+    assert source.priorities[0][2] == SMALL_CORE
+    assert source.priorities[1][2] == ["GME", "AMC"]
+    assert source.priorities[2][2] == ["XLK", "XLI"]
+    assert source.priorities[3][2] == ["^GSPC", "^VIX", "AAPL", "MSFT", "NVDA", "ORCL"]
+
+
+async def test_the_sector_funds_files_are_asked_for_as_history() -> None:
+    """State Street's workbooks change once a day or a week: last in the budget's queue."""
+    source = BudgetedSource()
+    feed = candidates_feed(source, ManualClock(WALL_START))
+    for job in (JobName.FUND_NAV, JobName.FUND_HOLDINGS):
+        await feed.fetch(job)
+    assert [(what, priority) for what, priority, _ in source.priorities] == [
+        ("fund NAV", Priority.HISTORY),
+        ("fund holdings", Priority.HISTORY),
+    ]
+    assert set(JOB_PRIORITY) == set(JobName)  # every job has one (the members' bars too)
+
+
+async def test_candidates_are_asked_at_their_own_cadence() -> None:
+    """The rows on screen at every quotes poll; the candidates once a minute, and any never
+    priced (names new short interest brings) at once."""
+    source = BudgetedSource()
+    clock = ManualClock(WALL_START)
+    feed = candidates_feed(source, clock)
+
+    def asked() -> list[list[str]]:
+        asked_now = [symbols for what, _, symbols in source.priorities if what == "quotes"]
+        source.priorities.clear()
+        return asked_now
+
+    await feed.fetch(JobName.QUOTES)
+    assert asked() == [SMALL_CORE, ["GME", "AMC"]]
+    put(feed, JobName.QUOTES, quotes_frame({"GME": 20.0, "AMC": 3.0}))
+    for _ in range(3):
+        clock.advance(15)
+        await feed.fetch(JobName.QUOTES)
+        assert asked() == [SMALL_CORE]
+    clock.advance(15)  # a minute since the candidates were asked
+    await feed.fetch(JobName.QUOTES)
+    assert asked() == [SMALL_CORE, ["GME", "AMC"]]
+
+    feed.settings = replace(
+        feed.settings, shorted=ShortedSettings(universe="watchlist", watchlist=("GME", "BBBY"))
+    )
+    clock.advance(15)
+    await feed.fetch(JobName.QUOTES)
+    assert asked() == [SMALL_CORE, ["BBBY"]]  # never priced: at once
+    feed.ask_everything_next()  # the user's refresh
+    await feed.fetch(JobName.QUOTES)
+    assert asked() == [SMALL_CORE, ["GME", "BBBY"]]
+
+
+async def test_a_poll_a_hair_before_the_candidates_cadence_still_asks_for_them() -> None:
+    """Polls run start to start: the one a minute later may start a little early, and must
+    not leave the candidates (and the streamed rows among them) for another minute."""
+    source = BudgetedSource()
+    clock = ManualClock(WALL_START)
+    feed = candidates_feed(source, clock)
+    await feed.fetch(JobName.QUOTES)
+    put(feed, JobName.QUOTES, quotes_frame({"GME": 20.0, "AMC": 3.0}))
+    source.priorities.clear()
+    clock.advance(59.9)
+    await feed.fetch(JobName.QUOTES)
+    assert [symbols for _, _, symbols in source.priorities] == [SMALL_CORE, ["GME", "AMC"]]
+
+
+async def test_a_live_stream_moves_its_symbols_to_the_candidates_cadence() -> None:
+    source = BudgetedSource()
+    clock = ManualClock(WALL_START)
+    feed = candidates_feed(source, clock)
+    await feed.fetch(JobName.QUOTES)
+    put(feed, JobName.QUOTES, quotes_frame(dict.fromkeys([*SMALL_CORE, "GME", "AMC"], 1.0)))
+    source.priorities.clear()
+
+    streamed = {"AAPL", "MSFT", "^GSPC"}
+    feed.streaming = lambda: frozenset(streamed)
+    clock.advance(15)
+    await feed.fetch(JobName.QUOTES)
+    (on_screen,) = [symbols for _, _, symbols in source.priorities]
+    assert on_screen == [symbol for symbol in SMALL_CORE if symbol not in streamed]
+
+    source.priorities.clear()
+    clock.advance(60)
+    await feed.fetch(JobName.QUOTES)
+    _, candidates = [symbols for _, _, symbols in source.priorities]
+    assert candidates == ["^GSPC", "AAPL", "MSFT", "GME", "AMC"]  # a cross-check, once a minute
+
+    # Everything on screen streamed and the candidates not due: no request at all.
+    source.priorities.clear()
+    feed.streaming = lambda: frozenset(SMALL_CORE)
+    clock.advance(15)
+    outcome = await feed.fetch(JobName.QUOTES)
+    assert isinstance(outcome, Fetched) and outcome.frame.is_empty()
+    assert source.priorities == []
+
+
+async def test_quotes_on_screen_that_fail_fail_the_poll_whatever_the_candidates_bring() -> None:
+    source = BudgetedSource()
+    feed = candidates_feed(source, ManualClock(WALL_START))
+    source.script(JobName.QUOTES, failed(FailureKind.OFFLINE), fetched(quotes_frame({"GME": 20.0})))
+    outcome = await feed.fetch(JobName.QUOTES)
+    assert isinstance(outcome, Failed) and outcome.kind is FailureKind.OFFLINE

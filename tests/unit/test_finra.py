@@ -424,7 +424,10 @@ async def no_wait(_seconds: float) -> None:
 
 @pytest.fixture
 async def client() -> AsyncIterator[HttpClient]:
-    http = HttpClient(HttpSettings(retries=1, read_timeout=5.0), sleep=no_wait)
+    http = HttpClient(
+        HttpSettings(retries=1, read_timeout=5.0, requests_per_minute=6000, budget_burst=100),
+        sleep=no_wait,
+    )
     yield http
     await http.aclose()
 

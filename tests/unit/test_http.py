@@ -61,7 +61,14 @@ fault_server = faultserver.fault_server
 
 BODY = b'{"ok": true, "padding": "' + b"x" * 400 + b'"}'
 T0 = dt.datetime(2026, 2, 10, 15, 0, tzinfo=dt.UTC)
-SETTINGS = HttpSettings(connect_timeout=1.0, read_timeout=0.2, per_host_concurrency=8, retries=2)
+SETTINGS = HttpSettings(
+    connect_timeout=1.0,
+    read_timeout=0.2,
+    per_host_concurrency=8,
+    retries=2,
+    requests_per_minute=6000,
+    budget_burst=100,
+)
 CONTACT = {"User-Agent": "tapewatch Jane Doe jane@example.com"}  # the SEC's, never sent elsewhere
 
 
@@ -222,7 +229,7 @@ async def test_back_off_is_capped() -> None:
         return httpx.Response(503)
 
     sleep = RecordingSleep()
-    settings = HttpSettings(retries=10)
+    settings = HttpSettings(retries=10, requests_per_minute=6000, budget_burst=100)
     client = make_client(settings, sleep=sleep, transport=httpx.MockTransport(always_503))
     try:
         outcome = await client.get("https://example.test/x", source="test")
@@ -249,7 +256,7 @@ async def test_persistent_server_error_fails_as_http(fault_server: FaultServer) 
 
 async def test_without_retries_one_attempt_is_made(fault_server: FaultServer) -> None:
     fault_server.serve("/down", server_error(503))
-    client = make_client(HttpSettings(retries=0))
+    client = make_client(HttpSettings(retries=0, requests_per_minute=6000, budget_burst=100))
     try:
         outcome = await client.get(f"{fault_server.url}/down", source="yahoo")
     finally:
@@ -294,7 +301,9 @@ async def test_429_opens_the_circuit_until_retry_after(fault_server: FaultServer
 
 
 async def test_requests_queued_behind_a_429_are_not_sent() -> None:
-    settings = HttpSettings(per_host_concurrency=1, retries=0)
+    settings = HttpSettings(
+        per_host_concurrency=1, retries=0, requests_per_minute=6000, budget_burst=100
+    )
     async with FaultServer(latency_s=0.05) as server:
         server.script("/q", rate_limited("30"))
         server.serve("/q", Reply(200, BODY))
@@ -371,7 +380,9 @@ async def test_persistently_broken_bodies_fail(fault_server: FaultServer, broken
 
 
 async def test_concurrency_per_host_is_bounded() -> None:
-    settings = HttpSettings(per_host_concurrency=4, retries=0)
+    settings = HttpSettings(
+        per_host_concurrency=4, retries=0, requests_per_minute=6000, budget_burst=100
+    )
     async with FaultServer(latency_s=0.05) as server:
         server.serve("/c", Reply(200, BODY))
         client = make_client(settings)
@@ -463,7 +474,9 @@ async def test_a_host_that_refuses_every_connection_is_left_alone_for_a_while() 
         raise httpx.ConnectError("connection refused", request=request)
 
     clock = FakeClock()
-    settings = HttpSettings(per_host_concurrency=2, retries=3)
+    settings = HttpSettings(
+        per_host_concurrency=2, retries=3, requests_per_minute=6000, budget_burst=100
+    )
     client = make_client(settings, clock=clock, transport=httpx.MockTransport(refusing))
     try:
         outcomes = await asyncio.gather(
@@ -532,7 +545,7 @@ async def test_an_invalid_url_is_logged_without_its_query(
 
 async def test_cancellation_propagates(fault_server: FaultServer) -> None:
     fault_server.serve("/slow", slow(BODY, before_headers_s=10))
-    client = make_client(HttpSettings(read_timeout=10))
+    client = make_client(HttpSettings(read_timeout=10, requests_per_minute=6000, budget_burst=100))
     try:
         task = asyncio.create_task(client.get(f"{fault_server.url}/slow", source="test"))
         await asyncio.sleep(0.1)
@@ -584,7 +597,14 @@ def test_redact_url_drops_user_info_and_secret_values() -> None:
 # --- hostile servers: replies are bounded in size, time and where they lead --------------------
 
 SMALL = ReplyLimit("one test reply", 64_000)
-QUICK = HttpSettings(connect_timeout=1.0, read_timeout=10.0, request_deadline=0.5, retries=2)
+QUICK = HttpSettings(
+    connect_timeout=1.0,
+    read_timeout=10.0,
+    request_deadline=0.5,
+    retries=2,
+    requests_per_minute=6000,
+    budget_burst=100,
+)
 
 
 async def bounded_get(client: HttpClient, url: str, **options: object) -> HttpReply | Failed:
@@ -762,7 +782,13 @@ async def test_requests_in_flight_too_long_are_overdue(fault_server: FaultServer
     fault_server.serve("/stuck", silent())
     fault_server.serve("/ok", Reply(200, BODY))
     monotonic = FakeMonotonic()
-    settings = HttpSettings(read_timeout=10.0, request_deadline=10.0, retries=0)
+    settings = HttpSettings(
+        read_timeout=10.0,
+        request_deadline=10.0,
+        retries=0,
+        requests_per_minute=6000,
+        budget_burst=100,
+    )
     client = make_client(settings, monotonic=monotonic)
     try:
         assert client.overdue("yahoo") == 0 and client.oldest_in_flight_s("yahoo") is None

@@ -50,7 +50,13 @@ async def no_wait(_seconds: float) -> None:
 
 @pytest.fixture
 async def client() -> AsyncIterator[HttpClient]:
-    settings = HttpSettings(retries=2, read_timeout=5.0, request_deadline=10.0)
+    settings = HttpSettings(
+        retries=2,
+        read_timeout=5.0,
+        request_deadline=10.0,
+        requests_per_minute=6000,
+        budget_burst=100,
+    )
     http = HttpClient(settings, sleep=no_wait, clock=clock)
     yield http
     await http.aclose()

@@ -9,9 +9,11 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+import threading
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import ClassVar
 
 import polars as pl
 import pytest
@@ -299,6 +301,22 @@ async def test_each_dataset_says_how_its_last_poll_went() -> None:
     assert [(h.name, h.state) for h in status.health] == [("files", "retrying")]
 
 
+async def test_the_status_counts_what_each_source_s_budget_holds_back() -> None:
+    class Budgeted(RoutedSource):
+        waiting: ClassVar[dict[str, int]] = {"yahoo": 0}
+
+        def budget_waiting(self, source: str) -> int:
+            return self.waiting.get(source, 0)
+
+    source = Budgeted("live")
+    scheduler = scheduler_over(source)
+    assert scheduler.status().budget_waiting == ()
+    source.waiting["yahoo"] = 3
+    assert scheduler.status().budget_waiting == (("yahoo", 3),)
+    # Waiting for the budget is no failure and no slowness.
+    assert all(h.state == "ok" for h in scheduler.status().health)
+
+
 async def test_a_source_with_overdue_requests_is_slow_until_they_finish() -> None:
     class Hanging(RoutedSource):
         """Its requests to Yahoo are overdue while ``overdue_requests`` says so."""
@@ -471,6 +489,47 @@ async def test_only_successful_polls_are_written_to_disk(tmp_path: Path) -> None
     assert cache.writes == 2  # the frame and its metadata
     await scheduler.refresh(JobName.QUOTES)
     assert cache.writes == 2
+
+
+class OverlapCache(Cache):
+    """A real cache whose frame writes take a while and that notes whether two were ever under
+    way at once."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(root)
+        self._lock = threading.Lock()
+        self.writing = 0
+        self.overlapped = False
+        self.second_started = threading.Event()
+
+    def write_frame(self, key: str, frame: pl.DataFrame) -> None:
+        with self._lock:
+            self.writing += 1
+            self.overlapped |= self.writing > 1
+            if self.writing > 1:
+                self.second_started.set()
+        # Long enough for a second write to start if nothing stops it; no longer.
+        self.second_started.wait(timeout=0.5)
+        super().write_frame(key, frame)
+        with self._lock:
+            self.writing -= 1
+
+
+async def test_two_frames_of_one_job_are_written_to_disk_one_after_the_other(
+    tmp_path: Path,
+) -> None:
+    # A poll's quotes and the candidates' quotes delivered meanwhile: were their frames and
+    # checksums written in two threads at once, the next start could find them apart.
+    cache = OverlapCache(tmp_path)
+    scheduler = scheduler_over(ScriptedSource(), cache=cache)
+    now = MARKET_NOW
+    await asyncio.gather(
+        scheduler.accept(JobName.QUOTES, Fetched(quotes_frame({"AAPL": 1.0}), now)),
+        scheduler.accept(JobName.QUOTES, Fetched(quotes_frame({"MSFT": 2.0}), now)),
+    )
+    assert not cache.overlapped
+    restored = await scheduler_over(ScriptedSource(), cache=Cache(tmp_path)).restore()
+    assert JobName.QUOTES in restored
 
 
 async def test_a_restart_shows_the_disk_copy_with_its_true_age(tmp_path: Path) -> None:

@@ -169,7 +169,10 @@ async def no_wait(_seconds: float) -> None:
 
 @pytest.fixture
 async def client() -> AsyncIterator[HttpClient]:
-    http = HttpClient(HttpSettings(retries=0, read_timeout=5.0), sleep=no_wait)
+    http = HttpClient(
+        HttpSettings(retries=0, read_timeout=5.0, requests_per_minute=6000, budget_burst=100),
+        sleep=no_wait,
+    )
     yield http
     await http.aclose()
 
@@ -255,7 +258,11 @@ async def test_requests_to_the_sec_stay_under_its_ten_a_second(fault_server: Fau
         waits.append(seconds)
         clock_s += seconds
 
-    client = HttpClient(HttpSettings(retries=0), monotonic=monotonic, sleep=sleep)
+    client = HttpClient(
+        HttpSettings(retries=0, requests_per_minute=6000, budget_burst=100),
+        monotonic=monotonic,
+        sleep=sleep,
+    )
     try:
         serve_sec(fault_server)
         source = make_source(client, fault_server, cache=None)

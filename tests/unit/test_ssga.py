@@ -289,7 +289,10 @@ async def no_wait(_: float) -> None:
 
 @pytest.fixture
 async def client() -> AsyncIterator[HttpClient]:
-    http = HttpClient(HttpSettings(retries=0, read_timeout=5.0), sleep=no_wait)
+    http = HttpClient(
+        HttpSettings(retries=0, read_timeout=5.0, requests_per_minute=6000, budget_burst=100),
+        sleep=no_wait,
+    )
     yield http
     await http.aclose()
 

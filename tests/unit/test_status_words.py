@@ -8,7 +8,7 @@ import datetime as dt
 
 from tui.kinds import FailureKind
 from tui.models import DatasetFreshness, SourceHealth
-from tui.presenters.status import build_failure_text, no_data_text
+from tui.presenters.status import budget_text, build_failure_text, no_data_text
 
 RETRY = dt.datetime(2026, 2, 11, 17, 31, 20, tzinfo=dt.UTC)  # 12:31 in New York
 
@@ -84,3 +84,9 @@ def test_the_demo_is_not_offered_on_the_demo() -> None:
 
 def test_a_pane_whose_figures_could_not_be_computed_says_so() -> None:
     assert build_failure_text("KeyError: 'XLK'") == "could not compute: KeyError: 'XLK'"
+
+
+def test_the_budget_says_how_many_requests_it_holds_back() -> None:
+    assert budget_text("yahoo", 1) == "⏳ yahoo budget: 1 request waiting"
+    assert budget_text("yahoo", 3) == "⏳ yahoo budget: 3 requests waiting"
+    assert budget_text("yahoo", 3, compact=True) == "⏳3"

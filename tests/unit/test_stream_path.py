@@ -289,3 +289,20 @@ def test_a_tick_from_the_future_or_with_a_price_that_cannot_be_is_left_out() -> 
     assert stream.flush() == []
     stream.push(tick("AAPL", 271.0, 9 * 60))
     assert [move.symbol for move in stream.flush()] == ["AAPL"]
+
+
+def test_a_streamed_tick_is_kept_in_the_sessions_recording(tmp_path: Path) -> None:
+    """`--record` keeps every tick the stream receives, beside the frames."""
+    from tui.recording import Recorder, read_recording
+    from tui.scheduler import Scheduler
+    from tui.sources.demo import DemoMarket
+
+    recorder = Recorder(tmp_path, clock=lambda: NOW, market_clock=lambda: NOW)
+    stream = PriceStream(None, name="yahoo", clock=lambda: NOW)
+    market = DemoMarket(monotonic=lambda: 0.0)
+    scheduler = Scheduler(Settings(source="demo"), market, stream=stream, recorder=recorder)
+    stream.attach(scheduler)
+    arrived = tick("MSFT", 412.5, 1)
+    stream.push(arrived)
+    recorder.close()
+    assert [event.tick for event in read_recording(tmp_path).ticks] == [arrived]

@@ -3,7 +3,6 @@ fault-injecting server serving fixture payloads."""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import json
 from collections.abc import AsyncIterator, Callable
@@ -16,6 +15,7 @@ import pytest
 import pytest_asyncio
 
 from tests.faultserver import FaultServer, RecordedRequest, Reply, json_reply, server_error
+from tui.cache import Cache
 from tui.config import HttpSettings, YahooSettings
 from tui.sources.base import (
     BARS_SCHEMA,
@@ -28,11 +28,13 @@ from tui.sources.base import (
     conform,
 )
 from tui.sources.http import HttpClient
+from tui.sources.sanity import screen
 from tui.sources.yahoo import (
     ChartData,
     ChartError,
     ChartFormatError,
     YahooSource,
+    bar_quote_time,
     bar_session,
     daily_range,
     intraday_range,
@@ -45,6 +47,7 @@ pytestmark = pytest.mark.timeout(30)
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "yahoo"
 NEW_YORK = ZoneInfo("America/New_York")
 CHART = "/v8/finance/chart/"
+SPARK = "/v8/finance/spark"
 
 # The intraday fixtures were "captured" at 11:02:20 New York time on Tuesday 2026-02-10.
 CAPTURED = dt.datetime(2026, 2, 10, 11, 2, 20, tzinfo=NEW_YORK).astimezone(dt.UTC)
@@ -454,8 +457,9 @@ class FakeClock:
 
 
 class YahooDouble:
-    """Chart payloads per (symbol, interval, range) served by the fault server; unknown symbols
-    answer 404 with Yahoo's error body."""
+    """Chart payloads per (symbol, interval) served by the fault server; unknown symbols
+    answer 404 with Yahoo's error body. The spark endpoint answers from the same charts, in
+    its flat shape: each known symbol's closes and its chart's ``chartPreviousClose``."""
 
     def __init__(self) -> None:
         self.payloads: dict[tuple[str, str], bytes] = {}
@@ -465,17 +469,40 @@ class YahooDouble:
         self.payloads[(symbol, interval)] = body
 
     def __call__(self, request: RecordedRequest) -> Reply:
+        if request.path == SPARK:
+            return self.spark(request)
         symbol = request.path.removeprefix(CHART)
         body = self.payloads.get((symbol, request.query["interval"]))
         if body is None:
             return Reply(404, fixture("chart_error_not_found.json"))
         return Reply(200, body, {"Content-Type": "application/json"})
 
+    def spark(self, request: RecordedRequest) -> Reply:
+        answer = {}
+        for symbol in request.query["symbols"].split(","):
+            body = self.payloads.get((symbol, request.query["interval"]))
+            if body is None:
+                continue
+            result = json.loads(body)["chart"]["result"][0]
+            closes = result["indicators"]["quote"][0].get("close")
+            answer[symbol] = {
+                "symbol": symbol,
+                "timestamp": result.get("timestamp"),
+                "close": closes if "timestamp" in result else None,
+                "chartPreviousClose": result["meta"].get("chartPreviousClose"),
+                "previousClose": result["meta"].get("previousClose"),
+                "dataGranularity": 300,
+            }
+        if not answer:
+            return Reply(404, fixture("chart_error_not_found.json"))
+        return json_reply(answer)
+
 
 def aapl_intraday() -> dict[str, Any]:
-    """The intraday fixture with meta's previous closes made wrong on purpose."""
+    """The intraday fixture with meta's previousClose made wrong on purpose (spark's
+    chartPreviousClose of a one-day window is the close before the day)."""
     payload = fixture_json("chart_AAPL_5m_1d_prepost_2026-02-10.json")
-    payload["chart"]["result"][0]["meta"].update(previousClose=1.0, chartPreviousClose=2.0)
+    payload["chart"]["result"][0]["meta"].update(previousClose=1.0)
     return payload
 
 
@@ -516,7 +543,9 @@ async def yahoo(server: FaultServer, clock: FakeClock) -> AsyncIterator[YahooSou
     async def no_wait(seconds: float) -> None:
         return None
 
-    settings = HttpSettings(connect_timeout=1, read_timeout=2, retries=1)
+    settings = HttpSettings(
+        connect_timeout=1, read_timeout=2, retries=1, requests_per_minute=6000, budget_burst=100
+    )
     client = HttpClient(settings, sleep=no_wait, clock=clock)
     try:
         yield YahooSource(client, YahooSettings(base_url=server.url + "/"), clock=clock)
@@ -528,7 +557,14 @@ def charts_requested(server: FaultServer, symbol: str, interval: str) -> list[Re
     return [r for r in server.requests_to(CHART + symbol) if r.query["interval"] == interval]
 
 
+def sparks_requested(server: FaultServer) -> list[RecordedRequest]:
+    return server.requests_to(SPARK)
+
+
 async def test_quotes_end_to_end(yahoo: YahooSource, server: FaultServer) -> None:
+    """One spark request for every symbol: the newest close is the last price, timed at its
+    bar's end (or now, while the bar is open); the previous close is spark's close before the
+    day's window, not meta's previousClose."""
     outcome = await yahoo.quotes(["AAPL", "^VIX", "NOPE", "AAPL"])
     assert isinstance(outcome, Fetched)
     frame = outcome.frame
@@ -539,13 +575,13 @@ async def test_quotes_end_to_end(yahoo: YahooSource, server: FaultServer) -> Non
     aapl, vix = frame.rows(named=True)
     assert aapl == {
         "symbol": "AAPL",
-        "ts": utc(DAY, 11, 2) + dt.timedelta(seconds=10),
+        "ts": CAPTURED,  # the 11:00 bar is still open
         "last": 270.85,
-        "prev_close": 274.62,  # the 9 Feb daily close, not meta's 1.0 or 2.0
-        "open": 272.88,
-        "high": 274.54,
-        "low": 270.26,
-        "volume": 12_391_712.0,
+        "prev_close": 274.62,  # chartPreviousClose of the day's window, not meta's 1.0
+        "open": None,  # spark carries no day figures, and no chart of AAPL is held
+        "high": None,
+        "low": None,
+        "volume": None,
         "session": "regular",
         "delayed_s": 0,
         "source": "yahoo",
@@ -553,103 +589,266 @@ async def test_quotes_end_to_end(yahoo: YahooSource, server: FaultServer) -> Non
         "ext_ts": None,
         "ext_session": None,
     }
-    assert (vix["last"], vix["prev_close"], vix["delayed_s"]) == (21.42, 20.87, 900)
+    assert (vix["last"], vix["prev_close"]) == (21.42, 20.87)
+    assert vix["ts"] == utc(DAY, 10, 45) + dt.timedelta(minutes=5)  # the closed bar's end
     assert outcome.as_of == aapl["ts"]
-    intraday, daily = charts_requested(server, "AAPL", "5m"), charts_requested(server, "AAPL", "1d")
-    assert [r.query for r in intraday] == [
-        {"interval": "5m", "range": "1d", "includePrePost": "true"}
-    ]
-    assert [r.query for r in daily] == [
-        {"interval": "1d", "range": "5d", "includePrePost": "false"}
-    ]
-    assert intraday[0].headers["user-agent"] == HttpSettings().user_agent
+    (request,) = sparks_requested(server)
+    assert request.query == {
+        "symbols": "AAPL,^VIX,NOPE",
+        "range": "1d",
+        "interval": "5m",
+        "includePrePost": "true",
+    }
+    assert request.headers["user-agent"] == HttpSettings().user_agent
+    assert not [r for r in server.requests if r.path.startswith(CHART)]
 
 
-async def test_symbols_are_fetched_concurrently(double: YahooDouble, clock: FakeClock) -> None:
-    async with FaultServer(latency_s=0.05) as server:
-        server.fallback = double
-        client = HttpClient(HttpSettings(retries=0), clock=clock)
-        try:
-            source = YahooSource(client, YahooSettings(base_url=server.url), clock=clock)
-            outcome = await source.quotes(["AAPL", "^VIX"])
-        finally:
-            await client.aclose()
-        assert isinstance(outcome, Fetched) and outcome.frame.height == 2
-        assert server.max_in_flight == 4  # two symbols x (intraday + daily) at once
+async def test_twenty_symbols_a_request(
+    yahoo: YahooSource, server: FaultServer, double: YahooDouble
+) -> None:
+    names = [f"S{index:02d}" for index in range(45)]
+    for name in names:
+        double.add(name, "5m", chart_payload(name, [utc(DAY, 10, 0)], [10.0]))
+    outcome = await yahoo.quotes(names)
+    assert isinstance(outcome, Fetched)
+    assert outcome.frame["symbol"].to_list() == names
+    sizes = [len(r.query["symbols"].split(",")) for r in sparks_requested(server)]
+    assert sorted(sizes) == [5, 20, 20]
 
 
-async def test_daily_closes_are_fetched_once_per_session_date(
+async def test_pre_market_spark_quote_is_yesterdays_session_with_the_pre_market_price_apart(
     yahoo: YahooSource, server: FaultServer, double: YahooDouble, clock: FakeClock
 ) -> None:
-    await yahoo.quotes(["AAPL"])
-    clock.advance(60)
-    again = await yahoo.quotes(["AAPL"])
-    assert isinstance(again, Fetched)
-    assert again.frame["prev_close"].to_list() == [274.62]
-    assert len(charts_requested(server, "AAPL", "5m")) == 2
-    assert len(charts_requested(server, "AAPL", "1d")) == 1
-
-    # Next morning's pre-market: a new session date, so yesterday's close is fetched once.
+    """Spark asked with includePrePost carries the pre-market bars: the row stays yesterday's
+    regular session (its close against the one before), the pre-market price apart, and no
+    chart is asked for it."""
     tomorrow = DAY + dt.timedelta(days=1)
     clock.now = utc(tomorrow, 7, 0)
-    double.add(
-        "AAPL",
-        "5m",
-        chart_payload(
-            "AAPL",
-            [utc(tomorrow, 4, 0), utc(tomorrow, 6, 55)],
-            [271.0, 272.0],
-            price=269.5,
-            price_time=utc(DAY, 16, 0),
-            regular=(utc(tomorrow, 9, 30), utc(tomorrow, 16, 0)),
-        ),
-    )
+    pre = chart_payload("AAPL", [utc(tomorrow, 4, 0), utc(tomorrow, 6, 55)], [271.0, 272.0])
+    pre["chart"]["result"][0]["meta"]["chartPreviousClose"] = 269.5  # yesterday's close
+    double.add("AAPL", "5m", pre)
+    alone = await yahoo.quotes(["AAPL"])
+    assert isinstance(alone, Fetched)
+    row = alone.frame.row(0, named=True)
+    assert (row["last"], row["ts"], row["session"]) == (269.5, utc(DAY, 16, 0), "pre")
+    assert row["prev_close"] is None  # spark's close before the window is the row's own price
+    assert (row["ext_last"], row["ext_ts"], row["ext_session"]) == (272.0, clock.now, "pre")
+    assert not [r for r in server.requests if r.path.startswith(CHART)]
+
     double.add(
         "AAPL", "1d", daily_payload("AAPL", {DAY - dt.timedelta(days=1): 274.62, DAY: 269.5})
     )
-    for _ in range(2):
-        outcome = await yahoo.quotes(["AAPL"])
-        assert isinstance(outcome, Fetched)
-        row = outcome.frame.row(0, named=True)
-        # Pre-market: the row is yesterday's regular session (its close against the one
-        # before), the pre-market price apart.
-        assert (row["last"], row["prev_close"], row["session"]) == (269.5, 274.62, "pre")
-        assert (row["ext_last"], row["ext_session"]) == (272.0, "pre")
-        clock.advance(30)
-    assert len(charts_requested(server, "AAPL", "1d")) == 1
-
-    # The regular session opens: a new session date, so yesterday's close is fetched once.
-    clock.now = utc(tomorrow, 10, 0)
-    double.add(
-        "AAPL",
-        "5m",
-        chart_payload(
-            "AAPL",
-            [utc(tomorrow, 9, 30), utc(tomorrow, 9, 55)],
-            [271.0, 272.5],
-            price=272.5,
-            price_time=utc(tomorrow, 10, 0),
-            regular=(utc(tomorrow, 9, 30), utc(tomorrow, 16, 0)),
-        ),
-    )
-    for _ in range(2):
-        outcome = await yahoo.quotes(["AAPL"])
-        assert isinstance(outcome, Fetched)
-        row = outcome.frame.row(0, named=True)
-        assert (row["last"], row["prev_close"], row["session"]) == (272.5, 269.5, "regular")
-        assert row["ext_last"] is None
-        clock.advance(30)
-    assert len(charts_requested(server, "AAPL", "1d")) == 2
+    await yahoo.bars(["AAPL"], "1d", 3)
+    held = await yahoo.quotes(["AAPL"])
+    assert isinstance(held, Fetched)
+    row = held.frame.row(0, named=True)
+    assert (row["last"], row["prev_close"], row["ext_last"]) == (269.5, 274.62, 272.0)
 
 
-async def test_daily_bars_feed_the_previous_close_cache(
+async def test_post_market_spark_quote_keeps_the_regular_close_and_the_post_price_apart(
+    yahoo: YahooSource, double: YahooDouble, clock: FakeClock
+) -> None:
+    stamps = [utc(DAY, 15, 50), utc(DAY, 15, 55), utc(DAY, 16, 30), utc(DAY, 17, 5)]
+    double.add("X", "5m", chart_payload("X", stamps, [100.0, 100.5, 101.0, 102.0]))
+    # An index keeps its own hours: a bar after 16:00 is its regular session's, not post.
+    double.add("^X", "5m", chart_payload("^X", stamps, [10.0, 10.5, 11.0, 12.0]))
+    clock.now = utc(DAY, 17, 7)
+    outcome = await yahoo.quotes(["X", "^X"])
+    assert isinstance(outcome, Fetched)
+    stock, index = outcome.frame.rows(named=True)
+    assert (stock["last"], stock["ts"], stock["prev_close"]) == (100.5, utc(DAY, 16, 0), 2.0)
+    assert (stock["ext_last"], stock["ext_ts"], stock["ext_session"]) == (102.0, clock.now, "post")
+    assert (index["last"], index["ts"], index["ext_last"]) == (12.0, clock.now, None)
+
+
+def trading_period(start: dt.datetime, end: dt.datetime) -> list[list[dict[str, Any]]]:
+    """One day's period in the nested form of ``meta.tradingPeriods``."""
+    seconds = {"start": int(start.timestamp()), "end": int(end.timestamp())}
+    return [[{**seconds, "timezone": "EST", "gmtoffset": -18000}]]
+
+
+async def test_a_spark_quote_takes_its_sessions_from_a_held_chart(
+    yahoo: YahooSource, double: YahooDouble, clock: FakeClock
+) -> None:
+    """Where Yahoo's trading periods are held (the sector ETFs' intraday charts), they say
+    which bars are pre or post market, not the NYSE calendar: here an early close at 13:00."""
+    stamps = [utc(DAY, 12, 55), utc(DAY, 13, 30)]
+    payload = chart_payload("X", stamps, [50.0, 51.0], regular=(utc(DAY, 9, 30), utc(DAY, 13, 0)))
+    payload["chart"]["result"][0]["meta"]["tradingPeriods"] = {
+        "pre": trading_period(utc(DAY, 4, 0), utc(DAY, 9, 30)),
+        "regular": trading_period(utc(DAY, 9, 30), utc(DAY, 13, 0)),
+        "post": trading_period(utc(DAY, 13, 0), utc(DAY, 17, 0)),
+    }
+    double.add("X", "5m", payload)
+    clock.now = utc(DAY, 13, 40)
+    await yahoo.bars(["X"], "5m", 1)
+    outcome = await yahoo.quotes(["X"])
+    assert isinstance(outcome, Fetched)
+    row = outcome.frame.row(0, named=True)
+    assert (row["last"], row["ext_last"], row["ext_session"]) == (50.0, 51.0, "post")
+
+
+async def test_a_quote_takes_the_day_figures_of_the_newest_intraday_chart(
     yahoo: YahooSource, server: FaultServer
 ) -> None:
+    """The intraday job fetches the sector ETFs' bars (relative volume needs their volumes):
+    their quotes take the day's open, high, low and volume from those bars, at no request."""
+    await yahoo.bars(["AAPL"], "5m", 21)
+    outcome = await yahoo.quotes(["AAPL"])
+    assert isinstance(outcome, Fetched)
+    row = outcome.frame.row(0, named=True)
+    assert (row["open"], row["high"], row["low"], row["volume"]) == (
+        272.88,
+        274.54,
+        270.26,
+        12_391_712.0,
+    )
+    assert len(charts_requested(server, "AAPL", "5m")) == 1
+    assert len(sparks_requested(server)) == 1
+
+
+async def test_daily_closes_win_over_sparks_previous_close(
+    yahoo: YahooSource, server: FaultServer, double: YahooDouble, clock: FakeClock
+) -> None:
+    """Daily bars held for the session give the previous close; spark's chartPreviousClose
+    only stands in for symbols whose daily bars are not held."""
+    wrong = aapl_intraday()
+    wrong["chart"]["result"][0]["meta"]["chartPreviousClose"] = 2.0
+    double.add("AAPL", "5m", wrong)
+    alone = await yahoo.quotes(["AAPL"])
+    assert isinstance(alone, Fetched) and alone.frame["prev_close"].to_list() == [2.0]
+    clock.advance(60)
     await yahoo.bars(["AAPL"], "1d", 3)
     outcome = await yahoo.quotes(["AAPL"])
     assert isinstance(outcome, Fetched)
-    assert outcome.frame["prev_close"].to_list() == [274.62]
+    assert outcome.frame["prev_close"].to_list() == [274.62]  # the 9 Feb daily close
+
+
+async def test_daily_history_is_fetched_once_a_session_and_kept_on_disk(
+    server: FaultServer, double: YahooDouble, clock: FakeClock, tmp_path: Path
+) -> None:
+    async def no_wait(seconds: float) -> None:
+        return None
+
+    settings = HttpSettings(retries=0, requests_per_minute=6000, budget_burst=100)
+    cache = Cache(tmp_path)
+
+    def source(client: HttpClient) -> YahooSource:
+        return YahooSource(client, YahooSettings(base_url=server.url), clock=clock, cache=cache)
+
+    client = HttpClient(settings, sleep=no_wait, clock=clock)
+    try:
+        first = await source(client).bars(["AAPL"], "1d", 3)
+    finally:
+        await client.aclose()
+    assert isinstance(first, Fetched)
     assert len(charts_requested(server, "AAPL", "1d")) == 1
+
+    # A restart later the same day: the copy on disk serves it, and the quote's previous close.
+    clock.advance(3600)
+    client = HttpClient(settings, sleep=no_wait, clock=clock)
+    try:
+        restarted = source(client)
+        again = await restarted.bars(["AAPL"], "1d", 3)
+        wider = await restarted.bars(["AAPL"], "1d", 300)  # more than the copy holds: asked
+    finally:
+        await client.aclose()
+    assert isinstance(again, Fetched) and again.frame.equals(first.frame)
+    assert isinstance(wider, Fetched)
+    assert [r.query["range"] for r in charts_requested(server, "AAPL", "1d")] == ["1y", "2y"]
+
+    # The next day, once the 10 Feb close has settled: asked again, once.
+    clock.now = utc(DAY + dt.timedelta(days=1), 9, 0)
+    client = HttpClient(settings, sleep=no_wait, clock=clock)
+    try:
+        next_day = source(client)
+        for _ in range(2):
+            await next_day.bars(["AAPL"], "1d", 3)
+    finally:
+        await client.aclose()
+    assert len(charts_requested(server, "AAPL", "1d")) == 3
+
+
+async def test_a_daily_history_holding_figures_that_cannot_be_right_is_not_kept(
+    server: FaultServer, double: YahooDouble, clock: FakeClock, tmp_path: Path
+) -> None:
+    """A history with a close of 0 is given to its ask (the scheduler screens it) but neither
+    kept in memory nor on disk: the next ask asks again, and once the server sends sane
+    figures they are what is served, with no bad row left to count."""
+
+    async def no_wait(seconds: float) -> None:
+        return None
+
+    settings = HttpSettings(retries=0, requests_per_minute=6000, budget_burst=100)
+    cache = Cache(tmp_path)
+    client = HttpClient(settings, sleep=no_wait, clock=clock)
+    garbage = {day: 0.0 for day in VIX_DAILY}
+    double.add("^VIX", "1d", daily_payload("^VIX", garbage, instrument_type="INDEX"))
+    try:
+        yahoo = YahooSource(client, YahooSettings(base_url=server.url), clock=clock, cache=cache)
+        hostile = await yahoo.bars(["^VIX"], "1d", 3)
+        double.add("^VIX", "1d", daily_payload("^VIX", VIX_DAILY, instrument_type="INDEX"))
+        clock.advance(60)
+        healed = await yahoo.bars(["^VIX"], "1d", 3)
+    finally:
+        await client.aclose()
+    assert isinstance(hostile, Fetched)
+    assert screen(hostile, Dataset.BARS, clock.now, "yahoo").bad_rows == 3
+    assert isinstance(healed, Fetched)
+    assert healed.frame["close"].to_list() == list(VIX_DAILY.values())
+    assert screen(healed, Dataset.BARS, clock.now, "yahoo").bad_rows == 0
+    assert len(charts_requested(server, "^VIX", "1d")) == 2
+    kept = cache.read_frame("yahoo/daily/^VIX", BARS_SCHEMA)
+    assert kept is not None and kept["close"].to_list() == list(VIX_DAILY.values())
+
+
+async def test_a_daily_history_on_disk_holding_figures_that_cannot_be_right_is_discarded(
+    server: FaultServer, clock: FakeClock, tmp_path: Path
+) -> None:
+    """A copy kept by a version that checked less does not serve: the history is asked again."""
+
+    async def no_wait(seconds: float) -> None:
+        return None
+
+    cache = Cache(tmp_path)
+    bars = parse_chart(as_bytes(daily_payload("^VIX", {dt.date(2026, 2, 9): 0.0})))
+    assert isinstance(bars, ChartData)
+    cache.write_frame("yahoo/daily/^VIX", bars.bars)
+    meta = {"fetched_at": CAPTURED.isoformat(), "range": "1y"}  # would serve the day
+    cache.write_bytes("yahoo/daily/^VIX", json.dumps(meta).encode())
+    client = HttpClient(HttpSettings(retries=0), sleep=no_wait, clock=clock)
+    try:
+        yahoo = YahooSource(client, YahooSettings(base_url=server.url), clock=clock, cache=cache)
+        outcome = await yahoo.bars(["^VIX"], "1d", 3)
+    finally:
+        await client.aclose()
+    assert isinstance(outcome, Fetched)
+    assert outcome.frame["close"].to_list() == list(VIX_DAILY.values())
+    assert len(charts_requested(server, "^VIX", "1d")) == 1
+
+
+async def test_a_spark_bar_from_the_future_is_not_timed_now(
+    yahoo: YahooSource, double: YahooDouble
+) -> None:
+    """A quote from a bar stamped in the year 2100 keeps that time, so the sanity check sees
+    it and the row says why it has no figure, instead of passing for a live price."""
+    future = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
+    double.add("^VIX", "5m", chart_payload("^VIX", [utc(DAY, 10, 0), future], [20.0, 21.0]))
+    outcome = await yahoo.quotes(["^VIX"])
+    assert isinstance(outcome, Fetched)
+    assert outcome.frame["ts"].to_list() == [future]
+    screened = screen(outcome, Dataset.QUOTES, CAPTURED, "yahoo")
+    assert screened.frame.is_empty()
+    assert screened.problems == {"^VIX": "bad data: ts 2100-01-01 00:00 UTC is in the future"}
+
+
+def test_a_quote_from_a_bar_is_timed_at_its_end_or_now_while_it_is_open() -> None:
+    start = utc(DAY, 10, 0)
+    assert bar_quote_time(start, "5m", CAPTURED) == start + dt.timedelta(minutes=5)
+    assert bar_quote_time(start, "5m", start + dt.timedelta(minutes=2)) == start + dt.timedelta(
+        minutes=2
+    )
+    assert bar_quote_time(start, "5m", start - dt.timedelta(hours=1)) == start
 
 
 def test_intraday_range_covers_the_sessions_asked_for_in_one_request() -> None:
@@ -670,28 +869,18 @@ def test_intraday_range_covers_the_sessions_asked_for_in_one_request() -> None:
     assert (intraday_range("5m", 21, may), intraday_range("5m", 22, may)) == ("1mo", "3mo")
 
 
-async def test_a_quote_reads_a_wider_intraday_reply_just_fetched(
-    yahoo: YahooSource, server: FaultServer
-) -> None:
-    """The intraday job asks for a month of bars (relative volume by time of day): a quote
-    asked for just after reads its newest bars instead of asking again."""
-    bars = await yahoo.bars(["AAPL"], "5m", 21)
-    quotes = await yahoo.quotes(["AAPL"])
-    assert isinstance(bars, Fetched) and isinstance(quotes, Fetched)
-    (request,) = charts_requested(server, "AAPL", "5m")
-    assert request.query["range"] == "1mo"
-    assert quotes.frame["last"].to_list() != [None]
-
-
-async def test_quotes_and_intraday_bars_share_one_reply(
+async def test_intraday_bars_read_a_wider_reply_just_fetched(
     yahoo: YahooSource, server: FaultServer, clock: FakeClock
 ) -> None:
-    quotes, bars = await asyncio.gather(yahoo.quotes(["AAPL"]), yahoo.bars(["AAPL"], "5m", 1))
-    assert isinstance(quotes, Fetched) and isinstance(bars, Fetched)
-    assert bars.frame.height == 80
+    """The intraday job asks for a month of bars (relative volume by time of day): the
+    drill-down's bars asked for just after read its newest sessions instead of asking again."""
+    month = await yahoo.bars(["AAPL"], "5m", 21)
     clock.advance(3)
-    await yahoo.bars(["AAPL"], "5m", 1)
-    assert len(charts_requested(server, "AAPL", "5m")) == 1
+    day = await yahoo.bars(["AAPL"], "5m", 1)
+    assert isinstance(month, Fetched) and isinstance(day, Fetched)
+    (request,) = charts_requested(server, "AAPL", "5m")
+    assert request.query["range"] == "1mo"
+    assert day.frame.height == 80
     clock.advance(10)  # past the shared-reply TTL
     await yahoo.bars(["AAPL"], "5m", 1)
     assert len(charts_requested(server, "AAPL", "5m")) == 2
@@ -706,8 +895,21 @@ async def test_the_sharing_window_starts_when_the_reply_arrives(
 
     server.script(CHART + "AAPL", slow_reply)
     await yahoo.bars(["AAPL"], "5m", 1)
-    await yahoo.quotes(["AAPL"])
+    await yahoo.bars(["AAPL"], "5m", 1)
     assert len(charts_requested(server, "AAPL", "5m")) == 1
+
+
+async def test_intraday_closes_come_twenty_symbols_a_request(
+    yahoo: YahooSource, server: FaultServer
+) -> None:
+    outcome = await yahoo.intraday_closes(["AAPL", "^VIX", "NOPE"], "5m")
+    assert isinstance(outcome, Fetched)
+    assert outcome.frame.schema == BARS_SCHEMA
+    assert set(outcome.frame["symbol"]) == {"AAPL", "^VIX"}
+    assert outcome.frame.filter(symbol="AAPL").height == 80
+    assert outcome.frame["volume"].null_count() == outcome.frame.height
+    assert outcome.problems == {"NOPE": "not found"}
+    assert len(sparks_requested(server)) == 1 and not charts_requested(server, "AAPL", "5m")
 
 
 async def test_zero_sessions_is_no_data(yahoo: YahooSource) -> None:
@@ -807,8 +1009,8 @@ async def test_unreadable_replies(yahoo: YahooSource, server: FaultServer) -> No
     assert isinstance(partly, Fetched)
     assert partly.problems == {"MSFT": "unreadable reply"}
     assert set(partly.frame["symbol"]) == {"AAPL"}
-    server.serve(CHART + "AAPL", page)
-    wholly = await yahoo.bars(["MSFT", "AAPL"], "1d", 5)
+    server.serve(CHART + "^VIX", page)  # AAPL's history is held now: not asked again
+    wholly = await yahoo.bars(["MSFT", "^VIX"], "1d", 5)
     assert isinstance(wholly, Failed)
     assert wholly.kind is FailureKind.PARSE
     assert "2 of 2 symbols failed" in wholly.message
@@ -817,22 +1019,31 @@ async def test_unreadable_replies(yahoo: YahooSource, server: FaultServer) -> No
 async def test_network_failure_of_every_symbol_is_a_failure(
     yahoo: YahooSource, server: FaultServer
 ) -> None:
-    for symbol in ("AAPL", "^VIX"):
-        server.serve(CHART + symbol, server_error(503))
+    server.serve(SPARK, server_error(503))
     outcome = await yahoo.quotes(["AAPL", "^VIX"])
     assert isinstance(outcome, Failed)
     assert (outcome.source, outcome.kind) == ("yahoo", FailureKind.HTTP)
     assert "503" in outcome.message
 
 
-async def test_partial_network_failure_names_the_symbol(
-    yahoo: YahooSource, server: FaultServer
+async def test_partial_network_failure_names_the_symbols(
+    yahoo: YahooSource, server: FaultServer, double: YahooDouble
 ) -> None:
-    server.serve(CHART + "^VIX", server_error(502))
-    outcome = await yahoo.quotes(["AAPL", "^VIX"])
+    """A spark batch that fails costs its own symbols, not the other batches'."""
+    names = [f"S{index:02d}" for index in range(21)]
+    for name in names:
+        double.add(name, "5m", chart_payload(name, [utc(DAY, 10, 0)], [10.0]))
+
+    def second_batch_fails(request: RecordedRequest) -> Reply:
+        if "S20" in request.query["symbols"]:
+            return server_error(502)
+        return double(request)
+
+    server.fallback = second_batch_fails
+    outcome = await yahoo.quotes(names)
     assert isinstance(outcome, Fetched)
-    assert outcome.frame["symbol"].to_list() == ["AAPL"]
-    assert outcome.problems == {"^VIX": "HTTP error"}
+    assert outcome.frame["symbol"].to_list() == names[:20]
+    assert outcome.problems == {"S20": "HTTP error"}
 
 
 async def test_rate_limit_fails_the_batch_and_stops_asking(
@@ -855,7 +1066,7 @@ async def test_rate_limit_fails_the_batch_and_stops_asking(
 
 async def test_describe_and_known_symbols_come_from_chart_meta(yahoo: YahooSource) -> None:
     assert yahoo.describe("AAPL") is None
-    await yahoo.quotes(["AAPL", "^VIX", "NOPE"])
+    await yahoo.bars(["AAPL", "^VIX", "NOPE"], "5m", 1)
     assert yahoo.describe("AAPL") == SymbolInfo("AAPL", "Apple Inc.", kind="stock")
     assert yahoo.describe("^VIX") == SymbolInfo("^VIX", "CBOE Volatility Index", kind="index")
     assert yahoo.describe("NOPE") is None

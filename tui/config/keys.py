@@ -30,6 +30,10 @@ BINDING_IDS: tuple[str, ...] = (
     "next_list",
     "prev_list",
     "toggle_change",
+    "replay_pause",
+    "replay_step",
+    "replay_faster",
+    "replay_slower",
 )
 
 # The keys each binding has unless the config remaps it, in Textual's notation: the remappable
@@ -57,6 +61,10 @@ DEFAULT_KEYS: dict[str, tuple[str, ...]] = {
     "next_list": ("tab",),
     "prev_list": ("shift+tab",),
     "toggle_change": ("c",),
+    "replay_pause": ("p",),
+    "replay_step": ("n",),
+    "replay_faster": ("greater_than_sign",),
+    "replay_slower": ("less_than_sign",),
     "table.activate": ("enter",),
     "table.cursor_up": ("up", "k"),
     "table.cursor_down": ("down", "j"),

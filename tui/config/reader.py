@@ -781,6 +781,9 @@ def _settings_checks(settings: Settings, key: str, reader: Reader) -> None:
 _CADENCE = _at_least(1, " s", "polling faster than once a second would hammer the sources")
 _NOT_NEGATIVE = _at_least(0, "", "a negative limit filters nothing")
 _TIMEOUT = _positive(None, " s", "a request needs time to answer")
+_REQUESTS_PER_MINUTE = _between(
+    1, 6000, " requests a minute", "more than 100 a second to one host is hammering it"
+)
 
 _FIELD_CHECKS: dict[tuple[type, str], FieldCheck] = {
     (Settings, "theme"): _theme,
@@ -832,6 +835,13 @@ _FIELD_CHECKS: dict[tuple[type, str], FieldCheck] = {
         1, 64, " requests", "more than 64 at once to one host invites rate limiting"
     ),
     (HttpSettings, "retries"): _between(0, 10, " retries", "more than 10 only delays a failure"),
+    (HttpSettings, "requests_per_minute"): _REQUESTS_PER_MINUTE,
+    (HttpSettings, "budget_burst"): _between(
+        1, 100, " requests", "a burst of more than 100 is what rate limits are made for"
+    ),
+    (YahooSettings, "requests_per_minute"): _between(
+        0, 6000, " requests a minute (0: the [http] budget)", "more than 100 a second is hammering"
+    ),
     (HttpSettings, "user_agent"): lambda value, key, reader: _header_value(
         _non_empty(value, key, reader), key, reader
     ),

@@ -146,6 +146,10 @@ class RefreshSettings:
     short_interest: float = 6 * 3600.0
     short_volume: float = 3600.0
     shares: float = 24 * 3600.0
+    # Prices of what the dashboard does not show on its own rows: the short candidates (the
+    # Most shorted names and those ranked next), the alert rules' symbols, and the symbols a
+    # price stream already keeps live (polled as a cross-check).
+    candidates: float = 60.0
     member_bars: float = 3600.0  # the sector funds' members' daily bars (breadth)
     fund_nav: float = 3600.0  # the sector funds' NAV history (real flows), posted in the evening
     fund_holdings: float = 7 * 24 * 3600.0  # the sector funds' holdings (sector membership)
@@ -209,6 +213,10 @@ class HttpSettings:
     read_timeout: float = 15.0
     request_deadline: float = 30.0  # connect, headers and the whole body of one attempt
     per_host_concurrency: int = 8
+    # The request budget of each host, shared by every job: at most this many requests a
+    # minute, at most budget_burst of them in a row (tui.sources.budget).
+    requests_per_minute: int = 40
+    budget_burst: int = 10
     retries: int = 3
     user_agent: str = (
         "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -222,6 +230,7 @@ class YahooSettings:
 
     base_url: str = "https://query1.finance.yahoo.com"
     intraday_interval: Literal["1m", "5m"] = "5m"
+    requests_per_minute: int = 0  # Yahoo's own request budget a minute; 0: [http]'s
 
 
 @dataclass(frozen=True, slots=True)

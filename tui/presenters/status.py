@@ -19,6 +19,7 @@ from tui.models import DatasetFreshness, SourceHealth, StatusView, StreamView
 from tui.presenters import format as fmt
 
 WARNING_MARK = "⚠"
+BUDGET_MARK = "⏳"
 
 # What to press for the embedded demo market, offered while live sources fail.
 DEMO_HINT = "d: demo market"
@@ -57,6 +58,15 @@ def _state_text(health: SourceHealth, now: dt.datetime) -> str:
             return f"{health.name} {WARNING_MARK} slow"
         case _:
             return f"{health.name} {health.state.replace('_', ' ')}"
+
+
+def budget_text(name: str, waiting: int, *, compact: bool = False) -> str:
+    """Requests a source's request budget holds back: "⏳ yahoo budget: 3 requests waiting"
+    (``compact``: "⏳3"). Not a problem: what is on screen goes first."""
+    if compact:
+        return f"{BUDGET_MARK}{waiting}"
+    requests = "1 request" if waiting == 1 else f"{waiting} requests"
+    return f"{BUDGET_MARK} {name} budget: {requests} waiting"
 
 
 def stream_text(stream: StreamView | None) -> str | None:

@@ -15,6 +15,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import events, on, work
@@ -45,6 +46,7 @@ from widgets.table import LiveTable
 if TYPE_CHECKING:
     from tui.alerts.monitor import AlertMonitor
     from tui.feed import Feed
+    from tui.recording import ReplaySource
     from tui.scheduler import Scheduler
     from tui.sources.base import Source
     from tui.stream import PriceStream
@@ -58,6 +60,9 @@ def default_source_factory(settings: Settings, as_of: dt.date | None) -> Source:
     from tui.sources.factory import make_source
 
     return make_source(settings, as_of=as_of)
+
+
+REPLAY_KEYS = Binding.Group("Replay")
 
 
 class DashboardScreen(WatchedScreen[None]):
@@ -76,6 +81,17 @@ class DashboardScreen(WatchedScreen[None]):
         Binding("tab", "app.focus_next", "Next pane", id="next_pane", show=False),
         Binding("shift+tab", "app.focus_previous", "Previous pane", id="prev_pane", show=False),
         Binding("d", "use_demo", "Demo market", id="use_demo", show=False),
+        # A replay's keys, shown in the footer only while one plays, as one group ("p n > <
+        # Replay"): beside z and S, four keys with their own words would push Quit out of an
+        # 80-column footer (? names each one).
+        Binding("p", "replay('toggle_pause')", "Pause", id="replay_pause", group=REPLAY_KEYS),
+        Binding("n", "replay('step')", "Step", id="replay_step", group=REPLAY_KEYS),
+        Binding(
+            "greater_than_sign", "replay('faster')", "Faster", id="replay_faster", group=REPLAY_KEYS
+        ),
+        Binding(
+            "less_than_sign", "replay('slower')", "Slower", id="replay_slower", group=REPLAY_KEYS
+        ),
     ]
 
     def __init__(
@@ -85,10 +101,12 @@ class DashboardScreen(WatchedScreen[None]):
         as_of: dt.date | None = None,
         source_factory: SourceFactory | None = None,
         clock: Callable[[], dt.datetime] | None = None,
+        record: Path | None = None,
     ) -> None:
         super().__init__()
         self.settings = settings
         self.as_of = as_of
+        self.record = record  # `--record`: where the session's log goes
         self.source_factory = source_factory or default_source_factory
         self.clock = clock or utc_now
         self.scheduler: Scheduler | None = None
@@ -178,6 +196,7 @@ class DashboardScreen(WatchedScreen[None]):
             return
         self.scheduler = scheduler
         self._note = None
+        self.refresh_bindings()  # a replay's keys show in the footer now
         # Before the first figures, so that they come into columns already there: whether the
         # source streams after all (a live source may be the demo's), and the market's session.
         for widget in self.query(DataPane):
@@ -190,12 +209,18 @@ class DashboardScreen(WatchedScreen[None]):
 
     def _make_scheduler(self, settings: Settings) -> Scheduler:
         from tui.cache import Cache
-        from tui.scheduler import Scheduler
+        from tui.scheduler import PushedFrames, Scheduler
 
         source = self.source_factory(settings, self.as_of)
-        # Live data is kept on disk for the next start; the demo and a replay need no copy.
-        # Only live data streams; a remote monitor streams what the desk's feed relays.
-        live = not source.is_demo and self.as_of is None
+        replaying = isinstance(source, PushedFrames)
+        # Live data is kept on disk for the next start, and only live data streams (a remote
+        # monitor streams what the desk's feed relays); the demo and a replay need no copy.
+        live = not source.is_demo and self.as_of is None and not replaying
+        recorder = None
+        if self.record is not None and not replaying:
+            from tui.recording import Recorder
+
+            recorder = Recorder(self.record, clock=self.clock, market_clock=source.now)
         stream: PriceStream | None = None
         if live and settings.source == "live":
             from tui.stream import make_stream
@@ -209,8 +234,10 @@ class DashboardScreen(WatchedScreen[None]):
             settings,
             source,
             cache=Cache.default() if live else None,
-            clock=self.clock,
+            # A replay runs on its own clock: ages and stale marks as they were then.
+            clock=source.now if replaying else self.clock,
             report=self._on_report,
+            recorder=recorder,
             stream=stream,
         )
 
@@ -370,6 +397,25 @@ class DashboardScreen(WatchedScreen[None]):
         if self.scheduler is not None:
             self.scheduler.wake()
         self.notify("Refreshing…", timeout=1.5)
+
+    def _replay(self) -> ReplaySource | None:
+        from tui.recording import ReplaySource
+
+        source = self.scheduler.source if self.scheduler is not None else None
+        return source if isinstance(source, ReplaySource) else None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "replay":  # hidden and off unless a replay plays
+            return self.scheduler is not None and self._replay() is not None
+        return True
+
+    def action_replay(self, control: str) -> None:
+        """Pause or resume the replay, step one frame, play it faster or slower."""
+        replay = self._replay()
+        if replay is None or control not in ("toggle_pause", "step", "faster", "slower"):
+            return
+        getattr(replay, control)()
+        self._publish_status()
 
     def action_use_demo(self) -> None:
         """Switch to the embedded demo market (offered when live sources are unreachable)."""

@@ -31,6 +31,7 @@ import httpx
 from tui.clock import NEW_YORK, utc_now
 from tui.config import HttpSettings
 from tui.sources.base import Failed, FailureKind
+from tui.sources.budget import RequestBudget
 
 logger = logging.getLogger("tapewatch.http")
 
@@ -110,10 +111,12 @@ class _Retryable:
     failure: Failed
 
 
-@dataclass(frozen=True, slots=True, eq=False)  # each call is its own entry
+@dataclass(slots=True, eq=False)  # each call is its own entry
 class _InFlight:
     source: str
-    started: float  # on the client's monotonic clock
+    # On the client's monotonic clock, from when the request budget let it go; None while the
+    # budget holds it back (that wait is not the server's slowness).
+    started: float | None = None
 
 
 class _Inflater:
@@ -280,6 +283,7 @@ class HttpClient:
         self._next_start: dict[str, float] = {}  # monotonic time a paced host may be asked again
         self._circuits: dict[str, dt.datetime] = {}
         self._in_flight: set[_InFlight] = set()
+        self._budgets: dict[str, RequestBudget] = {}
         _import_network_backend()
 
     def circuit_until(self, host: str) -> dt.datetime | None:
@@ -291,8 +295,9 @@ class HttpClient:
         return until
 
     def oldest_in_flight_s(self, source: str) -> float | None:
-        """Seconds since the oldest unfinished ``get`` for ``source`` was called (waits for a slot
-        and retries included), or None when none is in flight."""
+        """Seconds since the oldest unfinished ``get`` for ``source`` was first let go by the
+        request budget (waits for a slot and retries included), or None when none is in
+        flight."""
         return max(self._ages_s(source), default=None)
 
     def overdue(self, source: str, *, older_than_s: float | None = None) -> int:
@@ -302,12 +307,38 @@ class HttpClient:
             older_than_s = self._settings.request_deadline * OVERDUE_SHARE_OF_DEADLINE
         return sum(1 for age in self._ages_s(source) if age > older_than_s)
 
+    def budget_waiting(self, source: str) -> int:
+        """How many ``get`` calls for ``source`` the request budget holds back now."""
+        return sum(
+            1 for request in self._in_flight if request.source == source and request.started is None
+        )
+
     def _ages_s(self, source: str) -> list[float]:
         now = self._monotonic()
-        return [now - request.started for request in self._in_flight if request.source == source]
+        return [
+            now - request.started
+            for request in self._in_flight
+            if request.source == source and request.started is not None
+        ]
+
+    def _budget(self, host: str, per_minute: float | None) -> RequestBudget:
+        """The host's request budget: the caller's rate for it, else the settings' default."""
+        settings = self._settings
+        rate = per_minute if per_minute is not None else settings.requests_per_minute
+        budget = self._budgets.get(host)
+        if budget is None:
+            budget = RequestBudget(
+                rate, burst=settings.budget_burst, monotonic=self._monotonic, sleep=self._sleep
+            )
+            self._budgets[host] = budget
+        elif per_minute is not None and budget.per_minute != int(per_minute):
+            budget.configure(per_minute, burst=settings.budget_burst)
+        return budget
 
     async def aclose(self) -> None:
         """Close the connections."""
+        for budget in self._budgets.values():
+            await budget.aclose()
         await self._client.aclose()
 
     async def get(
@@ -319,42 +350,57 @@ class HttpClient:
         headers: Mapping[str, str] | None = None,
         accept: Collection[int] = (),
         per_second: float | None = None,
+        per_minute: float | None = None,
         limit: ReplyLimit = DEFAULT_REPLY_LIMIT,
     ) -> HttpReply | Failed:
         """GET ``url``, retrying what a retry may fix; ``source`` names the data source in
         failures ("yahoo"). A 2xx is a reply; so is any status in ``accept`` (a 404 that means
         "no such symbol", or the 403 a file store answers for a file not posted yet); any other
         status is a failure. ``per_second`` caps the rate of requests to the URL's host (the SEC
-        asks for at most 10 a second), on top of the per-host concurrency bound. A reply larger
-        than ``limit`` once decoded is a failure, not retried."""
+        asks for at most 10 a second), on top of the per-host concurrency bound. Every attempt
+        first waits for the host's request budget (tui.sources.budget), in the priority the
+        caller's context gives (`request_priority`): ``per_minute`` requests a minute, by
+        default `HttpSettings.requests_per_minute`. A reply larger than ``limit`` once decoded
+        is a failure, not retried."""
         try:
             full_url = httpx.URL(url, params=params)
         except (httpx.InvalidURL, TypeError, ValueError) as error:
             # Unparsed, so its query cannot be redacted: log only what precedes it.
             logger.warning("GET %r not sent: invalid URL (%s)", url.partition("?")[0], error)
             return Failed(source, FailureKind.HTTP, f"{source}: invalid URL ({error})")
-        request = _InFlight(source, self._monotonic())
+        request = _InFlight(source)
         self._in_flight.add(request)
         try:
-            return await self._get(full_url, source, headers, accept, per_second, limit)
+            budget = self._budget(full_url.host, per_minute)
+            return await self._get(full_url, request, budget, headers, accept, per_second, limit)
         finally:
             self._in_flight.discard(request)
 
     async def _get(
         self,
         full_url: httpx.URL,
-        source: str,
+        request: _InFlight,
+        budget: RequestBudget,
         headers: Mapping[str, str] | None,
         accept: Collection[int],
         per_second: float | None,
         limit: ReplyLimit,
     ) -> HttpReply | Failed:
         host = full_url.host
+        source = request.source
         attempts = self._settings.retries + 1
         failure: Failed | None = None
         for attempt in range(1, attempts + 1):
             if blocked := self._blocked(full_url, source):
                 return blocked
+            # Every attempt is a request the host sees: each waits for the budget, before it
+            # takes a connection slot (a queue of history must not hold the slots).
+            sent_first, request.started = request.started, None
+            granted_at = await budget.acquire()
+            if blocked := self._blocked(full_url, source):
+                budget.refund(granted_at)  # a 429 came while it waited: nothing was sent
+                return blocked
+            request.started = sent_first if sent_first is not None else self._monotonic()
             async with self._slot(host):
                 # Checked again after the wait for a slot: a 429 may have arrived meanwhile.
                 if blocked := self._blocked(full_url, source):

@@ -39,7 +39,7 @@ class LiveSource:
         self._clock = clock
         self.client = HttpClient(settings.http, transport=transport, clock=clock)
         sources = settings.sources
-        self.yahoo = YahooSource(self.client, sources.yahoo, clock=clock)
+        self.yahoo = YahooSource(self.client, sources.yahoo, clock=clock, cache=cache)
         self.finra = FinraSource(self.client, sources.finra, clock=clock, cache=cache)
         self.sec = SecSource(self.client, sources.sec, clock=clock, cache=cache)
         self.ssga = SsgaSource(self.client, sources.ssga, clock=clock, cache=cache)
@@ -75,11 +75,19 @@ class LiveSource:
         bar says the source is slow before the deadline makes it a failure."""
         return self.client.overdue(source)
 
+    def budget_waiting(self, source: str) -> int:
+        """Requests to ``source`` the request budget holds back now (the status bar says so)."""
+        return self.client.budget_waiting(source)
+
     async def quotes(self, symbols: Sequence[str]) -> FetchOutcome:
         return await self.yahoo.quotes(symbols)
 
     async def bars(self, symbols: Sequence[str], interval: BarInterval, days: int) -> FetchOutcome:
         return await self.yahoo.bars(symbols, interval, days)
+
+    async def intraday_closes(self, symbols: Sequence[str], interval: BarInterval) -> FetchOutcome:
+        """Today's intraday closes only, batched: what the sparklines need (tui.feed)."""
+        return await self.yahoo.intraday_closes(symbols, interval)
 
     async def short_interest(
         self, symbols: Sequence[str] | None, settlements: int = 1

@@ -232,6 +232,15 @@ def any_failed(checks: Sequence[Check]) -> pl.Expr:
     return pl.any_horizontal([condition.fill_null(False) for condition, _ in checks])
 
 
+def holds_bad_rows(frame: pl.DataFrame, dataset: Dataset, now: dt.datetime) -> bool:
+    """Whether a row of ``frame`` is outside ``dataset``'s domain (``now``: the source's clock):
+    for a source deciding whether a copy it keeps for later asks may be kept at all."""
+    checks = checks_for(dataset, now)
+    if frame.is_empty() or not checks:
+        return False
+    return bool(frame.select(any_failed(checks)).to_series().any())
+
+
 def screen(outcome: FetchOutcome, dataset: Dataset, now: dt.datetime, source: str) -> FetchOutcome:
     """``outcome`` without the rows outside ``dataset``'s domain (``now``: the source's clock).
 

@@ -1,7 +1,23 @@
-"""Quotes and bars from Yahoo Finance's v8 chart endpoint (no crumb needed). No textual import.
+"""Quotes and bars from Yahoo Finance's v8 chart and spark endpoints (no crumb needed). No textual
+import.
 
-One request per symbol, all at once (the shared HttpClient bounds concurrency per host, backs off
-and honours 429s). Quirks handled here:
+Every request to Yahoo spends its request budget (tui.sources.budget), so each field is asked
+for where it is cheapest:
+
+- Quotes, and the intraday closes of the sparklines: the spark endpoint, up to 20 symbols a
+  request (`yahoo_spark`). It gives each symbol's 5-minute closes of the day, pre and post
+  market included (the newest regular-session close is the last price, a newer pre- or
+  post-market close the extended-hours price, at no extra request) and the close before that
+  day's window (in pre-market, the last price itself). The day's open, high, low and volume,
+  which spark does not carry, come from the symbol's newest intraday chart when one was fetched
+  (the sector ETFs' bars, which relative volume needs anyway, refreshed at the intraday
+  cadence); other symbols leave them null, and nothing on the dashboard reads them.
+- Intraday OHLCV bars (relative volume, the drill-down's chart): one chart request per symbol.
+- Daily history: one chart request per symbol and session, kept on disk across restarts: a copy
+  fetched after the latest close has settled serves every later ask that day.
+
+The shared HttpClient bounds concurrency and the request rate per host, backs off and honours
+429s. Quirks handled here:
 
 - Values may be null: a bar whose close is null is dropped, other nulls stay null.
 - A window with no bars has no ``timestamp`` key at all.
@@ -9,7 +25,8 @@ and honours 429s). Quirks handled here:
   delisted"); such symbols are reported in ``Fetched.problems``, never dropped silently.
 - ``meta.previousClose`` and ``meta.chartPreviousClose`` are not yesterday's close in general
   (the latter is the close before the requested window), so the previous close comes from daily
-  bars, fetched once per symbol and session date.
+  bars where tapewatch holds them for the session; else from spark's ``chartPreviousClose`` of a
+  one-day window, which is the close of the session before that window's.
 """
 
 from __future__ import annotations
@@ -30,9 +47,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import polars as pl
 
 from tui import market_hours
+from tui.cache import Cache, validate_key
 from tui.clock import NEW_YORK, utc_now
 from tui.config import YahooSettings
 from tui.sources.base import (
+    BARS_SCHEMA,
     QUOTES_SCHEMA,
     BarInterval,
     Dataset,
@@ -45,7 +64,15 @@ from tui.sources.base import (
     in_thread,
 )
 from tui.sources.http import MB, HttpClient, HttpReply, ReplyLimit
-from tui.sources.sanity import sane_price
+from tui.sources.sanity import holds_bad_rows, sane_price
+from tui.sources.yahoo_spark import (
+    SPARK_PATH,
+    SparkData,
+    SparkFormatError,
+    parse_spark,
+    spark_batches,
+    spark_params,
+)
 
 logger = logging.getLogger("tapewatch.yahoo")
 
@@ -54,12 +81,15 @@ SOURCE: Final = "yahoo"
 # A quotes() poll and an intraday bars() poll made this close together share one reply.
 SHARED_REPLY_TTL_S: Final = 5.0
 
-# How much daily history feeds the previous-close cache: enough to span a long holiday weekend.
-DAILY_CLOSES_RANGE: Final = "5d"
+# A copy of a symbol's daily history serves the day once fetched this long after the latest
+# session's close (Yahoo settles the daily bar a little after the bell).
+HISTORY_SETTLED_S: Final = 30 * 60.0
 
 # The largest chart asked for (ten years of daily bars, or five days of 1-minute bars with pre and
 # post market) is well under 1 MB: a bigger reply is not a chart.
 CHART_REPLY_LIMIT: Final = ReplyLimit("one chart", 8 * MB)
+# Twenty symbols' 5-minute closes of a day (with pre and post market) are about 60 kB.
+SPARK_REPLY_LIMIT: Final = ReplyLimit("one spark reply", 8 * MB)
 
 # Yahoo's ranges for daily bars, by the number of sessions they hold at least.
 DAILY_RANGES: Final = ((252, "1y"), (504, "2y"), (1260, "5y"), (2520, "10y"))
@@ -448,11 +478,27 @@ def quote_from_chart(chart: ChartData, now: dt.datetime) -> QuoteFields | None:
     )
 
 
+def bar_quote_time(start: dt.datetime, interval: BarInterval, now: dt.datetime) -> dt.datetime:
+    """When a quote taken from a bar's close was priced: the bar's end, or ``now`` while the bar
+    is still open. A bar that starts after ``now`` keeps its start: capping it at ``now`` would
+    pass a bar stamped in the year 2100 off as live, where the sanity check must see it."""
+    if start > now:
+        return start
+    return min(start + _INTERVAL_LENGTH[interval], now)
+
+
 def bar_session(chart: ChartData, start: dt.datetime) -> TradingSession | None:
-    """Which session a bar starting at ``start`` belongs to: Yahoo's trading periods where the
-    chart has them for that day, else the NYSE calendar (None: outside any session)."""
+    """Which session a bar of ``chart`` starting at ``start`` belongs to."""
+    return period_session(chart.meta.trading_periods, start)
+
+
+def period_session(
+    trading_periods: Sequence[TradingPeriod], start: dt.datetime
+) -> TradingSession | None:
+    """Which session a bar starting at ``start`` belongs to: Yahoo's trading periods where they
+    cover that day, else the NYSE calendar (None: outside any session)."""
     day = start.astimezone(NEW_YORK).date()
-    periods = [p for p in chart.meta.trading_periods if p.start.astimezone(NEW_YORK).date() == day]
+    periods = [p for p in trading_periods if p.start.astimezone(NEW_YORK).date() == day]
     for period in periods:
         if period.start <= start < period.end:
             return period.session
@@ -484,15 +530,15 @@ def _regular_price(chart: ChartData) -> tuple[dt.datetime, float] | None:
 def _extended_price(
     chart: ChartData, now: dt.datetime
 ) -> tuple[dt.datetime, float, TradingSession] | None:
-    """The newest bar's close when that bar is in a pre- or post-market period, timed at its
-    end (or now, while it is still open)."""
+    """The newest bar's close when that bar is in a pre- or post-market period, timed as
+    `bar_quote_time` has it."""
     if not chart.starts:
         return None
     start = _utc(chart.starts[-1])
     session = bar_session(chart, start)
     if session not in ("pre", "post"):
         return None
-    return min(start + _INTERVAL_LENGTH[chart.interval], now), chart.closes[-1], session
+    return bar_quote_time(start, chart.interval, now), chart.closes[-1], session
 
 
 def _utc(seconds: float) -> dt.datetime:
@@ -530,6 +576,18 @@ class _DailyCloses:
     fetched_at: dt.datetime
     closes: tuple[tuple[dt.date, float], ...]  # oldest first
 
+    @classmethod
+    def of(cls, symbol: str, bars: pl.DataFrame, fetched_at: dt.datetime) -> _DailyCloses | None:
+        """The last closes of a daily-bars frame (BARS_SCHEMA, one symbol, oldest first); None
+        when one of them cannot be right (a server sending zeros): an older close must not stand
+        in for a bad one, so the quote's previous close comes from spark instead."""
+        tail = bars.tail(10)
+        days = [moment.date() for moment in tail.get_column("ts").to_list()]
+        closes = tail.get_column("close").to_list()
+        if not all(sane_price(symbol, close) for close in closes):
+            return None
+        return cls(fetched_at, tuple(zip(days, closes, strict=True)))
+
     def covers(self, session_date: dt.date, zone: dt.tzinfo) -> bool:
         """Fetched on or after ``session_date`` began, so every earlier close was final."""
         return self.fetched_at.astimezone(zone).date() >= session_date
@@ -538,6 +596,90 @@ class _DailyCloses:
         """The last close dated before ``session_date``."""
         earlier = [close for day, close in self.closes if day < session_date]
         return earlier[-1] if earlier else None
+
+
+def latest_closed_session(now: dt.datetime) -> dt.date:
+    """The newest session whose close has passed by ``now``."""
+    latest = market_hours.last_session_date(now)
+    if market_hours.session_close(latest) > now:
+        latest = market_hours.previous_trading_day(latest)
+    return latest
+
+
+@dataclass(frozen=True, slots=True)
+class _DailyHistory:
+    """A copy of one symbol's daily bars (in memory, and on disk across restarts)."""
+
+    bars: pl.DataFrame  # BARS_SCHEMA, oldest first
+    fetched_at: dt.datetime
+    range_: str  # the Yahoo range it was fetched with
+
+    def serves(self, range_: str, now: dt.datetime) -> bool:
+        """It holds ``range_`` and every session closed by ``now``: no request needed."""
+        names = [name for _, name in DAILY_RANGES] + ["max"]
+        if range_ not in names or self.range_ not in names:
+            return False
+        if names.index(self.range_) < names.index(range_):
+            return False
+        settled = market_hours.session_close(latest_closed_session(now)) + dt.timedelta(
+            seconds=HISTORY_SETTLED_S
+        )
+        return settled <= self.fetched_at <= now
+
+    def meta(self) -> bytes:
+        return json.dumps(
+            {"fetched_at": self.fetched_at.isoformat(), "range": self.range_}
+        ).encode()
+
+
+def _history_key(symbol: str) -> str | None:
+    """Where a symbol's daily history lives in the cache; None for a symbol no key can name."""
+    key = f"yahoo/daily/{symbol}"
+    try:
+        validate_key(key)
+    except ValueError:
+        return None
+    return key
+
+
+def _checked_history(chart: ChartData, now: dt.datetime) -> tuple[pl.DataFrame, bool]:
+    """A daily chart's bars, and whether every row of them can be right (blocking)."""
+    bars = chart.bars
+    return bars, not holds_bad_rows(bars, Dataset.BARS, now)
+
+
+def _load_history(cache: Cache, symbol: str) -> _DailyHistory | None:
+    """A symbol's daily history from disk, if a readable copy is there (blocking)."""
+    key = _history_key(symbol)
+    if key is None:
+        return None
+    bars = cache.read_frame(key, BARS_SCHEMA)
+    raw = cache.read_bytes(key)
+    if bars is None or raw is None:
+        return None
+    try:
+        meta = json.loads(raw)
+        fetched_at = dt.datetime.fromisoformat(meta["fetched_at"])
+        range_ = str(meta["range"])
+        if fetched_at.tzinfo is None:
+            raise ValueError("a time without a time zone")
+    except (ValueError, KeyError, TypeError):
+        logger.warning("discarding unreadable daily history metadata of %s", symbol)
+        return None
+    if holds_bad_rows(bars, Dataset.BARS, fetched_at):  # kept by a version that checked less
+        logger.warning(
+            "discarding a daily history of %s holding figures that cannot be right", symbol
+        )
+        return None
+    return _DailyHistory(bars, fetched_at, range_)
+
+
+def _save_history(cache: Cache, symbol: str, history: _DailyHistory) -> None:
+    """Keep a symbol's daily history on disk (blocking); a symbol no key can name is not kept."""
+    key = _history_key(symbol)
+    if key is not None:
+        cache.write_frame(key, history.bars)
+        cache.write_bytes(key, history.meta())
 
 
 @dataclass(frozen=True, slots=True)
@@ -549,6 +691,18 @@ class _Miss:
 
 
 ChartOutcome = ChartData | ChartError | Failed
+SparkOutcome = SparkData | Failed
+
+
+@dataclass(frozen=True, slots=True)
+class _QuoteContext:
+    """What a spark quote is completed with: a snapshot of the source's memory."""
+
+    now: dt.datetime
+    interval: BarInterval
+    daily_closes: Mapping[str, _DailyCloses]
+    charts: Mapping[str, ChartData]  # the newest intraday chart of each symbol
+    delays: Mapping[str, int]  # exchangeDataDelayedBy of each symbol seen in a chart, seconds
 
 
 class YahooSource:
@@ -563,13 +717,23 @@ class YahooSource:
         settings: YahooSettings,
         *,
         clock: Callable[[], dt.datetime] = utc_now,
+        cache: Cache | None = None,
     ) -> None:
         self._client = client
         self._settings = settings
         self._clock = clock
-        self._chart_base = settings.base_url.rstrip("/") + "/v8/finance/chart/"
+        self._cache = cache
+        base = settings.base_url.rstrip("/")
+        self._chart_base = base + "/v8/finance/chart/"
+        self._spark_url = base + SPARK_PATH
+        # Yahoo's own request budget, or None for the [http] one.
+        self._per_minute = settings.requests_per_minute or None
         self._info: dict[str, SymbolInfo] = {}
         self._daily_closes: dict[str, _DailyCloses] = {}
+        self._history: dict[str, _DailyHistory] = {}
+        self._history_read: set[str] = set()  # symbols whose disk copy was looked for
+        self._latest_chart: dict[str, ChartData] = {}
+        self._delays: dict[str, int] = {}
         self._recent: dict[tuple[str, str, str], tuple[dt.datetime, ChartData | ChartError]] = {}
         self._recent_locks: dict[tuple[str, str, str], asyncio.Lock] = {}
 
@@ -586,11 +750,30 @@ class YahooSource:
         return sorted(self._info)
 
     async def quotes(self, symbols: Sequence[str]) -> Fetched | Failed:
-        """Latest quote per symbol; the previous close comes from daily bars."""
+        """Latest quote per symbol, 20 symbols a spark request: the last price and the
+        previous close (from daily bars where they are held for the session, else spark's
+        close before the day's window), and the day's open, high, low and volume where an
+        intraday chart of the symbol is held."""
         now = self._clock()
         wanted = list(dict.fromkeys(symbols))
-        outcomes = await asyncio.gather(*(self._quote(symbol, now) for symbol in wanted))
-        return await in_thread(_quotes_outcome, wanted, outcomes, now)
+        interval = self._settings.intraday_interval
+        batches = spark_batches(wanted)
+        replies = await asyncio.gather(*(self._spark(batch, interval) for batch in batches))
+        context = _QuoteContext(
+            now, interval, dict(self._daily_closes), dict(self._latest_chart), dict(self._delays)
+        )
+        return await in_thread(_spark_quotes_outcome, wanted, batches, replies, context)
+
+    async def intraday_closes(
+        self, symbols: Sequence[str], interval: BarInterval
+    ) -> Fetched | Failed:
+        """Today's intraday closes of each symbol (open, high, low and volume null), 20
+        symbols a spark request: what a sparkline needs, at a twentieth of the requests."""
+        now = self._clock()
+        wanted = list(dict.fromkeys(symbols))
+        batches = spark_batches(wanted)
+        replies = await asyncio.gather(*(self._spark(batch, interval) for batch in batches))
+        return await in_thread(_spark_bars_outcome, wanted, batches, replies, now)
 
     async def bars(
         self, symbols: Sequence[str], interval: BarInterval, days: int
@@ -604,80 +787,78 @@ class YahooSource:
 
     async def _bars(
         self, symbol: str, interval: BarInterval, days: int, now: dt.datetime
-    ) -> ChartData | _Miss:
+    ) -> ChartData | pl.DataFrame | _Miss:
         if interval == "1d":
-            outcome = await self._chart(symbol, "1d", daily_range(days), pre_post=False)
-        else:
-            today = now.astimezone(NEW_YORK).date()
-            outcome = await self._intraday(symbol, interval, intraday_range(interval, days, today))
+            return await self._daily(symbol, days, now)
+        today = now.astimezone(NEW_YORK).date()
+        outcome = await self._intraday(symbol, interval, intraday_range(interval, days, today))
         if not isinstance(outcome, ChartData):
             return _miss(outcome)
-        if interval == "1d":
-            self._remember_closes(symbol, outcome, now)
         return outcome
 
-    async def _quote(self, symbol: str, now: dt.datetime) -> tuple[Any, ...] | _Miss:
-        intraday_request = self._intraday(symbol, self._settings.intraday_interval, "1d")
-        closes = self._daily_closes.get(symbol)
-        if closes is None:  # the first poll asks for both at once
-            intraday, closes = await asyncio.gather(
-                intraday_request, self._fetch_daily_closes(symbol, now)
-            )
-        else:
-            intraday = await intraday_request
-        if not isinstance(intraday, ChartData):
-            return _miss(intraday)
-        fields = quote_from_chart(intraday, now)
-        if fields is None:
-            return _Miss("no data")
-        if closes is not None and not closes.covers(fields.session_date, intraday.meta.timezone):
-            # A new session date: the previous session's close is final now; fetch it once.
-            closes = await self._fetch_daily_closes(symbol, now)
-        prev_close = closes.before(fields.session_date) if closes else None
-        return (
-            symbol,
-            fields.ts,
-            fields.last,
-            prev_close,
-            fields.open,
-            fields.high,
-            fields.low,
-            fields.volume,
-            market_hours.session_at(now).value,
-            intraday.meta.delayed_s,
-            SOURCE,
-            fields.ext_last,
-            fields.ext_ts,
-            fields.ext_session,
-        )
-
-    async def _fetch_daily_closes(self, symbol: str, now: dt.datetime) -> _DailyCloses | None:
-        outcome = await self._chart(symbol, "1d", DAILY_CLOSES_RANGE, pre_post=False)
+    async def _daily(self, symbol: str, days: int, now: dt.datetime) -> pl.DataFrame | _Miss:
+        """A symbol's daily bars: the copy kept this session when it serves, else one chart."""
+        range_ = daily_range(days)
+        history = await self._held_history(symbol)
+        if history is not None and history.serves(range_, now):
+            return history.bars
+        outcome = await self._chart(symbol, "1d", range_, pre_post=False)
         if not isinstance(outcome, ChartData):
-            return None
-        return self._remember_closes(symbol, outcome, now)
-
-    def _remember_closes(
-        self, symbol: str, chart: ChartData, now: dt.datetime
-    ) -> _DailyCloses | None:
-        """Keep the chart's last closes for the previous close of later quotes. Closes that
-        cannot be right (a server sending zeros) are not kept, and neither are the others (an
-        older close must not stand in for a bad one): nothing is remembered, so the next quote
-        asks again rather than going without until the next daily poll."""
-        recent = tuple(
-            (_utc(start).date(), close)
-            for start, close in zip(chart.starts[-10:], chart.closes[-10:], strict=True)
-        )
-        if not all(sane_price(symbol, close) for _, close in recent):
+            return _miss(outcome)
+        bars, sane = await in_thread(_checked_history, outcome, now)
+        if not sane:
+            # Given to this ask (the scheduler's screen leaves the bad rows out and counts
+            # them), but never kept: a copy kept would serve the rest of the session, on disk
+            # the next sessions too, and the source would never be seen sane again.
+            self._history.pop(symbol, None)
             self._daily_closes.pop(symbol, None)
-            return None
-        closes = _DailyCloses(fetched_at=now, closes=recent)
-        self._daily_closes[symbol] = closes
-        return closes
+            return bars
+        history = _DailyHistory(bars, now, range_)
+        self._history[symbol] = history
+        self._remember_closes(symbol, history)
+        if self._cache is not None:
+            await in_thread(_save_history, self._cache, symbol, history)
+        return history.bars
+
+    async def _held_history(self, symbol: str) -> _DailyHistory | None:
+        """The daily history held for ``symbol``: in memory, or read from disk once."""
+        history = self._history.get(symbol)
+        if history is None and self._cache is not None and symbol not in self._history_read:
+            self._history_read.add(symbol)
+            history = await in_thread(_load_history, self._cache, symbol)
+            if history is not None:
+                self._history[symbol] = history
+                self._remember_closes(symbol, history)
+        return history
+
+    def _remember_closes(self, symbol: str, history: _DailyHistory) -> None:
+        """Keep the history's last closes for the previous close of later quotes (none that
+        cannot be right)."""
+        closes = _DailyCloses.of(symbol, history.bars, history.fetched_at)
+        if closes is None:
+            self._daily_closes.pop(symbol, None)
+        else:
+            self._daily_closes[symbol] = closes
+
+    async def _spark(self, batch: Sequence[str], interval: BarInterval) -> SparkOutcome:
+        """One spark request: the day's closes of up to 20 symbols, pre and post market
+        included (as the intraday charts ask)."""
+        params = {**spark_params(batch, "1d", interval), "includePrePost": "true"}
+        reply = await self._client.get(
+            self._spark_url,
+            source=SOURCE,
+            params=params,
+            accept=(404,),  # none of the symbols known
+            per_minute=self._per_minute,
+            limit=SPARK_REPLY_LIMIT,
+        )
+        if isinstance(reply, Failed):
+            return reply
+        return await in_thread(_read_spark, batch, interval, reply)
 
     async def _intraday(self, symbol: str, interval: str, range_: str) -> ChartOutcome:
         """An intraday chart, shared with any other caller asking for it, or for a narrower
-        range of it, within the TTL (a quote reads the newest bars of a month's chart)."""
+        range of it, within the TTL (the drill-down's bars and the dashboard's)."""
         key = (symbol, interval, range_)
         lock = self._recent_locks.setdefault(key, asyncio.Lock())
         async with lock:
@@ -689,6 +870,8 @@ class YahooSource:
             outcome = await self._chart(symbol, interval, range_, pre_post=True)
             if not isinstance(outcome, Failed):
                 self._recent[key] = (self._clock(), outcome)
+            if isinstance(outcome, ChartData):
+                self._latest_chart[symbol] = outcome  # the day's OHLCV for its quotes
             return outcome
 
     async def _chart(
@@ -703,6 +886,7 @@ class YahooSource:
                 "includePrePost": "true" if pre_post else "false",
             },
             accept=(404,),  # unknown symbols: 404 with a chart.error body
+            per_minute=self._per_minute,
             limit=CHART_REPLY_LIMIT,
         )
         if isinstance(reply, Failed):
@@ -712,6 +896,7 @@ class YahooSource:
             meta = outcome.meta
             kind = KINDS.get(meta.instrument_type or "", "stock")
             self._info[symbol] = SymbolInfo(symbol, meta.name or symbol, kind=kind)
+            self._delays[symbol] = meta.delayed_s
         return outcome
 
 
@@ -727,31 +912,190 @@ def _read_chart(symbol: str, reply: HttpReply) -> ChartData | ChartError | Faile
         return Failed(SOURCE, FailureKind.PARSE, message)
 
 
-def _quotes_outcome(
-    wanted: Sequence[str], outcomes: Sequence[tuple[Any, ...] | _Miss], now: dt.datetime
+def _read_spark(batch: Sequence[str], interval: BarInterval, reply: HttpReply) -> SparkOutcome:
+    """A spark reply parsed (a 404: none of the batch known), or why it could not be read
+    (blocking)."""
+    if reply.status == 404:
+        empty = parse_spark(b"{}", interval, ())
+        return SparkData(empty.bars, empty.previous_closes, dict.fromkeys(batch, "not found"))
+    try:
+        return parse_spark(reply.content, interval, batch)
+    except SparkFormatError as error:
+        logger.warning("yahoo spark for %s unreadable: %s", ",".join(batch), error)
+        message = f"Yahoo's spark reply for {len(batch)} symbols was unreadable ({error})"
+        return Failed(SOURCE, FailureKind.PARSE, message)
+
+
+def _spark_series(
+    batches: Sequence[Sequence[str]], replies: Sequence[SparkOutcome]
+) -> tuple[dict[str, pl.DataFrame], dict[str, float | None], dict[str, _Miss]]:
+    """Each answered symbol's closes and close before the window, and each miss (blocking)."""
+    closes: dict[str, pl.DataFrame] = {}
+    previous: dict[str, float | None] = {}
+    misses: dict[str, _Miss] = {}
+    for batch, reply in zip(batches, replies, strict=True):
+        if isinstance(reply, Failed):
+            misses.update(dict.fromkeys(batch, _miss(reply)))
+            continue
+        for symbol in reply.problems:  # left out of the reply: Yahoo does not know it
+            misses[symbol] = _Miss("not found")
+        by_symbol = reply.bars.partition_by("symbol", as_dict=True, maintain_order=True)
+        for (symbol, *_), bars in by_symbol.items():
+            closes[str(symbol)] = bars
+        for symbol, chart_previous, yahoo_previous in reply.previous_closes.iter_rows():
+            previous[symbol] = chart_previous if chart_previous is not None else yahoo_previous
+    return closes, previous, misses
+
+
+def _spark_quotes_outcome(
+    wanted: Sequence[str],
+    batches: Sequence[Sequence[str]],
+    replies: Sequence[SparkOutcome],
+    context: _QuoteContext,
 ) -> Fetched | Failed:
-    """One quotes result from each symbol's row or miss (blocking: builds the frame)."""
-    rows = [row for row in outcomes if not isinstance(row, _Miss)]
-    misses = {s: o for s, o in zip(wanted, outcomes, strict=True) if isinstance(o, _Miss)}
+    """One quotes result from the spark replies of ``wanted``'s batches (blocking)."""
+    closes, previous, misses = _spark_series(batches, replies)
+    rows = []
+    for symbol in wanted:
+        if symbol in misses:
+            continue
+        bars = closes.get(symbol)
+        if bars is None or bars.is_empty():
+            misses[symbol] = _Miss("no data")
+            continue
+        rows.append(_spark_quote(symbol, bars, previous.get(symbol), context))
     frame = pl.DataFrame(rows, schema=QUOTES_SCHEMA, orient="row") if rows else None
-    return _assemble(frame, misses, Dataset.QUOTES, now)
+    ordered = {symbol: misses[symbol] for symbol in wanted if symbol in misses}
+    return _assemble(frame, ordered, Dataset.QUOTES, context.now)
+
+
+def _spark_quote(
+    symbol: str, bars: pl.DataFrame, chart_previous: float | None, context: _QuoteContext
+) -> tuple[Any, ...]:
+    """A quote row from a symbol's spark closes (oldest first, pre and post market included),
+    completed from memory.
+
+    As in `quote_from_chart`, ``last`` is the regular session's price and a newer pre- or
+    post-market bar gives the extended-hours price apart. Spark carries no trading periods: a
+    bar's session is the one of the symbol's intraday chart when one is held, else the NYSE
+    calendar's. A window of extended-hours bars alone (pre-market: spark's day is today) has
+    the previous session's close, spark's close before the window, as its regular price."""
+    now, interval = context.now, context.interval
+    chart = context.charts.get(symbol)
+    periods = chart.meta.trading_periods if chart is not None else ()
+    starts: list[dt.datetime] = bars.get_column("ts").to_list()
+    closes: list[float] = bars.get_column("close").to_list()
+    sessions = [_spark_bar_session(symbol, start, periods) for start in starts]
+    extended: tuple[dt.datetime, float, TradingSession] | None = None
+    newest_session = sessions[-1]
+    if newest_session == "pre" or newest_session == "post":
+        extended = (bar_quote_time(starts[-1], interval, now), closes[-1], newest_session)
+    # Any other bar counts as the regular session's, one outside every session too: a bar
+    # stamped where no session is (the year 2100) must reach the sanity check, not vanish.
+    regular_at = next(
+        (
+            i
+            for i in reversed(range(len(starts)))
+            if sessions[i] is None or sessions[i] == "regular"
+        ),
+        None,
+    )
+    if regular_at is not None:
+        ts, last = bar_quote_time(starts[regular_at], interval, now), closes[regular_at]
+    elif chart_previous is not None:
+        first_day = starts[0].astimezone(NEW_YORK).date()
+        ts = market_hours.session_close(market_hours.previous_trading_day(first_day))
+        last = chart_previous
+    else:
+        assert extended is not None  # no regular bar: the newest is an extended one
+        (ts, last, _), extended = extended, None  # their price is all there is
+    if extended is not None and extended[0] <= ts:
+        extended = None
+    session_date = ts.astimezone(NEW_YORK).date()
+    daily = context.daily_closes.get(symbol)
+    if daily is not None and daily.covers(session_date, NEW_YORK):
+        prev_close = daily.before(session_date)
+    else:
+        # Spark's close before the window, unless it is the row's own price (pre-market).
+        prev_close = chart_previous if regular_at is not None else None
+    open_ = high = low = volume = None
+    day = quote_from_chart(chart, now) if chart is not None else None
+    if day is not None and day.session_date == session_date:
+        open_, high, low, volume = day.open, day.high, day.low, day.volume
+        if market_hours.session_at(ts) is market_hours.Session.REGULAR:
+            # The chart is up to an intraday cadence old: the range holds the newest price.
+            high = max(high, last) if high is not None else None
+            low = min(low, last) if low is not None else None
+    return (
+        symbol,
+        ts,
+        last,
+        prev_close,
+        open_,
+        high,
+        low,
+        volume,
+        market_hours.session_at(now).value,
+        context.delays.get(symbol, 0),
+        SOURCE,
+        extended[1] if extended is not None else None,
+        extended[0] if extended is not None else None,
+        extended[2] if extended is not None else None,
+    )
+
+
+def _spark_bar_session(
+    symbol: str, start: dt.datetime, periods: Sequence[TradingPeriod]
+) -> TradingSession | None:
+    """The session of a spark bar. Indices, futures and currencies (``^VIX``, ``ES=F``,
+    ``EURUSD=X``) keep their own hours, which are not the NYSE's pre and post market: all their
+    bars are their regular session's."""
+    if symbol.startswith("^") or "=" in symbol:
+        return "regular"
+    return period_session(periods, start)
+
+
+def _spark_bars_outcome(
+    wanted: Sequence[str],
+    batches: Sequence[Sequence[str]],
+    replies: Sequence[SparkOutcome],
+    now: dt.datetime,
+) -> Fetched | Failed:
+    """One intraday-closes result from the spark replies of ``wanted``'s batches (blocking)."""
+    closes, _, misses = _spark_series(batches, replies)
+    frames = []
+    for symbol in wanted:
+        bars = closes.get(symbol)
+        if symbol in misses:
+            continue
+        if bars is None or bars.is_empty():
+            misses[symbol] = _Miss("no data")
+        else:
+            frames.append(bars)
+    frame = pl.concat(frames) if frames else None
+    ordered = {symbol: misses[symbol] for symbol in wanted if symbol in misses}
+    return _assemble(frame, ordered, Dataset.BARS, now)
 
 
 def _bars_outcome(
     wanted: Sequence[str],
-    charts: Sequence[ChartData | _Miss],
+    charts: Sequence[ChartData | pl.DataFrame | _Miss],
     interval: BarInterval,
     days: int,
     now: dt.datetime,
 ) -> Fetched | Failed:
-    """One bars result from each symbol's chart or miss (blocking: builds the frames)."""
+    """One bars result from each symbol's chart, daily history or miss (blocking: builds the
+    frames)."""
     frames: list[pl.DataFrame] = []
     misses: dict[str, _Miss] = {}
     for symbol, chart in zip(wanted, charts, strict=True):
         if isinstance(chart, _Miss):
             misses[symbol] = chart
             continue
-        bars = chart.bars.tail(days) if interval == "1d" else _last_sessions(chart, days)
+        if isinstance(chart, pl.DataFrame):
+            bars = chart.tail(days) if days > 0 else chart.clear()
+        else:
+            bars = chart.bars.tail(days) if interval == "1d" else _last_sessions(chart, days)
         if bars.is_empty():
             misses[symbol] = _Miss("no data")
         else:
