@@ -8,7 +8,7 @@ with a "⚠" mark, so they read without colour. The words are tui.presenters.sta
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from rich.style import Style
 from rich.text import Text
@@ -25,9 +25,11 @@ from tui.presenters.status import (
     note_text,
     stream_text,
     worst_problem,
+    worth_telling,
 )
 from widgets.tones import ALL_ROLES, tone_classes, tone_css
 
+AgesShown = Literal["all", "telling", "none"]
 OK_MARK = "✓"
 SEPARATOR = " │ "
 
@@ -75,27 +77,35 @@ class StatusBar(Widget):
     def render(self) -> Text:
         if self.view is None:
             return Text()
-        # The widest form that fits: everything; without the dataset ages; with the budget in
-        # short too ("yahoo ⏳3", so that it and the stream still fit 120 columns beside four
-        # sources); the compact form.
+        # The widest form that fits: everything; the quotes' age and those of the datasets
+        # that are stale or not served only (so staleness is never dropped first); with the
+        # budget in short too ("yahoo ⏳3"); without ages; the compact form.
         forms = (
             self.full_text(self.view),
-            self.full_text(self.view, ages=False),
-            self.full_text(self.view, ages=False, short_budget=True),
+            self.full_text(self.view, ages="telling"),
+            self.full_text(self.view, ages="telling", short_budget=True),
+            self.full_text(self.view, ages="none", short_budget=True),
         )
         for form in forms:
             if form.cell_len <= self.size.width:
                 return form
         return self.compact_text(self.view)
 
-    def full_text(self, view: StatusView, *, ages: bool = True, short_budget: bool = False) -> Text:
-        """Label, session and time, each dataset's age (unless not ``ages``), each source's
-        health and the requests its budget holds back (in short with ``short_budget``), the
-        stream, the note."""
+    def full_text(
+        self, view: StatusView, *, ages: AgesShown = "all", short_budget: bool = False
+    ) -> Text:
+        """Label, session and time, the datasets' ages (``ages``: every one, the telling ones —
+        the quotes' and any stale or not served — or none), each source's health and the
+        requests its budget holds back (in short with ``short_budget``), the stream, the note."""
         line = self._head(view)
-        if view.datasets and ages:
+        shown = [
+            dataset
+            for index, dataset in enumerate(view.datasets)
+            if ages == "all" or (ages == "telling" and (index == 0 or worth_telling(dataset)))
+        ]
+        if shown:
             line.append(SEPARATOR)
-            for index, dataset in enumerate(view.datasets):
+            for index, dataset in enumerate(shown):
                 if index:
                     line.append(" · ")
                 style = "status-bar--warning" if dataset.stale else "status-bar--muted"

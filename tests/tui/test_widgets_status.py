@@ -380,3 +380,30 @@ async def test_the_stream_and_the_budget_are_both_told_at_80_and_120_columns() -
             bar.show(view)
             await pilot.pause()
             assert rendered(bar).endswith(words) and len(rendered(bar)) <= 80, rendered(bar)
+
+
+async def test_where_every_age_does_not_fit_the_quotes_and_the_stale_ones_are_kept() -> None:
+    names = ("quotes", "intraday", "daily", "SI", "SV", "shares", "members", "NAV", "holdings")
+    view = dataclasses.replace(
+        HEALTHY,
+        datasets=tuple(
+            DatasetFreshness(name, 4 * 86400 if name == "SI" else 600, stale=name == "SI")
+            for name in names
+        ),
+        health=(
+            SourceHealth("yahoo", "ok"),
+            SourceHealth("finra", "ok"),
+            SourceHealth("sec", "ok"),
+            SourceHealth("ssga", "ok"),
+        ),
+    )
+    app = StatusApp()
+    async with app.run_test(size=(120, 3)) as pilot:
+        bar = app.query_one(StatusBar)
+        bar.show(view)
+        await pilot.pause()
+        text = rendered(bar)
+        assert bar.full_text(view).cell_len > 120  # every age: too long for 120 columns
+        assert "quotes 10m" in text and "SI 4d ⚠" in text  # the quotes' age, and the stale one
+        assert "intraday" not in text and "holdings" not in text
+        assert "yahoo ok" in text and "ssga ok" in text

@@ -94,6 +94,14 @@ def freshness_text(dataset: DatasetFreshness) -> str:
     return f"{text} {WARNING_MARK}" if dataset.stale else text
 
 
+def worth_telling(dataset: DatasetFreshness) -> bool:
+    """Whether a dataset's age earns its room where not every age fits: it is stale, or its
+    source does not serve it."""
+    health = dataset.health
+    not_served = _never_loaded(dataset) and health is not None and health.state in NOT_SERVED
+    return dataset.stale or not_served
+
+
 def head_text(view: StatusView, *, compact: bool = False) -> str:
     """The session and the market clock ("REGULAR 10:32 ET"), or, for data whose clock stops at
     its last session, as of when the figures are and how far behind the calendar that is
