@@ -5,7 +5,6 @@ does not fire again."""
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -18,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.alert_rules import STORY_RULE
+from tests.clean_env import clean_env
 
 pytestmark = pytest.mark.e2e
 
@@ -82,17 +82,7 @@ def tapewatch(tmp_path: Path) -> Iterator[Callable[[str], Run]]:
     tmux = Tmux()
     config = tmp_path / "config.toml"
     config.write_text(CONFIG)
-    env = {
-        "HOME": str(tmp_path),
-        "XDG_CONFIG_HOME": str(tmp_path / "config"),
-        "XDG_CACHE_HOME": str(tmp_path / "cache"),
-        "XDG_STATE_HOME": str(tmp_path / "state"),
-        "XDG_DATA_HOME": str(tmp_path / "data"),
-        "TAPEWATCH_CONFIG": str(config),
-        "TERM": "xterm-256color",
-        "PATH": os.environ.get("PATH", ""),
-        "LANG": "C.UTF-8",
-    }
+    env = clean_env(tmp_path, config=config)
     assignments = " ".join(f"{key}='{value}'" for key, value in env.items())
 
     def start(label: str) -> Run:

@@ -7,7 +7,6 @@ it."""
 from __future__ import annotations
 
 import json
-import os
 import shlex
 import shutil
 import subprocess
@@ -18,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.clean_env import clean_env
 from tests.damaged_parquet import write_damaged_frame
 from tui.cache import Cache
 
@@ -53,17 +53,7 @@ def test_a_damaged_cached_frame_prints_nothing_over_the_interface(tmp_path: Path
     config = tmp_path / "config.toml"
     config.write_text(CONFIG)
     output = tmp_path / "terminal.txt"
-    env = {
-        "HOME": str(tmp_path),
-        "XDG_CONFIG_HOME": str(tmp_path / "config"),
-        "XDG_CACHE_HOME": str(tmp_path / "cache"),
-        "XDG_STATE_HOME": str(tmp_path / "state"),
-        "XDG_DATA_HOME": str(tmp_path / "data"),
-        "TAPEWATCH_CONFIG": str(config),
-        "TERM": "xterm-256color",
-        "PATH": os.environ.get("PATH", ""),
-        "LANG": "C.UTF-8",
-    }
+    env = clean_env(tmp_path, config=config)
     variables = " ".join(f"{key}={shlex.quote(value)}" for key, value in env.items())
     command = f"env -i {variables} {TAPEWATCH}"
     socket = f"tapewatch-e2e-{uuid.uuid4().hex[:8]}"

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import os
 import shutil
 import signal
 import subprocess
@@ -28,6 +27,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.clean_env import clean_env
 from tests.faultserver import FaultServer
 from tests.loopback_market import LoopbackMarket, session_moment, sources_toml
 from tests.natsserver import NatsServer
@@ -204,15 +204,7 @@ budget_burst = 100
     )
     monitor_config = tmp_path / "desk.toml"
     monitor_config.write_text(f'source = "remote"\n[sources.remote]\nurl = "{nats.url}"\n')
-    env = {
-        "HOME": str(tmp_path),
-        "XDG_CONFIG_HOME": str(tmp_path / "config"),
-        "XDG_CACHE_HOME": str(tmp_path / "cache"),
-        "XDG_STATE_HOME": str(tmp_path / "state"),
-        "TERM": "xterm-256color",
-        "PATH": os.environ.get("PATH", ""),
-        "LANG": "C.UTF-8",
-    }
+    env = clean_env(tmp_path)
     feeds: list[subprocess.Popen[bytes]] = []
 
     def start_feed() -> subprocess.Popen[bytes]:

@@ -15,6 +15,7 @@ import aiohttp
 import pytest
 
 from tests import browser
+from tests.clean_env import clean_env
 from tests.natsserver import free_port
 
 pytestmark = pytest.mark.e2e
@@ -50,14 +51,7 @@ async def _wait_for_http(url: str, timeout_s: float = 30.0) -> str:
 def served_demo(tmp_path: Path) -> Iterator[str]:
     """`tapewatch serve --demo` on a free loopback port; its URL. Stopped with its sessions."""
     port = free_port()
-    env = {
-        "HOME": str(tmp_path),
-        "XDG_CONFIG_HOME": str(tmp_path / "config"),
-        "XDG_CACHE_HOME": str(tmp_path / "cache"),
-        "XDG_STATE_HOME": str(tmp_path / "state"),
-        "PATH": os.environ.get("PATH", ""),
-        "LANG": "C.UTF-8",
-    }
+    env = clean_env(tmp_path, term=None)
     with (tmp_path / "serve.log").open("wb") as log:
         serve = subprocess.Popen(
             [str(TAPEWATCH), "serve", "--demo", "--port", str(port)],

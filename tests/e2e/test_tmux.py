@@ -6,7 +6,6 @@ after it: running the tests never touches the user's own tmux sessions.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -17,6 +16,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.clean_env import clean_env
 
 pytestmark = pytest.mark.e2e
 
@@ -93,17 +94,7 @@ def terminal(tmp_path: Path, tmux: Tmux) -> Iterator[Callable[..., Terminal]]:
         pytest.fail(f"console script not found at {TAPEWATCH}")
     config = tmp_path / "config.toml"
     config.write_text('source = "demo"\n')
-    env = {
-        "HOME": str(tmp_path),
-        "XDG_CONFIG_HOME": str(tmp_path / "config"),
-        "XDG_CACHE_HOME": str(tmp_path / "cache"),
-        "XDG_STATE_HOME": str(tmp_path / "state"),
-        "XDG_DATA_HOME": str(tmp_path / "data"),
-        "TAPEWATCH_CONFIG": str(config),
-        "TERM": "xterm-256color",
-        "PATH": os.environ.get("PATH", ""),
-        "LANG": "C.UTF-8",
-    }
+    env = clean_env(tmp_path, config=config)
 
     def start(width: int, height: int, term: str = "xterm-256color") -> Terminal:
         name = f"tapewatch-e2e-{uuid.uuid4().hex[:8]}"
