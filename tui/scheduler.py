@@ -91,7 +91,7 @@ FIRST_ROUND_S = 1.5
 @runtime_checkable
 class PushedFrames(Protocol):
     """A source that hands the scheduler its frames itself, at their own times, instead of
-    being polled (a recorded session played back, tui.recording)."""
+    being polled (a recorded session played back, tui.playback)."""
 
     async def play(self, accept: Callable[[JobName, Fetched], Awaitable[bool]]) -> None: ...
 
