@@ -378,7 +378,8 @@ def _replay(args: argparse.Namespace) -> int:
     start: dt.time | None = args.start
 
     def replay_source(settings: Settings, as_of: dt.date | None) -> Source:
-        from tui.recording import ReplaySource, read_recording, replay_start
+        from tui.playback import ReplaySource, replay_start
+        from tui.recording import read_recording
 
         recording = read_recording(path)
         return ReplaySource(recording, speed=speed, start=replay_start(recording, start))

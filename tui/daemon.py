@@ -53,9 +53,9 @@ from tui.feed import (
     TICKER_INTRADAY_SESSIONS,
     TICKER_SETTLEMENTS,
     TICKER_SHORT_VOLUME_DAYS,
-    ask,
 )
 from tui.health import state_after
+from tui.job_calls import ask
 from tui.jobs import JOBS, JobName, spec
 from tui.models import SourceHealth
 from tui.reports import JobFinished, Report

@@ -15,7 +15,7 @@ from tui.config import Settings
 
 if TYPE_CHECKING:
     from tui.desk.options import NatsOptions
-from tui.feed import ask
+from tui.job_calls import ask
 from tui.jobs import JOBS, JobSpec, Probe
 from tui.sources.base import Failed, FailureKind, FetchOutcome, Source
 

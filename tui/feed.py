@@ -13,6 +13,9 @@ quotes job asks for its candidates (`refresh.candidates`) less often than for th
 (`refresh.quotes`), and a price stream that is live for some symbols (`streaming`, set by
 the scheduler that runs the stream) moves them to the slower cadence too: their polled quotes
 are then only a cross-check.
+
+Which Source call answers a job, and the check every frame passes, are in tui.job_calls; how
+what comes in parts is merged over what was held, in tui.feed_merge.
 """
 
 from __future__ import annotations
@@ -20,10 +23,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Protocol, runtime_checkable
-
-import polars as pl
 
 from tui.analytics.market import MarketData
 from tui.analytics.sectors import MEMBER_SESSIONS, NAV_DAYS, VOLUME_SESSIONS, member_symbols
@@ -31,6 +32,8 @@ from tui.analytics.shorts import short_candidates
 from tui.analytics.ticker import build_ticker, etf_members
 from tui.clock import utc_now
 from tui.config import ANY_SYMBOL, Settings
+from tui.feed_merge import InfoLookup, merge_parts, merge_poll, merge_ticker
+from tui.job_calls import ask, sane
 from tui.jobs import JobName, spec
 from tui.presenters.ticker import ChartRange, TickerView
 from tui.sources.base import (
@@ -40,14 +43,11 @@ from tui.sources.base import (
     FailureKind,
     Fetched,
     FetchOutcome,
-    FundSource,
     Source,
     SourceRole,
-    SymbolInfo,
     empty_frame,
 )
 from tui.sources.budget import BudgetedRequests, Priority, request_priority
-from tui.sources.sanity import screen
 from tui.store import Store, merge_by_symbol
 
 log = logging.getLogger("tapewatch.feed")
@@ -87,80 +87,6 @@ class IntradayCloses(Protocol):
     async def intraday_closes(
         self, symbols: Sequence[str], interval: BarInterval
     ) -> FetchOutcome: ...
-
-
-async def ask(
-    source: Source,
-    job: JobName,
-    symbols: Sequence[str] | None,
-    depth: int,
-    *,
-    intraday_interval: BarInterval,
-) -> FetchOutcome:
-    """The one place that says which Source call answers each job. ``depth`` is the sessions of
-    bars, settlements of short interest or days of short volume or NAV asked for; ``symbols``
-    None means the whole market (short data only). The fund jobs' symbols are fund tickers; a
-    source without the funds' files (not a `FundSource`) answers them NOT_AVAILABLE. What comes
-    back has passed `sane`."""
-    job_spec = spec(job)
-    return await sane(
-        source,
-        job_spec.role,
-        job_spec.dataset,
-        _call(source, job, symbols, depth, intraday_interval),
-    )
-
-
-def _call(
-    source: Source,
-    job: JobName,
-    symbols: Sequence[str] | None,
-    depth: int,
-    intraday_interval: BarInterval,
-) -> Awaitable[FetchOutcome]:
-    match job:
-        case JobName.QUOTES:
-            return source.quotes(_named(job, symbols))
-        case JobName.INTRADAY:
-            return source.bars(_named(job, symbols), intraday_interval, depth)
-        case JobName.DAILY:
-            return source.bars(_named(job, symbols), "1d", depth)
-        case JobName.SHORT_INTEREST:
-            return source.short_interest(symbols, depth)
-        case JobName.SHORT_VOLUME:
-            return source.short_volume(symbols, depth)
-        case JobName.SHARES:
-            return source.shares(_named(job, symbols))
-        case JobName.MEMBER_BARS:
-            return source.bars(_named(job, symbols), "1d", depth)
-        case JobName.FUND_NAV | JobName.FUND_HOLDINGS:
-            if not isinstance(source, FundSource):
-                return _no_fund_files(source, job)
-            if job is JobName.FUND_NAV:
-                return source.fund_nav_history(_named(job, symbols), depth)
-            return source.fund_holdings(_named(job, symbols))
-
-
-async def _no_fund_files(source: Source, job: JobName) -> FetchOutcome:
-    message = f"the {source.name} source has no fund files"
-    return Failed(source.source_for(spec(job).role), FailureKind.NOT_AVAILABLE, message)
-
-
-async def sane(
-    source: Source, role: SourceRole, dataset: Dataset, call: Awaitable[FetchOutcome]
-) -> FetchOutcome:
-    """The outcome of ``call`` without the rows whose values cannot be right (tui.sources.sanity),
-    checked in a thread. Every frame a source sends passes here before it is stored, cached or
-    drawn: the dashboard's polls (and so `snapshot` and the doctor, through `ask`), the
-    drill-down's fetches, its polls and its member quotes."""
-    outcome = await call
-    return await asyncio.to_thread(screen, outcome, dataset, source.now(), source.source_for(role))
-
-
-def _named(job: JobName, symbols: Sequence[str] | None) -> Sequence[str]:
-    if symbols is None:
-        raise ValueError(f"the {job} job needs the symbols named: no source serves the market")
-    return symbols
 
 
 class Feed:
@@ -384,7 +310,7 @@ class Feed:
             self._candidates_due = None  # asked again at the next poll
         if calls[0][0] is Priority.ON_SCREEN and isinstance(outcomes[0], Failed):
             return outcomes[0]  # the rows on screen failed: the status must say so
-        return await asyncio.to_thread(_merged, outcomes)
+        return await asyncio.to_thread(merge_parts, outcomes)
 
     async def _fetch_intraday(self, source: IntradayCloses) -> FetchOutcome:
         """Whole bars (a month of them) for the sector ETFs, whose relative volume by time of
@@ -405,7 +331,7 @@ class Feed:
             calls.append(sane(self.source, prices, Dataset.BARS, closing))
         with request_priority(Priority.BARS):
             outcomes = await asyncio.gather(*calls)
-        return await asyncio.to_thread(_merged, outcomes)
+        return await asyncio.to_thread(merge_parts, outcomes)
 
     async def _deliver_candidates(
         self, symbols: Sequence[str], deliver: Callable[[JobName, Fetched], Awaitable[bool]]
@@ -429,7 +355,7 @@ class Feed:
     def market_data(self) -> MarketData:
         """A consistent snapshot of the stored frames, safe to hand to a thread, with the
         source's market clock and names."""
-        return self.store.market_data(self.source.now(), _InfoLookup(self.source))
+        return self.store.market_data(self.source.now(), InfoLookup(self.source))
 
     # -- drill-down ------------------------------------------------------------------------
 
@@ -477,7 +403,7 @@ class Feed:
         quotes, _, daily, _, _, _ = results
         if isinstance(quotes, Failed) and isinstance(daily, Failed):
             return quotes
-        merged = await asyncio.to_thread(_merge_ticker, self.market_data(), symbol, results)
+        merged = await asyncio.to_thread(merge_ticker, self.market_data(), symbol, results)
         return await self._with_member_quotes(merged, symbol)
 
     async def _with_member_quotes(self, data: MarketData, symbol: str) -> MarketData:
@@ -512,7 +438,7 @@ class Feed:
         call = self.source.quotes(wanted)
         quotes = await self._ask_quietly(symbol, "quotes", Dataset.QUOTES, call)
         return await asyncio.to_thread(
-            _merge_poll, data, symbol, latest, quotes, bars, self.source.now()
+            merge_poll, data, symbol, latest, quotes, bars, self.source.now()
         )
 
     async def _ask_quietly(
@@ -551,91 +477,3 @@ class Feed:
             later.cancel()
         await asyncio.gather(*self._later, return_exceptions=True)
         await self.source.aclose()
-
-
-def _merged(outcomes: Sequence[FetchOutcome]) -> FetchOutcome:
-    """One outcome of a job asked in parts (CPU work: call it in a thread): the parts' frames
-    together; a failed part's symbols keep their stored rows (price jobs merge by symbol), so
-    the first failure counts only when no part succeeded."""
-    fetched = [outcome for outcome in outcomes if isinstance(outcome, Fetched)]
-    if not fetched:
-        failures = [outcome for outcome in outcomes if isinstance(outcome, Failed)]
-        return failures[0]
-    if len(fetched) == 1:
-        return fetched[0]
-    problems: dict[str, str] = {}
-    for outcome in fetched:
-        problems.update(outcome.problems)
-    frame = pl.concat([outcome.frame for outcome in fetched], how="vertical")
-    return Fetched(frame, max(outcome.as_of for outcome in fetched), problems)
-
-
-def _merge_poll(
-    data: MarketData,
-    symbol: str,
-    latest: pl.DataFrame,
-    quotes: FetchOutcome | None,
-    intraday: FetchOutcome | None,
-    now: dt.datetime,
-) -> MarketData:
-    """A drill-down poll over its data (CPU work: call it in a thread): per symbol the newest
-    quote of what it had, the dashboard's ``latest`` and what the poll fetched (the poll's on a
-    tie); a failed fetch changes nothing, and no quote is replaced by an older one."""
-    frames = [data.quotes, latest]
-    if isinstance(quotes, Fetched):
-        frames.append(quotes.frame)
-    merged = (
-        pl.concat(frames)
-        .with_row_index("_order")
-        .sort("ts", "_order", nulls_last=False)
-        .unique("symbol", keep="last", maintain_order=True)
-        .drop("_order")
-    )
-    bars = data.intraday
-    if isinstance(intraday, Fetched):
-        bars = merge_by_symbol(bars, intraday.frame.filter(pl.col("symbol") == symbol))
-    return data.replace(quotes=merged, intraday=bars, now=now)
-
-
-def _merge_ticker(base: MarketData, symbol: str, results: Sequence[FetchOutcome]) -> MarketData:
-    """The drill-down's results over the dashboard's frames (CPU work: call it in a thread).
-    A failed dataset keeps the dashboard's frame, intraday bars only the symbol's own."""
-    quotes, intraday, daily, short_interest, short_volume, shares = results
-
-    def pick(result: FetchOutcome, fallback: pl.DataFrame) -> pl.DataFrame:
-        if isinstance(result, Failed):
-            return fallback
-        return merge_by_symbol(fallback, result.frame)
-
-    problems = dict(base.problems)
-    for result in (quotes, intraday, daily):  # as in the store: price problems only
-        if isinstance(result, Fetched):
-            problems.update(result.problems)
-    return base.replace(
-        quotes=pick(quotes, base.quotes),
-        intraday=pick(intraday, base.intraday.filter(pl.col("symbol") == symbol)),
-        daily=pick(daily, base.daily),
-        short_interest=pick(short_interest, base.short_interest),
-        short_volume=pick(short_volume, base.short_volume),
-        shares=pick(shares, base.shares),
-        problems=problems,
-    )
-
-
-class _InfoLookup(Mapping[str, SymbolInfo]):
-    """`MarketData.info` backed by the source's `describe`, so any symbol it knows has a name."""
-
-    def __init__(self, source: Source) -> None:
-        self._source = source
-
-    def __getitem__(self, symbol: str) -> SymbolInfo:
-        info = self._source.describe(symbol)
-        if info is None:
-            raise KeyError(symbol)
-        return info
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._source.known_symbols())
-
-    def __len__(self) -> int:
-        return len(self._source.known_symbols())

@@ -19,8 +19,8 @@ it, and a headless feed daemon can run the same scheduler with no screen at all.
   `PaneBuilt`, `PaneFailed`, `StatusChanged`, `JobFinished`); the dashboard turns them into
   messages. The status says how each dataset's last poll went, how old it is (on the demo
   market's own clock for the demo, so ages agree with the panes' times), which sources are slow
-  now, and whether nothing could be reached; the words are the presentation layer's
-  (tui.presenters.status).
+  now, and whether nothing could be reached (tui.scheduler_status); the words are the
+  presentation layer's (tui.presenters.status).
 
 Everything the event loop does here is short: fetching waits on the network, and parsing,
 merging, building and the disk copy run in threads. Waiting is injectable (`wait`), so tests
@@ -44,9 +44,9 @@ from tui.cache import Cache
 from tui.clock import utc_now
 from tui.config import Settings
 from tui.feed import Feed
-from tui.health import SEVERITY, Health
-from tui.jobs import JOBS, PRICE_JOBS, REFRESH_ORDER, JobName, JobSpec, panes_of, spec
-from tui.models import DatasetFreshness, Pane, SourceHealth, StatusView
+from tui.health import Health
+from tui.jobs import JOBS, REFRESH_ORDER, JobName, panes_of, spec
+from tui.models import Pane, SourceHealth, StatusView
 from tui.presenters.indices import IndicesView
 from tui.presenters.registry import PaneView
 from tui.presenters.sectors import SectorsView
@@ -63,8 +63,14 @@ from tui.reports import (
     Reporter,
     StatusChanged,
 )
+from tui.scheduler_status import (
+    budget_waiting,
+    data_through,
+    dataset_freshness,
+    source_health,
+    unreachable,
+)
 from tui.sources.base import Failed, FailureKind, Fetched, Source
-from tui.sources.budget import BudgetedRequests
 from tui.store import Store, Stored, combine
 from tui.stream import PriceStream, overlay
 
@@ -83,27 +89,11 @@ FIRST_ROUND_S = 1.5
 
 
 @runtime_checkable
-class SlowRequests(Protocol):
-    """A source that can tell how many of its requests to a part are overdue (the live
-    source, from its HTTP client): the status says that part is slow before anything fails."""
-
-    def overdue(self, source: str) -> int: ...
-
-
-@runtime_checkable
 class PushedFrames(Protocol):
     """A source that hands the scheduler its frames itself, at their own times, instead of
-    being polled (a recorded session played back, tui.recording)."""
+    being polled (a recorded session played back, tui.playback)."""
 
     async def play(self, accept: Callable[[JobName, Fetched], Awaitable[bool]]) -> None: ...
-
-
-@runtime_checkable
-class DataThrough(Protocol):
-    """A source whose market clock stops at the end of its data (the files source): the status
-    says as of which session the figures are, and how many sessions behind that is."""
-
-    def data_through(self) -> dt.date | None: ...
 
 
 async def wait_or_wake(wake: asyncio.Event, seconds: float) -> None:
@@ -555,8 +545,8 @@ class Scheduler:
         where the figures stand against the market calendar, the note."""
         now = self.clock()
         market_now = self.source.now()
-        through, behind = self._data_through(now)
-        health = self._source_health()
+        through, behind = data_through(self.source, now)
+        health = source_health(self.health, self.source)
         if isinstance(self.source, PushingSource):  # the link to the feed is a source too
             link, link_note = self.source.connection(now)
             health = (*health, link)
@@ -567,83 +557,31 @@ class Scheduler:
             session=market_hours.session_at(market_now).value,
             market_time=market_now,
             wall_time=now,
-            datasets=tuple(self._freshness(job_spec, now, market_now) for job_spec in JOBS),
+            datasets=tuple(
+                dataset_freshness(
+                    job_spec,
+                    now,
+                    market_now,
+                    store=self.store,
+                    health=self.health,
+                    cadence_s=self.cadence_s,
+                    market_fetched=self._market_fetched,
+                )
+                for job_spec in JOBS
+            ),
             health=health,
             note=note,
             unreachable=self.unreachable(),
             data_through=through,
             sessions_behind=behind,
-            budget_waiting=self._budget_waiting(),
+            budget_waiting=budget_waiting(self.source),
             stream=self.stream.view() if self.stream is not None else None,
         )
 
-    def _budget_waiting(self) -> tuple[tuple[str, int], ...]:
-        """Each source whose request budget holds requests back now, and how many."""
-        source = self.source
-        if not isinstance(source, BudgetedRequests):
-            return ()
-        names = dict.fromkeys(source.source_for(job_spec.role) for job_spec in JOBS)
-        counts = ((name, source.budget_waiting(name)) for name in names)
-        return tuple((name, count) for name, count in counts if count)
-
-    def _freshness(
-        self, job_spec: JobSpec, now: dt.datetime, market_now: dt.datetime
-    ) -> DatasetFreshness:
-        """How old ``job_spec``'s frame is and how its last poll went. Stale: older than twice
-        its cadence on the wall clock, or of unknown age. The age shown is on the demo market's
-        own clock for the demo."""
-        job = job_spec.name
-        health = self.health.of(job)
-        stored = self.store.get(job)
-        if stored is None:
-            return DatasetFreshness(job_spec.label, None, False, health)
-        if self.store.age_unknown(job):
-            return DatasetFreshness(job_spec.label, None, True, health)
-        wall_age = max(0.0, (now - stored.fetched_at).total_seconds())
-        stale = wall_age > 2 * self.cadence_s(job)
-        fetched_on_market_clock = self._market_fetched.get(job)
-        age = wall_age
-        if fetched_on_market_clock is not None:
-            age = max(0.0, (market_now - fetched_on_market_clock).total_seconds())
-        return DatasetFreshness(job_spec.label, age, stale, health)
-
-    def _source_health(self) -> tuple[SourceHealth, ...]:
-        """Each source's health, "slow" for one with overdue requests that nothing worse
-        describes (recomputed at every look: requests in flight come and go)."""
-        health = {entry.name: entry for entry in self.health.sources()}
-        source = self.source
-        if isinstance(source, SlowRequests):
-            for name in dict.fromkeys(source.source_for(job_spec.role) for job_spec in JOBS):
-                overdue = source.overdue(name)
-                current = health.get(name)
-                if overdue and (
-                    current is None or SEVERITY.index(current.state) > SEVERITY.index("slow")
-                ):
-                    waiting = "1 request" if overdue == 1 else f"{overdue} requests"
-                    health[name] = SourceHealth(name, "slow", detail=f"{waiting} overdue")
-        return tuple(health.values())
-
-    def _data_through(self, now: dt.datetime) -> tuple[dt.date | None, int]:
-        """The session a source's data ends with, when its clock stops there, and how many
-        sessions have closed since by ``now``."""
-        if not isinstance(self.source, DataThrough):
-            return None, 0
-        through = self.source.data_through()
-        if through is None:
-            return None, 0
-        return through, market_hours.sessions_closed_since(through, now)
-
     def unreachable(self) -> Literal["cached", "empty"] | None:
         """Whether no price could be fetched since start: "cached" while the disk copy shows,
-        "empty" with nothing to show, None once a price came (or before any poll failed).
-
-        Prices decide it: the short-interest and share-count sources answer from their own
-        on-disk copies of immutable files, so they succeed offline."""
-        if any(self.health.reached(job) for job in PRICE_JOBS):
-            return None
-        if not any(self.health.failures(job) for job in PRICE_JOBS):
-            return None
-        return "cached" if self.store.showing_disk_copy else "empty"
+        "empty" with nothing to show, None once a price came (tui.scheduler_status)."""
+        return unreachable(self.health, self.store)
 
 
 def _symbols_shown(view: PaneView) -> list[str]:

@@ -24,7 +24,8 @@ from tests.tui.test_live_app import (
 from tui.app import TapewatchApp
 from tui.cache import Cache
 from tui.config import Settings
-from tui.recording import ReplaySource, read_recording
+from tui.playback import ReplaySource
+from tui.recording import read_recording
 from tui.sources.base import Source
 
 pytestmark = pytest.mark.timeout(60)

@@ -27,7 +27,7 @@ from tui.config import (
     locate_config,
     parse_settings,
 )
-from tui.config.reader import MAX_BASKET_SYMBOLS
+from tui.config.checks import MAX_BASKET_SYMBOLS
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 

@@ -43,18 +43,16 @@ from tui.sources.base import Failed, FailureKind
 from tui.sources.http import (
     BACKOFF_BASE_S,
     BACKOFF_CAP_S,
-    DEFAULT_REPLY_LIMIT,
     MAX_REDIRECTS,
-    MB,
     RETRY_AFTER_DEFAULT_S,
     RETRY_AFTER_MAX_S,
     RETRY_AFTER_MIN_S,
     HttpClient,
     HttpReply,
-    ReplyLimit,
     redact_url,
     retry_after_seconds,
 )
+from tui.sources.http_body import DEFAULT_REPLY_LIMIT, MB, ReplyLimit
 
 pytestmark = pytest.mark.timeout(30)
 fault_server = faultserver.fault_server

@@ -21,14 +21,8 @@ import pytest
 from tests.unit.scripted import quotes_frame, short_interest_frame
 from tui.jobs import JobName
 from tui.market_hours import Session
-from tui.recording import (
-    COMPACT_AFTER,
-    Recorder,
-    RecordingError,
-    ReplaySource,
-    read_recording,
-    replay_start,
-)
+from tui.playback import ReplaySource, replay_start
+from tui.recording import COMPACT_AFTER, Recorder, RecordingError, read_recording
 from tui.sources.base import Fetched
 from tui.sources.streaming.ticks import Tick
 

@@ -3,13 +3,19 @@
 - `settings`: the dataclasses, the single description of every setting, with their defaults.
 - `loading`: which file is read (``--config``, ``$TAPEWATCH_CONFIG``, the user's config folder),
   reading and parsing it, and the commented example file.
-- `reader`: the generic TOML -> dataclass reader, the checks beyond the type, and the problems
-  they report (every problem, with its key path).
+- `reader`: the generic TOML -> dataclass reader and the problems it reports (every problem,
+  with its key path).
+- `checks`: the checks beyond the type that fields share (ranges, names, URLs, NATS URLs, files,
+  clock times, symbols, key bindings); `alert_checks`: an alert rule's own.
+- `sections`: which check each section's field gets, the checks of whole sections, and the
+  reader of a config file or of one alert rule.
 - `keys`: the binding ids a user may remap under ``[keys]`` and key names in Textual's notation.
 
 Import from here (``from tui.config import Settings``); the modules are the package's own layout.
 """
 
+from tui.config.alert_checks import COMMAND_PLACEHOLDERS
+from tui.config.checks import nats_url_problem
 from tui.config.keys import BINDING_IDS
 from tui.config.loading import (
     CONFIG_ENV_VAR,
@@ -21,13 +27,8 @@ from tui.config.loading import (
     locate_config,
     parse_settings,
 )
-from tui.config.reader import (
-    COMMAND_PLACEHOLDERS,
-    ConfigError,
-    ConfigProblem,
-    nats_url_problem,
-    read_alert_rule,
-)
+from tui.config.reader import ConfigError, ConfigProblem
+from tui.config.sections import read_alert_rule
 from tui.config.settings import (
     ANY_SYMBOL,
     BASKET_ALERT_FIELDS,

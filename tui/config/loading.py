@@ -11,7 +11,8 @@ from typing import Literal
 
 import platformdirs
 
-from tui.config.reader import ConfigError, ConfigProblem, Reader
+from tui.config.reader import ConfigError, ConfigProblem
+from tui.config.sections import settings_reader
 from tui.config.settings import Settings
 from tui.plain import shown
 from tui.regular_files import MB, read_regular_file
@@ -102,7 +103,7 @@ def parse_settings(text: str, path: Path | None = None) -> Settings:
     except RecursionError:  # arrays or inline tables nested hundreds deep
         problem = ConfigProblem("", "values nested too deeply to be settings")
         raise ConfigError(path, [problem]) from None
-    reader = Reader()
+    reader = settings_reader()
     settings = reader.read_dataclass(Settings, data, "")
     if reader.problems or not isinstance(settings, Settings):
         raise ConfigError(path, reader.problems)

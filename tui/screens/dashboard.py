@@ -46,7 +46,7 @@ from widgets.table import LiveTable
 if TYPE_CHECKING:
     from tui.alerts.monitor import AlertMonitor
     from tui.feed import Feed
-    from tui.recording import ReplaySource
+    from tui.playback import ReplaySource
     from tui.scheduler import Scheduler
     from tui.sources.base import Source
     from tui.stream import PriceStream
@@ -399,7 +399,7 @@ class DashboardScreen(WatchedScreen[None]):
         self.notify("Refreshing…", timeout=1.5)
 
     def _replay(self) -> ReplaySource | None:
-        from tui.recording import ReplaySource
+        from tui.playback import ReplaySource
 
         source = self.scheduler.source if self.scheduler is not None else None
         return source if isinstance(source, ReplaySource) else None

@@ -44,7 +44,8 @@ from tui.sources.finra_schedule import (
     posted_short_volume_dates,
     settlement_dates,
 )
-from tui.sources.http import MB, HttpClient, ReplyLimit
+from tui.sources.http import HttpClient
+from tui.sources.http_body import MB, ReplyLimit
 from tui.symbols import canonical_symbols
 
 SOURCE_NAME = "finra"

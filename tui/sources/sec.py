@@ -46,7 +46,8 @@ from tui.sources.base import (
     conform,
     in_thread,
 )
-from tui.sources.http import MB, HttpClient, ReplyLimit
+from tui.sources.http import HttpClient
+from tui.sources.http_body import MB, ReplyLimit
 from tui.symbols import canonical
 
 SOURCE_NAME = "sec"

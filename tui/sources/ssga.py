@@ -47,7 +47,8 @@ from tui.sources.base import (
     empty_frame,
     in_thread,
 )
-from tui.sources.http import MB, HttpClient, ReplyLimit
+from tui.sources.http import HttpClient
+from tui.sources.http_body import MB, ReplyLimit
 from tui.sources.ssga_schedule import expected_nav_date
 from tui.symbols import canonical_symbols
 
