@@ -15,11 +15,12 @@ from tui.models import HealthState, SourceHealth
 
 # A source's state, or "stale": a dataset older than twice its cadence (not a state of a source,
 # but ranked among them when one word must say what is wrong).
-Condition = HealthState | Literal["stale"]
+Condition = HealthState | Literal["stale", "bad_rows"]
 
 # Worst first. Offline is the worst a trader can be told: nothing will come until the network
 # does. Rate-limited data resumes at a known time; retrying is a single failure; stale data is
-# still on screen; slow is requests taking long, before anything failed. Below "ok", and no
+# still on screen; bad rows are figures a source sent that could not be right, left out (the
+# rest is shown); slow is requests taking long, before anything failed. Below "ok", and no
 # problem at all: a dataset the source never serves, or an optional one the user has not set up
 # — a source that serves anything else is "ok".
 SEVERITY: tuple[Condition, ...] = (
@@ -27,6 +28,7 @@ SEVERITY: tuple[Condition, ...] = (
     "rate_limited",
     "retrying",
     "stale",
+    "bad_rows",
     "slow",
     "ok",
     "unavailable",

@@ -153,16 +153,33 @@ def test_worst_problem_ranks_offline_above_stale() -> None:
 
 def test_worst_problem_ranks_by_the_one_severity_order_of_source_health() -> None:
     """The compact indicator and each source's health (tui.health) agree on which state is
-    worse: offline over rate-limited over retrying over stale over slow."""
+    worse: offline over rate-limited over retrying over stale over bad rows over slow."""
     problems = [state for state in SEVERITY if is_problem(state)]
     for better, worse in itertools.pairwise(reversed(problems)):
-        states = {better, worse} - {"stale"}
+        pair = {better, worse}
+        health = [
+            SourceHealth(f"source {state}", state)  # type: ignore[arg-type]
+            for state in pair - {"stale", "bad_rows"}
+        ]
+        if "bad_rows" in pair:  # rows a source sent that could not be right, left out
+            health.append(SourceHealth("source with bad rows", "ok", bad_rows=3))
         view = dataclasses.replace(
             VIEW,
-            datasets=(DatasetFreshness("quotes", 99.0, "stale" in (better, worse)),),
-            health=tuple(SourceHealth(f"source {state}", state) for state in states),  # type: ignore[arg-type]
+            datasets=(DatasetFreshness("quotes", 99.0, "stale" in pair),),
+            health=tuple(health),
         )
-        assert worst_problem(view) == worse.replace("_", "-"), (better, worse)
+        expected = "bad rows" if worse == "bad_rows" else worse.replace("_", "-")
+        assert worst_problem(view) == expected, (better, worse)
+
+
+async def test_the_compact_bar_warns_of_bad_rows_left_out() -> None:
+    view = dataclasses.replace(HEALTHY, health=(SourceHealth("yahoo", "ok", bad_rows=12),))
+    app = StatusApp()
+    async with app.run_test(size=(40, 3)) as pilot:
+        bar = app.query_one(StatusBar)
+        bar.show(view)
+        await pilot.pause()
+        assert "⚠ bad rows" in rendered(bar) and "✓" not in rendered(bar)
 
 
 async def test_full_status_line_when_wide() -> None:

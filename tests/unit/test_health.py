@@ -36,6 +36,7 @@ def test_offline_is_the_worst_a_trader_can_be_told() -> None:
         "rate_limited",
         "retrying",
         "stale",
+        "bad_rows",
         "slow",
         "ok",
         "unavailable",
@@ -44,6 +45,7 @@ def test_offline_is_the_worst_a_trader_can_be_told() -> None:
     assert worst(["rate_limited", "offline", "retrying"]) == "offline"
     assert worst(["unavailable", "stale"]) == "stale"
     assert worst(["slow", "ok"]) == "slow"
+    assert worst(["slow", "bad_rows", "stale"]) == "stale"
     assert worst(["retrying", "slow"]) == "retrying"
     assert worst([]) is None
 
@@ -54,6 +56,7 @@ def test_a_dataset_a_source_does_not_serve_or_that_is_not_set_up_is_no_problem()
         "rate_limited",
         "retrying",
         "stale",
+        "bad_rows",
         "slow",
     ]
     health: Health[str] = Health()

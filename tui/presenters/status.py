@@ -140,8 +140,12 @@ def worst_problem(view: StatusView) -> str | None:
     problems: list[Condition] = [h.state for h in view.health if is_problem(h.state)]
     if view.sessions_behind or any(dataset.stale for dataset in view.datasets):
         problems.append("stale")
+    if any(health.bad_rows for health in view.health):
+        problems.append("bad_rows")
     problem = worst(problems)
-    return None if problem is None else problem.replace("_", "-")
+    if problem is None:
+        return None
+    return "bad rows" if problem == "bad_rows" else problem.replace("_", "-")
 
 
 # A first failure, by its kind (a second one in a row of the first two is "offline").
