@@ -16,7 +16,8 @@ import string
 import time
 from collections.abc import Callable
 
-from tui.sources.finra import market_universe, parse_short_interest, parse_short_volume
+from tui.sources.finra import parse_short_interest, parse_short_volume
+from tui.sources.finra_listing import market_universe
 
 SHORT_INTEREST_ROWS = 22_000
 SHORT_VOLUME_ROWS = 12_000

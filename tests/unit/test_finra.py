@@ -34,10 +34,10 @@ from tui.sources.finra import (
     SHORT_INTEREST_FILE_SCHEMA,
     FinraFormatError,
     FinraSource,
-    market_universe,
     parse_short_interest,
     parse_short_volume,
 )
+from tui.sources.finra_listing import market_universe
 from tui.sources.finra_schedule import (
     latest_published_settlement,
     posted_short_volume_dates,
@@ -570,6 +570,50 @@ async def test_a_bad_file_is_a_parse_failure_and_is_not_cached(
 
     assert isinstance(await source.short_interest(None), Fetched)
     assert cache.age_s("finra/shrt20260130") is not None
+
+
+async def test_a_file_with_rows_that_cannot_be_right_is_never_cached_and_fetched_again(
+    fault_server: FaultServer, client: HttpClient, tmp_path: Path
+) -> None:
+    path = SHORT_INTEREST_PATH.format(JAN_30)
+    good = redated_short_interest(JAN_30)
+    # Agilent's short position, negative: a row no real file holds.
+    hostile = good.replace(b"|A|NYSE|2571122|", b"|A|NYSE|-2571122|")
+    assert hostile != good
+    fault_server.script(path, Reply(200, hostile))
+    fault_server.serve(path, Reply(200, good))
+    cache = Cache(tmp_path)
+    source = make_source(client, fault_server, AFTER_JAN_30_PUBLISHED, cache)
+
+    # The call's checks (tui.sources.sanity, in the fetch plan) leave the row out and count it;
+    # the source keeps no copy of the file for later calls.
+    first = await source.short_interest(["A", "AA"])
+    assert isinstance(first, Fetched)
+    assert first.frame.filter(pl.col("symbol") == "A")["short_shares"].to_list() == [-2571122.0]
+    assert cache.age_s("finra/shrt20260130") is None  # never cached
+    # The next call asks FINRA again (it may have corrected the file) and keeps the good one.
+    second = await source.short_interest(["A", "AA"])
+    assert isinstance(second, Fetched)
+    assert second.frame.filter(pl.col("symbol") == "A")["short_shares"].to_list() == [2571122.0]
+    assert len(fault_server.requests) == 2
+    assert cache.age_s("finra/shrt20260130") is not None
+
+
+async def test_a_cached_file_with_rows_that_cannot_be_right_is_fetched_again(
+    fault_server: FaultServer, client: HttpClient, tmp_path: Path
+) -> None:
+    good = redated_short_interest(JAN_30)
+    fault_server.serve(SHORT_INTEREST_PATH.format(JAN_30), Reply(200, good))
+    cache = Cache(tmp_path)
+    # A copy kept before the figures were checked: a negative short position in it.
+    parsed = parse_short_interest(good.replace(b"|A|NYSE|2571122|", b"|A|NYSE|-2571122|"))
+    cache.write_frame("finra/shrt20260130", parsed)
+    source = make_source(client, fault_server, AFTER_JAN_30_PUBLISHED, cache)
+
+    outcome = await source.short_interest(["A"])
+    assert isinstance(outcome, Fetched)
+    assert outcome.frame["short_shares"].to_list() == [2571122.0]
+    assert len(fault_server.requests) == 1
 
 
 async def test_a_file_for_another_date_is_refused(

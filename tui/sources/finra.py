@@ -17,8 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import re
-import string
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -39,6 +38,7 @@ from tui.sources.base import (
     conform,
     in_thread,
 )
+from tui.sources.finra_listing import is_fund_name, market_universe
 from tui.sources.finra_schedule import (
     latest_published_settlement,
     posted_short_volume_dates,
@@ -46,7 +46,10 @@ from tui.sources.finra_schedule import (
 )
 from tui.sources.http import HttpClient
 from tui.sources.http_body import MB, ReplyLimit
+from tui.sources.sanity import holds_bad_rows
 from tui.symbols import canonical_symbols
+
+log = logging.getLogger("tapewatch.finra")
 
 SOURCE_NAME = "finra"
 # FINRA's file store answers 404 or, like other S3-style stores, 403 for a file not posted yet.
@@ -217,116 +220,6 @@ def parse_short_volume(content: bytes) -> pl.DataFrame:
     )
 
 
-# --- the exchange-listed common-stock universe ---------------------------------------------
-
-# Market classes of exchanges that list operating companies: NYSE, NYSE American (AMEX), the
-# Nasdaq Global/Global Select (NNM) and Capital (SC) markets. OTC is not exchange-listed; NYSE Arca
-# (ARCA) and Cboe BZX list almost nothing but exchange-traded products, so they are left out whole.
-EQUITY_MARKET_CLASSES = ("NYSE", "AMEX", "NNM", "SC")
-
-# Issue names of funds and exchange-traded products (whole words, any case). Plain strings in the
-# syntax both Python's `re` and polars (Rust regex) accept.
-_FUND_NAME = (
-    r"(?i)\b(ETFs?|ETNs?|Funds?|Index|iShares|ProShares|AdvisorShares|PowerShares|Direxion|SPDR|"
-    r"Municipal)\b"
-)
-# Issue names of warrants, rights, preferreds and listed debt; a coupon ("6.5%") marks debt too.
-_NON_COMMON_NAME = r"(?i)\b(Warrants?|Wts?|Rights?|Preferred|Pfd|Pref|Notes?|Debentures?)\b|\d%"
-_UNITS_NAME = r"(?i)\bUnits?\b"
-# Limited partnerships trade their common units as their equity: those units stay.
-_PARTNERSHIP_NAME = r"(?i)\bL\.?P\b|\bPartners\b|\bCommon Units?\b"
-
-# FINRA prints issue names cut to 30 characters, so "... Gold ETF" can arrive as "... Gold ET".
-_TRUNCATED_NAME_LENGTH = 30
-
-# Symbol suffixes of an issuer's derived securities, appended to the common stock's symbol:
-# units (U, UN), warrants (W, WS, WT), rights (R, RT), preferreds (PR, PRA, PRB, ...).
-_DERIVED_SUFFIXES = frozenset(
-    {
-        "U",
-        "UN",
-        "W",
-        "WS",
-        "WT",
-        "R",
-        "RT",
-        "PR",
-        *(f"PR{letter}" for letter in string.ascii_uppercase),
-    }
-)
-_LONGEST_DERIVED_SUFFIX = 3
-# Nasdaq's fifth-letter codes for the first to fourth preferred, on five-letter symbols only.
-_NASDAQ_PREFERRED_FIFTH_LETTERS = frozenset({"P", "O", "N", "M"})
-
-
-def _derived_symbols(frame: pl.DataFrame) -> pl.Series:
-    """Exchange-listed symbols that are another symbol of the file plus a derived-security
-    suffix, from the same issuer (the issue names start with the same word): AACU and AACWS
-    next to AAC, AAICPRB next to AAIC.
-
-    Requiring the issuer's name to match keeps ACU (Acme United) beside AC (Associated Capital).
-    Class shares (GOOGL beside GOOG) stay because their letters are not derived-issue suffixes.
-    """
-    first_word = pl.col("issue_name").str.strip_chars().str.extract(r"^(\S+)").str.strip_chars(",.")
-    words = frame.select("symbol", "market_class", first_word.str.to_lowercase().alias("word"))
-    listed = words.filter(pl.col("market_class").is_in(EQUITY_MARKET_CLASSES))
-    length = pl.col("symbol").str.len_chars()
-    splits = pl.concat(
-        listed.select(
-            "symbol",
-            "word",
-            pl.col("symbol").str.slice(0, length - cut).alias("root"),
-            pl.col("symbol").str.slice(-cut).alias("suffix"),
-            (length == 5).alias("five_letters"),
-        )
-        for cut in range(1, _LONGEST_DERIVED_SUFFIX + 1)
-    )
-    suffix = pl.col("suffix")
-    with_suffix = splits.filter(
-        suffix.is_in(sorted(_DERIVED_SUFFIXES))
-        | (pl.col("five_letters") & suffix.is_in(sorted(_NASDAQ_PREFERRED_FIFTH_LETTERS)))
-    )
-    roots = words.select(pl.col("symbol").alias("root"), pl.col("word").alias("root_word"))
-    same_issuer = with_suffix.join(roots, on="root").filter(pl.col("word") == pl.col("root_word"))
-    return same_issuer["symbol"].unique()
-
-
-def market_universe(frame: pl.DataFrame) -> pl.DataFrame:
-    """The rows of a short-interest frame that are exchange-listed common stocks.
-
-    Rules, applied to ``market_class``, ``issue_name`` and ``symbol``:
-    - listed on NYSE, NYSE American, or a Nasdaq market (EQUITY_MARKET_CLASSES); OTC, NYSE Arca
-      and Cboe BZX rows are dropped;
-    - not a fund or exchange-traded product by name: ETF, ETN, Fund, Index, Municipal, or an ETP
-      sponsor's brand (iShares, ProShares, AdvisorShares, PowerShares, Direxion, SPDR), nor a
-      30-character (truncated) name ending in " ET";
-    - not a warrant, right, preferred or listed note by name (Warrant, Wt, Right, Preferred, Pfd,
-      Pref, Note, Debenture, or a percentage coupon), nor units unless a partnership's;
-    - not a derived security by symbol: another listed symbol of the same issuer plus a suffix for
-      units, warrants, rights or preferreds (see ``_derived_symbols``).
-    Common stocks, ADRs, REITs, SPAC shares and partnership units stay. Tiny floats and illiquid
-    names are the analytics' business (they have the share counts and prices).
-    """
-    name = pl.col("issue_name").fill_null("")
-    truncated_etp = (name.str.len_chars() == _TRUNCATED_NAME_LENGTH) & name.str.ends_with(" ET")
-    non_partnership_units = name.str.contains(_UNITS_NAME) & ~name.str.contains(_PARTNERSHIP_NAME)
-    derived = _derived_symbols(frame)
-    return frame.filter(
-        pl.col("market_class").is_in(EQUITY_MARKET_CLASSES)
-        & ~name.str.contains(_FUND_NAME)
-        & ~truncated_etp
-        & ~name.str.contains(_NON_COMMON_NAME)
-        & ~non_partnership_units
-        & ~pl.col("symbol").is_in(derived.implode())
-    )
-
-
-def is_fund_name(issue_name: str) -> bool:
-    """True when an issue name reads as a fund or exchange-traded product."""
-    truncated_etp = len(issue_name) == _TRUNCATED_NAME_LENGTH and issue_name.endswith(" ET")
-    return truncated_etp or re.search(_FUND_NAME, issue_name) is not None
-
-
 # --- the source ------------------------------------------------------------------------------
 
 # How many expected files may be missing (HTTP 404: late, or never posted) before the look-back
@@ -345,6 +238,7 @@ class _FileKind:
     parse: Callable[[bytes], pl.DataFrame]
     schema: pl.Schema  # of the parsed frame, as cached
     date_column: str  # the column that holds the file's date
+    dataset: Dataset  # whose domain its rows must be in (tui.sources.sanity)
 
     def key(self, day: dt.date) -> str:
         return f"finra/{self.prefix}{day:%Y%m%d}"
@@ -360,9 +254,16 @@ SHORT_INTEREST_FILES = _FileKind(
     parse_short_interest,
     SHORT_INTEREST_FILE_SCHEMA,
     "settlement_date",
+    Dataset.SHORT_INTEREST,
 )
 SHORT_VOLUME_FILES = _FileKind(
-    "CNMSshvol", "equity/regsho/daily", ".txt", parse_short_volume, SHORT_VOLUME_SCHEMA, "date"
+    "CNMSshvol",
+    "equity/regsho/daily",
+    ".txt",
+    parse_short_volume,
+    SHORT_VOLUME_SCHEMA,
+    "date",
+    Dataset.SHORT_VOLUME,
 )
 
 
@@ -395,6 +296,9 @@ class FinraSource:
         self._clock = clock
         self._cache = cache
         self._in_use: dict[str, pl.DataFrame] = {}  # parsed files of the latest calls, by key
+        # Files that held rows that cannot be right: fetched again on the next call (FINRA may
+        # have corrected them), never cached.
+        self._doubtful: set[str] = set()
         # The newest short-interest file fetched: its date, and the issue name of each symbol.
         self._listing_date: dt.date | None = None
         self._issue_names: dict[str, str] = {}
@@ -504,9 +408,9 @@ class FinraSource:
         """One parsed file: from memory, the cache, or FINRA; None when FINRA has no such file.
         Reading the cache, parsing and writing the cache run in a thread."""
         key = kind.key(day)
-        frame = self._in_use.get(key)
-        if frame is None and self._cache is not None:
-            frame = await in_thread(self._cache.read_frame, key, kind.schema)
+        frame = None if key in self._doubtful else self._in_use.get(key)
+        if frame is None and self._cache is not None and key not in self._doubtful:
+            frame = await in_thread(self._kept_file, kind, key)
         if frame is not None:
             return frame
         name = kind.file_name(day)
@@ -520,8 +424,20 @@ class FinraSource:
             return None
         return await in_thread(self._parse_file, kind, day, reply.content)
 
+    def _kept_file(self, kind: _FileKind, key: str) -> pl.DataFrame | None:
+        """The cached copy of a file, unless a row of it cannot be right (a copy kept before the
+        figures were checked): then it is fetched again (blocking)."""
+        assert self._cache is not None
+        frame = self._cache.read_frame(key, kind.schema)
+        if frame is not None and holds_bad_rows(frame, kind.dataset, self._clock()):
+            log.info("finra: the cached %s holds rows that cannot be right; fetching it again", key)
+            return None
+        return frame
+
     def _parse_file(self, kind: _FileKind, day: dt.date, content: bytes) -> pl.DataFrame | Failed:
-        """A downloaded file, parsed, checked to hold its day's data, and cached (blocking)."""
+        """A downloaded file, parsed, checked to hold its day's data, and cached unless a row of
+        it cannot be right (blocking). Such a file is still returned: the call's checks drop
+        the bad rows and count them, and the next call fetches the file again."""
         name = kind.file_name(day)
         try:
             frame = kind.parse(content)
@@ -532,8 +448,13 @@ class FinraSource:
             found = ", ".join(f"{date:%Y-%m-%d}" for date in dates) or "no rows"
             message = f"FINRA's {name} does not hold {day:%Y-%m-%d} data (found: {found})"
             return Failed(SOURCE_NAME, FailureKind.PARSE, message)
-        if self._cache is not None:
-            self._cache.write_frame(kind.key(day), frame)
+        key = kind.key(day)
+        if holds_bad_rows(frame, kind.dataset, self._clock()):
+            self._doubtful.add(key)
+        else:
+            self._doubtful.discard(key)
+            if self._cache is not None:
+                self._cache.write_frame(key, frame)
         return frame
 
 
