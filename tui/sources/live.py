@@ -89,6 +89,10 @@ class LiveSource:
         """Today's intraday closes only, batched: what the sparklines need (tui.feed)."""
         return await self.yahoo.intraday_closes(symbols, interval)
 
+    async def daily_closes(self, symbols: Sequence[str], days: int) -> FetchOutcome:
+        """Daily closes only, batched: what the members' breadth needs (tui.sources.base)."""
+        return await self.yahoo.daily_closes(symbols, days)
+
     async def short_interest(
         self, symbols: Sequence[str] | None, settlements: int = 1
     ) -> FetchOutcome:

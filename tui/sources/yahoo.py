@@ -15,6 +15,9 @@ for where it is cheapest:
 - Intraday OHLCV bars (relative volume, the drill-down's chart): one chart request per symbol.
 - Daily history: one chart request per symbol and session, kept on disk across restarts: a copy
   fetched after the latest close has settled serves every later ask that day.
+- Daily closes alone (the sector funds' ~500 members, whose breadth needs no more): the spark
+  endpoint with ``interval=1d``, 20 symbols a request (`daily_closes`), open, high, low and
+  volume null.
 
 The shared HttpClient bounds concurrency and the request rate per host, backs off and honours
 429s. Quirks handled here:
@@ -32,7 +35,6 @@ The shared HttpClient bounds concurrency and the request rate per host, backs of
 from __future__ import annotations
 
 import asyncio
-import calendar
 import datetime as dt
 import json
 import logging
@@ -69,6 +71,8 @@ from tui.sources.yahoo_spark import (
     SPARK_PATH,
     SparkData,
     SparkFormatError,
+    daily_spark_range,
+    months_before,
     parse_spark,
     spark_batches,
     spark_params,
@@ -405,16 +409,9 @@ def intraday_range(interval: str, sessions: int, today: dt.date) -> str:
         return "1d"
     if sessions <= 5 or interval == "1m":
         return "5d"
-    month_ago = _months_before(today, 1)
+    month_ago = months_before(today, 1)
     in_a_month = len(market_hours.trading_days(month_ago + dt.timedelta(days=1), today))
     return "1mo" if sessions <= in_a_month else "3mo"
-
-
-def _months_before(day: dt.date, months: int) -> dt.date:
-    """The same day ``months`` months earlier (the last day of a shorter month)."""
-    year, month_index = divmod(day.year * 12 + day.month - 1 - months, 12)
-    month = month_index + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -775,6 +772,28 @@ class YahooSource:
         replies = await asyncio.gather(*(self._spark(batch, interval) for batch in batches))
         return await in_thread(_spark_bars_outcome, wanted, batches, replies, now)
 
+    async def daily_closes(self, symbols: Sequence[str], days: int) -> Fetched | Failed:
+        """Daily closes of the last ``days`` sessions of each symbol (open, high, low and
+        volume null; today's forming bar included), 20 symbols a spark request: a twentieth of
+        the requests daily charts cost, for what needs closes alone. Their last closes serve
+        later quotes' previous close, as a daily history's do, for the symbols with none."""
+        now = self._clock()
+        wanted = list(dict.fromkeys(symbols))
+        range_ = daily_spark_range(days, now.astimezone(NEW_YORK).date())
+        batches = spark_batches(wanted)
+        replies = await asyncio.gather(
+            *(self._spark(batch, "1d", range_, pre_post=False) for batch in batches)
+        )
+        outcome, closes = await in_thread(_spark_daily_outcome, wanted, batches, replies, days, now)
+        for symbol, held in closes.items():
+            if symbol in self._history:  # a daily chart's closes have the last word
+                continue
+            if held is None:
+                self._daily_closes.pop(symbol, None)
+            else:
+                self._daily_closes[symbol] = held
+        return outcome
+
     async def bars(
         self, symbols: Sequence[str], interval: BarInterval, days: int
     ) -> Fetched | Failed:
@@ -840,10 +859,20 @@ class YahooSource:
         else:
             self._daily_closes[symbol] = closes
 
-    async def _spark(self, batch: Sequence[str], interval: BarInterval) -> SparkOutcome:
-        """One spark request: the day's closes of up to 20 symbols, pre and post market
-        included (as the intraday charts ask)."""
-        params = {**spark_params(batch, "1d", interval), "includePrePost": "true"}
+    async def _spark(
+        self,
+        batch: Sequence[str],
+        interval: BarInterval,
+        range_: str = "1d",
+        *,
+        pre_post: bool = True,
+    ) -> SparkOutcome:
+        """One spark request: the closes of up to 20 symbols over ``range_``; by default the
+        day's, pre and post market included (as the intraday charts ask)."""
+        params = {
+            **spark_params(batch, range_, interval),
+            "includePrePost": "true" if pre_post else "false",
+        }
         reply = await self._client.get(
             self._spark_url,
             source=SOURCE,
@@ -1060,14 +1089,18 @@ def _spark_bars_outcome(
     batches: Sequence[Sequence[str]],
     replies: Sequence[SparkOutcome],
     now: dt.datetime,
+    days: int | None = None,
 ) -> Fetched | Failed:
-    """One intraday-closes result from the spark replies of ``wanted``'s batches (blocking)."""
+    """One closes result from the spark replies of ``wanted``'s batches, each symbol's last
+    ``days`` bars when given (blocking)."""
     closes, _, misses = _spark_series(batches, replies)
     frames = []
     for symbol in wanted:
         bars = closes.get(symbol)
         if symbol in misses:
             continue
+        if days is not None and bars is not None:
+            bars = bars.tail(days) if days > 0 else bars.clear()
         if bars is None or bars.is_empty():
             misses[symbol] = _Miss("no data")
         else:
@@ -1075,6 +1108,24 @@ def _spark_bars_outcome(
     frame = pl.concat(frames) if frames else None
     ordered = {symbol: misses[symbol] for symbol in wanted if symbol in misses}
     return _assemble(frame, ordered, Dataset.BARS, now)
+
+
+def _spark_daily_outcome(
+    wanted: Sequence[str],
+    batches: Sequence[Sequence[str]],
+    replies: Sequence[SparkOutcome],
+    days: int,
+    now: dt.datetime,
+) -> tuple[Fetched | Failed, dict[str, _DailyCloses | None]]:
+    """One daily-closes result, and the last closes of each symbol answered (None: one that
+    cannot be right) (blocking)."""
+    outcome = _spark_bars_outcome(wanted, batches, replies, now, days)
+    closes: dict[str, _DailyCloses | None] = {}
+    if isinstance(outcome, Fetched) and outcome.frame.height:
+        by_symbol = outcome.frame.partition_by("symbol", as_dict=True, maintain_order=True)
+        for (symbol, *_), bars in by_symbol.items():
+            closes[str(symbol)] = _DailyCloses.of(str(symbol), bars, now)
+    return outcome, closes
 
 
 def _bars_outcome(
