@@ -29,18 +29,16 @@ from tui.sources.base import (
 )
 from tui.sources.http import HttpClient
 from tui.sources.sanity import screen
-from tui.sources.yahoo import (
+from tui.sources.yahoo.chart import (
     ChartData,
     ChartError,
     ChartFormatError,
-    YahooSource,
-    bar_quote_time,
-    bar_session,
     daily_range,
     intraday_range,
     parse_chart,
-    quote_from_chart,
 )
+from tui.sources.yahoo.quotes import bar_quote_time, bar_session, quote_from_chart
+from tui.sources.yahoo.source import YahooSource
 
 pytestmark = pytest.mark.timeout(30)
 

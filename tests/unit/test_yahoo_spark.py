@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tui.sources.base import BARS_SCHEMA
-from tui.sources.yahoo_spark import (
+from tui.sources.yahoo.spark import (
     PREVIOUS_CLOSES_SCHEMA,
     SparkFormatError,
     daily_spark_range,

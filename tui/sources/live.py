@@ -18,7 +18,7 @@ from tui.sources.finra import FinraSource
 from tui.sources.http import HttpClient
 from tui.sources.sec import SecSource
 from tui.sources.ssga import SsgaSource
-from tui.sources.yahoo import YahooSource
+from tui.sources.yahoo.source import YahooSource
 
 
 class LiveSource:
