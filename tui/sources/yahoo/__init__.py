@@ -8,4 +8,5 @@ textual import.
 - `tui.sources.yahoo.spark`: the spark reply parsed (`parse_spark`), batches of 20 symbols.
 - `tui.sources.yahoo.history`: the daily history kept in memory and on disk.
 - `tui.sources.yahoo.outcomes`: replies turned into ``Fetched`` or ``Failed``.
+- `tui.sources.yahoo.dates`: calendar and time-zone helpers the parsers share.
 """

@@ -14,13 +14,12 @@ import json
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Final, Literal, get_args
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import polars as pl
 
 from tui import market_hours
 from tui.sources.base import BarInterval
-from tui.sources.yahoo.spark import months_before
+from tui.sources.yahoo.dates import months_before, named_zone
 
 BAR_VALUES: Final = ("open", "high", "low", "close", "volume")
 
@@ -241,12 +240,9 @@ def _trading_periods(periods: Any) -> tuple[TradingPeriod, ...]:
 
 
 def _exchange_timezone(meta: dict[str, Any]) -> dt.tzinfo:
-    name = meta.get("exchangeTimezoneName")
-    if isinstance(name, str):
-        try:
-            return ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
-            pass
+    zone = named_zone(meta.get("exchangeTimezoneName"))
+    if zone is not None:
+        return zone
     offset = _number(meta.get("gmtoffset"), "gmtoffset")
     if offset is None:
         raise ChartFormatError("meta names no exchange time zone")

@@ -1,5 +1,6 @@
 """Yahoo's spark endpoint: intraday or daily closes and previous closes of up to 20 symbols a
-request. A pure parser and a batching helper; no I/O, no textual import.
+request. A pure parser, a batching helper and the range daily closes ask for; no I/O, no
+textual import.
 
 ``GET /v8/finance/spark?symbols=A,B,...&range=1d&interval=5m`` answers in one of two shapes:
 
@@ -29,19 +30,18 @@ taken (the symbols asked for daily closes are US-listed stocks).
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import polars as pl
 
 from tui import market_hours
 from tui.clock import NEW_YORK
 from tui.sources.base import BarInterval, Dataset, conform
+from tui.sources.yahoo.dates import months_before, named_zone
 
 SPARK_PATH: Final = "/v8/finance/spark"
 SPARK_MAX_SYMBOLS: Final = 20
@@ -104,13 +104,6 @@ def daily_spark_range(sessions: int, today: dt.date) -> str:
     return "max"
 
 
-def months_before(day: dt.date, months: int) -> dt.date:
-    """The same day ``months`` months earlier (the last day of a shorter month)."""
-    year, month_index = divmod(day.year * 12 + day.month - 1 - months, 12)
-    month = month_index + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
 def parse_spark(content: bytes, interval: BarInterval, requested: Sequence[str]) -> SparkData:
     """Parse one spark reply into bars and previous closes. Raises SparkFormatError."""
     try:
@@ -164,13 +157,7 @@ def _session_day(stamp: int, zone: dt.tzinfo) -> int:
 
 def _exchange_zone(meta: Mapping[str, Any]) -> dt.tzinfo:
     """The zone ``meta`` names, else New York's."""
-    name = meta.get("exchangeTimezoneName")
-    if isinstance(name, str):
-        try:
-            return ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
-            pass
-    return NEW_YORK
+    return named_zone(meta.get("exchangeTimezoneName")) or NEW_YORK
 
 
 def _flat(document: dict[str, Any]) -> Iterator[_Series]:
