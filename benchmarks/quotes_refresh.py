@@ -34,7 +34,7 @@ from tests.faultserver import FaultServer, RecordedRequest, Reply  # noqa: E402
 from tui.config import HttpSettings, RefreshSettings, YahooSettings  # noqa: E402
 from tui.sources.base import Fetched  # noqa: E402
 from tui.sources.http import HttpClient  # noqa: E402
-from tui.sources.yahoo import YahooSource  # noqa: E402
+from tui.sources.yahoo.source import YahooSource  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures" / "yahoo"
 INTRADAY = (FIXTURES / "chart_AAPL_5m_1d_prepost_2026-02-10.json").read_bytes()

@@ -19,8 +19,9 @@ Threads (parsing, building panes) cost no virtual time.
 
 Two runs: the stream down (every price polled) and the stream up (a price stream live for what
 is on screen — the indices, sector ETFs, basket members and the Most shorted rows — simulated
-through the fetch plan's `stream_live` hook, so polling for them slows to the candidates'
-cadence; the stream's own ticks are counted as keeping those prices fresh every second).
+through the fetch plan's `streaming` hook (`stream_live` in older trees), so polling for them
+slows to the candidates' cadence; the stream's own ticks are counted as keeping those prices
+fresh every second).
 `--tree DIR` runs the same measurement on another checkout (e.g. a detached worktree of main,
 for the figures before the budget); a tree whose fetch plan has no hook runs the stream-up case
 as the stream-down one, and says so.
@@ -121,7 +122,10 @@ async def _measure(loop: Any, minutes: float, warmup: float, stream_up: bool) ->
             def live() -> Collection[str]:
                 return core | set(shown_shorts)
 
-            if stream_up and hasattr(scheduler.feed, "stream_live"):
+            if stream_up and hasattr(scheduler.feed, "streaming"):
+                scheduler.feed.streaming = lambda: frozenset(live())
+                hooked = True
+            elif stream_up and hasattr(scheduler.feed, "stream_live"):  # an older tree's name
                 scheduler.feed.stream_live = live
                 hooked = True
             panes: dict[str, Callable[[], Collection[str]]] = {

@@ -14,9 +14,10 @@ What is served, in each service's own format, with values from `MarketTruth`:
   3mo, 6mo, 1y, 2y, 5y, 10y, ytd, max) and ``includePrePost``; 404 with Yahoo's ``chart.error``
   body for a symbol the demo does not know, 422 for an interval or range Yahoo would refuse.
   Intraday bars reach back ``INTRADAY_SESSIONS`` sessions. ``/v8/finance/spark`` with
-  ``symbols`` (at most 20), ``interval`` 1m or 5m, ``range`` and ``includePrePost``, in the flat
-  shape: each known symbol's closes and ``chartPreviousClose``; unknown symbols are left out,
-  and a request that knows none answers 404.
+  ``symbols`` (at most 20), ``interval`` 1m or 5m (``range`` 1d or 5d, and ``includePrePost``)
+  or 1d (any range a daily chart takes; bars stamped at their session's open, as in a chart),
+  in the flat shape: each known symbol's closes and ``chartPreviousClose``; unknown symbols are
+  left out, and a request that knows none answers 404.
 - FINRA: ``shrt{YYYYMMDD}.csv`` (pipe-delimited, the real header, issue names cut to 30
   characters, 999.99 days to cover for no volume) and ``CNMSshvol{YYYYMMDD}.txt`` (CRLF, a trailer
   line with the record count); 404 for a date whose file the demo has not posted.
@@ -568,20 +569,28 @@ class LoopbackMarket:
         if not 1 <= len(symbols) <= 20:
             description = "Invalid input - symbols: 1 to 20 are allowed"
             return json_reply(_chart_error("Unprocessable Entity", description), 422)
-        if interval not in self._intraday or range_ not in ("1d", "5d"):
+        today = self.truth.moment.astimezone(NEW_YORK).date()
+        daily = interval == "1d"
+        daily_range = range_ in ("1d", "5d", "ytd", "max", *_RANGE_MONTHS)
+        if not (daily and daily_range) and (
+            interval not in self._intraday or range_ not in ("1d", "5d")
+        ):
             description = f"Invalid input - interval={interval} range={range_} is not supported"
             return json_reply(_chart_error("Unprocessable Entity", description), 422)
         answer: dict[str, Any] = {}
-        today = self.truth.moment.astimezone(NEW_YORK).date()
         for symbol in dict.fromkeys(symbols):
-            if symbol not in self._intraday[interval]:
+            if symbol not in (self._daily if daily else self._intraday[interval]):
                 continue
-            bars = self._intraday[interval][symbol]
-            starts = bars["ts"].to_list()
-            days = [start.astimezone(NEW_YORK).date() for start in starts]
+            bars = self._daily[symbol] if daily else self._intraday[interval][symbol]
+            if daily:  # as in a daily chart: each bar stamped at its session's open
+                days = bars["ts"].dt.date().to_list()
+                starts = [_session_open(day) for day in days]
+            else:
+                starts = bars["ts"].to_list()
+                days = [start.astimezone(NEW_YORK).date() for start in starts]
             first = _window_start(days, range_, today) or 0
             keep = list(range(first, len(days)))
-            if request.query.get("includePrePost") != "true":
+            if not daily and request.query.get("includePrePost") != "true":
                 keep = [i for i in keep if _in_regular_session(starts[i])]
             first_day = days[keep[0]] if keep else today
             closes = self._daily[symbol].filter(pl.col("ts").dt.date() < first_day)
@@ -592,7 +601,7 @@ class LoopbackMarket:
                 "close": [closing[i] for i in keep] or None,
                 "chartPreviousClose": closes["close"][-1] if closes.height else None,
                 "previousClose": None,
-                "dataGranularity": 300 if interval == "5m" else 60,
+                "dataGranularity": _GRANULARITY_S[interval],
                 "end": None,
                 "start": None,
             }
@@ -763,6 +772,8 @@ _EXCHANGES: Final = {
     "etf": ("PCX", "NYSEArca"),
     "index": ("SNP", "SNP"),
 }
+# Spark's dataGranularity: the bar interval in seconds.
+_GRANULARITY_S: Final = {"1m": 60, "5m": 300, "1d": 86_400}
 _RANGE_MONTHS: Final = {"1mo": 1, "3mo": 3, "6mo": 6, "1y": 12, "2y": 24, "5y": 60, "10y": 120}
 
 

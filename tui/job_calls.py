@@ -17,6 +17,7 @@ from tui.sources.base import (
     FundSource,
     Source,
     SourceRole,
+    daily_closes,
 )
 from tui.sources.sanity import screen
 
@@ -64,7 +65,7 @@ def _call(
         case JobName.SHARES:
             return source.shares(_named(job, symbols))
         case JobName.MEMBER_BARS:
-            return source.bars(_named(job, symbols), "1d", depth)
+            return daily_closes(source, _named(job, symbols), depth)
         case JobName.FUND_NAV | JobName.FUND_HOLDINGS:
             if not isinstance(source, FundSource):
                 return _no_fund_files(source, job)

@@ -42,7 +42,7 @@ from tui.sources.files import FilesSource
 from tui.sources.live import LiveSource
 from tui.sources.replay import AsOfSource
 from tui.sources.sec import TICKERS_SCHEMA
-from tui.sources.yahoo import ChartData, parse_chart
+from tui.sources.yahoo.chart import ChartData, parse_chart
 
 pytestmark = pytest.mark.timeout(20)
 fault_server = faultserver.fault_server

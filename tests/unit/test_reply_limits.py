@@ -27,7 +27,7 @@ from tui.sources.base import Failed, FailureKind, Fetched
 from tui.sources.finra import FinraSource
 from tui.sources.http import HttpClient
 from tui.sources.sec import SecSource
-from tui.sources.yahoo import YahooSource
+from tui.sources.yahoo.source import YahooSource
 
 pytestmark = pytest.mark.timeout(30)
 fault_server = faultserver.fault_server

@@ -15,9 +15,13 @@ import pytest
 from tests import faultserver
 from tests.faultserver import FaultServer
 from tests.loopback_market import LoopbackMarket, ManualClock
+from tui.analytics.sectors import MEMBER_SESSIONS, member_symbols
+from tui.job_calls import ask
+from tui.jobs import JobName
 from tui.models import Pane
 from tui.presenters.sectors import SectorRow, SectorsView
 from tui.scheduler import Scheduler
+from tui.sources.base import Fetched
 
 pytestmark = pytest.mark.timeout(60)
 fault_server = faultserver.fault_server
@@ -119,3 +123,34 @@ async def test_breadth_counts_the_members_up_today_and_above_their_50_day_averag
         assert row.members == len(held), fund
         assert row.up_share == pytest.approx(up / len(held)), fund
         assert row.above_50d_share == pytest.approx(above / len(held)), fund
+
+
+async def test_the_members_daily_closes_come_from_spark_twenty_a_request(
+    fault_server: FaultServer,
+) -> None:
+    """About 500 members cost 25 spark requests, not 500 daily charts: breadth needs their
+    closes alone."""
+    market = await LoopbackMarket.start(fault_server)
+    clock = ManualClock(market.truth.moment)
+    settings = market.settings()
+    source = market.live_source(settings, clock=clock, cache=None)
+    held = member_symbols(market.truth.fund_holdings)
+    try:
+        outcome = await ask(
+            source, JobName.MEMBER_BARS, held, MEMBER_SESSIONS, intraday_interval="5m"
+        )
+    finally:
+        await source.aclose()
+    assert isinstance(outcome, Fetched) and not outcome.problems
+    asked = market.requests("yahoo")
+    assert not [request for request in asked if "/chart/" in request.path]
+    batches = [request.query["symbols"].split(",") for request in asked]
+    assert [symbol for batch in batches for symbol in batch] == held
+    assert all(len(batch) == 20 for batch in batches[:-1]) and len(batches) == -(-len(held) // 20)
+    assert {(r.query["interval"], r.query["range"]) for r in asked} == {("1d", "3mo")}
+    frame = outcome.frame
+    for symbol in held[:: max(1, len(held) // 25)]:
+        truth = market.truth.daily.filter(pl.col("symbol") == symbol).sort("ts")
+        closes = frame.filter(pl.col("symbol") == symbol)
+        assert closes["close"].to_list() == truth["close"].tail(MEMBER_SESSIONS).to_list()
+        assert closes["ts"].to_list() == truth["ts"].tail(MEMBER_SESSIONS).to_list()

@@ -29,18 +29,16 @@ from tui.sources.base import (
 )
 from tui.sources.http import HttpClient
 from tui.sources.sanity import screen
-from tui.sources.yahoo import (
+from tui.sources.yahoo.chart import (
     ChartData,
     ChartError,
     ChartFormatError,
-    YahooSource,
-    bar_quote_time,
-    bar_session,
     daily_range,
     intraday_range,
     parse_chart,
-    quote_from_chart,
 )
+from tui.sources.yahoo.quotes import bar_quote_time, bar_session, quote_from_chart
+from tui.sources.yahoo.source import YahooSource
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -910,6 +908,50 @@ async def test_intraday_closes_come_twenty_symbols_a_request(
     assert outcome.frame["volume"].null_count() == outcome.frame.height
     assert outcome.problems == {"NOPE": "not found"}
     assert len(sparks_requested(server)) == 1 and not charts_requested(server, "AAPL", "5m")
+
+
+MEMBER_DAILY = {dt.date(2026, 2, 6): 30.0, dt.date(2026, 2, 9): 31.0, dt.date(2026, 2, 10): 32.5}
+
+
+async def test_daily_closes_come_twenty_symbols_a_spark_request(
+    yahoo: YahooSource, server: FaultServer, double: YahooDouble
+) -> None:
+    """The members' daily closes: spark with a daily interval, 20 symbols a request, no chart;
+    each bar at its session's date, only its close known."""
+    names = [f"M{index:02d}" for index in range(45)]
+    for name in names:
+        double.add(name, "1d", daily_payload(name, MEMBER_DAILY))
+    outcome = await yahoo.daily_closes([*names, "NOPE"], 2)
+    assert isinstance(outcome, Fetched)
+    frame = outcome.frame
+    assert frame.schema == BARS_SCHEMA
+    assert frame["symbol"].unique(maintain_order=True).to_list() == names
+    first = frame.filter(symbol="M00")
+    assert first["ts"].to_list() == [dt.datetime(2026, 2, d, tzinfo=dt.UTC) for d in (9, 10)]
+    assert first["close"].to_list() == [31.0, 32.5]  # the last 2 sessions asked for
+    assert (frame["interval"] == "1d").all()
+    for column in ("open", "high", "low", "volume"):
+        assert frame[column].null_count() == frame.height
+    assert outcome.problems == {"NOPE": "not found"}
+    sparks = sparks_requested(server)
+    assert sorted(len(r.query["symbols"].split(",")) for r in sparks) == [6, 20, 20]
+    assert {(r.query["interval"], r.query["range"], r.query["includePrePost"]) for r in sparks} == {
+        ("1d", "1mo", "false")
+    }
+    assert not [r for r in server.requests if r.path.startswith(CHART)]
+
+
+async def test_daily_closes_give_later_quotes_their_previous_close(
+    yahoo: YahooSource, double: YahooDouble
+) -> None:
+    """As a daily history's: spark's chartPreviousClose stands in only without them."""
+    wrong = aapl_intraday()
+    wrong["chart"]["result"][0]["meta"]["chartPreviousClose"] = 2.0
+    double.add("AAPL", "5m", wrong)
+    await yahoo.daily_closes(["AAPL"], 55)
+    outcome = await yahoo.quotes(["AAPL"])
+    assert isinstance(outcome, Fetched)
+    assert outcome.frame["prev_close"].to_list() == [274.62]  # the 9 Feb daily close
 
 
 async def test_zero_sessions_is_no_data(yahoo: YahooSource) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tui.sources.yahoo import ChartData, TradingPeriod, parse_chart
+from tui.sources.yahoo.chart import ChartData, TradingPeriod, parse_chart
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "yahoo"
 

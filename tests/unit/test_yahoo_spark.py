@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from tui.sources.base import BARS_SCHEMA
-from tui.sources.yahoo_spark import (
+from tui.sources.yahoo.spark import (
     PREVIOUS_CLOSES_SCHEMA,
     SparkFormatError,
+    daily_spark_range,
     parse_spark,
     spark_batches,
     spark_params,
@@ -52,6 +53,62 @@ def test_wrapped_reply_gives_the_same_frames() -> None:
     assert data.bars.equals(flat.bars.filter(symbol="AAPL"))
     assert data.previous_closes.rows() == [("AAPL", 274.62, 274.62), ("NVDA", 182.5, 182.5)]
     assert data.problems == {"X": "not in Yahoo's reply"}
+
+
+def _stamp(day: int, hour: int, minute: int = 0) -> int:
+    return int(dt.datetime(2026, 2, day, hour, minute, tzinfo=dt.UTC).timestamp())
+
+
+def test_daily_closes_are_dated_at_their_sessions_in_new_york() -> None:
+    """Daily bars stamped at the open (09:30 New York), today's forming bar again at its latest
+    trade: each at its session's date, 00:00 UTC, the later copy kept."""
+    stamps = [_stamp(6, 14, 30), _stamp(9, 14, 30), _stamp(10, 14, 30), _stamp(10, 16, 2)]
+    reply = {
+        "MSFT": {
+            "symbol": "MSFT",
+            "timestamp": stamps,
+            "close": [401.0, 411.22, 409.0, 410.05],
+            "chartPreviousClose": 399.0,
+            "previousClose": None,
+            "dataGranularity": 86400,
+        }
+    }
+    data = parse_spark(json.dumps(reply).encode(), "1d", ["MSFT"])
+    assert data.bars.schema == BARS_SCHEMA
+    days = [dt.datetime(2026, 2, day, tzinfo=dt.UTC) for day in (6, 9, 10)]
+    assert data.bars["ts"].to_list() == days
+    assert data.bars["close"].to_list() == [401.0, 411.22, 410.05]
+    assert set(data.bars["interval"]) == {"1d"}
+
+
+def test_wrapped_daily_closes_are_dated_in_the_exchanges_zone() -> None:
+    """09:00 in Tokyo is still the day before in New York: the meta's zone dates the bar."""
+    response = {
+        "meta": {"symbol": "7203.T", "exchangeTimezoneName": "Asia/Tokyo"},
+        "timestamp": [_stamp(10, 0)],
+        "indicators": {"quote": [{"close": [2950.0]}]},
+    }
+    reply = {"spark": {"result": [{"symbol": "7203.T", "response": [response]}], "error": None}}
+    data = parse_spark(json.dumps(reply).encode(), "1d", ["7203.T"])
+    assert data.bars["ts"].to_list() == [dt.datetime(2026, 2, 10, tzinfo=dt.UTC)]
+
+
+@pytest.mark.parametrize(
+    ("sessions", "range_"),
+    [
+        (1, "1mo"),
+        (21, "1mo"),  # 12 Jan to 10 Feb 2026 (Martin Luther King Day off)
+        (22, "3mo"),
+        (55, "3mo"),  # what the members' breadth asks for
+        (62, "3mo"),  # 11 Nov 2025 to 10 Feb 2026
+        (63, "6mo"),
+        (251, "1y"),
+        (252, "2y"),
+        (5000, "max"),
+    ],
+)
+def test_daily_spark_range_holds_the_sessions_asked_for(sessions: int, range_: str) -> None:
+    assert daily_spark_range(sessions, dt.date(2026, 2, 10)) == range_
 
 
 def test_an_empty_reply_is_every_symbol_missing() -> None:

@@ -19,7 +19,7 @@ import asyncio
 import contextvars
 import datetime as dt
 import functools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal, ParamSpec, Protocol, TypeVar, runtime_checkable
@@ -329,6 +329,27 @@ class FundSource(Protocol):
     async def fund_holdings(self, funds: Sequence[str]) -> FetchOutcome:
         """Each fund's latest holdings (FUND_HOLDINGS_SCHEMA)."""
         ...
+
+
+@runtime_checkable
+class DailyCloses(Protocol):
+    """What a source that serves daily closes alone more cheaply than whole daily bars adds to
+    `Source` (Yahoo's spark endpoint: 20 symbols a request, where a daily chart costs one a
+    symbol). Optional: see `daily_closes`."""
+
+    async def daily_closes(self, symbols: Sequence[str], days: int) -> FetchOutcome:
+        """Daily bars (BARS_SCHEMA) of the last ``days`` sessions with their close (and ts,
+        symbol, interval) only: open, high, low and volume null."""
+        ...
+
+
+def daily_closes(source: Source, symbols: Sequence[str], days: int) -> Awaitable[FetchOutcome]:
+    """The last ``days`` daily bars of ``symbols`` for a reader that needs their closes only
+    (the sector funds' members' breadth): closes alone from a source that serves them more
+    cheaply (`DailyCloses`), whole bars from any other."""
+    if isinstance(source, DailyCloses):
+        return source.daily_closes(symbols, days)
+    return source.bars(symbols, "1d", days)
 
 
 P = ParamSpec("P")

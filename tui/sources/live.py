@@ -18,7 +18,7 @@ from tui.sources.finra import FinraSource
 from tui.sources.http import HttpClient
 from tui.sources.sec import SecSource
 from tui.sources.ssga import SsgaSource
-from tui.sources.yahoo import YahooSource
+from tui.sources.yahoo.source import YahooSource
 
 
 class LiveSource:
@@ -88,6 +88,10 @@ class LiveSource:
     async def intraday_closes(self, symbols: Sequence[str], interval: BarInterval) -> FetchOutcome:
         """Today's intraday closes only, batched: what the sparklines need (tui.feed)."""
         return await self.yahoo.intraday_closes(symbols, interval)
+
+    async def daily_closes(self, symbols: Sequence[str], days: int) -> FetchOutcome:
+        """Daily closes only, batched: what the members' breadth needs (tui.sources.base)."""
+        return await self.yahoo.daily_closes(symbols, days)
 
     async def short_interest(
         self, symbols: Sequence[str] | None, settlements: int = 1

@@ -1,5 +1,6 @@
-"""Yahoo's spark endpoint: intraday closes and previous closes of up to 20 symbols a request.
-A pure parser and a batching helper; no I/O, no textual import.
+"""Yahoo's spark endpoint: intraday or daily closes and previous closes of up to 20 symbols a
+request. A pure parser, a batching helper and the range daily closes ask for; no I/O, no
+textual import.
 
 ``GET /v8/finance/spark?symbols=A,B,...&range=1d&interval=5m`` answers in one of two shapes:
 
@@ -19,10 +20,17 @@ As in chart replies, closes may be null (a bar without trades: dropped), and a w
 bars has no ``timestamp`` at all. ``chartPreviousClose`` is the close before the requested window
 (for ``range=1d``, the previous session's close); ``previousClose`` is often null. Both are kept;
 which one a quote uses is the caller's decision.
+
+With ``interval=1d`` (``range`` 1mo, 3mo, 6mo, 1y, ...) the closes are daily: each bar is stamped
+at its session's open, today's forming bar at its latest trade, as in daily charts. Each is dated
+at its session's date (00:00 UTC, as BARS_SCHEMA has daily bars) in the exchange's zone: the
+wrapped shape's ``meta.exchangeTimezoneName``; the flat shape names no zone, and New York's is
+taken (the symbols asked for daily closes are US-listed stocks).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -30,7 +38,10 @@ from typing import Any, Final
 
 import polars as pl
 
+from tui import market_hours
+from tui.clock import NEW_YORK
 from tui.sources.base import BarInterval, Dataset, conform
+from tui.sources.yahoo.dates import months_before, named_zone
 
 SPARK_PATH: Final = "/v8/finance/spark"
 SPARK_MAX_SYMBOLS: Final = 20
@@ -77,6 +88,22 @@ def spark_params(batch: Sequence[str], range_: str = "1d", interval: str = "5m")
     return {"symbols": ",".join(batch), "range": range_, "interval": interval}
 
 
+# Yahoo's ranges for daily closes, narrowest first, by the months they reach back.
+DAILY_SPARK_RANGES: Final = ((1, "1mo"), (3, "3mo"), (6, "6mo"), (12, "1y"), (24, "2y"), (60, "5y"))
+
+
+def daily_spark_range(sessions: int, today: dt.date) -> str:
+    """The narrowest ``range`` of daily closes that holds the last ``sessions`` sessions up to
+    ``today`` (New York; today's counts when it is one), on the NYSE calendar."""
+    if sessions <= 0:
+        return DAILY_SPARK_RANGES[0][1]
+    first = market_hours.last_trading_days(today, sessions)[0]
+    for months, name in DAILY_SPARK_RANGES:
+        if months_before(today, months) < first:  # a day to spare: the range starts at a time
+            return name
+    return "max"
+
+
 def parse_spark(content: bytes, interval: BarInterval, requested: Sequence[str]) -> SparkData:
     """Parse one spark reply into bars and previous closes. Raises SparkFormatError."""
     try:
@@ -88,8 +115,8 @@ def parse_spark(content: bytes, interval: BarInterval, requested: Sequence[str])
     series = list(_wrapped(document["spark"]) if "spark" in document else _flat(document))
     answered = {symbol for symbol, *_ in series}
     bar_rows = [
-        (symbol, stamp, close)
-        for symbol, stamps, closes, _, _ in series
+        (symbol, _session_day(stamp, zone) if interval == "1d" else stamp, close)
+        for symbol, stamps, closes, _, _, zone in series
         for stamp, close in zip(stamps, closes, strict=True)
         if close is not None
     ]
@@ -104,7 +131,7 @@ def parse_spark(content: bytes, interval: BarInterval, requested: Sequence[str])
         pl.lit(interval, pl.String).alias("interval"),
     )
     previous = pl.DataFrame(
-        [(symbol, chart_prev, prev) for symbol, _, _, chart_prev, prev in series],
+        [(symbol, chart_prev, prev) for symbol, _, _, chart_prev, prev, _ in series],
         schema=PREVIOUS_CLOSES_SCHEMA,
         orient="row",
     )
@@ -113,8 +140,24 @@ def parse_spark(content: bytes, interval: BarInterval, requested: Sequence[str])
     return SparkData(bars.sort("symbol", "ts"), previous, problems)
 
 
-# One symbol's series: symbol, bar starts (epoch s), closes, chartPreviousClose, previousClose.
-_Series = tuple[str, list[int], list[float | None], float | None, float | None]
+# One symbol's series: symbol, bar starts (epoch s), closes, chartPreviousClose, previousClose,
+# and the exchange's time zone.
+_Series = tuple[str, list[int], list[float | None], float | None, float | None, dt.tzinfo]
+
+
+def _session_day(stamp: int, zone: dt.tzinfo) -> int:
+    """A daily bar's stamp (its session's open, or today's latest trade) as its session's date
+    at 00:00 UTC, in epoch seconds."""
+    try:
+        day = dt.datetime.fromtimestamp(stamp, zone).date()
+    except (OverflowError, ValueError, OSError):  # a time past the year 9999
+        raise SparkFormatError(f"the time {stamp!r} is out of range") from None
+    return int(dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC).timestamp())
+
+
+def _exchange_zone(meta: Mapping[str, Any]) -> dt.tzinfo:
+    """The zone ``meta`` names, else New York's."""
+    return named_zone(meta.get("exchangeTimezoneName")) or NEW_YORK
 
 
 def _flat(document: dict[str, Any]) -> Iterator[_Series]:
@@ -131,6 +174,7 @@ def _flat(document: dict[str, Any]) -> Iterator[_Series]:
             closes,
             _number(item.get("chartPreviousClose"), "chartPreviousClose"),
             _number(item.get("previousClose"), "previousClose"),
+            NEW_YORK,  # the flat shape names no zone
         )
 
 
@@ -164,6 +208,7 @@ def _wrapped(spark: Any) -> Iterator[_Series]:
             values,
             _number(meta.get("chartPreviousClose"), "chartPreviousClose"),
             _number(meta.get("previousClose"), "previousClose"),
+            _exchange_zone(meta),
         )
 
 
