@@ -48,6 +48,7 @@ from tui.market_hours import Session
 from tui.models import StreamView
 from tui.presenters.ticks import PriceMove
 from tui.sources.sanity import CLOCK_SKEW, sane_price
+from tui.symbols import subscription_order
 
 if TYPE_CHECKING:
     import polars as pl
@@ -331,6 +332,7 @@ class PriceStream:
         market_open: Callable[[dt.datetime], bool] | None = None,
         live_quotes_s: float = 60.0,
         streams_indices: bool = True,
+        max_symbols: int | None = None,
         failure: str | None = None,
         flush_s: float = FLUSH_S,
         fold_s: float = FOLD_S,
@@ -341,6 +343,9 @@ class PriceStream:
         # A feed that prices the indices too (Yahoo's): while it is live the quotes poll can
         # slow down. Trade feeds do not carry indices, which keep their cadence.
         self.streams_indices = streams_indices
+        # The provider's cap on the symbols of a connection (Yahoo's 100; None: no cap): the
+        # symbols past it (`subscription_order`) are not streamed and keep their polls.
+        self.max_symbols = max_symbols
         self.failure = failure
         self.book = TickBook()
         self.prices = PriceBook()
@@ -430,14 +435,19 @@ class PriceStream:
     def quotes_cadence(self, cadence_s: float) -> float:
         """Seconds between quotes polls: slower while the stream is live and prices the indices
         too, else the job's own."""
-        if self._live and self.streams_indices:
+        if self._live and self.streams_indices and self.live_symbols == self.symbols:
             return max(cadence_s, self.live_quotes_s)
-        return cadence_s
+        return cadence_s  # (and while some symbols on screen are past the provider's cap)
 
     @property
     def live_symbols(self) -> frozenset[str]:
-        """The symbols streaming now (none unless live): the feed may poll them less."""
-        return self.symbols if self._live else frozenset()
+        """The symbols streaming now (none unless live; those within the provider's cap): the
+        feed may poll them less."""
+        if not self._live:
+            return frozenset()
+        if self.max_symbols is None or len(self.symbols) <= self.max_symbols:
+            return self.symbols
+        return frozenset(subscription_order(self.symbols)[: self.max_symbols])
 
     def view(self) -> StreamView:
         """What the status bar says of the stream."""
@@ -542,6 +552,7 @@ def make_stream(
         YahooStream,
         load_finnhub_token,
     )
+    from tui.sources.streaming.yahoo import MAX_SYMBOLS as YAHOO_MAX_SYMBOLS
 
     key_file = Path(config.key_file).expanduser() if config.key_file else None
     provider: StreamProvider | None = None
@@ -569,5 +580,6 @@ def make_stream(
         clock=clock,
         live_quotes_s=config.live_quotes,
         streams_indices=config.provider == "yahoo",
+        max_symbols=YAHOO_MAX_SYMBOLS if config.provider == "yahoo" else None,
         failure=failure,
     )

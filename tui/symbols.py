@@ -212,3 +212,10 @@ def _match(query_symbol: str, query_name: str, item: _Indexed) -> tuple[MatchKin
     if len(query_name) >= 3 and query_name in item.name:
         return "name", 2
     return None
+
+
+def subscription_order(symbols: Iterable[str]) -> list[str]:
+    """``symbols`` in the order a stream with a cap on its symbols keeps them: the indices
+    first (``^GSPC``: the Indices pane's rows, which only a stream or a poll can price), then
+    by symbol — stable, so the symbols past the cap are always the same ones."""
+    return sorted(set(symbols), key=lambda symbol: (not symbol.startswith("^"), symbol))

@@ -115,10 +115,15 @@ def test_yahoo_subscriptions_send_the_whole_set_and_unsubscribe_the_rest() -> No
     assert yahoo.subscription_messages(wanted, wanted, resend=False) == []
 
 
-def test_yahoo_subscription_keeps_to_the_first_100_symbols() -> None:
+def test_yahoo_subscription_keeps_to_the_first_100_symbols_the_indices_first() -> None:
     wanted = frozenset(f"S{i:03d}" for i in range(150))
     [message] = YahooStream().subscription_messages(wanted, frozenset(), resend=True)
     assert json.loads(message)["subscribe"] == sorted(wanted)[:100]
+    # A feed's whole market sorts ^GSPC after the letters: it must not be the one left out.
+    [message] = YahooStream().subscription_messages(
+        wanted | {"^GSPC", "^VIX"}, frozenset(), resend=True
+    )
+    assert json.loads(message)["subscribe"] == ["^GSPC", "^VIX", *sorted(wanted)[:98]]
 
 
 # --- our schema against protoc ------------------------------------------------------------------

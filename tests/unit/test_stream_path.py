@@ -158,6 +158,17 @@ def test_the_quotes_poll_slows_only_while_a_stream_of_the_indices_is_live() -> N
     assert trades.quotes_cadence(15.0) == 15.0  # indices are not on IEX: polled as before
 
 
+def test_symbols_past_the_providers_cap_are_not_live_and_keep_the_quotes_cadence() -> None:
+    stream = PriceStream(None, name="yahoo", max_symbols=2, clock=lambda: NOW)
+    stream.watch("feed", ["MSFT", "^GSPC", "AAPL"])
+    stream.set_state(state(StreamPhase.LIVE))
+    # The indices first, then by symbol: MSFT is past the cap, so it is polled as before.
+    assert stream.live_symbols == {"^GSPC", "AAPL"}
+    assert stream.quotes_cadence(15.0) == 15.0
+    stream.watch("feed", ["^GSPC", "AAPL"])
+    assert stream.quotes_cadence(15.0) == 60.0  # everything on screen streams
+
+
 def test_watched_symbols_are_the_union_of_what_each_owner_shows() -> None:
     stream = PriceStream(None, name="yahoo", clock=lambda: NOW)
     stream.watch("indices", ["^GSPC", "AAPL"])

@@ -27,6 +27,7 @@ from tui.market_hours import Session
 from tui.sources.streaming.client import FrameError, json_frame
 from tui.sources.streaming.pricing import DecodeError, decode_pricing, float32_value
 from tui.sources.streaming.ticks import Tick
+from tui.symbols import subscription_order
 
 YAHOO_STREAM_URL: Final = "wss://streamer.finance.yahoo.com/?version=2"
 SOURCE: Final = "yahoo-stream"
@@ -113,7 +114,7 @@ class YahooStream:
             messages.append(json.dumps({"unsubscribe": removed}))
         if wanted and (resend or wanted - sent):
             # The whole set, in a stable order, so the first 100 are always the same ones.
-            messages.append(json.dumps({"subscribe": sorted(wanted)[:MAX_SYMBOLS]}))
+            messages.append(json.dumps({"subscribe": subscription_order(wanted)[:MAX_SYMBOLS]}))
         return messages
 
     def parse(self, frame: str | bytes) -> list[Tick]:
