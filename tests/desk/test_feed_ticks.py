@@ -80,11 +80,6 @@ async def test_the_feeds_ticks_move_a_remote_monitors_quotes(
         settings = market.settings(
             dataclasses.replace(Settings(), stream=StreamSettings(url=streamer.url))
         )
-        # The loopback market plays every service on one host, on a clock that stands still: a
-        # budget of 40 requests a minute (its burst spent by the first round) would hold the
-        # quotes, and so the subscription, until the clock moves, which it never does here.
-        http = dataclasses.replace(settings.http, requests_per_minute=6000, budget_burst=100)
-        settings = dataclasses.replace(settings, http=http)
         source = market.live_source(settings, clock=clock, cache=None)
         stream = feed_stream(settings, source, clock=clock)
         assert stream is not None and stream.name == "yahoo"
