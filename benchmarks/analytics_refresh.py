@@ -125,6 +125,10 @@ def synthetic_market(count: int, settings: Settings, seed: int = 7) -> MarketDat
             "session": "regular",
             "delayed_s": 0,
             "source": "bench",
+            # The regular session: no extended-hours price.
+            "ext_last": [None] * count,
+            "ext_ts": [None] * count,
+            "ext_session": [None] * count,
         },
         schema=QUOTES_SCHEMA,
     )
