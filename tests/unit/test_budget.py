@@ -106,8 +106,9 @@ async def test_held_back_requests_go_most_urgent_first() -> None:
         order.append(name)
 
     # History first in line, then bars, then quotes on screen. Of a burst of four, history
-    # takes two: the last two are kept for prices on screen, which go next, at once; the bars
-    # wait their turn at the budget's pace (one every 10 s).
+    # takes one: the last three are kept for prices on screen, which go next, at once. The
+    # minute's other three starts are theirs too, so the bars wait for the window to roll, then
+    # go at the budget's pace (one every 10 s), before history.
     tasks = [
         asyncio.create_task(ask(f"{priority.name}-{index}", priority))
         for priority in (Priority.HISTORY, Priority.BARS, Priority.ON_SCREEN)
@@ -116,13 +117,33 @@ async def test_held_back_requests_go_most_urgent_first() -> None:
     await asyncio.gather(*tasks)
     assert order == [
         "HISTORY-0",
-        "HISTORY-1",
         "ON_SCREEN-0",
         "ON_SCREEN-1",
         "BARS-0",
         "BARS-1",
+        "HISTORY-1",
     ]
-    assert time.now == pytest.approx(4 * WINDOW_S / 6)
+    assert time.now == pytest.approx(WINDOW_S + WINDOW_MARGIN_S + 2 * WINDOW_S / 6)
+
+
+async def test_a_minute_full_of_bars_leaves_prices_on_screen_their_starts() -> None:
+    time = VirtualTime()
+    budget = RequestBudget(10, burst=10, monotonic=time, sleep=time.sleep)
+    granted: dict[str, float] = {}
+
+    async def ask(name: str, priority: Priority) -> None:
+        granted[name] = await budget.acquire(priority)
+
+    # Twenty bars ask first, then a quotes poll's three batches: the bars may take seven of
+    # the minute's ten starts, never the three a quotes poll needs.
+    bars = [asyncio.create_task(ask(f"bars-{index}", Priority.BARS)) for index in range(20)]
+    screen = [asyncio.create_task(ask(f"screen-{i}", Priority.ON_SCREEN)) for i in range(3)]
+    await asyncio.gather(*screen)
+    assert [granted[f"screen-{i}"] for i in range(3)] == [0.0, 0.0, 0.0]
+    assert sum(1 for name, at in granted.items() if name.startswith("bars") and at < 60) == 7
+    for task in bars:
+        task.cancel()
+    await asyncio.gather(*bars, return_exceptions=True)
 
 
 async def test_a_cancelled_wait_takes_nothing() -> None:

@@ -37,9 +37,10 @@ WINDOW_S: Final = 60.0
 # milliseconds later than they were let go, and must never count more than the budget in its
 # own minute.
 WINDOW_MARGIN_S: Final = 1.0
-# Requests of a burst only prices on screen may take: a burst of bars or history leaves them
-# room, so the next quotes poll is not spaced out behind it.
-ON_SCREEN_RESERVE: Final = 2
+# Requests of a burst, and of any minute's budget, only prices on screen may take (the three
+# spark batches of the rows a dashboard shows): bars, candidates and history leave them room, so
+# a quotes poll is neither spaced out behind a burst nor held until the minute's window rolls.
+ON_SCREEN_RESERVE: Final = 3
 
 
 class Priority(IntEnum):
@@ -129,16 +130,18 @@ class RequestBudget:
 
     def next_start(self, priority: int = Priority.ON_SCREEN) -> float:
         """The earliest monotonic time another request of ``priority`` may start: ``burst`` at
-        once (less `ON_SCREEN_RESERVE` for anything but prices on screen), then one every
-        `spacing_s` (a generic cell rate: the credit builds back while the host is left alone),
-        and never more than ``per_minute`` in any minute."""
+        once, then one every `spacing_s` (a generic cell rate: the credit builds back while the
+        host is left alone), and never more than ``per_minute`` in any minute — for anything but
+        prices on screen, `ON_SCREEN_RESERVE` fewer of both."""
         now = self._monotonic()
         credit = self.burst - 1
+        limit = self.per_minute
         if priority > Priority.ON_SCREEN:
             credit -= min(ON_SCREEN_RESERVE, credit)
+            limit = max(1, limit - ON_SCREEN_RESERVE)
         earliest = max(now, self._paced_until - credit * self.spacing_s)
-        if len(self._starts) >= self.per_minute:
-            earliest = max(earliest, self._starts[-self.per_minute] + WINDOW_S + WINDOW_MARGIN_S)
+        if len(self._starts) >= limit:
+            earliest = max(earliest, self._starts[-limit] + WINDOW_S + WINDOW_MARGIN_S)
         return earliest
 
     async def acquire(self, priority: Priority | None = None) -> float:
