@@ -88,7 +88,7 @@ def freshness_text(dataset: DatasetFreshness) -> str:
     """A dataset's age, marked when stale: "quotes 12s", "SI 4d ⚠"; a dataset the source does
     not serve, or that is not set up, says so: "SI not configured", "SV unavailable"."""
     health = dataset.health
-    if _never_loaded(dataset) and health is not None and health.state in NOT_SERVED:
+    if health is not None and _not_served(dataset):
         return f"{dataset.name} {health.state.replace('_', ' ')}"
     text = f"{dataset.name} {fmt.age(dataset.age_s)}"
     return f"{text} {WARNING_MARK}" if dataset.stale else text
@@ -97,9 +97,13 @@ def freshness_text(dataset: DatasetFreshness) -> str:
 def worth_telling(dataset: DatasetFreshness) -> bool:
     """Whether a dataset's age earns its room where not every age fits: it is stale, or its
     source does not serve it."""
+    return dataset.stale or _not_served(dataset)
+
+
+def _not_served(dataset: DatasetFreshness) -> bool:
+    """Never loaded, because its source does not serve it or it is not set up."""
     health = dataset.health
-    not_served = _never_loaded(dataset) and health is not None and health.state in NOT_SERVED
-    return dataset.stale or not_served
+    return _never_loaded(dataset) and health is not None and health.state in NOT_SERVED
 
 
 def head_text(view: StatusView, *, compact: bool = False) -> str:

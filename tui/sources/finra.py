@@ -408,11 +408,12 @@ class FinraSource:
         """One parsed file: from memory, the cache, or FINRA; None when FINRA has no such file.
         Reading the cache, parsing and writing the cache run in a thread."""
         key = kind.key(day)
-        frame = None if key in self._doubtful else self._in_use.get(key)
-        if frame is None and self._cache is not None and key not in self._doubtful:
-            frame = await in_thread(self._kept_file, kind, key)
-        if frame is not None:
-            return frame
+        if key not in self._doubtful:  # a doubtful file is asked of FINRA again
+            frame = self._in_use.get(key)
+            if frame is None and self._cache is not None:
+                frame = await in_thread(self._kept_file, kind, key)
+            if frame is not None:
+                return frame
         name = kind.file_name(day)
         url = f"{self._base_url}/{kind.folder}/{name}"
         reply = await self._client.get(
